@@ -1,0 +1,35 @@
+# depsync: see README.md. Every target that needs system packages runs `deps` first.
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+TESTFLAGS ?= -race -timeout 30m
+
+.PHONY: all build deps test lint demo bench chaos clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/depsync ./cmd/depsync
+
+# Installs svn, svnserve, Apache httpd with mod_dav_svn (Debian, as root) when
+# missing; elsewhere prints what to install.
+deps:
+	@bash scripts/deps.sh
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test $(TESTFLAGS) ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+demo: deps build
+	@bash scripts/demo.sh
+
+bench: deps build
+	$(GO) test -run '^$$' -bench . -benchtime 10x -timeout 60m ./...
+
+clean:
+	rm -rf bin

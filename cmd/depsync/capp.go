@@ -1,0 +1,12 @@
+package main
+
+import "github.com/spf13/cobra"
+
+func newCappCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "capp",
+		Short: "Inspect and deploy Carbon Applications (.car files)",
+	}
+	cmd.AddCommand(newCappInspectCmd(a))
+	return cmd
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+)
+
+func newConfigCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Inspect depsync's configuration",
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "check",
+		Short: "Validate the config and print the effective settings",
+		Long: `Load the config file (--config, else ./depsync.yaml, else /etc/depsync/depsync.yaml),
+apply DEPSYNC_* environment variables, validate the result and print the
+effective config as YAML with every secret shown as <redacted>.
+
+Exit status: 0 when valid, 2 when not (each problem is named on stderr).`,
+		Example: `  depsync config check --config /etc/depsync/depsync.yaml
+  DEPSYNC_SVN_URL=http://svn:8080/svn/depsync depsync config check --config node1.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig(nil)
+			if err != nil {
+				return err
+			}
+			if err := c.Validate(); err != nil {
+				return badInput(fmt.Errorf("invalid config %s:\n%w", describeSource(c.Source), err))
+			}
+			out, err := yaml.Marshal(c)
+			if err != nil {
+				return err
+			}
+			if c.Source != "" {
+				fmt.Fprintf(a.stdout, "# config: %s\n", c.Source)
+			}
+			_, err = a.stdout.Write(out)
+			return err
+		},
+	})
+	return cmd
+}
+
+func describeSource(s string) string {
+	if s == "" {
+		return "(no file; environment and defaults)"
+	}
+	return s
+}

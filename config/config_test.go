@@ -1,0 +1,228 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func writeFile(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	return p
+}
+
+const valid = `
+role: manager
+carbon:
+  home: /opt/wso2ei/wso2/analytics
+svn:
+  url: http://svn.example:8080/svn/depsync
+  username: carbon
+peers: [http://node2:9780]
+`
+
+func TestLoadDefaults(t *testing.T) {
+	dir := t.TempDir()
+	f := writeFile(t, dir, "c.yaml", valid)
+	c, err := Load(Options{File: f})
+	require.NoError(t, err)
+	require.NoError(t, c.Validate())
+	assert.Equal(t, "127.0.0.1:9780", c.Listen)
+	assert.Equal(t, "/opt/wso2ei/wso2/analytics/repository/deployment/server", c.Carbon.DeploymentDir)
+	assert.Equal(t, "/opt/wso2ei/wso2/analytics/repository/conf/carbon.xml", c.Carbon.ConfigFile)
+	assert.Equal(t, "/opt/wso2ei/wso2/analytics/depsync-state", c.StateDir)
+	assert.True(t, c.SVN.AppendTenantID)
+	assert.True(t, c.Sync.Prune)
+	assert.Equal(t, 5*time.Second, c.SVN.PollInterval)
+	assert.Equal(t, 300*time.Millisecond, c.Sync.Debounce)
+	assert.Equal(t, 3, c.SVN.FailThreshold)
+	assert.NotEmpty(t, c.NodeName)
+	assert.Equal(t, f, c.Source)
+}
+
+func TestCarbonXMLPathPrefersEIProfile(t *testing.T) {
+	home := t.TempDir()
+	assert.Equal(t, filepath.Join(home, "repository", "conf", "carbon.xml"), CarbonXMLPath(home))
+	require.NoError(t, os.MkdirAll(filepath.Join(home, "conf"), 0o755))
+	writeFile(t, filepath.Join(home, "conf"), "carbon.xml", "<Server/>")
+	assert.Equal(t, filepath.Join(home, "conf", "carbon.xml"), CarbonXMLPath(home))
+}
+
+func TestEnvOverridesFile(t *testing.T) {
+	dir := t.TempDir()
+	f := writeFile(t, dir, "c.yaml", valid)
+	t.Setenv("DEPSYNC_SVN_URL", "svn://127.0.0.1:3690/repo")
+	t.Setenv("DEPSYNC_SVN_PASSWORD", "s3cret")
+	t.Setenv("DEPSYNC_TOKEN", "tok")
+	t.Setenv("DEPSYNC_SYNC_DEBOUNCE", "1s")
+	t.Setenv("DEPSYNC_CARBON_TENANTS", "1,7")
+	c, err := Load(Options{File: f})
+	require.NoError(t, err)
+	assert.Equal(t, "svn://127.0.0.1:3690/repo", c.SVN.URL)
+	assert.Equal(t, "s3cret", c.SVN.Password.Reveal())
+	assert.Equal(t, "tok", c.Token.Reveal())
+	assert.Equal(t, time.Second, c.Sync.Debounce)
+	assert.Equal(t, []int{1, 7}, c.Carbon.Tenants)
+}
+
+func TestOverridesWin(t *testing.T) {
+	dir := t.TempDir()
+	f := writeFile(t, dir, "c.yaml", valid)
+	t.Setenv("DEPSYNC_ROLE", "worker")
+	c, err := Load(Options{File: f, Overrides: map[string]any{"role": "manager"}})
+	require.NoError(t, err)
+	assert.Equal(t, "manager", c.Role)
+	_, err = Load(Options{File: f, Overrides: map[string]any{"nope": 1}})
+	require.Error(t, err)
+}
+
+func TestSecretsFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	pw := writeFile(t, dir, "pw", "hunter2\n")
+	tok := writeFile(t, dir, "tok", "abc\r\n")
+	f := writeFile(t, dir, "c.yaml", valid+"token_file: "+tok+"\n")
+	c, err := Load(Options{File: f, Overrides: map[string]any{"svn.password_file": pw}})
+	require.NoError(t, err)
+	assert.Equal(t, "hunter2", c.SVN.Password.Reveal())
+	assert.Equal(t, "abc", c.Token.Reveal())
+
+	_, err = Load(Options{File: f, Overrides: map[string]any{"svn.password_file": filepath.Join(dir, "missing")}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "svn.password_file")
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	s := Secret("hunter2")
+	for _, out := range []string{s.String(), s.GoString()} {
+		assert.Equal(t, "<redacted>", out)
+	}
+	y, _ := s.MarshalYAML()
+	assert.Equal(t, "<redacted>", y)
+	j, _ := s.MarshalJSON()
+	assert.Equal(t, `"<redacted>"`, string(j))
+	assert.Equal(t, "", Secret("").String())
+}
+
+func TestUnknownKeys(t *testing.T) {
+	tests := []struct {
+		name, body, wantKey string
+	}{
+		{"top level", "role: manager\nrolle: worker\n", "rolle"},
+		{"nested", "role: manager\nsync:\n  debouce: 1s\n", "sync.debouce"},
+		{"section as scalar child", "svn:\n  url: x\n  password: y\n", "svn.password"},
+		{"deep", "tls:\n  cert_file: a\n  extra:\n    x: 1\n", "tls.extra"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := writeFile(t, t.TempDir(), "c.yaml", tt.body)
+			_, err := Load(Options{File: f})
+			require.Error(t, err)
+			var ve ValidationError
+			require.True(t, errors.As(err, &ve), "%v", err)
+			assert.Equal(t, tt.wantKey, ve[0].Key)
+			assert.Contains(t, err.Error(), "unknown key")
+		})
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{"bad yaml", "role: [\n", "yaml"},
+		{"bad duration", "sync:\n  debounce: soon\n", "debounce"},
+		{"bad int", "svn:\n  fail_threshold: many\n", "fail_threshold"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := writeFile(t, t.TempDir(), "c.yaml", tt.body)
+			_, err := Load(Options{File: f})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+	_, err := Load(Options{File: filepath.Join(t.TempDir(), "none.yaml")})
+	require.Error(t, err)
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		extra   string
+		wantKey string
+		wantMsg string
+	}{
+		{"no role", "role: ''\n", "role", "required"},
+		{"bad role", "role: boss\n", "role", "manager or worker"},
+		{"bad scheme", "svn: {url: 'ftp://x'}\n", "svn.url", "must be file://, svn://, svn+ssh://, http:// or https://"},
+		{"creds in url", "svn: {url: 'http://u:p@x/r'}\n", "svn.url", "must not carry credentials"},
+		{"bad listen", "listen: nope\n", "listen", "host:port"},
+		{"public listen needs token", "listen: 0.0.0.0:9780\n", "token_file", "not a loopback"},
+		{"tls half", "tls: {cert_file: /x}\n", "tls", "go together"},
+		{"zero poll", "svn: {poll_interval: 0s}\n", "svn.poll_interval", "positive"},
+		{"debounce over max", "sync: {debounce: 10s, max_delay: 1s}\n", "sync.max_delay", "sync.debounce"},
+		{"threshold", "svn: {fail_threshold: 0}\n", "svn.fail_threshold", "at least 1"},
+		{"bad peer", "peers: ['node2:9780']\n", "peers", "base URL"},
+		{"bad ignore", "sync: {ignore: ['a/b']}\n", "sync.ignore", "no /"},
+		{"bad tenant", "carbon: {home: /x, tenants: [0]}\n", "carbon.tenants", "positive"},
+		{"tenants need append", "carbon: {home: /x, tenants: [1]}\nsvn: {url: 'file:///r', append_tenant_id: false}\n", "carbon.tenants", "append_tenant_id"},
+		{"no dir", "carbon: {home: ''}\n", "carbon.home", "required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := tt.extra
+			if !strings.Contains(body, "role:") {
+				body += "role: manager\n"
+			}
+			if !strings.Contains(body, "carbon:") {
+				body += "carbon: {home: /opt/carbon}\n"
+			}
+			f := writeFile(t, t.TempDir(), "c.yaml", body)
+			c, err := Load(Options{File: f})
+			require.NoError(t, err)
+			err = c.Validate()
+			require.Error(t, err)
+			var ve ValidationError
+			require.True(t, errors.As(err, &ve))
+			found := false
+			for _, fe := range ve {
+				if fe.Key == tt.wantKey && strings.Contains(fe.Error(), tt.wantMsg) {
+					found = true
+				}
+			}
+			assert.True(t, found, "want %s: %s in %v", tt.wantKey, tt.wantMsg, err)
+		})
+	}
+}
+
+func TestTenants(t *testing.T) {
+	c := &Config{Carbon: Carbon{Home: "/c", DeploymentDir: "/c/repository/deployment/server", Tenants: []int{3}},
+		SVN: SVN{URL: "http://s/r", AppendTenantID: true}}
+	ts := c.Tenants()
+	require.Len(t, ts, 2)
+	assert.Equal(t, Tenant{ID: -1234, Dir: "/c/repository/deployment/server", URL: "http://s/r/-1234"}, ts[0])
+	assert.Equal(t, Tenant{ID: 3, Dir: "/c/repository/tenants/3", URL: "http://s/r/3"}, ts[1])
+	c.SVN.AppendTenantID = false
+	c.Carbon.Tenants = nil
+	assert.Equal(t, "http://s/r", c.Tenants()[0].URL)
+	c.SVN.URL = ""
+	assert.Equal(t, "", c.Tenants()[0].URL)
+}
+
+func TestIgnored(t *testing.T) {
+	c := &Config{Sync: Sync{Ignore: []string{"*.log"}}}
+	for name, want := range map[string]bool{
+		".svn": true, ".hidden": true, "~lock": true, "a.tmp": true, "a.part": true, "x.swp": true, "y.bk": true,
+		"server.log": true, "App_1.0.0.car": false, "api.xml": false,
+	} {
+		assert.Equal(t, want, c.Ignored(name), name)
+	}
+}

@@ -1,0 +1,192 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FieldError says what is wrong with one key.
+type FieldError struct {
+	Key   string
+	Value string
+	Msg   string
+}
+
+func (e FieldError) Error() string {
+	if e.Value != "" {
+		return fmt.Sprintf("%s: %q: %s", e.Key, e.Value, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Key, e.Msg)
+}
+
+// ValidationError lists every problem found, one per key.
+type ValidationError []FieldError
+
+func (v ValidationError) Error() string {
+	lines := make([]string, len(v))
+	for i, e := range v {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Validate checks the configuration as a whole, as the daemon needs it.
+// It returns a ValidationError naming every bad key, or nil.
+func (c *Config) Validate() error {
+	var errs ValidationError
+	add := func(key, val, format string, args ...any) {
+		errs = append(errs, FieldError{Key: key, Value: val, Msg: fmt.Sprintf(format, args...)})
+	}
+
+	switch c.Role {
+	case RoleManager, RoleWorker:
+	case "":
+		add("role", "", "required: must be manager or worker")
+	default:
+		add("role", c.Role, "must be manager or worker")
+	}
+
+	loopback := true
+	if host, port, err := net.SplitHostPort(c.Listen); err != nil {
+		add("listen", c.Listen, "must be host:port, e.g. 127.0.0.1:9780")
+	} else {
+		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			add("listen", c.Listen, "port must be a number from 0 to 65535")
+		}
+		loopback = isLoopback(host)
+	}
+	if !loopback && c.Token == "" {
+		add("token_file", c.TokenFile, "required when listen (%s) is not a loopback address: set token_file or DEPSYNC_TOKEN", c.Listen)
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		add("tls", "", "cert_file and key_file go together: set both or neither")
+	}
+
+	if c.Carbon.DeploymentDir == "" {
+		add("carbon.home", "", "required (or carbon.deployment_dir): the Carbon home whose deployment directory is synced")
+	}
+	for _, id := range c.Carbon.Tenants {
+		if id <= 0 {
+			add("carbon.tenants", strconv.Itoa(id), "tenant ids are positive integers (the super tenant -1234 is always synced)")
+		}
+	}
+	if len(c.Carbon.Tenants) > 0 && c.Carbon.Home == "" {
+		add("carbon.tenants", "", "needs carbon.home to find repository/tenants/<id>")
+	}
+	if len(c.Carbon.Tenants) > 0 && c.SVN.URL != "" && !c.SVN.AppendTenantID {
+		add("carbon.tenants", "", "needs svn.append_tenant_id: true so that each tenant has its own folder in the repository")
+	}
+	if c.Carbon.WriteConfig && c.Carbon.ConfigFile == "" {
+		add("carbon.write_config", "true", "needs carbon.home or carbon.config_file to find carbon.xml")
+	}
+
+	if c.SVN.URL != "" {
+		u, err := url.Parse(c.SVN.URL)
+		switch {
+		case err != nil:
+			add("svn.url", c.SVN.URL, "not a URL: %v", err)
+		case !oneOf(u.Scheme, "file", "svn", "svn+ssh", "http", "https"):
+			add("svn.url", c.SVN.URL, "must be file://, svn://, svn+ssh://, http:// or https://")
+		case u.User != nil:
+			add("svn.url", "", "must not carry credentials: use svn.username and svn.password_file")
+		}
+	}
+	positive := func(key string, d time.Duration) {
+		if d <= 0 {
+			add(key, d.String(), "must be a positive duration such as 500ms, 5s or 10m")
+		}
+	}
+	positive("svn.poll_interval", c.SVN.PollInterval)
+	positive("sync.debounce", c.Sync.Debounce)
+	positive("sync.max_delay", c.Sync.MaxDelay)
+	positive("sync.rescan_interval", c.Sync.RescanInterval)
+	if c.Sync.MaxDelay > 0 && c.Sync.Debounce > c.Sync.MaxDelay {
+		add("sync.max_delay", c.Sync.MaxDelay.String(), "must not be shorter than sync.debounce (%s)", c.Sync.Debounce)
+	}
+	if c.SVN.FailThreshold < 1 {
+		add("svn.fail_threshold", strconv.Itoa(c.SVN.FailThreshold), "must be at least 1")
+	}
+	for _, p := range c.Peers {
+		u, err := url.Parse(p)
+		if err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" {
+			add("peers", p, "must be a base URL such as http://node2:9780")
+		}
+	}
+	for _, pat := range c.Sync.Ignore {
+		if _, err := filepath.Match(pat, "x"); err != nil || strings.Contains(pat, "/") {
+			add("sync.ignore", pat, "must be a file name pattern such as *.log (no /)")
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func oneOf(s string, allowed ...string) bool {
+	for _, a := range allowed {
+		if s == a {
+			return true
+		}
+	}
+	return false
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Tenant is one deployment directory synced with one repository folder.
+type Tenant struct {
+	ID  int
+	Dir string
+	// URL is the repository folder, or "" when no SVN server is configured.
+	URL string
+}
+
+// Tenants returns the super tenant followed by carbon.tenants, each with its
+// directory and repository URL, mapped the way Carbon's
+// SvnUrlAppendTenantId does.
+func (c *Config) Tenants() []Tenant {
+	ts := []Tenant{{ID: SuperTenantID, Dir: c.Carbon.DeploymentDir, URL: c.tenantURL(SuperTenantID)}}
+	for _, id := range c.Carbon.Tenants {
+		ts = append(ts, Tenant{
+			ID:  id,
+			Dir: filepath.Join(c.Carbon.Home, "repository", "tenants", strconv.Itoa(id)),
+			URL: c.tenantURL(id),
+		})
+	}
+	return ts
+}
+
+func (c *Config) tenantURL(id int) string {
+	if c.SVN.URL == "" {
+		return ""
+	}
+	if !c.SVN.AppendTenantID {
+		return c.SVN.URL
+	}
+	return c.SVN.URL + "/" + strconv.Itoa(id)
+}
+
+// Ignored reports whether a file or directory name matches the default or
+// configured ignore patterns.
+func (c *Config) Ignored(name string) bool {
+	for _, pats := range [][]string{DefaultIgnore, c.Sync.Ignore} {
+		for _, p := range pats {
+			if ok, _ := filepath.Match(p, name); ok {
+				return true
+			}
+		}
+	}
+	return false
+}

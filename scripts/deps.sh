@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what depsync's tests and demo need: the svn client and server
+# tools and a private Apache httpd with mod_dav_svn. Installs only what is
+# missing, so it is quick when everything is there.
+set -euo pipefail
+
+missing=()
+for bin in svn svnadmin svnserve; do
+  command -v "$bin" >/dev/null 2>&1 || { missing+=(subversion); break; }
+done
+if ! command -v apache2 >/dev/null 2>&1 && [ ! -x /usr/sbin/apache2 ]; then
+  missing+=(apache2)
+fi
+if ! command -v htpasswd >/dev/null 2>&1; then
+  missing+=(apache2-utils)
+fi
+if [ ! -e /usr/lib/apache2/modules/mod_dav_svn.so ]; then
+  missing+=(libapache2-mod-svn)
+fi
+if ! command -v curl >/dev/null 2>&1; then
+  missing+=(curl)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  exit 0
+fi
+echo "deps: missing ${missing[*]}" >&2
+echo "deps: install them, e.g. on Debian/Ubuntu: sudo apt-get install -y ${missing[*]}" >&2
+echo "deps: (tests that need them skip unless DEPSYNC_REQUIRE_INTEGRATION=1)" >&2
+exit 0
