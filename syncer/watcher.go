@@ -1,0 +1,224 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Batch is what the watcher reports after a burst of file-system events
+// has gone quiet. Events are hints: the consumer looks at the paths itself.
+type Batch struct {
+	// Paths are the files and directories touched, relative to the root,
+	// slash-separated, sorted and without duplicates.
+	Paths []string
+	// Rescan is set when events may have been lost (queue overflow,
+	// watcher error): the consumer should reconcile the whole tree.
+	Rescan bool
+}
+
+// Watcher reports changes below a directory tree. fsnotify watches single
+// directories, so the Watcher adds a watch for every directory of the tree
+// and for each new one as it appears.
+type Watcher struct {
+	root     string
+	ignored  func(name string) bool
+	debounce time.Duration
+	maxDelay time.Duration
+	log      *slog.Logger
+
+	events    atomic.Int64
+	overflows atomic.Int64
+}
+
+// NewWatcher returns a watcher of root. ignored is asked about each path
+// component (a file or directory name); ignored directories are not
+// watched at all, which keeps svn's own writes under .svn out of sight.
+// A Batch is sent once no event has come for debounce, or maxDelay after
+// the first event of a burst, whichever is first.
+func NewWatcher(root string, ignored func(name string) bool, debounce, maxDelay time.Duration, logger *slog.Logger) *Watcher {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if ignored == nil {
+		ignored = func(string) bool { return false }
+	}
+	return &Watcher{root: filepath.Clean(root), ignored: ignored, debounce: debounce, maxDelay: maxDelay, log: logger}
+}
+
+// Counts returns how many events the watcher has seen and how many times
+// its queue overflowed.
+func (w *Watcher) Counts() (events, overflows int64) {
+	return w.events.Load(), w.overflows.Load()
+}
+
+// Run watches until ctx is done, sending batches to out. It never blocks on
+// out while events arrive: events that come while a batch waits to be
+// taken are merged into it. It returns ctx.Err() when stopped, or an error
+// when the root cannot be watched.
+func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
+	fw, err := fsnotify.NewBufferedWatcher(4096)
+	if err != nil {
+		return fmt.Errorf("watch %s: %w", w.root, err)
+	}
+	defer fw.Close()
+	if _, err := w.addTree(fw, w.root); err != nil {
+		return err
+	}
+
+	pending := map[string]struct{}{}
+	rescan := false
+	var (
+		quiet    = stoppedTimer()
+		deadline = stoppedTimer()
+		ready    bool // the burst is over; deliver as soon as out takes it
+		burst    bool // a burst is under way (deadline armed)
+	)
+	defer quiet.Stop()
+	defer deadline.Stop()
+
+	note := func() {
+		ready = false
+		quiet.Reset(w.debounce)
+		if !burst {
+			burst = true
+			deadline.Reset(w.maxDelay)
+		}
+	}
+	for {
+		var (
+			send chan<- Batch
+			b    Batch
+		)
+		if ready {
+			send, b = out, w.batch(pending, rescan)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev, ok := <-fw.Events:
+			if !ok {
+				return fmt.Errorf("watch %s: watcher closed", w.root)
+			}
+			rel, keep := w.relative(ev.Name)
+			if !keep {
+				continue
+			}
+			w.events.Add(1)
+			pending[rel] = struct{}{}
+			if ev.Has(fsnotify.Create) {
+				// A new directory may already hold files made before its
+				// watch was added: report them too.
+				if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
+					found, err := w.addTree(fw, ev.Name)
+					if err != nil {
+						w.log.Warn("cannot watch new directory; a full rescan will pick it up", "dir", ev.Name, "err", err)
+						rescan = true
+					}
+					for _, p := range found {
+						pending[p] = struct{}{}
+					}
+				}
+			}
+			note()
+		case err, ok := <-fw.Errors:
+			if !ok {
+				return fmt.Errorf("watch %s: watcher closed", w.root)
+			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				w.overflows.Add(1)
+				w.log.Warn("file-system event queue overflowed; rescanning the whole tree", "root", w.root)
+			} else {
+				w.log.Warn("watcher error; rescanning the whole tree", "root", w.root, "err", err)
+			}
+			rescan = true
+			note()
+		case <-quiet.C:
+			ready = true
+		case <-deadline.C:
+			ready = true
+		case send <- b:
+			pending = map[string]struct{}{}
+			rescan, ready, burst = false, false, false
+			quiet.Stop()
+			deadline.Stop()
+		}
+	}
+}
+
+func (w *Watcher) batch(pending map[string]struct{}, rescan bool) Batch {
+	b := Batch{Rescan: rescan, Paths: make([]string, 0, len(pending))}
+	for p := range pending {
+		b.Paths = append(b.Paths, p)
+	}
+	sort.Strings(b.Paths)
+	return b
+}
+
+// relative maps an event's path to the slash-separated path below the
+// root, and says whether it is to be reported at all.
+func (w *Watcher) relative(name string) (string, bool) {
+	rel, err := filepath.Rel(w.root, name)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return "", false
+	}
+	rel = filepath.ToSlash(rel)
+	for _, part := range strings.Split(rel, "/") {
+		if w.ignored(part) {
+			return "", false
+		}
+	}
+	return rel, true
+}
+
+// addTree watches dir and every directory below it that is not ignored, and
+// returns the relative paths of everything it found there.
+func (w *Watcher) addTree(fw *fsnotify.Watcher, dir string) ([]string, error) {
+	var found []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == dir {
+				return err
+			}
+			// Vanished while walking: its removal arrives as an event.
+			return nil
+		}
+		if p != w.root && w.ignored(d.Name()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if p != dir {
+			if rel, keep := w.relative(p); keep {
+				found = append(found, rel)
+			}
+		}
+		if d.IsDir() {
+			if err := fw.Add(p); err != nil {
+				return fmt.Errorf("watch %s: %w", p, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return found, fmt.Errorf("watch %s: %w", dir, err)
+	}
+	return found, nil
+}
+
+func stoppedTimer() *time.Timer {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return t
+}
