@@ -1,0 +1,293 @@
+// Package daemontest runs depsync daemons as real processes for end-to-end
+// tests, chaos runs and benchmarks: it builds the binary once, writes each
+// node's config, starts, stops and kill -9s nodes, and reads their status.
+package daemontest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/depsync/depsync/internal/svntest"
+)
+
+// Token is the /v1 API token every test cluster shares.
+const Token = "daemontest-token-0123456789"
+
+var (
+	buildOnce sync.Once
+	buildPath string
+	buildErr  error
+)
+
+// Binary builds cmd/depsync once per test process and returns its path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "depsync-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildPath = filepath.Join(dir, "depsync")
+		cmd := exec.Command("go", "build", "-race", "-o", buildPath, "./cmd/depsync")
+		if os.Getenv("DEPSYNC_E2E_NORACE") != "" {
+			cmd = exec.Command("go", "build", "-o", buildPath, "./cmd/depsync")
+		}
+		cmd.Dir = moduleRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildPath
+}
+
+func moduleRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Config describes one node of a test cluster.
+type Config struct {
+	Name  string
+	Role  string // "manager" or "worker"
+	SVN   *svntest.Server
+	Peers []string
+	// Extra is appended to the generated YAML (e.g. "sync:\n  debounce: 100ms\n").
+	Extra string
+}
+
+// Node is one depsync daemon process and its directories.
+type Node struct {
+	Config
+	Bin        string
+	Home       string // carbon.home
+	Dir        string // the deployment directory
+	StateDir   string
+	ConfigFile string
+	Listen     string
+	URL        string
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{}
+	logs *lockedBuffer
+}
+
+// NewNode writes a node's config on a free loopback port; Start runs it.
+func NewNode(t testing.TB, bin string, c Config) *Node {
+	t.Helper()
+	home := t.TempDir()
+	n := &Node{
+		Config:   c,
+		Bin:      bin,
+		Home:     home,
+		Dir:      filepath.Join(home, "repository", "deployment", "server"),
+		StateDir: filepath.Join(home, "depsync-state"),
+		Listen:   fmt.Sprintf("127.0.0.1:%d", svntest.FreePort(t)),
+		logs:     &lockedBuffer{},
+	}
+	n.URL = "http://" + n.Listen
+	var b strings.Builder
+	fmt.Fprintf(&b, "role: %s\nnode_name: %s\nlisten: %s\ncarbon:\n  home: %s\n", c.Role, c.Name, n.Listen, home)
+	if c.SVN != nil {
+		fmt.Fprintf(&b, "svn:\n  url: %s\n", c.SVN.URL)
+		if c.SVN.Username != "" {
+			fmt.Fprintf(&b, "  username: %s\n", c.SVN.Username)
+		}
+	}
+	if len(c.Peers) > 0 {
+		fmt.Fprintf(&b, "peers: [%s]\n", strings.Join(c.Peers, ", "))
+	}
+	b.WriteString(c.Extra)
+	n.ConfigFile = filepath.Join(home, "depsync.yaml")
+	if err := os.WriteFile(n.ConfigFile, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		n.Kill(t)
+		if t.Failed() {
+			t.Logf("--- %s (%s) log ---\n%s", c.Name, c.Role, n.Logs())
+		}
+	})
+	return n
+}
+
+// Env is the environment a node runs with: secrets go there, never in argv.
+func (n *Node) Env() []string {
+	env := append(os.Environ(), "DEPSYNC_TOKEN="+Token)
+	if n.SVN != nil && n.SVN.Password != "" {
+		env = append(env, "DEPSYNC_SVN_PASSWORD="+n.SVN.Password)
+	}
+	return env
+}
+
+// Start runs `depsync run` for the node and waits until /healthz answers.
+func (n *Node) Start(t testing.TB, args ...string) {
+	t.Helper()
+	n.mu.Lock()
+	if n.cmd != nil {
+		n.mu.Unlock()
+		t.Fatalf("%s already running", n.Name)
+	}
+	cmd := exec.Command(n.Bin, append([]string{"run", "--config", n.ConfigFile, "--log-level", "debug"}, args...)...)
+	cmd.Env = n.Env()
+	fmt.Fprintf(n.logs, "=== start %s\n", time.Now().Format(time.RFC3339Nano))
+	cmd.Stdout, cmd.Stderr = n.logs, n.logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		n.mu.Unlock()
+		t.Fatalf("start %s: %v", n.Name, err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	n.cmd, n.done = cmd, done
+	n.mu.Unlock()
+
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-done:
+			t.Fatalf("%s exited at start:\n%s", n.Name, n.Logs())
+		default:
+		}
+		if resp, err := http.Get(n.URL + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s: /healthz not up within 30s:\n%s", n.Name, n.Logs())
+}
+
+// Running reports whether the node's process is alive.
+func (n *Node) Running() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cmd == nil {
+		return false
+	}
+	select {
+	case <-n.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// Kill sends SIGKILL to the node's whole process group (svn children too)
+// and waits for it. It does nothing when the node is not running.
+func (n *Node) Kill(t testing.TB) { n.signal(t, syscall.SIGKILL, 10*time.Second) }
+
+// Stop sends SIGTERM and waits for a clean exit, returning the exit code.
+func (n *Node) Stop(t testing.TB) int {
+	n.mu.Lock()
+	cmd := n.cmd
+	n.mu.Unlock()
+	if cmd == nil {
+		return -1
+	}
+	n.signal(t, syscall.SIGTERM, 30*time.Second)
+	return cmd.ProcessState.ExitCode()
+}
+
+func (n *Node) signal(t testing.TB, sig syscall.Signal, wait time.Duration) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cmd == nil {
+		return
+	}
+	if sig == syscall.SIGKILL {
+		_ = syscall.Kill(-n.cmd.Process.Pid, sig)
+	} else {
+		_ = n.cmd.Process.Signal(sig)
+	}
+	select {
+	case <-n.done:
+	case <-time.After(wait):
+		_ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
+		<-n.done
+		t.Errorf("%s did not exit within %s of %v", n.Name, wait, sig)
+	}
+	n.cmd = nil
+}
+
+// Logs returns everything the node has printed so far.
+func (n *Node) Logs() string { return n.logs.String() }
+
+// Get fetches path from the node's API with the cluster token and decodes
+// the JSON reply into v (when v is not nil). It returns the status code.
+func (n *Node) Get(path string, v any) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, n.URL+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, err
+	}
+	if v != nil {
+		if err := json.Unmarshal(body, v); err != nil {
+			return resp.StatusCode, fmt.Errorf("%s%s: %w: %s", n.URL, path, err, body)
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+// Eventually polls cond every 20ms until it returns true or timeout passes.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// lockedBuffer collects a process's output for concurrent readers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
