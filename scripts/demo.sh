@@ -80,7 +80,7 @@ dst="$work/worker/repository/deployment/server/carbonapps"
 mkdir -p "$src"
 say "Drop $(basename "$CAPP") into the manager's $src"
 start=$(date +%s%N)
-cp "$CAPP" "$src/.HelloWorld.part" && mv "$src/.HelloWorld.part" "$src/$(basename "$CAPP")"
+cp "$CAPP" "$src/"
 for _ in $(seq 1 600); do
   if [ -f "$dst/$(basename "$CAPP")" ] && cmp -s "$CAPP" "$dst/$(basename "$CAPP")"; then break; fi
   sleep 0.02
