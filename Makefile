@@ -31,5 +31,10 @@ demo: deps build
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchtime 10x -timeout 60m ./...
 
+# Fault soak: kill -9 of both daemons, SVN server restarts and stale locks
+# while C-Apps and XML files keep changing (CHAOS_DURATION, default 5m).
+chaos: deps
+	CHAOS_DURATION=$${CHAOS_DURATION:-5m} $(GO) test -v -count=1 -run '^TestChaos$$' -timeout 60m ./e2e/
+
 clean:
 	rm -rf bin

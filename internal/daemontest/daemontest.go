@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/internal/svntest"
+	"go.yaml.in/yaml/v3"
 )
 
 // Token is the /v1 API token every test cluster shares.
@@ -68,8 +69,8 @@ type Config struct {
 	Role  string // "manager" or "worker"
 	SVN   *svntest.Server
 	Peers []string
-	// Extra is appended to the generated YAML (e.g. "sync:\n  debounce: 100ms\n").
-	Extra string
+	// Settings are further config keys, dotted (e.g. "sync.debounce": "100ms").
+	Settings map[string]any
 }
 
 // Node is one depsync daemon process and its directories.
@@ -103,20 +104,26 @@ func NewNode(t testing.TB, bin string, c Config) *Node {
 		logs:     &lockedBuffer{},
 	}
 	n.URL = "http://" + n.Listen
-	var b strings.Builder
-	fmt.Fprintf(&b, "role: %s\nnode_name: %s\nlisten: %s\ncarbon:\n  home: %s\n", c.Role, c.Name, n.Listen, home)
+	settings := map[string]any{
+		"role":        c.Role,
+		"node_name":   c.Name,
+		"listen":      n.Listen,
+		"carbon.home": home,
+		"peers":       c.Peers,
+	}
 	if c.SVN != nil {
-		fmt.Fprintf(&b, "svn:\n  url: %s\n", c.SVN.URL)
-		if c.SVN.Username != "" {
-			fmt.Fprintf(&b, "  username: %s\n", c.SVN.Username)
-		}
+		settings["svn.url"] = c.SVN.URL
+		settings["svn.username"] = c.SVN.Username
 	}
-	if len(c.Peers) > 0 {
-		fmt.Fprintf(&b, "peers: [%s]\n", strings.Join(c.Peers, ", "))
+	for k, v := range c.Settings {
+		settings[k] = v
 	}
-	b.WriteString(c.Extra)
+	data, err := yaml.Marshal(nest(settings))
+	if err != nil {
+		t.Fatal(err)
+	}
 	n.ConfigFile = filepath.Join(home, "depsync.yaml")
-	if err := os.WriteFile(n.ConfigFile, []byte(b.String()), 0o600); err != nil {
+	if err := os.WriteFile(n.ConfigFile, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -126,6 +133,25 @@ func NewNode(t testing.TB, bin string, c Config) *Node {
 		}
 	})
 	return n
+}
+
+// nest turns dotted keys into the nested maps of a YAML document.
+func nest(flat map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range flat {
+		m := out
+		parts := strings.Split(k, ".")
+		for _, p := range parts[:len(parts)-1] {
+			sub, ok := m[p].(map[string]any)
+			if !ok {
+				sub = map[string]any{}
+				m[p] = sub
+			}
+			m = sub
+		}
+		m[parts[len(parts)-1]] = v
+	}
+	return out
 }
 
 // Env is the environment a node runs with: secrets go there, never in argv.
