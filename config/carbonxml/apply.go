@@ -1,0 +1,247 @@
+package carbonxml
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// ApplyOptions tune Apply.
+type ApplyOptions struct {
+	// DryRun computes the result and the diff and writes nothing.
+	DryRun bool
+	// Now stamps the backup's name; nil means time.Now.
+	Now func() time.Time
+}
+
+// Read returns the live block of the carbon.xml at path.
+func Read(path string) (*Block, error) {
+	src, _, _, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	d, err := parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	b, err := d.readBlock()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return b, nil
+}
+
+// Apply writes s into the carbon.xml at path. When the file changes, a
+// backup is first written next to it (carbon.xml.depsync-<UTC time>.bak),
+// the new content replaces the file atomically (temporary file, fsync,
+// rename) with the file's mode and owner, and the file is read again to
+// check the values. A symlink is followed: the file it points to is edited.
+// Bad input (see IsBadInput) writes nothing.
+func Apply(path string, s Settings, opts ApplyOptions) (*Result, error) {
+	res := &Result{File: path}
+	src, real, fi, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out, created, err := edit(src, s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if bytes.Equal(out, src) {
+		res.Status = StatusUnchanged
+		return res, nil
+	}
+	res.Status = StatusUpdated
+	if created {
+		res.Status = StatusCreated
+	}
+	res.Diff = unifiedDiff(path, src, out, newRedactor(src, s))
+	if opts.DryRun {
+		return res, nil
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+
+	// The file itself must be writable, not just its directory: a
+	// read-only carbon.xml is the operator saying no.
+	if f, err := os.OpenFile(real, os.O_WRONLY, 0); err != nil {
+		return nil, fmt.Errorf("%s: cannot write: %w", path, err)
+	} else {
+		_ = f.Close()
+	}
+	tmp, err := writeTemp(real, out, fi)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	defer os.Remove(tmp) // after a successful rename there is nothing to remove
+
+	backup, err := writeBackup(real, src, fi, now().UTC())
+	if err != nil {
+		return nil, fmt.Errorf("%s: backup: %w", path, err)
+	}
+	res.Backup = backup
+
+	// Someone else may have changed the file since it was read.
+	cur, err := os.ReadFile(real)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !bytes.Equal(cur, src) {
+		_ = os.Remove(backup)
+		return nil, fmt.Errorf("%s: %w", path, ErrChanged)
+	}
+	if err := os.Rename(tmp, real); err != nil {
+		return nil, fmt.Errorf("%s: replace: %w", path, err)
+	}
+	syncDir(filepath.Dir(real))
+
+	if err := verify(real, s); err != nil {
+		// Put the original back; the backup stays for inspection.
+		if rtmp, rerr := writeTemp(real, src, fi); rerr == nil {
+			if rerr = os.Rename(rtmp, real); rerr == nil {
+				syncDir(filepath.Dir(real))
+			} else {
+				_ = os.Remove(rtmp)
+			}
+		}
+		return nil, fmt.Errorf("%s: %w: %v (the original was restored from %s)", path, ErrVerify, err, backup)
+	}
+	return res, nil
+}
+
+// verify reads the written file again and checks the values.
+func verify(path string, s Settings) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	d, err := parse(data)
+	if err != nil {
+		return err
+	}
+	b, err := d.readBlock()
+	if err != nil {
+		return err
+	}
+	return s.matches(b)
+}
+
+// readFile reads a carbon.xml, resolving symlinks, and returns its bytes,
+// the real path and its file info.
+func readFile(path string) ([]byte, string, fs.FileInfo, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("carbon.xml %s: %w", path, unwrapPath(err))
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("carbon.xml %s: %w", path, unwrapPath(err))
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, "", nil, fmt.Errorf("carbon.xml %s: %w", path, ErrNotRegular)
+	}
+	src, err := os.ReadFile(real)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("carbon.xml %s: %w", path, unwrapPath(err))
+	}
+	return src, real, fi, nil
+}
+
+// unwrapPath drops the *fs.PathError around err (the path is said once by
+// the caller) and keeps what errors.Is needs.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("file not found: %w", fs.ErrNotExist)
+		case errors.Is(err, fs.ErrPermission):
+			return fmt.Errorf("no permission to read: %w", fs.ErrPermission)
+		}
+		return pe.Err
+	}
+	return err
+}
+
+// writeTemp writes data to a new temporary file next to path with path's
+// mode (and owner, where possible), synced to disk.
+func writeTemp(path string, data []byte, fi fs.FileInfo) (name string, err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".depsync-*.tmp")
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return "", fmt.Errorf("no permission to write in %s: %w", filepath.Dir(path), fs.ErrPermission)
+		}
+		return "", err
+	}
+	name = f.Name()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(name)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return "", err
+	}
+	if err = f.Chmod(fi.Mode().Perm()); err != nil {
+		return "", err
+	}
+	keepOwner(f, fi)
+	if err = f.Sync(); err != nil {
+		return "", err
+	}
+	if err = f.Close(); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+// writeBackup copies the original bytes to
+// <file>.depsync-<UTC yyyymmddThhmmssZ>.bak (with -2, -3... when that name
+// is taken), with the file's mode.
+func writeBackup(path string, data []byte, fi fs.FileInfo, t time.Time) (string, error) {
+	base := path + ".depsync-" + t.Format("20060102T150405Z")
+	for i := 1; i < 100; i++ {
+		name := base + ".bak"
+		if i > 1 {
+			name = base + "-" + strconv.Itoa(i) + ".bak"
+		}
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		keepOwner(f, fi)
+		_, err = f.Write(data)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			_ = os.Remove(name)
+			return "", err
+		}
+		return name, nil
+	}
+	return "", fmt.Errorf("too many backups named %s*.bak", base)
+}
+
+// syncDir makes a rename durable; errors are ignored (not every platform
+// can sync a directory).
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+}
