@@ -28,8 +28,12 @@ lint:
 demo: deps build
 	@bash scripts/demo.sh
 
+# Micro-benchmarks of each package (ratios against the raw tools in the same
+# run), then the system table of BENCHMARKS.md (propagation against the raw
+# floors and lsyncd, idle cost, scale, push throughput).
 bench: deps build
-	$(GO) test -run '^$$' -bench . -benchtime 10x -timeout 60m ./...
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $$($(GO) list ./... | grep -v /e2e)
+	$(GO) test -run '^$$' -bench '^BenchmarkTable$$' -benchtime 1x -timeout 120m ./e2e/
 
 # Fault soak: kill -9 of both daemons, SVN server restarts and stale locks
 # while C-Apps and XML files keep changing (CHAOS_DURATION, default 5m).

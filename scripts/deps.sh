@@ -17,9 +17,9 @@ fi
 if [ ! -e /usr/lib/apache2/modules/mod_dav_svn.so ]; then
   missing+=(libapache2-mod-svn)
 fi
-if ! command -v curl >/dev/null 2>&1; then
-  missing+=(curl)
-fi
+for bin in curl rsync lsyncd; do
+  command -v "$bin" >/dev/null 2>&1 || missing+=("$bin")
+done
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

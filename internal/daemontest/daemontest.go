@@ -43,10 +43,11 @@ func Binary(t testing.TB) string {
 			return
 		}
 		buildPath = filepath.Join(dir, "depsync")
-		cmd := exec.Command("go", "build", "-race", "-o", buildPath, "./cmd/depsync")
-		if os.Getenv("DEPSYNC_E2E_NORACE") != "" {
-			cmd = exec.Command("go", "build", "-o", buildPath, "./cmd/depsync")
+		args := []string{"build", "-o", buildPath}
+		if raceEnabled {
+			args = append(args, "-race")
 		}
+		cmd := exec.Command("go", append(args, "./cmd/depsync")...)
 		cmd.Dir = moduleRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
@@ -201,6 +202,16 @@ func (n *Node) Start(t testing.TB, args ...string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("%s: /healthz not up within 30s:\n%s", n.Name, n.Logs())
+}
+
+// Pid returns the process id of the running node, or 0.
+func (n *Node) Pid() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cmd == nil {
+		return 0
+	}
+	return n.cmd.Process.Pid
 }
 
 // Running reports whether the node's process is alive.
