@@ -82,12 +82,12 @@ func diffLines(a, b []string) []op {
 				ops = append(ops, op{opEqual, pre + i, pre + j})
 				i++
 				j++
-			case j < len(mb) && (i == len(ma) || lcs[i][j+1] >= lcs[i+1][j]):
-				ops = append(ops, op{opIns, pre + i, pre + j})
-				j++
-			default:
+			case i < len(ma) && (j == len(mb) || lcs[i+1][j] >= lcs[i][j+1]):
 				ops = append(ops, op{opDel, pre + i, pre + j})
 				i++
+			default:
+				ops = append(ops, op{opIns, pre + i, pre + j})
+				j++
 			}
 		}
 	}
