@@ -287,11 +287,14 @@ func (p *parser) openZip() error {
 		return errCorrupt("the central directory is not inside the file", nil)
 	}
 	if base := end.at - int64(end.dirSize) - int64(end.dirOff); base != 0 {
-		// The directory does not end where the end record is. If a whole
-		// directory does end there, the record belongs to an archive stored
-		// inside this one (a connector .zip) and the outer archive's own end
-		// has not been written yet.
-		if base > 0 && p.startsAt(end.at-int64(end.dirSize), sigCentral) && (end.records > 0 || end.dirSize == 0) {
+		// The directory does not end where the end record is. If the record
+		// describes a whole archive that starts later in the file (a
+		// connector .zip stored as is), it is that archive's: this one's
+		// own end has not been written yet.
+		inner := base > 0 && startsLocal &&
+			(end.records == 0 && end.dirSize == 0 && end.dirOff == 0 ||
+				end.dirSize > 0 && p.startsAt(end.at-int64(end.dirSize), sigCentral) && p.startsAt(base, sigLocal))
+		if inner {
 			return &Error{Kind: KindIncomplete,
 				Msg: "incomplete zip (the last end of central directory belongs to an archive stored inside this one): the file may still be copying; wait for it to finish"}
 		}
