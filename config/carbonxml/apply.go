@@ -27,11 +27,11 @@ func Read(path string) (*Block, error) {
 	}
 	d, err := parse(src)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("carbon.xml %s: %w", path, err)
 	}
 	b, err := d.readBlock()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("carbon.xml %s: %w", path, err)
 	}
 	return b, nil
 }
@@ -50,7 +50,7 @@ func Apply(path string, s Settings, opts ApplyOptions) (*Result, error) {
 	}
 	out, created, err := edit(src, s)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("carbon.xml %s: %w", path, err)
 	}
 	if bytes.Equal(out, src) {
 		res.Status = StatusUnchanged
@@ -72,33 +72,36 @@ func Apply(path string, s Settings, opts ApplyOptions) (*Result, error) {
 	// The file itself must be writable, not just its directory: a
 	// read-only carbon.xml is the operator saying no.
 	if f, err := os.OpenFile(real, os.O_WRONLY, 0); err != nil {
-		return nil, fmt.Errorf("%s: cannot write: %w", path, err)
+		if errors.Is(err, fs.ErrPermission) {
+			err = &reasonError{"no permission to write it", fs.ErrPermission}
+		}
+		return nil, fmt.Errorf("carbon.xml %s: %w", path, unwrapPath(err))
 	} else {
 		_ = f.Close()
 	}
 	tmp, err := writeTemp(real, out, fi)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("carbon.xml %s: %w", path, err)
 	}
 	defer os.Remove(tmp) // after a successful rename there is nothing to remove
 
 	backup, err := writeBackup(real, src, fi, now().UTC())
 	if err != nil {
-		return nil, fmt.Errorf("%s: backup: %w", path, err)
+		return nil, fmt.Errorf("carbon.xml %s: backup: %w", path, err)
 	}
 	res.Backup = backup
 
 	// Someone else may have changed the file since it was read.
 	cur, err := os.ReadFile(real)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("carbon.xml %s: %w", path, err)
 	}
 	if !bytes.Equal(cur, src) {
 		_ = os.Remove(backup)
-		return nil, fmt.Errorf("%s: %w", path, ErrChanged)
+		return nil, fmt.Errorf("carbon.xml %s: %w", path, ErrChanged)
 	}
 	if err := os.Rename(tmp, real); err != nil {
-		return nil, fmt.Errorf("%s: replace: %w", path, err)
+		return nil, fmt.Errorf("carbon.xml %s: replace: %w", path, err)
 	}
 	syncDir(filepath.Dir(real))
 
@@ -111,7 +114,7 @@ func Apply(path string, s Settings, opts ApplyOptions) (*Result, error) {
 				_ = os.Remove(rtmp)
 			}
 		}
-		return nil, fmt.Errorf("%s: %w: %v (the original was restored from %s)", path, ErrVerify, err, backup)
+		return nil, fmt.Errorf("carbon.xml %s: %w: %v (the original was restored from %s)", path, ErrVerify, err, backup)
 	}
 	return res, nil
 }
@@ -161,9 +164,9 @@ func unwrapPath(err error) error {
 	if errors.As(err, &pe) {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return fmt.Errorf("file not found: %w", fs.ErrNotExist)
+			return &reasonError{"file not found", fs.ErrNotExist}
 		case errors.Is(err, fs.ErrPermission):
-			return fmt.Errorf("no permission to read: %w", fs.ErrPermission)
+			return &reasonError{"no permission to read it", fs.ErrPermission}
 		}
 		return pe.Err
 	}
@@ -176,7 +179,7 @@ func writeTemp(path string, data []byte, fi fs.FileInfo) (name string, err error
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".depsync-*.tmp")
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
-			return "", fmt.Errorf("no permission to write in %s: %w", filepath.Dir(path), fs.ErrPermission)
+			return "", &reasonError{"no permission to write in " + filepath.Dir(path), fs.ErrPermission}
 		}
 		return "", err
 	}
@@ -245,3 +248,12 @@ func syncDir(dir string) {
 		_ = d.Close()
 	}
 }
+
+// reasonError says why in words of its own while errors.Is still sees err.
+type reasonError struct {
+	msg string
+	err error
+}
+
+func (e *reasonError) Error() string { return e.msg }
+func (e *reasonError) Unwrap() error { return e.err }
