@@ -1,0 +1,235 @@
+package deploy
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/httpauth"
+)
+
+// ReconcilerHeader marks the requests of a manager's reconciler; its value
+// is the manager's node name. A worker applies PUT and DELETE only when it
+// is present (or with ?force=true).
+const ReconcilerHeader = "Depsync-Reconciler"
+
+// APIOptions configure the peer C-App API.
+type APIOptions struct {
+	Store *Store
+	// Role is this node's role, config.RoleManager or config.RoleWorker. A
+	// worker refuses PUT and DELETE that do not come from its manager's
+	// reconciler with 409 and the manager's URL.
+	Role string
+	// ManagerURL returns the manager's base URL for those 409 replies; it
+	// may be nil or return "" when the worker does not know it yet.
+	ManagerURL func() string
+	// Token is the bearer token every request must carry.
+	Token string
+	// BodyStall is how long an upload may send nothing before it is cut
+	// (default 30s; see GuardBody).
+	BodyStall time.Duration
+	Logger    *slog.Logger
+	Metrics   *Metrics
+}
+
+type api struct {
+	APIOptions
+}
+
+// NewAPI returns the handler of the peer C-App API: GET /v1/capps,
+// PUT /v1/capps/{file} and DELETE /v1/capps/{file}, behind the bearer token.
+// Mount it on both "/v1/capps" and "/v1/capps/" of the daemon's mux. File
+// names are checked on the raw, still escaped path, so no encoding trick
+// (%2e%2e%2f, %00, %2f) gets past (400).
+func NewAPI(opts APIOptions) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.BodyStall <= 0 {
+		opts.BodyStall = DefaultBodyStall
+	}
+	a := &api{opts}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/capps", a.list)
+	mux.HandleFunc("PUT /v1/capps/{file}", a.put)
+	mux.HandleFunc("DELETE /v1/capps/{file}", a.delete)
+	return httpauth.Require(opts.Token, checkRawName(mux))
+}
+
+// checkRawName rejects any /v1/capps/<x> whose raw path element is not a
+// valid file name before the mux can clean or unescape it.
+func checkRawName(next http.Handler) http.Handler {
+	const prefix = "/v1/capps/"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw := r.URL.EscapedPath()
+		if r.URL.RawPath != "" {
+			raw = r.URL.RawPath
+		}
+		if strings.HasPrefix(raw, prefix) || strings.HasPrefix(r.URL.Path, prefix) {
+			name, _ := strings.CutPrefix(raw, prefix)
+			if !ValidName(name) || r.URL.Path != prefix+name {
+				httpauth.WriteError(w, http.StatusBadRequest, ErrBadName.Error())
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *api) list(w http.ResponseWriter, r *http.Request) {
+	entries, err := a.Store.List()
+	if err != nil {
+		a.Logger.Error("list C-Apps", "err", err)
+		httpauth.WriteError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	httpauth.WriteJSON(w, http.StatusOK, entries)
+}
+
+// refuse answers 409 with the manager's URL when this node is a worker and
+// the request neither comes from the manager's reconciler nor is forced.
+func (a *api) refuse(w http.ResponseWriter, r *http.Request) bool {
+	if a.Role != config.RoleWorker || r.Header.Get(ReconcilerHeader) != "" || boolParam(r, "force") {
+		return false
+	}
+	mgr := ""
+	if a.ManagerURL != nil {
+		mgr = a.ManagerURL()
+	}
+	msg := "this node is a worker: send C-Apps to the manager, the one source of truth"
+	if mgr == "" {
+		msg += " (its URL is not known here yet)"
+	}
+	msg += "; ?force=true applies it here anyway, until the manager's next reconcile"
+	httpauth.WriteJSON(w, http.StatusConflict, httpauth.Error{Error: msg, Manager: mgr})
+	return true
+}
+
+func boolParam(r *http.Request, name string) bool {
+	v := r.URL.Query().Get(name)
+	return v == "true" || v == "1"
+}
+
+func (a *api) put(w http.ResponseWriter, r *http.Request) {
+	file := r.PathValue("file")
+	if a.refuse(w, r) {
+		return
+	}
+	want, err := parseContentDigest(r.Header.Values("Content-Digest"))
+	if err != nil {
+		a.Metrics.received("bad_request")
+		httpauth.WriteError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	max := a.Store.MaxSize()
+	if r.ContentLength > max {
+		a.Metrics.received("too_large")
+		httpauth.WriteError(w, http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("%s: %d bytes, over the limit of %d", ErrTooLarge, r.ContentLength, max))
+		return
+	}
+	body := http.MaxBytesReader(w, GuardBody(w, r.Body, a.BodyStall), max+1)
+	start := time.Now()
+	res, err := a.Store.Put(file, body, want, PutOptions{Replace: boolParam(r, "replace")})
+	if err != nil {
+		code, kind := putErrorCode(err)
+		a.Metrics.received(kind)
+		lvl := slog.LevelWarn
+		if code >= 500 {
+			lvl = slog.LevelError
+		}
+		a.Logger.Log(r.Context(), lvl, "C-App refused", "file", file, "code", code, "err", err,
+			"reconciler", r.Header.Get(ReconcilerHeader))
+		httpauth.WriteError(w, code, err.Error())
+		return
+	}
+	a.Metrics.received(res.Status)
+	a.Logger.Info("C-App received", "file", file, "id", res.ID, "status", res.Status, "sha256", res.SHA256,
+		"replaced", res.Replaced, "duration", time.Since(start).Round(time.Millisecond),
+		"reconciler", r.Header.Get(ReconcilerHeader))
+	code := http.StatusOK
+	if res.Status == StatusCreated {
+		code = http.StatusCreated
+	}
+	httpauth.WriteJSON(w, code, res)
+}
+
+func putErrorCode(err error) (int, string) {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, ErrBadName):
+		return http.StatusBadRequest, "bad_name"
+	case errors.Is(err, ErrDigestMismatch):
+		return http.StatusBadRequest, "digest_mismatch"
+	case errors.Is(err, ErrTooLarge), errors.As(err, &mbe), errors.Is(err, carbonapp.ErrTooLarge):
+		return http.StatusRequestEntityTooLarge, "too_large"
+	case errors.Is(err, ErrInvalidCApp):
+		return http.StatusUnprocessableEntity, "invalid"
+	case errors.Is(err, ErrDuplicateID):
+		return http.StatusConflict, "duplicate_id"
+	case errors.Is(err, errBodyStalled):
+		return http.StatusRequestTimeout, "timeout"
+	case errors.Is(err, errReceive):
+		return http.StatusBadRequest, "interrupted"
+	}
+	return http.StatusInternalServerError, "error"
+}
+
+func (a *api) delete(w http.ResponseWriter, r *http.Request) {
+	file := r.PathValue("file")
+	if a.refuse(w, r) {
+		return
+	}
+	err := a.Store.Delete(file)
+	switch {
+	case err == nil:
+		a.Metrics.received("deleted")
+		a.Logger.Info("C-App deleted", "file", file, "reconciler", r.Header.Get(ReconcilerHeader))
+		w.WriteHeader(http.StatusNoContent)
+	case errors.Is(err, ErrNotFound):
+		httpauth.WriteError(w, http.StatusNotFound, fmt.Sprintf("%s: %s", ErrNotFound, file))
+	case errors.Is(err, ErrBadName):
+		httpauth.WriteError(w, http.StatusBadRequest, err.Error())
+	default:
+		a.Logger.Error("delete C-App", "file", file, "err", err)
+		httpauth.WriteError(w, http.StatusInternalServerError, err.Error())
+	}
+}
+
+// parseContentDigest returns the sha-256 of an RFC 9530 Content-Digest
+// header (a structured-field dictionary: sha-256=:<base64>:, possibly among
+// other algorithms).
+func parseContentDigest(values []string) ([]byte, error) {
+	for _, v := range values {
+		for _, member := range strings.Split(v, ",") {
+			key, val, ok := strings.Cut(strings.TrimSpace(member), "=")
+			if !ok || strings.TrimSpace(key) != "sha-256" {
+				continue
+			}
+			val = strings.TrimSpace(val)
+			if i := strings.IndexByte(val, ';'); i >= 0 { // parameters
+				val = val[:i]
+			}
+			if len(val) < 2 || val[0] != ':' || val[len(val)-1] != ':' {
+				return nil, errors.New("Content-Digest: sha-256 must be a byte sequence, sha-256=:<base64>:")
+			}
+			sum, err := base64.StdEncoding.DecodeString(val[1 : len(val)-1])
+			if err != nil || len(sum) != 32 {
+				return nil, errors.New("Content-Digest: sha-256 is not the base64 of 32 bytes")
+			}
+			return sum, nil
+		}
+	}
+	return nil, errors.New("Content-Digest header with sha-256 required (RFC 9530): sha-256=:<base64 of the body's SHA-256>:")
+}
+
+// ContentDigest formats a SHA-256 as an RFC 9530 Content-Digest value.
+func ContentDigest(sum []byte) string {
+	return "sha-256=:" + base64.StdEncoding.EncodeToString(sum) + ":"
+}

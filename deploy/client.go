@@ -1,0 +1,493 @@
+package deploy
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/depsync/depsync/internal/httpauth"
+)
+
+// ClientOptions configure a Client.
+type ClientOptions struct {
+	// Token is the bearer token of the nodes' /v1 API. It is sent in the
+	// Authorization header only, and never logged.
+	Token string
+	// CAFile is a PEM bundle of the CAs that sign the nodes' certificates
+	// (tls.ca_file); empty means the system roots.
+	CAFile string
+	// TLSConfig, when set, is used as is (CAFile is then ignored).
+	TLSConfig *tls.Config
+	// RetryMax is how many times a request is retried after a connection
+	// error, a 429 or a 5xx (default 4; negative for none). Waits grow
+	// exponentially from RetryWaitMin to RetryWaitMax, with full jitter.
+	RetryMax     int
+	RetryWaitMin time.Duration // default 200ms
+	RetryWaitMax time.Duration // default 10s
+	// Timeout bounds one attempt of List, Delete and Status (default 30s).
+	// A Put is bounded by its context only: a large C-App takes its time.
+	Timeout time.Duration
+	// FollowManager makes Put and Delete follow a worker's 409 to the
+	// manager it names, once (what `depsync capp push` wants; a
+	// reconciler never needs it).
+	FollowManager bool
+	// Reconciler, when set, marks Put and Delete as coming from the
+	// reconciler of the manager of that name (the Depsync-Reconciler
+	// header), which is what makes a worker accept them.
+	Reconciler string
+	Logger     *slog.Logger
+}
+
+// Client talks to the peer C-App API of depsync nodes, with retries.
+type Client struct {
+	opts  ClientOptions
+	rc    *retryablehttp.Client
+	plain *http.Client // no retries, for probes
+}
+
+// NewClient returns a Client. It fails only if CAFile cannot be read.
+func NewClient(opts ClientOptions) (*Client, error) {
+	if opts.RetryMax == 0 {
+		opts.RetryMax = 4
+	} else if opts.RetryMax < 0 {
+		opts.RetryMax = 0
+	}
+	if opts.RetryWaitMin <= 0 {
+		opts.RetryWaitMin = 200 * time.Millisecond
+	}
+	if opts.RetryWaitMax <= 0 {
+		opts.RetryWaitMax = 10 * time.Second
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	tlsCfg := opts.TLSConfig
+	if tlsCfg == nil && opts.CAFile != "" {
+		pem, err := os.ReadFile(opts.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate in it", opts.CAFile)
+		}
+		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tlsCfg
+	tr.MaxIdleConnsPerHost = 8
+	tr.ResponseHeaderTimeout = 0 // a PUT's reply comes after the upload has been validated
+
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = &http.Client{Transport: tr}
+	rc.RetryMax = opts.RetryMax
+	rc.RetryWaitMin = opts.RetryWaitMin
+	rc.RetryWaitMax = opts.RetryWaitMax
+	rc.Backoff = jitterBackoff
+	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	rc.Logger = slogAdapter{opts.Logger}
+	return &Client{opts: opts, rc: rc, plain: &http.Client{Transport: tr, Timeout: 5 * time.Second}}, nil
+}
+
+// AsReconciler returns a copy of c whose Put and Delete carry the
+// Depsync-Reconciler header with the manager's node name.
+func (c *Client) AsReconciler(node string) *Client {
+	cc := *c
+	cc.opts.Reconciler = node
+	cc.opts.FollowManager = false
+	return &cc
+}
+
+// jitterBackoff waits min*2^attempt, capped at max, with full jitter (a
+// random time between half of it and all of it), or what a 429/503's
+// Retry-After says when that is longer.
+func jitterBackoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+	d := lo << min(attempt, 30)
+	if d <= 0 || d > hi {
+		d = hi
+	}
+	d = d/2 + rand.N(d/2+1)
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+			if ra := time.Duration(s) * time.Second; ra > d && ra <= hi {
+				d = ra
+			}
+		}
+	}
+	return d
+}
+
+// slogAdapter makes a slog.Logger a retryablehttp.LeveledLogger. Requests
+// are logged at debug level; retryablehttp logs URLs, never headers, so the
+// token does not appear.
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Error(msg string, kv ...any) { a.l.Debug("http: "+msg, kv...) }
+func (a slogAdapter) Info(msg string, kv ...any)  { a.l.Debug("http: "+msg, kv...) }
+func (a slogAdapter) Debug(msg string, kv ...any) { a.l.Debug("http: "+msg, kv...) }
+func (a slogAdapter) Warn(msg string, kv ...any)  { a.l.Debug("http: "+msg, kv...) }
+
+// APIError is an error reply of a node's API.
+type APIError struct {
+	Node       string
+	StatusCode int
+	Message    string
+	// Manager is set when a worker refused the request (409): the
+	// manager's URL, where to send it.
+	Manager string
+}
+
+func (e *APIError) Error() string {
+	s := fmt.Sprintf("%s: %d %s", e.Node, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.Manager != "" {
+		s += " (manager: " + e.Manager + ")"
+	}
+	return s
+}
+
+// IsWorkerRefusal reports whether err is a worker's 409 that names (or
+// would name) its manager, rather than a duplicate id.
+func IsWorkerRefusal(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusConflict && strings.Contains(ae.Message, "this node is a worker")
+}
+
+// IsNotFound reports whether err is an API 404.
+func IsNotFound(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound
+}
+
+func apiError(node string, resp *http.Response) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	e := &APIError{Node: node, StatusCode: resp.StatusCode}
+	var je httpauth.Error
+	if json.Unmarshal(body, &je) == nil && je.Error != "" {
+		e.Message, e.Manager = je.Error, je.Manager
+	} else {
+		e.Message = strings.TrimSpace(string(body))
+		if len(e.Message) > 200 {
+			e.Message = e.Message[:200] + "..."
+		}
+	}
+	return e
+}
+
+// endpoint joins a node's base URL and a path (with query).
+func endpoint(node, path string) (string, error) {
+	u, err := url.Parse(strings.TrimRight(node, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("node %q: must be a base URL such as http://node1:9780", node)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("node %q: must not carry credentials: the token comes from token_file or DEPSYNC_TOKEN", u.Redacted())
+	}
+	return strings.TrimRight(node, "/") + path, nil
+}
+
+func (c *Client) newRequest(ctx context.Context, method, node, path string, body any) (*retryablehttp.Request, error) {
+	u, err := endpoint(node, path)
+	if err != nil {
+		return nil, err
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return nil, err
+	}
+	httpauth.Set(req.Request, c.opts.Token)
+	req.Header.Set("User-Agent", "depsync")
+	if c.opts.Reconciler != "" {
+		req.Header.Set(ReconcilerHeader, c.opts.Reconciler)
+	}
+	return req, nil
+}
+
+// getJSON GETs node+path into v, within the client's timeout.
+func (c *Client) getJSON(ctx context.Context, node, path string, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	req, err := c.newRequest(ctx, http.MethodGet, node, path, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.rc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", node, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return apiError(node, resp)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(v); err != nil {
+		return fmt.Errorf("%s: reply to GET %s: %w", node, path, err)
+	}
+	return nil
+}
+
+// List returns the C-Apps of node.
+func (c *Client) List(ctx context.Context, node string) ([]Entry, error) {
+	var out []Entry
+	if err := c.getJSON(ctx, node, "/v1/capps", &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// NodeStatus is what Status reads of a node's /v1/status.
+type NodeStatus struct {
+	Node    string   `json:"node,omitempty"`
+	Role    string   `json:"role,omitempty"`
+	Mode    string   `json:"mode,omitempty"`
+	Manager string   `json:"manager,omitempty"`
+	Peers   []string `json:"-"`
+	// Raw is the whole reply.
+	Raw json.RawMessage `json:"-"`
+}
+
+// Status reads node's /v1/status. Peers are read from a "peers" field that
+// lists URLs, or objects with a "url".
+func (c *Client) Status(ctx context.Context, node string) (*NodeStatus, error) {
+	var raw json.RawMessage
+	if err := c.getJSON(ctx, node, "/v1/status", &raw); err != nil {
+		return nil, err
+	}
+	st := &NodeStatus{Raw: raw}
+	_ = json.Unmarshal(raw, st)
+	var peers struct {
+		Peers json.RawMessage `json:"peers"`
+	}
+	if json.Unmarshal(raw, &peers) == nil && len(peers.Peers) > 0 {
+		var urls []string
+		if json.Unmarshal(peers.Peers, &urls) == nil {
+			st.Peers = urls
+		} else {
+			var objs []struct {
+				URL string `json:"url"`
+			}
+			if json.Unmarshal(peers.Peers, &objs) == nil {
+				for _, o := range objs {
+					if o.URL != "" {
+						st.Peers = append(st.Peers, o.URL)
+					}
+				}
+			}
+		}
+	}
+	return st, nil
+}
+
+// Probe reports whether node's depsync answers at all (any HTTP reply to
+// GET /healthz), without retries.
+func (c *Client) Probe(ctx context.Context, node string) error {
+	u, err := endpoint(node, "/healthz")
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.plain.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", node, err)
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	resp.Body.Close()
+	return nil
+}
+
+// PutOptions say how Client.Put sends a C-App.
+type PutRequest struct {
+	// File is the name on the node; default the base name of the path.
+	File string
+	// SHA256 is the file's digest if already known; else Put computes it.
+	SHA256 []byte
+	// Replace and Force set ?replace=true and ?force=true.
+	Replace, Force bool
+	// Progress, when set, is called with the number of bytes sent as they
+	// go (from 0 again when a retry starts over).
+	Progress func(sent int64)
+}
+
+// PutReply is what a node replied to a Put.
+type PutReply struct {
+	PutResult
+	// Node is the node that stored the file: the one asked, or its manager
+	// when a worker redirected the request.
+	Node string `json:"-"`
+	// Bytes is the size sent.
+	Bytes int64 `json:"-"`
+}
+
+// Put streams the C-App at path to node with its Content-Digest. Each retry
+// opens the file again. When the file changes between hashing and sending,
+// the node refuses it (digest mismatch) and nothing is written there.
+func (c *Client) Put(ctx context.Context, node, path string, pr PutRequest) (*PutReply, error) {
+	if pr.File == "" {
+		pr.File = filepath.Base(path)
+	}
+	if !ValidName(pr.File) {
+		return nil, fmt.Errorf("%s: %w", pr.File, ErrBadName)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	size := fi.Size()
+	if pr.SHA256 == nil {
+		pr.SHA256, err = hashFile(path)
+		if err != nil {
+			return nil, err
+		}
+	}
+	reply, err := c.put(ctx, node, path, size, pr)
+	if err != nil && c.opts.FollowManager {
+		var ae *APIError
+		if errors.As(err, &ae) && IsWorkerRefusal(err) && ae.Manager != "" && strings.TrimRight(ae.Manager, "/") != strings.TrimRight(node, "/") {
+			c.opts.Logger.Info("worker refused the C-App; sending it to its manager", "node", node, "manager", ae.Manager, "file", pr.File)
+			return c.put(ctx, ae.Manager, path, size, pr)
+		}
+	}
+	return reply, err
+}
+
+func (c *Client) put(ctx context.Context, node, path string, size int64, pr PutRequest) (*PutReply, error) {
+	q := url.Values{}
+	if pr.Replace {
+		q.Set("replace", "true")
+	}
+	if pr.Force {
+		q.Set("force", "true")
+	}
+	p := "/v1/capps/" + pr.File
+	if len(q) > 0 {
+		p += "?" + q.Encode()
+	}
+	body := retryablehttp.ReaderFunc(func() (io.Reader, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		if pr.Progress != nil {
+			pr.Progress(0)
+			return &progressFile{f: f, fn: pr.Progress}, nil
+		}
+		return f, nil
+	})
+	req, err := c.newRequest(ctx, http.MethodPut, node, p, body)
+	if err != nil {
+		return nil, err
+	}
+	req.ContentLength = size
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Content-Digest", ContentDigest(pr.SHA256))
+	resp, err := c.rc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: PUT %s: %w", node, pr.File, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+		return nil, apiError(node, resp)
+	}
+	reply := &PutReply{Node: node, Bytes: size}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&reply.PutResult); err != nil {
+		return nil, fmt.Errorf("%s: reply to PUT %s: %w", node, pr.File, err)
+	}
+	if want := hex.EncodeToString(pr.SHA256); reply.SHA256 != want {
+		return nil, fmt.Errorf("%s: stored %s with sha256 %s, sent %s", node, pr.File, reply.SHA256, want)
+	}
+	return reply, nil
+}
+
+// Delete removes file from node. A worker's 409 is followed to its manager
+// when FollowManager is set. A 404 is an error: test it with IsNotFound.
+func (c *Client) Delete(ctx context.Context, node, file string, force bool) (servedBy string, err error) {
+	err = c.delete(ctx, node, file, force)
+	if err != nil && c.opts.FollowManager {
+		var ae *APIError
+		if errors.As(err, &ae) && IsWorkerRefusal(err) && ae.Manager != "" && strings.TrimRight(ae.Manager, "/") != strings.TrimRight(node, "/") {
+			return ae.Manager, c.delete(ctx, ae.Manager, file, force)
+		}
+	}
+	return node, err
+}
+
+func (c *Client) delete(ctx context.Context, node, file string, force bool) error {
+	if !ValidName(file) {
+		return fmt.Errorf("%s: %w", file, ErrBadName)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	p := "/v1/capps/" + file
+	if force {
+		p += "?force=true"
+	}
+	req, err := c.newRequest(ctx, http.MethodDelete, node, p, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.rc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: DELETE %s: %w", node, file, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusOK {
+		return apiError(node, resp)
+	}
+	return nil
+}
+
+// progressFile reports bytes read from a file.
+type progressFile struct {
+	f    *os.File
+	sent int64
+	fn   func(int64)
+}
+
+func (p *progressFile) Close() error { return p.f.Close() }
+
+func (p *progressFile) Read(b []byte) (int, error) {
+	n, err := p.f.Read(b)
+	if n > 0 {
+		p.sent += int64(n)
+		p.fn(p.sent)
+	}
+	return n, err
+}
+
+// hashFile returns the SHA-256 of the file at path.
+func hashFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
+}
