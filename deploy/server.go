@@ -29,7 +29,9 @@ const (
 
 var errBodyStalled = errors.New("the client stopped sending the body")
 
-// NewServer returns the daemon's HTTP server for h on addr, with timeouts
+// NewServer returns the daemon's HTTP server for h on addr. It rejects bad
+// C-App names under /v1/capps/ (400) before h's mux can clean the path (a
+// ServeMux would redirect a literal "/v1/capps/../x.car"). It has timeouts
 // against slow clients: headers must arrive within 10 s, an idle keep-alive
 // connection closes after 2 min, and a request body must keep flowing
 // (GuardBody, at least 64 KiB every 30 s) however large it is. With
@@ -39,7 +41,7 @@ var errBodyStalled = errors.New("the client stopped sending the body")
 func NewServer(addr string, h http.Handler, tlsCfg config.TLS) *http.Server {
 	srv := &http.Server{
 		Addr:              addr,
-		Handler:           guardAll(h, DefaultBodyStall),
+		Handler:           checkRawName(guardAll(h, DefaultBodyStall)),
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,

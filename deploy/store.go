@@ -423,4 +423,3 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
-
