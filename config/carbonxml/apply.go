@@ -71,14 +71,14 @@ func Apply(path string, s Settings, opts ApplyOptions) (*Result, error) {
 
 	// The file itself must be writable, not just its directory: a
 	// read-only carbon.xml is the operator saying no.
-	if f, err := os.OpenFile(real, os.O_WRONLY, 0); err != nil {
+	f, err := os.OpenFile(real, os.O_WRONLY, 0)
+	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
 			err = &reasonError{"no permission to write it", fs.ErrPermission}
 		}
 		return nil, fmt.Errorf("carbon.xml %s: %w", path, unwrapPath(err))
-	} else {
-		_ = f.Close()
 	}
+	_ = f.Close()
 	tmp, err := writeTemp(real, out, fi)
 	if err != nil {
 		return nil, fmt.Errorf("carbon.xml %s: %w", path, err)

@@ -16,9 +16,11 @@
 package carbonxml
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 
 	"github.com/depsync/depsync/config"
 )
@@ -78,6 +80,35 @@ type Settings struct {
 	SvnPassword                       string
 	SvnURLAppendTenantID              bool
 	SecureVault                       bool
+}
+
+// String prints the settings with the password redacted, so that logging
+// them (%v, %+v, %#v) does not reveal it.
+func (s Settings) String() string {
+	return fmt.Sprintf("{Enabled:%t AutoCommit:%t AutoCheckout:%t RepositoryType:%s SvnURL:%s SvnUser:%s SvnPassword:%s SvnURLAppendTenantID:%t SecureVault:%t}",
+		s.Enabled, s.AutoCommit, s.AutoCheckout, s.RepositoryType, s.SvnURL, s.SvnUser,
+		config.Secret(s.SvnPassword), s.SvnURLAppendTenantID, s.SecureVault)
+}
+
+// GoString keeps %#v from revealing the password.
+func (s Settings) GoString() string { return "carbonxml.Settings" + s.String() }
+
+// LogValue keeps slog from revealing the password.
+func (s Settings) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Bool("enabled", s.Enabled), slog.Bool("auto_commit", s.AutoCommit), slog.Bool("auto_checkout", s.AutoCheckout),
+		slog.String("repository_type", s.RepositoryType), slog.String("svn_url", s.SvnURL), slog.String("svn_user", s.SvnUser),
+		slog.String("svn_password", config.Secret(s.SvnPassword).String()),
+		slog.Bool("svn_url_append_tenant_id", s.SvnURLAppendTenantID), slog.Bool("secure_vault", s.SecureVault))
+}
+
+// MarshalJSON keeps encoding/json from revealing the password.
+func (s Settings) MarshalJSON() ([]byte, error) {
+	type plain Settings
+	return json.Marshal(struct {
+		plain
+		SvnPassword config.Secret
+	}{plain(s), config.Secret(s.SvnPassword)})
 }
 
 // ForRole returns the settings of a role: a manager commits and checks out

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -498,13 +499,19 @@ func TestRealFiles(t *testing.T) {
 	require.NotEmpty(t, files)
 	const commented = "<!--<DeploymentSynchronizer>"
 	for _, f := range files {
-		orig, err := os.ReadFile(f)
+		shipped, err := os.ReadFile(f)
 		require.NoError(t, err)
+		crlf := []byte(strings.ReplaceAll(string(shipped), "\n", "\r\n"))
 		for _, tc := range []struct {
 			role   string
 			secure bool
-		}{{"manager", false}, {"worker", false}, {"manager", true}} {
-			t.Run(fmt.Sprintf("%s/%s/securevault=%v", filepath.Base(f), tc.role, tc.secure), func(t *testing.T) {
+			crlf   bool
+		}{{"manager", false, false}, {"worker", false, false}, {"manager", true, false}, {"worker", false, true}} {
+			orig := shipped
+			if tc.crlf {
+				orig = crlf
+			}
+			t.Run(fmt.Sprintf("%s/%s/securevault=%v/crlf=%v", filepath.Base(f), tc.role, tc.secure, tc.crlf), func(t *testing.T) {
 				dir := t.TempDir()
 				path := filepath.Join(dir, "carbon.xml")
 				require.NoError(t, os.WriteFile(path, orig, 0o644))
@@ -537,8 +544,32 @@ func TestRealFiles(t *testing.T) {
 				assert.Equal(t, StatusUnchanged, res.Status)
 				again, _ := os.ReadFile(path)
 				assert.Equal(t, string(out), string(again))
+				if tc.crlf {
+					assert.Equal(t, strings.Count(string(out), "\n"), strings.Count(string(out), "\r\n"), "bare LF written")
+				}
 			})
 		}
+
+		// Switching roles and agents on one file: each step changes only
+		// the block and the commented-out block never changes.
+		t.Run(filepath.Base(f)+"/sequence", func(t *testing.T) {
+			cur := shipped
+			steps := []Settings{settings("manager"), settings("worker"), func() Settings {
+				s := settings("worker")
+				s.Enabled = true
+				return s
+			}(), settings("manager")}
+			for i, s := range steps {
+				out, err := Edit(cur, s)
+				require.NoError(t, err, "step %d", i)
+				assertConfined(t, cur, out, false)
+				if i := strings.Index(string(shipped), commented); i >= 0 {
+					j := strings.Index(string(shipped[i:]), "-->") + i + 3
+					assert.Contains(t, string(out), string(shipped[i:j]))
+				}
+				cur = out
+			}
+		})
 	}
 }
 
@@ -549,4 +580,17 @@ func TestErrorsNeverHoldThePassword(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalidSettings)
 	assert.NotContains(t, err.Error(), "topsecret")
 	assert.False(t, errors.Is(err, ErrMalformed))
+}
+
+func TestSettingsNeverPrintThePassword(t *testing.T) {
+	s := settings("manager")
+	var buf strings.Builder
+	l := slog.New(slog.NewTextHandler(&buf, nil))
+	l.Info("x", "settings", s)
+	j, err := json.Marshal(s)
+	require.NoError(t, err)
+	all := fmt.Sprintf("%v %+v %#v %s", s, s, s, s) + buf.String() + string(j)
+	assert.NotContains(t, all, "hunter2")
+	assert.Contains(t, all, "<redacted>")
+	assert.Contains(t, string(j), `"SvnURL":"http://svn.example:8080/svn/depsync"`)
 }
