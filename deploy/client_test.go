@@ -1,0 +1,156 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/testcapp"
+)
+
+func TestClientPutFollowsWorkerToManager(t *testing.T) {
+	mgr := newTestNode(t, config.RoleManager)
+	w := newTestNode(t, config.RoleWorker, func(o *APIOptions) { o.ManagerURL = func() string { return mgr.url } })
+	p := testcapp.Write(t, t.TempDir(), "App_1.0.0.car", "App", "1.0.0")
+
+	// Without following: the worker's refusal, with the manager's URL.
+	_, err := testClient(t).Put(context.Background(), w.url, p, PutRequest{})
+	require.True(t, IsWorkerRefusal(err), "%v", err)
+	var ae *APIError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, mgr.url, ae.Manager)
+
+	c := testClient(t, func(o *ClientOptions) { o.FollowManager = true })
+	reply, err := c.Put(context.Background(), w.url, p, PutRequest{})
+	require.NoError(t, err)
+	require.Equal(t, mgr.url, reply.Node)
+	require.Equal(t, StatusCreated, reply.Status)
+	require.Contains(t, manifest(t, mgr.dir), "App_1.0.0.car")
+	require.Empty(t, manifest(t, w.dir))
+
+	// Forced: the worker takes it.
+	reply, err = c.Put(context.Background(), w.url, p, PutRequest{Force: true})
+	require.NoError(t, err)
+	require.Equal(t, w.url, reply.Node)
+	require.Contains(t, manifest(t, w.dir), "App_1.0.0.car")
+
+	servedBy, err := c.Delete(context.Background(), w.url, "App_1.0.0.car", false)
+	require.NoError(t, err)
+	require.Equal(t, mgr.url, servedBy)
+	require.Empty(t, manifest(t, mgr.dir))
+	_, err = c.Delete(context.Background(), mgr.url, "App_1.0.0.car", false)
+	require.True(t, IsNotFound(err), "%v", err)
+}
+
+// TestClientRetryReopensFile: a 503 on the first attempt, then the whole
+// file is sent again from its start.
+func TestClientRetryReopensFile(t *testing.T) {
+	n := newTestNode(t, config.RoleManager)
+	var calls atomic.Int32
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && calls.Add(1) == 1 {
+			io.CopyN(io.Discard, r.Body, 1000) // half-read, then fail
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		u := n.url + r.URL.RequestURI()
+		req, _ := http.NewRequestWithContext(r.Context(), r.Method, u, r.Body)
+		req.Header = r.Header.Clone()
+		req.ContentLength = r.ContentLength
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), 502)
+			return
+		}
+		defer resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}))
+	defer front.Close()
+	p := testcapp.Write(t, t.TempDir(), "App_1.0.0.car", "App", "1.0.0", testcapp.Pad(300<<10))
+	var progress []int64
+	// The node's limit is 256 KiB; use a bigger store for this one.
+	n.store.maxSize = 1 << 20
+	reply, err := testClient(t).Put(context.Background(), front.URL, p, PutRequest{Progress: func(s int64) { progress = append(progress, s) }})
+	require.NoError(t, err)
+	require.Equal(t, StatusCreated, reply.Status)
+	require.Equal(t, int32(2), calls.Load())
+	want, _ := os.ReadFile(p)
+	got, _ := os.ReadFile(filepath.Join(n.dir, "App_1.0.0.car"))
+	require.Equal(t, want, got)
+	require.Equal(t, int64(len(want)), progress[len(progress)-1])
+	zeros := 0
+	for _, s := range progress {
+		if s == 0 {
+			zeros++
+		}
+	}
+	require.GreaterOrEqual(t, zeros, 2, "progress starts over on retry")
+}
+
+func TestClientNeverLogsToken(t *testing.T) {
+	var logs bytes.Buffer
+	l := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusBadGateway)
+	}))
+	defer down.Close()
+	c := testClient(t, func(o *ClientOptions) { o.Logger = l; o.Token = "super-secret-token-xyz" })
+	_, err := c.List(context.Background(), down.URL)
+	require.Error(t, err)
+	_, err = c.List(context.Background(), "http://127.0.0.1:1")
+	require.Error(t, err)
+	require.NotContains(t, logs.String()+err.Error(), "super-secret-token-xyz")
+	require.Contains(t, logs.String(), "retrying")
+
+	_, err = c.List(context.Background(), "http://user:pw@host:1")
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "pw@")
+}
+
+func TestClientStatusPeers(t *testing.T) {
+	for _, body := range []string{
+		`{"node":"n1","role":"manager","mode":"direct","peers":["http://a:1","http://b:2"]}`,
+		`{"node":"n1","role":"manager","mode":"direct","peers":[{"url":"http://a:1","up":true},{"url":"http://b:2"}]}`,
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			require.Equal(t, "/v1/status", r.URL.Path)
+			w.Write([]byte(body))
+		}))
+		st, err := testClient(t).Status(context.Background(), srv.URL)
+		srv.Close()
+		require.NoError(t, err)
+		require.Equal(t, []string{"http://a:1", "http://b:2"}, st.Peers)
+		require.Equal(t, "direct", st.Mode)
+		require.Equal(t, "manager", st.Role)
+	}
+}
+
+func TestJitterBackoff(t *testing.T) {
+	for attempt := 0; attempt < 40; attempt++ {
+		d := jitterBackoff(100*time.Millisecond, 5*time.Second, attempt, nil)
+		require.Greater(t, d, time.Duration(0))
+		require.LessOrEqual(t, d, 5*time.Second)
+	}
+	require.LessOrEqual(t, jitterBackoff(100*time.Millisecond, 5*time.Second, 0, nil), 100*time.Millisecond)
+}
+
+func TestContentDigestRoundTrip(t *testing.T) {
+	s := sha256.Sum256([]byte("x"))
+	got, err := parseContentDigest([]string{ContentDigest(s[:])})
+	require.NoError(t, err)
+	require.Equal(t, hex.EncodeToString(s[:]), hex.EncodeToString(got))
+}
