@@ -93,7 +93,7 @@ is written), 1 when writing fails.`,
 	fl.StringVar(&f.svnURL, "svn-url", "", "SVN repository URL (default: svn.url)")
 	fl.StringVar(&f.svnUser, "svn-user", "", "SVN user (default: svn.username)")
 	fl.StringVar(&f.passwordFile, "svn-password-file", "", "file holding the SVN password (default: svn.password_file or DEPSYNC_SVN_PASSWORD)")
-	fl.BoolVar(&f.appendTenant, "append-tenant-id", true, "SvnUrlAppendTenantId: one repository folder per tenant (default: svn.append_tenant_id)")
+	fl.BoolVar(&f.appendTenant, "append-tenant-id", false, "SvnUrlAppendTenantId, =true or =false: one repository folder per tenant (default: svn.append_tenant_id, itself true by default)")
 	fl.BoolVar(&f.carbonSync, "carbon-sync", false, "Enabled=true: Carbon's own synchronizer does the SVN work instead of the depsync daemon")
 	fl.BoolVar(&f.secureVault, "secure-vault", false, "write SvnPassword as a reference to the Secure Vault alias "+carbonxml.SecretAlias)
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the change as a unified diff and write nothing")
