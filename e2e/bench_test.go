@@ -1,0 +1,584 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/depsync/depsync/internal/daemontest"
+	"github.com/depsync/depsync/internal/svntest"
+	"github.com/depsync/depsync/internal/testcapp"
+)
+
+// BenchmarkTable measures what issue 8 asks and writes the table to stdout
+// and to BENCHMARKS.md (BENCH_OUT to change the path). Every comparison is
+// measured in the same run on the same machine: median, min and max of
+// BENCH_TRIALS trials (default 10). It runs once whatever -benchtime says:
+//
+//	go test -run '^$' -bench BenchmarkTable -benchtime 1x -timeout 90m ./e2e/
+func BenchmarkTable(b *testing.B) {
+	svntest.Require(b, "svn", "svnadmin", "apache2", "htpasswd", "curl")
+	trials := 10
+	if s := os.Getenv("BENCH_TRIALS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("BENCH_TRIALS=%q: want a positive integer", s)
+		}
+		trials = n
+	}
+	out := os.Getenv("BENCH_OUT")
+	if out == "" {
+		out = filepath.Join(moduleRoot(), "BENCHMARKS.md")
+	}
+	t := &table{trials: trials}
+	bin := daemontest.Binary(b)
+	work := b.TempDir()
+
+	small := capp(b, work, "Bench5MB", 5<<20)
+	big := capp(b, work, "Bench100MB", 100<<20)
+
+	for _, c := range []struct {
+		label string
+		src   string
+	}{{"5 MB", small}, {"100 MB", big}} {
+		floor := t.add("propagation "+c.label, "raw floor: svn commit + svn update", "", rawSVN(b, c.src, trials))
+		t.add("propagation "+c.label, "depsync over SVN (Apache mod_dav_svn)", floor, depsyncSVN(b, bin, c.src, trials))
+		pfloor := t.add("propagation "+c.label, "raw floor: curl PUT + rename", "", rawPut(b, c.src, trials))
+		t.add("propagation "+c.label, "depsync direct push", pfloor, depsyncDirect(b, bin, c.src, trials))
+		if lsyncdAvailable() {
+			t.add("propagation "+c.label, "lsyncd + rsync, minimum delay (delay=0)", floor, lsyncd(b, c.src, trials, 0))
+			t.addNote("propagation "+c.label, "lsyncd + rsync, default settings (delay=15 s)",
+				"by its documented schedule: waits its 15 s delay, then rsyncs")
+		}
+		t.addNote("propagation "+c.label, "Carbon's own DepSync (15 s tick on each side)",
+			"by its documented schedule: 0-15 s to commit plus 0-15 s to check out: 15 s on average, 30 s at worst")
+	}
+	idle(b, bin, t)
+	scale(b, bin, t, trials)
+	pushThroughput(b, bin, t, work, trials)
+	t.writeTo(b, out)
+}
+
+// stats of one row.
+type stats struct {
+	median, min, max time.Duration
+	n                int
+	err              error
+}
+
+func summarize(ds []time.Duration, err error) stats {
+	if len(ds) == 0 {
+		return stats{err: err}
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	med := ds[len(ds)/2]
+	if len(ds)%2 == 0 {
+		med = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
+	}
+	return stats{median: med, min: ds[0], max: ds[len(ds)-1], n: len(ds), err: err}
+}
+
+type row struct {
+	group, name, base string
+	s                 stats
+	note              string
+}
+
+type table struct {
+	trials int
+	rows   []row
+}
+
+// add records a row and returns its key for later rows to compare against.
+func (t *table) add(group, name, base string, s stats) string {
+	t.rows = append(t.rows, row{group: group, name: name, base: base, s: s})
+	key := group + "/" + name
+	fmt.Printf("%-22s %-45s median %-10s min %-10s max %-10s %s\n", group, name, ms(s.median), ms(s.min), ms(s.max), t.ratio(base, s))
+	return key
+}
+
+func (t *table) addNote(group, name, note string) {
+	t.rows = append(t.rows, row{group: group, name: name, note: note})
+	fmt.Printf("%-22s %-45s %s\n", group, name, note)
+}
+
+func (t *table) ratio(base string, s stats) string {
+	if s.err != nil {
+		return "error: " + s.err.Error()
+	}
+	for _, r := range t.rows {
+		if r.group+"/"+r.name == base && r.s.median > 0 {
+			return fmt.Sprintf("%.2fx %s", float64(s.median)/float64(r.s.median), r.name)
+		}
+	}
+	return ""
+}
+
+func ms(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
+
+func (t *table) writeTo(b *testing.B, path string) {
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "| measure | what | median | min | max | vs baseline |\n|---|---|---|---|---|---|\n")
+	for _, r := range t.rows {
+		if r.note != "" {
+			fmt.Fprintf(&buf, "| %s | %s | %s | | | |\n", r.group, r.name, r.note)
+			continue
+		}
+		fmt.Fprintf(&buf, "| %s | %s | %s | %s | %s | %s |\n", r.group, r.name, ms(r.s.median), ms(r.s.min), ms(r.s.max), t.ratio(r.base, r.s))
+	}
+	tableMD := buf.String()
+	doc := benchDoc(t.trials, tableMD)
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("\nwrote %s\n", path)
+}
+
+func benchDoc(trials int, tableMD string) string {
+	cpu := "unknown CPU"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				cpu = strings.TrimSpace(strings.SplitN(l, ":", 2)[1])
+				break
+			}
+		}
+	}
+	svnV, _ := exec.Command("svn", "--version", "--quiet").Output()
+	return fmt.Sprintf(`# depsync benchmarks
+
+Measured by `+"`make bench`"+` on %s, %d cores, %s, %s, svn %s; %d trials per row, median with min and max.
+Every ratio compares two rows measured in the same run on the same machine.
+
+%s
+`, time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpu, runtime.Version(), strings.TrimSpace(string(svnV)), trials, tableMD)
+}
+
+func moduleRoot() string {
+	wd, _ := os.Getwd()
+	return filepath.Dir(wd)
+}
+
+// capp writes a valid C-App of about size bytes into dir.
+func capp(b *testing.B, dir, name string, size int64) string {
+	return testcapp.Write(b, dir, name+"_1.0.0.car", name, "1.0.0", testcapp.Pad(size))
+}
+
+// drop places src in dir under name the way a deployment tool should:
+// written under a dot name, then renamed. It returns when the rename is done.
+func drop(b *testing.B, src, dir, name string) {
+	b.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	tmp := filepath.Join(dir, "."+name+".part")
+	if err := copyFile(src, tmp); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func fileSum(p string) ([32]byte, int64, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return [32]byte{}, 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	var s [32]byte
+	copy(s[:], h.Sum(nil))
+	return s, n, err
+}
+
+// waitIdentical polls until dst holds the same bytes as src (size first,
+// then sha256) and returns how long it took from start.
+func waitIdentical(src, dst string, start time.Time, timeout time.Duration) (time.Duration, error) {
+	want, size, err := fileSum(src)
+	if err != nil {
+		return 0, err
+	}
+	for time.Since(start) < timeout {
+		if fi, err := os.Stat(dst); err == nil && fi.Size() == size {
+			if got, _, err := fileSum(dst); err == nil && got == want {
+				return time.Since(start), nil
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("%s did not arrive within %s", filepath.Base(dst), timeout)
+}
+
+// rawSVN is the floor for SVN: svn commit in one working copy, then svn
+// update in another, back to back, through the same kind of server.
+func rawSVN(b *testing.B, src string, trials int) stats {
+	srv := svntest.New(b, svntest.HTTP)
+	a, c := b.TempDir(), b.TempDir()
+	srv.SVN(b, "checkout", "-q", srv.URL, a)
+	srv.SVN(b, "checkout", "-q", srv.URL, c)
+	var ds []time.Duration
+	for i := 0; i < trials; i++ {
+		name := fmt.Sprintf("Raw%d_1.0.0.car", i)
+		if err := copyFile(src, filepath.Join(a, name)); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		srv.SVN(b, "add", "-q", "--", filepath.Join(a, name))
+		srv.SVN(b, "commit", "-q", "-m", "raw", "--", a)
+		srv.SVN(b, "update", "-q", "--", c)
+		ds = append(ds, time.Since(start))
+	}
+	return summarize(ds, nil)
+}
+
+// depsyncSVN times a drop on a manager until the identical file is on the
+// worker, both daemons on loopback with default settings.
+func depsyncSVN(b *testing.B, bin, src string, trials int) stats {
+	srv := svntest.New(b, svntest.HTTP)
+	worker := daemontest.NewNode(b, bin, daemontest.Config{Name: "worker", Role: "worker", SVN: srv})
+	manager := daemontest.NewNode(b, bin, daemontest.Config{Name: "manager", Role: "manager", SVN: srv, Peers: []string{worker.URL}})
+	return propagate(b, manager, worker, src, trials)
+}
+
+// depsyncDirect is the same with no SVN server: the manager pushes.
+func depsyncDirect(b *testing.B, bin, src string, trials int) stats {
+	worker := daemontest.NewNode(b, bin, daemontest.Config{Name: "worker", Role: "worker"})
+	manager := daemontest.NewNode(b, bin, daemontest.Config{Name: "manager", Role: "manager", Peers: []string{worker.URL}})
+	return propagate(b, manager, worker, src, trials)
+}
+
+func propagate(b *testing.B, manager, worker *daemontest.Node, src string, trials int) stats {
+	worker.Start(b)
+	manager.Start(b)
+	defer manager.Stop(b)
+	defer worker.Stop(b)
+	waitReady(b, manager)
+	waitReady(b, worker)
+	var ds []time.Duration
+	var lastErr error
+	for i := 0; i < trials; i++ {
+		name := fmt.Sprintf("Prop%d_%d_1.0.0.car", i, time.Now().UnixNano())
+		start := time.Now()
+		drop(b, src, filepath.Join(manager.Dir, "carbonapps"), name)
+		d, err := waitIdentical(src, filepath.Join(worker.Dir, "carbonapps", name), start, 2*time.Minute)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		ds = append(ds, d)
+	}
+	return summarize(ds, lastErr)
+}
+
+func waitReady(b *testing.B, n *daemontest.Node) {
+	daemontest.Eventually(b, time.Minute, n.Name+" /readyz", func() bool {
+		code, _ := n.Get("/readyz", nil)
+		return code == http.StatusOK
+	})
+}
+
+// rawPut is the floor for direct push: curl PUTs the bytes to a minimal Go
+// receiver that writes a temp file and renames it.
+func rawPut(b *testing.B, src string, trials int) stats {
+	dst := b.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := filepath.Base(r.URL.Path)
+		tmp := filepath.Join(dst, "."+name+".tmp")
+		f, err := os.Create(tmp)
+		if err == nil {
+			_, err = io.Copy(f, r.Body)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err == nil {
+			err = os.Rename(tmp, filepath.Join(dst, name))
+		}
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Shutdown(context.Background())
+	var ds []time.Duration
+	for i := 0; i < trials; i++ {
+		name := fmt.Sprintf("Put%d_1.0.0.car", i)
+		start := time.Now()
+		out, err := exec.Command("curl", "-fsS", "-T", src, "http://"+ln.Addr().String()+"/"+name).CombinedOutput()
+		if err != nil {
+			b.Fatalf("curl: %v: %s", err, out)
+		}
+		d, err := waitIdentical(src, filepath.Join(dst, name), start, time.Minute)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, d)
+	}
+	return summarize(ds, nil)
+}
+
+func lsyncdAvailable() bool {
+	_, err1 := exec.LookPath("lsyncd")
+	_, err2 := exec.LookPath("rsync")
+	return err1 == nil && err2 == nil
+}
+
+// lsyncd runs lsyncd with default.rsync from one directory to another.
+func lsyncd(b *testing.B, src string, trials, delay int) stats {
+	a, c := b.TempDir(), b.TempDir()
+	conf := filepath.Join(b.TempDir(), "lsyncd.conf")
+	cfg := fmt.Sprintf(`settings { nodaemon = true, logfile = "/dev/null", statusFile = "/dev/null", insist = true }
+sync { default.rsync, source = %q, target = %q, delay = %d }
+`, a, c, delay)
+	if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command("lsyncd", conf)
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	time.Sleep(time.Second) // its initial full rsync
+	var ds []time.Duration
+	var lastErr error
+	for i := 0; i < trials; i++ {
+		name := fmt.Sprintf("Ls%d_1.0.0.car", i)
+		start := time.Now()
+		drop(b, src, a, name)
+		d, err := waitIdentical(src, filepath.Join(c, name), start, time.Minute)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		ds = append(ds, d)
+	}
+	return summarize(ds, lastErr)
+}
+
+// tree writes n small XML files below dir, 100 to a folder.
+func tree(b *testing.B, dir string, n int) {
+	for i := 0; i < n; i++ {
+		p := filepath.Join(dir, "synapse-configs", "default", "api", fmt.Sprintf("group%03d", i/100), fmt.Sprintf("api%05d.xml", i))
+		if i%100 == 0 {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				b.Fatal(err)
+			}
+		}
+		body := fmt.Sprintf("<api xmlns=\"http://ws.apache.org/ns/synapse\" name=\"api%05d\" context=\"/a%05d\"/>\n", i, i)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// cluster starts a manager and a worker over Apache with a tree of n files
+// on the manager and waits until the worker holds all of it.
+func cluster(b *testing.B, bin string, n int) (manager, worker *daemontest.Node) {
+	srv := svntest.New(b, svntest.HTTP)
+	worker = daemontest.NewNode(b, bin, daemontest.Config{Name: "worker", Role: "worker", SVN: srv})
+	manager = daemontest.NewNode(b, bin, daemontest.Config{Name: "manager", Role: "manager", SVN: srv, Peers: []string{worker.URL}})
+	tree(b, manager.Dir, n)
+	manager.Start(b)
+	worker.Start(b)
+	daemontest.Eventually(b, 30*time.Minute, fmt.Sprintf("worker to hold the %d-file tree", n), func() bool {
+		ok, _ := daemontest.SameTree(manager.Dir, worker.Dir)
+		return ok
+	})
+	waitReady(b, manager)
+	waitReady(b, worker)
+	return manager, worker
+}
+
+// cpuTicks returns a process's user+system clock ticks and its RSS in kB.
+func cpuTicks(pid int) (ticks int64, rssKB int64, err error) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	// Fields after the command name, which is in parentheses.
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, l := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			rssKB, _ = strconv.ParseInt(strings.Fields(l)[1], 10, 64)
+		}
+	}
+	return u + s, rssKB, nil
+}
+
+// idle measures CPU and RSS of both daemons and of lsyncd, all watching a
+// 10,000-file tree, over the same 60 s (BENCH_IDLE to change).
+func idle(b *testing.B, bin string, t *table) {
+	window := time.Minute
+	if s := os.Getenv("BENCH_IDLE"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			b.Fatalf("BENCH_IDLE: %v", err)
+		}
+		window = d
+	}
+	manager, worker := cluster(b, bin, 10000)
+	defer manager.Stop(b)
+	defer worker.Stop(b)
+	pids := map[string]int{"depsync manager": manager.Pid(), "depsync worker": worker.Pid()}
+	if lsyncdAvailable() {
+		conf := filepath.Join(b.TempDir(), "lsyncd.conf")
+		target := b.TempDir()
+		cfg := fmt.Sprintf("settings { nodaemon = true, logfile = \"/dev/null\", statusFile = \"/dev/null\" }\nsync { default.rsync, source = %q, target = %q }\n", manager.Dir, target)
+		if err := os.WriteFile(conf, []byte(cfg), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		cmd := exec.Command("lsyncd", conf)
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+		time.Sleep(5 * time.Second) // let its first full rsync finish
+		pids["lsyncd (default settings)"] = cmd.Process.Pid
+	}
+	before := map[string]int64{}
+	for name, pid := range pids {
+		ticks, _, err := cpuTicks(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		before[name] = ticks
+	}
+	time.Sleep(window)
+	names := make([]string, 0, len(pids))
+	for name := range pids {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	const hz = 100 // USER_HZ on Linux
+	for _, name := range names {
+		ticks, rss, err := cpuTicks(pids[name])
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu := float64(ticks-before[name]) / hz / window.Seconds() * 100
+		t.addNote("idle, 10,000 files", name, fmt.Sprintf("CPU %.2f%% of a core over %s, RSS %.1f MB", cpu, window, float64(rss)/1024))
+	}
+}
+
+// scale times one changed file, from the manager's directory to the
+// worker's, in trees of growing size.
+func scale(b *testing.B, bin string, t *table, trials int) {
+	sizes := []int{100, 10000, 50000}
+	if s := os.Getenv("BENCH_SCALE"); s != "" {
+		sizes = nil
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatalf("BENCH_SCALE: %v", err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	base := ""
+	for _, n := range sizes {
+		manager, worker := cluster(b, bin, n)
+		rel := filepath.Join("synapse-configs", "default", "api", "group000", "api00000.xml")
+		var ds []time.Duration
+		var lastErr error
+		for i := 0; i < trials; i++ {
+			body := fmt.Sprintf("<api name=\"changed%d\" context=\"/c\"/>\n", i)
+			src := filepath.Join(b.TempDir(), "want.xml")
+			if err := os.WriteFile(src, []byte(body), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			start := time.Now()
+			drop(b, src, filepath.Dir(filepath.Join(manager.Dir, rel)), filepath.Base(rel))
+			d, err := waitIdentical(src, filepath.Join(worker.Dir, rel), start, 5*time.Minute)
+			if err != nil {
+				lastErr = err
+				continue
+			}
+			ds = append(ds, d)
+		}
+		key := t.add("one change, scale", fmt.Sprintf("%d-file tree: commit and propagate", n), base, summarize(ds, lastErr))
+		if base == "" {
+			base = key
+		}
+		manager.Stop(b)
+		worker.Stop(b)
+	}
+}
+
+// pushThroughput pushes a 200 MB C-App to a node with `depsync capp push`
+// and compares it with cp of the same file on the same disk.
+func pushThroughput(b *testing.B, bin string, t *table, work string, trials int) {
+	src := capp(b, work, "Bench200MB", 200<<20)
+	node := daemontest.NewNode(b, bin, daemontest.Config{Name: "receiver", Role: "manager"})
+	node.Start(b)
+	defer node.Stop(b)
+	var cps, pushes []time.Duration
+	for i := 0; i < trials; i++ {
+		dst := filepath.Join(work, "cp.car")
+		start := time.Now()
+		if out, err := exec.Command("cp", src, dst).CombinedOutput(); err != nil {
+			b.Fatalf("cp: %v: %s", err, out)
+		}
+		cps = append(cps, time.Since(start))
+		_ = os.Remove(dst)
+
+		start = time.Now()
+		cmd := exec.Command(bin, "capp", "push", src, "--node", node.URL, "--via", "direct", "--replace")
+		cmd.Env = node.Env()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("capp push: %v: %s", err, out)
+		}
+		pushes = append(pushes, time.Since(start))
+		_ = os.Remove(filepath.Join(node.Dir, "carbonapps", filepath.Base(src)))
+	}
+	cp := t.add("200 MB C-App", "cp on the same disk", "", summarize(cps, nil))
+	t.add("200 MB C-App", "depsync capp push (HTTP, sha256 checked, fsynced)", cp, summarize(pushes, nil))
+}

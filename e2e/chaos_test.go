@@ -1,0 +1,400 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/stretchr/testify/require"
+
+	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/internal/daemontest"
+	"github.com/depsync/depsync/internal/svntest"
+	"github.com/depsync/depsync/internal/testcapp"
+)
+
+// chaosDuration is how long the fault loop runs: CHAOS_DURATION (a Go
+// duration), else 30s, the short run that is part of `make test`.
+func chaosDuration(t *testing.T) time.Duration {
+	if s := os.Getenv("CHAOS_DURATION"); s != "" {
+		d, err := time.ParseDuration(s)
+		require.NoError(t, err, "CHAOS_DURATION")
+		return d
+	}
+	return 30 * time.Second
+}
+
+// chaosCounts is what a chaos run reports.
+type chaosCounts struct {
+	ops, carWrites, slowWrites, deletes    atomic.Int64
+	workerKills, managerKills, svnRestarts atomic.Int64
+	staleLocks, observed, partial          atomic.Int64
+}
+
+// TestChaos runs a manager, a worker and an SVN server (Apache mod_dav_svn)
+// as real processes. A driver keeps changing the manager's deployment
+// directory while faults are injected at random; an observer opens every
+// C-App the moment it appears on the worker. At the end, with everything
+// running again, the two trees must converge to exactly what the driver
+// left, with clean working copies and no partial C-App ever seen.
+func TestChaos(t *testing.T) {
+	svntest.Require(t, "svn", "svnadmin", "apache2", "htpasswd")
+	duration := chaosDuration(t)
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("CHAOS_SEED"); s != "" {
+		_, err := fmt.Sscan(s, &seed)
+		require.NoError(t, err, "CHAOS_SEED")
+	}
+	t.Logf("chaos: duration %s, seed %d (CHAOS_SEED=%d reproduces the choices)", duration, seed, seed)
+
+	srv := svntest.New(t, svntest.HTTP)
+	bin := daemontest.Binary(t)
+	tuning := map[string]any{
+		"sync.debounce":      "150ms",
+		"sync.max_delay":     "2s",
+		"svn.poll_interval":  "1s",
+		"svn.fail_threshold": 2,
+	}
+	worker := daemontest.NewNode(t, bin, daemontest.Config{Name: "worker", Role: "worker", SVN: srv, Settings: tuning})
+	manager := daemontest.NewNode(t, bin, daemontest.Config{Name: "manager", Role: "manager", SVN: srv,
+		Peers: []string{worker.URL}, Settings: tuning})
+
+	require.NoError(t, os.MkdirAll(filepath.Join(manager.Dir, "carbonapps"), 0o755))
+	manager.Start(t)
+	worker.Start(t)
+
+	var counts chaosCounts
+	var violations violationList
+	ctx, stop := context.WithTimeout(context.Background(), duration)
+	defer stop()
+
+	var wg sync.WaitGroup
+	obsCtx, stopObserver := context.WithCancel(context.Background())
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		observe(obsCtx, filepath.Join(worker.Dir, "carbonapps"), &counts, &violations)
+	}()
+
+	d := &driver{t: t, dir: manager.Dir, rng: rand.New(rand.NewPCG(seed, 1)), counts: &counts}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.run(ctx)
+	}()
+
+	faults := rand.New(rand.NewPCG(seed, 2))
+	for ctx.Err() == nil {
+		if !sleepCtx(ctx, time.Duration(1000+faults.IntN(3000))*time.Millisecond) {
+			break
+		}
+		switch faults.IntN(4) {
+		case 0:
+			worker.Kill(t)
+			counts.workerKills.Add(1)
+			time.Sleep(time.Duration(100+faults.IntN(1000)) * time.Millisecond)
+			worker.Start(t)
+		case 1:
+			manager.Kill(t)
+			counts.managerKills.Add(1)
+			time.Sleep(time.Duration(100+faults.IntN(1000)) * time.Millisecond)
+			manager.Start(t)
+		case 2:
+			srv.Stop(t)
+			counts.svnRestarts.Add(1)
+			time.Sleep(time.Duration(500+faults.IntN(3000)) * time.Millisecond)
+			srv.Start(t)
+		case 3:
+			// A stale lock: an svn process killed mid-operation in the
+			// worker's working copy while the daemon is down.
+			worker.Kill(t)
+			counts.workerKills.Add(1)
+			if leaveStaleLock(t, srv, worker.Dir) {
+				counts.staleLocks.Add(1)
+			}
+			worker.Start(t)
+		}
+	}
+	wg.Wait() // the driver has stopped; the observer keeps watching
+	want, err := daemontest.Tree(manager.Dir)
+	require.NoError(t, err)
+
+	start := time.Now()
+	converged := false
+	var why string
+	for time.Since(start) < 2*time.Minute {
+		if ok, w := daemontest.SameTree(manager.Dir, worker.Dir); ok {
+			if clean, w := cleanWC(manager.Dir, worker.Dir); clean {
+				converged = true
+				break
+			} else {
+				why = w
+			}
+		} else {
+			why = w
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	convergeTime := time.Since(start)
+	stopObserver()
+	wg.Wait()
+
+	report := fmt.Sprintf("chaos: %s, seed %d: %d operations (%d C-App writes, %d slow, %d deletes), "+
+		"%d worker kills, %d manager kills, %d SVN restarts, %d stale locks; observer opened %d C-Apps, "+
+		"%d partial or invalid; converged in %s",
+		duration, seed, counts.ops.Load(), counts.carWrites.Load(), counts.slowWrites.Load(), counts.deletes.Load(),
+		counts.workerKills.Load(), counts.managerKills.Load(), counts.svnRestarts.Load(), counts.staleLocks.Load(),
+		counts.observed.Load(), counts.partial.Load(), convergeTime.Round(time.Millisecond))
+	fmt.Println(report)
+	t.Log(report)
+
+	require.True(t, converged, "trees or working copies did not converge within 2m: %s", why)
+	// Every change the driver made is accounted for: the manager still holds
+	// exactly what the driver left (depsync never touched it), and so do
+	// the worker and the repository.
+	got, err := daemontest.Tree(manager.Dir)
+	require.NoError(t, err)
+	require.Equal(t, d.model(), got, "the manager's tree is not what the driver left")
+	require.Equal(t, want, got)
+	repo := t.TempDir()
+	srv.SVN(t, "checkout", "-q", srv.URL+"/-1234", repo)
+	ok, diff := daemontest.SameTree(manager.Dir, repo)
+	require.True(t, ok, "repository HEAD differs from the manager: %s", diff)
+	require.Empty(t, violations.list(), "observer saw partial or invalid C-Apps on the worker")
+}
+
+// driver makes random changes in the manager's deployment directory and
+// keeps a model of what it left there.
+type driver struct {
+	t      *testing.T
+	dir    string
+	rng    *rand.Rand
+	counts *chaosCounts
+}
+
+var xmlDirs = []string{"synapse-configs/default/api", "synapse-configs/default/sequences", "synapse-configs/default/local entries", "synapse-configs/ünïcode@dir"}
+
+func (d *driver) run(ctx context.Context) {
+	for ctx.Err() == nil {
+		d.step()
+		d.counts.ops.Add(1)
+		if !sleepCtx(ctx, time.Duration(50+d.rng.IntN(250))*time.Millisecond) {
+			return
+		}
+	}
+}
+
+func (d *driver) step() {
+	apps := d.list("carbonapps", ".car")
+	switch n := d.rng.IntN(10); {
+	case n < 3 || len(apps) == 0: // a new C-App
+		d.writeCApp(fmt.Sprintf("App%d_1.0.0.car", d.rng.IntN(1000)))
+	case n < 5: // a new version of an existing one, copied over it
+		d.writeCApp(apps[d.rng.IntN(len(apps))])
+	case n < 6:
+		d.remove(apps[d.rng.IntN(len(apps))])
+	case n < 9:
+		dir := xmlDirs[d.rng.IntN(len(xmlDirs))]
+		p := filepath.Join(d.dir, dir, fmt.Sprintf("item %d.xml", d.rng.IntN(20)))
+		_ = os.MkdirAll(filepath.Dir(p), 0o755)
+		body := fmt.Sprintf("<api name=\"x%d\" context=\"/x\"/>\n", d.rng.Int())
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			d.t.Errorf("driver: %v", err)
+		}
+	default:
+		for _, dir := range xmlDirs {
+			if xs := d.list(dir, ".xml"); len(xs) > 0 {
+				d.remove(xs[d.rng.IntN(len(xs))])
+				return
+			}
+		}
+	}
+}
+
+// writeCApp writes a C-App in place the way cp does, sometimes slowly in
+// chunks so that the manager sees it half-written.
+func (d *driver) writeCApp(rel string) {
+	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(rel), ".car"), "_1.0.0")
+	var pad int64
+	if d.rng.IntN(4) == 0 {
+		pad = int64(1+d.rng.IntN(4)) << 20
+	}
+	data := testcapp.Build(d.t, name, "1.0.0", testcapp.Pad(pad))
+	p := filepath.Join(d.dir, rel)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		d.t.Errorf("driver: %v", err)
+		return
+	}
+	defer f.Close()
+	slow := pad > 0 && d.rng.IntN(2) == 0
+	chunk := len(data)
+	if slow {
+		chunk = 256 << 10
+		d.counts.slowWrites.Add(1)
+	}
+	for off := 0; off < len(data); off += chunk {
+		end := min(off+chunk, len(data))
+		if _, err := f.Write(data[off:end]); err != nil {
+			d.t.Errorf("driver: %v", err)
+			return
+		}
+		if slow {
+			time.Sleep(30 * time.Millisecond)
+		}
+	}
+	d.counts.carWrites.Add(1)
+}
+
+func (d *driver) remove(rel string) {
+	if err := os.Remove(filepath.Join(d.dir, rel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		d.t.Errorf("driver: %v", err)
+	}
+	d.counts.deletes.Add(1)
+}
+
+// list returns the relative paths of the files in dir with the suffix.
+func (d *driver) list(dir, suffix string) []string {
+	entries, _ := os.ReadDir(filepath.Join(d.dir, dir))
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), suffix) {
+			out = append(out, dir+"/"+e.Name())
+		}
+	}
+	return out
+}
+
+// model is what the driver left: the manager's tree as the driver sees it.
+func (d *driver) model() map[string]string {
+	m, err := daemontest.Tree(d.dir)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return m
+}
+
+// observe opens every .car that appears or changes in dir and records any
+// that does not read as a complete, valid C-App.
+func observe(ctx context.Context, dir string, counts *chaosCounts, v *violationList) {
+	for {
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			break
+		}
+		if !sleepCtx(ctx, 20*time.Millisecond) {
+			return
+		}
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		v.add("observer: " + err.Error())
+		return
+	}
+	defer w.Close()
+	if err := w.Add(dir); err != nil {
+		v.add("observer: " + err.Error())
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-w.Events:
+			name := filepath.Base(ev.Name)
+			if !strings.HasSuffix(name, ".car") || strings.HasPrefix(name, ".") ||
+				!(ev.Has(fsnotify.Create) || ev.Has(fsnotify.Write)) {
+				continue
+			}
+			counts.observed.Add(1)
+			if _, err := carbonapp.ParseFile(ev.Name); err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					continue // replaced or deleted since: fine
+				}
+				if _, statErr := os.Stat(ev.Name); statErr != nil {
+					continue
+				}
+				counts.partial.Add(1)
+				v.add(fmt.Sprintf("%s: %v", name, err))
+			}
+		case err := <-w.Errors:
+			v.add("observer: " + err.Error())
+		}
+	}
+}
+
+type violationList struct {
+	mu sync.Mutex
+	v  []string
+}
+
+func (l *violationList) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.v = append(l.v, s)
+}
+
+func (l *violationList) list() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.v...)
+}
+
+// leaveStaleLock kills an `svn update` in the working copy mid-operation,
+// until the working copy is left locked (or a few tries pass).
+func leaveStaleLock(t *testing.T, srv *svntest.Server, wc string) bool {
+	if _, err := os.Stat(filepath.Join(wc, ".svn")); err != nil {
+		return false
+	}
+	for try := 0; try < 5; try++ {
+		cmd := exec.Command("svn", "update", "--non-interactive", "-r", "0", "--", wc)
+		if srv.Username != "" {
+			cmd.Args = append(cmd.Args[:2], append([]string{"--username", srv.Username, "--password-from-stdin", "--no-auth-cache"}, cmd.Args[2:]...)...)
+			cmd.Stdin = strings.NewReader(srv.Password + "\n")
+		}
+		if err := cmd.Start(); err != nil {
+			return false
+		}
+		time.Sleep(time.Duration(20+try*20) * time.Millisecond)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		out, _ := exec.Command("svn", "status", "--depth", "empty", "--", wc).Output()
+		if len(out) > 2 && out[2] == 'L' {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanWC reports whether `svn status` is empty in every working copy.
+func cleanWC(dirs ...string) (bool, string) {
+	for _, dir := range dirs {
+		out, err := exec.Command("svn", "status", "--", dir).CombinedOutput()
+		if err != nil {
+			return false, fmt.Sprintf("svn status %s: %v: %s", dir, err, out)
+		}
+		if s := strings.TrimSpace(string(out)); s != "" {
+			return false, "svn status " + dir + ":\n" + s
+		}
+	}
+	return true, ""
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
