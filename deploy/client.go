@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -328,7 +329,7 @@ type PutRequest struct {
 	// Replace and Force set ?replace=true and ?force=true.
 	Replace, Force bool
 	// Progress, when set, is called with the number of bytes sent as they
-	// go (from 0 again when a retry starts over).
+	// go (from 0 again when a retry starts over), never concurrently.
 	Progress func(sent int64)
 }
 
@@ -386,16 +387,31 @@ func (c *Client) put(ctx context.Context, node, path string, size int64, pr PutR
 	if len(q) > 0 {
 		p += "?" + q.Encode()
 	}
+	// The transport may still be reading an attempt's body when the next
+	// attempt starts: only the latest one reports progress, one call at a
+	// time.
+	var progressMu sync.Mutex
+	attempt := 0
 	body := retryablehttp.ReaderFunc(func() (io.Reader, error) {
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, err
 		}
-		if pr.Progress != nil {
-			pr.Progress(0)
-			return &progressFile{f: f, fn: pr.Progress}, nil
+		if pr.Progress == nil {
+			return f, nil
 		}
-		return f, nil
+		progressMu.Lock()
+		attempt++
+		mine := attempt
+		pr.Progress(0)
+		progressMu.Unlock()
+		return &progressFile{f: f, fn: func(sent int64) {
+			progressMu.Lock()
+			if attempt == mine {
+				pr.Progress(sent)
+			}
+			progressMu.Unlock()
+		}}, nil
 	})
 	req, err := c.newRequest(ctx, http.MethodPut, node, p, body)
 	if err != nil {
