@@ -280,6 +280,7 @@ func errCases() []errCase {
 		{name: "drive letter", kind: KindUnsafeEntry, msg: []string{"drive letter"}, data: zipOf(func() []entry { return append(goodEntries(), file("C:/evil", "x")) })},
 		{name: "backslash", kind: KindUnsafeEntry, msg: []string{"backslash"}, data: zipOf(func() []entry { return append(goodEntries(), file(`..\..\evil`, "x")) })},
 		{name: "NUL", kind: KindUnsafeEntry, msg: []string{"NUL"}, data: zipOf(func() []entry { return append(goodEntries(), file("evil.xml\x00.txt", "x")) })},
+		{name: "not UTF-8", kind: KindUnsafeEntry, msg: []string{"UTF-8"}, data: zipOf(func() []entry { return append(goodEntries(), file("HelloAPI_1.0.0/caf\xe9.xml", "x")) })},
 		{name: "dot element", kind: KindUnsafeEntry, data: zipOf(func() []entry { return append(goodEntries(), file("HelloAPI_1.0.0/./x.xml", "x")) })},
 		{name: "empty element", kind: KindUnsafeEntry, data: zipOf(func() []entry { return append(goodEntries(), file("HelloAPI_1.0.0//x.xml", "x")) })},
 		{name: "duplicate name", kind: KindUnsafeEntry, file: "artifacts.xml", msg: []string{"twice"},
@@ -361,6 +362,14 @@ func TestParseErrors(t *testing.T) {
 }
 
 // Every prefix of a valid C-App is incomplete: a watcher waits for it.
+func TestLatin1(t *testing.T) {
+	xml := strings.Replace(strings.Replace(goodArtifactsXML, "UTF-8", "ISO-8859-1", 1), `name="HelloApp"`, "name=\"H\xe9lloApp\"", 1)
+	data := buildZip(t, with(goodEntries(), "artifacts.xml", xml))
+	app, err := parseBytes(data, "x.car", Limits{})
+	require.NoError(t, err)
+	assert.Equal(t, "HélloApp_1.0.0", app.ID)
+}
+
 func TestTruncatedIsIncomplete(t *testing.T) {
 	for _, data := range [][]byte{good(t), buildZip(t, append(goodEntries(),
 		entry{name: "HelloAPI_1.0.0/lib.zip", body: string(good(t)), store: true},
@@ -409,6 +418,10 @@ func TestWarnings(t *testing.T) {
 					`<dependency artifact="Gone" version="1.0.0" serverRole="EnterpriseServiceBus"/>`)),
 				file("descriptor.xml", "<project><id>x</id></project>"))
 		}, want: []string{`metadata.xml:7: dependency "Gone_1.0.0" matches no artifact folder`}},
+		{name: "two folders with the same artifact", file: "HelloApp_1.0.0.car", entries: func() []entry {
+			return append(goodEntries(), file("HelloAPI_1.0.1/artifact.xml", artifactXMLFor("HelloAPI", "1.0.0", "synapse/api", "EnterpriseServiceBus", "HelloAPI-1.0.0.xml")),
+				file("HelloAPI_1.0.1/HelloAPI-1.0.0.xml", "<api/>"))
+		}, want: []string{`folders HelloAPI_1.0.0/ and HelloAPI_1.0.1/ both hold artifact "HelloAPI_1.0.0"`, `artifact "HelloAPI_1.0.0" (HelloAPI_1.0.1/) is not a dependency`}},
 		{name: "malformed metadata.xml", file: "HelloApp_1.0.0.car", entries: func() []entry {
 			return append(goodEntries(), file("metadata.xml", "<artifacts>\n<artifact>\n</artifacts>"))
 		}, want: []string{"metadata.xml:3: malformed XML"}},
