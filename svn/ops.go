@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -185,7 +186,8 @@ func (c *Client) Checkout(ctx context.Context, url, dir string, force bool) (int
 	}
 	res := &UpdateResult{}
 	cl := &call{
-		op: "checkout", args: args, paths: []string{url, abs}, target: abs, auth: true,
+		// svn parses the URL for a peg revision but not the destination.
+		op: "checkout", args: args, paths: []string{pegEscape(url), abs}, noPeg: true, target: abs, auth: true,
 		stdout: func(r io.Reader) error { *res = UpdateResult{}; return parseUpdate(r, abs, res) },
 	}
 	if isWorkingCopy(abs) {
@@ -570,7 +572,7 @@ func (c *Client) Import(ctx context.Context, dir, url, message string) (int64, e
 	var rev int64
 	err = c.run(ctx, &call{
 		op: "import", args: []string{"--file", msgFile, "--force-log", "--encoding", "UTF-8", "--no-ignore", "--no-auto-props"},
-		paths: []string{abs, url}, target: url, auth: true,
+		paths: []string{abs, url}, noPeg: true, target: url, auth: true, // import parses no pegs
 		stdout: func(r io.Reader) (err error) { rev, err = parseCommitted(r); return err },
 	})
 	return rev, err
@@ -631,6 +633,23 @@ func IsURL(s string) bool {
 		}
 	}
 	return true
+}
+
+// JoinURL appends path elements to a repository URL, escaping each segment
+// ("a b#c" becomes "a%20b%23c"); "/" inside an element separates segments.
+func JoinURL(base string, elem ...string) string {
+	var b strings.Builder
+	b.WriteString(strings.TrimRight(base, "/"))
+	for _, e := range elem {
+		for _, seg := range strings.Split(e, "/") {
+			if seg == "" || seg == "." {
+				continue
+			}
+			b.WriteByte('/')
+			b.WriteString(url.PathEscape(seg))
+		}
+	}
+	return b.String()
 }
 
 // wcTargets resolves dir and the caller's paths (relative to dir, or

@@ -31,6 +31,9 @@ type call struct {
 	op      string        // svn subcommand ("update"), or "--version"
 	args    []string      // options, without the global ones
 	paths   []string      // path or URL arguments, put after "--"
+	// noPeg passes paths as they are: for arguments svn does not parse for
+	// peg revisions (import's both, checkout's destination).
+	noPeg bool
 	dir     string        // working directory of svn; "" for the current one
 	target  string        // what the run is about, for errors and logs
 	timeout time.Duration // 0 means Client.Timeout
@@ -212,8 +215,11 @@ func (c *Client) argv(cl *call) ([]string, func(), error) {
 	paths := make([]string, len(cl.paths))
 	size := 0
 	for i, p := range cl.paths {
-		paths[i] = pegEscape(p)
-		size += len(paths[i]) + 1
+		if !cl.noPeg {
+			p = pegEscape(p)
+		}
+		paths[i] = p
+		size += len(p) + 1
 	}
 	if cl.targets && (len(paths) > maxArgPaths || size > maxArgBytes) {
 		f, err := os.CreateTemp(filepath.Join(c.ConfigDir, "tmp"), "targets-*")
@@ -256,9 +262,10 @@ func (c *Client) publicArgs(cl *call) []string {
 }
 
 // pegEscape protects a path or URL containing "@" from svn's peg-revision
-// syntax ("file@2" means "file" at revision 2) with a trailing "@".
+// syntax ("file@2" means "file" at revision 2) with a trailing "@". svn
+// decodes URLs before it looks for pegs, so "%40" counts as "@".
 func pegEscape(p string) string {
-	if strings.Contains(p, "@") {
+	if strings.Contains(p, "@") || IsURL(p) && strings.Contains(strings.ToLower(p), "%40") {
 		return p + "@"
 	}
 	return p

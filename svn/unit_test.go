@@ -95,6 +95,13 @@ func TestPegEscape(t *testing.T) {
 	assert.Equal(t, "a.txt", pegEscape("a.txt"))
 	assert.Equal(t, "a@2.txt@", pegEscape("a@2.txt"))
 	assert.Equal(t, "svn://u@h/r@", pegEscape("svn://u@h/r"))
+	assert.Equal(t, "svn://h/r/a%401@", pegEscape("svn://h/r/a%401"))
+	assert.Equal(t, "dir/a%401", pegEscape("dir/a%401"))
+}
+
+func TestJoinURL(t *testing.T) {
+	assert.Equal(t, "svn://h/r/has%20space%23h@1/%C3%A9t%C3%A9/x", JoinURL("svn://h/r/", "has space#h@1", "été/x"))
+	assert.Equal(t, "file:///r/a/b", JoinURL("file:///r", "/a//b/", ""))
 }
 
 func TestParseChangeLine(t *testing.T) {
