@@ -168,6 +168,9 @@ func (p *Parser) ParseFile(path string) (*App, error) {
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	app, err := p.parse(f, before.Size(), filepath.Base(path))
+	if testHookParsed != nil {
+		testHookParsed()
+	}
 	if after, serr := f.Stat(); serr == nil && (after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime())) {
 		return nil, &Error{Kind: KindIncomplete, Err: err,
 			Msg: fmt.Sprintf("incomplete: the file changed while it was read (%d bytes, now %d): it may still be copying; wait for it to finish", before.Size(), after.Size())}
@@ -178,6 +181,9 @@ func (p *Parser) ParseFile(path string) (*App, error) {
 	app.File = path
 	return app, nil
 }
+
+// testHookParsed, when set by a test, runs after ParseFile has read the file.
+var testHookParsed func()
 
 // Parse parses the C-App of size bytes in r. name is the file name, used for
 // App.File and in warnings.

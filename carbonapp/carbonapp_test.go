@@ -68,6 +68,24 @@ func TestParseFile(t *testing.T) {
 	assert.True(t, IsIncomplete(err), "%v", err)
 }
 
+// A file that grows while it is read is incomplete, even if what was read
+// looked valid.
+func TestParseFileChanging(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "HelloApp_1.0.0.car")
+	require.NoError(t, os.WriteFile(p, good(t), 0o600))
+	testHookParsed = func() {
+		f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+		require.NoError(t, err)
+		_, err = f.Write([]byte("more"))
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+	}
+	defer func() { testHookParsed = nil }()
+	_, err := ParseFile(p)
+	assert.True(t, IsIncomplete(err), "%v", err)
+	assert.ErrorContains(t, err, "changed while it was read")
+}
+
 // errCase is a file that is not a valid C-App, and why.
 type errCase struct {
 	name   string
@@ -258,6 +276,9 @@ func errCases() []errCase {
 			data: withArtifacts(appXML(depAPI, strings.Replace(depSeq, "1.0.0", "1.0.1", 1)))},
 		{name: "folder without artifact.xml", kind: KindUnresolvedDependency, file: "artifacts.xml", line: 3, msg: []string{`"HelloAPI_1.0.0"`},
 			data: zipOf(func() []entry { return without(goodEntries(), "HelloAPI_1.0.0/artifact.xml") })},
+		{name: "many unresolved", kind: KindUnresolvedDependency, msg: []string{"7 dependencies", `"N_1"`, "and 2 more"},
+			data: withArtifacts(appXML(depAPI, depSeq, strings.Repeat(`<dependency artifact="N" version="1" serverRole="EnterpriseServiceBus"/>`, 5),
+				`<dependency artifact="N3" version="1" serverRole="EnterpriseServiceBus"/>`, `<dependency artifact="N4" version="1" serverRole="EnterpriseServiceBus"/>`))},
 		{name: "two unresolved", kind: KindUnresolvedDependency, msg: []string{"2 dependencies", `"Nope_1.0.0"`, `"Nada_2"`},
 			data: withArtifacts(appXML(depAPI, depSeq, `<dependency artifact="Nope" version="1.0.0" serverRole="EnterpriseServiceBus"/>`,
 				`<dependency artifact="Nada" version="2" serverRole="EnterpriseServiceBus"/>`))},

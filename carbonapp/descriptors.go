@@ -57,7 +57,7 @@ func (p *parser) readDescriptors() (*App, error) {
 	app := &App{}
 	app.Name, _ = appNode.attr("name")
 	app.Version, _ = appNode.attr("version")
-	if app.Name == "" {
+	if strings.TrimSpace(app.Name) == "" {
 		return nil, newErr(KindNoApplication, artifactsXML, appNode.line,
 			"the carbon/application artifact has no name: Carbon cannot identify the app; set its name attribute")
 	}
@@ -114,7 +114,11 @@ func (p *parser) readDescriptors() (*App, error) {
 	if len(unresolved) > 0 {
 		what := "dependency " + unresolved[0] + " matches"
 		if len(unresolved) > 1 {
-			what = fmt.Sprintf("%d dependencies (%s) match", len(unresolved), strings.Join(unresolved, ", "))
+			list := unresolved
+			if len(list) > 5 {
+				list = append(list[:5:5], fmt.Sprintf("and %d more", len(unresolved)-5))
+			}
+			what = fmt.Sprintf("%d dependencies (%s) match", len(unresolved), strings.Join(list, ", "))
 		}
 		return nil, newErr(KindUnresolvedDependency, artifactsXML, firstLine,
 			"%s no folder whose artifact.xml has that name and version: Carbon silently drops the whole C-App; add the artifact or remove the dependency", what)
