@@ -53,7 +53,7 @@ type DuplicateIDError struct {
 }
 
 func (e *DuplicateIDError) Error() string {
-	return fmt.Sprintf("%s holds C-App %s, which %s also holds: Carbon refuses duplicate ids (use replace to remove %s in the same step)",
+	return fmt.Sprintf("%s holds C-App %s, which %s also holds: Carbon refuses duplicate ids; replace (capp push --replace, ?replace=true) removes %s in the same step",
 		e.Other, e.ID, e.File, e.Other)
 }
 

@@ -1,0 +1,755 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/svn"
+)
+
+// Ways of `capp push`.
+const (
+	viaAuto   = "auto"
+	viaSVN    = "svn"
+	viaDirect = "direct"
+)
+
+type pushOptions struct {
+	nodes     []string
+	tokenFile string
+	via       string
+	replace   bool
+	force     bool
+	wait      time.Duration
+	output    string
+}
+
+// pushResult is one C-App delivered (or not) to one node, or to SVN.
+type pushResult struct {
+	Node       string `json:"node"`
+	File       string `json:"file"`
+	ID         string `json:"id"`
+	SHA256     string `json:"sha256"`
+	Status     string `json:"status"` // created, updated, unchanged, failed
+	DurationMS int64  `json:"duration_ms"`
+	Error      string `json:"error"`
+	// Manager is the node that took the C-App when the node asked is a
+	// worker that sent it on to its manager.
+	Manager string `json:"manager,omitempty"`
+	// Revision is the SVN revision committed (--via svn).
+	Revision int64 `json:"revision,omitempty"`
+}
+
+// waitReport says whether every node of the cluster holds the C-Apps.
+type waitReport struct {
+	OK      bool          `json:"ok"`
+	Nodes   []string      `json:"nodes"`
+	Lacking []waitLacking `json:"lacking,omitempty"`
+}
+
+type waitLacking struct {
+	Node  string `json:"node"`
+	File  string `json:"file,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+type pushReport struct {
+	Via     string       `json:"via"`
+	Results []pushResult `json:"results"`
+	Wait    *waitReport  `json:"wait,omitempty"`
+}
+
+// localCApp is a C-App to push, validated.
+type localCApp struct {
+	path   string
+	file   string
+	app    *carbonapp.App
+	sha256 []byte
+}
+
+func newCappPushCmd(a *app) *cobra.Command {
+	o := &pushOptions{}
+	cmd := &cobra.Command{
+		Use:   "push FILE...",
+		Short: "Deploy C-Apps to a cluster, verified and atomic, through SVN or straight to the nodes",
+		Long: `Deploy C-Apps (.car files) to a cluster of depsync nodes.
+
+Every file is validated first; if one is not a valid C-App nothing is sent
+and the exit code is 2. Then:
+
+  --via direct  PUTs each file to each node (the --node list, else this
+                config's own node, http://<listen>, and its peers) in
+                parallel, with retries. Each node streams it to a temporary
+                file, checks its sha256 (Content-Digest), validates it and
+                renames it into carbonapps: Carbon never sees a partial file.
+                Pushing the same bytes again is "unchanged" and Carbon does
+                not redeploy it. A worker sends you on to its manager, the
+                one source of truth, which then pushes to the workers itself.
+  --via svn     commits the files into <svn.url>[/-1234]/carbonapps/ through
+                a temporary checkout of that folder only (no Carbon needed:
+                works on a CI runner); the manager and the workers pick it up.
+  --via auto    svn when svn.url is set and the server answers, else direct.
+
+A file holding the id (name_version) of another file already deployed is
+refused, because Carbon refuses duplicate ids; --replace removes the other
+file in the same step.
+
+--force makes a worker take the file without its manager (an emergency with
+the manager down). The manager's next reconcile removes from the workers what
+it does not hold itself (with sync.prune), so push the file to the manager
+too once it is back.
+
+--wait polls until every node of the cluster (the nodes pushed to and the
+peers they list in /v1/status) holds each file with the same sha256, and
+fails at the deadline naming the nodes that lack it.
+
+The token comes from --token-file, else token_file or DEPSYNC_TOKEN. The
+config file is optional: on a CI runner --node and DEPSYNC_TOKEN suffice.
+
+Exit codes: 0 every node has every file, 1 a node (or SVN) failed or --wait
+timed out, 2 bad input (a file, a flag, the config).`,
+		Example: `  # from a CI pipeline, straight to the nodes, waiting for the whole cluster
+  DEPSYNC_TOKEN=... depsync capp push target/MyApp_1.0.0.car \
+      --node https://node1:9780 --via direct --wait 2m -o json
+
+  # through SVN, as configured in depsync.yaml
+  depsync capp push MyApp_1.0.0.car --via svn
+
+  # a new file name for an app already deployed under another name
+  depsync capp push MyApp_1.0.0.car --replace`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCappPush(cmd.Context(), a, o, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.nodes, "node", nil, "base URL of a node's depsync, e.g. https://node1:9780 (repeatable; default this config's node and peers)")
+	f.StringVar(&o.tokenFile, "token-file", "", "file holding the API token (default token_file or DEPSYNC_TOKEN)")
+	f.StringVar(&o.via, "via", viaAuto, "how to deliver: auto, svn or direct")
+	f.BoolVar(&o.replace, "replace", false, "remove another file holding the same C-App id in the same step")
+	f.BoolVar(&o.force, "force", false, "make a worker take the file without its manager (emergency only; see above)")
+	f.DurationVar(&o.wait, "wait", 0, "wait up to this long for every node of the cluster to hold the files (e.g. 60s)")
+	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) error {
+	if err := validOutput(o.output); err != nil {
+		return err
+	}
+	switch o.via {
+	case viaAuto, viaSVN, viaDirect:
+	default:
+		return usageError{fmt.Errorf("--via %q: must be auto, svn or direct", o.via)}
+	}
+	if o.wait < 0 {
+		return usageError{fmt.Errorf("--wait %s: must not be negative", o.wait)}
+	}
+	capps, err := validateCApps(args)
+	if err != nil {
+		return err
+	}
+	cfg, err := a.loadConfig(nil)
+	if err != nil {
+		return err
+	}
+
+	via := o.via
+	if via == viaAuto {
+		via = viaDirect
+		if cfg.SVN.URL != "" {
+			reachable, err := svnReachable(ctx, a, cfg)
+			switch {
+			case reachable:
+				via = viaSVN
+			case err != nil:
+				a.logger.Warn("SVN server unreachable: pushing straight to the nodes", "url", cfg.SVN.URL, "err", err)
+			}
+		}
+	}
+
+	report := &pushReport{Via: via}
+	var client *deploy.Client
+	var nodes []string
+	needNodes := via == viaDirect || o.wait > 0
+	if needNodes {
+		if nodes, err = resolveNodes(cfg, o.nodes); err != nil {
+			return err
+		}
+		if client, err = newDeployClient(a, cfg, o.tokenFile, true); err != nil {
+			return err
+		}
+	}
+
+	switch via {
+	case viaDirect:
+		report.Results = pushDirect(ctx, a, client, nodes, capps, o)
+	case viaSVN:
+		if cfg.SVN.URL == "" {
+			return badInput(errors.New("--via svn: svn.url is not set (config file, DEPSYNC_SVN_URL)"))
+		}
+		report.Results = pushSVN(ctx, a, cfg, capps, o)
+	}
+
+	failures := 0
+	for _, r := range report.Results {
+		if r.Error != "" {
+			failures++
+		}
+	}
+	if o.wait > 0 && failures == 0 {
+		report.Wait = waitForCluster(ctx, a, client, nodes, capps, o.wait)
+	}
+
+	if err := writePushReport(a.stdout, o.output, report); err != nil {
+		return failed(err)
+	}
+	switch {
+	case failures > 0:
+		return failed(fmt.Errorf("%d of %d deliveries failed", failures, len(report.Results)))
+	case report.Wait != nil && !report.Wait.OK:
+		return failed(fmt.Errorf("--wait %s: not every node holds the C-Apps: %s", o.wait, lackingSummary(report.Wait.Lacking)))
+	}
+	return nil
+}
+
+// validateCApps parses every file before anything is sent.
+func validateCApps(paths []string) ([]*localCApp, error) {
+	var out []*localCApp
+	byName := map[string]string{}
+	byID := map[string]string{}
+	var errs []error
+	for _, p := range paths {
+		file := filepath.Base(p)
+		if !deploy.ValidName(file) {
+			errs = append(errs, fmt.Errorf("%s: %w", p, deploy.ErrBadName))
+			continue
+		}
+		app, err := carbonapp.ParseFile(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: not a valid C-App: %w", p, err))
+			continue
+		}
+		if other, ok := byName[file]; ok {
+			errs = append(errs, fmt.Errorf("%s and %s have the same file name", other, p))
+			continue
+		}
+		if other, ok := byID[app.ID]; ok {
+			errs = append(errs, fmt.Errorf("%s and %s hold the same C-App %s: Carbon would refuse one of them", other, p, app.ID))
+			continue
+		}
+		byName[file], byID[app.ID] = p, p
+		sum, _ := hex.DecodeString(app.SHA256)
+		out = append(out, &localCApp{path: p, file: file, app: app, sha256: sum})
+	}
+	if len(errs) > 0 {
+		return nil, badInput(fmt.Errorf("nothing sent: %w", errors.Join(errs...)))
+	}
+	return out, nil
+}
+
+// resolveNodes returns the --node URLs, else the config's own node and its
+// peers.
+func resolveNodes(cfg *config.Config, flagNodes []string) ([]string, error) {
+	var nodes []string
+	if len(flagNodes) > 0 {
+		nodes = flagNodes
+	} else {
+		nodes = append([]string{ownNodeURL(cfg)}, cfg.Peers...)
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range nodes {
+		n = strings.TrimRight(strings.TrimSpace(n), "/")
+		if n == "" || seen[n] {
+			continue
+		}
+		if !strings.HasPrefix(n, "http://") && !strings.HasPrefix(n, "https://") {
+			return nil, badInput(fmt.Errorf("--node %q: must be a base URL such as https://node1:9780", n))
+		}
+		seen[n] = true
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, badInput(errors.New("no node to push to: give --node URL"))
+	}
+	return out, nil
+}
+
+// ownNodeURL is this config's own depsync URL, from listen (a wildcard
+// address becomes loopback).
+func ownNodeURL(cfg *config.Config) string {
+	scheme := "http"
+	if cfg.TLS.Enabled() {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return scheme + "://" + cfg.Listen
+	}
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// readToken returns the token of --token-file, else of the config.
+func readToken(cfg *config.Config, tokenFile string) (string, error) {
+	if tokenFile != "" {
+		b, err := os.ReadFile(tokenFile)
+		if err != nil {
+			return "", badInput(fmt.Errorf("--token-file: %w", err))
+		}
+		tok := strings.TrimSpace(string(b))
+		if tok == "" {
+			return "", badInput(fmt.Errorf("--token-file %s is empty", tokenFile))
+		}
+		return tok, nil
+	}
+	if cfg.Token == "" {
+		return "", badInput(errors.New("no API token: give --token-file, or set token_file or DEPSYNC_TOKEN"))
+	}
+	return cfg.Token.Reveal(), nil
+}
+
+func newDeployClient(a *app, cfg *config.Config, tokenFile string, follow bool) (*deploy.Client, error) {
+	tok, err := readToken(cfg, tokenFile)
+	if err != nil {
+		return nil, err
+	}
+	c, err := deploy.NewClient(deploy.ClientOptions{
+		Token: tok, CAFile: cfg.TLS.CAFile, FollowManager: follow, Logger: a.logger,
+	})
+	if err != nil {
+		return nil, badInput(err)
+	}
+	return c, nil
+}
+
+// pushDirect PUTs every C-App to every node: nodes in parallel, a node's
+// files one after the other.
+func pushDirect(ctx context.Context, a *app, c *deploy.Client, nodes []string, capps []*localCApp, o *pushOptions) []pushResult {
+	results := make([]pushResult, len(nodes)*len(capps))
+	bar := newProgressBar(a.stderr, capps, len(nodes))
+	defer bar.stop()
+	var wg sync.WaitGroup
+	for i, node := range nodes {
+		wg.Go(func() {
+			for j, ca := range capps {
+				k := i*len(capps) + j
+				start := time.Now()
+				reply, err := c.Put(ctx, node, ca.path, deploy.PutRequest{
+					File: ca.file, SHA256: ca.sha256, Replace: o.replace, Force: o.force,
+					Progress: bar.tracker(k),
+				})
+				r := pushResult{Node: node, File: ca.file, ID: ca.app.ID, SHA256: ca.app.SHA256,
+					DurationMS: time.Since(start).Milliseconds()}
+				if err != nil {
+					r.Status, r.Error = "failed", err.Error()
+				} else {
+					r.Status = reply.Status
+					if reply.Node != node {
+						r.Manager = reply.Node
+					}
+				}
+				results[k] = r
+				bar.done(k, ca.app.Size)
+			}
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+func newSVNClient(a *app, cfg *config.Config, stateDir string) (*svn.Client, error) {
+	return svn.New(svn.Options{
+		Username:        cfg.SVN.Username,
+		Password:        cfg.SVN.Password.Reveal(),
+		ConfigDir:       filepath.Join(stateDir, svn.ConfigDirName),
+		TrustServerCert: cfg.SVN.TrustServerCert,
+		Logger:          a.logger,
+	})
+}
+
+// svnReachable probes the configured SVN server. An unreachable server (or
+// a timeout) is (false, err); any other error is (true, nil), so that a
+// misconfiguration shows up in the svn push rather than being bypassed.
+func svnReachable(ctx context.Context, a *app, cfg *config.Config) (bool, error) {
+	tmp, err := os.MkdirTemp("", "depsync-probe-")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(tmp)
+	c, err := newSVNClient(a, cfg, tmp)
+	if err != nil {
+		return false, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	_, err = c.RemoteRevision(pctx, cfg.SVN.URL)
+	if err != nil && (errors.Is(err, svn.ErrUnreachable) || errors.Is(err, svn.ErrTimeout) || errors.Is(err, svn.ErrNotInstalled)) {
+		return false, err
+	}
+	return true, nil
+}
+
+// pushSVN commits the C-Apps into the super tenant's carbonapps folder
+// through a temporary checkout of that folder alone.
+func pushSVN(ctx context.Context, a *app, cfg *config.Config, capps []*localCApp, o *pushOptions) []pushResult {
+	base := cfg.Tenants()[0].URL
+	folder := base + "/carbonapps"
+	start := time.Now()
+	fail := func(err error) []pushResult {
+		out := make([]pushResult, len(capps))
+		for i, ca := range capps {
+			out[i] = pushResult{Node: folder, File: ca.file, ID: ca.app.ID, SHA256: ca.app.SHA256, Status: "failed",
+				Error: err.Error(), DurationMS: time.Since(start).Milliseconds()}
+		}
+		return out
+	}
+	tmp, err := os.MkdirTemp("", "depsync-push-")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(tmp)
+	c, err := newSVNClient(a, cfg, tmp)
+	if err != nil {
+		return fail(err)
+	}
+	if err := c.Mkdir(ctx, folder, true, "depsync capp push: create carbonapps"); err != nil {
+		return fail(err)
+	}
+	wc := filepath.Join(tmp, "carbonapps")
+	if _, err := c.Checkout(ctx, folder, wc, false); err != nil {
+		return fail(err)
+	}
+
+	// What the repository holds: file -> (id, sha256).
+	existing := map[string]*carbonapp.App{}
+	ents, err := os.ReadDir(wc)
+	if err != nil {
+		return fail(err)
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".car") || !e.Type().IsRegular() {
+			continue
+		}
+		if app, err := carbonapp.ParseFile(filepath.Join(wc, n)); err == nil {
+			existing[n] = app
+		}
+	}
+
+	results := make([]pushResult, len(capps))
+	var paths []string
+	removed := map[string]bool{}
+	var summary []string
+	for i, ca := range capps {
+		r := pushResult{Node: folder, File: ca.file, ID: ca.app.ID, SHA256: ca.app.SHA256}
+		old, had := existing[ca.file]
+		if had && old.SHA256 == ca.app.SHA256 {
+			r.Status = deploy.StatusUnchanged
+			results[i] = r
+			continue
+		}
+		var dups []string
+		for n, app := range existing {
+			if n != ca.file && app.ID == ca.app.ID && !removed[n] {
+				dups = append(dups, n)
+			}
+		}
+		sort.Strings(dups)
+		if len(dups) > 0 && !o.replace {
+			r.Status = "failed"
+			r.Error = (&deploy.DuplicateIDError{ID: ca.app.ID, File: ca.file, Other: dups[0]}).Error()
+			results[i] = r
+			continue
+		}
+		for _, d := range dups {
+			if err := os.Remove(filepath.Join(wc, d)); err != nil {
+				r.Status, r.Error = "failed", err.Error()
+				break
+			}
+			removed[d] = true
+			paths = append(paths, d)
+		}
+		if r.Error == "" {
+			if err := copyFile(ca.path, filepath.Join(wc, ca.file)); err != nil {
+				r.Status, r.Error = "failed", err.Error()
+			} else {
+				r.Status = deploy.StatusCreated
+				if had {
+					r.Status = deploy.StatusUpdated
+				}
+				paths = append(paths, ca.file)
+				summary = append(summary, fmt.Sprintf("%s (%s, sha256 %s)", ca.file, ca.app.ID, ca.app.SHA256[:16]))
+			}
+		}
+		results[i] = r
+	}
+	if len(paths) > 0 {
+		host, _ := os.Hostname()
+		msg := fmt.Sprintf("depsync capp push from %s: %s", host, strings.Join(summary, ", "))
+		rev, err := c.Commit(ctx, wc, msg, paths...)
+		for i := range results {
+			if results[i].Error != "" || results[i].Status == deploy.StatusUnchanged {
+				continue
+			}
+			if err != nil {
+				results[i].Status, results[i].Error = "failed", err.Error()
+			} else {
+				results[i].Revision = rev
+			}
+		}
+	}
+	for i := range results {
+		results[i].DurationMS = time.Since(start).Milliseconds()
+	}
+	return results
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// waitForCluster polls the nodes, and the peers they name in /v1/status,
+// until each holds every C-App with the same sha256, or the deadline.
+func waitForCluster(ctx context.Context, a *app, c *deploy.Client, nodes []string, capps []*localCApp, d time.Duration) *waitReport {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	cluster := map[string]bool{}
+	var order []string
+	add := func(n string) {
+		n = strings.TrimRight(n, "/")
+		if n != "" && !cluster[n] {
+			cluster[n] = true
+			order = append(order, n)
+		}
+	}
+	for _, n := range nodes {
+		add(n)
+	}
+	statusRead := map[string]bool{}
+	for {
+		var lacking []waitLacking
+		for i := 0; i < len(order); i++ { // order grows as peers are found
+			n := order[i]
+			if !statusRead[n] {
+				if st, err := c.Status(ctx, n); err == nil {
+					statusRead[n] = true
+					add(st.Manager)
+					for _, p := range st.Peers {
+						add(p)
+					}
+				}
+			}
+			list, err := c.List(ctx, n)
+			if err != nil {
+				lacking = append(lacking, waitLacking{Node: n, Error: err.Error()})
+				continue
+			}
+			have := map[string]string{}
+			for _, e := range list {
+				have[e.File] = e.SHA256
+			}
+			for _, ca := range capps {
+				if have[ca.file] != ca.app.SHA256 {
+					lacking = append(lacking, waitLacking{Node: n, File: ca.file})
+				}
+			}
+		}
+		if len(lacking) == 0 {
+			a.logger.Debug("every node holds the C-Apps", "nodes", order)
+			return &waitReport{OK: true, Nodes: order}
+		}
+		select {
+		case <-ctx.Done():
+			return &waitReport{OK: false, Nodes: order, Lacking: lacking}
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func lackingSummary(l []waitLacking) string {
+	by := map[string][]string{}
+	var nodes []string
+	for _, x := range l {
+		if _, ok := by[x.Node]; !ok {
+			nodes = append(nodes, x.Node)
+		}
+		what := x.File
+		if what == "" {
+			what = "unreachable"
+		}
+		by[x.Node] = append(by[x.Node], what)
+	}
+	parts := make([]string, len(nodes))
+	for i, n := range nodes {
+		parts[i] = n + " lacks " + strings.Join(by[n], ", ")
+		if len(by[n]) == 1 && by[n][0] == "unreachable" {
+			parts[i] = n + " unreachable"
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func writePushReport(w io.Writer, format string, r *pushReport) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tFILE\tID\tSTATUS\tSHA256\tTIME")
+	for _, x := range r.Results {
+		node := x.Node
+		if x.Manager != "" {
+			node += " -> " + x.Manager
+		}
+		status := x.Status
+		if x.Revision > 0 {
+			status += fmt.Sprintf(" (r%d)", x.Revision)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", node, x.File, x.ID, status, short(x.SHA256),
+			(time.Duration(x.DurationMS) * time.Millisecond).String())
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, x := range r.Results {
+		if x.Error != "" {
+			fmt.Fprintf(w, "%s %s: %s\n", x.Node, x.File, x.Error)
+		}
+	}
+	if r.Wait != nil {
+		if r.Wait.OK {
+			fmt.Fprintf(w, "every node holds the C-Apps: %s\n", strings.Join(r.Wait.Nodes, ", "))
+		} else {
+			fmt.Fprintf(w, "not in step: %s\n", lackingSummary(r.Wait.Lacking))
+		}
+	}
+	return nil
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
+
+// progressBar draws one line on a terminal while C-Apps over 1 MB upload.
+type progressBar struct {
+	w     io.Writer
+	total int64
+	sent  []atomic.Int64
+	quit  chan struct{}
+	wg    sync.WaitGroup
+}
+
+const progressMin = 1 << 20
+
+func newProgressBar(w io.Writer, capps []*localCApp, nodes int) *progressBar {
+	b := &progressBar{w: w, sent: make([]atomic.Int64, len(capps)*nodes), quit: make(chan struct{})}
+	big := false
+	for _, c := range capps {
+		b.total += c.app.Size * int64(nodes)
+		if c.app.Size > progressMin {
+			big = true
+		}
+	}
+	if !big || !isTerminal(w) {
+		return nil
+	}
+	b.wg.Go(func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-b.quit:
+				b.draw()
+				fmt.Fprintln(b.w)
+				return
+			case <-t.C:
+				b.draw()
+			}
+		}
+	})
+	return b
+}
+
+func (b *progressBar) tracker(k int) func(int64) {
+	if b == nil {
+		return nil
+	}
+	return func(n int64) { b.sent[k].Store(n) }
+}
+
+func (b *progressBar) done(k int, size int64) {
+	if b != nil {
+		b.sent[k].Store(size)
+	}
+}
+
+func (b *progressBar) draw() {
+	var sent int64
+	for i := range b.sent {
+		sent += b.sent[i].Load()
+	}
+	frac := float64(sent) / float64(max(b.total, 1))
+	const width = 30
+	n := int(frac * width)
+	fmt.Fprintf(b.w, "\rpushing [%s%s] %3.0f%% %.1f/%.1f MB ", strings.Repeat("#", n), strings.Repeat(".", width-n),
+		frac*100, float64(sent)/1e6, float64(b.total)/1e6)
+}
+
+func (b *progressBar) stop() {
+	if b != nil {
+		close(b.quit)
+		b.wg.Wait()
+	}
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
