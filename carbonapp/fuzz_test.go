@@ -40,35 +40,69 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		app, err := parseBytes(data, "fuzz.car", Limits{})
-		if err != nil {
-			if KindOf(err) == "" {
-				t.Fatalf("untyped error: %v", err)
-			}
-			if app != nil {
-				t.Fatalf("an app with an error")
-			}
-			return
-		}
-		sum := sha256.Sum256(data)
-		if app.SHA256 != hex.EncodeToString(sum[:]) || app.Size != int64(len(data)) {
-			t.Fatalf("sha256/size do not match the input")
-		}
-		if app.Name == "" || app.ID == "" || !strings.HasPrefix(app.ID, app.Name) {
-			t.Fatalf("bad identity %q/%q", app.Name, app.ID)
-		}
-		for _, d := range app.Dependencies {
-			if strings.TrimSpace(d.ServerRole) == "" {
-				t.Fatalf("dependency %q without serverRole accepted", d.Artifact)
-			}
-			found := false
-			for _, a := range app.Artifacts {
-				found = found || (a.Name == d.Artifact && a.Version == d.Version)
-			}
-			if !found {
-				t.Fatalf("unresolved dependency %q accepted", d.Artifact)
-			}
-		}
+		checkParsed(t, data, app, err)
 	})
+}
+
+// FuzzDescriptors fuzzes the XML inside a well-formed zip, where FuzzParse
+// rarely gets (its mutations mostly break the zip):
+//
+//	go test -run XXX -fuzz FuzzDescriptors -fuzztime 2m ./carbonapp/
+func FuzzDescriptors(f *testing.F) {
+	f.Add(goodArtifactsXML, artifactXMLFor("HelloSeq", "1.0.0", "synapse/sequence", "EnterpriseServiceBus", "HelloSeq-1.0.0.xml"), "")
+	f.Add(appXML(depAPI), "<artifacts><artifact name=\"HelloSeq\" version=\"1.0.0\"><file>../x</file></artifact></artifacts>", appXML(depSeq))
+	f.Add("<artifact name=\"A\" type=\"carbon/application\"><dependency artifact=\"HelloSeq\" version=\"1.0.0\" serverRole=\"R\"/></artifact>",
+		"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><artifact name=\"HelloSeq\" version=\"1.0.0\" serverRole=\"R\"/>", "<x>")
+	f.Fuzz(func(t *testing.T, artifacts, artifact, metadata string) {
+		entries := with(with(goodEntries(), "artifacts.xml", artifacts), "HelloSeq_1.0.0/artifact.xml", artifact)
+		if metadata != "" {
+			entries = with(entries, "metadata.xml", metadata)
+		}
+		data := buildZip(t, entries)
+		app, err := parseBytes(data, "fuzz.car", Limits{})
+		checkParsed(t, data, app, err)
+	})
+}
+
+// checkParsed: every rejection is a typed *Error, and what is accepted holds
+// together.
+func checkParsed(t *testing.T, data []byte, app *App, err error) {
+	t.Helper()
+	if err != nil {
+		if KindOf(err) == "" {
+			t.Fatalf("untyped error: %v", err)
+		}
+		if app != nil {
+			t.Fatalf("an app with an error")
+		}
+		return
+	}
+	sum := sha256.Sum256(data)
+	if app.SHA256 != hex.EncodeToString(sum[:]) || app.Size != int64(len(data)) {
+		t.Fatalf("sha256/size do not match the input")
+	}
+	if app.Name == "" || app.ID == "" || !strings.HasPrefix(app.ID, app.Name) || strings.ContainsAny(app.ID, "/\\\x00") {
+		t.Fatalf("bad identity %q/%q", app.Name, app.ID)
+	}
+	for _, d := range app.Dependencies {
+		if strings.TrimSpace(d.ServerRole) == "" {
+			t.Fatalf("dependency %q without serverRole accepted", d.Artifact)
+		}
+		found := false
+		for _, a := range app.Artifacts {
+			found = found || (a.Name == d.Artifact && a.Version == d.Version)
+		}
+		if !found {
+			t.Fatalf("unresolved dependency %q accepted", d.Artifact)
+		}
+	}
+	for _, a := range app.Artifacts {
+		for _, f := range a.Files {
+			if checkName(f) != nil {
+				t.Fatalf("unsafe <file> %q accepted", f)
+			}
+		}
+	}
 }
 
 // allocated returns the bytes fn allocates.
