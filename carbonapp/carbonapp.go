@@ -402,12 +402,15 @@ func (p *parser) checkEntries() error {
 	for _, f := range p.zr.File {
 		name := strings.TrimSuffix(f.Name, "/")
 		isDir := strings.HasSuffix(f.Name, "/")
-		if _, dup := p.files[name]; dup || p.dirs[name] && isDir {
+		_, isFile := p.files[name]
+		switch {
+		case isFile && !isDir || p.dirs[name] && isDir:
 			return newErr(KindUnsafeEntry, f.Name, 0, "unsafe entry: the name appears twice in the zip; which one Carbon extracts is undefined: rebuild the C-App")
-		}
-		if isDir {
+		case isFile || p.dirs[name]:
+			return newErr(KindUnsafeEntry, f.Name, 0, "unsafe entry: %s is both a file and a folder in the zip: rebuild the C-App", quote(name))
+		case isDir:
 			p.dirs[name] = true
-		} else {
+		default:
 			p.files[name] = f
 		}
 		if f.Flags&0x1 != 0 {
@@ -428,18 +431,14 @@ func (p *parser) checkEntries() error {
 		return newErr(KindTooLarge, "", 0, "too large: %d bytes inflate to %d, a ratio over the limit of %d:1; not inflating it (a zip bomb?)", p.size, total, p.lim.MaxRatio)
 	}
 	// Folders implied by file names; a file may not also be a folder.
-	for name := range p.files {
-		for i := strings.IndexByte(name, '/'); i >= 0; i = nextSlash(name, i) {
+	for _, f := range p.zr.File {
+		name := f.Name
+		for i := strings.IndexByte(name, '/'); i >= 0 && i < len(name)-1; i = nextSlash(name, i) {
 			parent := name[:i]
 			if _, clash := p.files[parent]; clash {
 				return newErr(KindUnsafeEntry, name, 0, "unsafe entry: %s is both a file and a folder in the zip: rebuild the C-App", quote(parent))
 			}
 			p.dirs[parent] = true
-		}
-	}
-	for name := range p.dirs {
-		if _, clash := p.files[name]; clash {
-			return newErr(KindUnsafeEntry, name, 0, "unsafe entry: %s is both a file and a folder in the zip: rebuild the C-App", quote(name))
 		}
 	}
 	return nil
