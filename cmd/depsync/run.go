@@ -1,8 +1,95 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
 
-// newRunCmd is written with the syncer package.
+	"github.com/spf13/cobra"
+
+	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/syncer"
+)
+
 func newRunCmd(a *app) *cobra.Command {
-	return &cobra.Command{Use: "run", Short: "Run the sync daemon (not yet implemented)", Hidden: true}
+	var once bool
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the sync daemon: a manager commits, workers update",
+		Long: `Run the sync daemon for this node's role.
+
+A manager watches its deployment directory and commits each complete change
+to SVN (a .car only once it reads as a whole, valid C-App), then tells every
+peer at once. A worker updates its directory on a notice and on a poll
+(svn.poll_interval); local edits are first copied to
+<state_dir>/overwritten/<UTC time>/<path>, then the repository's version wins.
+
+The HTTP server on listen serves /healthz, /readyz, /metrics, GET /v1/status
+and POST /v1/notify (bearer token from token_file or DEPSYNC_TOKEN).
+SIGINT or SIGTERM stops watching, lets the svn operation in flight finish
+(30 s at most) and exits 0.
+
+With --once it runs one full sync (a commit on a manager, an update on a
+worker) and exits, for cron and CI.
+
+Exit status: 0 success (or a clean stop), 1 the sync failed (svn missing,
+credentials refused, the server or the network), 2 the config is wrong.`,
+		Example: `  depsync run --config /etc/depsync/depsync.yaml
+  depsync run --config node2.yaml --log-format json
+  depsync run --once --config /etc/depsync/depsync.yaml   # from cron or CI`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := a.loadConfig(nil)
+			if err != nil {
+				return err
+			}
+			d, err := syncer.New(c, syncer.Deps{Logger: a.logger})
+			if err != nil {
+				return syncError(err)
+			}
+			ctx := cmd.Context()
+			if once {
+				return syncError(d.Once(ctx))
+			}
+
+			ln, err := net.Listen("tcp", c.Listen)
+			if err != nil {
+				return failed(fmt.Errorf("listen %s: %w", c.Listen, err))
+			}
+			// One mux for the whole daemon: the syncer's endpoints, and
+			// next to them the other components' (package deploy's
+			// /v1/capps when direct push is wired in).
+			mux := http.NewServeMux()
+			mux.Handle("/", d.Handler())
+			srv := deploy.NewServer(c.Listen, mux, c.TLS)
+			srvCtx, stopSrv := context.WithCancel(context.WithoutCancel(ctx))
+			served := make(chan error, 1)
+			go func() { served <- deploy.Serve(srvCtx, srv, ln) }()
+			a.logger.Info("listening", "addr", ln.Addr().String(), "tls", c.TLS.Enabled())
+
+			runErr := d.Run(ctx)
+			stopSrv()
+			if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) && runErr == nil {
+				runErr = fmt.Errorf("http server: %w", err)
+			}
+			return syncError(runErr)
+		},
+	}
+	cmd.Flags().BoolVar(&once, "once", false, "run one full sync and exit (0 done, 1 failed)")
+	return cmd
+}
+
+// syncError maps the syncer's errors to exit codes: the operator's to fix
+// is 2, anything else 1.
+func syncError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case syncer.IsConfigError(err):
+		return badInput(err)
+	default:
+		return failed(err)
+	}
 }

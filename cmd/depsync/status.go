@@ -1,8 +1,191 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
 
-// newStatusCmd is written with the syncer package.
+	"github.com/spf13/cobra"
+
+	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/httpauth"
+	"github.com/depsync/depsync/syncer"
+)
+
 func newStatusCmd(a *app) *cobra.Command {
-	return &cobra.Command{Use: "status", Short: "Show a node's sync status (not yet implemented)", Hidden: true}
+	var node, output string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show a node's sync status",
+		Long: `Show what a depsync daemon reports on GET /v1/status: its role and mode, each
+tenant's revision, last sync, last error and the files it did not commit
+because they are not valid C-Apps, and its peers.
+
+The node is --node, else this node's listen address from the config. The
+API token comes from token_file or DEPSYNC_TOKEN.
+
+Exit status: 0 when the node answered, 1 when it could not be reached or
+refused, 2 for bad flags or config.`,
+		Example: `  depsync status
+  depsync status --node http://node2:9780 -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := validOutput(output); err != nil {
+				return err
+			}
+			c, err := a.loadConfig(nil)
+			if err != nil {
+				return err
+			}
+			if node == "" {
+				node = localURL(c)
+			}
+			node = strings.TrimRight(node, "/")
+			client, err := statusClient(c.TLS.CAFile, timeout)
+			if err != nil {
+				return badInput(err)
+			}
+			raw, err := fetchStatus(cmd.Context(), client, node, c.Token.Reveal())
+			if err != nil {
+				return failed(err)
+			}
+			if output == "json" {
+				var buf bytes.Buffer
+				if err := json.Indent(&buf, raw, "", "  "); err != nil {
+					return failed(fmt.Errorf("%s: reply is not JSON: %w", node, err))
+				}
+				buf.WriteByte('\n')
+				_, err := a.stdout.Write(buf.Bytes())
+				return err
+			}
+			var st syncer.Status
+			if err := json.Unmarshal(raw, &st); err != nil {
+				return failed(fmt.Errorf("%s: unexpected reply: %w", node, err))
+			}
+			printStatus(a.stdout, node, &st, time.Now())
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&node, "node", "", "base URL of the node (default: this node's listen address)")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the node")
+	return cmd
+}
+
+// localURL is this node's API as seen from the node itself.
+func localURL(c *config.Config) string {
+	scheme := "http"
+	if c.TLS.Enabled() {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return scheme + "://" + c.Listen
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+func statusClient(caFile string, timeout time.Duration) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate found", caFile)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr, Timeout: timeout}, nil
+}
+
+func fetchStatus(ctx context.Context, client *http.Client, node, token string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, node+"/v1/status", nil)
+	if err != nil {
+		return nil, fmt.Errorf("--node %q: %w", node, err)
+	}
+	httpauth.Set(req, token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", node, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", node, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e httpauth.Error
+		if json.Unmarshal(body, &e) == nil && e.Error != "" {
+			return nil, fmt.Errorf("%s: %s: %s", node, resp.Status, e.Error)
+		}
+		return nil, fmt.Errorf("%s: %s", node, resp.Status)
+	}
+	return body, nil
+}
+
+func printStatus(w io.Writer, node string, st *syncer.Status, now time.Time) {
+	ready := "ready"
+	if !st.Ready {
+		ready = "NOT READY: " + st.Reason
+	}
+	fmt.Fprintf(w, "%s: %s (%s), mode %s, %s\n", node, st.Node, st.Role, st.Mode, ready)
+	if st.Manager != "" && st.Role != config.RoleManager {
+		fmt.Fprintf(w, "manager: %s\n", st.Manager)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TENANT\tREVISION\tLAST SYNC\tDIR\tLAST ERROR")
+	for _, t := range st.Tenants {
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\n", t.ID, t.Revision, ago(t.LastSync, now), t.Dir, dash(t.LastError))
+	}
+	tw.Flush()
+	for _, t := range st.Tenants {
+		for _, r := range t.Rejected {
+			fmt.Fprintf(w, "  not committed (tenant %d): %s: %s: %s\n", t.ID, r.Path, r.Reason, r.Error)
+		}
+	}
+	if len(st.Peers) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PEER\tUP\tLAST SUCCESS\tLAST ERROR")
+		for _, p := range st.Peers {
+			up := "no"
+			if p.Up {
+				up = "yes"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.URL, up, ago(p.LastSuccess, now), dash(p.LastError))
+		}
+		tw.Flush()
+	}
+}
+
+func ago(t *time.Time, now time.Time) string {
+	if t == nil || t.IsZero() {
+		return "never"
+	}
+	return fmt.Sprintf("%s (%s ago)", t.Local().Format("2006-01-02 15:04:05"), now.Sub(*t).Round(time.Second))
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

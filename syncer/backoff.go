@@ -1,0 +1,63 @@
+package syncer
+
+import (
+	"log/slog"
+	"math/rand/v2"
+	"time"
+)
+
+// Backoff bounds after failed sync operations.
+const (
+	backoffMin = 500 * time.Millisecond
+	backoffMax = time.Minute
+	// summaryEvery is how often a failure that goes on is logged again.
+	summaryEvery = time.Minute
+)
+
+// jitter spreads d by ±20% so that nodes started together do not poll the
+// server in lockstep.
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return d
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// failures tracks consecutive failures of one loop: it computes the backoff
+// and keeps the log readable. The first failure is logged with its error;
+// while it goes on only a summary is logged, once a minute (or when the
+// error changes), and the recovery is logged once.
+type failures struct {
+	n          int
+	since      time.Time
+	lastLogged time.Time
+	lastMsg    string
+}
+
+// fail records a failure and returns how long to wait before the next try.
+func (f *failures) fail(log *slog.Logger, what string, err error) time.Duration {
+	now := time.Now()
+	f.n++
+	msg := err.Error()
+	switch {
+	case f.n == 1:
+		f.since = now
+		log.Warn(what+" failed; retrying with backoff", "error", err)
+		f.lastLogged, f.lastMsg = now, msg
+	case msg != f.lastMsg || now.Sub(f.lastLogged) >= summaryEvery:
+		log.Warn(what+" still failing", "attempts", f.n, "since", f.since.UTC().Format(time.RFC3339), "error", err)
+		f.lastLogged, f.lastMsg = now, msg
+	default:
+		log.Debug(what+" failed again", "attempts", f.n, "error", err)
+	}
+	d := backoffMin << min(f.n-1, 16)
+	return jitter(min(d, backoffMax))
+}
+
+// ok records a success, logging the recovery after failures.
+func (f *failures) ok(log *slog.Logger, what string) {
+	if f.n > 0 {
+		log.Info(what+" recovered", "failed_attempts", f.n, "after", time.Since(f.since).Round(time.Millisecond))
+	}
+	*f = failures{}
+}

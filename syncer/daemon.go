@@ -1,0 +1,399 @@
+package syncer
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/svn"
+)
+
+// Modes of a daemon, as /v1/status shows them.
+const (
+	ModeSVN    = "svn"
+	ModeDirect = "direct"
+)
+
+// DefaultGrace is how long an svn operation in flight may go on after the
+// daemon is told to stop, before svn is killed.
+const DefaultGrace = 30 * time.Second
+
+// Deps are the daemon's collaborators. Every field is optional.
+type Deps struct {
+	// SVN runs svn. Nil: an *svn.Client built from the config.
+	SVN SVN
+	// Logger receives the daemon's records. Nil discards.
+	Logger *slog.Logger
+	// Registry receives the daemon's metrics and is what /metrics serves.
+	// Nil: a new registry.
+	Registry *prometheus.Registry
+	// Direct, when set, takes over on a manager while there is no SVN
+	// server (see DirectSyncer).
+	Direct DirectSyncer
+	// HTTPClient sends notices to peers. Nil: a client that trusts
+	// tls.ca_file when it is set.
+	HTTPClient *http.Client
+	// Grace bounds the svn operation in flight at shutdown (default
+	// DefaultGrace).
+	Grace time.Duration
+}
+
+// Daemon is one node's sync daemon: a tenantSync per tenant, the notifier of
+// peers and the HTTP handlers.
+type Daemon struct {
+	cfg     *config.Config
+	svn     SVN
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	m       *metrics
+	direct  DirectSyncer
+	grace   time.Duration
+	tenants []*tenantSync
+	peers   *notifier
+	self    string // this node's base URL, sent with notices
+
+	// unreachable counts consecutive svn operations, of any tenant, that
+	// failed with svn.ErrUnreachable; the mode is "direct" from
+	// svn.fail_threshold on.
+	unreachable atomic.Int64
+	modeCh      chan struct{} // signalled when the mode may have changed
+
+	mu         sync.Mutex
+	managerURL string
+}
+
+// ConfigError is a problem the operator must fix in the config or on the
+// node (exit code 2), as opposed to a failure of the work.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// IsConfigError reports whether err is the operator's to fix.
+func IsConfigError(err error) bool {
+	var ce *ConfigError
+	return errors.As(err, &ce)
+}
+
+func configErrorf(format string, args ...any) error {
+	return &ConfigError{Err: fmt.Errorf(format, args...)}
+}
+
+// New checks cfg and builds a daemon. It runs nothing: svn and the
+// deployment directories are first touched by Run or Once.
+func New(cfg *config.Config, deps Deps) (*Daemon, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, &ConfigError{Err: fmt.Errorf("invalid config:\n%w", err)}
+	}
+	d := &Daemon{
+		cfg:    cfg,
+		svn:    deps.SVN,
+		log:    deps.Logger,
+		reg:    deps.Registry,
+		direct: deps.Direct,
+		grace:  deps.Grace,
+		modeCh: make(chan struct{}, 1),
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.reg == nil {
+		d.reg = prometheus.NewRegistry()
+	}
+	if d.grace <= 0 {
+		d.grace = DefaultGrace
+	}
+	d.m = newMetrics(d.reg)
+	if d.svn == nil && cfg.SVN.URL != "" {
+		c, err := svn.New(svn.Options{
+			Username:        cfg.SVN.Username,
+			Password:        cfg.SVN.Password.Reveal(),
+			StateDir:        cfg.StateDir,
+			TrustServerCert: cfg.SVN.TrustServerCert,
+			Logger:          d.log,
+		})
+		if err != nil {
+			if errors.Is(err, svn.ErrNotInstalled) {
+				return nil, fmt.Errorf("svn client: %w", err)
+			}
+			return nil, &ConfigError{Err: fmt.Errorf("svn client: %w", err)}
+		}
+		d.svn = c
+	}
+	hc := deps.HTTPClient
+	if hc == nil {
+		var err error
+		if hc, err = peerClient(cfg.TLS); err != nil {
+			return nil, &ConfigError{Err: err}
+		}
+	}
+	d.self = selfURL(cfg)
+	d.peers = newNotifier(cfg.Peers, hc, cfg.Token.Reveal(), cfg.NodeName, d.self, d.m, d.log)
+	for _, t := range cfg.Tenants() {
+		d.tenants = append(d.tenants, newTenantSync(d, t))
+	}
+	return d, nil
+}
+
+// peerClient is the HTTP client for notices: short timeouts, and the CA of
+// tls.ca_file when the peers use a private one.
+func peerClient(t config.TLS) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 4
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate found", t.CAFile)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr, Timeout: notifyTimeout}, nil
+}
+
+// selfURL is the base URL peers reach this node at, sent with notices so
+// that a worker knows its manager: the listen address, with the node name
+// in place of a wildcard host.
+func selfURL(cfg *config.Config) string {
+	scheme := "http"
+	if cfg.TLS.Enabled() {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = cfg.NodeName
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// Registry is the registry the daemon's metrics are on; register other
+// components' metrics (package deploy's) on it so /metrics shows them too.
+func (d *Daemon) Registry() *prometheus.Registry { return d.reg }
+
+// ManagerURL is the base URL of the manager that last sent this node a
+// notice, or "" when none has (or this node is the manager).
+func (d *Daemon) ManagerURL() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.managerURL
+}
+
+// Mode is "svn", or "direct" when there is no SVN server or it has been
+// unreachable for svn.fail_threshold consecutive attempts.
+func (d *Daemon) Mode() string {
+	if d.cfg.SVN.URL == "" || d.unreachable.Load() >= int64(d.cfg.SVN.FailThreshold) {
+		return ModeDirect
+	}
+	return ModeSVN
+}
+
+// svnResult records the outcome of an svn operation for the mode.
+func (d *Daemon) svnResult(err error) {
+	before := d.Mode()
+	switch {
+	case err == nil:
+		d.unreachable.Store(0)
+	case errors.Is(err, svn.ErrUnreachable) || errors.Is(err, svn.ErrTimeout):
+		d.unreachable.Add(1)
+	default:
+		// The server answered: it is reachable, whatever went wrong.
+		d.unreachable.Store(0)
+	}
+	if after := d.Mode(); after != before {
+		d.log.Warn("mode changed", "from", before, "to", after, "fail_threshold", d.cfg.SVN.FailThreshold)
+		select {
+		case d.modeCh <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// opContext returns the context svn operations run in: it outlives ctx by
+// the grace period, so that SIGTERM lets the operation in flight finish
+// (an interrupted update is safe, but a finished one is better).
+func (d *Daemon) opContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	op, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(d.grace, cancel) })
+	return op, func() { stop(); cancel() }
+}
+
+// Run syncs until ctx is done, then returns nil once the operations in
+// flight have finished (or the grace period has passed). It returns early
+// with an error only when syncing cannot work at all: svn missing or too
+// old, credentials refused, a config problem (see IsConfigError).
+func (d *Daemon) Run(ctx context.Context) error {
+	if err := d.prepareCarbon(); err != nil {
+		return err
+	}
+	d.log.Info("depsync starting", "role", d.cfg.Role, "node", d.cfg.NodeName, "mode", d.Mode(),
+		"tenants", len(d.tenants), "peers", len(d.cfg.Peers), "url", d.self)
+	if d.cfg.SVN.URL != "" {
+		if err := d.checkSVN(ctx); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); d.peers.run(ctx) }()
+	if d.cfg.Role == config.RoleManager && d.direct != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); d.runDirect(ctx) }()
+	}
+	if d.cfg.SVN.URL == "" {
+		d.log.Info("no svn.url: nothing to do over SVN (direct mode)")
+		for _, t := range d.tenants {
+			t.setReady()
+		}
+	} else {
+		for _, t := range d.tenants {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := t.run(ctx); err != nil {
+					cancel(err)
+				}
+			}()
+		}
+	}
+	<-ctx.Done()
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	d.log.Info("depsync stopped")
+	return nil
+}
+
+// checkSVN fails when svn is missing or too old: nothing works without it.
+func (d *Daemon) checkSVN(ctx context.Context) error {
+	if err := d.svn.CheckVersion(ctx); err != nil {
+		return fmt.Errorf("svn: %w", err)
+	}
+	return nil
+}
+
+// runDirect runs the direct syncer while the daemon is in direct mode.
+func (d *Daemon) runDirect(ctx context.Context) {
+	var running *directRun
+	defer func() { running.stop() }()
+	for {
+		switch direct := d.Mode() == ModeDirect; {
+		case direct && running == nil:
+			d.log.Info("direct mode: pushing C-Apps straight to peers")
+			running = startDirect(ctx, d.direct, d.log)
+		case !direct && running != nil:
+			d.log.Info("SVN is back: leaving direct mode")
+			running.stop()
+			running = nil
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.modeCh:
+		}
+	}
+}
+
+// directRun is a running DirectSyncer.
+type directRun struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func startDirect(ctx context.Context, ds DirectSyncer, log *slog.Logger) *directRun {
+	dctx, cancel := context.WithCancel(ctx)
+	r := &directRun{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		if err := ds.Run(dctx); err != nil && dctx.Err() == nil {
+			log.Error("direct sync stopped", "error", err)
+		}
+	}()
+	ds.Trigger()
+	return r
+}
+
+func (r *directRun) stop() {
+	if r != nil {
+		r.cancel()
+		<-r.done
+	}
+}
+
+// Once runs one full sync of every tenant (a commit on a manager, an
+// update on a worker) and returns. On a manager it waits for files still
+// being written (up to sync.max_delay after they settle) and returns an
+// error naming any file it did not commit because it is invalid.
+func (d *Daemon) Once(ctx context.Context) error {
+	if err := d.prepareCarbon(); err != nil {
+		return err
+	}
+	if d.cfg.SVN.URL == "" {
+		return configErrorf("svn.url is empty: depsync run --once syncs over SVN")
+	}
+	if err := d.checkSVN(ctx); err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range d.tenants {
+		if err := t.once(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("tenant %d (%s): %w", t.t.ID, t.t.Dir, err))
+		}
+	}
+	if d.cfg.Role == config.RoleManager {
+		var rev int64
+		for _, t := range d.tenants {
+			rev = max(rev, t.status().Revision)
+		}
+		if rev > 0 {
+			nctx, cancel := context.WithTimeout(ctx, 2*notifyTimeout)
+			d.peers.sendAll(nctx, rev)
+			cancel()
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// notified records a notice from a manager and wakes the tenants up.
+func (d *Daemon) notified(n Notice) {
+	if n.URL != "" {
+		d.mu.Lock()
+		if d.managerURL != n.URL {
+			d.log.Info("manager known", "manager", n.URL, "node", n.Node)
+		}
+		d.managerURL = n.URL
+		d.mu.Unlock()
+	}
+	for _, t := range d.tenants {
+		t.poke()
+	}
+}
+
+func joinLimited(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, " ")
+	}
+	return fmt.Sprintf("%s (+%d more)", strings.Join(items[:n], " "), len(items)-n)
+}

@@ -1,0 +1,100 @@
+package syncer
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the daemon's Prometheus metrics, registered on its own
+// registry (never the global one) so that two daemons in one process, as in
+// tests, do not collide.
+type metrics struct {
+	ops         *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
+	lastSuccess *prometheus.GaugeVec
+	revision    *prometheus.GaugeVec
+	failures    *prometheus.GaugeVec
+	rejected    *prometheus.GaugeVec
+	rejections  *prometheus.CounterVec
+	notifySent  *prometheus.CounterVec
+	notifyRecv  *prometheus.CounterVec
+	backups     *prometheus.CounterVec
+	reg         *prometheus.Registry
+}
+
+// Results of a sync operation, the "result" label.
+const (
+	resultSuccess = "success"
+	resultError   = "error"
+	resultNoop    = "noop"
+)
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	m := &metrics{
+		reg: reg,
+		ops: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "depsync_sync_operations_total",
+			Help: "Sync operations by tenant, operation (commit, update) and result (success, error, noop).",
+		}, []string{"tenant", "op", "result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "depsync_sync_duration_seconds",
+			Help:    "Duration of sync operations (svn status, commit or update and the checks around them).",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
+		}, []string{"tenant", "op"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "depsync_last_success_timestamp_seconds",
+			Help: "Unix time of the last successful sync operation or server probe.",
+		}, []string{"tenant"}),
+		revision: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "depsync_revision",
+			Help: "SVN revision of the tenant's working copy.",
+		}, []string{"tenant"}),
+		failures: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "depsync_consecutive_failures",
+			Help: "Consecutive failed sync operations (0 after a success).",
+		}, []string{"tenant"}),
+		rejected: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "depsync_rejected_files",
+			Help: "Files currently not committed because they are not valid, by reason.",
+		}, []string{"tenant", "reason"}),
+		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "depsync_rejected_files_total",
+			Help: "Times a file was found invalid and not committed, by reason.",
+		}, []string{"tenant", "reason"}),
+		notifySent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "depsync_notifications_sent_total",
+			Help: "Notices of a new revision sent to peers, by result (success, error).",
+		}, []string{"peer", "result"}),
+		notifyRecv: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "depsync_notifications_received_total",
+			Help: "Notices of a new revision received, by result (accepted, ignored, bad_request).",
+		}, []string{"result"}),
+		backups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "depsync_backups_total",
+			Help: "Local files copied to <state_dir>/overwritten before the repository's version replaced them.",
+		}, []string{"tenant"}),
+	}
+	reg.MustRegister(m.ops, m.duration, m.lastSuccess, m.revision, m.failures, m.rejected, m.rejections,
+		m.notifySent, m.notifyRecv, m.backups,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// watcherMetrics exposes a tenant's watcher counters, read when scraped.
+func (m *metrics) watcherMetrics(tenant string, w *Watcher) {
+	events := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name:        "depsync_watcher_events_total",
+		Help:        "File-system events seen by the watcher (not ignored).",
+		ConstLabels: prometheus.Labels{"tenant": tenant},
+	}, func() float64 { e, _ := w.Counts(); return float64(e) })
+	overflows := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name:        "depsync_watcher_overflows_total",
+		Help:        "Times the watcher's event queue overflowed (each causes a full reconcile).",
+		ConstLabels: prometheus.Labels{"tenant": tenant},
+	}, func() float64 { _, o := w.Counts(); return float64(o) })
+	m.reg.MustRegister(events, overflows)
+}
+
+func tenantLabel(id int) string { return strconv.Itoa(id) }

@@ -1,0 +1,243 @@
+package syncer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/depsync/depsync/internal/httpauth"
+)
+
+// Notice is the body of POST /v1/notify: the manager's new revision.
+type Notice struct {
+	Revision int64  `json:"revision"`
+	Node     string `json:"node,omitempty"`
+	// URL is the manager's base URL; workers remember it so that the
+	// C-App API can send pushes to the manager (409 replies).
+	URL string `json:"url,omitempty"`
+}
+
+const (
+	// notifyTimeout bounds one notice: a slow or down peer must not hold
+	// anything up, and the peer's poll catches up anyway.
+	notifyTimeout = 2 * time.Second
+	// probeEvery is how often a peer that got no notice lately is asked
+	// for /healthz, so that /v1/status says whether it is up.
+	probeEvery = 30 * time.Second
+)
+
+// notifier tells peers about new revisions: one goroutine per peer, each
+// sending only the latest revision, so a slow peer neither blocks the
+// manager nor the other peers, and notices to it do not pile up.
+type notifier struct {
+	peers  []*peer
+	client *http.Client
+	token  string
+	node   string
+	self   string
+	m      *metrics
+	log    *slog.Logger
+}
+
+type peer struct {
+	url  string
+	kick chan struct{} // capacity 1: a new revision is waiting
+
+	mu          sync.Mutex
+	latest      int64 // revision to send
+	sent        int64 // revision last sent successfully
+	contacted   bool
+	up          bool
+	lastSuccess time.Time
+	lastError   string
+	lastTry     time.Time
+}
+
+// PeerStatus is a peer as /v1/status shows it.
+type PeerStatus struct {
+	URL         string     `json:"url"`
+	Up          bool       `json:"up"`
+	LastSuccess *time.Time `json:"last_success"`
+	LastError   string     `json:"last_error"`
+}
+
+func newNotifier(urls []string, client *http.Client, token, node, self string, m *metrics, log *slog.Logger) *notifier {
+	n := &notifier{client: client, token: token, node: node, self: self, m: m, log: log}
+	for _, u := range urls {
+		n.peers = append(n.peers, &peer{url: u, kick: make(chan struct{}, 1)})
+	}
+	return n
+}
+
+// run drives the peers' goroutines until ctx is done.
+func (n *notifier) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, p := range n.peers {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.loop(ctx, p) }()
+	}
+	wg.Wait()
+}
+
+// notify queues rev for every peer and returns at once.
+func (n *notifier) notify(rev int64) {
+	for _, p := range n.peers {
+		p.mu.Lock()
+		p.latest = max(p.latest, rev)
+		p.mu.Unlock()
+		select {
+		case p.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// sendAll sends rev to every peer in parallel and waits (for --once).
+func (n *notifier) sendAll(ctx context.Context, rev int64) {
+	var wg sync.WaitGroup
+	for _, p := range n.peers {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.send(ctx, p, rev) }()
+	}
+	wg.Wait()
+}
+
+func (n *notifier) loop(ctx context.Context, p *peer) {
+	probe := time.NewTimer(jitter(5 * time.Second))
+	defer probe.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.kick:
+			p.mu.Lock()
+			rev := p.latest
+			p.mu.Unlock()
+			n.send(ctx, p, rev)
+		case <-probe.C:
+			p.mu.Lock()
+			idle := time.Since(p.lastTry) >= probeEvery
+			p.mu.Unlock()
+			if idle {
+				n.probe(ctx, p)
+			}
+			probe.Reset(jitter(probeEvery))
+		}
+	}
+}
+
+func (n *notifier) send(ctx context.Context, p *peer, rev int64) {
+	body, _ := json.Marshal(Notice{Revision: rev, Node: n.node, URL: n.self})
+	start := time.Now()
+	err := n.post(ctx, p.url+"/v1/notify", body)
+	result := resultSuccess
+	if err != nil {
+		result = resultError
+	}
+	n.m.notifySent.WithLabelValues(p.url, result).Inc()
+	wasUp := n.record(p, err)
+	switch {
+	case err != nil && (wasUp || !p.contactedBefore()):
+		n.log.Warn("peer not notified; it will catch up by polling", "peer", p.url, "revision", rev, "error", err)
+	case err != nil:
+		n.log.Debug("peer still not notified", "peer", p.url, "revision", rev, "error", err)
+	default:
+		n.log.Debug("peer notified", "peer", p.url, "revision", rev, "took", time.Since(start).Round(time.Microsecond))
+		p.mu.Lock()
+		p.sent = max(p.sent, rev)
+		p.mu.Unlock()
+	}
+}
+
+func (p *peer) contactedBefore() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.contacted
+}
+
+// probe asks a peer's /healthz whether it is up.
+func (n *notifier) probe(ctx context.Context, p *peer) {
+	ctx, cancel := context.WithTimeout(ctx, notifyTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/healthz", nil)
+	if err == nil {
+		var resp *http.Response
+		if resp, err = n.client.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("/healthz: %s", resp.Status)
+			}
+		}
+	}
+	if wasUp := n.record(p, err); err != nil && wasUp {
+		n.log.Warn("peer down", "peer", p.url, "error", err)
+	}
+}
+
+// record updates a peer's state and returns whether it was up before.
+func (n *notifier) record(p *peer, err error) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	wasUp := p.up
+	p.lastTry = time.Now()
+	if err != nil {
+		p.up = false
+		p.lastError = err.Error()
+	} else {
+		if !wasUp && p.contacted {
+			n.log.Info("peer up again", "peer", p.url)
+		}
+		p.up = true
+		p.lastSuccess = p.lastTry
+		p.lastError = ""
+	}
+	p.contacted = true
+	return wasUp
+}
+
+func (n *notifier) post(ctx context.Context, url string, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, notifyTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	httpauth.Set(req, n.token)
+	resp, err := n.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode/100 != 2 {
+		var e httpauth.Error
+		if json.Unmarshal(msg, &e) == nil && e.Error != "" {
+			return fmt.Errorf("%s: %s", resp.Status, e.Error)
+		}
+		return fmt.Errorf("%s", resp.Status)
+	}
+	return nil
+}
+
+func (n *notifier) status() []PeerStatus {
+	out := make([]PeerStatus, 0, len(n.peers))
+	for _, p := range n.peers {
+		p.mu.Lock()
+		ps := PeerStatus{URL: p.url, Up: p.up, LastError: p.lastError}
+		if !p.lastSuccess.IsZero() {
+			t := p.lastSuccess.UTC()
+			ps.LastSuccess = &t
+		}
+		p.mu.Unlock()
+		out = append(out, ps)
+	}
+	return out
+}

@@ -1,0 +1,289 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/svn"
+)
+
+// tenantSync keeps one deployment directory in step with one repository
+// folder. Its loop (run) is the only writer of the directory; the HTTP
+// handlers read its state through status().
+type tenantSync struct {
+	d     *Daemon
+	t     config.Tenant
+	label string // the metrics' tenant label
+	log   *slog.Logger
+	svn   SVN
+
+	// wake is signalled by notices (worker) and is read by the loop; its
+	// capacity of one coalesces notices that come during an update into
+	// one more update.
+	wake chan struct{}
+
+	mu sync.Mutex
+	st tenantState
+}
+
+// tenantState is what /v1/status and /readyz show of a tenant.
+type tenantState struct {
+	Revision    int64
+	Ready       bool      // a first sync succeeded
+	LastSuccess time.Time // last successful operation or probe
+	LastSync    time.Time // last sync that changed something or confirmed nothing to do
+	LastError   string
+	Failures    int
+	Rejected    map[string]Rejection
+}
+
+// Rejection is a file the manager does not commit because it is not valid.
+type Rejection struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+	Error  string `json:"error,omitempty"`
+}
+
+func newTenantSync(d *Daemon, t config.Tenant) *tenantSync {
+	label := tenantLabel(t.ID)
+	return &tenantSync{
+		d:     d,
+		t:     t,
+		label: label,
+		log:   d.log.With("tenant", t.ID),
+		svn:   d.svn,
+		wake:  make(chan struct{}, 1),
+		st:    tenantState{Rejected: map[string]Rejection{}},
+	}
+}
+
+func (ts *tenantSync) status() tenantState {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	st := ts.st
+	st.Rejected = make(map[string]Rejection, len(ts.st.Rejected))
+	for k, v := range ts.st.Rejected {
+		st.Rejected[k] = v
+	}
+	return st
+}
+
+func (ts *tenantSync) rejectedList() []Rejection {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	out := make([]Rejection, 0, len(ts.st.Rejected))
+	for _, r := range ts.st.Rejected {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// setReady marks the tenant ready without a sync (direct mode).
+func (ts *tenantSync) setReady() {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.st.Ready = true
+	ts.st.LastSuccess = time.Now()
+}
+
+// poke asks the loop for an update soon; it never blocks.
+func (ts *tenantSync) poke() {
+	select {
+	case ts.wake <- struct{}{}:
+	default:
+	}
+}
+
+// succeeded records a successful operation (changed: it synced something
+// or confirmed there was nothing to sync, rather than only probing).
+func (ts *tenantSync) succeeded(rev int64, synced bool) {
+	now := time.Now()
+	ts.mu.Lock()
+	if rev > 0 {
+		ts.st.Revision = rev
+	}
+	ts.st.LastSuccess = now
+	if synced {
+		ts.st.LastSync = now
+		ts.st.Ready = true
+	}
+	ts.st.LastError = ""
+	ts.st.Failures = 0
+	rev = ts.st.Revision
+	ts.mu.Unlock()
+	ts.d.m.lastSuccess.WithLabelValues(ts.label).Set(float64(now.UnixNano()) / 1e9)
+	ts.d.m.failures.WithLabelValues(ts.label).Set(0)
+	if rev > 0 {
+		ts.d.m.revision.WithLabelValues(ts.label).Set(float64(rev))
+	}
+	ts.d.svnResult(nil)
+}
+
+func (ts *tenantSync) failed(err error) {
+	ts.mu.Lock()
+	ts.st.LastError = err.Error()
+	ts.st.Failures++
+	n := ts.st.Failures
+	ts.mu.Unlock()
+	ts.d.m.failures.WithLabelValues(ts.label).Set(float64(n))
+	ts.d.svnResult(err)
+}
+
+// observe records an operation's metrics.
+func (ts *tenantSync) observe(op, result string, start time.Time) {
+	ts.d.m.ops.WithLabelValues(ts.label, op, result).Inc()
+	ts.d.m.duration.WithLabelValues(ts.label, op).Observe(time.Since(start).Seconds())
+}
+
+// fatal reports errors that retrying cannot fix: the daemon stops with them.
+func fatal(err error) bool {
+	return IsConfigError(err) || errors.Is(err, svn.ErrAuth) || errors.Is(err, svn.ErrNotInstalled)
+}
+
+// run is the tenant's loop, by role.
+func (ts *tenantSync) run(ctx context.Context) error {
+	if ts.d.cfg.Role == config.RoleManager {
+		return newManager(ts).run(ctx)
+	}
+	return newWorker(ts).run(ctx)
+}
+
+// once runs one full sync, by role.
+func (ts *tenantSync) once(ctx context.Context) error {
+	if ts.d.cfg.Role == config.RoleManager {
+		return newManager(ts).once(ctx)
+	}
+	return newWorker(ts).once(ctx)
+}
+
+// prepareWithRetry runs prepare until it succeeds, ctx is done or the
+// error is fatal, backing off in between.
+func (ts *tenantSync) prepareWithRetry(ctx context.Context, prepare func(context.Context) error) error {
+	var f failures
+	for {
+		opCtx, cancel := ts.d.opContext(ctx)
+		start := time.Now()
+		err := prepare(opCtx)
+		cancel()
+		if err == nil {
+			f.ok(ts.log, "start-up")
+			return nil
+		}
+		ts.observe("prepare", resultError, start)
+		ts.failed(err)
+		if fatal(err) {
+			return err
+		}
+		wait := f.fail(ts.log, "start-up", err)
+		// A notice means the manager is there: try again at once.
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		case <-ts.wake:
+		}
+	}
+}
+
+// isWorkingCopy reports whether dir is the root of a working copy.
+func isWorkingCopy(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, ".svn", "wc.db"))
+	return err == nil
+}
+
+// checkWorkingCopy makes sure dir is a working copy of the tenant's URL, so
+// that a directory checked out from elsewhere is never committed to (or
+// overwritten from) the wrong folder.
+func (ts *tenantSync) checkWorkingCopy(ctx context.Context) (*svn.Info, error) {
+	info, err := ts.svn.Info(ctx, ts.t.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("svn info %s: %w", ts.t.Dir, err)
+	}
+	if !sameURL(info.URL, ts.t.URL) {
+		return nil, configErrorf("%s is a working copy of %s, not of %s: move it away or fix svn.url", ts.t.Dir, info.URL, ts.t.URL)
+	}
+	return info, nil
+}
+
+// ensureRemote creates the tenant's repository folder when it is missing.
+func (ts *tenantSync) ensureRemote(ctx context.Context) (*svn.Info, error) {
+	info, err := ts.svn.Info(ctx, ts.t.URL)
+	if err == nil {
+		if info.Kind != "dir" {
+			return nil, configErrorf("%s is a %s in the repository, not a folder", ts.t.URL, info.Kind)
+		}
+		return info, nil
+	}
+	if !errors.Is(err, svn.ErrNotFound) {
+		return nil, fmt.Errorf("svn info %s: %w", ts.t.URL, err)
+	}
+	ts.log.Info("creating the repository folder", "url", ts.t.URL)
+	msg := fmt.Sprintf("depsync %s: create the folder of tenant %d", ts.d.cfg.NodeName, ts.t.ID)
+	if err := ts.svn.Mkdir(ctx, ts.t.URL, true, msg); err != nil {
+		return nil, fmt.Errorf("create %s: %w", ts.t.URL, err)
+	}
+	info, err = ts.svn.Info(ctx, ts.t.URL)
+	if err != nil {
+		return nil, fmt.Errorf("svn info %s: %w", ts.t.URL, err)
+	}
+	return info, nil
+}
+
+// sameURL compares repository URLs the way svn prints them (escaped) and
+// the way an operator writes them.
+func sameURL(a, b string) bool {
+	norm := func(s string) string {
+		s = strings.TrimRight(s, "/")
+		if u, err := url.PathUnescape(s); err == nil {
+			s = u
+		}
+		return s
+	}
+	return norm(a) == norm(b)
+}
+
+// dirEmpty reports whether dir is missing or holds nothing.
+func dirEmpty(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return len(entries) == 0, nil
+}
+
+// ignoredPath reports whether any component of the slash path rel matches
+// an ignore pattern.
+func (ts *tenantSync) ignoredPath(rel string) bool {
+	for _, part := range strings.Split(rel, "/") {
+		if part != "." && ts.d.cfg.Ignored(part) {
+			return true
+		}
+	}
+	return false
+}
+
+// sleepCtx waits d or until ctx is done; it reports whether d passed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

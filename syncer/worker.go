@@ -1,0 +1,300 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/depsync/depsync/svn"
+)
+
+// worker follows the repository: it never commits.
+type worker struct {
+	*tenantSync
+	pollEvery time.Duration
+	fails     failures
+	// rev is the working copy's revision after the last update.
+	rev int64
+}
+
+func newWorker(ts *tenantSync) *worker {
+	return &worker{tenantSync: ts, pollEvery: ts.d.cfg.SVN.PollInterval}
+}
+
+// prepare checks the folder out when the directory is not yet a working
+// copy. Into a directory that holds files it checks out with --force, which
+// keeps the local files (as modifications where the repository has another
+// version); protectLocal then backs those up before the repository's
+// version replaces them. Nothing is overwritten without a copy.
+func (w *worker) prepare(ctx context.Context) error {
+	if !isWorkingCopy(w.t.Dir) {
+		if _, err := w.svn.Info(ctx, w.t.URL); err != nil {
+			if errors.Is(err, svn.ErrNotFound) {
+				return fmt.Errorf("%s does not exist yet; waiting for the manager to create it: %w", w.t.URL, err)
+			}
+			return fmt.Errorf("svn info %s: %w", w.t.URL, err)
+		}
+		empty, err := dirEmpty(w.t.Dir)
+		if err != nil {
+			return &ConfigError{Err: fmt.Errorf("deployment directory: %w", err)}
+		}
+		if err := os.MkdirAll(w.t.Dir, 0o755); err != nil {
+			return &ConfigError{Err: fmt.Errorf("deployment directory: %w", err)}
+		}
+		w.log.Info("checking out the repository folder into the deployment directory",
+			"dir", w.t.Dir, "url", w.t.URL, "in_place", !empty)
+		if _, err := w.svn.Checkout(ctx, w.t.URL, w.t.Dir, !empty); err != nil {
+			return fmt.Errorf("checkout %s into %s: %w", w.t.URL, w.t.Dir, err)
+		}
+	}
+	info, err := w.checkWorkingCopy(ctx)
+	if err != nil {
+		return err
+	}
+	w.rev = info.Revision
+	return nil
+}
+
+// run is the worker's loop: update at start, on notice and when the poll
+// sees a new revision; back off after failures.
+func (w *worker) run(ctx context.Context) error {
+	if err := w.prepareWithRetry(ctx, w.prepare); err != nil || ctx.Err() != nil {
+		return err
+	}
+	poll := time.NewTimer(jitter(w.pollEvery))
+	defer poll.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	backingOff := false
+
+	update := func(why string) {
+		if err := w.sync(ctx, why); err != nil {
+			wait := w.fails.fail(w.log, "update", err)
+			retry.Reset(wait)
+			backingOff = true
+			return
+		}
+		w.fails.ok(w.log, "update")
+		if backingOff {
+			retry.Stop()
+			backingOff = false
+		}
+	}
+	update("start")
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.wake:
+			update("notice")
+		case <-retry.C:
+			backingOff = false
+			update("retry")
+		case <-poll.C:
+			if !backingOff {
+				w.poll(ctx, update)
+			}
+			poll.Reset(jitter(w.pollEvery))
+		}
+	}
+}
+
+// poll compares the folder's last changed revision with the working copy's
+// and updates when it moved.
+func (w *worker) poll(ctx context.Context, update func(string)) {
+	opCtx, cancel := w.d.opContext(ctx)
+	info, err := w.svn.Info(opCtx, w.t.URL)
+	cancel()
+	if err != nil {
+		w.failed(err)
+		w.fails.fail(w.log, "poll", err)
+		return
+	}
+	w.probed()
+	if info.LastChangedRev > w.rev {
+		update("poll")
+	}
+}
+
+// sync runs one update with its metrics.
+func (w *worker) sync(ctx context.Context, why string) error {
+	opCtx, cancel := w.d.opContext(ctx)
+	defer cancel()
+	start := time.Now()
+	before := w.rev
+	res, err := w.update(opCtx)
+	if err != nil {
+		w.observe("update", resultError, start)
+		w.failed(err)
+		return err
+	}
+	result := resultNoop
+	if len(res.Changed) > 0 {
+		result = resultSuccess
+		w.log.Info("updated", "revision", res.Revision, "from", before, "changes", len(res.Changed),
+			"trigger", why, "took", time.Since(start).Round(time.Millisecond))
+	} else {
+		w.log.Debug("up to date", "revision", res.Revision, "trigger", why)
+	}
+	w.observe("update", result, start)
+	w.succeeded(res.Revision, true)
+	return nil
+}
+
+// update makes the directory what the repository holds: local edits are
+// backed up and reverted first, unversioned files in the way of incoming
+// ones become local modifications (--force) and get the same treatment
+// after the update. svn writes each file to a temporary file and renames it
+// into place, so Carbon never sees a half-written one.
+func (w *worker) update(ctx context.Context) (*svn.UpdateResult, error) {
+	if err := w.protectLocal(ctx); err != nil {
+		return nil, err
+	}
+	res, err := w.svn.UpdateWith(ctx, w.t.Dir, svn.UpdateOptions{Force: true})
+	if errors.Is(err, svn.ErrObstructed) {
+		// Something --force cannot take over, such as a local directory
+		// where a file comes: move what is in the way aside and retry.
+		if merr := w.moveAsideObstructions(ctx); merr != nil {
+			return nil, errors.Join(err, merr)
+		}
+		res, err = w.svn.UpdateWith(ctx, w.t.Dir, svn.UpdateOptions{Force: true})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("svn update %s: %w", w.t.Dir, err)
+	}
+	w.rev = res.Revision
+	recheck := len(res.Conflicts) > 0 || len(res.Skipped) > 0
+	for _, c := range res.Changed {
+		if c.Action == "E" || c.Action == "C" {
+			recheck = true
+		}
+	}
+	if recheck {
+		if err := w.protectLocal(ctx); err != nil {
+			return nil, err
+		}
+		if len(res.Skipped) > 0 {
+			// What was skipped (still in conflict) is clean now.
+			again, err := w.svn.UpdateWith(ctx, w.t.Dir, svn.UpdateOptions{Force: true})
+			if err != nil {
+				return nil, fmt.Errorf("svn update %s: %w", w.t.Dir, err)
+			}
+			again.Changed = append(res.Changed, again.Changed...)
+			res = again
+			w.rev = res.Revision
+		}
+	}
+	return res, nil
+}
+
+// protectLocal backs up every local change svn knows of and reverts it, so
+// that the repository's version wins and the person's version is kept in
+// <state_dir>/overwritten. Unversioned files are left alone: they are
+// nobody's business until one is in the way of an incoming file.
+func (w *worker) protectLocal(ctx context.Context) error {
+	entries, err := w.svn.StatusWith(ctx, w.t.Dir, svn.StatusOptions{})
+	if err != nil {
+		return fmt.Errorf("svn status %s: %w", w.t.Dir, err)
+	}
+	var revert, files []string
+	for _, e := range entries {
+		local := e.TreeConflict || e.Props == "modified" || e.Props == "conflicted"
+		switch e.Item {
+		case "modified", "replaced", "conflicted", "obstructed", "added":
+			local = true
+			if e.Kind != "dir" {
+				files = append(files, e.Path)
+			}
+		case "deleted", "missing":
+			local = true
+		}
+		if local {
+			revert = append(revert, e.Path)
+		}
+	}
+	if len(revert) == 0 {
+		return nil
+	}
+	if _, err := w.backup(files); err != nil {
+		return err
+	}
+	if err := w.svn.Revert(ctx, w.t.Dir, revert...); err != nil {
+		return fmt.Errorf("svn revert: %w", err)
+	}
+	w.log.Info("local changes reverted; the repository's version wins", "paths", joinLimited(revert, 10))
+	return nil
+}
+
+// moveAsideObstructions moves each unversioned item that exists in the
+// repository too out of the way, into the backup folder.
+func (w *worker) moveAsideObstructions(ctx context.Context) error {
+	entries, err := w.svn.StatusWith(ctx, w.t.Dir, svn.StatusOptions{})
+	if err != nil {
+		return fmt.Errorf("svn status %s: %w", w.t.Dir, err)
+	}
+	root := filepath.Join(w.d.cfg.StateDir, backupDirName, time.Now().UTC().Format(backupTimeFormat))
+	for _, e := range entries {
+		if e.Item != "unversioned" && e.Item != "obstructed" {
+			continue
+		}
+		if _, err := w.svn.Info(ctx, svn.JoinURL(w.t.URL, e.Path)); err != nil {
+			if errors.Is(err, svn.ErrNotFound) {
+				continue // not in the way of anything
+			}
+			return err
+		}
+		src := filepath.Join(w.t.Dir, filepath.FromSlash(e.Path))
+		dst := filepath.Join(root, filepath.FromSlash(e.Path))
+		if err := moveAside(src, dst); err != nil {
+			return fmt.Errorf("move %s aside: %w", src, err)
+		}
+		w.d.m.backups.WithLabelValues(w.label).Inc()
+		w.log.Warn("local item in the way of the repository's moved aside", "path", e.Path, "backup", dst)
+	}
+	return nil
+}
+
+// moveAside renames src to dst, or copies and removes it across devices.
+func moveAside(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return err
+	}
+	if err := os.Rename(src, dst); err == nil {
+		return nil
+	}
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o700)
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if !fi.Mode().IsRegular() {
+			return nil
+		}
+		return copyFile(p, target, fi)
+	})
+	if err != nil {
+		return err
+	}
+	return os.RemoveAll(src)
+}
+
+// once brings the directory up to date once.
+func (w *worker) once(ctx context.Context) error {
+	if err := w.prepare(ctx); err != nil {
+		return err
+	}
+	return w.sync(ctx, "once")
+}
