@@ -286,7 +286,7 @@ func (s *Store) Put(file string, body io.Reader, wantSHA256 []byte, opts PutOpti
 	}()
 
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(body, s.maxSize+1))
+	n, err := copyHashed(tmp, h, body, s.maxSize)
 	if err != nil {
 		return PutResult{}, fmt.Errorf("%w: %s: %w", errReceive, file, err)
 	}

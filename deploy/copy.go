@@ -1,0 +1,68 @@
+package deploy
+
+import (
+	"errors"
+	"hash"
+	"io"
+	"os"
+	"sync"
+)
+
+const (
+	chunkSize = 1 << 20
+	// writebackEvery: after this many bytes the Store asks the kernel to
+	// start writing them to disk, so that the final fsync has little left
+	// to do and the disk works while the network does.
+	writebackEvery = 8 << 20
+)
+
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+
+// copyHashed copies r to f in 1 MB chunks and hashes them with h in another
+// goroutine, so that hashing overlaps reading and writing. It stops after
+// limit+1 bytes (the caller tells too large from exactly limit). It returns
+// the bytes written.
+func copyHashed(f *os.File, h hash.Hash, r io.Reader, limit int64) (int64, error) {
+	type chunk struct {
+		buf *[]byte
+		n   int
+	}
+	const inFlight = 3
+	work := make(chan chunk, inFlight)
+	var hashDone sync.WaitGroup
+	hashDone.Go(func() {
+		for c := range work {
+			h.Write((*c.buf)[:c.n])
+			chunkPool.Put(c.buf)
+		}
+	})
+	defer hashDone.Wait()
+	defer close(work)
+
+	r = io.LimitReader(r, limit+1)
+	var written, synced int64
+	for {
+		buf := chunkPool.Get().(*[]byte)
+		n, rerr := io.ReadFull(r, *buf)
+		if n > 0 {
+			if _, err := f.Write((*buf)[:n]); err != nil {
+				chunkPool.Put(buf)
+				return written, err
+			}
+			written += int64(n)
+			work <- chunk{buf, n}
+			if written-synced >= writebackEvery {
+				startWriteback(f, synced, written-synced)
+				synced = written
+			}
+		} else {
+			chunkPool.Put(buf)
+		}
+		if rerr != nil {
+			if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
+				return written, nil
+			}
+			return written, rerr
+		}
+	}
+}
