@@ -28,12 +28,12 @@ const (
 
 // call describes one svn run.
 type call struct {
-	op      string        // svn subcommand ("update"), or "--version"
-	args    []string      // options, without the global ones
-	paths   []string      // path or URL arguments, put after "--"
+	op    string   // svn subcommand ("update"), or "--version"
+	args  []string // options, without the global ones
+	paths []string // path or URL arguments, put after "--"
 	// noPeg passes paths as they are: for arguments svn does not parse for
 	// peg revisions (import's both, checkout's destination).
-	noPeg bool
+	noPeg   bool
 	dir     string        // working directory of svn; "" for the current one
 	target  string        // what the run is about, for errors and logs
 	timeout time.Duration // 0 means Client.Timeout
@@ -115,8 +115,26 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 	var stderr boundedBuffer
 	cmd.Stderr = &stderr
 
-	pr, pw := io.Pipe()
+	// svn writes straight into a pipe that the parser reads: no copying
+	// goroutine in between.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return &Error{Op: cl.op, Target: cl.target, ExitCode: -1, Message: err.Error(), Err: err}
+	}
+	defer pr.Close()
 	cmd.Stdout = pw
+
+	start := time.Now()
+	err = cmd.Start()
+	_ = pw.Close() // svn has its own copy
+	if err != nil {
+		kind := error(nil)
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+			kind = ErrNotInstalled
+		}
+		return &Error{Op: cl.op, Target: cl.target, Args: c.publicArgs(cl), Kind: kind, ExitCode: -1,
+			Message: scrub(err.Error(), c.Password), Err: err}
+	}
 	parseDone := make(chan error, 1)
 	go func() {
 		var perr error
@@ -126,22 +144,14 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 		_, _ = io.Copy(io.Discard, pr) // never leave svn blocked on a full pipe
 		parseDone <- perr
 	}()
-
-	start := time.Now()
-	err = cmd.Start()
-	if err != nil {
-		_ = pw.Close()
-		<-parseDone
-		kind := error(nil)
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-			kind = ErrNotInstalled
-		}
-		return &Error{Op: cl.op, Target: cl.target, Args: c.publicArgs(cl), Kind: kind, ExitCode: -1,
-			Message: scrub(err.Error(), c.Password), Err: err}
-	}
 	waitErr := cmd.Wait()
-	_ = pw.Close()
+	// svn has exited. If something it started outside its process group
+	// still holds the pipe, stop reading after the grace period.
+	_ = pr.SetReadDeadline(time.Now().Add(grace))
 	parseErr := <-parseDone
+	if errors.Is(parseErr, os.ErrDeadlineExceeded) && waitErr == nil {
+		parseErr = fmt.Errorf("svn exited but its output stayed open: %w", parseErr)
+	}
 	killMu.Lock()
 	if killTimer != nil {
 		killTimer.Stop()
