@@ -63,6 +63,25 @@ type Reconciler struct {
 	client *Client
 	peers  []*peer
 	runMu  sync.Mutex // one Run at a time
+
+	warnMu sync.Mutex
+	warned map[string]bool
+}
+
+// warnOnce logs a warning the first time key is seen, and reports whether
+// it did.
+func (r *Reconciler) warnOnce(key, msg string, args ...any) bool {
+	r.warnMu.Lock()
+	defer r.warnMu.Unlock()
+	if r.warned[key] {
+		return false
+	}
+	if r.warned == nil {
+		r.warned = map[string]bool{}
+	}
+	r.warned[key] = true
+	r.opts.Logger.Warn(msg, args...)
+	return true
 }
 
 type peer struct {
@@ -270,6 +289,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer) error {
 		remoteBy[e.File] = e
 	}
 	localNames := make(map[string]bool, len(local))
+	ids := make(map[string]string, len(local)) // C-App id -> first file holding it
 	var errs []error
 	pushed, deleted := 0, 0
 	for _, l := range local {
@@ -278,6 +298,15 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer) error {
 			// Not (yet) a C-App: leave the peer's copy, if any, alone.
 			continue
 		}
+		if first, ok := ids[l.ID]; ok {
+			// Carbon deploys only one of them here; pushing both with
+			// replace would make the peer flip between them forever.
+			if r.warnOnce("dup:"+l.File, "two files hold one C-App id: only the first is pushed", "id", l.ID, "pushed", first, "skipped", l.File) {
+				r.opts.Metrics.push(p.url, ResultError, 0)
+			}
+			continue
+		}
+		ids[l.ID] = l.File
 		if rm, ok := remoteBy[l.File]; ok && rm.SHA256 == l.SHA256 {
 			continue
 		}

@@ -259,3 +259,23 @@ func TestReconcilerWrongToken(t *testing.T) {
 	require.Empty(t, manifest(t, w.dir))
 	require.False(t, strings.Contains(st.LastError, "wrong-secret-value"))
 }
+
+// TestReconcilerDuplicateIDOnManager: two files of the manager hold one
+// C-App id; only the first is pushed, and passes do not flip the peer
+// between them.
+func TestReconcilerDuplicateIDOnManager(t *testing.T) {
+	mgrDir := t.TempDir()
+	mgr, _ := NewStore(mgrDir, 0)
+	w := newTestNode(t, config.RoleWorker)
+	testcapp.Write(t, mgrDir, "A_1.car", "A", "1")
+	testcapp.Write(t, mgrDir, "A_1-copy.car", "A", "1", testcapp.Artifacts("api_z"))
+	r, err := NewReconciler(ReconcilerOptions{Store: mgr, Peers: []string{w.url}, Client: testClient(t), NodeName: "mgr", Prune: true})
+	require.NoError(t, err)
+	for i := 0; i < 3; i++ {
+		require.NoError(t, r.SyncOnce(context.Background()))
+	}
+	m := manifest(t, w.dir)
+	require.Len(t, m, 1)
+	require.Contains(t, m, "A_1-copy.car") // sorted first
+	require.Equal(t, 1, r.Status()[0].Pushed)
+}
