@@ -1,8 +1,12 @@
 package syncer_test
 
 import (
+	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -175,4 +179,220 @@ func TestE2EAddModifyDelete(t *testing.T) {
 	for _, n := range []*daemontest.Node{manager, worker} {
 		assert.NotContains(t, n.Logs(), daemontest.Token, "the token must never be logged")
 	}
+}
+
+// svnLog returns the repository's log, verbose, as text.
+func svnLog(t *testing.T, srv *svntest.Server) string {
+	t.Helper()
+	return srv.SVN(t, "log", "-v", srv.URL)
+}
+
+func TestE2ESlowCAppIsCommittedWhole(t *testing.T) {
+	srv, manager, worker := pair(t, nil)
+	src := testcapp.Write(t, t.TempDir(), "Big_1.0.0.car", "Big", "1.0.0", testcapp.Pad(100<<20))
+	data, err := os.ReadFile(src)
+	require.NoError(t, err)
+
+	// The observer opens the C-App on the worker whenever it is there: it
+	// must never be anything but the whole file.
+	dst := filepath.Join(worker.Dir, "carbonapps", "Big_1.0.0.car")
+	stop := make(chan struct{})
+	partial := make(chan string, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if fi, err := os.Stat(dst); err == nil && fi.Size() != int64(len(data)) {
+				select {
+				case partial <- fmt.Sprintf("worker had %d of %d bytes", fi.Size(), len(data)):
+				default:
+				}
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+
+	// Copy it in place like a slow cp: 4 MB every 250 ms, longer than
+	// the quiet time, so the manager sees a "stable" file several times.
+	dir := filepath.Join(manager.Dir, "carbonapps")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	f, err := os.Create(filepath.Join(dir, "Big_1.0.0.car"))
+	require.NoError(t, err)
+	const chunk = 4 << 20
+	for off := 0; off < len(data); off += chunk {
+		_, err := f.Write(data[off:min(off+chunk, len(data))])
+		require.NoError(t, err)
+		time.Sleep(250 * time.Millisecond)
+	}
+	require.NoError(t, f.Close())
+	waitSame(t, manager, worker, time.Minute)
+	close(stop)
+	select {
+	case msg := <-partial:
+		t.Fatal(msg)
+	default:
+	}
+	// Committed once, whole.
+	assert.Equal(t, 1, strings.Count(svnLog(t, srv), "/-1234/carbonapps/Big_1.0.0.car"), "the C-App must be committed exactly once")
+}
+
+func TestE2EInvalidCAppIsNotCommitted(t *testing.T) {
+	srv, manager, worker := pair(t, nil)
+	write(t, manager.Dir, "carbonapps/Bad_1.0.0.car", "this is not a zip, whatever its name says")
+	write(t, manager.Dir, "carbonapps/good.xml", "<x/>")
+	daemontest.Eventually(t, 20*time.Second, "the invalid C-App in /v1/status", func() bool {
+		st := status(t, manager)
+		return len(st.Tenants[0].Rejected) == 1
+	})
+	rej := status(t, manager).Tenants[0].Rejected[0]
+	assert.Equal(t, "carbonapps/Bad_1.0.0.car", rej.Path)
+	assert.Equal(t, "not_zip", rej.Reason)
+	assert.NotEmpty(t, rej.Error)
+	daemontest.Eventually(t, 20*time.Second, "the valid file on the worker", func() bool {
+		_, err := os.Stat(filepath.Join(worker.Dir, "carbonapps", "good.xml"))
+		return err == nil
+	})
+	_, err := os.Stat(filepath.Join(worker.Dir, "carbonapps", "Bad_1.0.0.car"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	assert.NotContains(t, svnLog(t, srv), "Bad_1.0.0.car")
+
+	resp, err := http.Get(manager.URL + "/metrics")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Contains(t, string(body), `depsync_rejected_files_total{reason="not_zip",tenant="-1234"} 1`)
+	assert.Contains(t, string(body), `depsync_sync_operations_total{op="commit",result="success",tenant="-1234"}`)
+
+	// Fixed: it is looked at again and committed.
+	testcapp.Write(t, filepath.Join(manager.Dir, "carbonapps"), "Bad_1.0.0.car", "Bad", "1.0.0")
+	waitSame(t, manager, worker, 20*time.Second)
+	assert.Empty(t, status(t, manager).Tenants[0].Rejected)
+}
+
+func TestE2EWorkerLocalChangesAreBackedUp(t *testing.T) {
+	_, manager, worker := pair(t, func(m, w *daemontest.Node) {
+		write(t, m.Dir, "synapse-configs/default/api/a.xml", "<api name=\"manager\"/>\n")
+		write(t, m.Dir, "carbonapps/keep.xml", "<keep/>\n")
+		// The worker's directory is not a working copy yet and holds a
+		// different a.xml and a file of its own.
+		write(t, w.Dir, "synapse-configs/default/api/a.xml", "<api name=\"worker's own\"/>\n")
+		write(t, w.Dir, "worker-only.txt", "mine\n")
+	})
+	daemontest.Eventually(t, 30*time.Second, "the worker's checkout", func() bool {
+		_, err := os.Stat(filepath.Join(worker.Dir, "carbonapps", "keep.xml"))
+		return err == nil
+	})
+	backups := func() map[string]string {
+		out := map[string]string{}
+		root := filepath.Join(worker.StateDir, "overwritten")
+		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				data, _ := os.ReadFile(p)
+				rel, _ := filepath.Rel(root, p)
+				out[filepath.ToSlash(rel)] = string(data)
+			}
+			return nil
+		})
+		return out
+	}
+	hasBackup := func(suffix, content string) bool {
+		for p, c := range backups() {
+			if strings.HasSuffix(p, "/"+suffix) && c == content {
+				return true
+			}
+		}
+		return false
+	}
+	assert.True(t, hasBackup("synapse-configs/default/api/a.xml", "<api name=\"worker's own\"/>\n"), "in-place checkout: %v", backups())
+	data, err := os.ReadFile(filepath.Join(worker.Dir, "worker-only.txt"))
+	require.NoError(t, err, "a file only the worker has stays")
+	assert.Equal(t, "mine\n", string(data))
+	require.NoError(t, os.Remove(filepath.Join(worker.Dir, "worker-only.txt")))
+	waitSame(t, manager, worker, 30*time.Second)
+
+	// A local edit on the worker, then a change on the manager.
+	write(t, worker.Dir, "synapse-configs/default/api/a.xml", "<api name=\"hot fix\"/>\n")
+	write(t, manager.Dir, "synapse-configs/default/api/a.xml", "<api name=\"manager v2\"/>\n")
+	// And an unversioned file in the way of an incoming one.
+	write(t, worker.Dir, "carbonapps/incoming.xml", "<worker/>\n")
+	write(t, manager.Dir, "carbonapps/incoming.xml", "<manager/>\n")
+	waitSame(t, manager, worker, 30*time.Second)
+	daemontest.Eventually(t, 10*time.Second, "backups of the worker's edits", func() bool {
+		return hasBackup("synapse-configs/default/api/a.xml", "<api name=\"hot fix\"/>\n") &&
+			hasBackup("carbonapps/incoming.xml", "<worker/>\n")
+	})
+	clean(t, worker.Dir)
+}
+
+// clean fails unless svn status shows no local change in dir (files only
+// the node has, unversioned, are fine).
+func clean(t *testing.T, dir string) {
+	t.Helper()
+	out, err := exec.Command("svn", "status", "--", dir).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if line != "" && !strings.HasPrefix(line, "?") {
+			t.Errorf("working copy %s not clean:\n%s", dir, out)
+			return
+		}
+	}
+}
+
+func TestE2EWorkerKilledDuringUpdateConverges(t *testing.T) {
+	_, manager, worker := pair(t, nil)
+	// Enough to update for a while: many files and a big C-App.
+	for i := 0; i < 300; i++ {
+		write(t, manager.Dir, fmt.Sprintf("synapse-configs/default/api/g%d/api%03d.xml", i/50, i), fmt.Sprintf("<api n=\"%d\"/>\n", i))
+	}
+	testcapp.Write(t, filepath.Join(manager.Dir), "Big_1.0.0.car", "Big", "1.0.0", testcapp.Pad(30<<20))
+	// Kill the worker as soon as the update has started writing.
+	daemontest.Eventually(t, 30*time.Second, "the worker's update to start", func() bool {
+		_, err := os.Stat(filepath.Join(worker.Dir, "synapse-configs"))
+		return err == nil
+	})
+	worker.Kill(t)
+	worker.Start(t)
+	waitSame(t, manager, worker, time.Minute)
+	daemontest.Eventually(t, 10*time.Second, "clean working copies", func() bool { return wcClean(worker.Dir) && wcClean(manager.Dir) })
+}
+
+func wcClean(dir string) bool {
+	out, err := exec.Command("svn", "status", "--", dir).CombinedOutput()
+	return err == nil && strings.TrimSpace(string(out)) == ""
+}
+
+func TestE2EStaleLockIsCleaned(t *testing.T) {
+	srv, manager, worker := pair(t, nil)
+	write(t, manager.Dir, "a.xml", "<a/>\n")
+	waitSame(t, manager, worker, 30*time.Second)
+	worker.Kill(t)
+	for i := 0; i < 20; i++ {
+		write(t, manager.Dir, fmt.Sprintf("more/f%02d.xml", i), strings.Repeat("x", 100000))
+	}
+	daemontest.Eventually(t, 30*time.Second, "the manager to commit", func() bool {
+		return strings.Contains(svnLog(t, srv), "more/f19.xml")
+	})
+	// An svn killed mid-update leaves the working copy locked.
+	locked := false
+	for try := 0; try < 20 && !locked; try++ {
+		cmd := exec.Command("svn", "update", "--non-interactive", "--no-auth-cache",
+			"--username", srv.Username, "--password-from-stdin", "--", worker.Dir)
+		cmd.Stdin = strings.NewReader(srv.Password + "\n")
+		require.NoError(t, cmd.Start())
+		time.Sleep(time.Duration(5+try*5) * time.Millisecond)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		out, _ := exec.Command("svn", "status", "--depth", "empty", "--", worker.Dir).Output()
+		locked = len(out) > 2 && out[2] == 'L'
+	}
+	if !locked {
+		t.Skip("could not leave a stale lock on this machine")
+	}
+	worker.Start(t)
+	waitSame(t, manager, worker, 30*time.Second)
+	daemontest.Eventually(t, 10*time.Second, "a clean, unlocked working copy", func() bool { return wcClean(worker.Dir) })
+	assert.Contains(t, worker.Logs(), "working copy locked; running cleanup")
 }
