@@ -639,3 +639,52 @@ func TestPasswordNotInProc(t *testing.T) {
 		})
 	}
 }
+
+// TestKilledCheckout: a checkout killed halfway leaves a locked, incomplete
+// working copy; Update cleans it up and completes it.
+func TestKilledCheckout(t *testing.T) {
+	s := svntest.New(t, svntest.File)
+	c, logs := testClient(t, s)
+	ctx := t.Context()
+	src := t.TempDir()
+	for i := range 2000 {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("d%02d", i%40), fmt.Sprintf("f%04d.car", i)), strings.Repeat("y", 1000), 0o644)
+	}
+	_, err := c.Import(ctx, src, s.URL, "many files")
+	require.NoError(t, err)
+
+	wc := filepath.Join(t.TempDir(), "wc")
+	cmd := rawSVN(c, "", "checkout", "--", s.URL, wc)
+	setProcessGroup(cmd)
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool {
+		ents, _ := os.ReadDir(filepath.Join(wc, "d01"))
+		return len(ents) > 0
+	}, 30*time.Second, time.Millisecond)
+	killGroup(cmd.Process.Pid)
+	_ = cmd.Wait()
+	if cmd.ProcessState.Success() {
+		t.Skip("checkout finished before it could be killed")
+	}
+
+	res, err := c.Update(ctx, wc)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), res.Revision)
+	assert.Contains(t, logs.String(), "working copy locked; running cleanup")
+	assert.Equal(t, tree(t, src), tree(t, wc))
+	st, err := c.Status(ctx, wc)
+	require.NoError(t, err)
+	assert.Empty(t, st)
+}
+
+func TestCanceledBeforeStart(t *testing.T) {
+	requireSVN(t)
+	c, err := New(Options{StateDir: t.TempDir()})
+	require.NoError(t, err)
+	require.NoError(t, c.CheckVersion(t.Context()))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = c.Status(ctx, t.TempDir())
+	require.ErrorIs(t, err, ErrCanceled)
+	require.ErrorIs(t, err, context.Canceled)
+}

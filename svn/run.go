@@ -129,7 +129,12 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 	_ = pw.Close() // svn has its own copy
 	if err != nil {
 		kind := error(nil)
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		if ctxErr := runCtx.Err(); ctxErr != nil {
+			kind = ErrTimeout
+			if errors.Is(ctxErr, context.Canceled) {
+				kind = ErrCanceled
+			}
+		} else if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 			kind = ErrNotInstalled
 		}
 		return &Error{Op: cl.op, Target: cl.target, Args: c.publicArgs(cl), Kind: kind, ExitCode: -1,
