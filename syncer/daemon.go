@@ -251,8 +251,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	// A fatal error of one tenant stops them all.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		fatalMu  sync.Mutex
+		fatalErr error
+	)
 
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -272,15 +277,18 @@ func (d *Daemon) Run(ctx context.Context) error {
 			go func() {
 				defer wg.Done()
 				if err := t.run(ctx); err != nil {
-					cancel(err)
+					fatalMu.Lock()
+					fatalErr = errors.Join(fatalErr, fmt.Errorf("tenant %d: %w", t.t.ID, err))
+					fatalMu.Unlock()
+					cancel()
 				}
 			}()
 		}
 	}
 	<-ctx.Done()
 	wg.Wait()
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
+	if fatalErr != nil {
+		return fatalErr
 	}
 	d.log.Info("depsync stopped")
 	return nil

@@ -159,10 +159,13 @@ func (w *worker) update(ctx context.Context) (*svn.UpdateResult, error) {
 	if errors.Is(err, svn.ErrObstructed) {
 		// Something --force cannot take over, such as a local directory
 		// where a file comes: move what is in the way aside and retry.
-		if merr := w.moveAsideObstructions(ctx); merr != nil {
+		moved, merr := w.moveAsideObstructions(ctx)
+		if merr != nil {
 			return nil, errors.Join(err, merr)
 		}
-		res, err = w.svn.UpdateWith(ctx, w.t.Dir, svn.UpdateOptions{Force: true})
+		if moved > 0 {
+			res, err = w.svn.UpdateWith(ctx, w.t.Dir, svn.UpdateOptions{Force: true})
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("svn update %s: %w", w.t.Dir, err)
@@ -231,12 +234,14 @@ func (w *worker) protectLocal(ctx context.Context) error {
 }
 
 // moveAsideObstructions moves each unversioned item that exists in the
-// repository too out of the way, into the backup folder.
-func (w *worker) moveAsideObstructions(ctx context.Context) error {
+// repository too out of the way, into the backup folder, and returns how
+// many it moved.
+func (w *worker) moveAsideObstructions(ctx context.Context) (int, error) {
 	entries, err := w.svn.StatusWith(ctx, w.t.Dir, svn.StatusOptions{})
 	if err != nil {
-		return fmt.Errorf("svn status %s: %w", w.t.Dir, err)
+		return 0, fmt.Errorf("svn status %s: %w", w.t.Dir, err)
 	}
+	moved := 0
 	root := filepath.Join(w.d.cfg.StateDir, backupDirName, time.Now().UTC().Format(backupTimeFormat))
 	for _, e := range entries {
 		if e.Item != "unversioned" && e.Item != "obstructed" {
@@ -246,17 +251,18 @@ func (w *worker) moveAsideObstructions(ctx context.Context) error {
 			if errors.Is(err, svn.ErrNotFound) {
 				continue // not in the way of anything
 			}
-			return err
+			return moved, err
 		}
 		src := filepath.Join(w.t.Dir, filepath.FromSlash(e.Path))
 		dst := filepath.Join(root, filepath.FromSlash(e.Path))
 		if err := moveAside(src, dst); err != nil {
-			return fmt.Errorf("move %s aside: %w", src, err)
+			return moved, fmt.Errorf("move %s aside: %w", src, err)
 		}
+		moved++
 		w.d.m.backups.WithLabelValues(w.label).Inc()
 		w.log.Warn("local item in the way of the repository's moved aside", "path", e.Path, "backup", dst)
 	}
-	return nil
+	return moved, nil
 }
 
 // moveAside renames src to dst, or copies and removes it across devices.

@@ -1,0 +1,526 @@
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/testcapp"
+	"github.com/depsync/depsync/svn"
+)
+
+// fakeSVN records calls and returns canned results, so that the daemon's
+// error paths can be forced without a server.
+type fakeSVN struct {
+	mu        sync.Mutex
+	calls     []string
+	status    []svn.StatusEntry
+	statusErr error
+	commitRev int64
+	commitErr error
+	committed [][]string
+	messages  []string
+	update    *svn.UpdateResult
+	updateErr []error // returned by successive updates, then nil
+	revertErr error
+	reverted  [][]string
+	info      *svn.Info
+	infoErr   error
+}
+
+func (f *fakeSVN) record(call string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, call)
+}
+
+func (f *fakeSVN) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+func (f *fakeSVN) CheckVersion(context.Context) error { f.record("version"); return nil }
+func (f *fakeSVN) Info(_ context.Context, target string) (*svn.Info, error) {
+	f.record("info " + target)
+	if f.infoErr != nil {
+		return nil, f.infoErr
+	}
+	if f.info != nil {
+		return f.info, nil
+	}
+	if !svn.IsURL(target) {
+		target = "http://svn.example/repo/-1234" // the working copy of the super tenant
+	}
+	return &svn.Info{URL: target, Kind: "dir", Revision: 1}, nil
+}
+func (f *fakeSVN) Mkdir(_ context.Context, url string, _ bool, _ string) error {
+	f.record("mkdir " + url)
+	return nil
+}
+func (f *fakeSVN) Checkout(_ context.Context, url, dir string, force bool) (int64, error) {
+	f.record("checkout")
+	return 1, nil
+}
+func (f *fakeSVN) UpdateWith(context.Context, string, svn.UpdateOptions, ...string) (*svn.UpdateResult, error) {
+	f.record("update")
+	if len(f.updateErr) > 0 {
+		err := f.updateErr[0]
+		f.updateErr = f.updateErr[1:]
+		if err != nil {
+			return nil, err
+		}
+	}
+	if f.update != nil {
+		return f.update, nil
+	}
+	return &svn.UpdateResult{Revision: 2}, nil
+}
+func (f *fakeSVN) StatusWith(context.Context, string, svn.StatusOptions, ...string) ([]svn.StatusEntry, error) {
+	f.record("status")
+	return f.status, f.statusErr
+}
+func (f *fakeSVN) Commit(_ context.Context, _, message string, paths ...string) (int64, error) {
+	f.record("commit")
+	if f.commitErr != nil {
+		return 0, f.commitErr
+	}
+	f.committed = append(f.committed, paths)
+	f.messages = append(f.messages, message)
+	return f.commitRev, nil
+}
+func (f *fakeSVN) Revert(_ context.Context, _ string, paths ...string) error {
+	f.record("revert")
+	if f.revertErr != nil {
+		return f.revertErr
+	}
+	f.reverted = append(f.reverted, paths)
+	return nil
+}
+func (f *fakeSVN) Resolve(context.Context, string, string, ...string) error {
+	f.record("resolve")
+	return nil
+}
+func (f *fakeSVN) Cleanup(context.Context, string) error { f.record("cleanup"); return nil }
+
+func testConfig(t *testing.T, role string) *config.Config {
+	t.Helper()
+	home := t.TempDir()
+	c := &config.Config{
+		Role:     role,
+		NodeName: "node1",
+		StateDir: filepath.Join(home, "state"),
+		Listen:   "127.0.0.1:9780",
+		Token:    "secret-token",
+		Carbon:   config.Carbon{Home: home, DeploymentDir: filepath.Join(home, "repository", "deployment", "server")},
+		SVN: config.SVN{URL: "http://svn.example/repo", AppendTenantID: true, PollInterval: time.Second,
+			FailThreshold: 2},
+		Sync: config.Sync{Debounce: 50 * time.Millisecond, MaxDelay: time.Second, RescanInterval: time.Minute},
+	}
+	require.NoError(t, os.MkdirAll(c.Carbon.DeploymentDir, 0o755))
+	return c
+}
+
+func newTestDaemon(t *testing.T, c *config.Config, f *fakeSVN) *Daemon {
+	t.Helper()
+	d, err := New(c, Deps{SVN: f})
+	require.NoError(t, err)
+	return d
+}
+
+func unreachable() error {
+	return &svn.Error{Op: "commit", Kind: svn.ErrUnreachable, Message: "svn: E170013: Unable to connect"}
+}
+
+func TestManagerCommitsOnlyWhatIsReady(t *testing.T) {
+	c := testConfig(t, config.RoleManager)
+	dir := c.Carbon.DeploymentDir
+	f := &fakeSVN{commitRev: 7}
+	d := newTestDaemon(t, c, f)
+	m := newManager(d.tenants[0])
+
+	write := func(rel, body string) {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	write("synapse-configs/default/api/old.xml", "<api/>")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "carbonapps"), 0o755))
+	testcapp.Write(t, filepath.Join(dir, "carbonapps"), "Good_1.0.0.car", "Good", "1.0.0")
+	write("carbonapps/Bad_1.0.0.car", "not a zip")
+	write("new dir/deep/f.xml", "<f/>")
+	write("new dir/skip.tmp", "ignored")
+	time.Sleep(2 * c.Sync.Debounce)
+	write("synapse-configs/default/api/fresh.xml", "<api/>") // still being written
+	f.status = []svn.StatusEntry{
+		{Path: "synapse-configs/default/api/old.xml", Item: "modified", Kind: "file"},
+		{Path: "synapse-configs/default/api/fresh.xml", Item: "unversioned", Kind: "file"},
+		{Path: "carbonapps/Good_1.0.0.car", Item: "unversioned", Kind: "file"},
+		{Path: "carbonapps/Bad_1.0.0.car", Item: "unversioned", Kind: "file"},
+		{Path: "new dir", Item: "unversioned", Kind: "dir"},
+		{Path: "Gone_1.0.0.car", Item: "missing", Kind: "file"},
+		{Path: "gone-dir", Item: "missing", Kind: "dir"},
+		{Path: "gone-dir/x.xml", Item: "missing", Kind: "file"},
+		{Path: "editor.swp", Item: "unversioned", Kind: "file"},
+	}
+
+	res, err := m.sync(context.Background(), nil, true)
+	require.NoError(t, err)
+	assert.Equal(t, int64(7), res.rev)
+	require.Len(t, f.committed, 1)
+	assert.Equal(t, []string{"Gone_1.0.0.car", "carbonapps/Good_1.0.0.car", "gone-dir", "new dir/deep/f.xml",
+		"synapse-configs/default/api/old.xml"}, f.committed[0])
+	assert.Equal(t, "depsync node1: -Gone_1.0.0.car +carbonapps/Good_1.0.0.car -gone-dir +new dir/deep/f.xml "+
+		"~synapse-configs/default/api/old.xml", f.messages[0])
+	assert.Equal(t, []string{"synapse-configs/default/api/fresh.xml"}, res.waiting)
+	assert.False(t, res.nextLook.IsZero())
+	rej := d.tenants[0].rejectedList()
+	require.Len(t, rej, 1)
+	assert.Equal(t, "carbonapps/Bad_1.0.0.car", rej[0].Path)
+	assert.Equal(t, "not_zip", rej[0].Reason)
+
+	// Looked at again unchanged, the invalid C-App is not parsed or
+	// logged again; once fixed, it is committed.
+	f.status = []svn.StatusEntry{{Path: "carbonapps/Bad_1.0.0.car", Item: "unversioned", Kind: "file"}}
+	res, err = m.sync(context.Background(), nil, true)
+	require.NoError(t, err)
+	assert.Zero(t, res.rev)
+	testcapp.Write(t, filepath.Join(dir, "carbonapps"), "Bad_1.0.0.car", "Bad", "1.0.0")
+	time.Sleep(2 * c.Sync.Debounce)
+	_, err = m.sync(context.Background(), nil, true)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"carbonapps/Bad_1.0.0.car"}, f.committed[len(f.committed)-1])
+	assert.Empty(t, d.tenants[0].rejectedList())
+}
+
+func TestManagerStable(t *testing.T) {
+	const debounce = 100 * time.Millisecond
+	now := time.Now()
+	sig := func(changed time.Time) fileSig { return fileSig{size: 1, mtime: changed, ctime: changed} }
+	tests := []struct {
+		name   string
+		seen   *seenFile
+		sig    fileSig
+		stable bool
+	}{
+		{"quiet for the debounce", nil, sig(now.Add(-debounce)), true},
+		{"just written", nil, sig(now.Add(-debounce / 2)), false},
+		{"mtime set back, ctime fresh (cp -p)", nil, fileSig{size: 1, mtime: now.Add(-time.Hour), ctime: now}, false},
+		{"future time, first look", nil, sig(now.Add(time.Hour)), false},
+		{"future time, unchanged since a look a debounce ago", &seenFile{sig: sig(now.Add(time.Hour)), at: now.Add(-debounce)},
+			sig(now.Add(time.Hour)), true},
+		{"future time, changed since the last look", &seenFile{sig: fileSig{size: 2}, at: now.Add(-debounce)},
+			sig(now.Add(time.Hour)), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &manager{debounce: debounce, seen: map[string]seenFile{}}
+			if tt.seen != nil {
+				m.seen["f"] = *tt.seen
+			}
+			next, ok := m.stable("f", tt.sig, now)
+			assert.Equal(t, tt.stable, ok)
+			if !ok {
+				assert.True(t, next.After(now), "a later look is scheduled")
+				assert.LessOrEqual(t, next.Sub(now), debounce+10*time.Millisecond)
+			}
+		})
+	}
+}
+
+func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
+	c := testConfig(t, config.RoleManager)
+	f := &fakeSVN{commitErr: unreachable()}
+	d := newTestDaemon(t, c, f)
+	m := newManager(d.tenants[0])
+	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
+	time.Sleep(2 * c.Sync.Debounce)
+	f.status = []svn.StatusEntry{{Path: "a.xml", Item: "unversioned", Kind: "file"}}
+
+	m.pending["a.xml"] = struct{}{}
+	before := time.Now()
+	next := m.pass(context.Background())
+	assert.True(t, next.After(before.Add(backoffMin/2)), "a failure backs off")
+	assert.Contains(t, m.pending, "a.xml", "nothing is forgotten after a failure")
+	st := d.tenants[0].status()
+	assert.Contains(t, st.LastError, "Unable to connect")
+	assert.Equal(t, 1, st.Failures)
+	assert.Equal(t, ModeSVN, d.Mode())
+
+	m.pass(context.Background())
+	assert.Equal(t, ModeDirect, d.Mode(), "fail_threshold unreachable failures switch to direct mode")
+	assert.Greater(t, m.fails.n, 1)
+
+	// The server is back: the change goes in, the mode is svn again.
+	f.commitErr, f.commitRev = nil, 3
+	m.notBefore = time.Time{}
+	m.pass(context.Background())
+	assert.Equal(t, ModeSVN, d.Mode())
+	assert.Empty(t, m.pending)
+	assert.Equal(t, int64(3), d.tenants[0].status().Revision)
+	assert.Equal(t, [][]string{{"a.xml"}}, f.committed)
+}
+
+func TestWorkerBacksUpBeforeReverting(t *testing.T) {
+	c := testConfig(t, config.RoleWorker)
+	dir := c.Carbon.DeploymentDir
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "api"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "api", "a.xml"), []byte("hot fix"), 0o644))
+	f := &fakeSVN{
+		status: []svn.StatusEntry{
+			{Path: "api/a.xml", Item: "modified", Kind: "file"},
+			{Path: "gone.xml", Item: "missing", Kind: "file"},
+			{Path: "mine.txt", Item: "unversioned", Kind: "file"},
+		},
+		update: &svn.UpdateResult{Revision: 5, Changed: []svn.Change{{Path: "api/a.xml", Action: "U"}}},
+	}
+	d := newTestDaemon(t, c, f)
+	w := newWorker(d.tenants[0])
+	res, err := w.update(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, int64(5), res.Revision)
+	assert.Equal(t, [][]string{{"api/a.xml", "gone.xml"}}, f.reverted, "unversioned files are left alone")
+	assert.Equal(t, []string{"status", "revert", "update"}, f.Calls())
+
+	matches, err := filepath.Glob(filepath.Join(c.StateDir, "overwritten", "*", "api", "a.xml"))
+	require.NoError(t, err)
+	require.Len(t, matches, 1)
+	data, err := os.ReadFile(matches[0])
+	require.NoError(t, err)
+	assert.Equal(t, "hot fix", string(data))
+}
+
+func TestWorkerDoesNotRevertWithoutABackup(t *testing.T) {
+	c := testConfig(t, config.RoleWorker)
+	dir := c.Carbon.DeploymentDir
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.xml"), []byte("hot fix"), 0o644))
+	// The state directory cannot be created: it is a file.
+	require.NoError(t, os.WriteFile(c.StateDir, []byte("in the way"), 0o644))
+	f := &fakeSVN{status: []svn.StatusEntry{{Path: "a.xml", Item: "modified", Kind: "file"}}}
+	d := newTestDaemon(t, c, f)
+	_, err := newWorker(d.tenants[0]).update(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "back up")
+	assert.Equal(t, []string{"status"}, f.Calls(), "no revert, no update after a failed backup")
+}
+
+func TestWorkerAfterForcedUpdateBacksUpObstructions(t *testing.T) {
+	c := testConfig(t, config.RoleWorker)
+	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "n.xml"), []byte("worker's"), 0o644))
+	f := &fakeSVN{update: &svn.UpdateResult{Revision: 3, Changed: []svn.Change{{Path: "n.xml", Action: "E"}}}}
+	d := newTestDaemon(t, c, f)
+	w := newWorker(d.tenants[0])
+	// Before the update nothing is local; after it, n.xml (which existed)
+	// shows as modified and is backed up and reverted.
+	// The fake's status says n.xml is modified both times: before the
+	// update (a local edit) and after it (the unversioned file svn took
+	// over with --force, "E").
+	f.status = []svn.StatusEntry{{Path: "n.xml", Item: "modified", Kind: "file"}}
+	_, err := w.update(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"status", "revert", "update", "status", "revert"}, f.Calls())
+	matches, _ := filepath.Glob(filepath.Join(c.StateDir, "overwritten", "*", "n.xml"))
+	assert.NotEmpty(t, matches)
+}
+
+func TestWorkerMovesObstructionsAside(t *testing.T) {
+	c := testConfig(t, config.RoleWorker)
+	require.NoError(t, os.MkdirAll(filepath.Join(c.Carbon.DeploymentDir, "x.car", "sub"), 0o755))
+	obstructed := &svn.Error{Op: "update", Kind: svn.ErrObstructed, Message: "svn: E155000: obstructed"}
+	f := &fakeSVN{
+		status:    []svn.StatusEntry{{Path: "x.car", Item: "unversioned", Kind: "dir"}},
+		updateErr: []error{obstructed, nil},
+	}
+	d := newTestDaemon(t, c, f)
+	w := newWorker(d.tenants[0])
+	f.status = nil // nothing local before the update
+	_, err := w.update(context.Background())
+	require.Error(t, err, "without anything in the way, the error stands")
+
+	f.updateErr = []error{obstructed, nil}
+	f.status = []svn.StatusEntry{{Path: "x.car", Item: "unversioned", Kind: "dir"}}
+	_, err = w.update(context.Background())
+	require.NoError(t, err)
+	_, err = os.Stat(filepath.Join(c.Carbon.DeploymentDir, "x.car"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	matches, _ := filepath.Glob(filepath.Join(c.StateDir, "overwritten", "*", "x.car", "sub"))
+	assert.Len(t, matches, 1, "the directory in the way is kept in the backup folder")
+}
+
+func TestNotifyEndpoint(t *testing.T) {
+	tests := []struct {
+		name, role, auth, body string
+		code                   int
+		woken                  bool
+	}{
+		{"no token", config.RoleWorker, "", `{"revision":3}`, http.StatusUnauthorized, false},
+		{"wrong token", config.RoleWorker, "Bearer nope", `{"revision":3}`, http.StatusUnauthorized, false},
+		{"bad body", config.RoleWorker, "Bearer secret-token", `{`, http.StatusBadRequest, false},
+		{"manager refuses", config.RoleManager, "Bearer secret-token", `{"revision":3}`, http.StatusConflict, false},
+		{"accepted", config.RoleWorker, "Bearer secret-token",
+			`{"revision":3,"node":"m","url":"http://m:9780"}`, http.StatusAccepted, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newTestDaemon(t, testConfig(t, tt.role), &fakeSVN{})
+			req := httptest.NewRequest(http.MethodPost, "/v1/notify", strings.NewReader(tt.body))
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			rec := httptest.NewRecorder()
+			d.Handler().ServeHTTP(rec, req)
+			assert.Equal(t, tt.code, rec.Code, rec.Body.String())
+			assert.Equal(t, tt.woken, len(d.tenants[0].wake) == 1)
+			if tt.woken {
+				assert.Equal(t, "http://m:9780", d.ManagerURL())
+			}
+		})
+	}
+}
+
+func TestReadyAndStatus(t *testing.T) {
+	d := newTestDaemon(t, testConfig(t, config.RoleWorker), &fakeSVN{})
+	h := d.Handler()
+	get := func(path string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Authorization", "Bearer secret-token")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	assert.Equal(t, http.StatusOK, get("/healthz").Code)
+	rec := get("/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.Contains(t, rec.Body.String(), "first sync not done")
+
+	ts := d.tenants[0]
+	ts.failed(errors.New("svn update: boom"))
+	assert.Contains(t, get("/readyz").Body.String(), "boom")
+	ts.succeeded(9, true)
+	assert.Equal(t, http.StatusOK, get("/readyz").Code)
+	ts.mu.Lock()
+	ts.st.LastSuccess = time.Now().Add(-time.Hour)
+	ts.mu.Unlock()
+	assert.Equal(t, http.StatusServiceUnavailable, get("/readyz").Code, "an old last success is not ready")
+
+	rec = get("/v1/status")
+	require.Equal(t, http.StatusOK, rec.Code)
+	for _, key := range []string{`"role": "worker"`, `"node": "node1"`, `"mode": "svn"`, `"revision": 9`,
+		`"id": -1234`, `"url": "http://svn.example/repo/-1234"`, `"rejected": []`, `"last_sync": "`, `"peers": []`} {
+		assert.Contains(t, rec.Body.String(), key)
+	}
+	assert.NotContains(t, rec.Body.String(), "secret-token")
+
+	req := httptest.NewRequest(http.MethodGet, "/v1/status", nil)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code)
+
+	rec = get("/metrics")
+	assert.Contains(t, rec.Body.String(), `depsync_revision{tenant="-1234"} 9`)
+	assert.Contains(t, rec.Body.String(), `depsync_consecutive_failures{tenant="-1234"} 0`)
+}
+
+func TestNotifierDoesNotWaitForSlowPeers(t *testing.T) {
+	got := make(chan Notice, 10)
+	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, "Bearer secret-token", r.Header.Get("Authorization"))
+		var n Notice
+		_ = jsonDecode(r, &n)
+		got <- n
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer good.Close()
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+	}))
+	defer slow.Close()
+	defer close(release)
+
+	c := testConfig(t, config.RoleManager)
+	c.Peers = []string{slow.URL, good.URL}
+	d := newTestDaemon(t, c, &fakeSVN{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.peers.run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	start := time.Now()
+	d.peers.notify(5)
+	assert.Less(t, time.Since(start), 50*time.Millisecond, "notify returns at once")
+	select {
+	case n := <-got:
+		assert.Equal(t, int64(5), n.Revision)
+		assert.Equal(t, "node1", n.Node)
+		assert.Equal(t, "http://127.0.0.1:9780", n.URL)
+	case <-time.After(time.Second):
+		t.Fatal("the good peer was held up by the slow one")
+	}
+	// Notices to the slow peer coalesce while it hangs.
+	d.peers.notify(6)
+	d.peers.notify(7)
+	select {
+	case n := <-got:
+		assert.Equal(t, int64(7), n.Revision)
+	case <-time.After(time.Second):
+		t.Fatal("no second notice")
+	}
+}
+
+func TestCarbonXMLWithCarbonSyncEnabledIsRefused(t *testing.T) {
+	c := testConfig(t, config.RoleWorker)
+	c.Carbon.ConfigFile = filepath.Join(c.Carbon.Home, "repository", "conf", "carbon.xml")
+	require.NoError(t, os.MkdirAll(filepath.Dir(c.Carbon.ConfigFile), 0o755))
+	xml := `<Server xmlns="http://wso2.org/projects/carbon/carbon.xml">
+    <DeploymentSynchronizer>
+        <Enabled>true</Enabled>
+        <AutoCheckout>true</AutoCheckout>
+    </DeploymentSynchronizer>
+</Server>
+`
+	require.NoError(t, os.WriteFile(c.Carbon.ConfigFile, []byte(xml), 0o644))
+	f := &fakeSVN{}
+	err := newTestDaemon(t, c, f).Run(context.Background())
+	require.Error(t, err)
+	assert.True(t, IsConfigError(err))
+	assert.Contains(t, err.Error(), "enables Carbon's own DeploymentSynchronizer")
+	assert.Empty(t, f.Calls(), "svn is not touched")
+
+	// write_config turns it off, and then the daemon runs.
+	c.Carbon.WriteConfig = true
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	require.NoError(t, newTestDaemon(t, c, f).Run(ctx))
+	data, err := os.ReadFile(c.Carbon.ConfigFile)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "<Enabled>false</Enabled>")
+}
+
+func TestCommitMessage(t *testing.T) {
+	m := &manager{tenantSync: &tenantSync{d: &Daemon{cfg: &config.Config{NodeName: "node1"}}}}
+	assert.Equal(t, "depsync node1: +App_1.0.0.car ~synapse-configs/default/api/a.xml -Old_1.0.0.car",
+		m.message([]string{"+App_1.0.0.car", "~synapse-configs/default/api/a.xml", "-Old_1.0.0.car"}))
+	var many []string
+	for i := 0; i < 25; i++ {
+		many = append(many, "+f"+strings.Repeat("x", i))
+	}
+	msg := m.message(many)
+	first, rest, _ := strings.Cut(msg, "\n")
+	assert.True(t, strings.HasSuffix(first, "(+5 more)"), first)
+	assert.Equal(t, 25, strings.Count(rest, "+f"))
+}
+
+func jsonDecode(r *http.Request, v any) error { return json.NewDecoder(r.Body).Decode(v) }
