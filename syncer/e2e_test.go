@@ -1,6 +1,7 @@
 package syncer_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -395,4 +396,51 @@ func TestE2EStaleLockIsCleaned(t *testing.T) {
 	waitSame(t, manager, worker, 30*time.Second)
 	daemontest.Eventually(t, 10*time.Second, "a clean, unlocked working copy", func() bool { return wcClean(worker.Dir) })
 	assert.Contains(t, worker.Logs(), "working copy locked; running cleanup")
+}
+
+// runOnce runs `depsync run --once` for a node and returns its exit code.
+func runOnce(t *testing.T, n *daemontest.Node) (int, string) {
+	t.Helper()
+	cmd := exec.Command(n.Bin, "run", "--once", "--config", n.ConfigFile)
+	cmd.Env = n.Env()
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), string(out)
+	}
+	require.NoError(t, err, "%s", out)
+	return 0, string(out)
+}
+
+func TestE2EOnce(t *testing.T) {
+	svntest.Require(t, "svn", "svnadmin", "apache2", "htpasswd")
+	srv := svntest.New(t, svntest.HTTP)
+	bin := daemontest.Binary(t)
+	manager := daemontest.NewNode(t, bin, daemontest.Config{Name: "manager", Role: "manager", SVN: srv, Settings: fast})
+	worker := daemontest.NewNode(t, bin, daemontest.Config{Name: "worker", Role: "worker", SVN: srv, Settings: fast})
+
+	require.NoError(t, os.MkdirAll(manager.Dir, 0o755))
+	testcapp.Write(t, manager.Dir, "App_1.0.0.car", "App", "1.0.0")
+	write(t, manager.Dir, "synapse-configs/default/api/a b.xml", "<api/>\n")
+	code, out := runOnce(t, manager)
+	require.Equal(t, 0, code, out)
+	code, out = runOnce(t, worker)
+	require.Equal(t, 0, code, out)
+	ok, why := sameSynced(manager.Dir, worker.Dir)
+	require.True(t, ok, why)
+
+	// An invalid C-App fails the run (exit 1) and is not committed.
+	write(t, manager.Dir, "Broken_1.0.0.car", "PK\x03\x04 truncated")
+	code, out = runOnce(t, manager)
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "invalid C-Apps not committed: Broken_1.0.0.car")
+	assert.NotContains(t, svnLog(t, srv), "Broken")
+
+	// Nothing to do is a success.
+	require.NoError(t, os.Remove(filepath.Join(manager.Dir, "Broken_1.0.0.car")))
+	code, out = runOnce(t, manager)
+	assert.Equal(t, 0, code, out)
+	code, out = runOnce(t, worker)
+	assert.Equal(t, 0, code, out)
+	assert.NotContains(t, out, srv.Password)
 }

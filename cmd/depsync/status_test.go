@@ -1,0 +1,70 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/depsync/depsync/internal/httpauth"
+	"github.com/depsync/depsync/syncer"
+)
+
+func TestStatusCmd(t *testing.T) {
+	last := time.Now().Add(-3 * time.Second).UTC()
+	node := httptest.NewServer(httpauth.Require("tok", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.Equal(t, "/v1/status", r.URL.Path)
+		httpauth.WriteJSON(w, http.StatusOK, syncer.Status{
+			Role: "worker", Node: "node2", Mode: "svn", Manager: "http://node1:9780", Ready: true,
+			Tenants: []syncer.TenantStatus{{ID: -1234, Dir: "/opt/c/repository/deployment/server",
+				URL: "http://svn/repo/-1234", Revision: 42, LastSync: &last,
+				Rejected: []syncer.Rejection{{Path: "carbonapps/Bad.car", Reason: "not_zip", Error: "not a zip"}}}},
+			Peers: []syncer.PeerStatus{{URL: "http://node1:9780", Up: true, LastSuccess: &last}},
+		})
+	})))
+	defer node.Close()
+	cfg := filepath.Join(t.TempDir(), "depsync.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("role: worker\n"), 0o600))
+
+	tests := []struct {
+		name   string
+		token  string
+		args   []string
+		code   int
+		stdout []string
+		stderr string
+	}{
+		{"text", "tok", []string{"--node", node.URL}, 0,
+			[]string{"node2 (worker), mode svn, ready", "manager: http://node1:9780", "-1234", "42", "(3s ago)",
+				"not committed (tenant -1234): carbonapps/Bad.car: not_zip: not a zip", "http://node1:9780  yes"}, ""},
+		{"json", "tok", []string{"--node", node.URL, "-o", "json"}, 0,
+			[]string{`"revision": 42`, `"mode": "svn"`, `"reason": "not_zip"`}, ""},
+		{"wrong token", "nope", []string{"--node", node.URL}, 1, nil, "401 Unauthorized: missing or wrong bearer token"},
+		{"down", "tok", []string{"--node", "http://127.0.0.1:1"}, 1, nil, "connection refused"},
+		{"bad output", "tok", []string{"--node", node.URL, "-o", "yaml"}, 2, nil, `-o "yaml"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("DEPSYNC_TOKEN", tt.token)
+			code, out, errOut := runCLI(t, append([]string{"status", "--config", cfg}, tt.args...)...)
+			assert.Equal(t, tt.code, code, errOut)
+			for _, s := range tt.stdout {
+				assert.Contains(t, out, s)
+			}
+			assert.Contains(t, errOut, tt.stderr)
+		})
+	}
+}
+
+func TestRunBadConfigIsExit2(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "depsync.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("role: boss\n"), 0o600))
+	code, _, errOut := runCLI(t, "run", "--config", cfg)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "role")
+}
