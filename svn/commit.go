@@ -167,6 +167,8 @@ func (c *Client) reconcile(ctx context.Context, abs string, targets []string) ([
 		}
 	}
 
+	toDelete, toReplace, toAdd = topmost(toDelete), topmost(toReplace), topmost(toAdd)
+
 	if len(propCheck) > 0 {
 		props, err := c.proplist(ctx, abs, propCheck)
 		if err != nil {
@@ -274,6 +276,34 @@ func (c *Client) proplist(ctx context.Context, abs string, paths []string) (map[
 		}
 	}
 	return out, nil
+}
+
+// topmost drops the paths that are inside another path of the list (svn
+// add and delete recurse) and orders parents first.
+func topmost(paths []string) []string {
+	if len(paths) < 2 {
+		return paths
+	}
+	sorted := slices.Clone(paths)
+	slices.SortFunc(sorted, func(a, b string) int {
+		if d := strings.Count(a, "/") - strings.Count(b, "/"); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	kept := map[string]bool{}
+	out := sorted[:0]
+	for _, p := range sorted {
+		inside := kept["."]
+		for d := path.Dir(p); !inside && d != "." && d != "/"; d = path.Dir(d) {
+			inside = kept[d]
+		}
+		if !inside && !kept[p] {
+			kept[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func firstN(s []string, n int) []string {

@@ -174,7 +174,9 @@ func statusMap(st []StatusEntry) map[string]StatusEntry {
 
 func TestCommitOnlyGivenPaths(t *testing.T) {
 	s := svntest.New(t, svntest.File)
-	c, _ := testClient(t, s)
+	// --trust-server-cert-failures is a global option every subcommand
+	// accepts.
+	c, _ := testClient(t, s, func(o *Options) { o.TrustServerCert = true })
 	ctx := t.Context()
 	wc := checkout(t, c, s.URL)
 	writeFile(t, filepath.Join(wc, "keep", "a.txt"), "a\n", 0o644)
@@ -210,8 +212,18 @@ func TestCommitOnlyGivenPaths(t *testing.T) {
 	_, listed := m["gone.txt"]
 	assert.False(t, listed)
 
+	// A directory deleted outside svn, listed with its children, deepest
+	// first, as a watcher would report it.
+	require.NoError(t, os.RemoveAll(filepath.Join(wc, "keep")))
+	rev, err = c.Commit(ctx, wc, "rm -r keep", "keep/b.txt", "keep/a.txt", "keep")
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), rev)
+	logs, err = c.Log(ctx, s.URL, 3, 3)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"/keep"}, logs[0].Paths)
+
 	// Nothing to commit for paths that are unchanged or gone.
-	rev, err = c.Commit(ctx, wc, "nothing", "keep/a.txt", "never-existed.txt")
+	rev, err = c.Commit(ctx, wc, "nothing", "n1/n2/n3.car", "never-existed.txt")
 	require.NoError(t, err)
 	assert.Zero(t, rev)
 }

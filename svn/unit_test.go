@@ -358,3 +358,9 @@ func TestArgvShape(t *testing.T) {
 	_, err = os.Stat(argv[len(argv)-1])
 	assert.True(t, errors.Is(err, os.ErrNotExist))
 }
+
+func TestTopmost(t *testing.T) {
+	assert.Equal(t, []string{"a", "a b", "c/d"}, topmost([]string{"a/b/c", "a b", "a/b", "c/d", "a", "c/d/e", "a"}))
+	assert.Equal(t, []string{"."}, topmost([]string{"x", ".", "y/z"}))
+	assert.Equal(t, []string{"x"}, topmost([]string{"x"}))
+}
