@@ -700,3 +700,65 @@ func TestCanceledBeforeStart(t *testing.T) {
 	require.ErrorIs(t, err, ErrCanceled)
 	require.ErrorIs(t, err, context.Canceled)
 }
+
+func TestCheckoutForceAndUpdateOptions(t *testing.T) {
+	s := svntest.New(t, svntest.File)
+	c, _ := testClient(t, s)
+	ctx := t.Context()
+	wc1 := checkout(t, c, s.URL)
+	writeFile(t, filepath.Join(wc1, "same.txt"), "same\n", 0o644)
+	writeFile(t, filepath.Join(wc1, "differs.txt"), "repo\n", 0o644)
+	writeFile(t, filepath.Join(wc1, "conf.xml"), "base\n", 0o644)
+	_, err := c.Commit(ctx, wc1, "base")
+	require.NoError(t, err)
+
+	// Checkout over existing files: without force they become tree
+	// conflicts, with force they join the working copy ("E").
+	dir := filepath.Join(t.TempDir(), "deploy")
+	writeFile(t, filepath.Join(dir, "same.txt"), "same\n", 0o644)
+	writeFile(t, filepath.Join(dir, "differs.txt"), "local\n", 0o644)
+	writeFile(t, filepath.Join(dir, "local-only.txt"), "mine\n", 0o644)
+	rev, err := c.Checkout(ctx, s.URL, dir, true)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), rev)
+	st, err := c.Status(ctx, dir)
+	require.NoError(t, err)
+	m := statusMap(st)
+	assert.Equal(t, "modified", m["differs.txt"].Item, "local content kept")
+	assert.Equal(t, "unversioned", m["local-only.txt"].Item)
+	_, listed := m["same.txt"]
+	assert.False(t, listed)
+
+	dir2 := filepath.Join(t.TempDir(), "deploy")
+	writeFile(t, filepath.Join(dir2, "differs.txt"), "local\n", 0o644)
+	_, err = c.Checkout(ctx, s.URL, dir2, false)
+	require.NoError(t, err)
+	st, err = c.Status(ctx, dir2)
+	require.NoError(t, err)
+	assert.True(t, statusMap(st)["differs.txt"].TreeConflict)
+
+	// Accept theirs-full: a conflicting update takes the repository's text.
+	writeFile(t, filepath.Join(wc1, "conf.xml"), "theirs\n", 0o644)
+	_, err = c.Commit(ctx, wc1, "theirs")
+	require.NoError(t, err)
+	writeFile(t, filepath.Join(dir, "conf.xml"), "mine\n", 0o644)
+	res, err := c.UpdateWith(ctx, dir, UpdateOptions{Accept: "theirs-full"}, "conf.xml")
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), res.Revision)
+	assert.Empty(t, res.Conflicts)
+	data, err := os.ReadFile(filepath.Join(dir, "conf.xml"))
+	require.NoError(t, err)
+	assert.Equal(t, "theirs\n", string(data))
+
+	// Files deleted outside svn are restored by an update.
+	require.NoError(t, os.Remove(filepath.Join(dir, "same.txt")))
+	res, err = c.Update(ctx, dir)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"same.txt"}, res.Restored)
+
+	// Update to an older revision.
+	res, err = c.UpdateWith(ctx, dir, UpdateOptions{Revision: 1}, "conf.xml")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), res.Revision)
+	assert.Equal(t, []Change{{Path: "conf.xml", Action: "U", Raw: "U   "}}, res.Changed)
+}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +51,7 @@ type Change struct {
 type UpdateResult struct {
 	Revision  int64
 	Changed   []Change
-	Conflicts []string // paths left in conflict (text, property or tree)
+	Conflicts []string // paths left in conflict (text, property or tree); resolved ones (--accept) are not listed
 	Restored  []string // missing files svn restored from the pristine copy
 	Skipped   []string // paths svn skipped (e.g. still in conflict)
 }
@@ -271,6 +272,10 @@ func parseUpdate(r io.Reader, dir string, res *UpdateResult) error {
 			res.Restored = append(res.Restored, relPath(dir, quoted(line)))
 		case strings.HasPrefix(line, "Skipped "):
 			res.Skipped = append(res.Skipped, relPath(dir, quoted(line)))
+		case strings.HasSuffix(line, " marked as resolved."):
+			// --accept resolved a conflict that svn reported above.
+			p := relPath(dir, quoted(line))
+			res.Conflicts = slices.DeleteFunc(res.Conflicts, func(c string) bool { return c == p })
 		default:
 			if ch, ok := parseChangeLine(line); ok {
 				ch.Path = relPath(dir, ch.Path)

@@ -146,6 +146,14 @@ func TestParseUpdate(t *testing.T) {
 	assert.Equal(t, Change{Path: ".", Action: "U", Raw: " U  "}, res.Changed[5])
 }
 
+func TestParseUpdateResolved(t *testing.T) {
+	out := "Updating '.':\nC    f.txt\n   C t\nUpdated to revision 13.\nMerge conflicts in 'f.txt' marked as resolved.\nTree conflict at 't' marked as resolved.\nSummary of conflicts:\n  Text conflicts: 0 remaining (and 1 already resolved)\n"
+	var res UpdateResult
+	require.NoError(t, parseUpdate(strings.NewReader(out), "/wc", &res))
+	assert.Empty(t, res.Conflicts)
+	assert.Len(t, res.Changed, 2)
+}
+
 func TestParseAdd(t *testing.T) {
 	added, err := parseAdd(strings.NewReader("A         new\nA  (bin)  new/a.car\nA          sp\n"), "/wc")
 	require.NoError(t, err)
