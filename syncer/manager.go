@@ -370,6 +370,13 @@ func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full
 	if err != nil {
 		return nil, nil, fmt.Errorf("svn status: %w", err)
 	}
+	if !full {
+		more, err := m.orphans(ctx, pending, entries)
+		if err != nil {
+			return nil, nil, err
+		}
+		entries = append(entries, more...)
+	}
 
 	seen := map[string]bool{}
 	var cands []candidate
@@ -428,6 +435,65 @@ func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full
 		out = append(out, c)
 	}
 	return out, conflicted, nil
+}
+
+// orphans finds the new directories that pending files on disk are in
+// when svn status said nothing about them or their parents: a file below a
+// directory that is itself inside a new (unversioned) directory, left
+// pending from an earlier pass. svn reports nothing below an unversioned
+// directory, so each ancestor is asked about with --depth empty; a clean
+// versioned file costs one cheap extra status.
+func (m *manager) orphans(ctx context.Context, pending map[string]struct{}, entries []svn.StatusEntry) ([]svn.StatusEntry, error) {
+	covered := func(p string) bool {
+		for _, e := range entries {
+			if e.Path == p || strings.HasPrefix(p, e.Path+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	targets := map[string]bool{}
+	for p := range pending {
+		if covered(p) || m.ignoredPath(p) {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err != nil {
+			continue // gone, and never versioned, or svn would have said so
+		}
+		for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+			targets[d] = true
+		}
+	}
+	if len(targets) == 0 {
+		return nil, nil
+	}
+	list := make([]string, 0, len(targets))
+	for d := range targets {
+		list = append(list, filepath.FromSlash(d))
+	}
+	sort.Strings(list)
+	more, err := m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{Depth: "empty"}, list...)
+	if err != nil {
+		return nil, fmt.Errorf("svn status: %w", err)
+	}
+	// Only the topmost new directory matters: walking it finds the rest.
+	var out []svn.StatusEntry
+	for _, e := range more {
+		if e.Item != "unversioned" {
+			continue
+		}
+		top := true
+		for _, o := range more {
+			if o.Item == "unversioned" && strings.HasPrefix(e.Path, o.Path+"/") {
+				top = false
+				break
+			}
+		}
+		if top {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // walkNew lists what a new directory holds: its files and its empty

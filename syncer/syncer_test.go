@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/svntest"
 	"github.com/depsync/depsync/internal/testcapp"
 	"github.com/depsync/depsync/svn"
 )
@@ -524,3 +525,41 @@ func TestCommitMessage(t *testing.T) {
 }
 
 func jsonDecode(r *http.Request, v any) error { return json.NewDecoder(r.Body).Decode(v) }
+
+// realManager is a manager on a real working copy of a file:// repository.
+func realManager(t *testing.T) (*manager, *svntest.Server) {
+	t.Helper()
+	srv := svntest.New(t, svntest.File)
+	c := testConfig(t, config.RoleManager)
+	c.SVN.URL = srv.URL
+	d, err := New(c, Deps{})
+	require.NoError(t, err)
+	m := newManager(d.tenants[0])
+	require.NoError(t, m.prepare(context.Background()))
+	return m, srv
+}
+
+func TestManagerFindsFilesInNewDirectoriesFromAnyPendingPath(t *testing.T) {
+	m, srv := realManager(t)
+	dir := m.t.Dir
+	p := filepath.Join(dir, "a", "b", "c", "f.xml")
+	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+	require.NoError(t, os.WriteFile(p, []byte("<f/>"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a", "b", "junk.tmp"), []byte("x"), 0o644))
+	time.Sleep(2 * m.debounce)
+
+	// Only the deepest path is pending (its directories' events were in
+	// an earlier pass): svn status says nothing about it or its parent.
+	res, err := m.sync(context.Background(), map[string]struct{}{"a/b/c/f.xml": {}}, false)
+	require.NoError(t, err)
+	assert.Positive(t, res.rev)
+	assert.Equal(t, []string{"+a/b/c/f.xml"}, res.summary)
+	out := srv.SVN(t, "ls", "-R", srv.URL+"/-1234")
+	assert.Contains(t, out, "a/b/c/f.xml")
+	assert.NotContains(t, out, "junk.tmp")
+
+	// A clean versioned file touched without a change commits nothing.
+	res, err = m.sync(context.Background(), map[string]struct{}{"a/b/c/f.xml": {}}, false)
+	require.NoError(t, err)
+	assert.Zero(t, res.rev)
+}
