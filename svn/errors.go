@@ -350,8 +350,9 @@ const maxStderr = 16 << 10
 
 var urlUserinfoRE = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]*):[^@/\s]*@`)
 
-// scrub removes secrets from text: the password wherever it appears, and the
-// password part of URL userinfo.
+// scrub removes secrets from text: the password wherever it appears (if it
+// has at least 3 characters; shorter ones would mangle every message), and
+// the password part of URL userinfo.
 func scrub(s, password string) string {
 	if password != "" && len(password) >= 3 {
 		s = strings.ReplaceAll(s, password, redacted)

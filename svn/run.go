@@ -84,6 +84,9 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 	if timeout <= 0 {
 		timeout = c.Timeout
 	}
+	if timeout <= 0 { // a Client not made by New
+		timeout = DefaultTimeout
+	}
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
