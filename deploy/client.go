@@ -98,6 +98,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	tr.TLSClientConfig = tlsCfg
 	tr.MaxIdleConnsPerHost = 8
 	tr.ResponseHeaderTimeout = 0 // a PUT's reply comes after the upload has been validated
+	tr.ExpectContinueTimeout = 2 * time.Second
 
 	rc := retryablehttp.NewClient()
 	rc.HTTPClient = &http.Client{Transport: tr}
@@ -419,6 +420,10 @@ func (c *Client) put(ctx context.Context, node, path string, size int64, pr PutR
 	}
 	req.ContentLength = size
 	req.Header.Set("Content-Type", "application/octet-stream")
+	// The node answers 401, 400, 409 or 413 before the body is sent, so a
+	// refusal of a large C-App arrives as a reply, not as a reset
+	// connection.
+	req.Header.Set("Expect", "100-continue")
 	req.Header.Set("Content-Digest", ContentDigest(pr.SHA256))
 	resp, err := c.rc.Do(req)
 	if err != nil {

@@ -154,3 +154,29 @@ func TestContentDigestRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, hex.EncodeToString(s[:]), hex.EncodeToString(got))
 }
+
+// TestClientLargeRefusedBeforeBody: a node refuses a large C-App (worker,
+// wrong token, too large) before its body is sent, so the client sees the
+// reply, not a reset connection.
+func TestClientLargeRefusedBeforeBody(t *testing.T) {
+	w := newTestNode(t, config.RoleWorker, func(o *APIOptions) { o.ManagerURL = func() string { return "http://mgr:9780" } })
+	w.store.maxSize = 64 << 20
+	p := testcapp.Write(t, t.TempDir(), "Big_1.car", "Big", "1", testcapp.Pad(32<<20))
+	for i := 0; i < 3; i++ {
+		_, err := testClient(t).Put(context.Background(), w.url, p, PutRequest{})
+		require.True(t, IsWorkerRefusal(err), "%v", err)
+		var ae *APIError
+		require.ErrorAs(t, err, &ae)
+		require.Equal(t, "http://mgr:9780", ae.Manager)
+
+		_, err = testClient(t, func(o *ClientOptions) { o.Token = "wrong" }).Put(context.Background(), w.url, p, PutRequest{Force: true})
+		require.ErrorAs(t, err, &ae)
+		require.Equal(t, http.StatusUnauthorized, ae.StatusCode)
+	}
+	w.store.maxSize = 1 << 20
+	_, err := testClient(t).Put(context.Background(), w.url, p, PutRequest{Force: true})
+	var ae *APIError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, http.StatusRequestEntityTooLarge, ae.StatusCode)
+	require.Empty(t, dirNames(t, w.dir))
+}

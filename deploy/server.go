@@ -110,7 +110,13 @@ func (k *keyPair) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 func guardAll(h http.Handler, stall time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
-			r.Body = GuardBody(w, r.Body, stall)
+			// A shallow copy: the server must still see its own body
+			// on the original request, to answer an unread
+			// "Expect: 100-continue" request without waiting for it.
+			r2 := new(http.Request)
+			*r2 = *r
+			r2.Body = GuardBody(w, r.Body, stall)
+			r = r2
 		}
 		h.ServeHTTP(w, r)
 	})
