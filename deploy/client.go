@@ -321,7 +321,7 @@ func (c *Client) Probe(ctx context.Context, node string) error {
 	return nil
 }
 
-// PutOptions say how Client.Put sends a C-App.
+// PutRequest says how Client.Put sends a C-App.
 type PutRequest struct {
 	// File is the name on the node; default the base name of the path.
 	File string
