@@ -196,6 +196,18 @@ func (p *Parser) Parse(r io.ReaderAt, size int64, name string) (*App, error) {
 	return app, nil
 }
 
+// ParseHashed is Parse for a caller that has already hashed the bytes while
+// writing them (as the peer API does): it trusts sum, the hex sha256 of the
+// size bytes of r, instead of reading the file once more to hash it.
+func (p *Parser) ParseHashed(r io.ReaderAt, size int64, name, sum string) (*App, error) {
+	app, err := p.parseWith(r, size, filepath.Base(name), sum)
+	if err != nil {
+		return nil, err
+	}
+	app.File = name
+	return app, nil
+}
+
 // parser is the state of one parse.
 type parser struct {
 	lim      Limits
@@ -214,6 +226,11 @@ func (p *parser) warnf(format string, args ...any) {
 }
 
 func (pp *Parser) parse(r io.ReaderAt, size int64, name string) (*App, error) {
+	return pp.parseWith(r, size, name, "")
+}
+
+// parseWith parses; sum, when not empty, is the known hex sha256 of the bytes.
+func (pp *Parser) parseWith(r io.ReaderAt, size int64, name, sum string) (*App, error) {
 	p := &parser{lim: pp.Limits.withDefaults(), r: r, size: size, name: name}
 	if size < 0 {
 		return nil, fmt.Errorf("negative size %d", size)
@@ -231,9 +248,10 @@ func (pp *Parser) parse(r io.ReaderAt, size int64, name string) (*App, error) {
 	if err := p.verifyData(); err != nil {
 		return nil, err
 	}
-	sum, err := hashReaderAt(r, size)
-	if err != nil {
-		return nil, err
+	if sum == "" {
+		if sum, err = hashReaderAt(r, size); err != nil {
+			return nil, err
+		}
 	}
 	app.SHA256 = sum
 	app.Size = size

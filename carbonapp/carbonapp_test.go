@@ -464,3 +464,16 @@ func TestWarnings(t *testing.T) {
 		})
 	}
 }
+
+func TestParseHashedTrustsTheGivenSum(t *testing.T) {
+	data := good(t)
+	r := bytes.NewReader(data)
+	full, err := Parse(r, int64(len(data)), "App_1.0.0.car")
+	require.NoError(t, err)
+	hashed, err := (&Parser{}).ParseHashed(r, int64(len(data)), "App_1.0.0.car", full.SHA256)
+	require.NoError(t, err)
+	assert.Equal(t, full, hashed)
+	// A broken C-App is still refused whatever sum is given.
+	_, err = (&Parser{}).ParseHashed(bytes.NewReader(data[:len(data)/2]), int64(len(data)/2), "x.car", full.SHA256)
+	assert.Error(t, err)
+}

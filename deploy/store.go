@@ -300,7 +300,8 @@ func (s *Store) Put(file string, body io.Reader, wantSHA256 []byte, opts PutOpti
 	if err := tmp.Sync(); err != nil {
 		return PutResult{}, fmt.Errorf("write %s: %w", file, err)
 	}
-	app, err := carbonapp.Parse(tmp, n, file)
+	// The bytes were hashed while written: no need to read them again for that.
+	app, err := (&carbonapp.Parser{}).ParseHashed(tmp, n, file, hex.EncodeToString(sum))
 	if err != nil {
 		return PutResult{}, &invalidError{err}
 	}
