@@ -444,3 +444,77 @@ func TestE2EOnce(t *testing.T) {
 	assert.Equal(t, 0, code, out)
 	assert.NotContains(t, out, srv.Password)
 }
+
+func TestE2EWrongPasswordFailsLoudly(t *testing.T) {
+	svntest.Require(t, "svn", "svnadmin", "apache2", "htpasswd")
+	srv := svntest.New(t, svntest.HTTP)
+	n := daemontest.NewNode(t, daemontest.Binary(t), daemontest.Config{Name: "manager", Role: "manager", SVN: srv})
+	for _, args := range [][]string{{"run"}, {"run", "--once"}} {
+		cmd := exec.Command(n.Bin, append(args, "--config", n.ConfigFile)...)
+		cmd.Env = append(n.Env(), "DEPSYNC_SVN_PASSWORD=wrong-password")
+		done := make(chan struct{})
+		var out []byte
+		var err error
+		go func() { out, err = cmd.CombinedOutput(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+			t.Fatalf("%v did not give up on a wrong password:\n%s", args, out)
+		}
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee, "%s", out)
+		assert.Equal(t, 1, ee.ExitCode(), "%s", out)
+		assert.Contains(t, string(out), "authentication failed")
+		assert.NotContains(t, string(out), "wrong-password")
+		assert.NotContains(t, string(out), srv.Password)
+	}
+}
+
+func TestE2ETenants(t *testing.T) {
+	svntest.Require(t, "svn", "svnadmin", "apache2", "htpasswd")
+	srv := svntest.New(t, svntest.HTTP)
+	bin := daemontest.Binary(t)
+	settings := map[string]any{"carbon.tenants": []int{7}}
+	for k, v := range fast {
+		settings[k] = v
+	}
+	worker := daemontest.NewNode(t, bin, daemontest.Config{Name: "worker", Role: "worker", SVN: srv, Settings: settings})
+	manager := daemontest.NewNode(t, bin, daemontest.Config{Name: "manager", Role: "manager", SVN: srv,
+		Peers: []string{worker.URL}, Settings: settings})
+	manager.Start(t)
+	worker.Start(t)
+	tenantDir := func(n *daemontest.Node) string { return filepath.Join(n.Home, "repository", "tenants", "7") }
+	write(t, tenantDir(manager), "synapse-configs/default/api/t.xml", "<api name=\"tenant 7\"/>\n")
+	write(t, manager.Dir, "super.xml", "<super/>\n")
+	daemontest.Eventually(t, 30*time.Second, "both tenants on the worker", func() bool {
+		a, _ := os.ReadFile(filepath.Join(tenantDir(worker), "synapse-configs", "default", "api", "t.xml"))
+		b, _ := os.ReadFile(filepath.Join(worker.Dir, "super.xml"))
+		return string(a) == "<api name=\"tenant 7\"/>\n" && string(b) == "<super/>\n"
+	})
+	out := srv.SVN(t, "ls", "-R", srv.URL)
+	assert.Contains(t, out, "7/synapse-configs/default/api/t.xml")
+	assert.Contains(t, out, "-1234/super.xml")
+	st := status(t, worker)
+	require.Len(t, st.Tenants, 2)
+	assert.Equal(t, 7, st.Tenants[1].ID)
+	assert.Equal(t, srv.URL+"/7", st.Tenants[1].URL)
+}
+
+func TestE2ENoRepositoryAtURLIsExit2(t *testing.T) {
+	svntest.Require(t, "svn", "svnadmin", "apache2", "htpasswd")
+	srv := svntest.New(t, svntest.HTTP)
+	n := daemontest.NewNode(t, daemontest.Binary(t), daemontest.Config{Name: "manager", Role: "manager", SVN: srv,
+		Settings: map[string]any{"svn.url": strings.TrimSuffix(srv.URL, "/repo") + "/no-such-repo"}})
+	cmd := exec.Command(n.Bin, "run", "--config", n.ConfigFile)
+	cmd.Env = n.Env()
+	cmd.WaitDelay = time.Second
+	timer := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+	defer timer.Stop()
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "%s", out)
+	assert.Equal(t, 2, ee.ExitCode(), "%s", out)
+	assert.Contains(t, string(out), "no repository at")
+}

@@ -231,6 +231,10 @@ func (ts *tenantSync) ensureRemote(ctx context.Context) (*svn.Info, error) {
 	ts.log.Info("creating the repository folder", "url", ts.t.URL)
 	msg := fmt.Sprintf("depsync %s: create the folder of tenant %d", ts.d.cfg.NodeName, ts.t.ID)
 	if err := ts.svn.Mkdir(ctx, ts.t.URL, true, msg); err != nil {
+		if errors.Is(err, svn.ErrNotFound) {
+			// No repository there at all: retrying will not help.
+			return nil, &ConfigError{Err: fmt.Errorf("svn.url: no repository at %s: %w", ts.d.cfg.SVN.URL, err)}
+		}
 		return nil, fmt.Errorf("create %s: %w", ts.t.URL, err)
 	}
 	info, err = ts.svn.Info(ctx, ts.t.URL)
