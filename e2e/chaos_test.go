@@ -88,18 +88,26 @@ func TestChaos(t *testing.T) {
 	}()
 
 	d := &driver{t: t, dir: manager.Dir, rng: rand.New(rand.NewPCG(seed, 1)), counts: &counts}
-	wg.Add(1)
+	driverDone := make(chan struct{})
 	go func() {
-		defer wg.Done()
+		defer close(driverDone)
 		d.run(ctx)
 	}()
 
 	faults := rand.New(rand.NewPCG(seed, 2))
+	// Each round runs every kind of fault once, in a random order, so even
+	// a short run injects them all.
+	var round []int
 	for ctx.Err() == nil {
 		if !sleepCtx(ctx, time.Duration(1000+faults.IntN(3000))*time.Millisecond) {
 			break
 		}
-		switch faults.IntN(4) {
+		if len(round) == 0 {
+			round = faults.Perm(4)
+		}
+		kind := round[0]
+		round = round[1:]
+		switch kind {
 		case 0:
 			worker.Kill(t)
 			counts.workerKills.Add(1)
@@ -126,7 +134,7 @@ func TestChaos(t *testing.T) {
 			worker.Start(t)
 		}
 	}
-	wg.Wait() // the driver has stopped; the observer keeps watching
+	<-driverDone // the observer keeps watching while the cluster converges
 	want, err := daemontest.Tree(manager.Dir)
 	require.NoError(t, err)
 
@@ -199,7 +207,7 @@ func (d *driver) step() {
 	apps := d.list("carbonapps", ".car")
 	switch n := d.rng.IntN(10); {
 	case n < 3 || len(apps) == 0: // a new C-App
-		d.writeCApp(fmt.Sprintf("App%d_1.0.0.car", d.rng.IntN(1000)))
+		d.writeCApp(fmt.Sprintf("carbonapps/App%d_1.0.0.car", d.rng.IntN(1000)))
 	case n < 5: // a new version of an existing one, copied over it
 		d.writeCApp(apps[d.rng.IntN(len(apps))])
 	case n < 6:
@@ -356,7 +364,7 @@ func leaveStaleLock(t *testing.T, srv *svntest.Server, wc string) bool {
 	if _, err := os.Stat(filepath.Join(wc, ".svn")); err != nil {
 		return false
 	}
-	for try := 0; try < 5; try++ {
+	for try := 0; try < 12; try++ {
 		cmd := exec.Command("svn", "update", "--non-interactive", "-r", "0", "--", wc)
 		if srv.Username != "" {
 			cmd.Args = append(cmd.Args[:2], append([]string{"--username", srv.Username, "--password-from-stdin", "--no-auth-cache"}, cmd.Args[2:]...)...)
@@ -365,7 +373,7 @@ func leaveStaleLock(t *testing.T, srv *svntest.Server, wc string) bool {
 		if err := cmd.Start(); err != nil {
 			return false
 		}
-		time.Sleep(time.Duration(20+try*20) * time.Millisecond)
+		time.Sleep(time.Duration(5+try*10) * time.Millisecond)
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		out, _ := exec.Command("svn", "status", "--depth", "empty", "--", wc).Output()
