@@ -215,6 +215,9 @@ func (m *manager) pass(ctx context.Context) time.Time {
 		m.full = m.full || full
 		m.observe("commit", resultError, start)
 		m.failed(err)
+		if lockedErr(err) && m.heal(opCtx) {
+			return time.Now() // cleaned up: try again at once
+		}
 		wait := m.fails.fail(m.log, "commit", err)
 		m.notBefore = time.Now().Add(wait)
 		return m.notBefore

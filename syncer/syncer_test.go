@@ -39,6 +39,7 @@ type fakeSVN struct {
 	reverted  [][]string
 	info      *svn.Info
 	infoErr   error
+	cleanup   func() error
 }
 
 func (f *fakeSVN) record(call string) {
@@ -114,7 +115,13 @@ func (f *fakeSVN) Resolve(context.Context, string, string, ...string) error {
 	f.record("resolve")
 	return nil
 }
-func (f *fakeSVN) Cleanup(context.Context, string) error { f.record("cleanup"); return nil }
+func (f *fakeSVN) Cleanup(context.Context, string) error {
+	f.record("cleanup")
+	if f.cleanup != nil {
+		return f.cleanup()
+	}
+	return nil
+}
 
 func testConfig(t *testing.T, role string) *config.Config {
 	t.Helper()
@@ -562,4 +569,49 @@ func TestManagerFindsFilesInNewDirectoriesFromAnyPendingPath(t *testing.T) {
 	res, err = m.sync(context.Background(), map[string]struct{}{"a/b/c/f.xml": {}}, false)
 	require.NoError(t, err)
 	assert.Zero(t, res.rev)
+}
+
+func TestOpContextOutlivesShutdownByTheGrace(t *testing.T) {
+	d, err := New(testConfig(t, config.RoleWorker), Deps{SVN: &fakeSVN{}, Grace: 100 * time.Millisecond})
+	require.NoError(t, err)
+	ctx, stop := context.WithCancel(context.Background())
+	op, cancel := d.opContext(ctx)
+	defer cancel()
+	stop()
+	select {
+	case <-op.Done():
+		t.Fatal("the operation in flight was cut at once")
+	case <-time.After(50 * time.Millisecond):
+	}
+	select {
+	case <-op.Done():
+	case <-time.After(time.Second):
+		t.Fatal("the grace period is not bounded")
+	}
+}
+
+func TestHealPutsPlaceholdersForFilesGoneSinceAnInterruptedSVN(t *testing.T) {
+	c := testConfig(t, config.RoleManager)
+	gone := filepath.Join(c.Carbon.DeploymentDir, "gone dir", "App_1.0.0.car")
+	var sawPlaceholder bool
+	f := &fakeSVN{}
+	f.cleanup = func() error {
+		if _, err := os.Stat(gone); err == nil {
+			sawPlaceholder = true
+			return nil
+		}
+		return &svn.Error{Op: "cleanup", Message: "svn: E000002: Can't change perms of file '" + gone + "': No such file or directory"}
+	}
+	d := newTestDaemon(t, c, f)
+	require.True(t, d.tenants[0].heal(context.Background()))
+	assert.True(t, sawPlaceholder)
+	_, err := os.Stat(filepath.Dir(gone))
+	assert.ErrorIs(t, err, os.ErrNotExist, "placeholders and their directories are removed again")
+
+	// A cleanup failing for another reason is reported, not looped on.
+	f.cleanup = func() error { return errors.New("svn: E000013: Permission denied") }
+	assert.False(t, d.tenants[0].heal(context.Background()))
+	// A path outside the working copy is never touched.
+	f.cleanup = func() error { return errors.New("svn: E000002: Can't open file '/etc/x': No such file or directory") }
+	assert.False(t, d.tenants[0].heal(context.Background()))
 }

@@ -128,6 +128,9 @@ func (w *worker) sync(ctx context.Context, why string) error {
 	start := time.Now()
 	before := w.rev
 	res, err := w.update(opCtx)
+	if err != nil && lockedErr(err) && w.heal(opCtx) {
+		res, err = w.update(opCtx)
+	}
 	if err != nil {
 		w.observe("update", resultError, start)
 		w.failed(err)

@@ -1,0 +1,79 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/depsync/depsync/svn"
+)
+
+// missingFileRE finds the file svn cleanup could not find: "Can't change
+// perms of file '/wc/a.car': No such file or directory" and the like.
+var missingFileRE = regexp.MustCompile(`'([^']+)': No such file or directory`)
+
+// maxPlaceholders bounds the files heal puts back for one cleanup.
+const maxPlaceholders = 64
+
+// heal makes a locked working copy usable again. svn cleanup finishes the
+// work queue an interrupted svn left (kill -9 during a commit or an
+// update); when an item of it is about a file that was deleted since (on a
+// manager, the person deleted it; svn only wanted to set its permissions),
+// cleanup fails on it for ever. heal puts an empty placeholder there, runs
+// cleanup again, and removes the placeholders, so the file is missing
+// again, as the person left it: a manager commits the deletion, a worker's
+// update restores it. It reports whether the working copy is clean of
+// locks now.
+func (ts *tenantSync) heal(ctx context.Context) bool {
+	var placed []string // files and directories created, in order
+	defer func() {
+		for i := len(placed) - 1; i >= 0; i-- {
+			_ = os.Remove(placed[i])
+		}
+	}()
+	root := filepath.Clean(ts.t.Dir) + string(filepath.Separator)
+	for range maxPlaceholders {
+		err := ts.svn.Cleanup(ctx, ts.t.Dir)
+		if err == nil {
+			if len(placed) > 0 {
+				ts.log.Warn("working copy cleaned up with placeholders for files deleted since svn was interrupted",
+					"placeholders", joinLimited(placed, 5))
+			}
+			return true
+		}
+		m := missingFileRE.FindStringSubmatch(err.Error())
+		if m == nil || !strings.HasPrefix(filepath.Clean(m[1]), root) {
+			ts.log.Warn("svn cleanup failed", "error", err)
+			return false
+		}
+		p := filepath.Clean(m[1])
+		var missingDirs []string
+		for d := filepath.Dir(p); d+string(filepath.Separator) != root && strings.HasPrefix(d, root); d = filepath.Dir(d) {
+			if _, err := os.Lstat(d); errors.Is(err, fs.ErrNotExist) {
+				missingDirs = append([]string{d}, missingDirs...)
+			}
+		}
+		for _, d := range missingDirs {
+			if err := os.Mkdir(d, 0o755); err != nil {
+				ts.log.Warn("svn cleanup failed; cannot put a placeholder back", "path", d, "error", err)
+				return false
+			}
+			placed = append(placed, d)
+		}
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		if err != nil {
+			ts.log.Warn("svn cleanup failed; cannot put a placeholder back", "path", p, "error", err)
+			return false
+		}
+		_ = f.Close()
+		placed = append(placed, p)
+	}
+	return false
+}
+
+// lockedErr reports whether err says the working copy needs a cleanup.
+func lockedErr(err error) bool { return errors.Is(err, svn.ErrLocked) }
