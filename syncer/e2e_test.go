@@ -307,7 +307,9 @@ func TestE2EWorkerLocalChangesAreBackedUp(t *testing.T) {
 		}
 		return false
 	}
-	assert.True(t, hasBackup("synapse-configs/default/api/a.xml", "<api name=\"worker's own\"/>\n"), "in-place checkout: %v", backups())
+	daemontest.Eventually(t, 10*time.Second, "the backup of the worker's own a.xml (in-place checkout)", func() bool {
+		return hasBackup("synapse-configs/default/api/a.xml", "<api name=\"worker's own\"/>\n")
+	})
 	data, err := os.ReadFile(filepath.Join(worker.Dir, "worker-only.txt"))
 	require.NoError(t, err, "a file only the worker has stays")
 	assert.Equal(t, "mine\n", string(data))

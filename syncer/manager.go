@@ -41,6 +41,9 @@ type manager struct {
 	// knownRev is the newest revision of the folder the manager knows
 	// its directory holds: its own last commit or update.
 	knownRev int64
+	// catchUpNeeded: the working copy and the repository disagree; the
+	// next pass runs catchUp first.
+	catchUpNeeded bool
 }
 
 // fileSig is what tells that a file changed. The ctime is part of it
@@ -207,8 +210,22 @@ func (m *manager) pass(ctx context.Context) time.Time {
 	pending, full := m.pending, m.full
 	m.pending, m.full = map[string]struct{}{}, false
 
-	res, err := m.sync(opCtx, pending, full)
+	var res syncResult
+	var err error
+	if m.catchUpNeeded {
+		var rev int64
+		if rev, err = m.catchUp(opCtx); err == nil {
+			m.knownRev = max(m.knownRev, rev)
+			full = true
+		}
+	}
+	if err == nil {
+		res, err = m.sync(opCtx, pending, full)
+	}
 	if err != nil {
+		if disagrees(err) {
+			m.catchUpNeeded = true
+		}
 		for p := range pending {
 			m.pending[p] = struct{}{}
 		}
@@ -269,9 +286,8 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 	}
 	if len(conflicted) > 0 {
 		// The manager's directory is the truth: keep its version.
-		m.log.Warn("conflicts in the manager's working copy; keeping the local version", "paths", joinLimited(conflicted, 10))
-		if err := m.svn.Resolve(ctx, m.t.Dir, "working", conflicted...); err != nil {
-			return res, fmt.Errorf("resolve conflicts: %w", err)
+		if _, err := m.resolveLocal(ctx, conflicted); err != nil {
+			return res, err
 		}
 	}
 
@@ -350,7 +366,7 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 // that a file in a new directory is found through it) or the whole tree,
 // and returns the changed paths, ignoring what sync.ignore and the defaults
 // say, with new directories expanded into their files.
-func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full bool) ([]candidate, []string, error) {
+func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full bool) ([]candidate, []svn.StatusEntry, error) {
 	var (
 		entries []svn.StatusEntry
 		err     error
@@ -383,7 +399,7 @@ func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full
 
 	seen := map[string]bool{}
 	var cands []candidate
-	var conflicted []string
+	var conflicted []svn.StatusEntry
 	add := func(c candidate) {
 		if !seen[c.path] {
 			seen[c.path] = true
@@ -395,7 +411,7 @@ func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full
 			continue
 		}
 		if e.Conflicted() {
-			conflicted = append(conflicted, e.Path)
+			conflicted = append(conflicted, e)
 		}
 		dir := e.Kind == "dir"
 		switch e.Item {
@@ -672,7 +688,9 @@ func (m *manager) probe(ctx context.Context) {
 		return
 	}
 	start := time.Now()
-	rev, err := m.foreignUpdate(opCtx)
+	m.log.Info("the repository folder changed since the manager's last commit; catching up",
+		"revision", info.LastChangedRev, "known", m.knownRev)
+	rev, err := m.catchUp(opCtx)
 	if err != nil {
 		m.observe("update", resultError, start)
 		m.failed(err)
@@ -688,34 +706,96 @@ func (m *manager) probe(ctx context.Context) {
 	m.d.peers.notify(rev)
 }
 
-// foreignUpdate brings commits someone else made to the manager's folder
-// into its directory. The manager's own changes are committed first: an
-// update would bring back files deleted here and not yet committed, so it
-// waits while any are.
-func (m *manager) foreignUpdate(ctx context.Context) (int64, error) {
+// catchUp brings the repository's changes into the manager's working copy
+// without letting them win over the manager's files: the update keeps
+// local contents (--accept mine-full, --force over unversioned files),
+// conflicts are resolved to the working copy, and files the person had
+// deleted (missing) are deleted again if the update brought them back. A
+// full reconcile follows and commits what still differs. It is how the
+// manager recovers when its working copy and the repository disagree: a
+// commit that landed while depsync was killed before it could record it,
+// out-of-date and conflicting commits, and commits made by someone else.
+func (m *manager) catchUp(ctx context.Context) (int64, error) {
 	entries, err := m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{})
 	if err != nil {
 		return 0, fmt.Errorf("svn status: %w", err)
 	}
+	var gone []string
 	for _, e := range entries {
-		if e.Item == "missing" && !m.ignoredPath(e.Path) {
-			m.full = true // commit the deletion first
-			return 0, nil
+		if (e.Item == "missing" || e.Item == "deleted") && !m.ignoredPath(e.Path) {
+			gone = append(gone, e.Path)
 		}
 	}
-	res, err := m.svn.UpdateWith(ctx, m.t.Dir, svn.UpdateOptions{})
+	res, err := m.svn.UpdateWith(ctx, m.t.Dir, svn.UpdateOptions{Accept: "mine-full", Force: true})
 	if err != nil {
 		return 0, fmt.Errorf("svn update: %w", err)
 	}
-	if len(res.Conflicts) > 0 {
-		if err := m.svn.Resolve(ctx, m.t.Dir, "working", res.Conflicts...); err != nil {
-			return 0, fmt.Errorf("resolve conflicts: %w", err)
-		}
-		m.full = true
+	after, err := m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{})
+	if err != nil {
+		return 0, fmt.Errorf("svn status: %w", err)
 	}
-	m.log.Info("the repository folder changed outside this manager; updated", "revision", res.Revision,
-		"changes", len(res.Changed), "conflicts_kept_local", len(res.Conflicts))
+	conflicted, err := m.resolveLocal(ctx, after)
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range gone {
+		abs := filepath.Join(m.t.Dir, filepath.FromSlash(p))
+		if _, err := os.Lstat(abs); err == nil {
+			if err := os.RemoveAll(abs); err != nil {
+				return 0, fmt.Errorf("delete %s again: %w", abs, err)
+			}
+		}
+	}
+	m.full = true
+	m.catchUpNeeded = false
+	m.log.Info("working copy brought up to date with the repository; the manager's files win",
+		"revision", res.Revision, "changes", len(res.Changed), "conflicts_kept_local", len(conflicted))
 	return res.Revision, nil
+}
+
+// resolveLocal resolves every conflict among entries in favour of the
+// manager's own version: text and property conflicts to the local file as
+// it was before svn merged into it (mine-full; "working" would keep the
+// conflict markers), tree conflicts to the local state (working). It
+// returns the paths it resolved.
+func (m *manager) resolveLocal(ctx context.Context, entries []svn.StatusEntry) ([]string, error) {
+	var text, tree, all []string
+	for _, e := range entries {
+		if e.Item == "conflicted" || e.Props == "conflicted" {
+			text = append(text, e.Path)
+		}
+		if e.TreeConflict {
+			tree = append(tree, e.Path)
+		}
+		if e.Conflicted() {
+			all = append(all, e.Path)
+		}
+	}
+	if len(text) > 0 {
+		if err := m.svn.Resolve(ctx, m.t.Dir, "mine-full", text...); err != nil {
+			return nil, fmt.Errorf("resolve conflicts: %w", err)
+		}
+	}
+	if len(tree) > 0 {
+		if err := m.svn.Resolve(ctx, m.t.Dir, "working", tree...); err != nil {
+			return nil, fmt.Errorf("resolve tree conflicts: %w", err)
+		}
+	}
+	if len(all) > 0 {
+		m.log.Warn("conflicts in the manager's working copy; keeping the manager's version", "paths", joinLimited(all, 10))
+	}
+	return all, nil
+}
+
+// disagrees reports errors that mean the working copy and the repository
+// disagree, which catchUp resolves.
+func disagrees(err error) bool {
+	for _, k := range []error{svn.ErrOutOfDate, svn.ErrConflict, svn.ErrExists, svn.ErrObstructed, svn.ErrNotFound} {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // once commits everything, waiting for files still being written.

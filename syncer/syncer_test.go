@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -614,4 +615,66 @@ func TestHealPutsPlaceholdersForFilesGoneSinceAnInterruptedSVN(t *testing.T) {
 	// A path outside the working copy is never touched.
 	f.cleanup = func() error { return errors.New("svn: E000002: Can't open file '/etc/x': No such file or directory") }
 	assert.False(t, d.tenants[0].heal(context.Background()))
+}
+
+func TestManagerCatchUpKeepsTheManagersFiles(t *testing.T) {
+	m, srv := realManager(t)
+	dir := m.t.Dir
+	put := func(root, rel, body string) {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	put(dir, "a.xml", "a1")
+	put(dir, "d.xml", "d1")
+	put(dir, "lib.bin", "\x00binary v1")
+	time.Sleep(2 * m.debounce)
+	_, err := m.sync(context.Background(), nil, true)
+	require.NoError(t, err)
+
+	// Someone else commits over the manager's folder (or the manager's own
+	// commit landed while it was killed before recording it).
+	other := t.TempDir()
+	srv.SVN(t, "checkout", "-q", srv.URL+"/-1234", other)
+	put(other, "a.xml", "a from elsewhere")
+	put(other, "d.xml", "d from elsewhere")
+	put(other, "lib.bin", "\x00binary from elsewhere")
+	put(other, "c.xml", "new from elsewhere")
+	srv.SVN(t, "add", "-q", filepath.Join(other, "c.xml"))
+	srv.SVN(t, "commit", "-q", "-m", "elsewhere", other)
+
+	// Meanwhile, on the manager: a.xml and lib.bin changed, d.xml deleted.
+	put(dir, "a.xml", "a2 from the manager")
+	put(dir, "lib.bin", "\x00binary v2")
+	require.NoError(t, os.Remove(filepath.Join(dir, "d.xml")))
+	time.Sleep(2 * m.debounce)
+
+	// A plain commit is out of date or conflicts: the pass asks for a
+	// catch-up, and the next pass commits the manager's state.
+	m.full = true
+	m.pass(context.Background())
+	for i := 0; i < 3 && (m.catchUpNeeded || m.full); i++ {
+		m.notBefore = time.Time{}
+		m.pass(context.Background())
+	}
+	check := t.TempDir()
+	srv.SVN(t, "checkout", "-q", srv.URL+"/-1234", check)
+	read := func(root, rel string) string {
+		data, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			return "<" + err.Error() + ">"
+		}
+		return string(data)
+	}
+	assert.Equal(t, "a2 from the manager", read(check, "a.xml"))
+	assert.Equal(t, "\x00binary v2", read(check, "lib.bin"))
+	assert.Equal(t, "a2 from the manager", read(dir, "a.xml"))
+	_, err = os.Stat(filepath.Join(dir, "d.xml"))
+	assert.ErrorIs(t, err, os.ErrNotExist, "a file the manager deleted stays deleted")
+	_, err = os.Stat(filepath.Join(check, "d.xml"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	assert.Equal(t, "new from elsewhere", read(dir, "c.xml"), "what only the repository has comes in")
+	out, err := exec.Command("svn", "status", dir).CombinedOutput()
+	require.NoError(t, err)
+	assert.Empty(t, strings.TrimSpace(string(out)), "the manager's working copy is clean")
 }

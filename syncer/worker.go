@@ -216,6 +216,11 @@ func (w *worker) protectLocal(ctx context.Context) error {
 			if e.Kind != "dir" {
 				files = append(files, e.Path)
 			}
+			if e.Item == "conflicted" {
+				// svn merged into the file and left the person's own
+				// version next to it; revert removes that copy.
+				files = append(files, e.Path+".mine")
+			}
 		case "deleted", "missing":
 			local = true
 		}
