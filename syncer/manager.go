@@ -221,6 +221,17 @@ func (m *manager) pass(ctx context.Context) time.Time {
 	}
 	if err == nil {
 		res, err = m.sync(opCtx, pending, full)
+		if disagrees(err) {
+			// Catch up at once rather than after a backoff: svn's own
+			// out-of-date retry may have left conflict markers in the
+			// manager's files, which must not stay there.
+			m.log.Info("working copy and repository disagree; catching up", "error", err)
+			var rev int64
+			if rev, err = m.catchUp(opCtx); err == nil {
+				m.knownRev = max(m.knownRev, rev)
+				res, err = m.sync(opCtx, pending, true)
+			}
+		}
 	}
 	if err != nil {
 		if disagrees(err) {
