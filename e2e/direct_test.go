@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,6 +53,8 @@ func TestDirectModeWithoutSVN(t *testing.T) {
 	w1 := daemontest.NewNode(t, bin, daemontest.Config{Name: "w1", Role: "worker", Settings: fast})
 	w2 := daemontest.NewNode(t, bin, daemontest.Config{Name: "w2", Role: "worker", Settings: fast})
 	m := daemontest.NewNode(t, bin, daemontest.Config{Name: "m", Role: "manager", Peers: []string{w1.URL, w2.URL}, Settings: fast})
+	w1.SetPeers(t, m.URL) // a worker's peer is its manager
+	w2.SetPeers(t, m.URL)
 	w1.Start(t)
 	w2.Start(t)
 	m.Start(t)
@@ -79,8 +82,10 @@ func TestDirectModeWithoutSVN(t *testing.T) {
 	src := testcapp.Write(t, t.TempDir(), "Four_1.0.0.car", "Four", "1.0.0")
 	cmd := exec.Command(bin, "capp", "push", src, "--node", w1.URL, "--via", "direct", "--wait", "30s", "-o", "json")
 	cmd.Env = m.Env()
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "%s%s", out, stderr.String())
 	var res struct {
 		Results []struct {
 			Node, Status, Error string
@@ -126,6 +131,7 @@ func TestFallbackToDirectAndBack(t *testing.T) {
 	})
 	daemontest.Eventually(t, 60*time.Second, "the worker to converge by direct push", converged(t, m, w))
 
+	assert.Contains(t, m.Logs(), "direct mode: pushing C-Apps straight to peers")
 	srv.Start(t)
 	daemontest.Eventually(t, 90*time.Second, "svn mode again with clean working copies", func() bool {
 		if mode(t, m) != "svn" {
@@ -137,8 +143,17 @@ func TestFallbackToDirectAndBack(t *testing.T) {
 		clean, _ := cleanWC(m.Dir, w.Dir)
 		return clean
 	})
+	assert.Contains(t, m.Logs(), "SVN is back: leaving direct mode")
 	repo := t.TempDir()
 	srv.SVN(t, "checkout", "-q", srv.URL+"/-1234", repo)
 	ok, diff := daemontest.SameTree(m.Dir, repo)
 	require.True(t, ok, "the repository does not hold the manager's state: %s", diff)
+	// Nothing doubled: exactly the manager's C-Apps on the worker.
+	entries, err := os.ReadDir(filepath.Join(w.Dir, "carbonapps"))
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{"Before_1.0.0.car", "During_1.0.0.car"}, names)
 }

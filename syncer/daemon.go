@@ -271,6 +271,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		for _, t := range d.tenants {
 			t.setReady()
 		}
+		if d.cfg.Role == config.RoleManager && d.direct != nil {
+			wg.Add(1)
+			go func() { defer wg.Done(); d.watchForDirect(ctx) }()
+		}
 	} else {
 		for _, t := range d.tenants {
 			wg.Add(1)
@@ -395,6 +399,12 @@ func (d *Daemon) notified(n Notice) {
 		d.mu.Unlock()
 	}
 	for _, t := range d.tenants {
+		for {
+			old := t.notifiedRev.Load()
+			if n.Revision <= old || t.notifiedRev.CompareAndSwap(old, n.Revision) {
+				break
+			}
+		}
 		t.poke()
 	}
 }

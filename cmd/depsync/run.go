@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/depsync/depsync/deploy"
@@ -45,7 +46,16 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			if err != nil {
 				return err
 			}
-			d, err := syncer.New(c, syncer.Deps{Logger: a.logger})
+			reg := prometheus.NewRegistry()
+			push, err := newDirectPush(c, reg, a.logger)
+			if err != nil {
+				return failed(err)
+			}
+			deps := syncer.Deps{Logger: a.logger, Registry: reg}
+			if push.reconciler != nil {
+				deps.Direct = push.reconciler
+			}
+			d, err := syncer.New(c, deps)
 			if err != nil {
 				return syncError(err)
 			}
@@ -58,11 +68,11 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			if err != nil {
 				return failed(fmt.Errorf("listen %s: %w", c.Listen, err))
 			}
-			// One mux for the whole daemon: the syncer's endpoints, and
-			// next to them the other components' (package deploy's
-			// /v1/capps when direct push is wired in).
+			// One mux for the whole daemon: the syncer's endpoints and
+			// package deploy's /v1/capps.
 			mux := http.NewServeMux()
 			mux.Handle("/", d.Handler())
+			push.mount(mux, c, d.ManagerURL, a.logger)
 			srv := deploy.NewServer(c.Listen, mux, c.TLS)
 			srvCtx, stopSrv := context.WithCancel(context.WithoutCancel(ctx))
 			served := make(chan error, 1)

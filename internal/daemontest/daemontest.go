@@ -85,6 +85,8 @@ type Node struct {
 	Listen     string
 	URL        string
 
+	settings map[string]any
+
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -119,14 +121,9 @@ func NewNode(t testing.TB, bin string, c Config) *Node {
 	for k, v := range c.Settings {
 		settings[k] = v
 	}
-	data, err := yaml.Marshal(nest(settings))
-	if err != nil {
-		t.Fatal(err)
-	}
+	n.settings = settings
 	n.ConfigFile = filepath.Join(home, "depsync.yaml")
-	if err := os.WriteFile(n.ConfigFile, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	n.writeConfig(t)
 	t.Cleanup(func() {
 		n.Kill(t)
 		if t.Failed() {
@@ -134,6 +131,24 @@ func NewNode(t testing.TB, bin string, c Config) *Node {
 		}
 	})
 	return n
+}
+
+// SetPeers changes the node's peers (e.g. a worker's manager, known only
+// once the manager's node exists); it takes effect at the next Start.
+func (n *Node) SetPeers(t testing.TB, peers ...string) {
+	n.Peers = peers
+	n.settings["peers"] = peers
+	n.writeConfig(t)
+}
+
+func (n *Node) writeConfig(t testing.TB) {
+	data, err := yaml.Marshal(nest(n.settings))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(n.ConfigFile, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // nest turns dotted keys into the nested maps of a YAML document.

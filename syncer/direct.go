@@ -1,0 +1,37 @@
+package syncer
+
+import (
+	"context"
+	"time"
+)
+
+// watchForDirect feeds the direct syncer on a manager with no SVN server at
+// all: no manager loop runs then, so this watcher alone turns changes in
+// the deployment directory into reconciles of the peers.
+func (d *Daemon) watchForDirect(ctx context.Context) {
+	w := NewWatcher(d.cfg.Carbon.DeploymentDir, d.cfg.Ignored, d.cfg.Sync.Debounce, d.cfg.Sync.MaxDelay, d.log)
+	batches := make(chan Batch)
+	errs := make(chan error, 1)
+	go func() { errs <- w.Run(ctx, batches) }()
+	for {
+		select {
+		case <-ctx.Done():
+			<-errs
+			return
+		case <-batches:
+			d.direct.Trigger()
+		case err := <-errs:
+			if ctx.Err() != nil {
+				return
+			}
+			// The directory may be missing or made anew: the reconciler's
+			// own periodic pass covers the gap until the watch is back.
+			d.log.Warn("watcher stopped; restarting it", "error", err)
+			if !sleepCtx(ctx, jitter(time.Second)) {
+				return
+			}
+			d.direct.Trigger()
+			go func() { errs <- w.Run(ctx, batches) }()
+		}
+	}
+}
