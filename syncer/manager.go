@@ -261,7 +261,9 @@ func (m *manager) pass(ctx context.Context) time.Time {
 		m.knownRev = res.rev
 		m.log.Info("committed", "revision", res.rev, "changes", joinLimited(res.summary, 20),
 			"took", time.Since(start).Round(time.Millisecond))
-		m.d.peers.notify(res.rev)
+		if !res.suspect {
+			m.d.peers.notify(res.rev)
+		}
 	}
 	m.observe("commit", result, start)
 	m.succeeded(res.rev, true)
@@ -271,6 +273,7 @@ func (m *manager) pass(ctx context.Context) time.Time {
 // syncResult is what one pass did.
 type syncResult struct {
 	rev      int64     // new revision, 0 when nothing was committed
+	suspect  bool      // a C-App changed while svn read it: do not announce rev
 	summary  []string  // "+a", "~b", "-c"
 	waiting  []string  // paths to look at again
 	nextLook time.Time // when; zero when nothing waits
@@ -366,8 +369,9 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 	// follows in the next revision.
 	for p, sig := range checked {
 		if now, err := statSig(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err != nil || now != sig {
-			m.log.Warn("C-App changed while it was being committed; committing it again", "path", p)
+			m.log.Warn("C-App changed while it was being committed; committing it again before telling the workers", "path", p)
 			wait(p, time.Now())
+			res.suspect = true
 		}
 	}
 	return res, nil

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/depsync/depsync/config"
@@ -31,6 +32,8 @@ type tenantSync struct {
 	// capacity of one coalesces notices that come during an update into
 	// one more update.
 	wake chan struct{}
+	// notifiedRev is the newest revision a manager's notice announced.
+	notifiedRev atomic.Int64
 
 	mu sync.Mutex
 	st tenantState

@@ -19,10 +19,20 @@ type worker struct {
 	fails     failures
 	// rev is the working copy's revision after the last update.
 	rev int64
+	// target is the revision the last update aimed at (0: HEAD), for its
+	// retry.
+	target int64
+	// seenRev is the newest revision the poll saw, and seenAt when it
+	// first saw it: a revision nobody notified is only taken once it has
+	// been there for settle (see poll).
+	seenRev int64
+	seenAt  time.Time
+	settle  time.Duration
 }
 
 func newWorker(ts *tenantSync) *worker {
-	return &worker{tenantSync: ts, pollEvery: ts.d.cfg.SVN.PollInterval}
+	return &worker{tenantSync: ts, pollEvery: ts.d.cfg.SVN.PollInterval,
+		settle: max(2*time.Second, 4*ts.d.cfg.Sync.Debounce)}
 }
 
 // prepare checks the folder out when the directory is not yet a working
@@ -72,8 +82,9 @@ func (w *worker) run(ctx context.Context) error {
 	defer retry.Stop()
 	backingOff := false
 
-	update := func(why string) {
-		if err := w.sync(ctx, why); err != nil {
+	update := func(why string, rev int64) {
+		w.target = rev
+		if err := w.sync(ctx, why, rev); err != nil {
 			wait := w.fails.fail(w.log, "update", err)
 			retry.Reset(wait)
 			backingOff = true
@@ -85,16 +96,20 @@ func (w *worker) run(ctx context.Context) error {
 			backingOff = false
 		}
 	}
-	update("start")
+	update("start", 0)
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-w.wake:
-			update("notice")
+			// Update to the notified revision, not HEAD: the manager
+			// notifies only revisions it knows are whole.
+			if rev := w.notifiedRev.Load(); rev > w.rev || backingOff {
+				update("notice", rev)
+			}
 		case <-retry.C:
 			backingOff = false
-			update("retry")
+			update("retry", w.target)
 		case <-poll.C:
 			if !backingOff {
 				w.poll(ctx, update)
@@ -104,9 +119,14 @@ func (w *worker) run(ctx context.Context) error {
 	}
 }
 
-// poll compares the folder's last changed revision with the working copy's
-// and updates when it moved.
-func (w *worker) poll(ctx context.Context, update func(string)) {
+// poll compares the folder's last changed revision with the working
+// copy's and updates when it moved. A revision the manager notified is
+// taken at once. One it did not notify (the notice was lost, or the
+// manager found a C-App rewritten while it was being committed and holds
+// the notice back until the whole one follows) is taken once it has been
+// the newest for the settle time: by then a half-written C-App has been
+// replaced by a newer revision.
+func (w *worker) poll(ctx context.Context, update func(string, int64)) {
 	opCtx, cancel := w.d.opContext(ctx)
 	info, err := w.svn.Info(opCtx, w.t.URL)
 	cancel()
@@ -116,20 +136,34 @@ func (w *worker) poll(ctx context.Context, update func(string)) {
 		return
 	}
 	w.probed()
-	if info.LastChangedRev > w.rev {
-		update("poll")
+	if info.LastChangedRev <= w.rev {
+		return
+	}
+	notified := w.notifiedRev.Load()
+	if notified >= info.LastChangedRev {
+		update("poll", notified)
+		return
+	}
+	if info.LastChangedRev != w.seenRev {
+		w.seenRev, w.seenAt = info.LastChangedRev, time.Now()
+	}
+	switch {
+	case time.Since(w.seenAt) >= w.settle:
+		update("poll", info.LastChangedRev)
+	case notified > w.rev:
+		update("poll", notified)
 	}
 }
 
 // sync runs one update with its metrics.
-func (w *worker) sync(ctx context.Context, why string) error {
+func (w *worker) sync(ctx context.Context, why string, rev int64) error {
 	opCtx, cancel := w.d.opContext(ctx)
 	defer cancel()
 	start := time.Now()
 	before := w.rev
-	res, err := w.update(opCtx)
+	res, err := w.update(opCtx, rev)
 	if err != nil && lockedErr(err) && w.heal(opCtx) {
-		res, err = w.update(opCtx)
+		res, err = w.update(opCtx, rev)
 	}
 	if err != nil {
 		w.observe("update", resultError, start)
@@ -153,12 +187,17 @@ func (w *worker) sync(ctx context.Context, why string) error {
 // backed up and reverted first, unversioned files in the way of incoming
 // ones become local modifications (--force) and get the same treatment
 // after the update. svn writes each file to a temporary file and renames it
-// into place, so Carbon never sees a half-written one.
-func (w *worker) update(ctx context.Context) (*svn.UpdateResult, error) {
+// into place, so Carbon never sees a half-written one. rev is the revision
+// to update to; 0 means HEAD.
+func (w *worker) update(ctx context.Context, rev int64) (*svn.UpdateResult, error) {
+	if rev > 0 && rev < w.rev {
+		rev = w.rev // never back: a late notice names an older revision
+	}
+	opts := svn.UpdateOptions{Force: true, Revision: rev}
 	if err := w.protectLocal(ctx); err != nil {
 		return nil, err
 	}
-	res, err := w.svn.UpdateWith(ctx, w.t.Dir, svn.UpdateOptions{Force: true})
+	res, err := w.svn.UpdateWith(ctx, w.t.Dir, opts)
 	if errors.Is(err, svn.ErrObstructed) {
 		// Something --force cannot take over, such as a local directory
 		// where a file comes: move what is in the way aside and retry.
@@ -167,7 +206,7 @@ func (w *worker) update(ctx context.Context) (*svn.UpdateResult, error) {
 			return nil, errors.Join(err, merr)
 		}
 		if moved > 0 {
-			res, err = w.svn.UpdateWith(ctx, w.t.Dir, svn.UpdateOptions{Force: true})
+			res, err = w.svn.UpdateWith(ctx, w.t.Dir, opts)
 		}
 	}
 	if err != nil {
@@ -186,7 +225,7 @@ func (w *worker) update(ctx context.Context) (*svn.UpdateResult, error) {
 		}
 		if len(res.Skipped) > 0 {
 			// What was skipped (still in conflict) is clean now.
-			again, err := w.svn.UpdateWith(ctx, w.t.Dir, svn.UpdateOptions{Force: true})
+			again, err := w.svn.UpdateWith(ctx, w.t.Dir, opts)
 			if err != nil {
 				return nil, fmt.Errorf("svn update %s: %w", w.t.Dir, err)
 			}
@@ -310,5 +349,5 @@ func (w *worker) once(ctx context.Context) error {
 	if err := w.prepare(ctx); err != nil {
 		return err
 	}
-	return w.sync(ctx, "once")
+	return w.sync(ctx, "once", 0)
 }
