@@ -300,9 +300,19 @@ func propagate(b *testing.B, manager, worker *daemontest.Node, src string, trial
 		d, err := waitIdentical(src, filepath.Join(worker.Dir, "carbonapps", name), start, 2*time.Minute)
 		if err != nil {
 			lastErr = err
-			continue
+		} else {
+			ds = append(ds, d)
 		}
-		ds = append(ds, d)
+		// Every trial drops the same C-App id under a new file name; take
+		// it away again (and wait until the worker has too), since Carbon,
+		// and so depsync's direct push, holds one file per id.
+		if err := os.Remove(filepath.Join(manager.Dir, "carbonapps", name)); err != nil {
+			b.Fatal(err)
+		}
+		daemontest.Eventually(b, 2*time.Minute, "the worker to drop "+name, func() bool {
+			_, err := os.Stat(filepath.Join(worker.Dir, "carbonapps", name))
+			return os.IsNotExist(err)
+		})
 	}
 	return summarize(ds, lastErr)
 }
