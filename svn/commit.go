@@ -29,8 +29,8 @@ const propExecutable = "svn:executable"
 //
 // Then it commits exactly those targets, plus the directories it had to add
 // as parents. Paths in conflict fail with ErrConflict before anything is
-// changed. A commit that is out of date updates the targets and is retried
-// once; a locked working copy is cleaned up and the step retried once.
+// changed. A commit that is out of date updates the targets (local text
+// wins: --accept mine-full) and is retried once; a locked working copy is cleaned up and the step retried once.
 func (c *Client) Commit(ctx context.Context, dir, message string, paths ...string) (int64, error) {
 	abs, targets, err := wcTargets("commit", dir, paths)
 	if err != nil {
@@ -48,7 +48,10 @@ func (c *Client) Commit(ctx context.Context, dir, message string, paths ...strin
 		return rev, err
 	}
 	c.logger().Warn("svn: commit out of date; updating and retrying", "dir", abs, "error", err)
-	if _, uerr := c.Update(ctx, abs, commitTargets...); uerr != nil {
+	// The files being committed are the committer's truth: a text conflict
+	// resolves to them (mine-full) and svn never writes conflict markers
+	// into them, not even for a moment.
+	if _, uerr := c.UpdateWith(ctx, abs, UpdateOptions{Accept: "mine-full"}, commitTargets...); uerr != nil {
 		return 0, errors.Join(err, uerr)
 	}
 	return c.commit(ctx, abs, message, commitTargets)

@@ -402,7 +402,8 @@ func TestConflictsAndOutOfDate(t *testing.T) {
 			require.ErrorIs(t, err, ErrOutOfDate)
 			t.Logf("%s: out of date: codes %v: %v", kind, err.(*Error).Codes, err)
 
-			// Same line: the update conflicts, the commit fails typed.
+			// Same line: Commit's own update keeps the committer's text
+			// (mine-full), never conflict markers, and the commit goes in.
 			_, err = c.Update(ctx, wc1)
 			require.NoError(t, err)
 			_, err = c.Update(ctx, wc2)
@@ -412,8 +413,20 @@ func TestConflictsAndOutOfDate(t *testing.T) {
 			require.NoError(t, err)
 			writeFile(t, filepath.Join(wc2, "app.xml"), "theirs\n", 0o644)
 			_, err = c.Commit(ctx, wc2, "wc2 same line")
-			require.ErrorIs(t, err, ErrConflict)
-			t.Logf("%s: conflict after update: codes %v: %v", kind, err.(*Error).Codes, err)
+			require.NoError(t, err)
+			data, err = os.ReadFile(filepath.Join(wc2, "app.xml"))
+			require.NoError(t, err)
+			assert.Equal(t, "theirs\n", string(data), "the committer's text wins")
+
+			// A conflict left by a plain update: the commit fails typed.
+			_, err = c.Update(ctx, wc1)
+			require.NoError(t, err)
+			writeFile(t, filepath.Join(wc1, "app.xml"), "x1\n", 0o644)
+			_, err = c.Commit(ctx, wc1, "wc1 x1")
+			require.NoError(t, err)
+			writeFile(t, filepath.Join(wc2, "app.xml"), "x2\n", 0o644)
+			_, err = c.Update(ctx, wc2)
+			require.NoError(t, err)
 			st, err := c.Status(ctx, wc2)
 			require.NoError(t, err)
 			assert.Equal(t, "conflicted", statusMap(st)["app.xml"].Item)
@@ -429,7 +442,7 @@ func TestConflictsAndOutOfDate(t *testing.T) {
 			require.NoError(t, c.Resolve(ctx, wc2, "mine-full", "app.xml"))
 			rev, err = c.Commit(ctx, wc2, "resolved")
 			require.NoError(t, err)
-			assert.Equal(t, int64(6), rev)
+			assert.Equal(t, int64(8), rev)
 			st, err = c.Status(ctx, wc2)
 			require.NoError(t, err)
 			assert.Empty(t, st, "conflict files removed by resolve")
