@@ -26,8 +26,26 @@ var fast = map[string]any{
 }
 
 type status struct {
-	Role string `json:"role"`
-	Mode string `json:"mode"`
+	Role  string `json:"role"`
+	Mode  string `json:"mode"`
+	Peers []struct {
+		URL string `json:"url"`
+		Up  bool   `json:"up"`
+	} `json:"peers"`
+}
+
+// peersUp reports whether n's /v1/status lists every peer, all up.
+func peersUp(n *daemontest.Node) bool {
+	var s status
+	if _, err := n.Get("/v1/status", &s); err != nil || len(s.Peers) != len(n.Peers) {
+		return false
+	}
+	for _, p := range s.Peers {
+		if !p.Up {
+			return false
+		}
+	}
+	return true
 }
 
 func mode(t *testing.T, n *daemontest.Node) string {
@@ -67,6 +85,7 @@ func TestDirectModeWithoutSVN(t *testing.T) {
 	daemontest.Eventually(t, 30*time.Second, "both workers to hold One and Two", func() bool {
 		return converged(t, m, w1)() && converged(t, m, w2)()
 	})
+	daemontest.Eventually(t, 10*time.Second, "the manager's status to show both peers up", func() bool { return peersUp(m) })
 
 	// w2 is down while One goes away and Three arrives.
 	w2.Kill(t)
@@ -113,6 +132,7 @@ func TestFallbackToDirectAndBack(t *testing.T) {
 	bin := daemontest.Binary(t)
 	w := daemontest.NewNode(t, bin, daemontest.Config{Name: "w", Role: "worker", SVN: srv, Settings: fast})
 	m := daemontest.NewNode(t, bin, daemontest.Config{Name: "m", Role: "manager", SVN: srv, Peers: []string{w.URL}, Settings: fast})
+	w.SetPeers(t, m.URL)
 	apps := filepath.Join(m.Dir, "carbonapps")
 	require.NoError(t, os.MkdirAll(apps, 0o755))
 	testcapp.Write(t, apps, "Before_1.0.0.car", "Before", "1.0.0")
@@ -121,6 +141,7 @@ func TestFallbackToDirectAndBack(t *testing.T) {
 	w.Start(t)
 	daemontest.Eventually(t, 30*time.Second, "first sync over SVN", converged(t, m, w))
 	assert.Equal(t, "svn", mode(t, m))
+	daemontest.Eventually(t, 10*time.Second, "the worker's status to show its manager up", func() bool { return peersUp(w) })
 
 	srv.Stop(t)
 	testcapp.Write(t, apps, "During_1.0.0.car", "During", "1.0.0")

@@ -397,6 +397,7 @@ func (d *Daemon) notified(n Notice) {
 		}
 		d.managerURL = n.URL
 		d.mu.Unlock()
+		d.peers.heard(n.URL)
 	}
 	for _, t := range d.tenants {
 		for {

@@ -5,6 +5,13 @@ import (
 	"time"
 )
 
+// PeerReporter is what a DirectSyncer may also offer: its view of the
+// peers, which /v1/status shows while the daemon is in direct mode (the
+// notifier's view is only about notices then).
+type PeerReporter interface {
+	PeerStatuses() []PeerStatus
+}
+
 // watchForDirect feeds the direct syncer on a manager with no SVN server at
 // all: no manager loop runs then, so this watcher alone turns changes in
 // the deployment directory into reconciles of the peers.

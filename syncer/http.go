@@ -139,6 +139,9 @@ func (d *Daemon) Status() Status {
 	if d.cfg.Role == config.RoleManager {
 		s.Manager = d.self
 	}
+	if r, ok := d.direct.(PeerReporter); ok && s.Mode == ModeDirect {
+		s.Peers = r.PeerStatuses()
+	}
 	for _, t := range d.tenants {
 		st := t.status()
 		ts := TenantStatus{ID: t.t.ID, Dir: t.t.Dir, URL: t.t.URL, Revision: st.Revision,

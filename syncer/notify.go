@@ -227,6 +227,18 @@ func (n *notifier) post(ctx context.Context, url string, body []byte) error {
 	return nil
 }
 
+// heard records a notice from a peer (a worker hearing from its manager):
+// that peer is up, and this is its last success as seen from here.
+func (n *notifier) heard(url string) {
+	for _, p := range n.peers {
+		if p.url == url {
+			p.mu.Lock()
+			p.up, p.lastSuccess, p.lastError = true, time.Now(), ""
+			p.mu.Unlock()
+		}
+	}
+}
+
 func (n *notifier) status() []PeerStatus {
 	out := make([]PeerStatus, 0, len(n.peers))
 	for _, p := range n.peers {

@@ -53,7 +53,7 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			}
 			deps := syncer.Deps{Logger: a.logger, Registry: reg}
 			if push.reconciler != nil {
-				deps.Direct = push.reconciler
+				deps.Direct = directSyncer{push.reconciler}
 			}
 			d, err := syncer.New(c, deps)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/syncer"
 )
 
 // directPush is the daemon's part of package deploy: the node's carbonapps
@@ -19,6 +20,24 @@ type directPush struct {
 	store      *deploy.Store
 	metrics    *deploy.Metrics
 	reconciler *deploy.Reconciler // nil on a worker or a manager without peers
+}
+
+// directSyncer adapts the reconciler to the syncer's hook, including the
+// peers' status shown in /v1/status while in direct mode.
+type directSyncer struct{ *deploy.Reconciler }
+
+// PeerStatuses implements syncer.PeerReporter.
+func (r directSyncer) PeerStatuses() []syncer.PeerStatus {
+	var out []syncer.PeerStatus
+	for _, p := range r.Status() {
+		ps := syncer.PeerStatus{URL: p.URL, Up: p.Up, LastError: p.LastError}
+		if !p.LastSuccess.IsZero() {
+			t := p.LastSuccess.UTC()
+			ps.LastSuccess = &t
+		}
+		out = append(out, ps)
+	}
+	return out
 }
 
 func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger) (*directPush, error) {
