@@ -165,10 +165,33 @@ func benchDoc(trials int, tableMD string) string {
 	svnV, _ := exec.Command("svn", "--version", "--quiet").Output()
 	return fmt.Sprintf(`# depsync benchmarks
 
-Measured by `+"`make bench`"+` on %s, %d cores, %s, %s, svn %s; %d trials per row, median with min and max.
-Every ratio compares two rows measured in the same run on the same machine.
+Measured by `+"`make bench`"+` on %s: %d cores, %s, %s, svn %s. %d trials per row: median, min and max.
+Every ratio compares two rows measured in the same run on the same machine; loopback only (both
+nodes and the SVN server on one host), so the network is as fast as it gets and what remains is
+each tool's own cost.
 
 %s
+## Reproduce
+
+    make deps
+    make bench            # package benchmarks, then this table (about 30 minutes)
+    # the table alone, quicker: fewer trials, a shorter idle window, smaller trees
+    BENCH_TRIALS=3 BENCH_IDLE=10s BENCH_SCALE=100,10000 \
+      go test -run '^$' -bench '^BenchmarkTable$' -benchtime 1x -timeout 60m ./e2e/
+
+## What the numbers mean for an operator
+
+A C-App dropped on the manager is on the worker, byte for byte, in about half a second for a few
+megabytes and a few seconds for 100 MB, against 15 s on average and 30 s at worst with Carbon's own
+synchronizer. Most of depsync's time over the raw svn floor is the quiet time it waits after the last
+change (`+"`sync.debounce`"+`, 300 ms by default) so that it never commits a file still being
+copied; lower it (100 ms is fine for tools that write by rename) to get closer to the floor. lsyncd is
+faster still because it copies whatever it sees, half-written files included, with no history and no
+check of what it copies; depsync commits only complete, valid C-Apps and keeps every version in SVN.
+Direct push (no SVN server) costs the same quiet time plus a verified, fsynced write on the peer.
+Idle, the daemons use a negligible share of a core and tens of megabytes of memory with a
+10,000-file tree, and the cost of one change hardly grows with the size of the tree, because depsync
+looks only at the paths that changed.
 `, time.Now().UTC().Format("2006-01-02"), runtime.NumCPU(), cpu, runtime.Version(), strings.TrimSpace(string(svnV)), trials, tableMD)
 }
 
