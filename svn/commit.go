@@ -20,7 +20,10 @@ const propExecutable = "svn:executable"
 // Before committing it reconciles the working copy with the disk, so callers
 // need not know svn's bookkeeping:
 //   - unversioned (and svn:ignore'd) paths are added with their missing
-//     parents, with auto-props off;
+//     parents, with auto-props off. With paths given, only those paths are
+//     added: a directory path is added alone, never with unversioned files
+//     below it that the caller did not name (the whole tree, with no paths,
+//     adds everything);
 //   - missing paths (deleted outside svn) are deleted;
 //   - obstructed paths (a file replaced by a directory or the other way
 //     round) are deleted from svn and added again as what is on disk;
@@ -90,6 +93,11 @@ func (c *Client) reconcile(ctx context.Context, abs string, targets []string) ([
 			len(conflicted), strings.Join(firstN(conflicted, 10), ", "))
 	}
 
+	whole := len(targets) == 1 && targets[0] == "."
+	explicit := map[string]bool{}
+	for _, t := range targets {
+		explicit[filepath.ToSlash(t)] = true
+	}
 	var (
 		toDelete  []string // missing: svn delete
 		toReplace []string // obstructed: svn delete --keep-local, then add
@@ -112,6 +120,12 @@ func (c *Client) reconcile(ctx context.Context, abs string, targets []string) ([
 		native := filepath.Join(abs, filepath.FromSlash(e.Path))
 		switch e.Item {
 		case "unversioned", "ignored":
+			// Below a directory target, only what the caller named is
+			// added: it checks each file (complete, valid) before naming
+			// it, and an unchecked file must never ride in with its folder.
+			if !whole && !explicit[e.Path] {
+				continue
+			}
 			if !covered(toAdd, e.Path) {
 				toAdd = append(toAdd, e.Path)
 			}
@@ -210,7 +224,7 @@ func (c *Client) reconcile(ctx context.Context, abs string, targets []string) ([
 	}
 	added := map[string]bool{}
 	if len(toAdd) > 0 {
-		list, err := c.add(ctx, abs, native(toAdd))
+		list, err := c.add(ctx, abs, native(toAdd), !whole)
 		if err != nil {
 			return nil, err
 		}

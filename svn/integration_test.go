@@ -775,3 +775,32 @@ func TestCheckoutForceAndUpdateOptions(t *testing.T) {
 	assert.Equal(t, int64(1), res.Revision)
 	assert.Equal(t, []Change{{Path: "conf.xml", Action: "U", Raw: "U   "}}, res.Changed)
 }
+
+// TestCommitAddsOnlyNamedPaths: a directory target is added alone; a file
+// below it that the caller did not name (not yet checked: still copying,
+// or invalid) is not committed with it. With no paths, everything is.
+func TestCommitAddsOnlyNamedPaths(t *testing.T) {
+	s := svntest.New(t, svntest.File)
+	c, _ := testClient(t, s)
+	ctx := t.Context()
+	wc := checkout(t, c, s.URL)
+	writeFile(t, filepath.Join(wc, "carbonapps", "checked.xml"), "ok\n", 0o644)
+	writeFile(t, filepath.Join(wc, "carbonapps", "half-copied.car"), "PK\x03\x04", 0o644)
+	writeFile(t, filepath.Join(wc, "other", "unchecked.xml"), "x\n", 0o644)
+
+	_, err := c.Commit(ctx, wc, "named only", "carbonapps/checked.xml", "other")
+	require.NoError(t, err)
+	st, err := c.Status(ctx, wc)
+	require.NoError(t, err)
+	got := statusMap(st)
+	assert.Equal(t, "unversioned", got["carbonapps/half-copied.car"].Item)
+	assert.Equal(t, "unversioned", got["other/unchecked.xml"].Item)
+	_, listed := got["carbonapps/checked.xml"]
+	assert.False(t, listed, "the named file is committed")
+
+	_, err = c.Commit(ctx, wc, "whole tree")
+	require.NoError(t, err)
+	st, err = c.Status(ctx, wc)
+	require.NoError(t, err)
+	assert.Empty(t, st)
+}

@@ -521,13 +521,19 @@ func (c *Client) Add(ctx context.Context, dir string, paths ...string) ([]string
 	if err != nil {
 		return nil, err
 	}
-	return c.add(ctx, abs, targets)
+	return c.add(ctx, abs, targets, false)
 }
 
-func (c *Client) add(ctx context.Context, abs string, targets []string) ([]string, error) {
+// add schedules targets for addition with their parents. With exact, a
+// directory is added alone (--depth empty), not with what it holds.
+func (c *Client) add(ctx context.Context, abs string, targets []string, exact bool) ([]string, error) {
 	var added []string
+	args := []string{"--parents", "--force", "--no-ignore", "--no-auto-props"}
+	if exact {
+		args = append(args, "--depth", "empty")
+	}
 	err := c.run(ctx, &call{
-		op: "add", args: []string{"--parents", "--force", "--no-ignore", "--no-auto-props"},
+		op: "add", args: args,
 		paths: targets, dir: abs, target: abs, targets: true, wc: abs,
 		stdout: func(r io.Reader) (err error) { added, err = parseAdd(r, abs); return err },
 	})
