@@ -753,7 +753,29 @@ func (m *manager) catchUp(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Delete again only what the update itself brought back and nobody has
+	// touched since: a path the person re-created meanwhile (it shows in
+	// the status as modified or unversioned, or has such descendants) is
+	// theirs, and the full reconcile that follows commits it.
+	brought := map[string]bool{}
+	for _, p := range res.Restored {
+		brought[p] = true
+	}
+	for _, c := range res.Changed {
+		brought[c.Path] = true
+	}
+	touched := func(p string) bool {
+		for _, e := range after {
+			if e.Path == p || strings.HasPrefix(e.Path, p+"/") {
+				return true
+			}
+		}
+		return false
+	}
 	for _, p := range gone {
+		if !brought[p] || touched(p) {
+			continue
+		}
 		abs := filepath.Join(m.t.Dir, filepath.FromSlash(p))
 		if _, err := os.Lstat(abs); err == nil {
 			if err := os.RemoveAll(abs); err != nil {
