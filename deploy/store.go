@@ -111,6 +111,11 @@ type Store struct {
 	dir     string
 	maxSize int64
 
+	// backupRoot and backupPrefix place copies of the files the store
+	// replaces or deletes: <backupRoot>/<UTC time>/<backupPrefix>/<file>.
+	// Empty backupRoot: no copies.
+	backupRoot, backupPrefix string
+
 	mu    sync.Mutex // serializes changes to the directory and the cache
 	cache map[string]cached
 }
@@ -335,10 +340,18 @@ func (s *Store) Put(file string, body io.Reader, wantSHA256 []byte, opts PutOpti
 	// push or reconcile; the other order could leave Carbon with a failed
 	// duplicate.
 	for _, d := range dups {
+		if err := s.backupLocked(d); err != nil {
+			return PutResult{}, err
+		}
 		if err := os.Remove(filepath.Join(s.dir, d)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return PutResult{}, fmt.Errorf("replace %s: %w", d, err)
 		}
 		delete(s.cache, d)
+	}
+	if status == StatusUpdated {
+		if err := s.backupLocked(file); err != nil {
+			return PutResult{}, err
+		}
 	}
 	if err := os.Rename(tmpPath, final); err != nil {
 		return PutResult{}, fmt.Errorf("install %s: %w", file, err)
@@ -385,6 +398,59 @@ func (s *Store) sameIDLocked(file, id string) ([]string, error) {
 	return out, nil
 }
 
+// KeepBackups makes the store copy every file it replaces or deletes to
+// <root>/<UTC time>/<prefix>/<file> first (the layout of the daemon's
+// <state_dir>/overwritten), so that nothing a person put in carbonapps is
+// lost without a copy. Call it before the store is used.
+func (s *Store) KeepBackups(root, prefix string) {
+	s.backupRoot, s.backupPrefix = root, prefix
+}
+
+// backupLocked copies dir/file aside before it is replaced or deleted: a
+// hard link when the backup is on the same file system (instant, no extra
+// space), else a copy written to a temp file and renamed. s.mu is held.
+func (s *Store) backupLocked(file string) error {
+	if s.backupRoot == "" {
+		return nil
+	}
+	src := filepath.Join(s.dir, file)
+	if _, err := os.Lstat(src); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	dst := filepath.Join(s.backupRoot, time.Now().UTC().Format("20060102T150405.000000000Z"), s.backupPrefix, file)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return fmt.Errorf("back up %s: %w", file, err)
+	}
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("back up %s: %w", file, err)
+	}
+	defer in.Close()
+	tmp := dst + ".tmp"
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("back up %s: %w", file, err)
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, dst)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("back up %s: %w", file, err)
+	}
+	return nil
+}
+
 // Delete removes dir/file, or returns ErrNotFound.
 func (s *Store) Delete(file string) error {
 	if !ValidName(file) {
@@ -392,6 +458,9 @@ func (s *Store) Delete(file string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.backupLocked(file); err != nil {
+		return err
+	}
 	if err := os.Remove(filepath.Join(s.dir, file)); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return ErrNotFound

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/carbonapp"
@@ -259,4 +261,46 @@ func TestStoreCrashMidUpload(t *testing.T) {
 	_, err := NewStore(dir, 0)
 	require.NoError(t, err)
 	require.Equal(t, []string{"Keep_1.car"}, dirNames(t, dir))
+}
+
+// TestStoreKeepsBackups: what a push replaces or a prune deletes is copied
+// to <root>/<UTC time>/carbonapps/<file> first.
+func TestStoreKeepsBackups(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "carbonapps")
+	root := filepath.Join(t.TempDir(), "overwritten")
+	s, err := NewStore(dir, 0)
+	require.NoError(t, err)
+	s.KeepBackups(root, "carbonapps")
+
+	backups := func() map[string][]byte {
+		out := map[string][]byte{}
+		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				data, _ := os.ReadFile(p)
+				rel, _ := filepath.Rel(root, p)
+				out[rel] = data
+			}
+			return nil
+		})
+		return out
+	}
+	v1 := testcapp.Build(t, "App", "1.0.0")
+	v2 := testcapp.Build(t, "App", "1.0.0", testcapp.Artifacts("api_a", "api_b"))
+	other := testcapp.Build(t, "App", "1.0.0", testcapp.Artifacts("api_c"))
+
+	_, err = s.Put("App_1.0.0.car", bytes.NewReader(v1), sum(v1), PutOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, backups(), "a new file replaces nothing")
+	_, err = s.Put("App_1.0.0.car", bytes.NewReader(v2), sum(v2), PutOptions{})
+	require.NoError(t, err)
+	_, err = s.Put("App-1.0.0.car", bytes.NewReader(other), sum(other), PutOptions{Replace: true})
+	require.NoError(t, err)
+	require.NoError(t, s.Delete("App-1.0.0.car"))
+
+	var got [][]byte
+	for rel, data := range backups() {
+		assert.Regexp(t, `^\d{8}T\d{6}\.\d{9}Z/carbonapps/App[_-]1\.0\.0\.car$`, filepath.ToSlash(rel))
+		got = append(got, data)
+	}
+	assert.ElementsMatch(t, [][]byte{v1, v2, other}, got, "updated, replaced and deleted versions are all kept")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -46,10 +47,28 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			if err != nil {
 				return err
 			}
+			// Nothing is touched on disk before the config is known good.
+			if err := c.Validate(); err != nil {
+				return badInput(fmt.Errorf("invalid config %s:\n%w", describeSource(c.Source), err))
+			}
+			if c.TLS.Enabled() {
+				// Fail now, not at every handshake, on a bad certificate.
+				if _, err := tls.LoadX509KeyPair(c.TLS.CertFile, c.TLS.KeyFile); err != nil {
+					return badInput(fmt.Errorf("tls.cert_file/tls.key_file: %w", err))
+				}
+			}
+			ctx := cmd.Context()
+			if once {
+				d, err := syncer.New(c, syncer.Deps{Logger: a.logger})
+				if err != nil {
+					return syncError(err)
+				}
+				return syncError(d.Once(ctx))
+			}
 			reg := prometheus.NewRegistry()
 			push, err := newDirectPush(c, reg, a.logger)
 			if err != nil {
-				return failed(err)
+				return badInput(err)
 			}
 			deps := syncer.Deps{Logger: a.logger, Registry: reg}
 			if push.reconciler != nil {
@@ -58,10 +77,6 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			d, err := syncer.New(c, deps)
 			if err != nil {
 				return syncError(err)
-			}
-			ctx := cmd.Context()
-			if once {
-				return syncError(d.Once(ctx))
 			}
 
 			ln, err := net.Listen("tcp", c.Listen)
@@ -79,10 +94,18 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			go func() { served <- deploy.Serve(srvCtx, srv, ln) }()
 			a.logger.Info("listening", "addr", ln.Addr().String(), "tls", c.TLS.Enabled())
 
-			runErr := d.Run(ctx)
+			// A node whose HTTP server died can take no notice and no push:
+			// stop the daemon too, rather than run on deaf.
+			runCtx, cancelRun := context.WithCancel(ctx)
+			defer cancelRun()
+			var srvErr error
+			srvDone := make(chan struct{})
+			go func() { srvErr = <-served; cancelRun(); close(srvDone) }()
+			runErr := d.Run(runCtx)
 			stopSrv()
-			if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) && runErr == nil {
-				runErr = fmt.Errorf("http server: %w", err)
+			<-srvDone
+			if srvErr != nil && !errors.Is(srvErr, http.ErrServerClosed) && runErr == nil {
+				runErr = fmt.Errorf("http server: %w", srvErr)
 			}
 			return syncError(runErr)
 		},

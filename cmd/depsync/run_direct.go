@@ -45,6 +45,9 @@ func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger
 	if err != nil {
 		return nil, fmt.Errorf("carbonapps: %w", err)
 	}
+	// What a push replaces or a prune deletes is copied aside first, where
+	// the syncer keeps what svn overwrites.
+	store.KeepBackups(filepath.Join(c.StateDir, "overwritten"), "carbonapps")
 	p := &directPush{store: store, metrics: deploy.NewMetrics(reg)}
 	if c.Role != config.RoleManager || len(c.Peers) == 0 {
 		return p, nil
