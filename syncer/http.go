@@ -84,6 +84,11 @@ func (d *Daemon) serveNotify(w http.ResponseWriter, r *http.Request) {
 		httpauth.WriteError(w, http.StatusBadRequest, "body must be JSON: {\"revision\":N,\"node\":\"name\",\"url\":\"http://manager:9780\"}")
 		return
 	}
+	if n.Revision <= 0 {
+		d.m.notifyRecv.WithLabelValues("bad_request").Inc()
+		httpauth.WriteError(w, http.StatusBadRequest, "revision must be a positive revision number")
+		return
+	}
 	if d.cfg.Role != config.RoleWorker {
 		d.m.notifyRecv.WithLabelValues("ignored").Inc()
 		d.log.Warn("notice ignored: this node is a manager; is another node configured as a manager too?", "from", n.Node, "url", n.URL)

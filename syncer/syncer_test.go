@@ -377,6 +377,8 @@ func TestNotifyEndpoint(t *testing.T) {
 		{"no token", config.RoleWorker, "", `{"revision":3}`, http.StatusUnauthorized, false},
 		{"wrong token", config.RoleWorker, "Bearer nope", `{"revision":3}`, http.StatusUnauthorized, false},
 		{"bad body", config.RoleWorker, "Bearer secret-token", `{`, http.StatusBadRequest, false},
+		{"no revision", config.RoleWorker, "Bearer secret-token", `{}`, http.StatusBadRequest, false},
+		{"negative revision", config.RoleWorker, "Bearer secret-token", `{"revision":-1}`, http.StatusBadRequest, false},
 		{"manager refuses", config.RoleManager, "Bearer secret-token", `{"revision":3}`, http.StatusConflict, false},
 		{"accepted", config.RoleWorker, "Bearer secret-token",
 			`{"revision":3,"node":"m","url":"http://m:9780"}`, http.StatusAccepted, true},

@@ -85,6 +85,13 @@ func (w *worker) run(ctx context.Context) error {
 	update := func(why string, rev int64) {
 		w.target = rev
 		if err := w.sync(ctx, why, rev); err != nil {
+			if rev > 0 && errors.Is(err, svn.ErrNotFound) {
+				// A revision the repository does not have (a bogus
+				// notice, a repository loaded anew): forget it and
+				// follow HEAD, or every retry would fail the same way.
+				w.notifiedRev.CompareAndSwap(rev, 0)
+				w.target = 0
+			}
 			wait := w.fails.fail(w.log, "update", err)
 			retry.Reset(wait)
 			backingOff = true
@@ -141,7 +148,7 @@ func (w *worker) poll(ctx context.Context, update func(string, int64)) {
 	}
 	notified := w.notifiedRev.Load()
 	if notified >= info.LastChangedRev {
-		update("poll", notified)
+		update("poll", info.LastChangedRev)
 		return
 	}
 	if info.LastChangedRev != w.seenRev {
