@@ -207,6 +207,18 @@ func Require(t testing.TB, bins ...string) {
 	}
 }
 
+// Unsupported skips a test whose setup this machine could not make happen
+// (a race it lost, say), unless DEPSYNC_REQUIRE_INTEGRATION=1: then the
+// test fails, since a skip must never pass for a pass in CI.
+func Unsupported(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv(requireEnv) == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg + " (set " + requireEnv + "=1 to fail instead of skipping)")
+}
+
 func missing(t testing.TB, what string) {
 	t.Helper()
 	msg := fmt.Sprintf("svntest: %s not installed; install with: %s", what, installHint)
