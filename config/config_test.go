@@ -171,6 +171,7 @@ func TestValidate(t *testing.T) {
 		{"debounce over max", "sync: {debounce: 10s, max_delay: 1s}\n", "sync.max_delay", "sync.debounce"},
 		{"threshold", "svn: {fail_threshold: 0}\n", "svn.fail_threshold", "at least 1"},
 		{"bad peer", "peers: ['node2:9780']\n", "peers", "base URL"},
+		{"peer with credentials", "peers: ['http://u:secret@node2:9780']\n", "peers", "must not carry credentials"},
 		{"bad ignore", "sync: {ignore: ['a/b']}\n", "sync.ignore", "no /"},
 		{"bad tenant", "carbon: {home: /x, tenants: [0]}\n", "carbon.tenants", "positive"},
 		{"tenants need append", "carbon: {home: /x, tenants: [1]}\nsvn: {url: 'file:///r', append_tenant_id: false}\n", "carbon.tenants", "append_tenant_id"},

@@ -113,8 +113,12 @@ func (c *Config) Validate() error {
 	}
 	for _, p := range c.Peers {
 		u, err := url.Parse(p)
-		if err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "" {
+		switch {
+		case err != nil || !oneOf(u.Scheme, "http", "https") || u.Host == "":
 			add("peers", p, "must be a base URL such as http://node2:9780")
+		case u.User != nil:
+			// It would show in /metrics labels and /v1/status.
+			add("peers", "", "must not carry credentials: the nodes share token_file or DEPSYNC_TOKEN")
 		}
 	}
 	for _, pat := range c.Sync.Ignore {

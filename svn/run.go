@@ -299,6 +299,11 @@ func svnEnv() []string {
 		if strings.HasPrefix(kv, "LC_") || strings.HasPrefix(kv, "LANG=") || strings.HasPrefix(kv, "LANGUAGE=") {
 			continue
 		}
+		// depsync's own settings, its secrets among them, are not svn's
+		// business, nor that of the hooks and ssh it may run.
+		if strings.HasPrefix(kv, "DEPSYNC_") {
+			continue
+		}
 		out = append(out, kv)
 	}
 	return append(out, "LC_ALL=C.UTF-8")

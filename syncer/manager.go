@@ -243,8 +243,12 @@ func (m *manager) pass(ctx context.Context) time.Time {
 		m.full = m.full || full
 		m.observe("commit", resultError, start)
 		m.failed(err)
-		if lockedErr(err) && m.heal(opCtx) {
-			return time.Now() // cleaned up: try again at once
+		// Cleaned up: try again at once, but only the first time; a lock
+		// that keeps coming back (another agent on this working copy)
+		// goes through the backoff like any failure.
+		if m.fails.n == 0 && lockedErr(err) && m.heal(opCtx) {
+			m.fails.fail(m.log, "commit", err)
+			return time.Now()
 		}
 		wait := m.fails.fail(m.log, "commit", err)
 		m.notBefore = time.Now().Add(wait)
