@@ -28,14 +28,21 @@ const backupTimeFormat = "20060102T150405.000000000Z"
 // not regular files (gone, directories) are skipped. It returns the backup
 // folder, or "" when nothing was copied; on an error nothing may be
 // replaced, so the caller must stop.
-func (ts *tenantSync) backup(paths []string) (string, error) {
-	if len(paths) == 0 {
-		return "", nil
-	}
+// backupRoot is where this tenant's copies of the moment go:
+// <state_dir>/overwritten/<UTC time>[/tenants/<id>].
+func (ts *tenantSync) backupRoot() string {
 	root := filepath.Join(ts.d.cfg.StateDir, backupDirName, time.Now().UTC().Format(backupTimeFormat))
 	if ts.t.ID != config.SuperTenantID {
 		root = filepath.Join(root, "tenants", strconv.Itoa(ts.t.ID))
 	}
+	return root
+}
+
+func (ts *tenantSync) backup(paths []string) (string, error) {
+	if len(paths) == 0 {
+		return "", nil
+	}
+	root := ts.backupRoot()
 	copied := 0
 	for _, rel := range paths {
 		src := filepath.Join(ts.t.Dir, filepath.FromSlash(rel))

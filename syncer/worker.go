@@ -222,7 +222,9 @@ func (w *worker) update(ctx context.Context, rev int64) (*svn.UpdateResult, erro
 	w.rev = res.Revision
 	recheck := len(res.Conflicts) > 0 || len(res.Skipped) > 0
 	for _, c := range res.Changed {
-		if c.Action == "E" || c.Action == "C" {
+		// G: svn merged into a file someone edited after the look
+		// before the update; the repository's version must win there too.
+		if c.Action == "E" || c.Action == "C" || c.Action == "G" {
 			recheck = true
 		}
 	}
@@ -296,7 +298,7 @@ func (w *worker) moveAsideObstructions(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("svn status %s: %w", w.t.Dir, err)
 	}
 	moved := 0
-	root := filepath.Join(w.d.cfg.StateDir, backupDirName, time.Now().UTC().Format(backupTimeFormat))
+	root := w.backupRoot()
 	for _, e := range entries {
 		if e.Item != "unversioned" && e.Item != "obstructed" {
 			continue
@@ -340,8 +342,16 @@ func moveAside(src, dst string) error {
 		if err != nil {
 			return err
 		}
-		if !fi.Mode().IsRegular() {
-			return nil
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			// Kept as the link it is: removing src below must lose nothing.
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		case !fi.Mode().IsRegular():
+			return fmt.Errorf("%s: cannot move a %s across file systems", p, fi.Mode().Type())
 		}
 		return copyFile(p, target, fi)
 	})
