@@ -665,6 +665,12 @@ func (m *manager) unreject(rel string) {
 // forgetRejected drops rejections of files that are gone or no longer
 // differ from the repository.
 func (m *manager) forgetRejected(pending map[string]struct{}, full bool, current map[string]bool) {
+	// Files waited for that are gone since are forgotten too.
+	for rel := range m.seen {
+		if _, err := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(rel))); errors.Is(err, fs.ErrNotExist) {
+			delete(m.seen, rel)
+		}
+	}
 	for rel := range m.rejected {
 		if current[rel] {
 			continue
