@@ -290,6 +290,9 @@ type candidate struct {
 	dir  bool
 }
 
+// maxCommit is the most paths one commit takes.
+const maxCommit = 2000
+
 // sync finds the changes under pending (or the whole tree), keeps back
 // what is not ready and commits the rest.
 func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bool) (syncResult, error) {
@@ -358,6 +361,15 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		return res, nil
 	}
 
+	// A huge change (the first commit of a large tree) goes in as several
+	// commits: each stays well within the svn timeout, progress is kept
+	// if one fails, and workers get the first files early.
+	if len(ready) > maxCommit {
+		for _, c := range ready[maxCommit:] {
+			wait(c.path, now)
+		}
+		ready = ready[:maxCommit]
+	}
 	paths := make([]string, len(ready))
 	for i, c := range ready {
 		paths[i] = c.path

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -700,4 +701,29 @@ func TestWorkerPollTakesOnlyNotifiedOrSettledRevisions(t *testing.T) {
 	assert.Equal(t, []int64{8, 9}, got, "a revision that stayed the newest for the settle time is taken")
 	d.notified(Notice{Revision: 5})
 	assert.Equal(t, int64(8), d.tenants[0].notifiedRev.Load(), "an old notice does not go back")
+}
+
+// TestManagerSplitsHugeCommits: the first commit of a large tree goes in
+// as commits of at most maxCommit paths (Apache's default request body
+// limit refuses one commit of 50,000 paths), the rest waiting for the
+// next pass at once.
+func TestManagerSplitsHugeCommits(t *testing.T) {
+	c := testConfig(t, config.RoleManager)
+	dir := c.Carbon.DeploymentDir
+	f := &fakeSVN{commitRev: 3}
+	d := newTestDaemon(t, c, f)
+	m := newManager(d.tenants[0])
+	n := maxCommit + 10
+	for i := 0; i < n; i++ {
+		rel := fmt.Sprintf("f%05d.xml", i)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, rel), []byte("<x/>"), 0o644))
+		f.status = append(f.status, svn.StatusEntry{Path: rel, Item: "unversioned", Kind: "file"})
+	}
+	time.Sleep(2 * c.Sync.Debounce)
+	res, err := m.sync(context.Background(), nil, true)
+	require.NoError(t, err)
+	require.Len(t, f.committed, 1)
+	assert.Len(t, f.committed[0], maxCommit)
+	assert.Len(t, res.waiting, 10)
+	assert.False(t, res.nextLook.After(time.Now()), "the rest is looked at again at once")
 }
