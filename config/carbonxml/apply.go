@@ -107,12 +107,16 @@ func Apply(path string, s Settings, opts ApplyOptions) (*Result, error) {
 
 	if err := verify(real, s); err != nil {
 		// Put the original back; the backup stays for inspection.
-		if rtmp, rerr := writeTemp(real, src, fi); rerr == nil {
+		rtmp, rerr := writeTemp(real, src, fi)
+		if rerr == nil {
 			if rerr = os.Rename(rtmp, real); rerr == nil {
 				syncDir(filepath.Dir(real))
 			} else {
 				_ = os.Remove(rtmp)
 			}
+		}
+		if rerr != nil {
+			return nil, fmt.Errorf("carbon.xml %s: %w: %v; restoring the original failed too (%v): copy %s back by hand", path, ErrVerify, err, rerr, backup)
 		}
 		return nil, fmt.Errorf("carbon.xml %s: %w: %v (the original was restored from %s)", path, ErrVerify, err, backup)
 	}
