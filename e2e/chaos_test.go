@@ -128,7 +128,7 @@ func TestChaos(t *testing.T) {
 			// worker's working copy while the daemon is down.
 			worker.Kill(t)
 			counts.workerKills.Add(1)
-			if leaveStaleLock(t, srv, worker.Dir) {
+			if _, err := os.Stat(filepath.Join(worker.Dir, ".svn")); err == nil && srv.LeaveStaleLock(t, worker.Dir) {
 				counts.staleLocks.Add(1)
 			}
 			worker.Start(t)
@@ -356,32 +356,6 @@ func (l *violationList) list() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]string(nil), l.v...)
-}
-
-// leaveStaleLock kills an `svn update` in the working copy mid-operation,
-// until the working copy is left locked (or a few tries pass).
-func leaveStaleLock(t *testing.T, srv *svntest.Server, wc string) bool {
-	if _, err := os.Stat(filepath.Join(wc, ".svn")); err != nil {
-		return false
-	}
-	for try := 0; try < 12; try++ {
-		cmd := exec.Command("svn", "update", "--non-interactive", "-r", "0", "--", wc)
-		if srv.Username != "" {
-			cmd.Args = append(cmd.Args[:2], append([]string{"--username", srv.Username, "--password-from-stdin", "--no-auth-cache"}, cmd.Args[2:]...)...)
-			cmd.Stdin = strings.NewReader(srv.Password + "\n")
-		}
-		if err := cmd.Start(); err != nil {
-			return false
-		}
-		time.Sleep(time.Duration(5+try*10) * time.Millisecond)
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		out, _ := exec.Command("svn", "status", "--depth", "empty", "--", wc).Output()
-		if len(out) > 2 && out[2] == 'L' {
-			return true
-		}
-	}
-	return false
 }
 
 // cleanWC reports whether `svn status` is empty in every working copy.

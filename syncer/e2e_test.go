@@ -379,20 +379,7 @@ func TestE2EStaleLockIsCleaned(t *testing.T) {
 		return strings.Contains(svnLog(t, srv), "more/f19.xml")
 	})
 	// An svn killed mid-update leaves the working copy locked.
-	locked := false
-	for try := 0; try < 20 && !locked; try++ {
-		// Back to r0 and killed on the way: the working copy is left
-		// locked with work queued (E155037), the worst kind of stale lock.
-		cmd := exec.Command("svn", "update", "--non-interactive", "--no-auth-cache", "-r", "0",
-			"--username", srv.Username, "--password-from-stdin", "--", worker.Dir)
-		cmd.Stdin = strings.NewReader(srv.Password + "\n")
-		require.NoError(t, cmd.Start())
-		time.Sleep(time.Duration(5+try*5) * time.Millisecond)
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		out, _ := exec.Command("svn", "status", "--depth", "empty", "--", worker.Dir).Output()
-		locked = len(out) > 2 && out[2] == 'L'
-	}
+	locked := srv.LeaveStaleLock(t, worker.Dir)
 	if !locked {
 		svntest.Unsupported(t, "could not leave a stale lock on this machine")
 	}

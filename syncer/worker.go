@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/depsync/depsync/svn"
@@ -173,6 +174,11 @@ func (w *worker) sync(ctx context.Context, why string, rev int64) error {
 		res, err = w.update(opCtx, rev)
 	}
 	if err != nil {
+		w.observe("update", resultError, start)
+		w.failed(err)
+		return err
+	}
+	if err := w.dropStrays(opCtx); err != nil {
 		w.observe("update", resultError, start)
 		w.failed(err)
 		return err
@@ -359,6 +365,41 @@ func moveAside(src, dst string) error {
 		return err
 	}
 	return os.RemoveAll(src)
+}
+
+// dropStrays removes the C-Apps in carbonapps that only this worker holds:
+// pushed by the manager in direct mode (or with ?force=true) and not in the
+// repository now that SVN serves again. The manager is the one source of
+// truth in both modes; each file is copied to <state_dir>/overwritten first.
+func (w *worker) dropStrays(ctx context.Context) error {
+	entries, err := w.svn.StatusWith(ctx, w.t.Dir, svn.StatusOptions{})
+	if err != nil {
+		return fmt.Errorf("svn status %s: %w", w.t.Dir, err)
+	}
+	var strays []string
+	for _, e := range entries {
+		name, ok := strings.CutPrefix(e.Path, "carbonapps/")
+		if e.Item != "unversioned" || !ok || strings.Contains(name, "/") ||
+			!strings.HasSuffix(name, ".car") || w.ignoredPath(e.Path) {
+			continue
+		}
+		strays = append(strays, e.Path)
+	}
+	if len(strays) == 0 {
+		return nil
+	}
+	root, err := w.backup(strays)
+	if err != nil {
+		return err
+	}
+	for _, p := range strays {
+		if err := os.Remove(filepath.Join(w.t.Dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove %s: %w", p, err)
+		}
+	}
+	w.log.Warn("C-Apps the repository does not hold removed from this worker (the manager is the source of truth); copies kept",
+		"paths", joinLimited(strays, 10), "backup", root)
+	return nil
 }
 
 // once brings the directory up to date once.

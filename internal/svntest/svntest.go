@@ -207,6 +207,39 @@ func Require(t testing.TB, bins ...string) {
 	}
 }
 
+// LeaveStaleLock kills `svn update` runs in the working copy wc mid-way
+// until one leaves it locked (as svn killed by a crash or kill -9 does),
+// and reports whether one did. The updates go back and forth between r0 and
+// HEAD, so that a run that finished before the kill leaves the next one
+// something to do. The working copy may end at any revision.
+func (s *Server) LeaveStaleLock(t testing.TB, wc string) bool {
+	t.Helper()
+	for try := 0; try < 24; try++ {
+		rev := "0"
+		if try%2 == 1 {
+			rev = "HEAD"
+		}
+		args := []string{"update", "--non-interactive", "--no-auth-cache", "-r", rev}
+		cmd := exec.Command("svn")
+		if s.Username != "" {
+			args = append(args, "--username", s.Username, "--password-from-stdin")
+			cmd.Stdin = strings.NewReader(s.Password + "\n")
+		}
+		cmd.Args = append(cmd.Args, append(args, "--", wc)...)
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("svntest: %v", err)
+		}
+		time.Sleep(time.Duration(5+(try/2)*8) * time.Millisecond)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		out, _ := exec.Command("svn", "status", "--depth", "empty", "--", wc).Output()
+		if len(out) > 2 && out[2] == 'L' {
+			return true
+		}
+	}
+	return false
+}
+
 // Unsupported skips a test whose setup this machine could not make happen
 // (a race it lost, say), unless DEPSYNC_REQUIRE_INTEGRATION=1: then the
 // test fails, since a skip must never pass for a pass in CI.
