@@ -320,6 +320,7 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 	}
 	var ready []candidate
 	checked := map[string]fileSig{} // .car files validated, to check after the commit
+	written := map[string]fileSig{} // every file committed, as it was looked at
 	current := map[string]bool{}
 	for _, c := range cands {
 		current[c.path] = true
@@ -354,6 +355,7 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 			checked[c.path] = sig
 		}
 		delete(m.seen, c.path)
+		written[c.path] = sig
 		ready = append(ready, c)
 	}
 	m.forgetRejected(pending, full, current)
@@ -383,6 +385,19 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 	// A C-App rewritten between its check and svn reading it may have
 	// gone in half-written: look at it again at once, so the whole one
 	// follows in the next revision.
+	// A file written again while svn committed it may have had its new
+	// timestamp recorded as the committed one: svn status would then call
+	// it unchanged for good. Moving its mtime on by a microsecond makes svn
+	// compare the contents, so the next pass commits it.
+	for p, sig := range written {
+		abs := filepath.Join(m.t.Dir, filepath.FromSlash(p))
+		if now, err := statSig(abs); err == nil && now != sig {
+			_ = os.Chtimes(abs, time.Time{}, now.mtime.Add(time.Microsecond))
+			if _, isCApp := checked[p]; !isCApp {
+				wait(p, time.Now())
+			}
+		}
+	}
 	for p, sig := range checked {
 		if now, err := statSig(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err != nil || now != sig {
 			m.log.Warn("C-App changed while it was being committed; committing it again before telling the workers", "path", p)
