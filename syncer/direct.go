@@ -2,7 +2,6 @@ package syncer
 
 import (
 	"context"
-	"time"
 )
 
 // PeerReporter is what a DirectSyncer may also offer: its view of the
@@ -20,12 +19,14 @@ func (d *Daemon) watchForDirect(ctx context.Context) {
 	batches := make(chan Batch)
 	errs := make(chan error, 1)
 	go func() { errs <- w.Run(ctx, batches) }()
+	var fails failures
 	for {
 		select {
 		case <-ctx.Done():
 			<-errs
 			return
 		case <-batches:
+			fails.ok(d.log, "watcher")
 			d.direct.Trigger()
 		case err := <-errs:
 			if ctx.Err() != nil {
@@ -33,8 +34,7 @@ func (d *Daemon) watchForDirect(ctx context.Context) {
 			}
 			// The directory may be missing or made anew: the reconciler's
 			// own periodic pass covers the gap until the watch is back.
-			d.log.Warn("watcher stopped; restarting it", "error", err)
-			if !sleepCtx(ctx, jitter(time.Second)) {
+			if !sleepCtx(ctx, fails.fail(d.log, "watcher", err)) {
 				return
 			}
 			d.direct.Trigger()

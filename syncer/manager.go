@@ -148,6 +148,7 @@ func (m *manager) run(ctx context.Context) error {
 		}
 	}
 
+	var watchFails failures
 	m.full = true // the start-up reconcile
 	schedule(time.Now())
 	for {
@@ -160,9 +161,11 @@ func (m *manager) run(ctx context.Context) error {
 			}
 			// The directory may have been removed and made again: watch
 			// it anew and reconcile, since events were lost meanwhile.
-			m.log.Warn("watcher stopped; restarting it and rescanning", "error", err)
+			// With backoff, and logged once then summarised, so a missing
+			// directory neither spins nor floods the log.
+			wait := watchFails.fail(m.log, "watcher", err)
 			go func() {
-				if sleepCtx(ctx, jitter(time.Second)) {
+				if sleepCtx(ctx, wait) {
 					watchErr <- w.Run(ctx, batches)
 				} else {
 					watchErr <- ctx.Err()
@@ -171,6 +174,7 @@ func (m *manager) run(ctx context.Context) error {
 			m.full = true
 			schedule(time.Now().Add(time.Second))
 		case b := <-batches:
+			watchFails.ok(m.log, "watcher")
 			for _, p := range b.Paths {
 				m.pending[p] = struct{}{}
 			}
