@@ -13,6 +13,7 @@ import (
 // file:// repositories).
 func setProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	dieWithParent(cmd.SysProcAttr)
 }
 
 // terminateGroup sends SIGTERM to the process group led by pid.
