@@ -96,7 +96,13 @@ type Node struct {
 // NewNode writes a node's config on a free loopback port; Start runs it.
 func NewNode(t testing.TB, bin string, c Config) *Node {
 	t.Helper()
-	home := t.TempDir()
+	// Not t.TempDir: svn processes of a killed daemon may still be on
+	// their way out and write a last file while the directory goes, which
+	// t.TempDir's cleanup reports as a failure; the cleanup below retries.
+	home, err := os.MkdirTemp("", "depsync-node-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	n := &Node{
 		Config:   c,
 		Bin:      bin,
@@ -129,6 +135,13 @@ func NewNode(t testing.TB, bin string, c Config) *Node {
 		if t.Failed() {
 			t.Logf("--- %s (%s) log ---\n%s", c.Name, c.Role, n.Logs())
 		}
+		for try := 0; try < 50; try++ {
+			if err = os.RemoveAll(home); err == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Logf("daemontest: could not remove %s: %v", home, err)
 	})
 	return n
 }
