@@ -250,7 +250,8 @@ func (m *manager) pass(ctx context.Context) time.Time {
 		// Cleaned up: try again at once, but only the first time; a lock
 		// that keeps coming back (another agent on this working copy)
 		// goes through the backoff like any failure.
-		if m.fails.n == 0 && lockedErr(err) && m.heal(opCtx) {
+		// The heal runs every time; only the retry at once is limited.
+		if lockedErr(err) && m.heal(opCtx) && m.fails.n == 0 {
 			m.fails.fail(m.log, "commit", err)
 			return time.Now()
 		}
