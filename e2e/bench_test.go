@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"net"
@@ -219,70 +218,6 @@ func capp(b *testing.B, dir, name string, size int64) string {
 	return testcapp.Write(b, dir, name+"_1.0.0.car", name, "1.0.0", testcapp.Pad(size))
 }
 
-// drop places src in dir under name the way a deployment tool should:
-// written under a dot name, then renamed. It returns when the rename is done.
-func drop(b *testing.B, src, dir, name string) {
-	b.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	tmp := filepath.Join(dir, "."+name+".part")
-	if err := copyFile(src, tmp); err != nil {
-		b.Fatal(err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		b.Fatal(err)
-	}
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-func fileSum(p string) ([32]byte, int64, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return [32]byte{}, 0, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	var s [32]byte
-	copy(s[:], h.Sum(nil))
-	return s, n, err
-}
-
-// waitIdentical polls until dst holds the same bytes as src (size first,
-// then sha256) and returns how long it took from start.
-func waitIdentical(src, dst string, start time.Time, timeout time.Duration) (time.Duration, error) {
-	want, size, err := fileSum(src)
-	if err != nil {
-		return 0, err
-	}
-	for time.Since(start) < timeout {
-		if fi, err := os.Stat(dst); err == nil && fi.Size() == size {
-			if got, _, err := fileSum(dst); err == nil && got == want {
-				return time.Since(start), nil
-			}
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	return 0, fmt.Errorf("%s did not arrive within %s", filepath.Base(dst), timeout)
-}
-
 // rawSVN is the floor for SVN: svn commit in one working copy, then svn
 // update in another, back to back, through the same kind of server.
 func rawSVN(b *testing.B, src string, trials int) stats {
@@ -293,7 +228,7 @@ func rawSVN(b *testing.B, src string, trials int) stats {
 	var ds []time.Duration
 	for i := 0; i < trials; i++ {
 		name := fmt.Sprintf("Raw%d_1.0.0.car", i)
-		if err := copyFile(src, filepath.Join(a, name)); err != nil {
+		if err := daemontest.CopyFile(src, filepath.Join(a, name)); err != nil {
 			b.Fatal(err)
 		}
 		start := time.Now()
@@ -326,15 +261,15 @@ func propagate(b *testing.B, manager, worker *daemontest.Node, src string, trial
 	manager.Start(b)
 	defer manager.Stop(b)
 	defer worker.Stop(b)
-	waitReady(b, manager)
-	waitReady(b, worker)
+	daemontest.WaitReady(b, manager, time.Minute)
+	daemontest.WaitReady(b, worker, time.Minute)
 	var ds []time.Duration
 	var lastErr error
 	for i := 0; i < trials; i++ {
 		name := fmt.Sprintf("Prop%d_%d_1.0.0.car", i, time.Now().UnixNano())
 		start := time.Now()
-		drop(b, src, filepath.Join(manager.Dir, "carbonapps"), name)
-		d, err := waitIdentical(src, filepath.Join(worker.Dir, "carbonapps", name), start, 2*time.Minute)
+		daemontest.Drop(b, src, filepath.Join(manager.Dir, "carbonapps"), name)
+		d, err := daemontest.WaitIdentical(src, filepath.Join(worker.Dir, "carbonapps", name), start, 2*time.Minute)
 		if err != nil {
 			lastErr = err
 		} else {
@@ -352,13 +287,6 @@ func propagate(b *testing.B, manager, worker *daemontest.Node, src string, trial
 		})
 	}
 	return summarize(ds, lastErr)
-}
-
-func waitReady(b *testing.B, n *daemontest.Node) {
-	daemontest.Eventually(b, time.Minute, n.Name+" /readyz", func() bool {
-		code, _ := n.Get("/readyz", nil)
-		return code == http.StatusOK
-	})
 }
 
 // rawPut is the floor for direct push: curl PUTs the bytes to a minimal Go
@@ -398,7 +326,7 @@ func rawPut(b *testing.B, src string, trials int) stats {
 		if err != nil {
 			b.Fatalf("curl: %v: %s", err, out)
 		}
-		d, err := waitIdentical(src, filepath.Join(dst, name), start, time.Minute)
+		d, err := daemontest.WaitIdentical(src, filepath.Join(dst, name), start, time.Minute)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -434,8 +362,8 @@ sync { default.rsync, source = %q, target = %q, delay = %d }
 	for i := 0; i < trials; i++ {
 		name := fmt.Sprintf("Ls%d_1.0.0.car", i)
 		start := time.Now()
-		drop(b, src, a, name)
-		d, err := waitIdentical(src, filepath.Join(c, name), start, time.Minute)
+		daemontest.Drop(b, src, a, name)
+		d, err := daemontest.WaitIdentical(src, filepath.Join(c, name), start, time.Minute)
 		if err != nil {
 			lastErr = err
 			continue
@@ -445,29 +373,13 @@ sync { default.rsync, source = %q, target = %q, delay = %d }
 	return summarize(ds, lastErr)
 }
 
-// tree writes n small XML files below dir, 100 to a folder.
-func tree(b *testing.B, dir string, n int) {
-	for i := 0; i < n; i++ {
-		p := filepath.Join(dir, "synapse-configs", "default", "api", fmt.Sprintf("group%03d", i/100), fmt.Sprintf("api%05d.xml", i))
-		if i%100 == 0 {
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				b.Fatal(err)
-			}
-		}
-		body := fmt.Sprintf("<api xmlns=\"http://ws.apache.org/ns/synapse\" name=\"api%05d\" context=\"/a%05d\"/>\n", i, i)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // cluster starts a manager and a worker over Apache with a tree of n files
 // on the manager and waits until the worker holds all of it.
 func cluster(b *testing.B, bin string, n int) (manager, worker *daemontest.Node) {
 	srv := svntest.New(b, svntest.HTTP)
 	worker = daemontest.NewNode(b, bin, daemontest.Config{Name: "worker", Role: "worker", SVN: srv})
 	manager = daemontest.NewNode(b, bin, daemontest.Config{Name: "manager", Role: "manager", SVN: srv, Peers: []string{worker.URL}})
-	tree(b, manager.Dir, n)
+	daemontest.XMLTree(b, manager.Dir, n)
 	manager.Start(b)
 	worker.Start(b)
 	// Hashing the whole tree is costly: look once a second, not more.
@@ -481,8 +393,8 @@ func cluster(b *testing.B, bin string, n int) (manager, worker *daemontest.Node)
 		}
 		time.Sleep(time.Second)
 	}
-	waitReady(b, manager)
-	waitReady(b, worker)
+	daemontest.WaitReady(b, manager, time.Minute)
+	daemontest.WaitReady(b, worker, time.Minute)
 	return manager, worker
 }
 
@@ -590,8 +502,8 @@ func scale(b *testing.B, bin string, t *table, trials int) {
 				b.Fatal(err)
 			}
 			start := time.Now()
-			drop(b, src, filepath.Dir(filepath.Join(manager.Dir, rel)), filepath.Base(rel))
-			d, err := waitIdentical(src, filepath.Join(worker.Dir, rel), start, 5*time.Minute)
+			daemontest.Drop(b, src, filepath.Dir(filepath.Join(manager.Dir, rel)), filepath.Base(rel))
+			d, err := daemontest.WaitIdentical(src, filepath.Join(worker.Dir, rel), start, 5*time.Minute)
 			if err != nil {
 				lastErr = err
 				continue

@@ -3,7 +3,6 @@ package syncer_test
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -54,35 +53,6 @@ func median(ds []time.Duration) time.Duration {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// dropFile puts src into dir under name the way a deployment tool should:
-// written under a dot name (ignored), then renamed.
-func dropFile(b *testing.B, src, dir, name string) {
-	b.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	tmp := filepath.Join(dir, "."+name+".part")
-	in, err := os.Open(src)
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := os.Create(tmp)
-	if err != nil {
-		b.Fatal(err)
-	}
-	_, err = io.Copy(out, in)
-	in.Close()
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-}
-
 // arrived polls until dst has src's size and bytes.
 func arrived(src, dst string, timeout time.Duration) bool {
 	want, err := os.ReadFile(src)
@@ -118,7 +88,7 @@ func BenchmarkPropagation5MB(b *testing.B) {
 	var raw []time.Duration
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("Raw%d_1.0.0.car", i)
-		dropFile(b, src, wa, name)
+		daemontest.Drop(b, src, wa, name)
 		start := time.Now()
 		srv.SVN(b, "add", "-q", "--", filepath.Join(wa, name))
 		srv.SVN(b, "commit", "-q", "-m", "raw", "--", wa)
@@ -136,13 +106,13 @@ func BenchmarkPropagation5MB(b *testing.B) {
 		worker.Start(b)
 		defer manager.Stop(b)
 		defer worker.Stop(b)
-		waitReadyB(b, manager)
-		waitReadyB(b, worker)
+		daemontest.WaitReady(b, manager, 5*time.Minute)
+		daemontest.WaitReady(b, worker, 5*time.Minute)
 		var ds []time.Duration
 		for i := 0; i < n; i++ {
 			name := fmt.Sprintf("Prop%d_1.0.0.car", i)
 			start := time.Now()
-			dropFile(b, src, filepath.Join(manager.Dir, "carbonapps"), name)
+			daemontest.Drop(b, src, filepath.Join(manager.Dir, "carbonapps"), name)
 			if !arrived(src, filepath.Join(worker.Dir, "carbonapps", name), time.Minute) {
 				b.Fatalf("%s did not arrive", name)
 			}
@@ -165,28 +135,6 @@ func BenchmarkPropagation5MB(b *testing.B) {
 		ms(median(tuned)), float64(median(tuned))/float64(median(raw)))
 }
 
-func waitReadyB(b *testing.B, n *daemontest.Node) {
-	daemontest.Eventually(b, 5*time.Minute, n.Name+" /readyz", func() bool {
-		code, _ := n.Get("/readyz", nil)
-		return code == 200
-	})
-}
-
-// xmlTree writes n small XML files below dir, 100 to a folder.
-func xmlTree(b *testing.B, dir string, n int) {
-	for i := 0; i < n; i++ {
-		p := filepath.Join(dir, "synapse-configs", "default", "api", fmt.Sprintf("group%03d", i/100), fmt.Sprintf("api%05d.xml", i))
-		if i%100 == 0 {
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := os.WriteFile(p, []byte(fmt.Sprintf("<api name=\"api%05d\"/>\n", i)), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // revision reads a node's revision from /v1/status.
 func revision(b *testing.B, n *daemontest.Node) int64 {
 	var st struct {
@@ -205,9 +153,9 @@ func revision(b *testing.B, n *daemontest.Node) int64 {
 func benchManager(b *testing.B, bin string, n int, settings map[string]any) *daemontest.Node {
 	srv := svntest.New(b, svntest.HTTP)
 	m := daemontest.NewNode(b, bin, daemontest.Config{Name: fmt.Sprintf("manager-%d", n), Role: "manager", SVN: srv, Settings: settings})
-	xmlTree(b, m.Dir, n)
+	daemontest.XMLTree(b, m.Dir, n)
 	m.Start(b)
-	waitReadyB(b, m)
+	daemontest.WaitReady(b, m, 5*time.Minute)
 	daemontest.Eventually(b, 10*time.Minute, "the initial commit", func() bool {
 		out, err := srv.TrySVN("ls", "-R", srv.URL+"/-1234/synapse-configs")
 		return err == nil && strings.Count(out, ".xml") == n
@@ -234,7 +182,7 @@ func BenchmarkCommitScale(b *testing.B) {
 			}
 			before := revision(b, m)
 			start := time.Now()
-			dropFile(b, src, filepath.Join(m.Dir, "synapse-configs", "default", "api", "group000"), "api00000.xml")
+			daemontest.Drop(b, src, filepath.Join(m.Dir, "synapse-configs", "default", "api", "group000"), "api00000.xml")
 			deadline := time.Now().Add(time.Minute)
 			for revision(b, m) <= before {
 				if time.Now().After(deadline) {
@@ -274,7 +222,7 @@ func BenchmarkIdle10000Files(b *testing.B) {
 	srv := svntest.New(b, svntest.HTTP)
 	worker := daemontest.NewNode(b, bin, daemontest.Config{Name: "worker", Role: "worker", SVN: srv})
 	manager := daemontest.NewNode(b, bin, daemontest.Config{Name: "manager", Role: "manager", SVN: srv, Peers: []string{worker.URL}})
-	xmlTree(b, manager.Dir, 10000)
+	daemontest.XMLTree(b, manager.Dir, 10000)
 	manager.Start(b)
 	worker.Start(b)
 	defer manager.Stop(b)
@@ -283,8 +231,8 @@ func BenchmarkIdle10000Files(b *testing.B) {
 		ok, _ := daemontest.SameTree(manager.Dir, worker.Dir)
 		return ok
 	})
-	waitReadyB(b, manager)
-	waitReadyB(b, worker)
+	daemontest.WaitReady(b, manager, 5*time.Minute)
+	daemontest.WaitReady(b, worker, 5*time.Minute)
 	time.Sleep(2 * time.Second) // let start-up garbage be collected
 
 	nodes := []*daemontest.Node{manager, worker}
