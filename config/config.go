@@ -31,6 +31,11 @@ type Config struct {
 	SVN       SVN      `mapstructure:"svn" yaml:"svn"`
 	Peers     []string `mapstructure:"peers" yaml:"peers"`
 	Sync      Sync     `mapstructure:"sync" yaml:"sync"`
+	Backups   Backups  `mapstructure:"backups" yaml:"backups"`
+
+	// InsecureHTTP allows plain HTTP off loopback (listen or peers); the
+	// daemon logs a warning at start when it is set.
+	InsecureHTTP bool `mapstructure:"insecure_http" yaml:"insecure_http"`
 
 	// Token is the shared secret of the /v1 API, read from token_file or
 	// DEPSYNC_TOKEN. It is never a key of the file.
@@ -81,6 +86,20 @@ type Sync struct {
 	RescanInterval time.Duration `mapstructure:"rescan_interval" yaml:"rescan_interval"`
 	Ignore         []string      `mapstructure:"ignore" yaml:"ignore"`
 	Prune          bool          `mapstructure:"prune" yaml:"prune"`
+	// MaxDelete is how many deletions one pass may propagate before they
+	// are held for a person's approval: a share of the synced files such
+	// as "50%", or a count such as "10". See DeleteLimit.
+	MaxDelete string `mapstructure:"max_delete" yaml:"max_delete"`
+}
+
+// Backups bounds the copies kept under <state_dir>/overwritten.
+type Backups struct {
+	// MaxAge is how long a copy is kept (0: no age limit).
+	MaxAge time.Duration `mapstructure:"max_age" yaml:"max_age"`
+	// MaxBytes caps the bytes kept, oldest copies first out; the newest
+	// copy of each file is always kept. Written as "1GiB", "500MB", or a
+	// number of bytes (0: no size limit).
+	MaxBytes ByteSize `mapstructure:"max_bytes" yaml:"max_bytes"`
 }
 
 // DefaultIgnore are the patterns never synced, whatever sync.ignore says.
@@ -116,6 +135,10 @@ func defaults() map[string]any {
 		"sync.rescan_interval":  "10m",
 		"sync.ignore":           []string{},
 		"sync.prune":            true,
+		"sync.max_delete":       DefaultMaxDelete,
+		"backups.max_age":       "720h",
+		"backups.max_bytes":     "1GiB",
+		"insecure_http":         false,
 	}
 }
 

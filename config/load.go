@@ -68,6 +68,7 @@ func Load(opts Options) (*Config, error) {
 	var c Config
 	hook := mapstructure.ComposeDecodeHookFunc(
 		mapstructure.StringToTimeDurationHookFunc(),
+		byteSizeHook,
 		splitList,
 	)
 	if err := v.Unmarshal(&c, viper.DecodeHook(hook)); err != nil {

@@ -108,6 +108,15 @@ func (c *Config) Validate() error {
 	if c.Sync.MaxDelay > 0 && c.Sync.Debounce > c.Sync.MaxDelay {
 		add("sync.max_delay", c.Sync.MaxDelay.String(), "must not be shorter than sync.debounce (%s)", c.Sync.Debounce)
 	}
+	if _, err := ParseDeleteLimit(c.Sync.MaxDelete); err != nil {
+		add("sync.max_delete", c.Sync.MaxDelete, "%v", err)
+	}
+	if c.Backups.MaxAge < 0 {
+		add("backups.max_age", c.Backups.MaxAge.String(), "must be a duration such as 720h, or 0 for no age limit")
+	}
+	if c.Backups.MaxBytes < 0 {
+		add("backups.max_bytes", c.Backups.MaxBytes.String(), "must be a size such as 1GiB, or 0 for no size limit")
+	}
 	if c.SVN.FailThreshold < 1 {
 		add("svn.fail_threshold", strconv.Itoa(c.SVN.FailThreshold), "must be at least 1")
 	}
