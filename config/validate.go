@@ -108,7 +108,8 @@ func (c *Config) Validate() error {
 	if c.Sync.MaxDelay > 0 && c.Sync.Debounce > c.Sync.MaxDelay {
 		add("sync.max_delay", c.Sync.MaxDelay.String(), "must not be shorter than sync.debounce (%s)", c.Sync.Debounce)
 	}
-	if _, err := ParseDeleteLimit(c.Sync.MaxDelete); err != nil {
+	// Empty is the default (a Config built in code rather than loaded).
+	if _, err := ParseDeleteLimit(c.Sync.MaxDelete); c.Sync.MaxDelete != "" && err != nil {
 		add("sync.max_delete", c.Sync.MaxDelete, "%v", err)
 	}
 	if c.Backups.MaxAge < 0 {
