@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
@@ -132,6 +133,12 @@ func nodeError(node string, err error, timeout time.Duration) string {
 			return err.Error() + "; pass its https:// URL with --node if it has one"
 		}
 		return err.Error() + "; if it is your manager, pass it with --node " + me.Manager
+	case errors.As(err, new(x509.UnknownAuthorityError)):
+		return redactIn(err.Error(), node) + "; set tls.ca_file in the config to the CA that signed the nodes' certificates " +
+			"(the ca.crt of depsync tls init)"
+	case errors.As(err, new(x509.HostnameError)):
+		return redactIn(err.Error(), node) + "; use a URL with one of the names or IPs the node's certificate was made for " +
+			"(its --host in depsync tls init)"
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("%s: no answer within --timeout %s (the node accepted the connection but did not reply; "+
 			"is it overloaded or stuck? raise --timeout for a large C-App over a slow link)", redact(node), timeout)
