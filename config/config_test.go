@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,7 +27,7 @@ carbon:
 svn:
   url: http://svn.example:8080/svn/depsync
   username: carbon
-peers: [http://node2:9780]
+peers: [https://node2:9780]
 `
 
 func TestLoadDefaults(t *testing.T) {
@@ -61,14 +62,14 @@ func TestEnvOverridesFile(t *testing.T) {
 	f := writeFile(t, dir, "c.yaml", valid)
 	t.Setenv("DEPSYNC_SVN_URL", "svn://127.0.0.1:3690/repo")
 	t.Setenv("DEPSYNC_SVN_PASSWORD", "s3cret")
-	t.Setenv("DEPSYNC_TOKEN", "tok")
+	t.Setenv("DEPSYNC_TOKEN", "tok-0123456789abcdef0123456789abcdef")
 	t.Setenv("DEPSYNC_SYNC_DEBOUNCE", "1s")
 	t.Setenv("DEPSYNC_CARBON_TENANTS", "1,7")
 	c, err := Load(Options{File: f})
 	require.NoError(t, err)
 	assert.Equal(t, "svn://127.0.0.1:3690/repo", c.SVN.URL)
 	assert.Equal(t, "s3cret", c.SVN.Password.Reveal())
-	assert.Equal(t, "tok", c.Token.Reveal())
+	assert.Equal(t, "tok-0123456789abcdef0123456789abcdef", c.Token.Reveal())
 	assert.Equal(t, time.Second, c.Sync.Debounce)
 	assert.Equal(t, []int{1, 7}, c.Carbon.Tenants)
 }
@@ -87,12 +88,12 @@ func TestOverridesWin(t *testing.T) {
 func TestSecretsFromFiles(t *testing.T) {
 	dir := t.TempDir()
 	pw := writeFile(t, dir, "pw", "hunter2\n")
-	tok := writeFile(t, dir, "tok", "abc\r\n")
+	tok := writeFile(t, dir, "tok", " \tabc-0123456789abcdef0123456789abcdef \t\r\n")
 	f := writeFile(t, dir, "c.yaml", valid+"token_file: "+tok+"\n")
 	c, err := Load(Options{File: f, Overrides: map[string]any{"svn.password_file": pw}})
 	require.NoError(t, err)
 	assert.Equal(t, "hunter2", c.SVN.Password.Reveal())
-	assert.Equal(t, "abc", c.Token.Reveal())
+	assert.Equal(t, "abc-0123456789abcdef0123456789abcdef", c.Token.Reveal())
 
 	_, err = Load(Options{File: f, Overrides: map[string]any{"svn.password_file": filepath.Join(dir, "missing")}})
 	require.Error(t, err)
@@ -166,6 +167,17 @@ func TestValidate(t *testing.T) {
 		{"creds in url", "svn: {url: 'http://u:p@x/r'}\n", "svn.url", "must not carry credentials"},
 		{"bad listen", "listen: nope\n", "listen", "host:port"},
 		{"public listen needs token", "listen: 0.0.0.0:9780\n", "token_file", "not a loopback"},
+		{"public listen needs tls", "listen: 0.0.0.0:9780\n", "listen", "tls.cert_file and tls.key_file"},
+		{"all interfaces need tls", "listen: ':9780'\n", "listen", "insecure_http: true"},
+		{"plain http peer", "peers: ['http://10.0.0.2:9780']\n", "peers", "tls.ca_file"},
+		{"plain http peer by name", "peers: ['http://node2:9780']\n", "peers", "insecure_http: true"},
+		{"peer with query", "peers: ['https://node2:9780?x=1']\n", "peers", "query"},
+		{"state_dir in deployment dir", "carbon: {home: /opt/c}\nstate_dir: /opt/c/repository/deployment/server/st\n", "state_dir",
+			"/opt/c/repository/deployment/server"},
+		{"state_dir is deployment dir", "carbon: {home: /opt/c}\nstate_dir: /opt/c/repository/deployment/server\n", "state_dir",
+			"Set state_dir to /opt/c/depsync-state"},
+		{"state_dir in tenant dir", "carbon: {home: /opt/c, tenants: [3]}\nstate_dir: /opt/c/repository/tenants/3/x\n", "state_dir",
+			"/opt/c/repository/tenants/3"},
 		{"tls half", "tls: {cert_file: /x}\n", "tls", "go together"},
 		{"zero poll", "svn: {poll_interval: 0s}\n", "svn.poll_interval", "positive"},
 		{"debounce over max", "sync: {debounce: 10s, max_delay: 1s}\n", "sync.max_delay", "sync.debounce"},
@@ -225,5 +237,112 @@ func TestIgnored(t *testing.T) {
 		"server.log": true, "App_1.0.0.car": false, "api.xml": false,
 	} {
 		assert.Equal(t, want, c.Ignored(name), name)
+	}
+}
+
+// TestValidOffLoopback: what the TLS rules refuse is accepted once TLS is
+// configured, or with insecure_http.
+func TestValidOffLoopback(t *testing.T) {
+	tok := writeFile(t, t.TempDir(), "tok", "0123456789abcdef0123456789abcdef\n")
+	base := "role: manager\ncarbon: {home: /opt/c}\ntoken_file: " + tok + "\n"
+	for name, body := range map[string]string{
+		"tls listen":          "listen: 0.0.0.0:9780\ntls: {cert_file: /etc/depsync/n.crt, key_file: /etc/depsync/n.key}\n",
+		"https peer":          "peers: ['https://10.0.0.2:9780']\ntls: {ca_file: /etc/depsync/ca.crt}\n",
+		"loopback http peer":  "peers: ['http://127.0.0.1:9781', 'http://localhost:9782', 'http://[::1]:9783']\n",
+		"insecure listen":     "listen: 0.0.0.0:9780\ninsecure_http: true\n",
+		"insecure http peer":  "peers: ['http://10.0.0.2:9780']\ninsecure_http: true\n",
+		"state_dir elsewhere": "state_dir: /var/lib/depsync\n",
+		"state_dir sibling":   "state_dir: /opt/c/repository/deployment/server-state\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := writeFile(t, t.TempDir(), "c.yaml", base+body)
+			c, err := Load(Options{File: f})
+			require.NoError(t, err)
+			require.NoError(t, c.Validate())
+		})
+	}
+}
+
+func TestStateDirThroughSymlink(t *testing.T) {
+	home := t.TempDir()
+	dep := filepath.Join(home, "repository", "deployment", "server")
+	require.NoError(t, os.MkdirAll(dep, 0o755))
+	link := filepath.Join(t.TempDir(), "link")
+	require.NoError(t, os.Symlink(dep, link))
+	c := &Config{Role: RoleManager, Listen: "127.0.0.1:9780", Carbon: Carbon{Home: home, DeploymentDir: dep},
+		StateDir: filepath.Join(link, "state"), SVN: SVN{PollInterval: time.Second, FailThreshold: 1},
+		Sync: Sync{Debounce: time.Second, MaxDelay: time.Second, RescanInterval: time.Second, MaxDelete: "50%"}}
+	err := c.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "state_dir")
+	assert.Contains(t, err.Error(), dep)
+}
+
+func TestReadSecretFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	big := writeFile(t, dir, "big", strings.Repeat("x", MaxSecretFileSize+1))
+	tests := []struct {
+		name, path, want, err string
+	}{
+		{"trimmed", writeFile(t, dir, "ok", "\t secret value \r\n"), "secret value", ""},
+		{"exactly the limit", writeFile(t, dir, "max", strings.Repeat("y", MaxSecretFileSize)), strings.Repeat("y", MaxSecretFileSize), ""},
+		{"missing", filepath.Join(dir, "nope"), "", "not found"},
+		{"empty", writeFile(t, dir, "empty", " \n\t"), "", "empty"},
+		{"too big", big, "", "more than the 65536"},
+		{"directory", dir, "", "a directory"},
+		{"fifo", fifo, "", "a FIFO"},
+		{"dev zero", "/dev/zero", "", "a device"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan struct{})
+			var got string
+			var err error
+			go func() { got, err = ReadSecretFile(tt.path); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(2 * time.Second):
+				t.Fatal("ReadSecretFile hangs")
+			}
+			if tt.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestShortTokenNamesFileNotToken(t *testing.T) {
+	dir := t.TempDir()
+	tok := writeFile(t, dir, "tok", "0123456789\n")
+	f := writeFile(t, dir, "c.yaml", valid+"token_file: "+tok+"\n")
+	_, err := Load(Options{File: f})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "token_file")
+	assert.Contains(t, err.Error(), tok)
+	assert.Contains(t, err.Error(), "fewer than 32")
+	assert.NotContains(t, err.Error(), "0123456789\"")
+	assert.NotContains(t, strings.ReplaceAll(err.Error(), tok, ""), "0123456789")
+
+	t.Setenv("DEPSYNC_TOKEN", "short-token")
+	_, err = Load(Options{File: writeFile(t, dir, "c2.yaml", valid)})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "DEPSYNC_TOKEN")
+	assert.NotContains(t, err.Error(), "short-token")
+
+	for _, special := range []string{"/dev/zero", filepath.Join(dir, "fifo")} {
+		if special != "/dev/zero" {
+			require.NoError(t, syscall.Mkfifo(special, 0o600))
+		}
+		start := time.Now()
+		_, err := Load(Options{File: writeFile(t, dir, "c3.yaml", valid+"token_file: "+special+"\n")})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "not a regular file")
+		assert.Less(t, time.Since(start), time.Second)
 	}
 }

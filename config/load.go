@@ -2,9 +2,7 @@ package config
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -231,8 +229,17 @@ func (c *Config) derive() error {
 
 	var errs ValidationError
 	tok, err := readSecret(c.TokenFile, "DEPSYNC_TOKEN")
-	if err != nil {
+	switch {
+	case err != nil:
 		errs = append(errs, FieldError{Key: "token_file", Value: c.TokenFile, Msg: err.Error()})
+	case tok != "":
+		if err := CheckToken(tok.Reveal()); err != nil {
+			if c.TokenFile != "" {
+				errs = append(errs, FieldError{Key: "token_file", Value: c.TokenFile, Msg: err.Error()})
+			} else {
+				errs = append(errs, FieldError{Key: "DEPSYNC_TOKEN", Msg: err.Error()})
+			}
+		}
 	}
 	c.Token = tok
 	pw, err := readSecret(c.SVN.PasswordFile, "DEPSYNC_SVN_PASSWORD")
@@ -257,22 +264,13 @@ func CarbonXMLPath(home string) string {
 	return filepath.Join(home, "repository", "conf", "carbon.xml")
 }
 
-// readSecret reads a secret from a file (trailing newline dropped) or, when
-// no file is named, from an environment variable.
+// readSecret reads a secret from a file (see ReadSecretFile) or, when no
+// file is named, from an environment variable (surrounding whitespace
+// trimmed the same way).
 func readSecret(file, env string) (Secret, error) {
 	if file == "" {
-		return Secret(os.Getenv(env)), nil
+		return Secret(strings.TrimSpace(os.Getenv(env))), nil
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("file not found: create it or unset the key")
-		}
-		return "", fmt.Errorf("cannot read: %w", err)
-	}
-	s := strings.TrimRight(string(data), "\r\n")
-	if s == "" {
-		return "", fmt.Errorf("file is empty")
-	}
-	return Secret(s), nil
+	s, err := ReadSecretFile(file)
+	return Secret(s), err
 }

@@ -66,6 +66,11 @@ func (c *Config) Validate() error {
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		add("tls", "", "cert_file and key_file go together: set both or neither")
 	}
+	if !loopback && !c.TLS.Enabled() && !c.InsecureHTTP {
+		add("listen", c.Listen, "is not a loopback address, and without TLS the token and every C-App cross the network in clear: "+
+			"set tls.cert_file and tls.key_file (depsync tls init writes them), "+
+			"or set insecure_http: true to accept plain HTTP")
+	}
 
 	if c.Carbon.DeploymentDir == "" {
 		add("carbon.home", "", "required (or carbon.deployment_dir): the Carbon home whose deployment directory is synced")
@@ -81,6 +86,7 @@ func (c *Config) Validate() error {
 	if len(c.Carbon.Tenants) > 0 && c.SVN.URL != "" && !c.SVN.AppendTenantID {
 		add("carbon.tenants", "", "needs svn.append_tenant_id: true so that each tenant has its own folder in the repository")
 	}
+	c.checkStateDir(add)
 	if c.Carbon.WriteConfig && c.Carbon.ConfigFile == "" {
 		add("carbon.write_config", "true", "needs carbon.home or carbon.config_file to find carbon.xml")
 	}
@@ -129,6 +135,12 @@ func (c *Config) Validate() error {
 		case u.User != nil:
 			// It would show in /metrics labels and /v1/status.
 			add("peers", "", "must not carry credentials: the nodes share token_file or DEPSYNC_TOKEN")
+		case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(p, "?") || strings.HasSuffix(p, "#"):
+			add("peers", p, "must be a base URL without a query or fragment, such as https://node2:9780")
+		case PlainHTTPOffLoopback(u) && !c.InsecureHTTP:
+			add("peers", p, "is plain http:// to a host that is not loopback: the token and every C-App would cross the network in clear. "+
+				"Use an https:// URL and set tls.ca_file to the CA that signed the peers' certificates (depsync tls init writes them), "+
+				"or set insecure_http: true to accept plain HTTP")
 		}
 	}
 	for _, pat := range c.Sync.Ignore {
@@ -152,11 +164,66 @@ func oneOf(s string, allowed ...string) bool {
 }
 
 func isLoopback(host string) bool {
-	if host == "localhost" {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// IsLoopbackHost reports whether host (a name or an IP, without a port)
+// is this machine's loopback: localhost, 127.0.0.0/8 or ::1.
+func IsLoopbackHost(host string) bool { return isLoopback(host) }
+
+// PlainHTTPOffLoopback reports whether u is plain http:// to a host that is
+// not loopback: the token and the C-Apps would cross a network in clear.
+func PlainHTTPOffLoopback(u *url.URL) bool {
+	return strings.EqualFold(u.Scheme, "http") && !isLoopback(u.Hostname())
+}
+
+// checkStateDir refuses a state_dir inside a synced directory: the manager
+// would commit its own backups and svn config, and a worker's update would
+// delete them.
+func (c *Config) checkStateDir(add func(key, val, format string, args ...any)) {
+	if c.StateDir == "" {
+		return
+	}
+	state := realPath(c.StateDir)
+	for _, t := range c.Tenants() {
+		if t.Dir == "" {
+			continue
+		}
+		if within(state, realPath(t.Dir)) {
+			hint := "a directory outside it"
+			if c.Carbon.Home != "" && !within(filepath.Join(c.Carbon.Home, "depsync-state"), t.Dir) {
+				hint = filepath.Join(c.Carbon.Home, "depsync-state") + " (the default)"
+			}
+			add("state_dir", c.StateDir, "is inside the synced directory %s: its backups and svn config would be "+
+				"synced and deleted with it. Set state_dir to %s", t.Dir, hint)
+			return
+		}
+	}
+}
+
+// realPath cleans p and resolves the symlinks of the part of it that exists.
+func realPath(p string) string {
+	p = filepath.Clean(p)
+	rest := ""
+	for dir := p; ; dir = filepath.Dir(dir) {
+		if r, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(r, rest)
+		}
+		if filepath.Dir(dir) == dir {
+			return p
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+	}
+}
+
+// within reports whether p is dir or inside it.
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // Tenant is one deployment directory synced with one repository folder.

@@ -47,8 +47,21 @@ type ClientOptions struct {
 	Timeout time.Duration
 	// FollowManager makes Put and Delete follow a worker's 409 to the
 	// manager it names, once (what `depsync capp push` wants; a
-	// reconciler never needs it).
+	// reconciler never needs it), but only when that manager is one of
+	// FollowAllowed and the move is not from https to http. Any other
+	// manager gets a *ManagerNotAllowedError and nothing, not even the
+	// token, is sent to it: a worker's idea of its manager can be
+	// planted.
 	FollowManager bool
+	// FollowAllowed are the base URLs a worker's 409 may send Put and
+	// Delete on to: the nodes the operator named, the configured peers,
+	// this config's own node.
+	FollowAllowed []string
+	// CertFile and KeyFile, when set, are a certificate and key the
+	// client presents when a node asks for one (tls.cert_file and
+	// tls.key_file: the certificates of depsync tls init carry client
+	// usage), so that a node can tell its manager's writes by it.
+	CertFile, KeyFile string
 	// Reconciler, when set, marks Put and Delete as coming from the
 	// reconciler of the manager of that name (the Depsync-Reconciler
 	// header), which is what makes a worker accept them.
@@ -63,7 +76,8 @@ type Client struct {
 	plain *http.Client // no retries, for probes
 }
 
-// NewClient returns a Client. It fails only if CAFile cannot be read.
+// NewClient returns a Client. It fails only if CAFile, CertFile or KeyFile
+// cannot be read.
 func NewClient(opts ClientOptions) (*Client, error) {
 	if opts.RetryMax == 0 {
 		opts.RetryMax = 4
@@ -93,6 +107,20 @@ func NewClient(opts ClientOptions) (*Client, error) {
 			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate in it", opts.CAFile)
 		}
 		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
+	}
+	if opts.CertFile != "" || opts.KeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(opts.CertFile, opts.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls.cert_file/tls.key_file: %w", err)
+		}
+		if tlsCfg == nil {
+			tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12}
+		} else {
+			tlsCfg = tlsCfg.Clone()
+		}
+		// Always this certificate, whatever CAs the node says it accepts:
+		// the node decides, and says why in its reply.
+		tlsCfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tlsCfg
@@ -366,11 +394,14 @@ func (c *Client) Put(ctx context.Context, node, path string, pr PutRequest) (*Pu
 		}
 	}
 	reply, err := c.put(ctx, node, path, size, pr)
-	if err != nil && c.opts.FollowManager {
-		var ae *APIError
-		if errors.As(err, &ae) && IsWorkerRefusal(err) && ae.Manager != "" && strings.TrimRight(ae.Manager, "/") != strings.TrimRight(node, "/") {
-			c.opts.Logger.Info("worker refused the C-App; sending it to its manager", "node", node, "manager", ae.Manager, "file", pr.File)
-			return c.put(ctx, ae.Manager, path, size, pr)
+	if err != nil {
+		mgr, ferr := c.follow(node, err)
+		if ferr != nil {
+			return nil, ferr
+		}
+		if mgr != "" {
+			c.opts.Logger.Info("worker refused the C-App; sending it to its manager", "node", RedactURL(node), "manager", RedactURL(mgr), "file", pr.File)
+			return c.put(ctx, mgr, path, size, pr)
 		}
 	}
 	return reply, err
@@ -447,10 +478,13 @@ func (c *Client) put(ctx context.Context, node, path string, size int64, pr PutR
 // when FollowManager is set. A 404 is an error: test it with IsNotFound.
 func (c *Client) Delete(ctx context.Context, node, file string, force bool) (servedBy string, err error) {
 	err = c.delete(ctx, node, file, force)
-	if err != nil && c.opts.FollowManager {
-		var ae *APIError
-		if errors.As(err, &ae) && IsWorkerRefusal(err) && ae.Manager != "" && strings.TrimRight(ae.Manager, "/") != strings.TrimRight(node, "/") {
-			return ae.Manager, c.delete(ctx, ae.Manager, file, force)
+	if err != nil {
+		mgr, ferr := c.follow(node, err)
+		if ferr != nil {
+			return node, ferr
+		}
+		if mgr != "" {
+			return mgr, c.delete(ctx, mgr, file, force)
 		}
 	}
 	return node, err

@@ -99,7 +99,7 @@ func TestDirectModeWithoutSVN(t *testing.T) {
 
 	// capp push to a worker is sent on to the manager, which pushes it on.
 	src := testcapp.Write(t, t.TempDir(), "Four_1.0.0.car", "Four", "1.0.0")
-	cmd := exec.Command(bin, "capp", "push", src, "--node", w1.URL, "--via", "direct", "--wait", "30s", "-o", "json")
+	cmd := exec.Command(bin, "--config", w1.ConfigFile, "capp", "push", src, "--node", w1.URL, "--via", "direct", "--wait", "30s", "-o", "json")
 	cmd.Env = m.Env()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

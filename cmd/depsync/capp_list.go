@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 func newCappListCmd(a *app) *cobra.Command {
 	var node, tokenFile, output string
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the C-Apps a node holds",
@@ -18,12 +20,17 @@ func newCappListCmd(a *app) *cobra.Command {
 (name_version from artifacts.xml), size and sha256. A file that is not a
 valid C-App (or is still being copied) is listed with its error.
 
-The token comes from --token-file, else token_file or DEPSYNC_TOKEN.`,
+The token comes from --token-file, else token_file or DEPSYNC_TOKEN.
+--timeout bounds the call (default 30s): a node that never answers is an
+error naming it, exit 1.`,
 		Example: `  depsync capp list --node https://node2:9780
   depsync capp list --node https://node2:9780 -o json | jq -r '.[].id'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := validOutput(output); err != nil {
+				return err
+			}
+			if err := checkTimeout(timeout); err != nil {
 				return err
 			}
 			cfg, err := a.loadConfig(nil)
@@ -38,13 +45,13 @@ The token comes from --token-file, else token_file or DEPSYNC_TOKEN.`,
 			if err != nil {
 				return err
 			}
-			c, err := newDeployClient(a, cfg, tokenFile, false)
+			c, err := newDeployClient(a, cfg, tokenFile, false, nodes, timeout)
 			if err != nil {
 				return err
 			}
 			list, err := c.List(cmd.Context(), nodes[0])
 			if err != nil {
-				return failed(err)
+				return failed(errors.New(nodeError(nodes[0], err, timeout)))
 			}
 			if output == "json" {
 				enc := json.NewEncoder(a.stdout)
@@ -67,5 +74,6 @@ The token comes from --token-file, else token_file or DEPSYNC_TOKEN.`,
 	f.StringVar(&node, "node", "", "base URL of the node's depsync (default this config's own node, http://<listen>)")
 	f.StringVar(&tokenFile, "token-file", "", "file holding the API token (default token_file or DEPSYNC_TOKEN)")
 	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
+	f.DurationVar(&timeout, "timeout", defaultCallTimeout, "how long the node may take to answer")
 	return cmd
 }

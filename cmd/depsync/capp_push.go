@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -39,6 +38,7 @@ type pushOptions struct {
 	replace   bool
 	force     bool
 	wait      time.Duration
+	timeout   time.Duration
 	output    string
 }
 
@@ -117,9 +117,22 @@ the manager down). The manager's next reconcile removes from the workers what
 it does not hold itself (with sync.prune), so push the file to the manager
 too once it is back.
 
+--timeout bounds the delivery of each C-App to each node (default 10m, for
+a large C-App over a slow link): a node that takes the connection and never
+answers costs an error naming it, never a hang.
+
+A worker's refusal is followed to the manager it names only when that URL
+is one of the --node URLs, a configured peer or this config's own node, and
+never from https to http: otherwise nothing is sent there (not the token,
+not the C-App), the delivery fails naming that URL, and passing it with
+--node lets it through. Plain http:// is refused for a node that is not
+loopback unless the config sets insecure_http: true.
+
 --wait polls until every node of the cluster (the nodes pushed to and the
 peers they list in /v1/status) holds each file with the same sha256, and
-fails at the deadline naming the nodes that lack it.
+fails at the deadline naming the nodes that lack it. The peers a node lists
+are polled only when they pass the --node rules; a worker's manager only
+when it is a known node.
 
 The token comes from --token-file, else token_file or DEPSYNC_TOKEN. The
 config file is optional: on a CI runner --node and DEPSYNC_TOKEN suffice.
@@ -147,6 +160,7 @@ timed out, 2 bad input (a file, a flag, the config).`,
 	f.BoolVar(&o.replace, "replace", false, "remove another file holding the same C-App id in the same step")
 	f.BoolVar(&o.force, "force", false, "make a worker take the file without its manager (emergency only; see above)")
 	f.DurationVar(&o.wait, "wait", 0, "wait up to this long for every node of the cluster to hold the files (e.g. 60s)")
+	f.DurationVar(&o.timeout, "timeout", defaultPushTimeout, "how long one C-App may take to reach one node before that node counts as failed")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
 	return cmd
 }
@@ -162,6 +176,9 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 	}
 	if o.wait < 0 {
 		return usageError{fmt.Errorf("--wait %s: must not be negative", o.wait)}
+	}
+	if err := checkTimeout(o.timeout); err != nil {
+		return err
 	}
 	capps, err := validateCApps(args)
 	if err != nil {
@@ -181,7 +198,7 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 			case reachable:
 				via = viaSVN
 			case err != nil:
-				a.logger.Warn("SVN server unreachable: pushing straight to the nodes", "url", cfg.SVN.URL, "err", err)
+				a.logger.Warn("SVN server unreachable: pushing straight to the nodes", "url", redact(cfg.SVN.URL), "err", err)
 			}
 		}
 	}
@@ -194,7 +211,7 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 		if nodes, err = resolveNodes(cfg, o.nodes); err != nil {
 			return err
 		}
-		if client, err = newDeployClient(a, cfg, o.tokenFile, true); err != nil {
+		if client, err = newDeployClient(a, cfg, o.tokenFile, true, nodes, defaultCallTimeout); err != nil {
 			return err
 		}
 	}
@@ -216,7 +233,7 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 		}
 	}
 	if o.wait > 0 && failures == 0 {
-		report.Wait = waitForCluster(ctx, a, client, nodes, capps, o.wait)
+		report.Wait = waitForCluster(ctx, a, cfg, client, nodes, capps, o.wait)
 	}
 
 	if err := writePushReport(a.stdout, o.output, report); err != nil {
@@ -266,87 +283,6 @@ func validateCApps(paths []string) ([]*localCApp, error) {
 	return out, nil
 }
 
-// resolveNodes returns the --node URLs, else the config's own node and its
-// peers.
-func resolveNodes(cfg *config.Config, flagNodes []string) ([]string, error) {
-	var nodes []string
-	if len(flagNodes) > 0 {
-		nodes = flagNodes
-	} else {
-		nodes = append([]string{ownNodeURL(cfg)}, cfg.Peers...)
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, n := range nodes {
-		n = strings.TrimRight(strings.TrimSpace(n), "/")
-		if n == "" || seen[n] {
-			continue
-		}
-		if !strings.HasPrefix(n, "http://") && !strings.HasPrefix(n, "https://") {
-			return nil, badInput(fmt.Errorf("--node %q: must be a base URL such as https://node1:9780", n))
-		}
-		seen[n] = true
-		out = append(out, n)
-	}
-	if len(out) == 0 {
-		return nil, badInput(errors.New("no node to push to: give --node URL"))
-	}
-	return out, nil
-}
-
-// ownNodeURL is this config's own depsync URL, from listen (a wildcard
-// address becomes loopback).
-func ownNodeURL(cfg *config.Config) string {
-	scheme := "http"
-	if cfg.TLS.Enabled() {
-		scheme = "https"
-	}
-	host, port, err := net.SplitHostPort(cfg.Listen)
-	if err != nil {
-		return scheme + "://" + cfg.Listen
-	}
-	switch host {
-	case "", "0.0.0.0":
-		host = "127.0.0.1"
-	case "::":
-		host = "::1"
-	}
-	return scheme + "://" + net.JoinHostPort(host, port)
-}
-
-// readToken returns the token of --token-file, else of the config.
-func readToken(cfg *config.Config, tokenFile string) (string, error) {
-	if tokenFile != "" {
-		b, err := os.ReadFile(tokenFile)
-		if err != nil {
-			return "", badInput(fmt.Errorf("--token-file: %w", err))
-		}
-		tok := strings.TrimSpace(string(b))
-		if tok == "" {
-			return "", badInput(fmt.Errorf("--token-file %s is empty", tokenFile))
-		}
-		return tok, nil
-	}
-	if cfg.Token == "" {
-		return "", badInput(errors.New("no API token: give --token-file, or set token_file or DEPSYNC_TOKEN"))
-	}
-	return cfg.Token.Reveal(), nil
-}
-
-func newDeployClient(a *app, cfg *config.Config, tokenFile string, follow bool) (*deploy.Client, error) {
-	tok, err := readToken(cfg, tokenFile)
-	if err != nil {
-		return nil, err
-	}
-	c, err := deploy.NewClient(deploy.ClientOptions{
-		Token: tok, CAFile: cfg.TLS.CAFile, FollowManager: follow, Logger: a.logger,
-	})
-	if err != nil {
-		return nil, badInput(err)
-	}
-	return c, nil
-}
-
 // pushDirect PUTs every C-App to every node: nodes in parallel, a node's
 // files one after the other.
 func pushDirect(ctx context.Context, a *app, c *deploy.Client, nodes []string, capps []*localCApp, o *pushOptions) []pushResult {
@@ -359,18 +295,20 @@ func pushDirect(ctx context.Context, a *app, c *deploy.Client, nodes []string, c
 			for j, ca := range capps {
 				k := i*len(capps) + j
 				start := time.Now()
-				reply, err := c.Put(ctx, node, ca.path, deploy.PutRequest{
+				pctx, cancel := context.WithTimeout(ctx, o.timeout)
+				reply, err := c.Put(pctx, node, ca.path, deploy.PutRequest{
 					File: ca.file, SHA256: ca.sha256, Replace: o.replace, Force: o.force,
 					Progress: bar.tracker(k),
 				})
-				r := pushResult{Node: node, File: ca.file, ID: ca.app.ID, SHA256: ca.app.SHA256,
+				cancel()
+				r := pushResult{Node: redact(node), File: ca.file, ID: ca.app.ID, SHA256: ca.app.SHA256,
 					DurationMS: time.Since(start).Milliseconds()}
 				if err != nil {
-					r.Status, r.Error = "failed", err.Error()
+					r.Status, r.Error = "failed", nodeError(node, err, o.timeout)
 				} else {
 					r.Status = reply.Status
 					if reply.Node != node {
-						r.Manager = reply.Node
+						r.Manager = redact(reply.Node)
 					}
 				}
 				results[k] = r
@@ -423,7 +361,7 @@ func pushSVN(ctx context.Context, a *app, cfg *config.Config, capps []*localCApp
 	fail := func(err error) []pushResult {
 		out := make([]pushResult, len(capps))
 		for i, ca := range capps {
-			out[i] = pushResult{Node: folder, File: ca.file, ID: ca.app.ID, SHA256: ca.app.SHA256, Status: "failed",
+			out[i] = pushResult{Node: redact(folder), File: ca.file, ID: ca.app.ID, SHA256: ca.app.SHA256, Status: "failed",
 				Error: err.Error(), DurationMS: time.Since(start).Milliseconds()}
 		}
 		return out
@@ -466,7 +404,7 @@ func pushSVN(ctx context.Context, a *app, cfg *config.Config, capps []*localCApp
 	removed := map[string]bool{}
 	var summary []string
 	for i, ca := range capps {
-		r := pushResult{Node: folder, File: ca.file, ID: ca.app.ID, SHA256: ca.app.SHA256}
+		r := pushResult{Node: redact(folder), File: ca.file, ID: ca.app.ID, SHA256: ca.app.SHA256}
 		old, had := existing[ca.file]
 		if had && old.SHA256 == ca.app.SHA256 {
 			r.Status = deploy.StatusUnchanged
@@ -548,20 +486,34 @@ func copyFile(src, dst string) error {
 
 // waitForCluster polls the nodes, and the peers they name in /v1/status,
 // until each holds every C-App with the same sha256, or the deadline.
-func waitForCluster(ctx context.Context, a *app, c *deploy.Client, nodes []string, capps []*localCApp, d time.Duration) *waitReport {
+//
+// The token goes only where it may: the nodes, and the peers they list when
+// those pass the --node rules (a node's peers are its configuration). A
+// worker's manager comes from a notice, so it is polled only when it is
+// already known: one of nodes, a configured peer or this config's node.
+func waitForCluster(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client, nodes []string, capps []*localCApp, d time.Duration) *waitReport {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
+	known := map[string]bool{strings.TrimRight(localURL(cfg), "/"): true}
+	for _, n := range append(append([]string{}, nodes...), cfg.Peers...) {
+		known[strings.TrimRight(n, "/")] = true
+	}
 	cluster := map[string]bool{}
 	var order []string
-	add := func(n string) {
+	add := func(n string, mustBeKnown bool) {
 		n = strings.TrimRight(n, "/")
-		if n != "" && !cluster[n] {
-			cluster[n] = true
-			order = append(order, n)
+		if n == "" || cluster[n] || (mustBeKnown && !known[n]) {
+			return
 		}
+		if err := checkNodeURL("peer", n, cfg.InsecureHTTP); err != nil {
+			a.logger.Warn("not polling a node a peer names: its URL breaks the --node rules", "url", redact(n))
+			return
+		}
+		cluster[n] = true
+		order = append(order, n)
 	}
 	for _, n := range nodes {
-		add(n)
+		add(n, false)
 	}
 	statusRead := map[string]bool{}
 	for {
@@ -571,15 +523,15 @@ func waitForCluster(ctx context.Context, a *app, c *deploy.Client, nodes []strin
 			if !statusRead[n] {
 				if st, err := c.Status(ctx, n); err == nil {
 					statusRead[n] = true
-					add(st.Manager)
+					add(st.Manager, true)
 					for _, p := range st.Peers {
-						add(p)
+						add(p, false)
 					}
 				}
 			}
 			list, err := c.List(ctx, n)
 			if err != nil {
-				lacking = append(lacking, waitLacking{Node: n, Error: err.Error()})
+				lacking = append(lacking, waitLacking{Node: redact(n), Error: nodeError(n, err, d)})
 				continue
 			}
 			have := map[string]string{}
@@ -588,17 +540,21 @@ func waitForCluster(ctx context.Context, a *app, c *deploy.Client, nodes []strin
 			}
 			for _, ca := range capps {
 				if have[ca.file] != ca.app.SHA256 {
-					lacking = append(lacking, waitLacking{Node: n, File: ca.file})
+					lacking = append(lacking, waitLacking{Node: redact(n), File: ca.file})
 				}
 			}
 		}
+		shown := make([]string, len(order))
+		for i, n := range order {
+			shown[i] = redact(n)
+		}
 		if len(lacking) == 0 {
-			a.logger.Debug("every node holds the C-Apps", "nodes", order)
-			return &waitReport{OK: true, Nodes: order}
+			a.logger.Debug("every node holds the C-Apps", "nodes", shown)
+			return &waitReport{OK: true, Nodes: shown}
 		}
 		select {
 		case <-ctx.Done():
-			return &waitReport{OK: false, Nodes: order, Lacking: lacking}
+			return &waitReport{OK: false, Nodes: shown, Lacking: lacking}
 		case <-time.After(500 * time.Millisecond):
 		}
 	}

@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,7 +23,7 @@ import (
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
-const cliToken = "cli-test-token-0123456789"
+const cliToken = "cli-test-token-0123456789abcdef0123"
 
 // pushNode is an in-process depsync node serving the C-App API and a
 // minimal /v1/status.
@@ -186,6 +189,8 @@ func TestCappPushWorkerFollowsToManager(t *testing.T) {
 	mgr := newPushNode(t, config.RoleManager)
 	w := newPushNode(t, config.RoleWorker)
 	w.manager = mgr.url
+	// The manager is a configured peer: the worker's 409 may lead there.
+	require.NoError(t, os.WriteFile(cfg, []byte("role: manager\npeers: ['"+mgr.url+"']\n"), 0o600))
 	a := testcapp.Write(t, t.TempDir(), "A_1.0.0.car", "A", "1.0.0")
 	code, out, errOut := runCLI(t, "--config", cfg, "capp", "push", a, "--node", w.url, "--via", "direct", "-o", "json")
 	require.Equal(t, 0, code, "%s %s", out, errOut)
@@ -314,4 +319,121 @@ func TestCappPushSVN(t *testing.T) {
 	require.True(t, strings.Contains(errOut, "unreachable"), errOut)
 	code, _, _ = runCLI(t, "--config", cfg, "capp", "push", a, "--via", "svn")
 	require.Equal(t, 1, code)
+}
+
+// TestCappNeverFollowsToUnlistedManager: a worker naming a manager that is
+// neither a --node, a peer nor this config's node: that URL receives no
+// request at all (so neither the token nor the C-App), push and rm exit 1
+// naming it and saying to pass it with --node; with --node it is followed.
+func TestCappNeverFollowsToUnlistedManager(t *testing.T) {
+	cfg := noConfig(t)
+	var hits atomic.Int32
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	t.Cleanup(evil.Close)
+	w := newPushNode(t, config.RoleWorker)
+	w.manager = evil.URL
+	a := testcapp.Write(t, t.TempDir(), "A_1.0.0.car", "A", "1.0.0")
+
+	code, out, errOut := runCLI(t, "--config", cfg, "capp", "push", a, "--node", w.url, "--via", "direct")
+	assert.Equal(t, 1, code, "%s %s", out, errOut)
+	assert.Contains(t, out, "names its manager "+evil.URL+", which is not a known node")
+	assert.Contains(t, out, "pass it with --node "+evil.URL)
+
+	code, out, errOut = runCLI(t, "--config", cfg, "capp", "rm", "A_1.0.0.car", "--node", w.url)
+	assert.Equal(t, 1, code, "%s %s", out, errOut)
+	assert.Contains(t, out, "pass it with --node "+evil.URL)
+	assert.Zero(t, hits.Load(), "the unlisted manager received a request")
+
+	// Named with --node, it is a known node: followed (the recorder is no
+	// real node, so the delivery itself fails; that it arrived is the point).
+	runCLI(t, "--config", cfg, "capp", "push", a, "--node", w.url, "--node", evil.URL, "--via", "direct")
+	assert.NotZero(t, hits.Load())
+}
+
+// TestCappPushTimeout: a node that accepts the connection and never answers
+// costs an error naming it, exit 1, within the --timeout.
+func TestCappPushTimeout(t *testing.T) {
+	cfg := noConfig(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	var held sync.WaitGroup
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held.Add(1)
+			go func() { // read and never answer
+				defer held.Done()
+				io.Copy(io.Discard, c)
+				c.Close()
+			}()
+		}
+	}()
+	node := "http://" + ln.Addr().String()
+	a := testcapp.Write(t, t.TempDir(), "A_1.0.0.car", "A", "1.0.0")
+	for _, tt := range []struct {
+		timeout string
+		within  time.Duration
+		args    []string
+	}{
+		{"5s", 10 * time.Second, []string{"capp", "push", a, "--node", node, "--via", "direct"}},
+		{"2s", 6 * time.Second, []string{"capp", "rm", "A_1.0.0.car", "--node", node}},
+		{"2s", 6 * time.Second, []string{"capp", "list", "--node", node}},
+		{"2s", 6 * time.Second, []string{"status", "--node", node}},
+	} {
+		t.Run(tt.args[0]+" "+tt.args[1], func(t *testing.T) {
+			start := time.Now()
+			code, out, errOut := runCLI(t, append(append([]string{"--config", cfg}, tt.args...), "--timeout", tt.timeout)...)
+			assert.Equal(t, 1, code, "%s %s", out, errOut)
+			assert.Less(t, time.Since(start), tt.within)
+			assert.Contains(t, out+errOut, node+": no answer within --timeout "+tt.timeout)
+		})
+	}
+	code, _, errOut := runCLI(t, "--config", cfg, "capp", "push", a, "--node", node, "--timeout", "0s")
+	assert.Equal(t, 2, code, errOut)
+}
+
+// TestNodeURLRules: --node with credentials, a query or a fragment, or plain
+// http off loopback, is bad input for every command, and no password is
+// ever printed.
+func TestNodeURLRules(t *testing.T) {
+	cfg := noConfig(t)
+	a := testcapp.Write(t, t.TempDir(), "A_1.0.0.car", "A", "1.0.0")
+	n := newPushNode(t, config.RoleManager)
+	host := strings.TrimPrefix(n.url, "http://")
+	for _, tt := range []struct{ url, want string }{
+		{"http://user:hunter2@" + host, "must not carry credentials"},
+		{"http://:hunter2@" + host, "must not carry credentials"},
+		{n.url + "/?token=hunter2", "without a query or fragment"},
+		{n.url + "#hunter2", "without a query or fragment"},
+		{"http://10.0.0.2:9780", "insecure_http: true"},
+		{"ftp://" + host, "base URL"},
+	} {
+		for _, cmd := range [][]string{
+			{"status", "--node", tt.url},
+			{"capp", "list", "--node", tt.url},
+			{"capp", "push", a, "--via", "direct", "--node", tt.url},
+			{"capp", "rm", "A_1.0.0.car", "--node", tt.url},
+		} {
+			t.Run(cmd[0]+" "+cmd[1]+" "+tt.want, func(t *testing.T) {
+				code, out, errOut := runCLI(t, append([]string{"--config", cfg}, cmd...)...)
+				assert.Equal(t, 2, code, "%s %s", out, errOut)
+				assert.Contains(t, errOut, tt.want)
+				assert.NotContains(t, out+errOut, "hunter2")
+			})
+		}
+	}
+	assert.Zero(t, n.puts.Load())
+
+	// insecure_http lets plain http off loopback through (here to a
+	// closed port: exit 1, not 2).
+	require.NoError(t, os.WriteFile(cfg, []byte("role: manager\ninsecure_http: true\n"), 0o600))
+	code, _, errOut := runCLI(t, "--config", cfg, "status", "--node", "http://192.0.2.1:9", "--timeout", "200ms")
+	assert.Equal(t, 1, code, errOut)
 }

@@ -25,6 +25,7 @@ func newCappRmCmd(a *app) *cobra.Command {
 	var nodes []string
 	var tokenFile, output string
 	var force bool
+	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "rm FILE...",
 		Short: "Remove C-Apps from nodes",
@@ -35,12 +36,21 @@ the workers itself (with sync.prune). --force makes a worker remove it
 without its manager (an emergency only: the manager's next reconcile puts
 back what it holds).
 
+A worker's refusal is followed to its manager only when that URL is one of
+the --node URLs, a configured peer or this config's own node, and never from
+https to http; otherwise nothing is sent there and the removal fails naming
+the URL: pass it with --node to let it through. --timeout bounds each
+removal (default 30s).
+
 Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 2 bad input.`,
 		Example: `  depsync capp rm MyApp_1.0.0.car --node https://node1:9780`,
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if err := validOutput(output); err != nil {
+				return err
+			}
+			if err := checkTimeout(timeout); err != nil {
 				return err
 			}
 			for _, f := range files {
@@ -56,7 +66,7 @@ Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 			if err != nil {
 				return err
 			}
-			c, err := newDeployClient(a, cfg, tokenFile, true)
+			c, err := newDeployClient(a, cfg, tokenFile, true, targets, timeout)
 			if err != nil {
 				return err
 			}
@@ -67,15 +77,15 @@ Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 					for j, f := range files {
 						start := time.Now()
 						servedBy, err := c.Delete(cmd.Context(), n, f, force)
-						r := rmResult{Node: n, File: f, Status: "deleted", DurationMS: time.Since(start).Milliseconds()}
+						r := rmResult{Node: redact(n), File: f, Status: "deleted", DurationMS: time.Since(start).Milliseconds()}
 						if servedBy != n {
-							r.Manager = servedBy
+							r.Manager = redact(servedBy)
 						}
 						switch {
 						case deploy.IsNotFound(err):
-							r.Status, r.Error = "not_found", err.Error()
+							r.Status, r.Error = "not_found", nodeError(n, err, timeout)
 						case err != nil:
-							r.Status, r.Error = "failed", err.Error()
+							r.Status, r.Error = "failed", nodeError(n, err, timeout)
 						}
 						results[i*len(files)+j] = r
 					}
@@ -121,6 +131,7 @@ Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 	f.StringArrayVar(&nodes, "node", nil, "base URL of a node's depsync (repeatable; default this config's node and peers)")
 	f.StringVar(&tokenFile, "token-file", "", "file holding the API token (default token_file or DEPSYNC_TOKEN)")
 	f.BoolVar(&force, "force", false, "make a worker remove the file without its manager (emergency only)")
+	f.DurationVar(&timeout, "timeout", defaultCallTimeout, "how long each node may take to answer")
 	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return cmd
 }

@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -56,12 +54,15 @@ for a change to take effect.
 
 Values not given as flags come from the depsync config (role, carbon.home or
 carbon.config_file, svn.url, svn.username, svn.password_file or
-DEPSYNC_SVN_PASSWORD, svn.append_tenant_id). A password is written in plain
-text, with a warning, only when it comes from a file or the environment; with
---secure-vault SvnPassword refers to the Secure Vault alias
+DEPSYNC_SVN_PASSWORD, svn.append_tenant_id). The SVN password is written
+only when Carbon's own synchronizer is to use it: with --carbon-sync it is
+written in plain text, with a warning on stderr, unless --secure-vault makes
+SvnPassword refer to the Secure Vault alias
 Carbon.DeploymentSynchronizer.SvnPassword instead (and xmlns:svns is declared
 on <Server> if missing): add that alias to Carbon's
-repository/conf/security/cipher-text.properties and run ciphertool.
+repository/conf/security/cipher-text.properties and run ciphertool. Without
+--carbon-sync Carbon reads no password: none is written, and a plain-text one
+already in the block is emptied. Backups of carbon.xml are mode 0600.
 
 Exit status: 0 when written or unchanged, 2 when the input is wrong (malformed
 XML, no <Server> root, two live blocks, file missing or not writable: nothing
@@ -157,8 +158,8 @@ func (a *app) carbonConfig(cmd *cobra.Command, f *carbonConfigFlags) error {
 		source = "DEPSYNC_SVN_PASSWORD"
 	}
 	if f.passwordFile != "" {
-		if password, err = readPasswordFile(f.passwordFile); err != nil {
-			return badInput(err)
+		if password, err = config.ReadSecretFile(f.passwordFile); err != nil {
+			return badInput(fmt.Errorf("--svn-password-file %s: %w", f.passwordFile, err))
 		}
 		source = f.passwordFile
 	}
@@ -172,9 +173,17 @@ func (a *app) carbonConfig(cmd *cobra.Command, f *carbonConfigFlags) error {
 	switch {
 	case f.secureVault:
 		// The password stays out of the file.
+	case !f.carbonSync:
+		// Carbon's synchronizer is off and reads no password: none need
+		// lie on disk.
+		s.ClearPassword = true
+		if password != "" {
+			fmt.Fprintf(a.stderr, "depsync: note: the SVN password (from %s) is not written to %s: Carbon's own synchronizer is off "+
+				"and reads none (with --carbon-sync it would be, or its Secure Vault alias with --secure-vault)\n", source, path)
+		}
 	case password != "":
 		s.SvnPassword = password
-	case f.carbonSync:
+	default:
 		a.warn("no SVN password (--svn-password-file, svn.password_file or DEPSYNC_SVN_PASSWORD): SvnPassword is left as it is in %s", path)
 	}
 
@@ -278,23 +287,6 @@ func checkSvnURL(name, s string) error {
 		return fmt.Errorf("%s must not carry credentials: use --svn-user and --svn-password-file", name)
 	}
 	return nil
-}
-
-// readPasswordFile reads a password file the way svn.password_file is read:
-// trailing line ends dropped, empty is an error.
-func readPasswordFile(name string) (string, error) {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("--svn-password-file %s: file not found", name)
-		}
-		return "", fmt.Errorf("--svn-password-file: %w", err)
-	}
-	pw := strings.TrimRight(string(data), "\r\n")
-	if pw == "" {
-		return "", fmt.Errorf("--svn-password-file %s: file is empty", name)
-	}
-	return pw, nil
 }
 
 func newCarbonConfigShowCmd(a *app) *cobra.Command {

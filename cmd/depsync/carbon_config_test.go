@@ -86,11 +86,15 @@ func TestCarbonConfigWriteAndShow(t *testing.T) {
 	bak := e.backups(t)
 	require.Len(t, bak, 1)
 	assert.Equal(t, "carbon.xml "+e.xml+": updated (backup "+bak[0]+"); Carbon's own synchronizer: off (depsync does the SVN work)\n", out)
-	assert.Contains(t, errOut, "warning: the SVN password (from "+e.pw+") is written in "+e.xml+" in plain text")
+	// Carbon's synchronizer is off: no password is written, and the one in
+	// the file is emptied.
+	assert.Contains(t, errOut, "note: the SVN password (from "+e.pw+") is not written to "+e.xml)
+	assert.NotContains(t, errOut, "plain text")
 	xml := e.read(t)
 	assert.Contains(t, xml, "        <Enabled>false</Enabled>\n        <AutoCommit>true</AutoCommit>\n")
 	assert.Contains(t, xml, "<SvnUrl>http://svn.example:8080/svn/depsync</SvnUrl>")
-	assert.Contains(t, xml, "<SvnPassword>"+cliPassword+"</SvnPassword>")
+	assert.Contains(t, xml, "<SvnPassword></SvnPassword>")
+	assert.NotContains(t, xml, cliPassword)
 	assert.Contains(t, xml, "<SvnClient>svnkit</SvnClient>")
 	assert.Contains(t, xml, "    <!--<DeploymentSynchronizer>\n        <Enabled>true</Enabled>\n")
 	bakBody, err := os.ReadFile(bak[0])
@@ -108,7 +112,7 @@ func TestCarbonConfigWriteAndShow(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	for _, s := range []string{"carbon.xml " + e.xml, "Carbon's own synchronizer: off", "role: manager",
 		"AutoCommit            true", "SvnUrl                http://svn.example:8080/svn/depsync",
-		"SvnUser               carbon", "SvnPassword           <redacted>", "other children        SvnClient"} {
+		"SvnUser               carbon", "SvnPassword           (empty)", "other children        SvnClient"} {
 		assert.Contains(t, out, s)
 	}
 	assert.NotContains(t, out+errOut, cliPassword)
@@ -120,9 +124,38 @@ func TestCarbonConfigWriteAndShow(t *testing.T) {
 	assert.Equal(t, map[string]any{
 		"file": e.xml, "carbon_sync": false, "role": "manager", "present": true, "line": float64(5),
 		"enabled": false, "auto_commit": true, "auto_checkout": true, "repository_type": "svn",
-		"svn_url": "http://svn.example:8080/svn/depsync", "svn_user": "carbon", "svn_password": "<redacted>",
+		"svn_url": "http://svn.example:8080/svn/depsync", "svn_user": "carbon", "svn_password": "",
 		"svn_url_append_tenant_id": true, "secure_vault": false, "extra": []any{"SvnClient"},
 	}, shown)
+}
+
+// TestCarbonConfigPlainPasswordOnlyWithCarbonSync: the password is written
+// in plain text only when Carbon's own synchronizer is to use it, and then
+// stderr says so; the backup holding the old file is owner-only.
+func TestCarbonConfigPlainPasswordOnlyWithCarbonSync(t *testing.T) {
+	e := newCarbonEnv(t, carbonXMLFixture)
+	code, out, errOut := runCLI(t, "carbon-config", "--config", e.cfg, "--role", "worker", "--carbon-home", e.home,
+		"--svn-url", "http://svn.example:8080/svn/depsync", "--svn-password-file", e.pw, "--carbon-sync")
+	require.Equal(t, 0, code, "stdout=%s stderr=%s", out, errOut)
+	assert.Contains(t, errOut, "warning: the SVN password (from "+e.pw+") is written in "+e.xml+" in plain text")
+	assert.Contains(t, e.read(t), "<SvnPassword>"+cliPassword+"</SvnPassword>")
+	assert.NotContains(t, out, cliPassword)
+	bak := e.backups(t)
+	require.Len(t, bak, 1)
+	fi, err := os.Stat(bak[0])
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+
+	// Back to depsync doing the SVN work: the password leaves the file.
+	code, out, errOut = runCLI(t, "carbon-config", "--config", e.cfg, "--role", "worker", "--carbon-home", e.home,
+		"--svn-url", "http://svn.example:8080/svn/depsync", "--svn-password-file", e.pw)
+	require.Equal(t, 0, code, "stdout=%s stderr=%s", out, errOut)
+	assert.NotContains(t, e.read(t), cliPassword)
+	for _, b := range e.backups(t) {
+		fi, err := os.Stat(b)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), b)
+	}
 }
 
 func TestCarbonConfigFromDepsyncConfig(t *testing.T) {
@@ -144,7 +177,8 @@ func TestCarbonConfigFromDepsyncConfig(t *testing.T) {
 	assert.Contains(t, xml, "<SvnUrl>svn://svn.example/depsync</SvnUrl>")
 	assert.Contains(t, xml, "<SvnUser>deployer</SvnUser>")
 	assert.Contains(t, xml, "<SvnUrlAppendTenantId>false</SvnUrlAppendTenantId>")
-	assert.Contains(t, errOut, "plain text")
+	assert.Contains(t, errOut, "is not written")
+	assert.NotContains(t, xml, cliPassword)
 
 	// Flags win over the config; show finds the file through the config.
 	code, out, errOut = runCLI(t, "carbon-config", "--config", e.cfg, "--role", "manager", "--append-tenant-id=true",
@@ -167,7 +201,7 @@ func TestCarbonConfigFromDepsyncConfig(t *testing.T) {
 func TestCarbonConfigDryRun(t *testing.T) {
 	e := newCarbonEnv(t, carbonXMLFixture)
 	args := []string{"carbon-config", "--config", e.cfg, "--role", "worker", "--file", e.xml,
-		"--svn-url", "http://svn/r", "--svn-password-file", e.pw, "--dry-run"}
+		"--svn-url", "http://svn/r", "--svn-password-file", e.pw, "--carbon-sync", "--dry-run"}
 	code, out, errOut := runCLI(t, args...)
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "--- "+e.xml+"\n+++ "+e.xml+" (new)\n@@ ")
@@ -341,7 +375,7 @@ func TestCarbonConfigRealFiles(t *testing.T) {
 				j := i + strings.Index(string(orig[i:]), "-->") + 3
 				assert.Contains(t, xml, string(orig[i:j]), "the commented-out block changed")
 			}
-			assert.Contains(t, xml, "<SvnPassword>"+cliPassword+"</SvnPassword>")
+			assert.NotContains(t, xml, cliPassword, "Carbon's synchronizer is off: no password on disk")
 		})
 	}
 }

@@ -19,6 +19,12 @@ func newConfigCmd(a *app) *cobra.Command {
 apply DEPSYNC_* environment variables, validate the result and print the
 effective config as YAML with every secret shown as <redacted>.
 
+A listen address that is not loopback without tls.cert_file/key_file, a
+plain http:// peer that is not loopback, a token shorter than 32
+characters, a secret file that is not a regular file of at most 64 KiB, and
+a state_dir inside the deployment directory are errors; insecure_http: true
+accepts plain HTTP, with a warning.
+
 Exit status: 0 when valid, 2 when not (each problem is named on stderr).`,
 		Example: `  depsync config check --config /etc/depsync/depsync.yaml
   DEPSYNC_SVN_URL=http://svn:8080/svn/depsync depsync config check --config node1.yaml`,
@@ -30,6 +36,10 @@ Exit status: 0 when valid, 2 when not (each problem is named on stderr).`,
 			}
 			if err := c.Validate(); err != nil {
 				return badInput(fmt.Errorf("invalid config %s:\n%w", describeSource(c.Source), err))
+			}
+			if c.InsecureHTTP {
+				fmt.Fprintln(a.stderr, "depsync: warning: insecure_http: true allows plain HTTP off loopback: the API token and "+
+					"every C-App may cross the network in clear (see depsync tls init)")
 			}
 			out, err := yaml.Marshal(c)
 			if err != nil {

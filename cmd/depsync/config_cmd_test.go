@@ -5,7 +5,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -80,5 +82,62 @@ func TestVersionAndHelp(t *testing.T) {
 	assert.Equal(t, 0, code)
 	for _, c := range []string{"version", "config", "capp", "Examples:"} {
 		assert.Contains(t, out, c)
+	}
+}
+
+// TestConfigCheckSecurity: what issue 12 refuses off loopback, and what
+// lets it through.
+func TestConfigCheckSecurity(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+		return p
+	}
+	tok := write("token", "0123456789abcdef0123456789abcdef\n")
+	short := write("short", "0123456789\n")
+	base := "role: manager\ncarbon: {home: /opt/c}\ntoken_file: " + tok + "\n"
+	tls := "tls: {cert_file: /etc/depsync/n.crt, key_file: /etc/depsync/n.key, ca_file: /etc/depsync/ca.crt}\n"
+	tests := []struct {
+		name, body string
+		code       int
+		stderr     string
+	}{
+		{"public listen", base + "listen: 0.0.0.0:9780\n", 2, "listen: \"0.0.0.0:9780\": is not a loopback address"},
+		{"public listen with tls", base + "listen: 0.0.0.0:9780\n" + tls, 0, ""},
+		{"public listen insecure", base + "listen: 0.0.0.0:9780\ninsecure_http: true\n", 0, "warning: insecure_http: true"},
+		{"http peer", base + "peers: ['http://10.0.0.2:9780']\n", 2, "peers: \"http://10.0.0.2:9780\""},
+		{"https peer", base + "peers: ['https://10.0.0.2:9780']\n" + tls, 0, ""},
+		{"http peer insecure", base + "peers: ['http://10.0.0.2:9780']\ninsecure_http: true\n", 0, "warning"},
+		{"short token", "role: manager\ncarbon: {home: /opt/c}\ntoken_file: " + short + "\n", 2, "token_file: \"" + short + "\": the token is 10 characters"},
+		{"state_dir inside", base + "state_dir: /opt/c/repository/deployment/server/.state\n", 2, "state_dir"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, "config", "check", "--config", write(tt.name+".yaml", tt.body))
+			assert.Equal(t, tt.code, code, "stdout=%s stderr=%s", out, errOut)
+			assert.Contains(t, errOut, tt.stderr)
+			assert.NotContains(t, out+errOut, "0123456789abcdef0123456789abcdef")
+		})
+	}
+}
+
+// TestConfigCheckSpecialTokenFile: token_file naming /dev/zero or a FIFO
+// is refused at once, never read for ever.
+func TestConfigCheckSpecialTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	for _, f := range []string{"/dev/zero", fifo, dir} {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			cfg := filepath.Join(t.TempDir(), "c.yaml")
+			require.NoError(t, os.WriteFile(cfg, []byte("role: manager\ncarbon: {home: /opt/c}\ntoken_file: "+f+"\n"), 0o600))
+			start := time.Now()
+			code, _, errOut := runCLI(t, "config", "check", "--config", cfg)
+			assert.Equal(t, 2, code, errOut)
+			assert.Less(t, time.Since(start), time.Second)
+			assert.Contains(t, errOut, "token_file")
+			assert.Contains(t, errOut, "not a regular file")
+		})
 	}
 }

@@ -51,6 +51,12 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			if err := c.Validate(); err != nil {
 				return badInput(fmt.Errorf("invalid config %s:\n%w", describeSource(c.Source), err))
 			}
+			if c.InsecureHTTP {
+				// Once, at start: the operator chose this, a flood would
+				// only be ignored.
+				a.logger.Warn("insecure_http: true: plain HTTP is allowed off loopback, so the API token and every C-App " +
+					"may cross the network in clear; configure tls.* and https:// peers (depsync tls init) instead")
+			}
 			if c.TLS.Enabled() {
 				// Fail now, not at every handshake, on a bad certificate.
 				if _, err := tls.LoadX509KeyPair(c.TLS.CertFile, c.TLS.KeyFile); err != nil {

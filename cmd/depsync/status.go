@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -33,7 +34,11 @@ tenant's revision, last sync, last error and the files it did not commit
 because they are not valid C-Apps, and its peers.
 
 The node is --node, else this node's listen address from the config. The
-API token comes from token_file or DEPSYNC_TOKEN.
+API token comes from token_file or DEPSYNC_TOKEN. --node must be a base URL
+without credentials, query or fragment, and plain http:// only to loopback
+(unless the config sets insecure_http: true). --timeout bounds the call
+(default 30s): a node that never answers is an error naming it, exit 1.
+URLs are printed without credentials, query or fragment.
 
 Exit status: 0 when the node answered, 1 when it could not be reached or
 refused, 2 for bad flags or config.`,
@@ -48,22 +53,29 @@ refused, 2 for bad flags or config.`,
 			if err != nil {
 				return err
 			}
+			if err := checkTimeout(timeout); err != nil {
+				return err
+			}
 			if node == "" {
 				node = localURL(c)
+			} else if err := checkNodeURL("--node", node, c.InsecureHTTP); err != nil {
+				return err
 			}
 			node = strings.TrimRight(node, "/")
-			client, err := statusClient(c.TLS.CAFile, timeout)
+			client, err := statusClient(c.TLS.CAFile)
 			if err != nil {
 				return badInput(err)
 			}
-			raw, err := fetchStatus(cmd.Context(), client, node, c.Token.Reveal())
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			raw, err := fetchStatus(ctx, client, node, c.Token.Reveal())
 			if err != nil {
-				return failed(err)
+				return failed(errors.New(nodeError(node, err, timeout)))
 			}
 			if output == "json" {
 				var buf bytes.Buffer
-				if err := json.Indent(&buf, raw, "", "  "); err != nil {
-					return failed(fmt.Errorf("%s: reply is not JSON: %w", node, err))
+				if err := json.Indent(&buf, redactStatusJSON(raw), "", "  "); err != nil {
+					return failed(fmt.Errorf("%s: reply is not JSON: %w", redact(node), err))
 				}
 				buf.WriteByte('\n')
 				_, err := a.stdout.Write(buf.Bytes())
@@ -71,7 +83,7 @@ refused, 2 for bad flags or config.`,
 			}
 			var st syncer.Status
 			if err := json.Unmarshal(raw, &st); err != nil {
-				return failed(fmt.Errorf("%s: unexpected reply: %w", node, err))
+				return failed(fmt.Errorf("%s: unexpected reply: %w", redact(node), err))
 			}
 			printStatus(a.stdout, node, &st, time.Now())
 			return nil
@@ -79,7 +91,7 @@ refused, 2 for bad flags or config.`,
 	}
 	cmd.Flags().StringVar(&node, "node", "", "base URL of the node (default: this node's listen address)")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
-	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Second, "how long to wait for the node")
+	cmd.Flags().DurationVar(&timeout, "timeout", defaultCallTimeout, "how long to wait for the node")
 	return cmd
 }
 
@@ -99,7 +111,7 @@ func localURL(c *config.Config) string {
 	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
-func statusClient(caFile string, timeout time.Duration) (*http.Client, error) {
+func statusClient(caFile string) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
@@ -112,7 +124,8 @@ func statusClient(caFile string, timeout time.Duration) (*http.Client, error) {
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
-	return &http.Client{Transport: tr, Timeout: timeout}, nil
+	// The caller's context bounds the call.
+	return &http.Client{Transport: tr}, nil
 }
 
 func fetchStatus(ctx context.Context, client *http.Client, node, token string) ([]byte, error) {
@@ -141,13 +154,14 @@ func fetchStatus(ctx context.Context, client *http.Client, node, token string) (
 }
 
 func printStatus(w io.Writer, node string, st *syncer.Status, now time.Time) {
+	node = redact(node)
 	ready := "ready"
 	if !st.Ready {
 		ready = "NOT READY: " + st.Reason
 	}
 	fmt.Fprintf(w, "%s: %s (%s), mode %s, %s\n", node, st.Node, st.Role, st.Mode, ready)
 	if st.Manager != "" && st.Role != config.RoleManager {
-		fmt.Fprintf(w, "manager: %s\n", st.Manager)
+		fmt.Fprintf(w, "manager: %s\n", redact(st.Manager))
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -170,7 +184,7 @@ func printStatus(w io.Writer, node string, st *syncer.Status, now time.Time) {
 			if p.Up {
 				up = "yes"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.URL, up, ago(p.LastSuccess, now), dash(p.LastError))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", redact(p.URL), up, ago(p.LastSuccess, now), dash(p.LastError))
 		}
 		tw.Flush()
 	}
@@ -188,4 +202,33 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// redactStatusJSON redacts the URLs of a /v1/status reply (the manager, the
+// peers) before it is printed; a reply it cannot read is left as it is.
+func redactStatusJSON(raw []byte) []byte {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return raw
+	}
+	if u, ok := m["manager"].(string); ok {
+		m["manager"] = redact(u)
+	}
+	if peers, ok := m["peers"].([]any); ok {
+		for i, p := range peers {
+			switch v := p.(type) {
+			case string:
+				peers[i] = redact(v)
+			case map[string]any:
+				if u, ok := v["url"].(string); ok {
+					v["url"] = redact(u)
+				}
+			}
+		}
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	return out
 }

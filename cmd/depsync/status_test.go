@@ -17,7 +17,7 @@ import (
 
 func TestStatusCmd(t *testing.T) {
 	last := time.Now().Add(-3 * time.Second).UTC()
-	node := httptest.NewServer(httpauth.Require("tok", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	node := httptest.NewServer(httpauth.Require("tok-0123456789abcdef0123456789abcdef", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		require.Equal(t, "/v1/status", r.URL.Path)
 		httpauth.WriteJSON(w, http.StatusOK, syncer.Status{
 			Role: "worker", Node: "node2", Mode: "svn", Manager: "http://node1:9780", Ready: true,
@@ -39,14 +39,14 @@ func TestStatusCmd(t *testing.T) {
 		stdout []string
 		stderr string
 	}{
-		{"text", "tok", []string{"--node", node.URL}, 0,
+		{"text", "tok-0123456789abcdef0123456789abcdef", []string{"--node", node.URL}, 0,
 			[]string{"node2 (worker), mode svn, ready", "manager: http://node1:9780", "-1234", "42", "(3s ago)",
 				"not committed (tenant -1234): carbonapps/Bad.car: not_zip: not a zip", "http://node1:9780  yes"}, ""},
-		{"json", "tok", []string{"--node", node.URL, "-o", "json"}, 0,
+		{"json", "tok-0123456789abcdef0123456789abcdef", []string{"--node", node.URL, "-o", "json"}, 0,
 			[]string{`"revision": 42`, `"mode": "svn"`, `"reason": "not_zip"`}, ""},
-		{"wrong token", "nope", []string{"--node", node.URL}, 1, nil, "401 Unauthorized: missing or wrong bearer token"},
-		{"down", "tok", []string{"--node", "http://127.0.0.1:1"}, 1, nil, "connection refused"},
-		{"bad output", "tok", []string{"--node", node.URL, "-o", "yaml"}, 2, nil, `-o "yaml"`},
+		{"wrong token", "nope-0123456789abcdef0123456789abcdef", []string{"--node", node.URL}, 1, nil, "401 Unauthorized: missing or wrong bearer token"},
+		{"down", "tok-0123456789abcdef0123456789abcdef", []string{"--node", "http://127.0.0.1:1"}, 1, nil, "connection refused"},
+		{"bad output", "tok-0123456789abcdef0123456789abcdef", []string{"--node", node.URL, "-o", "yaml"}, 2, nil, `-o "yaml"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

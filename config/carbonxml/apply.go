@@ -212,7 +212,7 @@ func writeTemp(path string, data []byte, fi fs.FileInfo) (name string, err error
 
 // writeBackup copies the original bytes to
 // <file>.depsync-<UTC yyyymmddThhmmssZ>.bak (with -2, -3... when that name
-// is taken), with the file's mode.
+// is taken), mode 0600 whatever the file's: it may hold a password.
 func writeBackup(path string, data []byte, fi fs.FileInfo, t time.Time) (string, error) {
 	base := path + ".depsync-" + t.Format("20060102T150405Z")
 	for i := 1; i < 100; i++ {
@@ -220,7 +220,7 @@ func writeBackup(path string, data []byte, fi fs.FileInfo, t time.Time) (string,
 		if i > 1 {
 			name = base + "-" + strconv.Itoa(i) + ".bak"
 		}
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}

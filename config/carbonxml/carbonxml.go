@@ -80,14 +80,19 @@ type Settings struct {
 	SvnPassword                       string
 	SvnURLAppendTenantID              bool
 	SecureVault                       bool
+	// ClearPassword, when SvnPassword is empty and SecureVault is false,
+	// empties a plain-text SvnPassword already in the block (a Secure
+	// Vault reference stays): with Carbon's own synchronizer off, Carbon
+	// reads no password, so none need lie on disk.
+	ClearPassword bool
 }
 
 // String prints the settings with the password redacted, so that logging
 // them (%v, %+v, %#v) does not reveal it.
 func (s Settings) String() string {
-	return fmt.Sprintf("{Enabled:%t AutoCommit:%t AutoCheckout:%t RepositoryType:%s SvnURL:%s SvnUser:%s SvnPassword:%s SvnURLAppendTenantID:%t SecureVault:%t}",
+	return fmt.Sprintf("{Enabled:%t AutoCommit:%t AutoCheckout:%t RepositoryType:%s SvnURL:%s SvnUser:%s SvnPassword:%s SvnURLAppendTenantID:%t SecureVault:%t ClearPassword:%t}",
 		s.Enabled, s.AutoCommit, s.AutoCheckout, s.RepositoryType, s.SvnURL, s.SvnUser,
-		config.Secret(s.SvnPassword), s.SvnURLAppendTenantID, s.SecureVault)
+		config.Secret(s.SvnPassword), s.SvnURLAppendTenantID, s.SecureVault, s.ClearPassword)
 }
 
 // GoString keeps %#v from revealing the password.
@@ -130,12 +135,14 @@ func ForRole(role string, carbonSync bool) Settings {
 
 // FromConfig returns the settings for depsync's own config: the role's
 // values with Carbon's synchronizer off (the daemon does the SVN work) and
-// the svn.* values, including the password when one is configured.
+// the svn.* values except the password. Carbon's synchronizer being off,
+// Carbon reads no password: none is written, and a plain-text one left by
+// an earlier write is cleared (ClearPassword).
 func FromConfig(c *config.Config) Settings {
 	s := ForRole(c.Role, false)
 	s.SvnURL = c.SVN.URL
 	s.SvnUser = c.SVN.Username
-	s.SvnPassword = c.SVN.Password.Reveal()
+	s.ClearPassword = true
 	s.SvnURLAppendTenantID = c.SVN.AppendTenantID
 	return s
 }

@@ -74,7 +74,47 @@ func TestForRole(t *testing.T) {
 
 	c := &config.Config{Role: "worker", SVN: config.SVN{URL: "svn://s/r", Username: "u", Password: "p", AppendTenantID: true}}
 	s := FromConfig(c)
-	assert.Equal(t, Settings{AutoCheckout: true, RepositoryType: "svn", SvnURL: "svn://s/r", SvnUser: "u", SvnPassword: "p", SvnURLAppendTenantID: true}, s)
+	// No password: Carbon's synchronizer is off and reads none.
+	assert.Equal(t, Settings{AutoCheckout: true, RepositoryType: "svn", SvnURL: "svn://s/r", SvnUser: "u", ClearPassword: true, SvnURLAppendTenantID: true}, s)
+}
+
+// TestClearPassword: a plain-text password already in the block is
+// emptied; a Secure Vault reference stays; a password to write wins.
+func TestClearPassword(t *testing.T) {
+	s := settings("worker")
+	s.SvnPassword = ""
+	s.ClearPassword = true
+	out, err := Edit([]byte(fixtureFull), s)
+	require.NoError(t, err)
+	assert.NotContains(t, string(out), ">password<")
+	assert.Contains(t, string(out), "<SvnPassword></SvnPassword>")
+	b := readBlockOf(t, out)
+	assert.Empty(t, b.SvnPassword.Reveal())
+	again, err := Edit(out, s)
+	require.NoError(t, err)
+	assert.Equal(t, string(out), string(again), "clearing twice changes nothing")
+
+	vault := settings("worker")
+	vault.SecureVault = true
+	withAlias, err := Edit([]byte(fixtureFull), vault)
+	require.NoError(t, err)
+	kept, err := Edit(withAlias, s)
+	require.NoError(t, err)
+	assert.True(t, readBlockOf(t, kept).SecureVault, "a Secure Vault reference is not a password to clear")
+
+	s.SvnPassword = "new-one"
+	out, err = Edit([]byte(fixtureFull), s)
+	require.NoError(t, err)
+	assert.Equal(t, "new-one", readBlockOf(t, out).SvnPassword.Reveal())
+}
+
+func readBlockOf(t *testing.T, src []byte) *Block {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "carbon.xml")
+	require.NoError(t, os.WriteFile(p, src, 0o600))
+	b, err := Read(p)
+	require.NoError(t, err)
+	return b
 }
 
 func TestEdit(t *testing.T) {
@@ -374,6 +414,9 @@ func TestApply(t *testing.T) {
 	bak, err := os.ReadFile(res.Backup)
 	require.NoError(t, err)
 	assert.Equal(t, fixtureFull, string(bak))
+	bfi, err := os.Stat(res.Backup)
+	require.NoError(t, err)
+	assert.Equal(t, fs.FileMode(0o600), bfi.Mode().Perm(), "a backup may hold a password: owner only")
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
 	assert.Equal(t, fs.FileMode(0o640), fi.Mode().Perm())

@@ -113,8 +113,15 @@ func (s Settings) matches(b *Block) error {
 		return errors.New("SvnPassword does not read back as the Secure Vault alias " + SecretAlias)
 	case !s.SecureVault && s.SvnPassword != "" && (b.SecureVault || b.SvnPassword.Reveal() != s.SvnPassword):
 		return errors.New("SvnPassword does not read back as written")
+	case s.clearsPassword() && !b.SecureVault && b.SvnPassword != "":
+		return errors.New("SvnPassword still holds a password")
 	}
 	return nil
+}
+
+// clearsPassword reports whether a plain-text SvnPassword is to be emptied.
+func (s Settings) clearsPassword() bool {
+	return s.ClearPassword && !s.SecureVault && s.SvnPassword == ""
 }
 
 // want is one child element depsync writes.
@@ -341,6 +348,14 @@ func (e *editor) updateBlock() {
 	wants := map[string]want{}
 	for _, w := range e.s.wants() {
 		wants[w.key] = w
+	}
+
+	if e.s.clearsPassword() {
+		if k := find(keySvnPassword); k != nil && !k.selfClosing() && k.close.start > k.open.end {
+			if _, hasAlias := secretAliasOf(k.attrs); !hasAlias {
+				e.add(k.open.end, k.close.start, "")
+			}
+		}
 	}
 
 	var pending []string // children to add to a block that has none

@@ -25,7 +25,7 @@ import (
 )
 
 // Token is the /v1 API token every test cluster shares.
-const Token = "daemontest-token-0123456789"
+const Token = "daemontest-token-0123456789abcdef0123"
 
 var (
 	buildOnce sync.Once

@@ -1,0 +1,294 @@
+// Package pki makes what a depsync cluster needs to talk TLS with no other
+// tool: a cluster CA, one key pair per node signed by it (server and client
+// usage, every name and IP of the node as SANs) and a random API token, in
+// the manner of `consul tls` or `cockroach cert`.
+package pki
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// File names in the output directory.
+const (
+	CACertFile = "ca.crt"
+	CAKeyFile  = "ca.key"
+	TokenFile  = "token"
+)
+
+// Validity of what Init writes. Long, because renewing means touching every
+// node; the CA key should be kept offline.
+const (
+	CAValidity   = 10 * 365 * 24 * time.Hour
+	NodeValidity = 5 * 365 * 24 * time.Hour
+)
+
+// ErrExists is returned when a file Init would write is already there.
+var ErrExists = errors.New("already exists")
+
+// ErrBadHost is returned for a --host value that is not names and IPs.
+var ErrBadHost = errors.New("bad host")
+
+// Host is one node: its DNS names and IP addresses, in the order given.
+// The first of them names its files.
+type Host struct {
+	Names []string
+	IPs   []net.IP
+	First string
+}
+
+var dnsName = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+
+// ParseHost parses "NAME[,NAME|IP...]": the names and IPs of one node,
+// comma-separated.
+func ParseHost(spec string) (Host, error) {
+	var h Host
+	seen := map[string]bool{}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		key := strings.ToLower(part)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if ip := net.ParseIP(strings.Trim(part, "[]")); ip != nil {
+			h.IPs = append(h.IPs, ip)
+		} else if dnsName.MatchString(part) && len(part) <= 253 {
+			h.Names = append(h.Names, key)
+		} else {
+			return Host{}, fmt.Errorf("%w %q: %q is neither a DNS name nor an IP address", ErrBadHost, spec, part)
+		}
+		if h.First == "" {
+			if strings.HasPrefix(part, "*") {
+				return Host{}, fmt.Errorf("%w %q: the first name names the files, so it cannot be a wildcard", ErrBadHost, spec)
+			}
+			h.First = strings.Trim(key, "[]")
+		}
+	}
+	if h.First == "" {
+		return Host{}, fmt.Errorf("%w %q: give a node's name, then its other names and IPs, comma-separated", ErrBadHost, spec)
+	}
+	return h, nil
+}
+
+// Options say what Init writes.
+type Options struct {
+	// Dir is the output directory; it is created (0700) when missing.
+	Dir   string
+	Hosts []Host
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// NodeFiles are the files of one node.
+type NodeFiles struct {
+	Host     Host
+	CertFile string
+	KeyFile  string
+}
+
+// Result lists what Init wrote, as absolute paths.
+type Result struct {
+	CACert, CAKey, Token string
+	Nodes                []NodeFiles
+}
+
+// Init writes ca.crt, ca.key, token and <first name>.crt/.key for each
+// host into opts.Dir. Keys and the token are mode 0600, certificates 0644.
+// It refuses to overwrite: when any of these files exists (or two hosts
+// share a first name) it writes nothing and returns an error wrapping
+// ErrExists (or ErrBadHost).
+func Init(opts Options) (*Result, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if len(opts.Hosts) == 0 {
+		return nil, fmt.Errorf("%w: no host: give one --host per node", ErrBadHost)
+	}
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{
+		CACert: filepath.Join(dir, CACertFile),
+		CAKey:  filepath.Join(dir, CAKeyFile),
+		Token:  filepath.Join(dir, TokenFile),
+	}
+	names := map[string]bool{}
+	for _, h := range opts.Hosts {
+		if names[h.First] {
+			return nil, fmt.Errorf("%w: two hosts are both named %s", ErrBadHost, h.First)
+		}
+		if h.First == "ca" || h.First == TokenFile {
+			return nil, fmt.Errorf("%w: a node cannot be named %s: its files would clash with the CA's or the token", ErrBadHost, h.First)
+		}
+		names[h.First] = true
+		res.Nodes = append(res.Nodes, NodeFiles{Host: h,
+			CertFile: filepath.Join(dir, h.First+".crt"), KeyFile: filepath.Join(dir, h.First+".key")})
+	}
+	var exist []string
+	for _, p := range res.files() {
+		if _, err := os.Lstat(p); err == nil {
+			exist = append(exist, p)
+		}
+	}
+	if len(exist) > 0 {
+		return nil, fmt.Errorf("%s %w: nothing written; move it away or choose another --out", strings.Join(exist, ", "), ErrExists)
+	}
+
+	// Everything is made in memory first: a failure leaves nothing behind.
+	now := opts.Now()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: "depsync cluster CA", Organization: []string{"depsync"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(CAValidity),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		MaxPathLenZero:        true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return nil, fmt.Errorf("CA certificate: %w", err)
+	}
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, err
+	}
+	out := []file{{res.CACert, pemBlock("CERTIFICATE", caDER), 0o644}}
+	k, err := keyPEM(caKey)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, file{res.CAKey, k, 0o600})
+	for _, n := range res.Nodes {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber: serial(),
+			Subject:      pkix.Name{CommonName: n.Host.First, Organization: []string{"depsync"}},
+			DNSNames:     n.Host.Names,
+			IPAddresses:  n.Host.IPs,
+			NotBefore:    now.Add(-time.Hour),
+			NotAfter:     now.Add(NodeValidity),
+			KeyUsage:     x509.KeyUsageDigitalSignature,
+			// Server for its API, client for the manager's pushes that a
+			// worker can then tell by certificate.
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+		if err != nil {
+			return nil, fmt.Errorf("certificate of %s: %w", n.Host.First, err)
+		}
+		k, err := keyPEM(key)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, file{n.CertFile, pemBlock("CERTIFICATE", der), 0o644}, file{n.KeyFile, k, 0o600})
+	}
+	tok := make([]byte, 32)
+	if _, err := rand.Read(tok); err != nil {
+		return nil, err
+	}
+	out = append(out, file{res.Token, []byte(hex.EncodeToString(tok) + "\n"), 0o600})
+
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	var written []string
+	for _, f := range out {
+		if err := f.write(); err != nil {
+			for _, w := range written {
+				_ = os.Remove(w)
+			}
+			if errors.Is(err, fs.ErrExist) {
+				return nil, fmt.Errorf("%s %w (it appeared meanwhile): nothing written", f.path, ErrExists)
+			}
+			return nil, err
+		}
+		written = append(written, f.path)
+	}
+	return res, nil
+}
+
+func (r *Result) files() []string {
+	out := []string{r.CACert, r.CAKey, r.Token}
+	for _, n := range r.Nodes {
+		out = append(out, n.CertFile, n.KeyFile)
+	}
+	return out
+}
+
+type file struct {
+	path string
+	data []byte
+	mode fs.FileMode
+}
+
+// write creates the file (never over an existing one) with its mode,
+// whatever the umask, synced to disk.
+func (f file) write() error {
+	h, err := os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, f.mode)
+	if err != nil {
+		return err
+	}
+	_, err = h.Write(f.data)
+	if err == nil {
+		err = h.Chmod(f.mode)
+	}
+	if err == nil {
+		err = h.Sync()
+	}
+	if cerr := h.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(f.path)
+	}
+	return err
+}
+
+func serial() *big.Int {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return n.Add(n, big.NewInt(1))
+}
+
+func pemBlock(typ string, der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
+}
+
+func keyPEM(k *ecdsa.PrivateKey) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return nil, err
+	}
+	return pemBlock("PRIVATE KEY", der), nil
+}

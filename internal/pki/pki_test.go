@@ -1,0 +1,171 @@
+package pki
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseHost(t *testing.T) {
+	tests := []struct {
+		spec      string
+		first     string
+		names     []string
+		ips       []string
+		wantError bool
+	}{
+		{spec: "node1", first: "node1", names: []string{"node1"}},
+		{spec: "node1.example.com,node1,10.0.0.1", first: "node1.example.com", names: []string{"node1.example.com", "node1"}, ips: []string{"10.0.0.1"}},
+		{spec: "127.0.0.1,localhost", first: "127.0.0.1", names: []string{"localhost"}, ips: []string{"127.0.0.1"}},
+		{spec: "Node1, ::1 ,node1", first: "node1", names: []string{"node1"}, ips: []string{"::1"}},
+		{spec: "n,*.cluster.example", first: "n", names: []string{"n", "*.cluster.example"}},
+		{spec: "", wantError: true},
+		{spec: " , ", wantError: true},
+		{spec: "../etc/passwd", wantError: true},
+		{spec: "node_1", wantError: true},
+		{spec: "*.example.com", wantError: true},
+		{spec: "node1,bad name", wantError: true},
+		{spec: "-node", wantError: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			h, err := ParseHost(tt.spec)
+			if tt.wantError {
+				require.ErrorIs(t, err, ErrBadHost)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.first, h.First)
+			assert.Equal(t, tt.names, h.Names)
+			var ips []string
+			for _, ip := range h.IPs {
+				ips = append(ips, ip.String())
+			}
+			assert.Equal(t, tt.ips, ips)
+		})
+	}
+}
+
+func mustHost(t *testing.T, spec string) Host {
+	h, err := ParseHost(spec)
+	require.NoError(t, err)
+	return h
+}
+
+func TestInit(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pki")
+	res, err := Init(Options{Dir: dir, Hosts: []Host{mustHost(t, "node1,node1.example.com,10.0.0.1"), mustHost(t, "node2,127.0.0.1")}})
+	require.NoError(t, err)
+
+	modes := map[string]os.FileMode{"ca.crt": 0o644, "ca.key": 0o600, "token": 0o600,
+		"node1.crt": 0o644, "node1.key": 0o600, "node2.crt": 0o644, "node2.key": 0o600}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, len(modes))
+	for name, mode := range modes {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		require.NoError(t, err, name)
+		assert.Equal(t, mode, fi.Mode().Perm(), name)
+	}
+
+	tok, err := os.ReadFile(res.Token)
+	require.NoError(t, err)
+	raw, err := hex.DecodeString(strings.TrimSpace(string(tok)))
+	require.NoError(t, err)
+	assert.Len(t, raw, 32, "256 random bits")
+
+	caPEM, err := os.ReadFile(res.CACert)
+	require.NoError(t, err)
+	ca := parseCert(t, caPEM)
+	assert.True(t, ca.IsCA)
+	assert.Equal(t, elliptic.P256(), ca.PublicKey.(*ecdsa.PublicKey).Curve)
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	_, err = tls.LoadX509KeyPair(res.CACert, res.CAKey)
+	require.NoError(t, err, "ca.key matches ca.crt")
+
+	for _, n := range res.Nodes {
+		_, err := tls.LoadX509KeyPair(n.CertFile, n.KeyFile)
+		require.NoError(t, err)
+		b, err := os.ReadFile(n.CertFile)
+		require.NoError(t, err)
+		c := parseCert(t, b)
+		assert.False(t, c.IsCA)
+		assert.Equal(t, n.Host.First, c.Subject.CommonName)
+		for _, usage := range []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth} {
+			_, err := c.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{usage}})
+			require.NoError(t, err, "%s usage %v", n.Host.First, usage)
+		}
+		for _, name := range n.Host.Names {
+			require.NoError(t, c.VerifyHostname(name))
+		}
+		for _, ip := range n.Host.IPs {
+			require.NoError(t, c.VerifyHostname(ip.String()))
+		}
+		assert.Error(t, c.VerifyHostname("elsewhere.example.com"))
+	}
+	assert.Equal(t, []net.IP{net.ParseIP("10.0.0.1").To4()}, ipv4(res.Nodes[0].Host.IPs))
+}
+
+func ipv4(ips []net.IP) []net.IP {
+	var out []net.IP
+	for _, ip := range ips {
+		out = append(out, ip.To4())
+	}
+	return out
+}
+
+func parseCert(t *testing.T, b []byte) *x509.Certificate {
+	t.Helper()
+	blk, _ := pem.Decode(b)
+	require.NotNil(t, blk)
+	c, err := x509.ParseCertificate(blk.Bytes)
+	require.NoError(t, err)
+	return c
+}
+
+// TestInitRefusesToOverwrite: one file already there, and nothing is
+// written at all.
+func TestInitRefusesToOverwrite(t *testing.T) {
+	for _, existing := range []string{"ca.crt", "ca.key", "token", "node2.key"} {
+		t.Run(existing, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, existing), []byte("keep me"), 0o600))
+			_, err := Init(Options{Dir: dir, Hosts: []Host{mustHost(t, "node1"), mustHost(t, "node2")}})
+			require.ErrorIs(t, err, ErrExists)
+			assert.Contains(t, err.Error(), existing)
+			entries, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			assert.Len(t, entries, 1, "nothing else written")
+			b, _ := os.ReadFile(filepath.Join(dir, existing))
+			assert.Equal(t, "keep me", string(b))
+		})
+	}
+}
+
+func TestInitBadHosts(t *testing.T) {
+	dir := t.TempDir()
+	for _, hosts := range [][]Host{
+		nil,
+		{mustHost(t, "node1"), mustHost(t, "node1,10.0.0.2")},
+		{mustHost(t, "ca")},
+		{mustHost(t, "token")},
+	} {
+		_, err := Init(Options{Dir: dir, Hosts: hosts})
+		require.True(t, errors.Is(err, ErrBadHost), "%v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	assert.Empty(t, entries)
+}
