@@ -210,7 +210,10 @@ func (c *Client) reconcile(ctx context.Context, abs string, targets []string) ([
 		return out
 	}
 	if len(toDelete) > 0 {
-		if err := c.run(ctx, &call{op: "delete", args: []string{"--force"}, paths: native(toDelete),
+		// --keep-local: these were missing at status time; a file written
+		// again since then must stay on disk (the next commit adds it
+		// back), never be removed by the committer.
+		if err := c.run(ctx, &call{op: "delete", args: []string{"--force", "--keep-local"}, paths: native(toDelete),
 			dir: abs, target: abs, targets: true, wc: abs}); err != nil {
 			return nil, err
 		}
