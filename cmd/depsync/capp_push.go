@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +20,7 @@ import (
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/publish"
 	"github.com/depsync/depsync/svn"
 )
 
@@ -320,14 +320,15 @@ func pushDirect(ctx context.Context, a *app, c *deploy.Client, nodes []string, c
 	return results
 }
 
-func newSVNClient(a *app, cfg *config.Config, stateDir string) (*svn.Client, error) {
-	return svn.New(svn.Options{
+// svnOptions are the svn client options of the config, for a client whose
+// config directory is temporary.
+func svnOptions(a *app, cfg *config.Config) svn.Options {
+	return svn.Options{
 		Username:        cfg.SVN.Username,
 		Password:        cfg.SVN.Password.Reveal(),
-		ConfigDir:       filepath.Join(stateDir, svn.ConfigDirName),
 		TrustServerCert: cfg.SVN.TrustServerCert,
 		Logger:          a.logger,
-	})
+	}
 }
 
 // svnReachable probes the configured SVN server. An unreachable server (or
@@ -339,7 +340,9 @@ func svnReachable(ctx context.Context, a *app, cfg *config.Config) (bool, error)
 		return false, err
 	}
 	defer os.RemoveAll(tmp)
-	c, err := newSVNClient(a, cfg, tmp)
+	so := svnOptions(a, cfg)
+	so.ConfigDir = filepath.Join(tmp, svn.ConfigDirName)
+	c, err := svn.New(so)
 	if err != nil {
 		return false, err
 	}
@@ -353,135 +356,25 @@ func svnReachable(ctx context.Context, a *app, cfg *config.Config) (bool, error)
 }
 
 // pushSVN commits the C-Apps into the super tenant's carbonapps folder
-// through a temporary checkout of that folder alone.
+// through the publisher (a temporary checkout of that folder alone).
 func pushSVN(ctx context.Context, a *app, cfg *config.Config, capps []*localCApp, o *pushOptions) []pushResult {
 	base := cfg.Tenants()[0].URL
-	folder := base + "/carbonapps"
 	start := time.Now()
-	fail := func(err error) []pushResult {
-		out := make([]pushResult, len(capps))
-		for i, ca := range capps {
-			out[i] = pushResult{Node: redact(folder), File: ca.file, ID: ca.app.ID, SHA256: ca.app.SHA256, Status: "failed",
-				Error: err.Error(), DurationMS: time.Since(start).Milliseconds()}
-		}
-		return out
-	}
-	tmp, err := os.MkdirTemp("", "depsync-push-")
-	if err != nil {
-		return fail(err)
-	}
-	defer os.RemoveAll(tmp)
-	c, err := newSVNClient(a, cfg, tmp)
-	if err != nil {
-		return fail(err)
-	}
-	if err := c.Mkdir(ctx, folder, true, "depsync capp push: create carbonapps"); err != nil {
-		return fail(err)
-	}
-	wc := filepath.Join(tmp, "carbonapps")
-	if _, err := c.Checkout(ctx, folder, wc, false); err != nil {
-		return fail(err)
-	}
-
-	// What the repository holds: file -> (id, sha256).
-	existing := map[string]*carbonapp.App{}
-	ents, err := os.ReadDir(wc)
-	if err != nil {
-		return fail(err)
-	}
-	for _, e := range ents {
-		n := e.Name()
-		if strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".car") || !e.Type().IsRegular() {
-			continue
-		}
-		if app, err := carbonapp.ParseFile(filepath.Join(wc, n)); err == nil {
-			existing[n] = app
-		}
-	}
-
-	results := make([]pushResult, len(capps))
-	var paths []string
-	removed := map[string]bool{}
-	var summary []string
+	in := make([]publish.CApp, len(capps))
 	for i, ca := range capps {
-		r := pushResult{Node: redact(folder), File: ca.file, ID: ca.app.ID, SHA256: ca.app.SHA256}
-		old, had := existing[ca.file]
-		if had && old.SHA256 == ca.app.SHA256 {
-			r.Status = deploy.StatusUnchanged
-			results[i] = r
-			continue
-		}
-		var dups []string
-		for n, app := range existing {
-			if n != ca.file && app.ID == ca.app.ID && !removed[n] {
-				dups = append(dups, n)
-			}
-		}
-		sort.Strings(dups)
-		if len(dups) > 0 && !o.replace {
-			r.Status = "failed"
-			r.Error = (&deploy.DuplicateIDError{ID: ca.app.ID, File: ca.file, Other: dups[0]}).Error()
-			results[i] = r
-			continue
-		}
-		for _, d := range dups {
-			if err := os.Remove(filepath.Join(wc, d)); err != nil {
-				r.Status, r.Error = "failed", err.Error()
-				break
-			}
-			removed[d] = true
-			paths = append(paths, d)
-		}
-		if r.Error == "" {
-			if err := copyFile(ca.path, filepath.Join(wc, ca.file)); err != nil {
-				r.Status, r.Error = "failed", err.Error()
-			} else {
-				r.Status = deploy.StatusCreated
-				if had {
-					r.Status = deploy.StatusUpdated
-				}
-				paths = append(paths, ca.file)
-				summary = append(summary, fmt.Sprintf("%s (%s, sha256 %s)", ca.file, ca.app.ID, ca.app.SHA256[:16]))
-			}
-		}
-		results[i] = r
+		in[i] = publish.CApp{Path: ca.path, File: ca.file, App: ca.app}
 	}
-	if len(paths) > 0 {
-		host, _ := os.Hostname()
-		msg := fmt.Sprintf("depsync capp push from %s: %s", host, strings.Join(summary, ", "))
-		rev, err := c.Commit(ctx, wc, msg, paths...)
-		for i := range results {
-			if results[i].Error != "" || results[i].Status == deploy.StatusUnchanged {
-				continue
-			}
-			if err != nil {
-				results[i].Status, results[i].Error = "failed", err.Error()
-			} else {
-				results[i].Revision = rev
-			}
+	res := publish.SVN(ctx, publish.Options{URL: base, SVN: svnOptions(a, cfg), Replace: o.replace}, in)
+	node := redact(publish.Folder(base))
+	out := make([]pushResult, len(res))
+	for i, r := range res {
+		out[i] = pushResult{Node: node, File: r.File, ID: r.ID, SHA256: r.SHA256, Status: r.Status,
+			Revision: r.Revision, DurationMS: time.Since(start).Milliseconds()}
+		if r.Err != nil {
+			out[i].Error = r.Err.Error()
 		}
 	}
-	for i := range results {
-		results[i].DurationMS = time.Since(start).Milliseconds()
-	}
-	return results
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return out
 }
 
 // waitForCluster polls the nodes, and the peers they name in /v1/status,
