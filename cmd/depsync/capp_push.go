@@ -233,7 +233,7 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 		}
 	}
 	if o.wait > 0 && failures == 0 {
-		report.Wait = waitForCluster(ctx, a, cfg, client, nodes, capps, o.wait)
+		report.Wait = waitForCluster(ctx, cfg, client, nodes, capps, o.wait)
 	}
 
 	if err := writePushReport(a.stdout, o.output, report); err != nil {
@@ -377,80 +377,36 @@ func pushSVN(ctx context.Context, a *app, cfg *config.Config, capps []*localCApp
 	return out
 }
 
-// waitForCluster polls the nodes, and the peers they name in /v1/status,
-// until each holds every C-App with the same sha256, or the deadline.
-//
-// The token goes only where it may: the nodes, and the peers they list when
-// those pass the --node rules (a node's peers are its configuration). A
-// worker's manager comes from a notice, so it is polled only when it is
-// already known: one of nodes, a configured peer or this config's node.
-func waitForCluster(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client, nodes []string, capps []*localCApp, d time.Duration) *waitReport {
+// waitForCluster waits up to d for every node of the cluster to hold the
+// C-Apps (see deploy.Client.WaitForCluster). The token goes only where it
+// may: the nodes, the peers they list when those pass the --node rules (a
+// node's peers are its configuration), and a worker's manager only when it
+// is already known: one of nodes, a configured peer or this config's node.
+func waitForCluster(ctx context.Context, cfg *config.Config, c *deploy.Client, nodes []string, capps []*localCApp, d time.Duration) *waitReport {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	known := map[string]bool{strings.TrimRight(localURL(cfg), "/"): true}
-	for _, n := range append(append([]string{}, nodes...), cfg.Peers...) {
-		known[strings.TrimRight(n, "/")] = true
+	want := make([]deploy.Want, len(capps))
+	for i, ca := range capps {
+		want[i] = deploy.Want{File: ca.file, SHA256: ca.app.SHA256}
 	}
-	cluster := map[string]bool{}
-	var order []string
-	add := func(n string, mustBeKnown bool) {
-		n = strings.TrimRight(n, "/")
-		if n == "" || cluster[n] || (mustBeKnown && !known[n]) {
-			return
-		}
-		if err := checkNodeURL("peer", n, cfg.InsecureHTTP); err != nil {
-			a.logger.Warn("not polling a node a peer names: its URL breaks the --node rules", "url", redact(n))
-			return
-		}
-		cluster[n] = true
-		order = append(order, n)
+	res := c.WaitForCluster(ctx, deploy.WaitOptions{
+		Nodes: nodes,
+		Want:  want,
+		Known: append(append([]string{localURL(cfg)}, nodes...), cfg.Peers...),
+		Check: func(n string) error { return checkNodeURL("peer", n, cfg.InsecureHTTP) },
+	})
+	rep := &waitReport{OK: res.OK, Nodes: make([]string, len(res.Nodes))}
+	for i, n := range res.Nodes {
+		rep.Nodes[i] = redact(n)
 	}
-	for _, n := range nodes {
-		add(n, false)
+	for _, l := range res.Lacking {
+		x := waitLacking{Node: redact(l.Node), File: l.File}
+		if l.Err != nil {
+			x.Error = nodeError(l.Node, l.Err, d)
+		}
+		rep.Lacking = append(rep.Lacking, x)
 	}
-	statusRead := map[string]bool{}
-	for {
-		var lacking []waitLacking
-		for i := 0; i < len(order); i++ { // order grows as peers are found
-			n := order[i]
-			if !statusRead[n] {
-				if st, err := c.Status(ctx, n); err == nil {
-					statusRead[n] = true
-					add(st.Manager, true)
-					for _, p := range st.Peers {
-						add(p, false)
-					}
-				}
-			}
-			list, err := c.List(ctx, n)
-			if err != nil {
-				lacking = append(lacking, waitLacking{Node: redact(n), Error: nodeError(n, err, d)})
-				continue
-			}
-			have := map[string]string{}
-			for _, e := range list {
-				have[e.File] = e.SHA256
-			}
-			for _, ca := range capps {
-				if have[ca.file] != ca.app.SHA256 {
-					lacking = append(lacking, waitLacking{Node: redact(n), File: ca.file})
-				}
-			}
-		}
-		shown := make([]string, len(order))
-		for i, n := range order {
-			shown[i] = redact(n)
-		}
-		if len(lacking) == 0 {
-			a.logger.Debug("every node holds the C-Apps", "nodes", shown)
-			return &waitReport{OK: true, Nodes: shown}
-		}
-		select {
-		case <-ctx.Done():
-			return &waitReport{OK: false, Nodes: shown, Lacking: lacking}
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+	return rep
 }
 
 func lackingSummary(l []waitLacking) string {
