@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -287,7 +286,7 @@ func validateCApps(paths []string) ([]*localCApp, error) {
 // files one after the other.
 func pushDirect(ctx context.Context, a *app, c *deploy.Client, nodes []string, capps []*localCApp, o *pushOptions) []pushResult {
 	results := make([]pushResult, len(nodes)*len(capps))
-	bar := newProgressBar(a.stderr, capps, len(nodes))
+	bar := newProgress(a.stderr, capps, len(nodes))
 	defer bar.stop()
 	var wg sync.WaitGroup
 	for i, node := range nodes {
@@ -475,86 +474,4 @@ func short(sha string) string {
 		return sha[:12]
 	}
 	return sha
-}
-
-// progressBar draws one line on a terminal while C-Apps over 1 MB upload.
-type progressBar struct {
-	w     io.Writer
-	total int64
-	sent  []atomic.Int64
-	quit  chan struct{}
-	wg    sync.WaitGroup
-}
-
-const progressMin = 1 << 20
-
-func newProgressBar(w io.Writer, capps []*localCApp, nodes int) *progressBar {
-	b := &progressBar{w: w, sent: make([]atomic.Int64, len(capps)*nodes), quit: make(chan struct{})}
-	big := false
-	for _, c := range capps {
-		b.total += c.app.Size * int64(nodes)
-		if c.app.Size > progressMin {
-			big = true
-		}
-	}
-	if !big || !isTerminal(w) {
-		return nil
-	}
-	b.wg.Go(func() {
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-b.quit:
-				b.draw()
-				fmt.Fprintln(b.w)
-				return
-			case <-t.C:
-				b.draw()
-			}
-		}
-	})
-	return b
-}
-
-func (b *progressBar) tracker(k int) func(int64) {
-	if b == nil {
-		return nil
-	}
-	return func(n int64) { b.sent[k].Store(n) }
-}
-
-func (b *progressBar) done(k int, size int64) {
-	if b != nil {
-		b.sent[k].Store(size)
-	}
-}
-
-func (b *progressBar) draw() {
-	var sent int64
-	for i := range b.sent {
-		sent += b.sent[i].Load()
-	}
-	frac := float64(sent) / float64(max(b.total, 1))
-	const width = 30
-	n := int(frac * width)
-	fmt.Fprintf(b.w, "\rpushing [%s%s] %3.0f%% %.1f/%.1f MB ", strings.Repeat("#", n), strings.Repeat(".", width-n),
-		frac*100, float64(sent)/1e6, float64(b.total)/1e6)
-}
-
-func (b *progressBar) stop() {
-	if b != nil {
-		close(b.quit)
-		b.wg.Wait()
-	}
-}
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
