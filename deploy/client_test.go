@@ -67,7 +67,11 @@ func TestClientRetryReopensFile(t *testing.T) {
 			return
 		}
 		u := n.url + r.URL.RequestURI()
-		req, _ := http.NewRequestWithContext(r.Context(), r.Method, u, r.Body)
+		req, err := http.NewRequestWithContext(r.Context(), r.Method, u, r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		req.Header = r.Header.Clone()
 		req.ContentLength = r.ContentLength
 		resp, err := http.DefaultClient.Do(req)
@@ -88,8 +92,10 @@ func TestClientRetryReopensFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, StatusCreated, reply.Status)
 	require.Equal(t, int32(2), calls.Load())
-	want, _ := os.ReadFile(p)
-	got, _ := os.ReadFile(filepath.Join(n.dir, "App_1.0.0.car"))
+	want, err := os.ReadFile(p)
+	require.NoError(t, err)
+	got, err := os.ReadFile(filepath.Join(n.dir, "App_1.0.0.car"))
+	require.NoError(t, err)
 	require.Equal(t, want, got)
 	require.Equal(t, int64(len(want)), progress[len(progress)-1])
 	zeros := 0

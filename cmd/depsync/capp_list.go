@@ -37,21 +37,17 @@ error naming it, exit 1.`,
 			if err != nil {
 				return err
 			}
-			var flagNodes []string
-			if node != "" {
-				flagNodes = []string{node}
-			}
-			nodes, err := resolveNodes(cfg, flagNodes)
+			n, err := resolveNode(cfg, node)
 			if err != nil {
 				return err
 			}
-			c, err := newDeployClient(a, cfg, tokenFile, false, nodes, timeout)
+			c, err := newDeployClient(a, cfg, tokenFile, false, []string{n}, timeout)
 			if err != nil {
 				return err
 			}
-			list, err := c.List(cmd.Context(), nodes[0])
+			list, err := c.List(cmd.Context(), n)
 			if err != nil {
-				return failed(errors.New(nodeError(nodes[0], err, timeout)))
+				return failed(errors.New(nodeError(n, err, timeout)))
 			}
 			if output == "json" {
 				enc := json.NewEncoder(a.stdout)

@@ -9,10 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/publish"
 	"github.com/depsync/depsync/svn"
 )
 
@@ -233,7 +232,7 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 		}
 	}
 	if o.wait > 0 && failures == 0 {
-		report.Wait = waitForCluster(ctx, a, cfg, client, nodes, capps, o.wait)
+		report.Wait = waitForCluster(ctx, cfg, client, nodes, capps, o.wait)
 	}
 
 	if err := writePushReport(a.stdout, o.output, report); err != nil {
@@ -287,7 +286,7 @@ func validateCApps(paths []string) ([]*localCApp, error) {
 // files one after the other.
 func pushDirect(ctx context.Context, a *app, c *deploy.Client, nodes []string, capps []*localCApp, o *pushOptions) []pushResult {
 	results := make([]pushResult, len(nodes)*len(capps))
-	bar := newProgressBar(a.stderr, capps, len(nodes))
+	bar := newProgress(a.stderr, capps, len(nodes))
 	defer bar.stop()
 	var wg sync.WaitGroup
 	for i, node := range nodes {
@@ -320,14 +319,15 @@ func pushDirect(ctx context.Context, a *app, c *deploy.Client, nodes []string, c
 	return results
 }
 
-func newSVNClient(a *app, cfg *config.Config, stateDir string) (*svn.Client, error) {
-	return svn.New(svn.Options{
+// svnOptions are the svn client options of the config, for a client whose
+// config directory is temporary.
+func svnOptions(a *app, cfg *config.Config) svn.Options {
+	return svn.Options{
 		Username:        cfg.SVN.Username,
 		Password:        cfg.SVN.Password.Reveal(),
-		ConfigDir:       filepath.Join(stateDir, svn.ConfigDirName),
 		TrustServerCert: cfg.SVN.TrustServerCert,
 		Logger:          a.logger,
-	})
+	}
 }
 
 // svnReachable probes the configured SVN server. An unreachable server (or
@@ -339,7 +339,9 @@ func svnReachable(ctx context.Context, a *app, cfg *config.Config) (bool, error)
 		return false, err
 	}
 	defer os.RemoveAll(tmp)
-	c, err := newSVNClient(a, cfg, tmp)
+	so := svnOptions(a, cfg)
+	so.ConfigDir = filepath.Join(tmp, svn.ConfigDirName)
+	c, err := svn.New(so)
 	if err != nil {
 		return false, err
 	}
@@ -353,211 +355,57 @@ func svnReachable(ctx context.Context, a *app, cfg *config.Config) (bool, error)
 }
 
 // pushSVN commits the C-Apps into the super tenant's carbonapps folder
-// through a temporary checkout of that folder alone.
+// through the publisher (a temporary checkout of that folder alone).
 func pushSVN(ctx context.Context, a *app, cfg *config.Config, capps []*localCApp, o *pushOptions) []pushResult {
 	base := cfg.Tenants()[0].URL
-	folder := base + "/carbonapps"
 	start := time.Now()
-	fail := func(err error) []pushResult {
-		out := make([]pushResult, len(capps))
-		for i, ca := range capps {
-			out[i] = pushResult{Node: redact(folder), File: ca.file, ID: ca.app.ID, SHA256: ca.app.SHA256, Status: "failed",
-				Error: err.Error(), DurationMS: time.Since(start).Milliseconds()}
-		}
-		return out
-	}
-	tmp, err := os.MkdirTemp("", "depsync-push-")
-	if err != nil {
-		return fail(err)
-	}
-	defer os.RemoveAll(tmp)
-	c, err := newSVNClient(a, cfg, tmp)
-	if err != nil {
-		return fail(err)
-	}
-	if err := c.Mkdir(ctx, folder, true, "depsync capp push: create carbonapps"); err != nil {
-		return fail(err)
-	}
-	wc := filepath.Join(tmp, "carbonapps")
-	if _, err := c.Checkout(ctx, folder, wc, false); err != nil {
-		return fail(err)
-	}
-
-	// What the repository holds: file -> (id, sha256).
-	existing := map[string]*carbonapp.App{}
-	ents, err := os.ReadDir(wc)
-	if err != nil {
-		return fail(err)
-	}
-	for _, e := range ents {
-		n := e.Name()
-		if strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".car") || !e.Type().IsRegular() {
-			continue
-		}
-		if app, err := carbonapp.ParseFile(filepath.Join(wc, n)); err == nil {
-			existing[n] = app
-		}
-	}
-
-	results := make([]pushResult, len(capps))
-	var paths []string
-	removed := map[string]bool{}
-	var summary []string
+	in := make([]publish.CApp, len(capps))
 	for i, ca := range capps {
-		r := pushResult{Node: redact(folder), File: ca.file, ID: ca.app.ID, SHA256: ca.app.SHA256}
-		old, had := existing[ca.file]
-		if had && old.SHA256 == ca.app.SHA256 {
-			r.Status = deploy.StatusUnchanged
-			results[i] = r
-			continue
-		}
-		var dups []string
-		for n, app := range existing {
-			if n != ca.file && app.ID == ca.app.ID && !removed[n] {
-				dups = append(dups, n)
-			}
-		}
-		sort.Strings(dups)
-		if len(dups) > 0 && !o.replace {
-			r.Status = "failed"
-			r.Error = (&deploy.DuplicateIDError{ID: ca.app.ID, File: ca.file, Other: dups[0]}).Error()
-			results[i] = r
-			continue
-		}
-		for _, d := range dups {
-			if err := os.Remove(filepath.Join(wc, d)); err != nil {
-				r.Status, r.Error = "failed", err.Error()
-				break
-			}
-			removed[d] = true
-			paths = append(paths, d)
-		}
-		if r.Error == "" {
-			if err := copyFile(ca.path, filepath.Join(wc, ca.file)); err != nil {
-				r.Status, r.Error = "failed", err.Error()
-			} else {
-				r.Status = deploy.StatusCreated
-				if had {
-					r.Status = deploy.StatusUpdated
-				}
-				paths = append(paths, ca.file)
-				summary = append(summary, fmt.Sprintf("%s (%s, sha256 %s)", ca.file, ca.app.ID, ca.app.SHA256[:16]))
-			}
-		}
-		results[i] = r
+		in[i] = publish.CApp{Path: ca.path, File: ca.file, App: ca.app}
 	}
-	if len(paths) > 0 {
-		host, _ := os.Hostname()
-		msg := fmt.Sprintf("depsync capp push from %s: %s", host, strings.Join(summary, ", "))
-		rev, err := c.Commit(ctx, wc, msg, paths...)
-		for i := range results {
-			if results[i].Error != "" || results[i].Status == deploy.StatusUnchanged {
-				continue
-			}
-			if err != nil {
-				results[i].Status, results[i].Error = "failed", err.Error()
-			} else {
-				results[i].Revision = rev
-			}
+	res := publish.SVN(ctx, publish.Options{URL: base, SVN: svnOptions(a, cfg), Replace: o.replace}, in)
+	node := redact(publish.Folder(base))
+	out := make([]pushResult, len(res))
+	for i, r := range res {
+		out[i] = pushResult{Node: node, File: r.File, ID: r.ID, SHA256: r.SHA256, Status: r.Status,
+			Revision: r.Revision, DurationMS: time.Since(start).Milliseconds()}
+		if r.Err != nil {
+			out[i].Error = r.Err.Error()
 		}
 	}
-	for i := range results {
-		results[i].DurationMS = time.Since(start).Milliseconds()
-	}
-	return results
+	return out
 }
 
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-// waitForCluster polls the nodes, and the peers they name in /v1/status,
-// until each holds every C-App with the same sha256, or the deadline.
-//
-// The token goes only where it may: the nodes, and the peers they list when
-// those pass the --node rules (a node's peers are its configuration). A
-// worker's manager comes from a notice, so it is polled only when it is
-// already known: one of nodes, a configured peer or this config's node.
-func waitForCluster(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client, nodes []string, capps []*localCApp, d time.Duration) *waitReport {
+// waitForCluster waits up to d for every node of the cluster to hold the
+// C-Apps (see deploy.Client.WaitForCluster). The token goes only where it
+// may: the nodes, the peers they list when those pass the --node rules (a
+// node's peers are its configuration), and a worker's manager only when it
+// is already known: one of nodes, a configured peer or this config's node.
+func waitForCluster(ctx context.Context, cfg *config.Config, c *deploy.Client, nodes []string, capps []*localCApp, d time.Duration) *waitReport {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	known := map[string]bool{strings.TrimRight(localURL(cfg), "/"): true}
-	for _, n := range append(append([]string{}, nodes...), cfg.Peers...) {
-		known[strings.TrimRight(n, "/")] = true
+	want := make([]deploy.Want, len(capps))
+	for i, ca := range capps {
+		want[i] = deploy.Want{File: ca.file, SHA256: ca.app.SHA256}
 	}
-	cluster := map[string]bool{}
-	var order []string
-	add := func(n string, mustBeKnown bool) {
-		n = strings.TrimRight(n, "/")
-		if n == "" || cluster[n] || (mustBeKnown && !known[n]) {
-			return
-		}
-		if err := checkNodeURL("peer", n, cfg.InsecureHTTP); err != nil {
-			a.logger.Warn("not polling a node a peer names: its URL breaks the --node rules", "url", redact(n))
-			return
-		}
-		cluster[n] = true
-		order = append(order, n)
+	res := c.WaitForCluster(ctx, deploy.WaitOptions{
+		Nodes: nodes,
+		Want:  want,
+		Known: append(append([]string{localURL(cfg)}, nodes...), cfg.Peers...),
+		Check: func(n string) error { return checkNodeURL("peer", n, cfg.InsecureHTTP) },
+	})
+	rep := &waitReport{OK: res.OK, Nodes: make([]string, len(res.Nodes))}
+	for i, n := range res.Nodes {
+		rep.Nodes[i] = redact(n)
 	}
-	for _, n := range nodes {
-		add(n, false)
+	for _, l := range res.Lacking {
+		x := waitLacking{Node: redact(l.Node), File: l.File}
+		if l.Err != nil {
+			x.Error = nodeError(l.Node, l.Err, d)
+		}
+		rep.Lacking = append(rep.Lacking, x)
 	}
-	statusRead := map[string]bool{}
-	for {
-		var lacking []waitLacking
-		for i := 0; i < len(order); i++ { // order grows as peers are found
-			n := order[i]
-			if !statusRead[n] {
-				if st, err := c.Status(ctx, n); err == nil {
-					statusRead[n] = true
-					add(st.Manager, true)
-					for _, p := range st.Peers {
-						add(p, false)
-					}
-				}
-			}
-			list, err := c.List(ctx, n)
-			if err != nil {
-				lacking = append(lacking, waitLacking{Node: redact(n), Error: nodeError(n, err, d)})
-				continue
-			}
-			have := map[string]string{}
-			for _, e := range list {
-				have[e.File] = e.SHA256
-			}
-			for _, ca := range capps {
-				if have[ca.file] != ca.app.SHA256 {
-					lacking = append(lacking, waitLacking{Node: redact(n), File: ca.file})
-				}
-			}
-		}
-		shown := make([]string, len(order))
-		for i, n := range order {
-			shown[i] = redact(n)
-		}
-		if len(lacking) == 0 {
-			a.logger.Debug("every node holds the C-Apps", "nodes", shown)
-			return &waitReport{OK: true, Nodes: shown}
-		}
-		select {
-		case <-ctx.Done():
-			return &waitReport{OK: false, Nodes: shown, Lacking: lacking}
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+	return rep
 }
 
 func lackingSummary(l []waitLacking) string {
@@ -626,86 +474,4 @@ func short(sha string) string {
 		return sha[:12]
 	}
 	return sha
-}
-
-// progressBar draws one line on a terminal while C-Apps over 1 MB upload.
-type progressBar struct {
-	w     io.Writer
-	total int64
-	sent  []atomic.Int64
-	quit  chan struct{}
-	wg    sync.WaitGroup
-}
-
-const progressMin = 1 << 20
-
-func newProgressBar(w io.Writer, capps []*localCApp, nodes int) *progressBar {
-	b := &progressBar{w: w, sent: make([]atomic.Int64, len(capps)*nodes), quit: make(chan struct{})}
-	big := false
-	for _, c := range capps {
-		b.total += c.app.Size * int64(nodes)
-		if c.app.Size > progressMin {
-			big = true
-		}
-	}
-	if !big || !isTerminal(w) {
-		return nil
-	}
-	b.wg.Go(func() {
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-b.quit:
-				b.draw()
-				fmt.Fprintln(b.w)
-				return
-			case <-t.C:
-				b.draw()
-			}
-		}
-	})
-	return b
-}
-
-func (b *progressBar) tracker(k int) func(int64) {
-	if b == nil {
-		return nil
-	}
-	return func(n int64) { b.sent[k].Store(n) }
-}
-
-func (b *progressBar) done(k int, size int64) {
-	if b != nil {
-		b.sent[k].Store(size)
-	}
-}
-
-func (b *progressBar) draw() {
-	var sent int64
-	for i := range b.sent {
-		sent += b.sent[i].Load()
-	}
-	frac := float64(sent) / float64(max(b.total, 1))
-	const width = 30
-	n := int(frac * width)
-	fmt.Fprintf(b.w, "\rpushing [%s%s] %3.0f%% %.1f/%.1f MB ", strings.Repeat("#", n), strings.Repeat(".", width-n),
-		frac*100, float64(sent)/1e6, float64(b.total)/1e6)
-}
-
-func (b *progressBar) stop() {
-	if b != nil {
-		close(b.quit)
-		b.wg.Wait()
-	}
-}
-
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -110,18 +110,21 @@ func TestCappPushDirect(t *testing.T) {
 	}
 	for _, n := range []*pushNode{n1, n2} {
 		for _, f := range []string{a, b} {
-			want, _ := os.ReadFile(f)
+			want, err := os.ReadFile(f)
+			require.NoError(t, err)
 			require.Equal(t, want, n.read(t, filepath.Base(f)))
 		}
 	}
 	// Same push again: unchanged everywhere, files not rewritten.
-	fi1, _ := os.Stat(filepath.Join(n1.dir, "A_1.0.0.car"))
+	fi1, err := os.Stat(filepath.Join(n1.dir, "A_1.0.0.car"))
+	require.NoError(t, err)
 	code, out, _ = runCLI(t, "--config", cfg, "capp", "push", a, b, "--node", n1.url, "--node", n2.url, "--via", "direct", "-o", "json")
 	require.Equal(t, 0, code, out)
 	for _, r := range parsePush(t, out).Results {
 		assert.Equal(t, "unchanged", r.Status)
 	}
-	fi2, _ := os.Stat(filepath.Join(n1.dir, "A_1.0.0.car"))
+	fi2, err := os.Stat(filepath.Join(n1.dir, "A_1.0.0.car"))
+	require.NoError(t, err)
 	require.True(t, os.SameFile(fi1, fi2))
 
 	// Text output.
@@ -291,7 +294,8 @@ func TestCappPushSVN(t *testing.T) {
 	ls := srv.SVN(t, "ls", srv.URL+"/-1234/carbonapps")
 	require.Contains(t, ls, "A_1.0.0.car")
 	require.Contains(t, ls, "B_1.0.0.car")
-	want, _ := os.ReadFile(a)
+	want, err := os.ReadFile(a)
+	require.NoError(t, err)
 	require.Equal(t, string(want), srv.SVN(t, "cat", srv.URL+"/-1234/carbonapps/A_1.0.0.car"))
 	require.NotContains(t, out+errOut, srv.Password)
 

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -73,6 +74,41 @@ func resolveNodes(cfg *config.Config, flagNodes []string) ([]string, error) {
 		return nil, badInput(errors.New("no node to push to: give --node URL"))
 	}
 	return out, nil
+}
+
+// resolveNode returns the node of a command that asks one node (capp
+// list, status): --node, else this config's own node, checked by the same
+// rules as resolveNodes'. Only the node asked is checked: nothing is sent to
+// the others.
+func resolveNode(cfg *config.Config, flagNode string) (string, error) {
+	if strings.TrimSpace(flagNode) != "" {
+		nodes, err := resolveNodes(cfg, []string{flagNode})
+		if err != nil {
+			return "", err
+		}
+		return nodes[0], nil
+	}
+	n := strings.TrimRight(localURL(cfg), "/")
+	if err := checkNodeURL("this node's URL (listen)", n, cfg.InsecureHTTP); err != nil {
+		return "", err
+	}
+	return n, nil
+}
+
+// localURL is this node's API as seen from the node itself.
+func localURL(c *config.Config) string {
+	scheme := "http"
+	if c.TLS.Enabled() {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return scheme + "://" + c.Listen
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // readToken returns the token of --token-file, else of the config. Both

@@ -9,10 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -24,7 +22,7 @@ import (
 )
 
 func newStatusCmd(a *app) *cobra.Command {
-	var node, output string
+	var node, tokenFile, output string
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "status",
@@ -34,9 +32,9 @@ tenant's revision, last sync, last error and the files it did not commit
 because they are not valid C-Apps, and its peers.
 
 The node is --node, else this node's listen address from the config. The
-API token comes from token_file or DEPSYNC_TOKEN. --node must be a base URL
-without credentials, query or fragment, and plain http:// only to loopback
-(unless the config sets insecure_http: true). --timeout bounds the call
+API token comes from --token-file, else token_file or DEPSYNC_TOKEN. The
+node's URL must be a base URL without credentials, query or fragment, and
+plain http:// only to loopback (unless the config sets insecure_http: true). --timeout bounds the call
 (default 30s): a node that never answers is an error naming it, exit 1.
 URLs are printed without credentials, query or fragment.
 
@@ -56,19 +54,21 @@ refused, 2 for bad flags or config.`,
 			if err := checkTimeout(timeout); err != nil {
 				return err
 			}
-			if node == "" {
-				node = localURL(c)
-			} else if err := checkNodeURL("--node", node, c.InsecureHTTP); err != nil {
+			node, err = resolveNode(c, node)
+			if err != nil {
 				return err
 			}
-			node = strings.TrimRight(node, "/")
+			token, err := readToken(c, tokenFile)
+			if err != nil {
+				return err
+			}
 			client, err := statusClient(c.TLS.CAFile)
 			if err != nil {
 				return badInput(err)
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			raw, err := fetchStatus(ctx, client, node, c.Token.Reveal())
+			raw, err := fetchStatus(ctx, client, node, token)
 			if err != nil {
 				return failed(errors.New(nodeError(node, err, timeout)))
 			}
@@ -90,25 +90,10 @@ refused, 2 for bad flags or config.`,
 		},
 	}
 	cmd.Flags().StringVar(&node, "node", "", "base URL of the node (default: this node's listen address)")
+	cmd.Flags().StringVar(&tokenFile, "token-file", "", "file holding the API token (default token_file or DEPSYNC_TOKEN)")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().DurationVar(&timeout, "timeout", defaultCallTimeout, "how long to wait for the node")
 	return cmd
-}
-
-// localURL is this node's API as seen from the node itself.
-func localURL(c *config.Config) string {
-	scheme := "http"
-	if c.TLS.Enabled() {
-		scheme = "https"
-	}
-	host, port, err := net.SplitHostPort(c.Listen)
-	if err != nil {
-		return scheme + "://" + c.Listen
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 func statusClient(caFile string) (*http.Client, error) {

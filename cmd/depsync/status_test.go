@@ -30,6 +30,8 @@ func TestStatusCmd(t *testing.T) {
 	defer node.Close()
 	cfg := filepath.Join(t.TempDir(), "depsync.yaml")
 	require.NoError(t, os.WriteFile(cfg, []byte("role: worker\n"), 0o600))
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	require.NoError(t, os.WriteFile(tokenFile, []byte("tok-0123456789abcdef0123456789abcdef\n"), 0o600))
 
 	tests := []struct {
 		name   string
@@ -47,6 +49,8 @@ func TestStatusCmd(t *testing.T) {
 		{"wrong token", "nope-0123456789abcdef0123456789abcdef", []string{"--node", node.URL}, 1, nil, "401 Unauthorized: missing or wrong bearer token"},
 		{"down", "tok-0123456789abcdef0123456789abcdef", []string{"--node", "http://127.0.0.1:1"}, 1, nil, "connection refused"},
 		{"bad output", "tok-0123456789abcdef0123456789abcdef", []string{"--node", node.URL, "-o", "yaml"}, 2, nil, `-o "yaml"`},
+		{"token file", "", []string{"--node", node.URL, "--token-file", tokenFile}, 0, []string{"node2 (worker)"}, ""},
+		{"no token", "", []string{"--node", node.URL}, 2, nil, "no API token: give --token-file, or set token_file or DEPSYNC_TOKEN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
