@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/internal/backup"
 )
 
 // DefaultMaxSize is the largest C-App a Store accepts when NewStore is given
@@ -111,10 +112,11 @@ type Store struct {
 	dir     string
 	maxSize int64
 
-	// backupRoot and backupPrefix place copies of the files the store
-	// replaces or deletes: <backupRoot>/<UTC time>/<backupPrefix>/<file>.
-	// Empty backupRoot: no copies.
-	backupRoot, backupPrefix string
+	// backups and backupPrefix place copies of the files the store
+	// replaces or deletes: <overwritten>/<UTC time>/<backupPrefix>/<file>.
+	// Nil backups: no copies.
+	backups      *backup.Keeper
+	backupPrefix string
 
 	mu    sync.Mutex // serializes changes to the directory and the cache
 	cache map[string]cached
@@ -315,6 +317,7 @@ func (s *Store) Put(file string, body io.Reader, wantSHA256 []byte, opts PutOpti
 	}
 	res := PutResult{File: file, ID: app.ID, SHA256: hex.EncodeToString(sum)}
 
+	defer s.pruneBackups() // after the unlock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	final := filepath.Join(s.dir, file)
@@ -399,56 +402,45 @@ func (s *Store) sameIDLocked(file, id string) ([]string, error) {
 }
 
 // KeepBackups makes the store copy every file it replaces or deletes to
-// <root>/<UTC time>/<prefix>/<file> first (the layout of the daemon's
-// <state_dir>/overwritten), so that nothing a person put in carbonapps is
-// lost without a copy. Call it before the store is used.
-func (s *Store) KeepBackups(root, prefix string) {
-	s.backupRoot, s.backupPrefix = root, prefix
+// <overwritten>/<UTC time>/<prefix>/<file> first, through k (the daemon's
+// <state_dir>/overwritten, bounded by backups.max_age and
+// backups.max_bytes), so that nothing a person put in carbonapps is lost
+// without a copy. Call it before the store is used.
+func (s *Store) KeepBackups(k *backup.Keeper, prefix string) {
+	s.backups, s.backupPrefix = k, prefix
 }
 
 // backupLocked copies dir/file aside before it is replaced or deleted: a
 // hard link when the backup is on the same file system (instant, no extra
-// space), else a copy written to a temp file and renamed. s.mu is held.
+// space), none at all when the same content is kept already. s.mu is held.
 func (s *Store) backupLocked(file string) error {
-	if s.backupRoot == "" {
+	if s.backups == nil {
 		return nil
 	}
 	src := filepath.Join(s.dir, file)
 	if _, err := os.Lstat(src); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	dst := filepath.Join(s.backupRoot, time.Now().UTC().Format("20060102T150405.000000000Z"), s.backupPrefix, file)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return fmt.Errorf("back up %s: %w", file, err)
+	sum := ""
+	if e, err := s.entryLocked(file); err == nil {
+		sum = e.SHA256
 	}
-	if err := os.Link(src, dst); err == nil {
-		return nil
+	rel := file
+	if s.backupPrefix != "" {
+		rel = s.backupPrefix + "/" + file
 	}
-	in, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("back up %s: %w", file, err)
-	}
-	defer in.Close()
-	tmp := dst + ".tmp"
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("back up %s: %w", file, err)
-	}
-	_, err = io.Copy(out, in)
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, dst)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("back up %s: %w", file, err)
+	if _, err := s.backups.Keep(s.backups.Folder(), rel, src, sum); err != nil {
+		return err
 	}
 	return nil
+}
+
+// pruneBackups applies the backups' limits after a change; a failure costs
+// space, not the change, so it is only logged by the Keeper's next run.
+func (s *Store) pruneBackups() {
+	if s.backups != nil {
+		_ = s.backups.Prune()
+	}
 }
 
 // Delete removes dir/file, or returns ErrNotFound.
@@ -456,6 +448,7 @@ func (s *Store) Delete(file string) error {
 	if !ValidName(file) {
 		return ErrBadName
 	}
+	defer s.pruneBackups() // after the unlock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.backupLocked(file); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -270,11 +271,14 @@ func TestStoreKeepsBackups(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "overwritten")
 	s, err := NewStore(dir, 0)
 	require.NoError(t, err)
-	s.KeepBackups(root, "carbonapps")
+	s.KeepBackups(backup.New(root, backup.Options{}), "carbonapps")
 
 	backups := func() map[string][]byte {
 		out := map[string][]byte{}
 		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.IsDir() && d.Name() == ".objects" {
+				return filepath.SkipDir // the content index, not a copy
+			}
 			if err == nil && d.Type().IsRegular() {
 				data, _ := os.ReadFile(p)
 				rel, _ := filepath.Rel(root, p)

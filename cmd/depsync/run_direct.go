@@ -10,6 +10,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/syncer"
 )
 
@@ -20,6 +21,9 @@ type directPush struct {
 	store      *deploy.Store
 	metrics    *deploy.Metrics
 	reconciler *deploy.Reconciler // nil on a worker or a manager without peers
+	// backups keeps the copies under <state_dir>/overwritten for the store
+	// and the syncer alike (one keeper, one metric, one set of limits).
+	backups *backup.Keeper
 }
 
 // directSyncer adapts the reconciler to the syncer's hook, including the
@@ -47,8 +51,10 @@ func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger
 	}
 	// What a push replaces or a prune deletes is copied aside first, where
 	// the syncer keeps what svn overwrites.
-	store.KeepBackups(filepath.Join(c.StateDir, "overwritten"), "carbonapps")
-	p := &directPush{store: store, metrics: deploy.NewMetrics(reg)}
+	keeper := backup.New(filepath.Join(c.StateDir, "overwritten"), backup.Options{
+		MaxAge: c.Backups.MaxAge, MaxBytes: int64(c.Backups.MaxBytes), Logger: log, Registerer: reg})
+	store.KeepBackups(keeper, "carbonapps")
+	p := &directPush{store: store, metrics: deploy.NewMetrics(reg), backups: keeper}
 	if c.Role != config.RoleManager || len(c.Peers) == 0 {
 		return p, nil
 	}
