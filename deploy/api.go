@@ -29,6 +29,13 @@ type APIOptions struct {
 	// ManagerURL returns the manager's base URL for those 409 replies; it
 	// may be nil or return "" when the worker does not know it yet.
 	ManagerURL func() string
+	// ManagerHosts are the host names or IPs of this worker's manager(s):
+	// the hosts of its configured peers. Over TLS a worker takes a
+	// reconciler's writes only from a client whose certificate, verified
+	// against tls.ca_file, is valid for one of them (403 otherwise).
+	// Without TLS the Depsync-Reconciler header alone marks them: anyone
+	// with the token can send it.
+	ManagerHosts []string
 	// Token is the bearer token every request must carry.
 	Token string
 	// BodyStall is how long an upload may send nothing before it is cut
@@ -95,7 +102,17 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) {
 // refuse answers 409 with the manager's URL when this node is a worker and
 // the request neither comes from the manager's reconciler nor is forced.
 func (a *api) refuse(w http.ResponseWriter, r *http.Request) bool {
-	if a.Role != config.RoleWorker || r.Header.Get(ReconcilerHeader) != "" || boolParam(r, "force") {
+	if a.Role != config.RoleWorker || boolParam(r, "force") {
+		return false
+	}
+	if r.Header.Get(ReconcilerHeader) != "" {
+		if err := a.managerCert(r); err != nil {
+			a.Metrics.received("forbidden")
+			a.Logger.Warn("reconciler write refused: not the manager's certificate", "remote", r.RemoteAddr, "err", err)
+			httpauth.WriteError(w, http.StatusForbidden, "reconciler writes over TLS come only from the manager: "+err.Error()+
+				"; the manager presents its tls.cert_file (signed by this node's tls.ca_file, with client usage, for a host of this node's peers)")
+			return true
+		}
 		return false
 	}
 	mgr := ""
@@ -109,6 +126,28 @@ func (a *api) refuse(w http.ResponseWriter, r *http.Request) bool {
 	msg += "; ?force=true applies it here anyway, until the manager's next reconcile"
 	httpauth.WriteJSON(w, http.StatusConflict, httpauth.Error{Error: msg, Manager: mgr})
 	return true
+}
+
+// managerCert checks, over TLS, that the client presented a certificate
+// verified against tls.ca_file and valid for one of ManagerHosts. Without
+// TLS there is nothing to check.
+func (a *api) managerCert(r *http.Request) error {
+	if r.TLS == nil {
+		return nil
+	}
+	if len(r.TLS.PeerCertificates) == 0 {
+		return errors.New("no client certificate presented")
+	}
+	if len(r.TLS.VerifiedChains) == 0 {
+		return errors.New("the client certificate is not signed by tls.ca_file")
+	}
+	leaf := r.TLS.VerifiedChains[0][0]
+	for _, h := range a.ManagerHosts {
+		if leaf.VerifyHostname(h) == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("the client certificate (%s) is for none of this node's peers %v", leaf.Subject.CommonName, a.ManagerHosts)
 }
 
 func boolParam(r *http.Request, name string) bool {
@@ -136,7 +175,7 @@ func (a *api) put(w http.ResponseWriter, r *http.Request) {
 	}
 	body := http.MaxBytesReader(w, GuardBody(w, r.Body, a.BodyStall), max+1)
 	start := time.Now()
-	res, err := a.Store.Put(file, body, want, PutOptions{Replace: boolParam(r, "replace")})
+	res, err := a.Store.Put(file, body, want, PutOptions{Replace: boolParam(r, "replace"), Length: r.ContentLength})
 	if err != nil {
 		code, kind := putErrorCode(err)
 		a.Metrics.received(kind)
@@ -146,7 +185,11 @@ func (a *api) put(w http.ResponseWriter, r *http.Request) {
 		}
 		a.Logger.Log(r.Context(), lvl, "C-App refused", "file", file, "code", code, "err", err,
 			"reconciler", r.Header.Get(ReconcilerHeader))
-		httpauth.WriteError(w, code, err.Error())
+		msg := err.Error()
+		if code == http.StatusInsufficientStorage {
+			msg = "no space left on this node's carbonapps file system: nothing was stored; free space there (the manager retries by itself): " + msg
+		}
+		httpauth.WriteError(w, code, msg)
 		return
 	}
 	a.Metrics.received(res.Status)
@@ -177,6 +220,8 @@ func putErrorCode(err error) (int, string) {
 		return http.StatusRequestTimeout, "timeout"
 	case errors.Is(err, errReceive):
 		return http.StatusBadRequest, "interrupted"
+	case isNoSpace(err):
+		return http.StatusInsufficientStorage, "no_space"
 	}
 	return http.StatusInternalServerError, "error"
 }
@@ -200,33 +245,6 @@ func (a *api) delete(w http.ResponseWriter, r *http.Request) {
 		a.Logger.Error("delete C-App", "file", file, "err", err)
 		httpauth.WriteError(w, http.StatusInternalServerError, err.Error())
 	}
-}
-
-// parseContentDigest returns the sha-256 of an RFC 9530 Content-Digest
-// header (a structured-field dictionary: sha-256=:<base64>:, possibly among
-// other algorithms).
-func parseContentDigest(values []string) ([]byte, error) {
-	for _, v := range values {
-		for _, member := range strings.Split(v, ",") {
-			key, val, ok := strings.Cut(strings.TrimSpace(member), "=")
-			if !ok || strings.TrimSpace(key) != "sha-256" {
-				continue
-			}
-			val = strings.TrimSpace(val)
-			if i := strings.IndexByte(val, ';'); i >= 0 { // parameters
-				val = val[:i]
-			}
-			if len(val) < 2 || val[0] != ':' || val[len(val)-1] != ':' {
-				return nil, errors.New("Content-Digest: sha-256 must be a byte sequence, sha-256=:<base64>:")
-			}
-			sum, err := base64.StdEncoding.DecodeString(val[1 : len(val)-1])
-			if err != nil || len(sum) != 32 {
-				return nil, errors.New("Content-Digest: sha-256 is not the base64 of 32 bytes")
-			}
-			return sum, nil
-		}
-	}
-	return nil, errors.New("Content-Digest header with sha-256 required (RFC 9530): sha-256=:<base64 of the body's SHA-256>:")
 }
 
 // ContentDigest formats a SHA-256 as an RFC 9530 Content-Digest value.

@@ -93,6 +93,10 @@ type PutOptions struct {
 	// Replace removes another file holding the same C-App id in the same
 	// step, instead of refusing with ErrDuplicateID.
 	Replace bool
+	// Length, when > 0, is the body's declared length (Content-Length): a
+	// body that ends before or goes past it is an interrupted upload and
+	// nothing is stored.
+	Length int64
 }
 
 // PutResult is what Put did.
@@ -294,11 +298,17 @@ func (s *Store) Put(file string, body io.Reader, wantSHA256 []byte, opts PutOpti
 
 	h := sha256.New()
 	n, err := copyHashed(tmp, h, body, s.maxSize)
+	if we := (*writeError)(nil); errors.As(err, &we) {
+		return PutResult{}, fmt.Errorf("write %s: %w", file, we.err)
+	}
 	if err != nil {
-		return PutResult{}, fmt.Errorf("%w: %s: %w", errReceive, file, err)
+		return PutResult{}, fmt.Errorf("%w: %s after %d bytes: %w", errReceive, file, n, err)
 	}
 	if n > s.maxSize {
 		return PutResult{}, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, s.maxSize)
+	}
+	if opts.Length > 0 && n != opts.Length {
+		return PutResult{}, fmt.Errorf("%w: %s: received %d bytes, the request declared %d", errReceive, file, n, opts.Length)
 	}
 	sum := h.Sum(nil)
 	if wantSHA256 != nil && !bytes.Equal(sum, wantSHA256) {
