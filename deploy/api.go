@@ -1,7 +1,11 @@
 package deploy
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +22,10 @@ import (
 // is the manager's node name. A worker applies PUT and DELETE only when it
 // is present (or with ?force=true).
 const ReconcilerHeader = "Depsync-Reconciler"
+
+// BootHeader, on replies to GET /v1/capps, identifies the node's current
+// run: it changes when the node restarts.
+const BootHeader = "Depsync-Boot"
 
 // APIOptions configure the peer C-App API.
 type APIOptions struct {
@@ -38,6 +46,10 @@ type APIOptions struct {
 	ManagerHosts []string
 	// Token is the bearer token every request must carry.
 	Token string
+	// BootID identifies this run of the node in the Depsync-Boot header
+	// of GET /v1/capps, so that a manager sees a restart (default: random
+	// at NewAPI).
+	BootID string
 	// BodyStall is how long an upload may send nothing before it is cut
 	// (default 30s; see GuardBody).
 	BodyStall time.Duration
@@ -60,6 +72,11 @@ func NewAPI(opts APIOptions) http.Handler {
 	}
 	if opts.BodyStall <= 0 {
 		opts.BodyStall = DefaultBodyStall
+	}
+	if opts.BootID == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		opts.BootID = hex.EncodeToString(b[:])
 	}
 	a := &api{opts}
 	mux := http.NewServeMux()
@@ -89,6 +106,9 @@ func checkRawName(next http.Handler) http.Handler {
 	})
 }
 
+// list answers the node's manifest with an ETag of it and of this run
+// (BootID), so that a manager can check cheaply, with If-None-Match, that
+// nothing changed here: not the C-Apps, and no restart.
 func (a *api) list(w http.ResponseWriter, r *http.Request) {
 	entries, err := a.Store.List()
 	if err != nil {
@@ -96,7 +116,24 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) {
 		httpauth.WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	httpauth.WriteJSON(w, http.StatusOK, entries)
+	body, err := json.MarshalIndent(entries, "", "  ")
+	if err != nil {
+		httpauth.WriteError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	h := sha256.New()
+	h.Write([]byte(a.BootID))
+	h.Write(body)
+	etag := `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
+	w.Header().Set(BootHeader, a.BootID)
+	w.Header().Set("ETag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(body, '\n'))
 }
 
 // refuse answers 409 with the manager's URL when this node is a worker and

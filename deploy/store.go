@@ -147,13 +147,36 @@ func keyOf(fi fs.FileInfo) fileKey {
 // removes the temporary files a crash may have left there. maxSize limits
 // the size of one C-App (DefaultMaxSize when <= 0).
 func NewStore(dir string, maxSize int64) (*Store, error) {
+	return NewStoreWith(dir, StoreOptions{MaxSize: maxSize})
+}
+
+// StoreOptions configure NewStoreWith.
+type StoreOptions struct {
+	// MaxSize limits the size of one C-App (DefaultMaxSize when <= 0).
+	MaxSize int64
+	// NoCreate leaves a missing directory missing: on a manager, the
+	// source of truth, an empty carbonapps made up in place of a vanished
+	// one would read as "every C-App deleted". List then fails with an
+	// error matching fs.ErrNotExist until the directory is back.
+	NoCreate bool
+}
+
+// NewStoreWith opens the carbonapps directory dir (see NewStore and
+// StoreOptions).
+func NewStoreWith(dir string, o StoreOptions) (*Store, error) {
+	maxSize := o.MaxSize
 	if maxSize <= 0 {
 		maxSize = DefaultMaxSize
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("carbonapps directory: %w", err)
+	if !o.NoCreate {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("carbonapps directory: %w", err)
+		}
 	}
 	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) && o.NoCreate {
+		ents, err = nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("carbonapps directory: %w", err)
 	}
