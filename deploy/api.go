@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -111,6 +112,10 @@ func checkRawName(next http.Handler) http.Handler {
 // nothing changed here: not the C-Apps, and no restart.
 func (a *api) list(w http.ResponseWriter, r *http.Request) {
 	entries, err := a.Store.List()
+	if errors.Is(err, fs.ErrNotExist) {
+		httpauth.WriteError(w, http.StatusServiceUnavailable, fmt.Sprintf("%s (%s)", ErrNoDir, a.Store.Dir()))
+		return
+	}
 	if err != nil {
 		a.Logger.Error("list C-Apps", "err", err)
 		httpauth.WriteError(w, http.StatusInternalServerError, err.Error())
@@ -259,6 +264,8 @@ func putErrorCode(err error) (int, string) {
 		return http.StatusBadRequest, "interrupted"
 	case isNoSpace(err):
 		return http.StatusInsufficientStorage, "no_space"
+	case errors.Is(err, ErrNoDir):
+		return http.StatusServiceUnavailable, "no_dir"
 	}
 	return http.StatusInternalServerError, "error"
 }

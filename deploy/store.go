@@ -113,8 +113,9 @@ type PutResult struct {
 // It is safe for concurrent use by one process; uploads stream in parallel
 // and only the final checks and renames are serialized.
 type Store struct {
-	dir     string
-	maxSize int64
+	dir        string
+	maxSize    int64
+	mkdirOnPut bool
 
 	// backups and backupPrefix place copies of the files the store
 	// replaces or deletes: <overwritten>/<UTC time>/<backupPrefix>/<file>.
@@ -156,10 +157,19 @@ type StoreOptions struct {
 	MaxSize int64
 	// NoCreate leaves a missing directory missing: on a manager, the
 	// source of truth, an empty carbonapps made up in place of a vanished
-	// one would read as "every C-App deleted". List then fails with an
-	// error matching fs.ErrNotExist until the directory is back.
+	// one would read as "every C-App deleted"; in an SVN working copy an
+	// empty folder the repository lacks would show as unversioned. List
+	// then fails with an error matching fs.ErrNotExist until the directory
+	// is back, and so does Put (ErrNoDir) unless MkdirOnPut.
 	NoCreate bool
+	// MkdirOnPut creates the missing directory when a C-App arrives (a
+	// worker: it is not the source of truth, and a push must land).
+	MkdirOnPut bool
 }
+
+// ErrNoDir: the carbonapps directory is missing and the store does not
+// make it up (StoreOptions.NoCreate).
+var ErrNoDir = errors.New("the carbonapps directory is missing; depsync waits for it rather than make up an empty one: put it back (or create it) and retry")
 
 // NewStoreWith opens the carbonapps directory dir (see NewStore and
 // StoreOptions).
@@ -187,7 +197,7 @@ func NewStoreWith(dir string, o StoreOptions) (*Store, error) {
 			}
 		}
 	}
-	return &Store{dir: dir, maxSize: maxSize, cache: map[string]cached{}}, nil
+	return &Store{dir: dir, maxSize: maxSize, mkdirOnPut: o.MkdirOnPut, cache: map[string]cached{}}, nil
 }
 
 // Dir returns the carbonapps directory.
@@ -211,6 +221,9 @@ func (s *Store) Path(file string) (string, error) {
 // parses are cached by (name, size, mtime, inode).
 func (s *Store) List() ([]Entry, error) {
 	ents, err := os.ReadDir(s.dir)
+	if errors.Is(err, fs.ErrNotExist) && s.mkdirOnPut {
+		return []Entry{}, nil // made when the first C-App arrives
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list carbonapps: %w", err)
 	}
@@ -505,6 +518,17 @@ func (s *Store) createTemp() (*os.File, error) {
 	_, _ = rand.Read(b[:])
 	name := filepath.Join(s.dir, tempPrefix+hex.EncodeToString(b[:])+".tmp")
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, serr := os.Stat(s.dir); errors.Is(serr, fs.ErrNotExist) {
+			if !s.mkdirOnPut {
+				return nil, fmt.Errorf("%w (%s)", ErrNoDir, s.dir)
+			}
+			if err := os.MkdirAll(s.dir, 0o755); err != nil {
+				return nil, fmt.Errorf("carbonapps directory: %w", err)
+			}
+			f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -307,4 +308,36 @@ func TestStoreKeepsBackups(t *testing.T) {
 		got = append(got, data)
 	}
 	assert.ElementsMatch(t, [][]byte{v1, v2, other}, got, "updated, replaced and deleted versions are all kept")
+}
+
+// TestStoreNoCreate: a store that does not make up its directory lists
+// nothing (worker, MkdirOnPut) or fails (manager) while it is missing; a
+// worker's first C-App makes it, a manager's is refused with ErrNoDir.
+func TestStoreNoCreate(t *testing.T) {
+	app := testcapp.Build(t, "App", "1.0.0")
+	t.Run("manager", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "carbonapps")
+		s, err := NewStoreWith(dir, StoreOptions{NoCreate: true})
+		require.NoError(t, err)
+		assert.NoDirExists(t, dir)
+		_, err = s.List()
+		assert.ErrorIs(t, err, fs.ErrNotExist)
+		_, err = s.Put("App_1.0.0.car", bytes.NewReader(app), sum(app), PutOptions{})
+		require.ErrorIs(t, err, ErrNoDir)
+		code, _ := putErrorCode(err)
+		assert.Equal(t, http.StatusServiceUnavailable, code)
+		assert.NoDirExists(t, dir)
+	})
+	t.Run("worker", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "carbonapps")
+		s, err := NewStoreWith(dir, StoreOptions{NoCreate: true, MkdirOnPut: true})
+		require.NoError(t, err)
+		assert.NoDirExists(t, dir)
+		l, err := s.List()
+		require.NoError(t, err)
+		assert.Empty(t, l)
+		_, err = s.Put("App_1.0.0.car", bytes.NewReader(app), sum(app), PutOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"App_1.0.0.car"}, dirNames(t, dir))
+	})
 }

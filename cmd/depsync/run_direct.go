@@ -56,9 +56,11 @@ func (r directSyncer) PeerStatuses() []syncer.PeerStatus {
 func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger) (*directPush, error) {
 	// A manager's carbonapps is the source of truth: a missing one is
 	// waited for, never made up empty (that would read as "delete every
-	// C-App"); a worker's is made so that pushes can land.
+	// C-App"). A worker's is made when a push arrives, not before (an
+	// empty folder the repository lacks would leave its working copy
+	// unclean).
 	store, err := deploy.NewStoreWith(filepath.Join(c.Carbon.DeploymentDir, "carbonapps"),
-		deploy.StoreOptions{NoCreate: c.Role == config.RoleManager})
+		deploy.StoreOptions{NoCreate: true, MkdirOnPut: c.Role == config.RoleWorker})
 	if err != nil {
 		return nil, fmt.Errorf("carbonapps: %w", err)
 	}
