@@ -85,7 +85,7 @@ func NewServerWith(addr string, h http.Handler, tlsCfg config.TLS, o ServerOptio
 	}
 	srv := &http.Server{
 		Addr:              addr,
-		Handler:           checkRawName(guardAll(h, o.BodyStall, o.WriteTimeout)),
+		Handler:           guardAll(checkRawName(h), o.BodyStall, o.WriteTimeout),
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
