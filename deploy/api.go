@@ -1,9 +1,14 @@
 package deploy
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -19,6 +24,10 @@ import (
 // is present (or with ?force=true).
 const ReconcilerHeader = "Depsync-Reconciler"
 
+// BootHeader, on replies to GET /v1/capps, identifies the node's current
+// run: it changes when the node restarts.
+const BootHeader = "Depsync-Boot"
+
 // APIOptions configure the peer C-App API.
 type APIOptions struct {
 	Store *Store
@@ -29,8 +38,19 @@ type APIOptions struct {
 	// ManagerURL returns the manager's base URL for those 409 replies; it
 	// may be nil or return "" when the worker does not know it yet.
 	ManagerURL func() string
+	// ManagerHosts are the host names or IPs of this worker's manager(s):
+	// the hosts of its configured peers. Over TLS a worker takes a
+	// reconciler's writes only from a client whose certificate, verified
+	// against tls.ca_file, is valid for one of them (403 otherwise).
+	// Without TLS the Depsync-Reconciler header alone marks them: anyone
+	// with the token can send it.
+	ManagerHosts []string
 	// Token is the bearer token every request must carry.
 	Token string
+	// BootID identifies this run of the node in the Depsync-Boot header
+	// of GET /v1/capps, so that a manager sees a restart (default: random
+	// at NewAPI).
+	BootID string
 	// BodyStall is how long an upload may send nothing before it is cut
 	// (default 30s; see GuardBody).
 	BodyStall time.Duration
@@ -53,6 +73,11 @@ func NewAPI(opts APIOptions) http.Handler {
 	}
 	if opts.BodyStall <= 0 {
 		opts.BodyStall = DefaultBodyStall
+	}
+	if opts.BootID == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		opts.BootID = hex.EncodeToString(b[:])
 	}
 	a := &api{opts}
 	mux := http.NewServeMux()
@@ -82,20 +107,54 @@ func checkRawName(next http.Handler) http.Handler {
 	})
 }
 
+// list answers the node's manifest with an ETag of it and of this run
+// (BootID), so that a manager can check cheaply, with If-None-Match, that
+// nothing changed here: not the C-Apps, and no restart.
 func (a *api) list(w http.ResponseWriter, r *http.Request) {
 	entries, err := a.Store.List()
+	if errors.Is(err, fs.ErrNotExist) {
+		httpauth.WriteError(w, http.StatusServiceUnavailable, fmt.Sprintf("%s (%s)", ErrNoDir, a.Store.Dir()))
+		return
+	}
 	if err != nil {
 		a.Logger.Error("list C-Apps", "err", err)
 		httpauth.WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	httpauth.WriteJSON(w, http.StatusOK, entries)
+	body, err := json.MarshalIndent(entries, "", "  ")
+	if err != nil {
+		httpauth.WriteError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	h := sha256.New()
+	h.Write([]byte(a.BootID))
+	h.Write(body)
+	etag := `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
+	w.Header().Set(BootHeader, a.BootID)
+	w.Header().Set("ETag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(body, '\n'))
 }
 
 // refuse answers 409 with the manager's URL when this node is a worker and
 // the request neither comes from the manager's reconciler nor is forced.
 func (a *api) refuse(w http.ResponseWriter, r *http.Request) bool {
-	if a.Role != config.RoleWorker || r.Header.Get(ReconcilerHeader) != "" || boolParam(r, "force") {
+	if a.Role != config.RoleWorker || boolParam(r, "force") {
+		return false
+	}
+	if r.Header.Get(ReconcilerHeader) != "" {
+		if err := a.managerCert(r); err != nil {
+			a.Metrics.received("forbidden")
+			a.Logger.Warn("reconciler write refused: not the manager's certificate", "remote", r.RemoteAddr, "err", err)
+			httpauth.WriteError(w, http.StatusForbidden, "reconciler writes over TLS come only from the manager: "+err.Error()+
+				"; the manager presents its tls.cert_file (signed by this node's tls.ca_file, with client usage, for a host of this node's peers)")
+			return true
+		}
 		return false
 	}
 	mgr := ""
@@ -109,6 +168,28 @@ func (a *api) refuse(w http.ResponseWriter, r *http.Request) bool {
 	msg += "; ?force=true applies it here anyway, until the manager's next reconcile"
 	httpauth.WriteJSON(w, http.StatusConflict, httpauth.Error{Error: msg, Manager: mgr})
 	return true
+}
+
+// managerCert checks, over TLS, that the client presented a certificate
+// verified against tls.ca_file and valid for one of ManagerHosts. Without
+// TLS there is nothing to check.
+func (a *api) managerCert(r *http.Request) error {
+	if r.TLS == nil {
+		return nil
+	}
+	if len(r.TLS.PeerCertificates) == 0 {
+		return errors.New("no client certificate presented")
+	}
+	if len(r.TLS.VerifiedChains) == 0 {
+		return errors.New("the client certificate is not signed by tls.ca_file")
+	}
+	leaf := r.TLS.VerifiedChains[0][0]
+	for _, h := range a.ManagerHosts {
+		if leaf.VerifyHostname(h) == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("the client certificate (%s) is for none of this node's peers %v", leaf.Subject.CommonName, a.ManagerHosts)
 }
 
 func boolParam(r *http.Request, name string) bool {
@@ -136,7 +217,7 @@ func (a *api) put(w http.ResponseWriter, r *http.Request) {
 	}
 	body := http.MaxBytesReader(w, GuardBody(w, r.Body, a.BodyStall), max+1)
 	start := time.Now()
-	res, err := a.Store.Put(file, body, want, PutOptions{Replace: boolParam(r, "replace")})
+	res, err := a.Store.Put(file, body, want, PutOptions{Replace: boolParam(r, "replace"), Length: r.ContentLength})
 	if err != nil {
 		code, kind := putErrorCode(err)
 		a.Metrics.received(kind)
@@ -146,7 +227,11 @@ func (a *api) put(w http.ResponseWriter, r *http.Request) {
 		}
 		a.Logger.Log(r.Context(), lvl, "C-App refused", "file", file, "code", code, "err", err,
 			"reconciler", r.Header.Get(ReconcilerHeader))
-		httpauth.WriteError(w, code, err.Error())
+		msg := err.Error()
+		if code == http.StatusInsufficientStorage {
+			msg = "no space left on this node's carbonapps file system: nothing was stored; free space there (the manager retries by itself): " + msg
+		}
+		httpauth.WriteError(w, code, msg)
 		return
 	}
 	a.Metrics.received(res.Status)
@@ -177,6 +262,10 @@ func putErrorCode(err error) (int, string) {
 		return http.StatusRequestTimeout, "timeout"
 	case errors.Is(err, errReceive):
 		return http.StatusBadRequest, "interrupted"
+	case isNoSpace(err):
+		return http.StatusInsufficientStorage, "no_space"
+	case errors.Is(err, ErrNoDir):
+		return http.StatusServiceUnavailable, "no_dir"
 	}
 	return http.StatusInternalServerError, "error"
 }
@@ -200,33 +289,6 @@ func (a *api) delete(w http.ResponseWriter, r *http.Request) {
 		a.Logger.Error("delete C-App", "file", file, "err", err)
 		httpauth.WriteError(w, http.StatusInternalServerError, err.Error())
 	}
-}
-
-// parseContentDigest returns the sha-256 of an RFC 9530 Content-Digest
-// header (a structured-field dictionary: sha-256=:<base64>:, possibly among
-// other algorithms).
-func parseContentDigest(values []string) ([]byte, error) {
-	for _, v := range values {
-		for _, member := range strings.Split(v, ",") {
-			key, val, ok := strings.Cut(strings.TrimSpace(member), "=")
-			if !ok || strings.TrimSpace(key) != "sha-256" {
-				continue
-			}
-			val = strings.TrimSpace(val)
-			if i := strings.IndexByte(val, ';'); i >= 0 { // parameters
-				val = val[:i]
-			}
-			if len(val) < 2 || val[0] != ':' || val[len(val)-1] != ':' {
-				return nil, errors.New("Content-Digest: sha-256 must be a byte sequence, sha-256=:<base64>:")
-			}
-			sum, err := base64.StdEncoding.DecodeString(val[1 : len(val)-1])
-			if err != nil || len(sum) != 32 {
-				return nil, errors.New("Content-Digest: sha-256 is not the base64 of 32 bytes")
-			}
-			return sum, nil
-		}
-	}
-	return nil, errors.New("Content-Digest header with sha-256 required (RFC 9530): sha-256=:<base64 of the body's SHA-256>:")
 }
 
 // ContentDigest formats a SHA-256 as an RFC 9530 Content-Digest value.

@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"errors"
 	"hash"
 	"io"
 	"os"
@@ -18,10 +17,19 @@ const (
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
 
+// writeError is a failure to write the temporary file (a full disk, an
+// I/O error), as opposed to one of reading the body.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
 // copyHashed copies r to f in 1 MB chunks and hashes them with h in another
 // goroutine, so that hashing overlaps reading and writing. It stops after
 // limit+1 bytes (the caller tells too large from exactly limit). It returns
-// the bytes written.
+// the bytes written. Only io.EOF ends the body: any other read error,
+// io.ErrUnexpectedEOF included (net/http's for a body shorter than its
+// Content-Length), is returned, and so is a failed write, as a *writeError.
 func copyHashed(f *os.File, h hash.Hash, r io.Reader, limit int64) (int64, error) {
 	type chunk struct {
 		buf *[]byte
@@ -43,11 +51,11 @@ func copyHashed(f *os.File, h hash.Hash, r io.Reader, limit int64) (int64, error
 	var written, synced int64
 	for {
 		buf := chunkPool.Get().(*[]byte)
-		n, rerr := io.ReadFull(r, *buf)
+		n, rerr := readChunk(r, *buf)
 		if n > 0 {
 			if _, err := f.Write((*buf)[:n]); err != nil {
 				chunkPool.Put(buf)
-				return written, err
+				return written, &writeError{err}
 			}
 			written += int64(n)
 			work <- chunk{buf, n}
@@ -59,10 +67,25 @@ func copyHashed(f *os.File, h hash.Hash, r io.Reader, limit int64) (int64, error
 			chunkPool.Put(buf)
 		}
 		if rerr != nil {
-			if errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF) {
+			if rerr == io.EOF {
 				return written, nil
 			}
 			return written, rerr
 		}
 	}
+}
+
+// readChunk fills buf from r like io.ReadFull, but keeps the reader's own
+// errors apart: io.EOF only when the body ended, never a made-up
+// io.ErrUnexpectedEOF for a last short chunk.
+func readChunk(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

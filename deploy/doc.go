@@ -8,7 +8,8 @@
 //
 // # Peer API
 //
-//	GET    /v1/capps          the node's C-Apps: [{"file","id","name","version","size","sha256","mtime"}]
+//	GET    /v1/capps          the node's C-Apps: [{"file","id","name","version","size","sha256","mtime"}];
+//	                          ETag and Depsync-Boot headers, 304 on a matching If-None-Match
 //	PUT    /v1/capps/{file}   Content-Digest: sha-256=:<base64>: ; ?replace=true ?force=true
 //	DELETE /v1/capps/{file}   204, or 404 ; ?force=true
 //
@@ -22,12 +23,17 @@
 // {"file","id","sha256","status"}. A different file carrying the id of an
 // existing C-App is 409 unless ?replace=true, which removes the old file in
 // the same step. Errors are JSON ({"error": ...}) and leave nothing behind:
-// 400 bad name or digest, 413 too large, 422 not a valid C-App.
+// 400 bad name or digest, 400 interrupted (the body is shorter or longer
+// than its Content-Length), 413 too large, 422 not a valid C-App, 507 no
+// space left on the node's file system.
 //
 // The manager is the one source of truth. A worker applies PUT and DELETE
 // only from its manager's reconciler, which marks its requests with the
 // Depsync-Reconciler header; anyone else gets 409 with the manager's URL in
-// the "manager" field, and `depsync capp push` follows it. ?force=true makes a
+// the "manager" field, and `depsync capp push` follows it. Over TLS the
+// header counts only with a client certificate signed by the worker's
+// tls.ca_file for the host of one of its peers (403 otherwise); without
+// TLS the header alone marks the manager's writes. ?force=true makes a
 // worker accept anyway, for an emergency with the manager down: the
 // manager's next reconcile removes from the worker whatever it does not
 // hold itself (with sync.prune), so push the same C-App to the manager once

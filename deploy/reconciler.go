@@ -2,13 +2,14 @@ package deploy
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/depsync/depsync/internal/guard"
 )
 
 // ReconcilerOptions configure a Reconciler.
@@ -24,16 +25,35 @@ type ReconcilerOptions struct {
 	Prune bool
 	// NodeName is this node's name, sent in the Depsync-Reconciler header.
 	NodeName string
-	// Interval is how often each peer is reconciled when nothing happens
-	// (default 30s, jittered by ±20%).
+	// Interval is how often each peer gets a full pass (its whole
+	// manifest listed and compared) when nothing happens (default 30s);
+	// between full passes a peer in step is checked every CheckInterval.
 	Interval time.Duration
 	// RetryMin and RetryMax bound the exponential backoff, with jitter,
 	// between attempts at a peer that is down or whose reconcile failed
 	// (default 500ms and 15s). A down peer is probed (GET /healthz) at that
 	// pace and reconciled as soon as it answers.
 	RetryMin, RetryMax time.Duration
-	Logger             *slog.Logger
-	Metrics            *Metrics
+	// CheckInterval is how often the manifest of a peer in step is checked
+	// between full passes (default 2s): a conditional GET /v1/capps
+	// (If-None-Match) that costs nothing when nothing changed, and
+	// reconciles at once when the peer restarted (its Depsync-Boot
+	// changed) or lost or gained a C-App.
+	CheckInterval time.Duration
+	// AttemptTimeout bounds each request to a peer (default 30s); a PUT
+	// gets in addition the time to send the C-App at MinRate bytes per
+	// second (default 1 MB/s). A peer that accepts and never answers is
+	// marked down when it runs out, and the other peers go on.
+	AttemptTimeout time.Duration
+	MinRate        int64
+	// Guard is asked before C-Apps are pruned from a peer (scope
+	// "peer <url>"): it holds the deletions when this node's carbonapps
+	// holds no C-App (or is missing) while the peer holds some, or when
+	// they exceed sync.max_delete; everything else is pushed. Nil: a
+	// guard with the default limit.
+	Guard   *guard.Guard
+	Logger  *slog.Logger
+	Metrics *Metrics
 }
 
 // PeerStatus is the Reconciler's view of one peer.
@@ -51,6 +71,8 @@ type PeerStatus struct {
 	// since the process started.
 	Pushed  int `json:"pushed"`
 	Deleted int `json:"deleted"`
+	// Held counts the deletions the guard holds back from this peer.
+	Held int `json:"held,omitempty"`
 }
 
 // Reconciler keeps each peer's carbonapps directory in step with the
@@ -89,6 +111,12 @@ type peer struct {
 	trigger chan struct{}
 	syncMu  sync.Mutex // one reconcile of this peer at a time
 
+	// Guarded by syncMu: what the last pass that left the peer in step
+	// saw, for the conditional check between full passes.
+	etag, boot string
+	localSum   string
+	lastFull   time.Time
+
 	mu     sync.Mutex
 	status PeerStatus
 }
@@ -101,6 +129,9 @@ func NewReconciler(opts ReconcilerOptions) (*Reconciler, error) {
 	if opts.NodeName == "" {
 		return nil, errors.New("reconciler: NodeName is required")
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	if opts.Interval <= 0 {
 		opts.Interval = 30 * time.Second
 	}
@@ -110,8 +141,17 @@ func NewReconciler(opts ReconcilerOptions) (*Reconciler, error) {
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = 15 * time.Second
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
+	if opts.CheckInterval <= 0 {
+		opts.CheckInterval = 2 * time.Second
+	}
+	if opts.AttemptTimeout <= 0 {
+		opts.AttemptTimeout = 30 * time.Second
+	}
+	if opts.MinRate <= 0 {
+		opts.MinRate = 1 << 20
+	}
+	if opts.Guard == nil {
+		opts.Guard = guard.New(guard.Options{Logger: opts.Logger})
 	}
 	r := &Reconciler{opts: opts, client: opts.Client.AsReconciler(opts.NodeName)}
 	seen := map[string]bool{}
@@ -182,7 +222,7 @@ func (r *Reconciler) SyncOnce(ctx context.Context) error {
 	errs := make([]error, len(r.peers))
 	var wg sync.WaitGroup
 	for i, p := range r.peers {
-		wg.Go(func() { errs[i] = r.syncPeer(ctx, p) })
+		wg.Go(func() { errs[i] = r.syncPeer(ctx, p, false) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
@@ -208,12 +248,14 @@ func (r *Reconciler) runPeer(ctx context.Context, p *peer) {
 			}
 		}
 		if err == nil {
-			err = r.syncPeer(ctx, p)
+			err = r.syncPeer(ctx, p, true)
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		next := jitter(r.opts.Interval, 0.2)
+		// In step: a cheap check soon, a full pass at least every
+		// Interval (syncPeer decides). Not in step (a hold): again soon.
+		next := jitter(r.opts.CheckInterval, 0.2)
 		if err != nil {
 			failures++
 			next = jitterBackoff(r.opts.RetryMin, r.opts.RetryMax, failures-1, nil)
@@ -252,130 +294,6 @@ func (r *Reconciler) setDown(p *peer, err error) {
 	if was {
 		r.opts.Logger.Warn("peer down: C-Apps will reach it when it answers again", "peer", p.url, "err", err)
 	}
-}
-
-// syncPeer is one level-triggered reconcile of one peer.
-func (r *Reconciler) syncPeer(ctx context.Context, p *peer) error {
-	p.syncMu.Lock()
-	defer p.syncMu.Unlock()
-	log := r.opts.Logger.With("peer", p.url)
-
-	local, err := r.opts.Store.List()
-	if err != nil {
-		r.fail(p, p.snapshot().Up, err)
-		return err
-	}
-	remote, err := r.client.List(ctx, p.url)
-	if err != nil {
-		var ae *APIError
-		if errors.As(err, &ae) {
-			r.fail(p, true, err)
-		} else {
-			r.setDown(p, err)
-		}
-		return err
-	}
-	if !p.snapshot().Up {
-		r.opts.Metrics.peerUp(p.url, true)
-		log.Info("peer up: reconciling its C-Apps")
-	}
-	p.mu.Lock()
-	p.status.Up = true
-	p.mu.Unlock()
-	r.opts.Metrics.peerUp(p.url, true)
-
-	remoteBy := make(map[string]Entry, len(remote))
-	for _, e := range remote {
-		remoteBy[e.File] = e
-	}
-	localNames := make(map[string]bool, len(local))
-	ids := make(map[string]string, len(local)) // C-App id -> first file holding it
-	var errs []error
-	pushed, deleted := 0, 0
-	for _, l := range local {
-		localNames[l.File] = true
-		if !l.Valid() {
-			// Not (yet) a C-App: leave the peer's copy, if any, alone.
-			continue
-		}
-		if first, ok := ids[l.ID]; ok {
-			// Carbon deploys only one of them here; pushing both with
-			// replace would make the peer flip between them forever.
-			if r.warnOnce("dup:"+l.File, "two files hold one C-App id: only the first is pushed", "id", l.ID, "pushed", first, "skipped", l.File) {
-				r.opts.Metrics.push(p.url, ResultError, 0)
-			}
-			continue
-		}
-		ids[l.ID] = l.File
-		if rm, ok := remoteBy[l.File]; ok && rm.SHA256 == l.SHA256 {
-			continue
-		}
-		sum, err := hex.DecodeString(l.SHA256)
-		path, perr := r.opts.Store.Path(l.File)
-		if err != nil || perr != nil {
-			continue
-		}
-		start := time.Now()
-		reply, err := r.client.Put(ctx, p.url, path, PutRequest{File: l.File, SHA256: sum, Replace: true})
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			r.opts.Metrics.push(p.url, ResultError, 0)
-			errs = append(errs, fmt.Errorf("push %s: %w", l.File, err))
-			continue
-		}
-		pushed++
-		r.opts.Metrics.push(p.url, reply.Status, reply.Bytes)
-		log.Info("C-App pushed", "file", l.File, "id", reply.ID, "status", reply.Status, "replaced", reply.Replaced,
-			"bytes", reply.Bytes, "duration", time.Since(start).Round(time.Millisecond))
-		for _, f := range reply.Replaced {
-			delete(remoteBy, f)
-		}
-	}
-	if r.opts.Prune {
-		for _, rm := range remote {
-			if localNames[rm.File] {
-				continue
-			}
-			if _, ok := remoteBy[rm.File]; !ok {
-				continue // replaced above
-			}
-			_, err := r.client.Delete(ctx, p.url, rm.File, false)
-			if err != nil && !IsNotFound(err) {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				r.opts.Metrics.push(p.url, ResultError, 0)
-				errs = append(errs, fmt.Errorf("delete %s: %w", rm.File, err))
-				continue
-			}
-			deleted++
-			r.opts.Metrics.push(p.url, ResultDeleted, 0)
-			log.Info("C-App deleted from peer", "file", rm.File, "id", rm.ID)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		r.fail(p, true, err)
-		p.mu.Lock()
-		p.status.Pushed += pushed
-		p.status.Deleted += deleted
-		p.mu.Unlock()
-		return err
-	}
-	now := time.Now()
-	p.mu.Lock()
-	p.status.InSync = true
-	p.status.LastSuccess = now
-	p.status.LastError = ""
-	p.status.Pushed += pushed
-	p.status.Deleted += deleted
-	p.mu.Unlock()
-	r.opts.Metrics.success(p.url, float64(now.UnixNano())/1e9)
-	if pushed+deleted > 0 {
-		log.Info("peer in step", "pushed", pushed, "deleted", deleted)
-	}
-	return nil
 }
 
 // fail records a failed reconcile of a peer that answered (up) or not.

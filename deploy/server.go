@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -15,11 +16,18 @@ import (
 	"github.com/depsync/depsync/config"
 )
 
-// Server timeouts.
+// Server timeouts and limits.
 const (
 	// DefaultBodyStall is how long a request body may deliver less than
 	// minProgress bytes before the request is cut.
-	DefaultBodyStall  = 30 * time.Second
+	DefaultBodyStall = 30 * time.Second
+	// DefaultWriteTimeout bounds the writing of each response, from its
+	// first byte (and a handler's start), so a client that stops reading
+	// cannot hold a connection: depsync's replies are small.
+	DefaultWriteTimeout = 20 * time.Second
+	// DefaultMaxConns caps the connections a node serves at once; more
+	// wait to be accepted until one closes.
+	DefaultMaxConns   = 256
 	readHeaderTimeout = 10 * time.Second
 	idleTimeout       = 2 * time.Minute
 	// minProgress is what a body must deliver in each BodyStall period to
@@ -29,28 +37,104 @@ const (
 
 var errBodyStalled = errors.New("the client stopped sending the body")
 
-// NewServer returns the daemon's HTTP server for h on addr. It rejects bad
-// C-App names under /v1/capps/ (400) before h's mux can clean the path (a
-// ServeMux would redirect a literal "/v1/capps/../x.car"). It has timeouts
-// against slow clients: headers must arrive within 10 s, an idle keep-alive
-// connection closes after 2 min, and a request body must keep flowing
-// (GuardBody, at least 64 KiB every 30 s) however large it is. With
-// tlsCfg.Enabled() the server speaks TLS with the certificate and key
-// files, re-read when they change: start it with ListenAndServeTLS("", "")
-// or Serve.
+// ServerOptions tune NewServerWith; zero fields take the defaults.
+type ServerOptions struct {
+	// BodyStall: see GuardBody (default DefaultBodyStall).
+	BodyStall time.Duration
+	// WriteTimeout bounds writing each response (default
+	// DefaultWriteTimeout).
+	WriteTimeout time.Duration
+	// MaxConns caps concurrent connections (default DefaultMaxConns).
+	MaxConns int
+	// ReadHeaderTimeout bounds reading a request's headers (default 10s).
+	ReadHeaderTimeout time.Duration
+}
+
+// NewServer returns the daemon's HTTP server for h on addr, with the
+// default ServerOptions: see NewServerWith.
 func NewServer(addr string, h http.Handler, tlsCfg config.TLS) *http.Server {
+	return NewServerWith(addr, h, tlsCfg, ServerOptions{})
+}
+
+// NewServerWith returns the daemon's HTTP server for h on addr. It rejects
+// bad C-App names under /v1/capps/ (400) before h's mux can clean the path
+// (a ServeMux would redirect a literal "/v1/capps/../x.car"). It has
+// timeouts against slow clients: headers must arrive within 10 s, an idle
+// keep-alive connection closes after 2 min, a request body must keep
+// flowing (GuardBody, at least 64 KiB every 30 s) however large it is, and
+// each response must be written within WriteTimeout of its start (so a
+// client that pipelines requests and never reads is cut). At most MaxConns
+// connections are served at once; the others wait in the listen queue.
+// With tlsCfg.Enabled() the server speaks TLS with the certificate and key
+// files, re-read when they change, and asks for (without requiring) a
+// client certificate, verified against tls.ca_file: what makes a
+// reconciler's writes the manager's (see APIOptions.ManagerHosts). Start it
+// with ListenAndServeTLS("", "") or Serve.
+func NewServerWith(addr string, h http.Handler, tlsCfg config.TLS, o ServerOptions) *http.Server {
+	if o.BodyStall <= 0 {
+		o.BodyStall = DefaultBodyStall
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	if o.ReadHeaderTimeout <= 0 {
+		o.ReadHeaderTimeout = readHeaderTimeout
+	}
 	srv := &http.Server{
 		Addr:              addr,
-		Handler:           checkRawName(guardAll(h, DefaultBodyStall)),
-		ReadHeaderTimeout: readHeaderTimeout,
+		Handler:           guardAll(checkRawName(h), o.BodyStall, o.WriteTimeout),
+		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
+		ConnState:         connLimit(o.MaxConns),
 	}
 	if tlsCfg.Enabled() {
 		kp := &keyPair{cert: tlsCfg.CertFile, key: tlsCfg.KeyFile}
-		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: kp.get}
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: kp.get,
+			ClientAuth: tls.VerifyClientCertIfGiven}
+		if tlsCfg.CAFile != "" {
+			if pool, err := loadPool(tlsCfg.CAFile); err == nil {
+				srv.TLSConfig.ClientCAs = pool
+			} else {
+				// Unverifiable: certificates are taken but not trusted, so
+				// a worker refuses reconciler writes (403 says why)
+				// instead of failing every handshake.
+				srv.TLSConfig.ClientAuth = tls.RequestClientCert
+			}
+		}
 	}
 	return srv
+}
+
+// connLimit caps the connections served at once. net/http calls ConnState
+// with StateNew in its accept loop, before it serves the connection, so
+// waiting there holds further connections in the listen queue, as
+// netutil.LimitListener would.
+func connLimit(n int) func(net.Conn, http.ConnState) {
+	slots := make(chan struct{}, n)
+	return func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			slots <- struct{}{}
+		case http.StateClosed, http.StateHijacked:
+			<-slots
+		}
+	}
+}
+
+func loadPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("tls.ca_file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate in it", file)
+	}
+	return pool, nil
 }
 
 // Serve runs srv on ln (TLS when srv.TLSConfig is set) until ctx ends, then
@@ -106,9 +190,15 @@ func (k *keyPair) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 	return k.loaded, nil
 }
 
-// guardAll applies GuardBody to every request that has a body.
-func guardAll(h http.Handler, stall time.Duration) http.Handler {
+// guardAll applies GuardBody to every request that has a body, and bounds
+// the writing of every response by writeTimeout: from the handler's start
+// (which covers an interim "100 Continue"), and again from the response's
+// first byte, so that a long upload or a slow handler is not cut, but a
+// client that does not read is.
+func guardAll(h http.Handler, stall, writeTimeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeTimeout))
+		w = &deadlineWriter{ResponseWriter: w, timeout: writeTimeout}
 		if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
 			// A shallow copy: the server must still see its own body
 			// on the original request, to answer an unread
@@ -167,3 +257,33 @@ func (g *guardedBody) Read(p []byte) (int, error) {
 }
 
 func (g *guardedBody) Close() error { return g.body.Close() }
+
+// deadlineWriter moves the write deadline to writeTimeout from the first
+// byte of the response.
+type deadlineWriter struct {
+	http.ResponseWriter
+	timeout time.Duration
+	started bool
+}
+
+func (d *deadlineWriter) start() {
+	if !d.started {
+		d.started = true
+		_ = http.NewResponseController(d.ResponseWriter).SetWriteDeadline(time.Now().Add(d.timeout))
+	}
+}
+
+func (d *deadlineWriter) WriteHeader(code int) {
+	if code >= 200 { // not an interim 1xx reply
+		d.start()
+	}
+	d.ResponseWriter.WriteHeader(code)
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	d.start()
+	return d.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the server's writer.
+func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/internal/backup"
 )
 
 // DefaultMaxSize is the largest C-App a Store accepts when NewStore is given
@@ -92,6 +93,10 @@ type PutOptions struct {
 	// Replace removes another file holding the same C-App id in the same
 	// step, instead of refusing with ErrDuplicateID.
 	Replace bool
+	// Length, when > 0, is the body's declared length (Content-Length): a
+	// body that ends before or goes past it is an interrupted upload and
+	// nothing is stored.
+	Length int64
 }
 
 // PutResult is what Put did.
@@ -108,13 +113,15 @@ type PutResult struct {
 // It is safe for concurrent use by one process; uploads stream in parallel
 // and only the final checks and renames are serialized.
 type Store struct {
-	dir     string
-	maxSize int64
+	dir        string
+	maxSize    int64
+	mkdirOnPut bool
 
-	// backupRoot and backupPrefix place copies of the files the store
-	// replaces or deletes: <backupRoot>/<UTC time>/<backupPrefix>/<file>.
-	// Empty backupRoot: no copies.
-	backupRoot, backupPrefix string
+	// backups and backupPrefix place copies of the files the store
+	// replaces or deletes: <overwritten>/<UTC time>/<backupPrefix>/<file>.
+	// Nil backups: no copies.
+	backups      *backup.Keeper
+	backupPrefix string
 
 	mu    sync.Mutex // serializes changes to the directory and the cache
 	cache map[string]cached
@@ -141,13 +148,45 @@ func keyOf(fi fs.FileInfo) fileKey {
 // removes the temporary files a crash may have left there. maxSize limits
 // the size of one C-App (DefaultMaxSize when <= 0).
 func NewStore(dir string, maxSize int64) (*Store, error) {
+	return NewStoreWith(dir, StoreOptions{MaxSize: maxSize})
+}
+
+// StoreOptions configure NewStoreWith.
+type StoreOptions struct {
+	// MaxSize limits the size of one C-App (DefaultMaxSize when <= 0).
+	MaxSize int64
+	// NoCreate leaves a missing directory missing: on a manager, the
+	// source of truth, an empty carbonapps made up in place of a vanished
+	// one would read as "every C-App deleted"; in an SVN working copy an
+	// empty folder the repository lacks would show as unversioned. List
+	// then fails with an error matching fs.ErrNotExist until the directory
+	// is back, and so does Put (ErrNoDir) unless MkdirOnPut.
+	NoCreate bool
+	// MkdirOnPut creates the missing directory when a C-App arrives (a
+	// worker: it is not the source of truth, and a push must land).
+	MkdirOnPut bool
+}
+
+// ErrNoDir: the carbonapps directory is missing and the store does not
+// make it up (StoreOptions.NoCreate).
+var ErrNoDir = errors.New("the carbonapps directory is missing; depsync waits for it rather than make up an empty one: put it back (or create it) and retry")
+
+// NewStoreWith opens the carbonapps directory dir (see NewStore and
+// StoreOptions).
+func NewStoreWith(dir string, o StoreOptions) (*Store, error) {
+	maxSize := o.MaxSize
 	if maxSize <= 0 {
 		maxSize = DefaultMaxSize
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("carbonapps directory: %w", err)
+	if !o.NoCreate {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("carbonapps directory: %w", err)
+		}
 	}
 	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) && o.NoCreate {
+		ents, err = nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("carbonapps directory: %w", err)
 	}
@@ -158,7 +197,7 @@ func NewStore(dir string, maxSize int64) (*Store, error) {
 			}
 		}
 	}
-	return &Store{dir: dir, maxSize: maxSize, cache: map[string]cached{}}, nil
+	return &Store{dir: dir, maxSize: maxSize, mkdirOnPut: o.MkdirOnPut, cache: map[string]cached{}}, nil
 }
 
 // Dir returns the carbonapps directory.
@@ -182,6 +221,9 @@ func (s *Store) Path(file string) (string, error) {
 // parses are cached by (name, size, mtime, inode).
 func (s *Store) List() ([]Entry, error) {
 	ents, err := os.ReadDir(s.dir)
+	if errors.Is(err, fs.ErrNotExist) && s.mkdirOnPut {
+		return []Entry{}, nil // made when the first C-App arrives
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list carbonapps: %w", err)
 	}
@@ -292,11 +334,17 @@ func (s *Store) Put(file string, body io.Reader, wantSHA256 []byte, opts PutOpti
 
 	h := sha256.New()
 	n, err := copyHashed(tmp, h, body, s.maxSize)
+	if we := (*writeError)(nil); errors.As(err, &we) {
+		return PutResult{}, fmt.Errorf("write %s: %w", file, we.err)
+	}
 	if err != nil {
-		return PutResult{}, fmt.Errorf("%w: %s: %w", errReceive, file, err)
+		return PutResult{}, fmt.Errorf("%w: %s after %d bytes: %w", errReceive, file, n, err)
 	}
 	if n > s.maxSize {
 		return PutResult{}, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, s.maxSize)
+	}
+	if opts.Length > 0 && n != opts.Length {
+		return PutResult{}, fmt.Errorf("%w: %s: received %d bytes, the request declared %d", errReceive, file, n, opts.Length)
 	}
 	sum := h.Sum(nil)
 	if wantSHA256 != nil && !bytes.Equal(sum, wantSHA256) {
@@ -315,6 +363,7 @@ func (s *Store) Put(file string, body io.Reader, wantSHA256 []byte, opts PutOpti
 	}
 	res := PutResult{File: file, ID: app.ID, SHA256: hex.EncodeToString(sum)}
 
+	defer s.pruneBackups() // after the unlock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	final := filepath.Join(s.dir, file)
@@ -398,64 +447,12 @@ func (s *Store) sameIDLocked(file, id string) ([]string, error) {
 	return out, nil
 }
 
-// KeepBackups makes the store copy every file it replaces or deletes to
-// <root>/<UTC time>/<prefix>/<file> first (the layout of the daemon's
-// <state_dir>/overwritten), so that nothing a person put in carbonapps is
-// lost without a copy. Call it before the store is used.
-func (s *Store) KeepBackups(root, prefix string) {
-	s.backupRoot, s.backupPrefix = root, prefix
-}
-
-// backupLocked copies dir/file aside before it is replaced or deleted: a
-// hard link when the backup is on the same file system (instant, no extra
-// space), else a copy written to a temp file and renamed. s.mu is held.
-func (s *Store) backupLocked(file string) error {
-	if s.backupRoot == "" {
-		return nil
-	}
-	src := filepath.Join(s.dir, file)
-	if _, err := os.Lstat(src); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	dst := filepath.Join(s.backupRoot, time.Now().UTC().Format("20060102T150405.000000000Z"), s.backupPrefix, file)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return fmt.Errorf("back up %s: %w", file, err)
-	}
-	if err := os.Link(src, dst); err == nil {
-		return nil
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("back up %s: %w", file, err)
-	}
-	defer in.Close()
-	tmp := dst + ".tmp"
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("back up %s: %w", file, err)
-	}
-	_, err = io.Copy(out, in)
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, dst)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("back up %s: %w", file, err)
-	}
-	return nil
-}
-
 // Delete removes dir/file, or returns ErrNotFound.
 func (s *Store) Delete(file string) error {
 	if !ValidName(file) {
 		return ErrBadName
 	}
+	defer s.pruneBackups() // after the unlock
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.backupLocked(file); err != nil {
@@ -479,6 +476,17 @@ func (s *Store) createTemp() (*os.File, error) {
 	_, _ = rand.Read(b[:])
 	name := filepath.Join(s.dir, tempPrefix+hex.EncodeToString(b[:])+".tmp")
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, serr := os.Stat(s.dir); errors.Is(serr, fs.ErrNotExist) {
+			if !s.mkdirOnPut {
+				return nil, fmt.Errorf("%w (%s)", ErrNoDir, s.dir)
+			}
+			if err := os.MkdirAll(s.dir, 0o755); err != nil {
+				return nil, fmt.Errorf("carbonapps directory: %w", err)
+			}
+			f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file: %w", err)
 	}

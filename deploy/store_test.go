@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -270,11 +272,14 @@ func TestStoreKeepsBackups(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "overwritten")
 	s, err := NewStore(dir, 0)
 	require.NoError(t, err)
-	s.KeepBackups(root, "carbonapps")
+	s.KeepBackups(backup.New(root, backup.Options{}), "carbonapps")
 
 	backups := func() map[string][]byte {
 		out := map[string][]byte{}
 		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.IsDir() && d.Name() == ".objects" {
+				return filepath.SkipDir // the content index, not a copy
+			}
 			if err == nil && d.Type().IsRegular() {
 				data, _ := os.ReadFile(p)
 				rel, _ := filepath.Rel(root, p)
@@ -303,4 +308,36 @@ func TestStoreKeepsBackups(t *testing.T) {
 		got = append(got, data)
 	}
 	assert.ElementsMatch(t, [][]byte{v1, v2, other}, got, "updated, replaced and deleted versions are all kept")
+}
+
+// TestStoreNoCreate: a store that does not make up its directory lists
+// nothing (worker, MkdirOnPut) or fails (manager) while it is missing; a
+// worker's first C-App makes it, a manager's is refused with ErrNoDir.
+func TestStoreNoCreate(t *testing.T) {
+	app := testcapp.Build(t, "App", "1.0.0")
+	t.Run("manager", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "carbonapps")
+		s, err := NewStoreWith(dir, StoreOptions{NoCreate: true})
+		require.NoError(t, err)
+		assert.NoDirExists(t, dir)
+		_, err = s.List()
+		assert.ErrorIs(t, err, fs.ErrNotExist)
+		_, err = s.Put("App_1.0.0.car", bytes.NewReader(app), sum(app), PutOptions{})
+		require.ErrorIs(t, err, ErrNoDir)
+		code, _ := putErrorCode(err)
+		assert.Equal(t, http.StatusServiceUnavailable, code)
+		assert.NoDirExists(t, dir)
+	})
+	t.Run("worker", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "carbonapps")
+		s, err := NewStoreWith(dir, StoreOptions{NoCreate: true, MkdirOnPut: true})
+		require.NoError(t, err)
+		assert.NoDirExists(t, dir)
+		l, err := s.List()
+		require.NoError(t, err)
+		assert.Empty(t, l)
+		_, err = s.Put("App_1.0.0.car", bytes.NewReader(app), sum(app), PutOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"App_1.0.0.car"}, dirNames(t, dir))
+	})
 }

@@ -13,36 +13,27 @@ import (
 	"github.com/depsync/depsync/config"
 )
 
-// backupDirName is the folder under state_dir that keeps local files
-// before the repository's version replaces them.
-const backupDirName = "overwritten"
-
-// backupTimeFormat names each backup folder by its UTC time; nanoseconds
-// keep two updates in one second apart.
-const backupTimeFormat = "20060102T150405.000000000Z"
+// backupRoot is where this tenant's copies of the moment go:
+// <state_dir>/overwritten/<UTC time>[/tenants/<id>] (see package backup for
+// the layout and its limits).
+func (ts *tenantSync) backupRoot() string {
+	return filepath.Join(ts.d.backups.Folder(), filepath.FromSlash(ts.backupRel("")))
+}
 
 // backup copies the given files (slash paths relative to the tenant's
 // directory) to <state_dir>/overwritten/<UTC time>/<path> (tenants other
-// than the super tenant under tenants/<id>/), each written to a temporary
-// file, synced and renamed, so a backup is whole or absent. Paths that are
-// not regular files (gone, directories) are skipped. It returns the backup
-// folder, or "" when nothing was copied; on an error nothing may be
+// than the super tenant under tenants/<id>/) through the daemon's backup
+// keeper: each copy whole or absent, an identical content kept once, the
+// oldest copies pruned by backups.max_age and backups.max_bytes. Paths that
+// are not regular files (gone, directories) are skipped. It returns the
+// backup folder, or "" when nothing was copied; on an error nothing may be
 // replaced, so the caller must stop.
-// backupRoot is where this tenant's copies of the moment go:
-// <state_dir>/overwritten/<UTC time>[/tenants/<id>].
-func (ts *tenantSync) backupRoot() string {
-	root := filepath.Join(ts.d.cfg.StateDir, backupDirName, time.Now().UTC().Format(backupTimeFormat))
-	if ts.t.ID != config.SuperTenantID {
-		root = filepath.Join(root, "tenants", strconv.Itoa(ts.t.ID))
-	}
-	return root
-}
-
 func (ts *tenantSync) backup(paths []string) (string, error) {
 	if len(paths) == 0 {
 		return "", nil
 	}
-	root := ts.backupRoot()
+	folder := ts.d.backups.Folder()
+	root := filepath.Join(folder, filepath.FromSlash(ts.backupRel("")))
 	copied := 0
 	for _, rel := range paths {
 		src := filepath.Join(ts.t.Dir, filepath.FromSlash(rel))
@@ -56,9 +47,9 @@ func (ts *tenantSync) backup(paths []string) (string, error) {
 		if !fi.Mode().IsRegular() {
 			continue
 		}
-		dst := filepath.Join(root, filepath.FromSlash(rel))
-		if err := copyFile(src, dst, fi); err != nil {
-			return "", fmt.Errorf("back up %s to %s: %w", src, dst, err)
+		dst, err := ts.d.backups.Keep(folder, ts.backupRel(rel), src, "")
+		if err != nil {
+			return "", err
 		}
 		copied++
 		ts.d.m.backups.WithLabelValues(ts.label).Inc()
@@ -67,7 +58,19 @@ func (ts *tenantSync) backup(paths []string) (string, error) {
 	if copied == 0 {
 		return "", nil
 	}
+	if err := ts.d.backups.Prune(); err != nil {
+		ts.log.Warn("pruning backups failed", "err", err)
+	}
 	return root, nil
+}
+
+// backupRel is rel's path under a backup time folder ("" for the tenant's
+// own folder there).
+func (ts *tenantSync) backupRel(rel string) string {
+	if ts.t.ID != config.SuperTenantID {
+		return "tenants/" + strconv.Itoa(ts.t.ID) + "/" + rel
+	}
+	return rel
 }
 
 // copyFile copies src to dst (creating its parents) through a synced

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/svn"
 )
 
@@ -49,6 +51,9 @@ type Deps struct {
 	// Grace bounds the svn operation in flight at shutdown (default
 	// DefaultGrace).
 	Grace time.Duration
+	// Backups keeps the copies under <state_dir>/overwritten. Nil: one
+	// with the config's backups limits, registered on Registry.
+	Backups *backup.Keeper
 }
 
 // Daemon is one node's sync daemon: a tenantSync per tenant, the notifier of
@@ -64,6 +69,7 @@ type Daemon struct {
 	tenants []*tenantSync
 	peers   *notifier
 	self    string // this node's base URL, sent with notices
+	backups *backup.Keeper
 
 	// unreachable counts consecutive svn operations, of any tenant, that
 	// failed with svn.ErrUnreachable; the mode is "direct" from
@@ -117,6 +123,10 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		d.grace = DefaultGrace
 	}
 	d.m = newMetrics(d.reg)
+	if d.backups = deps.Backups; d.backups == nil {
+		d.backups = backup.New(filepath.Join(cfg.StateDir, "overwritten"), backup.Options{
+			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.reg})
+	}
 	if d.svn == nil && cfg.SVN.URL != "" {
 		c, err := svn.New(svn.Options{
 			Username:        cfg.SVN.Username,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
@@ -76,7 +77,7 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			if err != nil {
 				return badInput(err)
 			}
-			deps := syncer.Deps{Logger: a.logger, Registry: reg}
+			deps := syncer.Deps{Logger: a.logger, Registry: reg, Backups: push.backups}
 			if push.reconciler != nil {
 				deps.Direct = directSyncer{push.reconciler}
 			}
@@ -104,6 +105,7 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			// stop the daemon too, rather than run on deaf.
 			runCtx, cancelRun := context.WithCancel(ctx)
 			defer cancelRun()
+			go push.backups.Run(runCtx, time.Hour) // backups.max_age holds while nothing new comes
 			var srvErr error
 			srvDone := make(chan struct{})
 			go func() { srvErr = <-served; cancelRun(); close(srvDone) }()

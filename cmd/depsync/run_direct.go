@@ -1,15 +1,22 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/internal/backup"
+	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/syncer"
 )
 
@@ -20,6 +27,12 @@ type directPush struct {
 	store      *deploy.Store
 	metrics    *deploy.Metrics
 	reconciler *deploy.Reconciler // nil on a worker or a manager without peers
+	// backups keeps the copies under <state_dir>/overwritten for the store
+	// and the syncer alike (one keeper, one metric, one set of limits).
+	backups *backup.Keeper
+	// guard holds the reconciler's mass prunes (depsync_deletions_held on
+	// the registry); the syncer's SVN side is to share it.
+	guard *guard.Guard
 }
 
 // directSyncer adapts the reconciler to the syncer's hook, including the
@@ -41,29 +54,96 @@ func (r directSyncer) PeerStatuses() []syncer.PeerStatus {
 }
 
 func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger) (*directPush, error) {
-	store, err := deploy.NewStore(filepath.Join(c.Carbon.DeploymentDir, "carbonapps"), 0)
+	// A manager's carbonapps is the source of truth: a missing one is
+	// waited for, never made up empty (that would read as "delete every
+	// C-App"). A worker's is made when a push arrives, not before (an
+	// empty folder the repository lacks would leave its working copy
+	// unclean).
+	store, err := deploy.NewStoreWith(filepath.Join(c.Carbon.DeploymentDir, "carbonapps"),
+		deploy.StoreOptions{NoCreate: true, MkdirOnPut: c.Role == config.RoleWorker})
 	if err != nil {
 		return nil, fmt.Errorf("carbonapps: %w", err)
 	}
 	// What a push replaces or a prune deletes is copied aside first, where
 	// the syncer keeps what svn overwrites.
-	store.KeepBackups(filepath.Join(c.StateDir, "overwritten"), "carbonapps")
-	p := &directPush{store: store, metrics: deploy.NewMetrics(reg)}
+	keeper := backup.New(filepath.Join(c.StateDir, "overwritten"), backup.Options{
+		MaxAge: c.Backups.MaxAge, MaxBytes: int64(c.Backups.MaxBytes), Logger: log, Registerer: reg})
+	store.KeepBackups(keeper, "carbonapps")
+	p := &directPush{store: store, metrics: deploy.NewMetrics(reg), backups: keeper}
+	p.guard = guard.New(guard.Options{Limit: c.Sync.DeleteLimit(), Logger: log, Registerer: reg,
+		OnApprove: func() {
+			if p.reconciler != nil {
+				p.reconciler.Trigger()
+			}
+		}})
 	if c.Role != config.RoleManager || len(c.Peers) == 0 {
 		return p, nil
 	}
-	client, err := deploy.NewClient(deploy.ClientOptions{Token: c.Token.Reveal(), CAFile: c.TLS.CAFile, Logger: log})
+	tlsCfg, err := reconcilerTLS(c.TLS)
 	if err != nil {
 		return nil, err
 	}
+	client, err := deploy.NewClient(deploy.ClientOptions{Token: c.Token.Reveal(), TLSConfig: tlsCfg, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	interval := 30 * time.Second
+	if ri := c.Sync.RescanInterval; ri > 0 && ri < interval {
+		interval = ri
+	}
 	p.reconciler, err = deploy.NewReconciler(deploy.ReconcilerOptions{
 		Store: store, Peers: c.Peers, Client: client, Prune: c.Sync.Prune,
-		NodeName: c.NodeName, Logger: log, Metrics: p.metrics,
+		NodeName: c.NodeName, Logger: log, Metrics: p.metrics, Guard: p.guard, Interval: interval,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// reconcilerTLS is the TLS config of the manager's reconciler: the peers'
+// CA (tls.ca_file, else the system roots) and, with tls.cert_file, this
+// node's certificate as the client certificate, which is what makes a
+// worker take its writes (re-read at each handshake, so a renewed
+// certificate is used without a restart). Nil when TLS is not configured.
+func reconcilerTLS(t config.TLS) (*tls.Config, error) {
+	if t.CAFile == "" && !t.Enabled() {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate in it", t.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if t.Enabled() {
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			kp, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("tls.cert_file/tls.key_file: %w", err)
+			}
+			return &kp, nil
+		}
+	}
+	return cfg, nil
+}
+
+// peerHosts are the hosts of the configured peers: on a worker, its
+// manager(s), whose client certificate its API asks for over TLS.
+func peerHosts(peers []string) []string {
+	var out []string
+	for _, p := range peers {
+		if u, err := url.Parse(p); err == nil && u.Hostname() != "" {
+			out = append(out, u.Hostname())
+		}
+	}
+	return out
 }
 
 // mount adds /v1/capps to the daemon's mux. managerURL names the manager in
@@ -82,9 +162,10 @@ func (p *directPush) mount(mux *http.ServeMux, c *config.Config, managerURL func
 			}
 			return ""
 		},
-		Token:   c.Token.Reveal(),
-		Logger:  log,
-		Metrics: p.metrics,
+		ManagerHosts: peerHosts(c.Peers),
+		Token:        c.Token.Reveal(),
+		Logger:       log,
+		Metrics:      p.metrics,
 	})
 	mux.Handle("/v1/capps", api)
 	mux.Handle("/v1/capps/", api)

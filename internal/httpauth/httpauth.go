@@ -10,20 +10,36 @@ import (
 )
 
 // Require wraps next so that it runs only for requests carrying
-// "Authorization: Bearer <token>". Anything else gets 401 with a JSON error
-// and next is not called. The comparison takes constant time. An empty
-// token refuses every request: an API without a secret is closed, not open.
+// "Authorization: Bearer <token>" (the scheme in any case, RFC 7235).
+// Anything else gets 401 with a JSON error and next is not called. The
+// comparison takes constant time. An empty token refuses every request: an
+// API without a secret is closed, not open.
 func Require(token string, next http.Handler) http.Handler {
-	want := []byte("Bearer " + token)
+	want := []byte(token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if token == "" || subtle.ConstantTimeCompare(got, want) != 1 {
+		got, ok := BearerToken(r.Header.Get("Authorization"))
+		if token == "" || !ok || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="depsync"`)
 			WriteError(w, http.StatusUnauthorized, "missing or wrong bearer token: use the token of token_file or DEPSYNC_TOKEN")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// BearerToken returns the token of an Authorization header value of the
+// Bearer scheme: the scheme is matched in any case (RFC 7235 section 2.1)
+// and one or more spaces may follow it.
+func BearerToken(header string) (string, bool) {
+	scheme, rest, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok := strings.TrimLeft(rest, " ")
+	if tok == "" || strings.ContainsAny(tok, " \t") {
+		return "", false
+	}
+	return tok, true
 }
 
 // Set adds the bearer token to an outgoing request.

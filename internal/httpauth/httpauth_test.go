@@ -15,6 +15,14 @@ func TestRequire(t *testing.T) {
 		want                int
 	}{
 		{"right token", "s3cret", "Bearer s3cret", 204},
+		{"scheme lower case", "s3cret", "bearer s3cret", 204},
+		{"scheme upper case", "s3cret", "BEARER s3cret", 204},
+		{"scheme mixed case", "s3cret", "bEaReR s3cret", 204},
+		{"two spaces", "s3cret", "Bearer  s3cret", 204},
+		{"no space", "s3cret", "Bearers3cret", 401},
+		{"token in wrong case", "s3cret", "Bearer S3CRET", 401},
+		{"extra word", "s3cret", "Bearer s3cret x", 401},
+		{"tab", "s3cret", "Bearer\ts3cret", 401},
 		{"no header", "s3cret", "", 401},
 		{"wrong token", "s3cret", "Bearer nope", 401},
 		{"prefix of token", "s3cret", "Bearer s3cre", 401},
