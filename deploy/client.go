@@ -115,8 +115,16 @@ func NewClient(opts ClientOptions) (*Client, error) {
 			tlsCfg = tlsCfg.Clone()
 		}
 		// Always this certificate, whatever CAs the node says it accepts:
-		// the node decides, and says why in its reply.
-		tlsCfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }
+		// the node decides, and says why in its reply. It is read again at
+		// each handshake, so a renewed certificate is used without a
+		// restart (the one read at start while the files are mid-rewrite).
+		certFile, keyFile := opts.CertFile, opts.KeyFile
+		tlsCfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			if kp, err := tls.LoadX509KeyPair(certFile, keyFile); err == nil {
+				return &kp, nil
+			}
+			return &cert, nil
+		}
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tlsCfg

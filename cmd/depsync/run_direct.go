@@ -1,13 +1,10 @@
 package main
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -79,11 +76,10 @@ func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger
 	if c.Role != config.RoleManager || len(c.Peers) == 0 {
 		return p, nil
 	}
-	tlsCfg, err := reconcilerTLS(c.TLS)
-	if err != nil {
-		return nil, err
-	}
-	client, err := deploy.NewClient(deploy.ClientOptions{Token: c.Token.Reveal(), TLSConfig: tlsCfg, Logger: log})
+	// With TLS the reconciler presents this node's certificate: it is what
+	// makes a worker take its writes as the manager's.
+	client, err := deploy.NewClient(deploy.ClientOptions{Token: c.Token.Reveal(), CAFile: c.TLS.CAFile,
+		CertFile: c.TLS.CertFile, KeyFile: c.TLS.KeyFile, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -99,39 +95,6 @@ func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger
 		return nil, err
 	}
 	return p, nil
-}
-
-// reconcilerTLS is the TLS config of the manager's reconciler: the peers'
-// CA (tls.ca_file, else the system roots) and, with tls.cert_file, this
-// node's certificate as the client certificate, which is what makes a
-// worker take its writes (re-read at each handshake, so a renewed
-// certificate is used without a restart). Nil when TLS is not configured.
-func reconcilerTLS(t config.TLS) (*tls.Config, error) {
-	if t.CAFile == "" && !t.Enabled() {
-		return nil, nil
-	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate in it", t.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if t.Enabled() {
-		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			kp, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
-			if err != nil {
-				return nil, fmt.Errorf("tls.cert_file/tls.key_file: %w", err)
-			}
-			return &kp, nil
-		}
-	}
-	return cfg, nil
 }
 
 // peerHosts are the hosts of the configured peers: on a worker, its
