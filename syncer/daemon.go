@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/svn"
 )
 
@@ -49,6 +50,10 @@ type Deps struct {
 	// Grace bounds the svn operation in flight at shutdown (default
 	// DefaultGrace).
 	Grace time.Duration
+	// Guard holds mass deletions until a person approves them; the same
+	// one is shared with the direct-mode reconciler. Nil: one made from
+	// sync.max_delete, its metric on Registry.
+	Guard *guard.Guard
 }
 
 // Daemon is one node's sync daemon: a tenantSync per tenant, the notifier of
@@ -64,6 +69,12 @@ type Daemon struct {
 	tenants []*tenantSync
 	peers   *notifier
 	self    string // this node's base URL, sent with notices
+	// deletions holds mass deletions (see package guard).
+	deletions *guard.Guard
+	// mgr is what a worker knows of its manager (see mgrstate.go).
+	mgr managerState
+	// refused remembers notice URLs refused, to log each once.
+	refused urlRefusals
 
 	// unreachable counts consecutive svn operations, of any tenant, that
 	// failed with svn.ErrUnreachable; the mode is "direct" from
@@ -117,6 +128,10 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		d.grace = DefaultGrace
 	}
 	d.m = newMetrics(d.reg)
+	d.deletions = deps.Guard
+	if d.deletions == nil {
+		d.deletions = guard.New(guard.Options{Limit: cfg.Sync.DeleteLimit(), Logger: d.log, Registerer: d.reg})
+	}
 	if d.svn == nil && cfg.SVN.URL != "" {
 		c, err := svn.New(svn.Options{
 			Username:        cfg.SVN.Username,
@@ -142,6 +157,8 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 	}
 	d.self = selfURL(cfg)
 	d.peers = newNotifier(cfg.Peers, hc, cfg.Token.Reveal(), cfg.NodeName, d.self, d.m, d.log)
+	d.peers.mode = d.Mode
+	d.mgr.init(cfg.Peers, hc, cfg.Token.Reveal(), d.m, d.log)
 	for _, t := range cfg.Tenants() {
 		d.tenants = append(d.tenants, newTenantSync(d, t))
 	}
@@ -189,6 +206,10 @@ func selfURL(cfg *config.Config) string {
 // components' metrics (package deploy's) on it so /metrics shows them too.
 func (d *Daemon) Registry() *prometheus.Registry { return d.reg }
 
+// Guard is the mass-deletion guard: share it with the direct-mode
+// reconciler so that one `depsync approve` covers both.
+func (d *Daemon) Guard() *guard.Guard { return d.deletions }
+
 // ManagerURL is the base URL of the manager that last sent this node a
 // notice, or "" when none has (or this node is the manager).
 func (d *Daemon) ManagerURL() string {
@@ -220,6 +241,11 @@ func (d *Daemon) svnResult(err error) {
 	}
 	if after := d.Mode(); after != before {
 		d.log.Warn("mode changed", "from", before, "to", after, "fail_threshold", d.cfg.SVN.FailThreshold)
+		if d.cfg.Role == config.RoleManager {
+			// Workers must know at once: in direct mode they keep what
+			// the manager pushes although the repository lacks it.
+			d.peers.notify(d.revision())
+		}
 		select {
 		case d.modeCh <- struct{}{}:
 		default:
@@ -375,11 +401,7 @@ func (d *Daemon) Once(ctx context.Context) error {
 		}
 	}
 	if d.cfg.Role == config.RoleManager {
-		var rev int64
-		for _, t := range d.tenants {
-			rev = max(rev, t.status().Revision)
-		}
-		if rev > 0 {
+		if rev := d.revision(); rev > 0 {
 			nctx, cancel := context.WithTimeout(ctx, 2*notifyTimeout)
 			d.peers.sendAll(nctx, rev)
 			cancel()
@@ -388,7 +410,25 @@ func (d *Daemon) Once(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// notified records a notice from a manager and wakes the tenants up.
+// revision is the newest revision of any tenant, for notices.
+func (d *Daemon) revision() int64 {
+	var rev int64
+	for _, t := range d.tenants {
+		rev = max(rev, t.status().Revision)
+	}
+	return rev
+}
+
+// pokeAll wakes every tenant's loop up (a manager then looks at its whole
+// tree, a worker updates).
+func (d *Daemon) pokeAll() {
+	for _, t := range d.tenants {
+		t.poke()
+	}
+}
+
+// notified records a notice from a manager and wakes the tenants up. The
+// notice's URL has been checked against the peers (serveNotify).
 func (d *Daemon) notified(n Notice) {
 	if n.URL != "" {
 		d.mu.Lock()
@@ -399,6 +439,7 @@ func (d *Daemon) notified(n Notice) {
 		d.mu.Unlock()
 		d.peers.heard(n.URL)
 	}
+	d.mgr.set(n.Mode, "notice")
 	for _, t := range d.tenants {
 		for {
 			old := t.notifiedRev.Load()

@@ -97,8 +97,10 @@ func (m *manager) prepare(ctx context.Context) error {
 		return err
 	}
 	if !isWorkingCopy(m.t.Dir) {
-		if err := os.MkdirAll(m.t.Dir, 0o755); err != nil {
-			return &ConfigError{Err: fmt.Errorf("deployment directory: %w", err)}
+		// Never made anew: an empty directory checked out would commit
+		// the loss of every file.
+		if err := m.checkDir(); err != nil {
+			return err
 		}
 		m.log.Info("making the deployment directory a working copy; its files win and are committed",
 			"dir", m.t.Dir, "url", m.t.URL)
@@ -188,6 +190,10 @@ func (m *manager) run(ctx context.Context) error {
 			if next := m.pass(ctx); !next.IsZero() {
 				schedule(next)
 			}
+		case <-m.wake:
+			// An approval (POST /v1/approve): look at everything now.
+			m.full = true
+			schedule(time.Now())
 		case <-rescan.C:
 			m.full = true
 			schedule(time.Now())
@@ -213,10 +219,14 @@ func (m *manager) pass(ctx context.Context) time.Time {
 	start := time.Now()
 	pending, full := m.pending, m.full
 	m.pending, m.full = map[string]struct{}{}, false
+	// While deletions are held only a look at the whole tree can tell
+	// whether the files came back.
+	full = full || m.holding()
 
 	var res syncResult
-	var err error
-	if m.catchUpNeeded {
+	err := m.checkDir()
+	m.waiting(err)
+	if err == nil && m.catchUpNeeded {
 		var rev int64
 		if rev, err = m.catchUp(opCtx); err == nil {
 			m.knownRev = max(m.knownRev, rev)
@@ -238,6 +248,16 @@ func (m *manager) pass(ctx context.Context) time.Time {
 		}
 	}
 	if err != nil {
+		if errors.Is(err, errDirMissing) {
+			// Not the server's fault: the mode stays as it is.
+			for p := range pending {
+				m.pending[p] = struct{}{}
+			}
+			m.full = true
+			wait := m.fails.fail(m.log, "commit", err)
+			m.notBefore = time.Now().Add(wait)
+			return m.notBefore
+		}
 		if disagrees(err) {
 			m.catchUpNeeded = true
 		}
@@ -364,6 +384,9 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		ready = append(ready, c)
 	}
 	m.forgetRejected(pending, full, current)
+	if ready, err = m.guardDeletions(ctx, ready, full); err != nil {
+		return res, err
+	}
 	if len(ready) == 0 {
 		return res, nil
 	}
@@ -741,7 +764,7 @@ func (m *manager) probe(ctx context.Context) {
 	}
 	m.probeFail.ok(m.log, "server check")
 	m.probed()
-	if info.LastChangedRev <= m.knownRev || m.full || len(m.pending) > 0 {
+	if info.LastChangedRev <= m.knownRev || m.full || len(m.pending) > 0 || m.checkDir() != nil {
 		return
 	}
 	start := time.Now()
@@ -889,6 +912,9 @@ func (m *manager) once(ctx context.Context) error {
 		start := time.Now()
 		pending, full := m.pending, m.full
 		m.pending, m.full = map[string]struct{}{}, false
+		if err := m.checkDir(); err != nil {
+			return err
+		}
 		res, err := m.sync(ctx, pending, full)
 		if err != nil {
 			m.observe("commit", resultError, start)
@@ -914,6 +940,9 @@ func (m *manager) once(ctx context.Context) error {
 	}
 	if rev == 0 {
 		m.log.Info("nothing to commit")
+	}
+	if m.holding() {
+		return fmt.Errorf("deletions held, not committed: %s", m.d.deletions.Summary())
 	}
 	if len(m.rejected) > 0 {
 		var names []string

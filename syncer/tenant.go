@@ -48,6 +48,10 @@ type tenantState struct {
 	LastError   string
 	Failures    int
 	Rejected    map[string]Rejection
+	// Waiting says why the tenant cannot sync at all for now (its
+	// deployment directory is missing); "" otherwise. It makes /readyz
+	// fail whatever the server checks say.
+	Waiting string
 }
 
 // Rejection is a file the manager does not commit because it is not valid.
@@ -131,6 +135,18 @@ func (ts *tenantSync) succeeded(rev int64, synced bool) {
 		ts.d.m.revision.WithLabelValues(ts.label).Set(float64(rev))
 	}
 	ts.d.svnResult(nil)
+}
+
+// waiting records why the tenant cannot sync for now (nil: it can).
+func (ts *tenantSync) waiting(err error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if err == nil {
+		ts.st.Waiting = ""
+		return
+	}
+	ts.st.Waiting = err.Error()
+	ts.st.LastError = err.Error()
 }
 
 func (ts *tenantSync) failed(err error) {
