@@ -61,6 +61,7 @@ there is no SVN server, the manager pushes C-Apps straight to its peers.`,
 		newCarbonConfigCmd(a),
 		newRunCmd(a),
 		newStatusCmd(a),
+		newApproveCmd(a),
 	)
 	for _, c := range root.Commands() {
 		wrapArgs(c)
