@@ -202,6 +202,8 @@ func (d *Daemon) Ready() (bool, string) {
 		switch {
 		case st.Waiting != "":
 			why = append(why, fmt.Sprintf("tenant %d: %s", t.t.ID, st.Waiting))
+		case st.DiskFull != "":
+			why = append(why, fmt.Sprintf("tenant %d: %s (%s)", t.t.ID, st.DiskFull, st.LastError))
 		case !st.Ready && st.LastError != "":
 			why = append(why, fmt.Sprintf("tenant %d: first sync not done: %s", t.t.ID, st.LastError))
 		case !st.Ready:

@@ -44,6 +44,9 @@ type manager struct {
 	// catchUpNeeded: the working copy and the repository disagree; the
 	// next pass runs catchUp first.
 	catchUpNeeded bool
+	// cleanupNext: a pass ran out of space; the next one starts with svn
+	// cleanup.
+	cleanupNext bool
 }
 
 // fileSig is what tells that a file changed. The ctime is part of it
@@ -226,6 +229,10 @@ func (m *manager) pass(ctx context.Context) time.Time {
 	var res syncResult
 	err := m.checkDir()
 	m.waiting(err)
+	if err == nil && m.cleanupNext && m.heal(opCtx) {
+		// A full disk may have interrupted svn: finish its work first.
+		m.cleanupNext = false
+	}
 	if err == nil && m.catchUpNeeded {
 		var rev int64
 		if rev, err = m.catchUp(opCtx); err == nil {
@@ -261,6 +268,7 @@ func (m *manager) pass(ctx context.Context) time.Time {
 		if disagrees(err) {
 			m.catchUpNeeded = true
 		}
+		m.cleanupNext = m.cleanupNext || noSpace(err)
 		for p := range pending {
 			m.pending[p] = struct{}{}
 		}

@@ -52,6 +52,9 @@ type tenantState struct {
 	// deployment directory is missing); "" otherwise. It makes /readyz
 	// fail whatever the server checks say.
 	Waiting string
+	// DiskFull is set while the last operation failed for lack of space
+	// (a probe of the server does not clear it; a sync does).
+	DiskFull string
 }
 
 // Rejection is a file the manager does not commit because it is not valid.
@@ -124,6 +127,7 @@ func (ts *tenantSync) succeeded(rev int64, synced bool) {
 	if synced {
 		ts.st.LastSync = now
 		ts.st.Ready = true
+		ts.st.DiskFull = ""
 	}
 	ts.st.LastError = ""
 	ts.st.Failures = 0
@@ -153,6 +157,9 @@ func (ts *tenantSync) failed(err error) {
 	ts.mu.Lock()
 	ts.st.LastError = err.Error()
 	ts.st.Failures++
+	if noSpace(err) {
+		ts.st.DiskFull = diskFullHint
+	}
 	n := ts.st.Failures
 	ts.mu.Unlock()
 	ts.d.m.failures.WithLabelValues(ts.label).Set(float64(n))

@@ -31,6 +31,9 @@ type worker struct {
 	settle  time.Duration
 	// keptLogged is the last set of strays logged as kept (see keep).
 	keptLogged string
+	// cleanupNext: the last try ran out of space; the next one starts
+	// with svn cleanup.
+	cleanupNext bool
 }
 
 func newWorker(ts *tenantSync) *worker {
@@ -171,16 +174,22 @@ func (w *worker) sync(ctx context.Context, why string, rev int64) error {
 	defer cancel()
 	start := time.Now()
 	before := w.rev
+	if w.cleanupNext && w.heal(opCtx) {
+		// A full disk may have interrupted svn: finish its work first.
+		w.cleanupNext = false
+	}
 	res, err := w.update(opCtx, rev)
 	if err != nil && lockedErr(err) && w.heal(opCtx) {
 		res, err = w.update(opCtx, rev)
 	}
 	if err != nil {
+		w.cleanupNext = w.cleanupNext || noSpace(err)
 		w.observe("update", resultError, start)
 		w.failed(err)
 		return err
 	}
 	if err := w.dropStrays(opCtx); err != nil {
+		w.cleanupNext = w.cleanupNext || noSpace(err)
 		w.observe("update", resultError, start)
 		w.failed(err)
 		return err
