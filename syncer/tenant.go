@@ -179,6 +179,7 @@ func fatal(err error) bool {
 
 // run is the tenant's loop, by role.
 func (ts *tenantSync) run(ctx context.Context) error {
+	ts.removeStalePlaceholders()
 	if ts.d.cfg.Role == config.RoleManager {
 		return newManager(ts).run(ctx)
 	}
