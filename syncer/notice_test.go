@@ -199,12 +199,15 @@ func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
 			return fakeManager(t, ModeSVN, "During_1.0.0.car").URL
 		}, false},
 		{"manager in svn mode without it", func(t *testing.T) string { return fakeManager(t, ModeSVN, "Other_1.0.0.car").URL }, true},
+		{"no peers, mode unknown", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := testConfig(t, config.RoleWorker)
 			c.Token = testToken
-			c.Peers = []string{tt.manager(t)}
+			if tt.manager != nil {
+				c.Peers = []string{tt.manager(t)}
+			}
 			f := &fakeSVN{status: []svn.StatusEntry{{Path: "carbonapps/During_1.0.0.car", Item: "unversioned", Kind: "file"}}}
 			d := newTestDaemon(t, c, f)
 			w := newWorker(d.tenants[0])
@@ -217,6 +220,13 @@ func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
 				assert.ErrorIs(t, err, os.ErrNotExist)
 			} else {
 				assert.NoError(t, err, "a C-App the manager may hold is never removed")
+			}
+			if tt.manager == nil {
+				// A notice saying "svn" is all a worker without peers has.
+				d.mgr.set(ModeSVN, "notice")
+				require.NoError(t, w.dropStrays(context.Background()))
+				_, err := os.Stat(p)
+				assert.ErrorIs(t, err, os.ErrNotExist)
 			}
 		})
 	}

@@ -12,7 +12,8 @@ import (
 // restart, until a notice or its /v1/status says "svn"), none may: the
 // manager pushed them and will commit them once SVN serves it again. In
 // svn mode, the manager's own list decides: what it holds is on its way
-// into the repository.
+// into the repository. A worker without peers cannot ask: it goes by the
+// mode of the last notice alone.
 func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 	candidates := w.d.cfg.Peers
 	if u := w.d.ManagerURL(); u != "" {
@@ -22,8 +23,17 @@ func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 	if mode == "" {
 		mode = w.d.mgr.get()
 	}
-	if mode != ModeSVN || from == "" {
+	switch {
+	case mode != ModeSVN:
 		w.keep(strays, "the manager is in direct mode or its mode cannot be told", mode)
+		return nil
+	case from == "" && len(candidates) == 0:
+		// A worker without peers cannot ask its manager: a notice that
+		// said "svn" is all it has. List the manager in peers for the
+		// check of the manager's own C-Apps below.
+		return strays
+	case from == "":
+		w.keep(strays, "the manager cannot be asked whether it holds them", mode)
 		return nil
 	}
 	held, err := w.d.mgr.capps(ctx, from)
