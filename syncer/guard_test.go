@@ -96,6 +96,14 @@ func TestManagerHoldsMassDeletions(t *testing.T) {
 	assert.Contains(t, why, "depsync approve")
 	assert.True(t, m.holding())
 
+	// A file deleted by hand meanwhile is not held with the folder.
+	require.NoError(t, os.Remove(filepath.Join(api, "g.xml")))
+	res = commitAll(t, m)
+	assert.Equal(t, []string{"-synapse-configs/default/api/g.xml"}, res.summary)
+	holds = holdsOf(m)
+	require.Len(t, holds, 1)
+	assert.Equal(t, 3, holds[0].Count, "still the three C-Apps")
+
 	// Back again: the hold clears by itself, nothing deleted.
 	require.NoError(t, os.Rename(aside, apps))
 	res = commitAll(t, m)
@@ -108,7 +116,7 @@ func TestManagerHoldsMassDeletions(t *testing.T) {
 	assert.Equal(t, []string{"-carbonapps/One_1.0.0.car"}, res.summary)
 	assert.Empty(t, holdsOf(m))
 
-	// Two files of seven deleted go; four of seven are held (50%).
+	// Two files of eight deleted go; four of six are held (50%).
 	for _, n := range []string{"a", "b"} {
 		require.NoError(t, os.Remove(filepath.Join(api, n+".xml")))
 	}

@@ -75,11 +75,10 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 	}
 	var (
 		total, reposCApps int
-		deleted           []string
 		reason            string
 	)
 	under := func(p, dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/") }
-	filesIn := map[string]int{}
+	filesOf := map[string][]string{} // deletion candidate -> versioned files it deletes
 	for _, e := range entries {
 		if e.Path == "." || e.Path == "" || e.Kind == "dir" || e.Item == "unversioned" || e.Item == "added" ||
 			e.Item == "ignored" || m.ignoredPath(e.Path) {
@@ -91,39 +90,55 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 		}
 		for _, d := range dels {
 			if under(e.Path, d.path) {
-				deleted = append(deleted, e.Path)
-				filesIn[d.path]++
+				filesOf[d.path] = append(filesOf[d.path], e.Path)
 				break
 			}
 		}
 	}
 	for _, d := range dels {
-		if _, ok := filesIn[d.path]; !ok && !d.dir {
-			deleted = append(deleted, d.path) // not in the listing: count it anyway
+		if _, ok := filesOf[d.path]; !ok {
+			// Not in the listing (an empty directory, or a file svn lists
+			// no more): count the path itself.
+			filesOf[d.path] = []string{d.path}
 		}
-		if d.dir && !strings.Contains(d.path, "/") && filesIn[d.path] > 0 {
+	}
+	// Which deletions a structural reason holds, whatever their number.
+	structural := map[string]bool{}
+	for _, d := range dels {
+		if d.dir && !strings.Contains(d.path, "/") && len(filesOf[d.path]) > 0 {
+			structural[d.path] = true
 			reason = guard.ReasonDirGone
 		}
 	}
 	if reason == "" && reposCApps > 0 && !hasCApp(filepath.Join(m.t.Dir, "carbonapps")) {
-		for _, p := range deleted {
-			if isTopCApp(p) {
+		for _, d := range dels {
+			if isTopCApp(d.path) {
+				structural[d.path] = true
 				reason = guard.ReasonEmptied
-				break
 			}
 		}
 	}
-	if len(deleted) == 0 {
-		for _, d := range dels {
-			deleted = append(deleted, d.path) // empty directories
+	var held, others []string
+	for _, d := range dels {
+		if structural[d.path] {
+			held = append(held, filesOf[d.path]...)
+		} else {
+			others = append(others, filesOf[d.path]...)
 		}
+	}
+	// The other deletions go along with the rest of the pass, unless they
+	// are too many on their own: then the whole lot is held.
+	holdAll := reason == "" || m.d.deletions.Exceeded(len(others), total)
+	deleted := held
+	if holdAll {
+		deleted = append(held, others...)
 	}
 	if m.d.deletions.Check(guard.Pass{Scope: m.scope(), Deleted: deleted, Total: total, Reason: reason}) {
 		return ready, nil
 	}
 	kept := ready[:0:0]
 	for _, c := range ready {
-		if c.op != '-' {
+		if c.op != '-' || !holdAll && !structural[c.path] {
 			kept = append(kept, c)
 		}
 	}
