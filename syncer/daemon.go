@@ -20,6 +20,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/backup"
+	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/svn"
 )
 
@@ -54,6 +55,10 @@ type Deps struct {
 	// Backups keeps the copies under <state_dir>/overwritten. Nil: one
 	// with the config's backups limits, registered on Registry.
 	Backups *backup.Keeper
+	// Guard holds mass deletions until a person approves them; the same
+	// one is shared with the direct-mode reconciler. Nil: one made from
+	// sync.max_delete, its metric on Registry.
+	Guard *guard.Guard
 }
 
 // Daemon is one node's sync daemon: a tenantSync per tenant, the notifier of
@@ -70,6 +75,12 @@ type Daemon struct {
 	peers   *notifier
 	self    string // this node's base URL, sent with notices
 	backups *backup.Keeper
+	// deletions holds mass deletions (see package guard).
+	deletions *guard.Guard
+	// mgr is what a worker knows of its manager (see mgrstate.go).
+	mgr managerState
+	// refused remembers notice URLs refused, to log each once.
+	refused urlRefusals
 
 	// unreachable counts consecutive svn operations, of any tenant, that
 	// failed with svn.ErrUnreachable; the mode is "direct" from
@@ -127,6 +138,10 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		d.backups = backup.New(filepath.Join(cfg.StateDir, "overwritten"), backup.Options{
 			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.reg})
 	}
+	d.deletions = deps.Guard
+	if d.deletions == nil {
+		d.deletions = guard.New(guard.Options{Limit: cfg.Sync.DeleteLimit(), Logger: d.log, Registerer: d.reg})
+	}
 	if d.svn == nil && cfg.SVN.URL != "" {
 		c, err := svn.New(svn.Options{
 			Username:        cfg.SVN.Username,
@@ -152,6 +167,8 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 	}
 	d.self = selfURL(cfg)
 	d.peers = newNotifier(cfg.Peers, hc, cfg.Token.Reveal(), cfg.NodeName, d.self, d.m, d.log)
+	d.peers.mode = d.Mode
+	d.mgr.init(cfg.Peers, hc, cfg.Token.Reveal(), d.m, d.log)
 	for _, t := range cfg.Tenants() {
 		d.tenants = append(d.tenants, newTenantSync(d, t))
 	}
@@ -199,6 +216,10 @@ func selfURL(cfg *config.Config) string {
 // components' metrics (package deploy's) on it so /metrics shows them too.
 func (d *Daemon) Registry() *prometheus.Registry { return d.reg }
 
+// Guard is the mass-deletion guard: share it with the direct-mode
+// reconciler so that one `depsync approve` covers both.
+func (d *Daemon) Guard() *guard.Guard { return d.deletions }
+
 // ManagerURL is the base URL of the manager that last sent this node a
 // notice, or "" when none has (or this node is the manager).
 func (d *Daemon) ManagerURL() string {
@@ -230,6 +251,11 @@ func (d *Daemon) svnResult(err error) {
 	}
 	if after := d.Mode(); after != before {
 		d.log.Warn("mode changed", "from", before, "to", after, "fail_threshold", d.cfg.SVN.FailThreshold)
+		if d.cfg.Role == config.RoleManager {
+			// Workers must know at once: in direct mode they keep what
+			// the manager pushes although the repository lacks it.
+			d.peers.notify(d.revision())
+		}
 		select {
 		case d.modeCh <- struct{}{}:
 		default:
@@ -385,11 +411,7 @@ func (d *Daemon) Once(ctx context.Context) error {
 		}
 	}
 	if d.cfg.Role == config.RoleManager {
-		var rev int64
-		for _, t := range d.tenants {
-			rev = max(rev, t.status().Revision)
-		}
-		if rev > 0 {
+		if rev := d.revision(); rev > 0 {
 			nctx, cancel := context.WithTimeout(ctx, 2*notifyTimeout)
 			d.peers.sendAll(nctx, rev)
 			cancel()
@@ -398,7 +420,25 @@ func (d *Daemon) Once(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// notified records a notice from a manager and wakes the tenants up.
+// revision is the newest revision of any tenant, for notices.
+func (d *Daemon) revision() int64 {
+	var rev int64
+	for _, t := range d.tenants {
+		rev = max(rev, t.status().Revision)
+	}
+	return rev
+}
+
+// pokeAll wakes every tenant's loop up (a manager then looks at its whole
+// tree, a worker updates).
+func (d *Daemon) pokeAll() {
+	for _, t := range d.tenants {
+		t.poke()
+	}
+}
+
+// notified records a notice from a manager and wakes the tenants up. The
+// notice's URL has been checked against the peers (serveNotify).
 func (d *Daemon) notified(n Notice) {
 	if n.URL != "" {
 		d.mu.Lock()
@@ -409,6 +449,7 @@ func (d *Daemon) notified(n Notice) {
 		d.mu.Unlock()
 		d.peers.heard(n.URL)
 	}
+	d.mgr.set(n.Mode, "notice")
 	for _, t := range d.tenants {
 		for {
 			old := t.notifiedRev.Load()

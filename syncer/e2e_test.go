@@ -40,6 +40,9 @@ func pair(t *testing.T, setup func(manager, worker *daemontest.Node)) (srv *svnt
 	worker = daemontest.NewNode(t, bin, daemontest.Config{Name: "worker", Role: "worker", SVN: srv, Settings: fast})
 	manager = daemontest.NewNode(t, bin, daemontest.Config{Name: "manager", Role: "manager", SVN: srv,
 		Peers: []string{worker.URL}, Settings: fast})
+	// A worker names its manager (status, 409 replies) only when it is
+	// one of its peers.
+	worker.SetPeers(t, manager.URL)
 	if setup != nil {
 		setup(manager, worker)
 	}

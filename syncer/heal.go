@@ -28,20 +28,27 @@ const maxPlaceholders = 64
 // again, as the person left it: a manager commits the deletion, a worker's
 // update restores it. It reports whether the working copy is clean of
 // locks now.
+//
+// A placeholder never stays in the live tree, where Carbon would take an
+// empty App.car (or anything in carbonapps) for a broken C-App: each is
+// written to a journal in state_dir before it is made, removed as soon as
+// cleanup is done, and a placeholder a crash left behind is removed at the
+// next heal or start (see removeStalePlaceholders).
 func (ts *tenantSync) heal(ctx context.Context) bool {
-	var placed []string // files and directories created, in order
-	defer func() {
-		for i := len(placed) - 1; i >= 0; i-- {
-			_ = os.Remove(placed[i])
-		}
-	}()
+	ts.removeStalePlaceholders()
+	var placed []placeholder // files and directories created, in order
+	defer func() { ts.removePlaceholders(placed) }()
 	root := filepath.Clean(ts.t.Dir) + string(filepath.Separator)
 	for range maxPlaceholders {
 		err := ts.svn.Cleanup(ctx, ts.t.Dir)
 		if err == nil {
 			if len(placed) > 0 {
+				var names []string
+				for _, pl := range placed {
+					names = append(names, pl.path)
+				}
 				ts.log.Warn("working copy cleaned up with placeholders for files deleted since svn was interrupted",
-					"placeholders", joinLimited(placed, 5))
+					"placeholders", joinLimited(names, 5))
 			}
 			return true
 		}
@@ -58,11 +65,19 @@ func (ts *tenantSync) heal(ctx context.Context) bool {
 			}
 		}
 		for _, d := range missingDirs {
+			if err := ts.journal(placeholder{path: d, dir: true}); err != nil {
+				ts.log.Warn("svn cleanup failed; cannot record a placeholder", "path", d, "error", err)
+				return false
+			}
 			if err := os.Mkdir(d, 0o755); err != nil {
 				ts.log.Warn("svn cleanup failed; cannot put a placeholder back", "path", d, "error", err)
 				return false
 			}
-			placed = append(placed, d)
+			placed = append(placed, placeholder{path: d, dir: true})
+		}
+		if err := ts.journal(placeholder{path: p}); err != nil {
+			ts.log.Warn("svn cleanup failed; cannot record a placeholder", "path", p, "error", err)
+			return false
 		}
 		f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 		if err != nil {
@@ -70,7 +85,7 @@ func (ts *tenantSync) heal(ctx context.Context) bool {
 			return false
 		}
 		_ = f.Close()
-		placed = append(placed, p)
+		placed = append(placed, placeholder{path: p})
 	}
 	return false
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
 )
 
@@ -25,6 +26,13 @@ type Status struct {
 	Reason  string         `json:"reason,omitempty"`
 	Tenants []TenantStatus `json:"tenants"`
 	Peers   []PeerStatus   `json:"peers"`
+	// HeldDeletions are the mass deletions held until `depsync approve`.
+	HeldDeletions []guard.Hold `json:"held_deletions"`
+}
+
+// ApproveReply is the body of POST /v1/approve: the holds let through.
+type ApproveReply struct {
+	Approved []guard.Hold `json:"approved"`
 }
 
 // TenantStatus is one tenant in Status.
@@ -38,33 +46,36 @@ type TenantStatus struct {
 	Rejected  []Rejection `json:"rejected"`
 }
 
-// Handler serves /healthz, /readyz, /metrics, GET /v1/status and
-// POST /v1/notify. Mount it at "/" of the daemon's mux; other handlers
-// (package deploy's /v1/capps) go next to it on the same mux.
+// Handler serves /healthz, /readyz, /metrics, GET /v1/status,
+// POST /v1/notify and POST /v1/approve. Mount it at "/" of the daemon's
+// mux; other handlers (package deploy's /v1/capps) go next to it on the
+// same mux. The probes say only their status word: the detail (errors,
+// URLs, held deletions) is in the token-protected /v1/status.
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		httpauth.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if ok, why := d.Ready(); !ok {
-			httpauth.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"ready": false, "reason": why})
+		if ok, _ := d.Ready(); !ok {
+			httpauth.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
 			return
 		}
-		httpauth.WriteJSON(w, http.StatusOK, map[string]any{"ready": true})
+		httpauth.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{Registry: d.reg}))
-	mux.Handle("GET /v1/status", d.guard(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("GET /v1/status", d.statusAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		httpauth.WriteJSON(w, http.StatusOK, d.Status())
 	})))
-	mux.Handle("POST /v1/notify", d.guard(http.HandlerFunc(d.serveNotify)))
+	mux.Handle("POST /v1/notify", d.tokenOnly(http.HandlerFunc(d.serveNotify)))
+	mux.Handle("POST /v1/approve", d.tokenOnly(http.HandlerFunc(d.serveApprove)))
 	return mux
 }
 
-// guard lets a request through with the API token; with no token
-// configured (allowed only when listening on loopback) it lets loopback
-// clients through, so `depsync status` works on a node without a token.
-func (d *Daemon) guard(h http.Handler) http.Handler {
+// statusAuth lets a request through with the API token; with no token
+// configured at all (allowed only when listening on loopback) it lets
+// loopback clients through, so `depsync status` works on such a node.
+func (d *Daemon) statusAuth(h http.Handler) http.Handler {
 	if tok := d.cfg.Token.Reveal(); tok != "" {
 		return httpauth.Require(tok, h)
 	}
@@ -77,6 +88,31 @@ func (d *Daemon) guard(h http.Handler) http.Handler {
 	})
 }
 
+// tokenOnly lets a request through only with the API token: what changes
+// a node's state (notices, approvals) has no loopback exception, since any
+// local process could otherwise send it.
+func (d *Daemon) tokenOnly(h http.Handler) http.Handler {
+	if tok := d.cfg.Token.Reveal(); tok != "" {
+		return httpauth.Require(tok, h)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		httpauth.WriteError(w, http.StatusUnauthorized, "no API token configured on this node: set token_file or DEPSYNC_TOKEN")
+	})
+}
+
+// serveApprove lets the held deletions through once and has the manager
+// look again at once.
+func (d *Daemon) serveApprove(w http.ResponseWriter, _ *http.Request) {
+	approved := d.deletions.Approve()
+	if len(approved) > 0 {
+		d.pokeAll()
+		if d.direct != nil {
+			d.direct.Trigger()
+		}
+	}
+	httpauth.WriteJSON(w, http.StatusOK, ApproveReply{Approved: approved})
+}
+
 func (d *Daemon) serveNotify(w http.ResponseWriter, r *http.Request) {
 	var n Notice
 	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&n); err != nil {
@@ -84,21 +120,71 @@ func (d *Daemon) serveNotify(w http.ResponseWriter, r *http.Request) {
 		httpauth.WriteError(w, http.StatusBadRequest, "body must be JSON: {\"revision\":N,\"node\":\"name\",\"url\":\"http://manager:9780\"}")
 		return
 	}
-	if n.Revision <= 0 {
+	// A notice of a mode change may come before any revision.
+	if n.Revision < 0 || n.Revision == 0 && n.Mode == "" {
 		d.m.notifyRecv.WithLabelValues("bad_request").Inc()
 		httpauth.WriteError(w, http.StatusBadRequest, "revision must be a positive revision number")
 		return
 	}
+	if n.Mode != "" && n.Mode != ModeSVN && n.Mode != ModeDirect {
+		d.m.notifyRecv.WithLabelValues("bad_request").Inc()
+		httpauth.WriteError(w, http.StatusBadRequest, "mode must be \"svn\" or \"direct\"")
+		return
+	}
 	if d.cfg.Role != config.RoleWorker {
 		d.m.notifyRecv.WithLabelValues("ignored").Inc()
-		d.log.Warn("notice ignored: this node is a manager; is another node configured as a manager too?", "from", n.Node, "url", n.URL)
+		d.log.Warn("notice ignored: this node is a manager; is another node configured as a manager too?", "from", n.Node)
 		httpauth.WriteError(w, http.StatusConflict, "this node is a manager: it does not take notices")
 		return
 	}
+	if n.URL != "" {
+		u, ok := d.peerURL(n.URL)
+		if !ok {
+			d.m.notifyRecv.WithLabelValues("refused_url").Inc()
+			httpauth.WriteError(w, http.StatusBadRequest, "url: not one of this worker's peers; list the manager in peers")
+			return
+		}
+		n.URL = u
+	}
 	d.m.notifyRecv.WithLabelValues("accepted").Inc()
-	d.log.Debug("notice", "revision", n.Revision, "from", n.Node)
+	d.log.Debug("notice", "revision", n.Revision, "from", n.Node, "mode", n.Mode)
 	d.notified(n)
 	httpauth.WriteJSON(w, http.StatusAccepted, map[string]any{"accepted": true})
+}
+
+// peerURL checks a notice's manager URL: it must be a plain http or https
+// base URL that is one of the configured peers, compared as
+// scheme://host:port. It returns the peer as configured. A worker without
+// peers cannot check it: it takes the notice but not the URL ("" and
+// true). A URL refused is logged the first time only, then counted.
+func (d *Daemon) peerURL(raw string) (string, bool) {
+	norm, err := normalURL(raw)
+	if err == nil {
+		if len(d.cfg.Peers) == 0 {
+			if d.refused.first("\x00no-peers") {
+				d.log.Info("notices name their manager but this worker has no peers: list the manager in peers " +
+					"so that it is named in /v1/status and 409 replies")
+			}
+			return "", true
+		}
+		for _, p := range d.cfg.Peers {
+			if pn, perr := normalURL(p); perr == nil && pn == norm {
+				return p, true
+			}
+		}
+		err = fmt.Errorf("not one of this worker's peers")
+	}
+	// Logged without the URL itself, which may carry credentials, and
+	// keyed by a bounded form of it.
+	key := raw
+	if len(key) > 256 {
+		key = key[:256]
+	}
+	if d.refused.first(key) {
+		d.log.Warn("notice refused: its manager URL is not acceptable; list the manager in peers (further refusals are only counted in depsync_notifications_received_total{result=\"refused_url\"})",
+			"reason", err.Error(), "url", redact(raw))
+	}
+	return "", false
 }
 
 // readyStale is how old the last success of a tenant may be for /readyz:
@@ -114,6 +200,10 @@ func (d *Daemon) Ready() (bool, string) {
 	for _, t := range d.tenants {
 		st := t.status()
 		switch {
+		case st.Waiting != "":
+			why = append(why, fmt.Sprintf("tenant %d: %s", t.t.ID, st.Waiting))
+		case st.DiskFull != "":
+			why = append(why, fmt.Sprintf("tenant %d: %s (%s)", t.t.ID, st.DiskFull, st.LastError))
 		case !st.Ready && st.LastError != "":
 			why = append(why, fmt.Sprintf("tenant %d: first sync not done: %s", t.t.ID, st.LastError))
 		case !st.Ready:
@@ -122,6 +212,9 @@ func (d *Daemon) Ready() (bool, string) {
 			why = append(why, fmt.Sprintf("tenant %d: last success %s ago: %s", t.t.ID,
 				time.Since(st.LastSuccess).Round(time.Second), st.LastError))
 		}
+	}
+	if held := d.deletions.Summary(); held != "" && d.cfg.Role == config.RoleManager {
+		why = append(why, held)
 	}
 	if len(why) > 0 {
 		return false, strings.Join(why, "; ")
@@ -140,6 +233,8 @@ func (d *Daemon) Status() Status {
 		Ready:   ready,
 		Reason:  why,
 		Peers:   d.peers.status(),
+
+		HeldDeletions: d.deletions.Holds(),
 	}
 	if d.cfg.Role == config.RoleManager {
 		s.Manager = d.self

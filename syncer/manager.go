@@ -6,14 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
-
-	"github.com/depsync/depsync/carbonapp"
-	"github.com/depsync/depsync/svn"
 )
 
 // maxTargets is how many pending paths are looked at one by one; above it
@@ -44,6 +39,9 @@ type manager struct {
 	// catchUpNeeded: the working copy and the repository disagree; the
 	// next pass runs catchUp first.
 	catchUpNeeded bool
+	// cleanupNext: a pass ran out of space; the next one starts with svn
+	// cleanup.
+	cleanupNext bool
 }
 
 // fileSig is what tells that a file changed. The ctime is part of it
@@ -97,8 +95,10 @@ func (m *manager) prepare(ctx context.Context) error {
 		return err
 	}
 	if !isWorkingCopy(m.t.Dir) {
-		if err := os.MkdirAll(m.t.Dir, 0o755); err != nil {
-			return &ConfigError{Err: fmt.Errorf("deployment directory: %w", err)}
+		// Never made anew: an empty directory checked out would commit
+		// the loss of every file.
+		if err := m.checkDir(); err != nil {
+			return err
 		}
 		m.log.Info("making the deployment directory a working copy; its files win and are committed",
 			"dir", m.t.Dir, "url", m.t.URL)
@@ -188,6 +188,10 @@ func (m *manager) run(ctx context.Context) error {
 			if next := m.pass(ctx); !next.IsZero() {
 				schedule(next)
 			}
+		case <-m.wake:
+			// An approval (POST /v1/approve): look at everything now.
+			m.full = true
+			schedule(time.Now())
 		case <-rescan.C:
 			m.full = true
 			schedule(time.Now())
@@ -213,10 +217,18 @@ func (m *manager) pass(ctx context.Context) time.Time {
 	start := time.Now()
 	pending, full := m.pending, m.full
 	m.pending, m.full = map[string]struct{}{}, false
+	// While deletions are held only a look at the whole tree can tell
+	// whether the files came back.
+	full = full || m.holding()
 
 	var res syncResult
-	var err error
-	if m.catchUpNeeded {
+	err := m.checkDir()
+	m.waiting(err)
+	if err == nil && m.cleanupNext && m.heal(opCtx) {
+		// A full disk may have interrupted svn: finish its work first.
+		m.cleanupNext = false
+	}
+	if err == nil && m.catchUpNeeded {
 		var rev int64
 		if rev, err = m.catchUp(opCtx); err == nil {
 			m.knownRev = max(m.knownRev, rev)
@@ -238,9 +250,20 @@ func (m *manager) pass(ctx context.Context) time.Time {
 		}
 	}
 	if err != nil {
+		if errors.Is(err, errDirMissing) {
+			// Not the server's fault: the mode stays as it is.
+			for p := range pending {
+				m.pending[p] = struct{}{}
+			}
+			m.full = true
+			wait := m.fails.fail(m.log, "commit", err)
+			m.notBefore = time.Now().Add(wait)
+			return m.notBefore
+		}
 		if disagrees(err) {
 			m.catchUpNeeded = true
 		}
+		m.cleanupNext = m.cleanupNext || noSpace(err)
 		for p := range pending {
 			m.pending[p] = struct{}{}
 		}
@@ -364,6 +387,9 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		ready = append(ready, c)
 	}
 	m.forgetRejected(pending, full, current)
+	if ready, err = m.guardDeletions(ctx, ready, full); err != nil {
+		return res, err
+	}
 	if len(ready) == 0 {
 		return res, nil
 	}
@@ -413,199 +439,6 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 	return res, nil
 }
 
-// changes runs svn status over the pending paths (with their parents, so
-// that a file in a new directory is found through it) or the whole tree,
-// and returns the changed paths, ignoring what sync.ignore and the defaults
-// say, with new directories expanded into their files.
-func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full bool) ([]candidate, []svn.StatusEntry, error) {
-	var (
-		entries []svn.StatusEntry
-		err     error
-	)
-	if full {
-		entries, err = m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{})
-	} else {
-		targets := map[string]struct{}{}
-		for p := range pending {
-			targets[p] = struct{}{}
-			targets[path.Dir(p)] = struct{}{}
-		}
-		list := make([]string, 0, len(targets))
-		for p := range targets {
-			list = append(list, filepath.FromSlash(p))
-		}
-		sort.Strings(list)
-		entries, err = m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{Depth: "immediates"}, list...)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("svn status: %w", err)
-	}
-	if !full {
-		more, err := m.orphans(ctx, pending, entries)
-		if err != nil {
-			return nil, nil, err
-		}
-		entries = append(entries, more...)
-	}
-
-	seen := map[string]bool{}
-	var cands []candidate
-	var conflicted []svn.StatusEntry
-	add := func(c candidate) {
-		if !seen[c.path] {
-			seen[c.path] = true
-			cands = append(cands, c)
-		}
-	}
-	for _, e := range entries {
-		if e.Path == "." || e.Path == "" || m.ignoredPath(e.Path) {
-			continue
-		}
-		if e.Conflicted() {
-			conflicted = append(conflicted, e)
-		}
-		dir := e.Kind == "dir"
-		switch e.Item {
-		case "unversioned":
-			if !dir {
-				add(candidate{path: e.Path, op: '+'})
-				continue
-			}
-			found, err := m.walkNew(e.Path)
-			if err != nil {
-				return nil, nil, err
-			}
-			for _, c := range found {
-				add(c)
-			}
-		case "added":
-			add(candidate{path: e.Path, op: '+', dir: dir})
-		case "modified", "replaced", "conflicted", "obstructed":
-			add(candidate{path: e.Path, op: '~', dir: dir})
-		case "missing", "deleted":
-			add(candidate{path: e.Path, op: '-', dir: dir})
-		default:
-			if e.TreeConflict {
-				add(candidate{path: e.Path, op: '~', dir: dir})
-			}
-		}
-	}
-	// A deleted directory takes its contents with it.
-	sort.Slice(cands, func(i, j int) bool { return cands[i].path < cands[j].path })
-	out := cands[:0]
-	var gone string
-	for _, c := range cands {
-		if gone != "" && strings.HasPrefix(c.path, gone+"/") {
-			continue
-		}
-		gone = ""
-		if c.op == '-' {
-			gone = c.path
-		}
-		out = append(out, c)
-	}
-	return out, conflicted, nil
-}
-
-// orphans finds the new directories that pending files on disk are in
-// when svn status said nothing about them or their parents: a file below a
-// directory that is itself inside a new (unversioned) directory, left
-// pending from an earlier pass. svn reports nothing below an unversioned
-// directory, so each ancestor is asked about with --depth empty; a clean
-// versioned file costs one cheap extra status.
-func (m *manager) orphans(ctx context.Context, pending map[string]struct{}, entries []svn.StatusEntry) ([]svn.StatusEntry, error) {
-	covered := func(p string) bool {
-		for _, e := range entries {
-			if e.Path == p || strings.HasPrefix(p, e.Path+"/") {
-				return true
-			}
-		}
-		return false
-	}
-	targets := map[string]bool{}
-	for p := range pending {
-		if covered(p) || m.ignoredPath(p) {
-			continue
-		}
-		if _, err := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err != nil {
-			continue // gone, and never versioned, or svn would have said so
-		}
-		for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
-			targets[d] = true
-		}
-	}
-	if len(targets) == 0 {
-		return nil, nil
-	}
-	list := make([]string, 0, len(targets))
-	for d := range targets {
-		list = append(list, filepath.FromSlash(d))
-	}
-	sort.Strings(list)
-	more, err := m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{Depth: "empty"}, list...)
-	if err != nil {
-		return nil, fmt.Errorf("svn status: %w", err)
-	}
-	// Only the topmost new directory matters: walking it finds the rest.
-	var out []svn.StatusEntry
-	for _, e := range more {
-		if e.Item != "unversioned" {
-			continue
-		}
-		top := true
-		for _, o := range more {
-			if o.Item == "unversioned" && strings.HasPrefix(e.Path, o.Path+"/") {
-				top = false
-				break
-			}
-		}
-		if top {
-			out = append(out, e)
-		}
-	}
-	return out, nil
-}
-
-// walkNew lists what a new directory holds: its files and its empty
-// directories, leaving out ignored names (svn add of the directory itself
-// would add those too).
-func (m *manager) walkNew(rel string) ([]candidate, error) {
-	root := filepath.Join(m.t.Dir, filepath.FromSlash(rel))
-	var out []candidate
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil // vanished while walking: its event follows
-			}
-			return err
-		}
-		if p != root && m.d.cfg.Ignored(d.Name()) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		r, err := filepath.Rel(m.t.Dir, p)
-		if err != nil {
-			return err
-		}
-		r = filepath.ToSlash(r)
-		if !d.IsDir() {
-			out = append(out, candidate{path: r, op: '+'})
-			return nil
-		}
-		entries, err := os.ReadDir(p)
-		if err == nil && len(entries) == 0 {
-			out = append(out, candidate{path: r, op: '+', dir: true})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("walk %s: %w", root, err)
-	}
-	return out, nil
-}
-
 // stable reports whether a file has not changed for the quiet time: its
 // last change is at least debounce old, or it is as it was at a look at
 // least debounce ago (for clocks that disagree). When it is not, it returns
@@ -629,93 +462,6 @@ func (m *manager) stable(p string, sig fileSig, now time.Time) (time.Time, bool)
 	return next.Add(5 * time.Millisecond), false
 }
 
-// incompleteGrace is how long a C-App may stay incomplete without changing
-// before it is taken for truncated rather than still being copied.
-func (m *manager) incompleteGrace() time.Duration {
-	return max(m.maxDelay, 10*m.debounce, 5*time.Second)
-}
-
-// validCApp reads a .car whole with package carbonapp. It returns ok for a
-// valid one; otherwise, when to look again (still being copied), or zero
-// when it is rejected until it changes.
-func (m *manager) validCApp(rel, abs string, sig fileSig, now time.Time) (bool, time.Time, error) {
-	if r, ok := m.rejected[rel]; ok && r.sig == sig {
-		return false, time.Time{}, nil // judged already; its next change brings it back
-	}
-	_, err := carbonapp.ParseFile(abs)
-	if err == nil {
-		if after, serr := statSig(abs); serr != nil || after != sig {
-			return false, time.Now().Add(m.debounce), nil // changed while read
-		}
-		if _, was := m.rejected[rel]; was {
-			m.log.Info("C-App valid now", "path", rel)
-			m.unreject(rel)
-		}
-		return true, time.Time{}, nil
-	}
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, now.Add(m.debounce), nil
-	}
-	if carbonapp.IsIncomplete(err) && now.Sub(sig.changed()) < m.incompleteGrace() {
-		m.log.Debug("C-App incomplete, probably still being copied; waiting", "path", rel, "error", err)
-		return false, now.Add(m.debounce), nil
-	}
-	reason := string(carbonapp.KindOf(err))
-	if reason == "" {
-		reason = "unreadable"
-	}
-	m.reject(rel, sig, reason, err)
-	return false, time.Time{}, nil
-}
-
-func (m *manager) reject(rel string, sig fileSig, reason string, err error) {
-	r := Rejection{Path: rel, Reason: reason, Error: err.Error()}
-	if old, ok := m.rejected[rel]; ok {
-		m.d.m.rejected.WithLabelValues(m.label, old.Reason).Dec()
-	}
-	m.rejected[rel] = rejectedFile{sig: sig, Rejection: r}
-	m.d.m.rejected.WithLabelValues(m.label, reason).Inc()
-	m.d.m.rejections.WithLabelValues(m.label, reason).Inc()
-	m.log.Warn("invalid C-App not committed; it is looked at again when it changes", "path", rel, "reason", reason, "error", err)
-	m.mu.Lock()
-	m.st.Rejected[rel] = r
-	m.mu.Unlock()
-}
-
-func (m *manager) unreject(rel string) {
-	old, ok := m.rejected[rel]
-	if !ok {
-		return
-	}
-	delete(m.rejected, rel)
-	m.d.m.rejected.WithLabelValues(m.label, old.Reason).Dec()
-	m.mu.Lock()
-	delete(m.st.Rejected, rel)
-	m.mu.Unlock()
-}
-
-// forgetRejected drops rejections of files that are gone or no longer
-// differ from the repository.
-func (m *manager) forgetRejected(pending map[string]struct{}, full bool, current map[string]bool) {
-	// Files waited for that are gone since are forgotten too.
-	for rel := range m.seen {
-		if _, err := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(rel))); errors.Is(err, fs.ErrNotExist) {
-			delete(m.seen, rel)
-		}
-	}
-	for rel := range m.rejected {
-		if current[rel] {
-			continue
-		}
-		_, looked := pending[rel]
-		if full || looked {
-			m.unreject(rel)
-		} else if _, err := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(rel))); errors.Is(err, fs.ErrNotExist) {
-			m.unreject(rel)
-		}
-	}
-}
-
 // message says what a commit changes: "depsync node1: +App_1.0.0.car
 // ~synapse-configs/default/api/a.xml -Old_1.0.0.car", the first 20 on the
 // first line and every path below it when there are more.
@@ -725,204 +471,6 @@ func (m *manager) message(summary []string) string {
 		return head
 	}
 	return head + "\n\n" + strings.Join(summary, "\n")
-}
-
-// probe checks the server every poll interval: it keeps /readyz and the
-// mode current while nothing changes, and notices commits to the folder
-// that did not come from this manager.
-func (m *manager) probe(ctx context.Context) {
-	opCtx, cancel := m.d.opContext(ctx)
-	defer cancel()
-	info, err := m.svn.Info(opCtx, m.t.URL)
-	if err != nil {
-		m.failed(err)
-		m.probeFail.fail(m.log, "server check", err)
-		return
-	}
-	m.probeFail.ok(m.log, "server check")
-	m.probed()
-	if info.LastChangedRev <= m.knownRev || m.full || len(m.pending) > 0 {
-		return
-	}
-	start := time.Now()
-	m.log.Info("the repository folder changed since the manager's last commit; catching up",
-		"revision", info.LastChangedRev, "known", m.knownRev)
-	rev, err := m.catchUp(opCtx)
-	if err != nil {
-		m.observe("update", resultError, start)
-		m.failed(err)
-		m.fails.fail(m.log, "update from the repository", err)
-		return
-	}
-	if rev == 0 {
-		return
-	}
-	m.observe("update", resultSuccess, start)
-	m.knownRev = max(rev, info.LastChangedRev)
-	m.succeeded(rev, true)
-	m.d.peers.notify(rev)
-}
-
-// catchUp brings the repository's changes into the manager's working copy
-// without letting them win over the manager's files: the update keeps
-// local contents (--accept mine-full, --force over unversioned files),
-// conflicts are resolved to the working copy, and files the person had
-// deleted (missing) are deleted again if the update brought them back. A
-// full reconcile follows and commits what still differs. It is how the
-// manager recovers when its working copy and the repository disagree: a
-// commit that landed while depsync was killed before it could record it,
-// out-of-date and conflicting commits, and commits made by someone else.
-func (m *manager) catchUp(ctx context.Context) (int64, error) {
-	entries, err := m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{})
-	if err != nil {
-		return 0, fmt.Errorf("svn status: %w", err)
-	}
-	var gone []string
-	for _, e := range entries {
-		if (e.Item == "missing" || e.Item == "deleted") && !m.ignoredPath(e.Path) {
-			gone = append(gone, e.Path)
-		}
-	}
-	res, err := m.svn.UpdateWith(ctx, m.t.Dir, svn.UpdateOptions{Accept: "mine-full", Force: true})
-	if err != nil {
-		return 0, fmt.Errorf("svn update: %w", err)
-	}
-	after, err := m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{})
-	if err != nil {
-		return 0, fmt.Errorf("svn status: %w", err)
-	}
-	conflicted, err := m.resolveLocal(ctx, after)
-	if err != nil {
-		return 0, err
-	}
-	// Delete again only what the update itself brought back and nobody has
-	// touched since: a path the person re-created meanwhile (it shows in
-	// the status as modified or unversioned, or has such descendants) is
-	// theirs, and the full reconcile that follows commits it.
-	brought := map[string]bool{}
-	for _, p := range res.Restored {
-		brought[p] = true
-	}
-	for _, c := range res.Changed {
-		brought[c.Path] = true
-	}
-	touched := func(p string) bool {
-		for _, e := range after {
-			if e.Path == p || strings.HasPrefix(e.Path, p+"/") {
-				return true
-			}
-		}
-		return false
-	}
-	for _, p := range gone {
-		if !brought[p] || touched(p) {
-			continue
-		}
-		abs := filepath.Join(m.t.Dir, filepath.FromSlash(p))
-		if _, err := os.Lstat(abs); err == nil {
-			if err := os.RemoveAll(abs); err != nil {
-				return 0, fmt.Errorf("delete %s again: %w", abs, err)
-			}
-		}
-	}
-	m.full = true
-	m.catchUpNeeded = false
-	m.log.Info("working copy brought up to date with the repository; the manager's files win",
-		"revision", res.Revision, "changes", len(res.Changed), "conflicts_kept_local", len(conflicted))
-	return res.Revision, nil
-}
-
-// resolveLocal resolves every conflict among entries in favour of the
-// manager's own version: text and property conflicts to the local file as
-// it was before svn merged into it (mine-full; "working" would keep the
-// conflict markers), tree conflicts to the local state (working). It
-// returns the paths it resolved.
-func (m *manager) resolveLocal(ctx context.Context, entries []svn.StatusEntry) ([]string, error) {
-	var text, tree, all []string
-	for _, e := range entries {
-		if e.Item == "conflicted" || e.Props == "conflicted" {
-			text = append(text, e.Path)
-		}
-		if e.TreeConflict {
-			tree = append(tree, e.Path)
-		}
-		if e.Conflicted() {
-			all = append(all, e.Path)
-		}
-	}
-	if len(text) > 0 {
-		if err := m.svn.Resolve(ctx, m.t.Dir, "mine-full", text...); err != nil {
-			return nil, fmt.Errorf("resolve conflicts: %w", err)
-		}
-	}
-	if len(tree) > 0 {
-		if err := m.svn.Resolve(ctx, m.t.Dir, "working", tree...); err != nil {
-			return nil, fmt.Errorf("resolve tree conflicts: %w", err)
-		}
-	}
-	if len(all) > 0 {
-		m.log.Warn("conflicts in the manager's working copy; keeping the manager's version", "paths", joinLimited(all, 10))
-	}
-	return all, nil
-}
-
-// disagrees reports errors that mean the working copy and the repository
-// disagree, which catchUp resolves.
-func disagrees(err error) bool {
-	for _, k := range []error{svn.ErrOutOfDate, svn.ErrConflict, svn.ErrExists, svn.ErrObstructed, svn.ErrNotFound} {
-		if errors.Is(err, k) {
-			return true
-		}
-	}
-	return false
-}
-
-// once commits everything, waiting for files still being written.
-func (m *manager) once(ctx context.Context) error {
-	if err := m.prepare(ctx); err != nil {
-		return err
-	}
-	m.full = true
-	deadline := time.Now().Add(max(10*m.maxDelay, time.Minute))
-	var rev int64
-	for {
-		start := time.Now()
-		pending, full := m.pending, m.full
-		m.pending, m.full = map[string]struct{}{}, false
-		res, err := m.sync(ctx, pending, full)
-		if err != nil {
-			m.observe("commit", resultError, start)
-			return err
-		}
-		if res.rev > 0 {
-			rev = res.rev
-			m.log.Info("committed", "revision", res.rev, "changes", joinLimited(res.summary, 20))
-		}
-		m.succeeded(res.rev, true)
-		if len(res.waiting) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("files still being written, not committed: %s", joinLimited(res.waiting, 10))
-		}
-		for _, p := range res.waiting {
-			m.pending[p] = struct{}{}
-		}
-		if !sleepCtx(ctx, time.Until(res.nextLook)) {
-			return ctx.Err()
-		}
-	}
-	if rev == 0 {
-		m.log.Info("nothing to commit")
-	}
-	if len(m.rejected) > 0 {
-		var names []string
-		for _, r := range m.rejectedList() {
-			names = append(names, r.Path+" ("+r.Reason+")")
-		}
-		return fmt.Errorf("invalid C-Apps not committed: %s", strings.Join(names, ", "))
-	}
-	return nil
 }
 
 // probed records a successful server check: it keeps readiness and the

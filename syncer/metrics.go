@@ -69,7 +69,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		}, []string{"peer", "result"}),
 		notifyRecv: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "depsync_notifications_received_total",
-			Help: "Notices of a new revision received, by result (accepted, ignored, bad_request).",
+			Help: "Notices of a new revision received, by result (accepted, ignored, bad_request, refused_url: a manager URL that is not a configured peer).",
 		}, []string{"result"}),
 		backups: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "depsync_backups_total",

@@ -19,8 +19,12 @@ type Notice struct {
 	Revision int64  `json:"revision"`
 	Node     string `json:"node,omitempty"`
 	// URL is the manager's base URL; workers remember it so that the
-	// C-App API can send pushes to the manager (409 replies).
+	// C-App API can send pushes to the manager (409 replies). A worker
+	// takes it only when it is one of its configured peers.
 	URL string `json:"url,omitempty"`
+	// Mode is the manager's mode, "svn" or "direct": while it is not
+	// "svn" a worker keeps the C-Apps the repository does not hold.
+	Mode string `json:"mode,omitempty"`
 }
 
 const (
@@ -41,8 +45,10 @@ type notifier struct {
 	token  string
 	node   string
 	self   string
-	m      *metrics
-	log    *slog.Logger
+	// mode returns the sender's mode for each notice (nil: none sent).
+	mode func() string
+	m    *metrics
+	log  *slog.Logger
 }
 
 type peer struct {
@@ -133,7 +139,11 @@ func (n *notifier) loop(ctx context.Context, p *peer) {
 }
 
 func (n *notifier) send(ctx context.Context, p *peer, rev int64) {
-	body, _ := json.Marshal(Notice{Revision: rev, Node: n.node, URL: n.self})
+	notice := Notice{Revision: rev, Node: n.node, URL: n.self}
+	if n.mode != nil {
+		notice.Mode = n.mode()
+	}
+	body, _ := json.Marshal(notice)
 	start := time.Now()
 	err := n.post(ctx, p.url+"/v1/notify", body)
 	result := resultSuccess

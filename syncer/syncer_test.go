@@ -133,11 +133,12 @@ func testConfig(t *testing.T, role string) *config.Config {
 		NodeName: "node1",
 		StateDir: filepath.Join(home, "state"),
 		Listen:   "127.0.0.1:9780",
-		Token:    "secret-token",
+		Token:    "secret-token-0123456789abcdef0123456789",
 		Carbon:   config.Carbon{Home: home, DeploymentDir: filepath.Join(home, "repository", "deployment", "server")},
 		SVN: config.SVN{URL: "http://svn.example/repo", AppendTenantID: true, PollInterval: time.Second,
 			FailThreshold: 2},
-		Sync: config.Sync{Debounce: 50 * time.Millisecond, MaxDelay: time.Second, RescanInterval: time.Minute},
+		Sync: config.Sync{Debounce: 50 * time.Millisecond, MaxDelay: time.Second, RescanInterval: time.Minute,
+			MaxDelete: config.DefaultMaxDelete},
 	}
 	require.NoError(t, os.MkdirAll(c.Carbon.DeploymentDir, 0o755))
 	return c
@@ -181,8 +182,8 @@ func TestManagerCommitsOnlyWhatIsReady(t *testing.T) {
 		{Path: "carbonapps/Bad_1.0.0.car", Item: "unversioned", Kind: "file"},
 		{Path: "new dir", Item: "unversioned", Kind: "dir"},
 		{Path: "Gone_1.0.0.car", Item: "missing", Kind: "file"},
-		{Path: "gone-dir", Item: "missing", Kind: "dir"},
-		{Path: "gone-dir/x.xml", Item: "missing", Kind: "file"},
+		{Path: "synapse-configs/gone-dir", Item: "missing", Kind: "dir"},
+		{Path: "synapse-configs/gone-dir/x.xml", Item: "missing", Kind: "file"},
 		{Path: "editor.swp", Item: "unversioned", Kind: "file"},
 	}
 
@@ -190,10 +191,10 @@ func TestManagerCommitsOnlyWhatIsReady(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(7), res.rev)
 	require.Len(t, f.committed, 1)
-	assert.Equal(t, []string{"Gone_1.0.0.car", "carbonapps/Good_1.0.0.car", "gone-dir", "new dir/deep/f.xml",
-		"synapse-configs/default/api/old.xml"}, f.committed[0])
-	assert.Equal(t, "depsync node1: -Gone_1.0.0.car +carbonapps/Good_1.0.0.car -gone-dir +new dir/deep/f.xml "+
-		"~synapse-configs/default/api/old.xml", f.messages[0])
+	assert.Equal(t, []string{"Gone_1.0.0.car", "carbonapps/Good_1.0.0.car", "new dir/deep/f.xml",
+		"synapse-configs/default/api/old.xml", "synapse-configs/gone-dir"}, f.committed[0])
+	assert.Equal(t, "depsync node1: -Gone_1.0.0.car +carbonapps/Good_1.0.0.car +new dir/deep/f.xml "+
+		"~synapse-configs/default/api/old.xml -synapse-configs/gone-dir", f.messages[0])
 	assert.Equal(t, []string{"synapse-configs/default/api/fresh.xml"}, res.waiting)
 	assert.False(t, res.nextLook.IsZero())
 	rej := d.tenants[0].rejectedList()
@@ -377,11 +378,11 @@ func TestNotifyEndpoint(t *testing.T) {
 	}{
 		{"no token", config.RoleWorker, "", `{"revision":3}`, http.StatusUnauthorized, false},
 		{"wrong token", config.RoleWorker, "Bearer nope", `{"revision":3}`, http.StatusUnauthorized, false},
-		{"bad body", config.RoleWorker, "Bearer secret-token", `{`, http.StatusBadRequest, false},
-		{"no revision", config.RoleWorker, "Bearer secret-token", `{}`, http.StatusBadRequest, false},
-		{"negative revision", config.RoleWorker, "Bearer secret-token", `{"revision":-1}`, http.StatusBadRequest, false},
-		{"manager refuses", config.RoleManager, "Bearer secret-token", `{"revision":3}`, http.StatusConflict, false},
-		{"accepted", config.RoleWorker, "Bearer secret-token",
+		{"bad body", config.RoleWorker, "Bearer secret-token-0123456789abcdef0123456789", `{`, http.StatusBadRequest, false},
+		{"no revision", config.RoleWorker, "Bearer secret-token-0123456789abcdef0123456789", `{}`, http.StatusBadRequest, false},
+		{"negative revision", config.RoleWorker, "Bearer secret-token-0123456789abcdef0123456789", `{"revision":-1}`, http.StatusBadRequest, false},
+		{"manager refuses", config.RoleManager, "Bearer secret-token-0123456789abcdef0123456789", `{"revision":3}`, http.StatusConflict, false},
+		{"accepted", config.RoleWorker, "Bearer secret-token-0123456789abcdef0123456789",
 			`{"revision":3,"node":"m","url":"http://m:9780"}`, http.StatusAccepted, true},
 	}
 	for _, tt := range tests {
@@ -396,7 +397,7 @@ func TestNotifyEndpoint(t *testing.T) {
 			assert.Equal(t, tt.code, rec.Code, rec.Body.String())
 			assert.Equal(t, tt.woken, len(d.tenants[0].wake) == 1)
 			if tt.woken {
-				assert.Equal(t, "http://m:9780", d.ManagerURL())
+				assert.Empty(t, d.ManagerURL(), "a worker without peers cannot check the URL: it does not take it")
 			}
 		})
 	}
@@ -407,7 +408,7 @@ func TestReadyAndStatus(t *testing.T) {
 	h := d.Handler()
 	get := func(path string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
-		req.Header.Set("Authorization", "Bearer secret-token")
+		req.Header.Set("Authorization", "Bearer secret-token-0123456789abcdef0123456789")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		return rec
@@ -415,13 +416,17 @@ func TestReadyAndStatus(t *testing.T) {
 	assert.Equal(t, http.StatusOK, get("/healthz").Code)
 	rec := get("/readyz")
 	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
-	assert.Contains(t, rec.Body.String(), "first sync not done")
+	assert.JSONEq(t, `{"status":"not ready"}`, rec.Body.String(), "the probe says only its status word")
+	assert.Contains(t, d.Status().Reason, "first sync not done")
 
 	ts := d.tenants[0]
-	ts.failed(errors.New("svn update: boom"))
-	assert.Contains(t, get("/readyz").Body.String(), "boom")
+	ts.failed(errors.New("svn update: boom http://svn.example/repo"))
+	assert.JSONEq(t, `{"status":"not ready"}`, get("/readyz").Body.String(), "no error text or URL")
+	assert.Contains(t, d.Status().Reason, "boom")
 	ts.succeeded(9, true)
 	assert.Equal(t, http.StatusOK, get("/readyz").Code)
+	assert.JSONEq(t, `{"status":"ready"}`, get("/readyz").Body.String())
+	assert.JSONEq(t, `{"status":"ok"}`, get("/healthz").Body.String())
 	ts.mu.Lock()
 	ts.st.LastSuccess = time.Now().Add(-time.Hour)
 	ts.mu.Unlock()
@@ -433,7 +438,7 @@ func TestReadyAndStatus(t *testing.T) {
 		`"id": -1234`, `"url": "http://svn.example/repo/-1234"`, `"rejected": []`, `"last_sync": "`, `"peers": []`} {
 		assert.Contains(t, rec.Body.String(), key)
 	}
-	assert.NotContains(t, rec.Body.String(), "secret-token")
+	assert.NotContains(t, rec.Body.String(), "secret-token-0123456789abcdef0123456789")
 
 	req := httptest.NewRequest(http.MethodGet, "/v1/status", nil)
 	rec = httptest.NewRecorder()
@@ -448,7 +453,7 @@ func TestReadyAndStatus(t *testing.T) {
 func TestNotifierDoesNotWaitForSlowPeers(t *testing.T) {
 	got := make(chan Notice, 10)
 	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		assert.Equal(t, "Bearer secret-token", r.Header.Get("Authorization"))
+		assert.Equal(t, "Bearer secret-token-0123456789abcdef0123456789", r.Header.Get("Authorization"))
 		var n Notice
 		_ = jsonDecode(r, &n)
 		got <- n

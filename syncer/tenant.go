@@ -48,6 +48,13 @@ type tenantState struct {
 	LastError   string
 	Failures    int
 	Rejected    map[string]Rejection
+	// Waiting says why the tenant cannot sync at all for now (its
+	// deployment directory is missing); "" otherwise. It makes /readyz
+	// fail whatever the server checks say.
+	Waiting string
+	// DiskFull is set while the last operation failed for lack of space
+	// (a probe of the server does not clear it; a sync does).
+	DiskFull string
 }
 
 // Rejection is a file the manager does not commit because it is not valid.
@@ -120,6 +127,7 @@ func (ts *tenantSync) succeeded(rev int64, synced bool) {
 	if synced {
 		ts.st.LastSync = now
 		ts.st.Ready = true
+		ts.st.DiskFull = ""
 	}
 	ts.st.LastError = ""
 	ts.st.Failures = 0
@@ -133,10 +141,25 @@ func (ts *tenantSync) succeeded(rev int64, synced bool) {
 	ts.d.svnResult(nil)
 }
 
+// waiting records why the tenant cannot sync for now (nil: it can).
+func (ts *tenantSync) waiting(err error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if err == nil {
+		ts.st.Waiting = ""
+		return
+	}
+	ts.st.Waiting = err.Error()
+	ts.st.LastError = err.Error()
+}
+
 func (ts *tenantSync) failed(err error) {
 	ts.mu.Lock()
 	ts.st.LastError = err.Error()
 	ts.st.Failures++
+	if noSpace(err) {
+		ts.st.DiskFull = diskFullHint
+	}
 	n := ts.st.Failures
 	ts.mu.Unlock()
 	ts.d.m.failures.WithLabelValues(ts.label).Set(float64(n))
@@ -156,6 +179,7 @@ func fatal(err error) bool {
 
 // run is the tenant's loop, by role.
 func (ts *tenantSync) run(ctx context.Context) error {
+	ts.removeStalePlaceholders()
 	if ts.d.cfg.Role == config.RoleManager {
 		return newManager(ts).run(ctx)
 	}

@@ -29,6 +29,11 @@ type worker struct {
 	seenRev int64
 	seenAt  time.Time
 	settle  time.Duration
+	// keptLogged is the last set of strays logged as kept (see keep).
+	keptLogged string
+	// cleanupNext: the last try ran out of space; the next one starts
+	// with svn cleanup.
+	cleanupNext bool
 }
 
 func newWorker(ts *tenantSync) *worker {
@@ -169,16 +174,22 @@ func (w *worker) sync(ctx context.Context, why string, rev int64) error {
 	defer cancel()
 	start := time.Now()
 	before := w.rev
+	if w.cleanupNext && w.heal(opCtx) {
+		// A full disk may have interrupted svn: finish its work first.
+		w.cleanupNext = false
+	}
 	res, err := w.update(opCtx, rev)
 	if err != nil && lockedErr(err) && w.heal(opCtx) {
 		res, err = w.update(opCtx, rev)
 	}
 	if err != nil {
+		w.cleanupNext = w.cleanupNext || noSpace(err)
 		w.observe("update", resultError, start)
 		w.failed(err)
 		return err
 	}
 	if err := w.dropStrays(opCtx); err != nil {
+		w.cleanupNext = w.cleanupNext || noSpace(err)
 		w.observe("update", resultError, start)
 		w.failed(err)
 		return err
@@ -370,7 +381,9 @@ func moveAside(src, dst string) error {
 // dropStrays removes the C-Apps in carbonapps that only this worker holds:
 // pushed by the manager in direct mode (or with ?force=true) and not in the
 // repository now that SVN serves again. The manager is the one source of
-// truth in both modes; each file is copied to <state_dir>/overwritten first.
+// truth in both modes: a stray goes only when the manager says it is in
+// svn mode and does not hold it (see managerLacks); each file is copied to
+// <state_dir>/overwritten first.
 func (w *worker) dropStrays(ctx context.Context) error {
 	entries, err := w.svn.StatusWith(ctx, w.t.Dir, svn.StatusOptions{})
 	if err != nil {
@@ -386,6 +399,9 @@ func (w *worker) dropStrays(ctx context.Context) error {
 		strays = append(strays, e.Path)
 	}
 	if len(strays) == 0 {
+		return nil
+	}
+	if strays = w.managerLacks(ctx, strays); len(strays) == 0 {
 		return nil
 	}
 	root, err := w.backup(strays)

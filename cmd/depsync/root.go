@@ -62,6 +62,7 @@ there is no SVN server, the manager pushes C-Apps straight to its peers.`,
 		newRunCmd(a),
 		newStatusCmd(a),
 		newTLSCmd(a),
+		newApproveCmd(a),
 	)
 	for _, c := range root.Commands() {
 		wrapArgs(c)

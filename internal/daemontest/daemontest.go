@@ -113,6 +113,13 @@ func NewNode(t testing.TB, bin string, c Config) *Node {
 		logs:     &lockedBuffer{},
 	}
 	n.URL = "http://" + n.Listen
+	if c.Role == "manager" {
+		// A Carbon home has its deployment directory; a manager waits for
+		// a missing one rather than make it up.
+		if err := os.MkdirAll(n.Dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	settings := map[string]any{
 		"role":        c.Role,
 		"node_name":   c.Name,

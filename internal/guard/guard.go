@@ -113,6 +113,12 @@ func New(opts Options) *Guard {
 	return g
 }
 
+// Exceeded reports whether n deletions of total synced files go beyond
+// sync.max_delete: for callers that split a pass, holding part of it for a
+// structural reason and letting the rest go only when it is within the
+// limit on its own.
+func (g *Guard) Exceeded(n, total int) bool { return g.limit.Exceeded(n, total) }
+
 // Check reports whether the deletions of p may go now. It returns true when
 // nothing is to be held, or when a person approved the hold of p.Scope
 // (once: the approval is used up). Otherwise it records or updates the hold

@@ -105,3 +105,10 @@ func TestApproveWithoutHoldsIsANoOp(t *testing.T) {
 	assert.False(t, called)
 	assert.Equal(t, "", g.Summary())
 }
+
+func TestExceededFollowsTheLimit(t *testing.T) {
+	g := New(Options{})
+	assert.False(t, g.Exceeded(2, 2), "one or two deletions never count")
+	assert.False(t, g.Exceeded(3, 6))
+	assert.True(t, g.Exceeded(4, 6))
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/depsync/depsync/internal/guard"
+	"github.com/depsync/depsync/internal/httpauth"
+	"github.com/depsync/depsync/syncer"
+)
+
+func TestApproveCmd(t *testing.T) {
+	const tok = "approve-token-0123456789abcdef0123456789"
+	var held atomic.Bool
+	var posts atomic.Int64
+	node := httptest.NewServer(httpauth.Require(tok, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.Equal(t, "/v1/approve", r.URL.Path)
+		require.Equal(t, http.MethodPost, r.Method)
+		posts.Add(1)
+		reply := syncer.ApproveReply{Approved: []guard.Hold{}}
+		if held.Swap(false) {
+			reply.Approved = append(reply.Approved, guard.Hold{Scope: "tenant -1234", Reason: guard.ReasonDirGone,
+				Count: 12, Paths: []string{"carbonapps/A_1.0.0.car", "carbonapps/B_1.0.0.car"},
+				Since: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)})
+		}
+		httpauth.WriteJSON(w, http.StatusOK, reply)
+	})))
+	defer node.Close()
+	cfg := filepath.Join(t.TempDir(), "depsync.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("role: manager\n"), 0o600))
+
+	tests := []struct {
+		name   string
+		held   bool
+		token  string
+		args   []string
+		code   int
+		stdout []string
+		stderr string
+	}{
+		{"approved", true, tok, []string{"--node", node.URL}, 0,
+			[]string{"approved 12 held deletion(s)", "tenant -1234: 12 (directory_gone, held since 2026-12-01T10:00:00Z)",
+				"carbonapps/A_1.0.0.car carbonapps/B_1.0.0.car (+10 more)"}, ""},
+		{"nothing held", false, tok, []string{"--node", node.URL}, 0, []string{"no deletion held; nothing to approve"}, ""},
+		{"json", true, tok, []string{"--node", node.URL, "-o", "json"}, 0,
+			[]string{`"approved": [`, `"scope": "tenant -1234"`, `"count": 12`}, ""},
+		{"json, nothing held", false, tok, []string{"--node", node.URL, "-o", "json"}, 0, []string{`"approved": []`}, ""},
+		{"wrong token", true, "nope-nope-nope-nope-nope-nope-nope-nope", []string{"--node", node.URL}, 1, nil, "401"},
+		{"down", false, tok, []string{"--node", "http://127.0.0.1:1"}, 1, nil, "connection refused"},
+		{"credentials in --node", false, tok, []string{"--node", "http://u:p@127.0.0.1:1"}, 2, nil, "must not carry credentials"},
+		{"bad output", false, tok, []string{"--node", node.URL, "-o", "yaml"}, 2, nil, `-o "yaml"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			held.Store(tt.held)
+			t.Setenv("DEPSYNC_TOKEN", tt.token)
+			code, out, errOut := runCLI(t, append([]string{"approve", "--config", cfg}, tt.args...)...)
+			assert.Equal(t, tt.code, code, errOut)
+			for _, s := range tt.stdout {
+				assert.Contains(t, out, s)
+			}
+			assert.Contains(t, errOut, tt.stderr)
+			assert.NotContains(t, out+errOut, tok, "the token is never printed")
+		})
+	}
+	assert.Positive(t, posts.Load())
+}

@@ -1,0 +1,208 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/depsync/depsync/svn"
+)
+
+// changes runs svn status over the pending paths (with their parents, so
+// that a file in a new directory is found through it) or the whole tree,
+// and returns the changed paths, ignoring what sync.ignore and the defaults
+// say, with new directories expanded into their files.
+func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full bool) ([]candidate, []svn.StatusEntry, error) {
+	var (
+		entries []svn.StatusEntry
+		err     error
+	)
+	if full {
+		entries, err = m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{})
+	} else {
+		targets := map[string]struct{}{}
+		for p := range pending {
+			targets[p] = struct{}{}
+			targets[path.Dir(p)] = struct{}{}
+		}
+		list := make([]string, 0, len(targets))
+		for p := range targets {
+			list = append(list, filepath.FromSlash(p))
+		}
+		sort.Strings(list)
+		entries, err = m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{Depth: "immediates"}, list...)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("svn status: %w", err)
+	}
+	if !full {
+		more, err := m.orphans(ctx, pending, entries)
+		if err != nil {
+			return nil, nil, err
+		}
+		entries = append(entries, more...)
+	}
+
+	seen := map[string]bool{}
+	var cands []candidate
+	var conflicted []svn.StatusEntry
+	add := func(c candidate) {
+		if !seen[c.path] {
+			seen[c.path] = true
+			cands = append(cands, c)
+		}
+	}
+	for _, e := range entries {
+		if e.Path == "." || e.Path == "" || m.ignoredPath(e.Path) {
+			continue
+		}
+		if e.Conflicted() {
+			conflicted = append(conflicted, e)
+		}
+		dir := e.Kind == "dir"
+		switch e.Item {
+		case "unversioned":
+			if !dir {
+				add(candidate{path: e.Path, op: '+'})
+				continue
+			}
+			found, err := m.walkNew(e.Path)
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, c := range found {
+				add(c)
+			}
+		case "added":
+			add(candidate{path: e.Path, op: '+', dir: dir})
+		case "modified", "replaced", "conflicted", "obstructed":
+			add(candidate{path: e.Path, op: '~', dir: dir})
+		case "missing", "deleted":
+			add(candidate{path: e.Path, op: '-', dir: dir})
+		default:
+			if e.TreeConflict {
+				add(candidate{path: e.Path, op: '~', dir: dir})
+			}
+		}
+	}
+	// A deleted directory takes its contents with it.
+	sort.Slice(cands, func(i, j int) bool { return cands[i].path < cands[j].path })
+	out := cands[:0]
+	var gone string
+	for _, c := range cands {
+		if gone != "" && strings.HasPrefix(c.path, gone+"/") {
+			continue
+		}
+		gone = ""
+		if c.op == '-' {
+			gone = c.path
+		}
+		out = append(out, c)
+	}
+	return out, conflicted, nil
+}
+
+// orphans finds the new directories that pending files on disk are in
+// when svn status said nothing about them or their parents: a file below a
+// directory that is itself inside a new (unversioned) directory, left
+// pending from an earlier pass. svn reports nothing below an unversioned
+// directory, so each ancestor is asked about with --depth empty; a clean
+// versioned file costs one cheap extra status.
+func (m *manager) orphans(ctx context.Context, pending map[string]struct{}, entries []svn.StatusEntry) ([]svn.StatusEntry, error) {
+	covered := func(p string) bool {
+		for _, e := range entries {
+			if e.Path == p || strings.HasPrefix(p, e.Path+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	targets := map[string]bool{}
+	for p := range pending {
+		if covered(p) || m.ignoredPath(p) {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err != nil {
+			continue // gone, and never versioned, or svn would have said so
+		}
+		for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+			targets[d] = true
+		}
+	}
+	if len(targets) == 0 {
+		return nil, nil
+	}
+	list := make([]string, 0, len(targets))
+	for d := range targets {
+		list = append(list, filepath.FromSlash(d))
+	}
+	sort.Strings(list)
+	more, err := m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{Depth: "empty"}, list...)
+	if err != nil {
+		return nil, fmt.Errorf("svn status: %w", err)
+	}
+	// Only the topmost new directory matters: walking it finds the rest.
+	var out []svn.StatusEntry
+	for _, e := range more {
+		if e.Item != "unversioned" {
+			continue
+		}
+		top := true
+		for _, o := range more {
+			if o.Item == "unversioned" && strings.HasPrefix(e.Path, o.Path+"/") {
+				top = false
+				break
+			}
+		}
+		if top {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// walkNew lists what a new directory holds: its files and its empty
+// directories, leaving out ignored names (svn add of the directory itself
+// would add those too).
+func (m *manager) walkNew(rel string) ([]candidate, error) {
+	root := filepath.Join(m.t.Dir, filepath.FromSlash(rel))
+	var out []candidate
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // vanished while walking: its event follows
+			}
+			return err
+		}
+		if p != root && m.d.cfg.Ignored(d.Name()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		r, err := filepath.Rel(m.t.Dir, p)
+		if err != nil {
+			return err
+		}
+		r = filepath.ToSlash(r)
+		if !d.IsDir() {
+			out = append(out, candidate{path: r, op: '+'})
+			return nil
+		}
+		entries, err := os.ReadDir(p)
+		if err == nil && len(entries) == 0 {
+			out = append(out, candidate{path: r, op: '+', dir: true})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk %s: %w", root, err)
+	}
+	return out, nil
+}

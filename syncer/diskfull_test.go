@@ -1,0 +1,96 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/svn"
+)
+
+func TestNoSpace(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{errors.New("boom"), false},
+		{&fs.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC}, true},
+		{fmt.Errorf("back up: %w", &fs.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC}), true},
+		{&svn.Error{Op: "update", Message: "svn: E000028: Can't write to file '/wc/.svn/tmp/x': No space left on device"}, true},
+		{&svn.Error{Op: "commit", Message: "svn: E000122: Disk quota exceeded"}, true},
+		{&svn.Error{Op: "update", Message: "svn: E200030: sqlite[S13]: database or disk is full"}, true},
+		{&svn.Error{Op: "update", Message: "svn: E155004: Working copy locked"}, false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, noSpace(tt.err), "%v", tt.err)
+	}
+}
+
+func TestWorkerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
+	full := &svn.Error{Op: "update", Message: "svn: E000028: Can't write to file '/wc/.svn/tmp/svn-1': No space left on device"}
+	f := &fakeSVN{}
+	d := newTestDaemon(t, testConfig(t, config.RoleWorker), f)
+	w := newWorker(d.tenants[0])
+	require.NoError(t, w.sync(context.Background(), "start", 0))
+	ok, _ := d.Ready()
+	require.True(t, ok)
+
+	f.updateErr = []error{full}
+	require.Error(t, w.sync(context.Background(), "notice", 0))
+	st := d.Status()
+	assert.False(t, st.Ready, "a full disk is not ready, whatever the server checks say")
+	assert.Contains(t, st.Reason, "no space left on device")
+	assert.Contains(t, st.Tenants[0].LastError, "No space left on device")
+	w.probed() // a poll of the server succeeds meanwhile
+	ok, _ = d.Ready()
+	assert.False(t, ok)
+
+	before := len(f.Calls())
+	require.NoError(t, w.sync(context.Background(), "retry", 0))
+	calls := f.Calls()[before:]
+	require.NotEmpty(t, calls)
+	assert.Equal(t, "cleanup", calls[0], "the next try starts with svn cleanup")
+	ok, why := d.Ready()
+	assert.True(t, ok, why)
+	assert.Empty(t, d.Status().Tenants[0].LastError)
+}
+
+func TestManagerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
+	c := testConfig(t, config.RoleManager)
+	f := &fakeSVN{commitRev: 5,
+		commitErr: &svn.Error{Op: "commit", Message: "svn: E200030: sqlite[S13]: database or disk is full"},
+		status:    []svn.StatusEntry{{Path: "a.xml", Item: "modified", Kind: "file"}}}
+	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
+	d := newTestDaemon(t, c, f)
+	m := newManager(d.tenants[0])
+	time.Sleep(2 * m.debounce)
+	m.full = true
+	next := m.pass(context.Background())
+	assert.False(t, next.IsZero(), "retried with backoff")
+	st := d.Status()
+	assert.False(t, st.Ready)
+	assert.Contains(t, st.Reason, "no space left on device")
+	assert.True(t, m.full, "the change is kept for the next try")
+
+	f.commitErr = nil
+	before := len(f.Calls())
+	m.notBefore = time.Time{}
+	m.pass(context.Background())
+	calls := f.Calls()[before:]
+	require.NotEmpty(t, calls)
+	assert.Equal(t, "cleanup", calls[0], "the next try starts with svn cleanup")
+	assert.Contains(t, calls, "commit")
+	ok, why := d.Ready()
+	assert.True(t, ok, why)
+}

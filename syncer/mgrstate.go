@@ -1,0 +1,202 @@
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/depsync/depsync/internal/httpauth"
+)
+
+// managerState is what a worker knows of its manager's mode. It starts
+// unknown (after a restart nothing is known) and is learnt from notices
+// and from the manager's /v1/status. While it is not "svn" the worker
+// keeps the C-Apps the repository does not hold: the manager may have
+// pushed them in direct mode, and it is the one source of truth.
+type managerState struct {
+	peers  []string
+	client *http.Client
+	token  string
+	m      *metrics
+	log    *slog.Logger
+
+	mu     sync.Mutex
+	mode   string // "", ModeSVN or ModeDirect
+	source string // "notice" or "status"
+	at     time.Time
+}
+
+func (s *managerState) init(peers []string, client *http.Client, token string, m *metrics, log *slog.Logger) {
+	s.peers, s.client, s.token, s.m, s.log = peers, client, token, m, log
+}
+
+// set records the manager's mode; an empty mode (a notice of an older
+// manager) says nothing and changes nothing.
+func (s *managerState) set(mode, source string) {
+	if mode != ModeSVN && mode != ModeDirect {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mode != mode {
+		s.log.Info("manager's mode known", "mode", mode, "from", source)
+	}
+	s.mode, s.source, s.at = mode, source, time.Now()
+}
+
+// get returns the manager's mode as last learnt, or "" when unknown.
+func (s *managerState) get() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mode
+}
+
+// askTimeout bounds one question to the manager.
+const askTimeout = 5 * time.Second
+
+// ask fetches the mode from the /v1/status of the first candidate that
+// answers as a manager, records it, and returns it with that manager's
+// URL; "" when no candidate answered so.
+func (s *managerState) ask(ctx context.Context, candidates []string) (mode, from string) {
+	for _, u := range candidates {
+		var st struct {
+			Role string `json:"role"`
+			Mode string `json:"mode"`
+		}
+		if err := s.getJSON(ctx, u+"/v1/status", &st); err != nil {
+			s.log.Debug("manager's mode unknown", "peer", u, "error", err)
+			continue
+		}
+		if st.Role != "manager" || (st.Mode != ModeSVN && st.Mode != ModeDirect) {
+			continue
+		}
+		s.set(st.Mode, "status")
+		return st.Mode, u
+	}
+	return "", ""
+}
+
+// capps returns the file names of the C-Apps the manager at base holds
+// (GET /v1/capps).
+func (s *managerState) capps(ctx context.Context, base string) (map[string]bool, error) {
+	var list []struct {
+		File string `json:"file"`
+	}
+	if err := s.getJSON(ctx, base+"/v1/capps", &list); err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(list))
+	for _, e := range list {
+		out[e.File] = true
+	}
+	return out, nil
+}
+
+func (s *managerState) getJSON(ctx context.Context, u string, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, askTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	httpauth.Set(req, s.token)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s", resp.Status)
+	}
+	return json.Unmarshal(body, v)
+}
+
+// maxNoticeURL bounds the manager URL a notice may carry.
+const maxNoticeURL = 2048
+
+// normalURL returns scheme://host:port of a manager URL, lower-case, with
+// the default port made explicit, or an error saying what is wrong with
+// it: only http and https, with a host, without credentials, query or
+// fragment.
+func normalURL(raw string) (string, error) {
+	if len(raw) > maxNoticeURL {
+		return "", fmt.Errorf("longer than %d bytes", maxNoticeURL)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("not a URL")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme != "http" && scheme != "https":
+		return "", fmt.Errorf("only http and https URLs")
+	case u.User != nil:
+		return "", fmt.Errorf("credentials in the URL")
+	case u.Hostname() == "":
+		return "", fmt.Errorf("no host")
+	case u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+		return "", fmt.Errorf("a query or fragment")
+	case strings.Trim(u.Path, "/") != "":
+		return "", fmt.Errorf("a path: give the node's base URL")
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[scheme]
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port), nil
+}
+
+// urlRefusals remembers which refused notice URLs were logged, so that a
+// sender that repeats one does not flood the log.
+type urlRefusals struct {
+	mu     sync.Mutex
+	logged map[string]int
+}
+
+// maxRefusalsLogged bounds the URLs remembered: past it every refusal is
+// only counted.
+const maxRefusalsLogged = 64
+
+// first records a refusal of u and reports whether it is the first one.
+func (r *urlRefusals) first(u string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.logged == nil {
+		r.logged = map[string]int{}
+	}
+	n, seen := r.logged[u]
+	if !seen && len(r.logged) >= maxRefusalsLogged {
+		return false
+	}
+	r.logged[u] = n + 1
+	return !seen
+}
+
+// redact returns a URL for the log: scheme and host only, at most 100
+// bytes, never credentials, path or query.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		if len(raw) > 40 {
+			raw = raw[:40] + "..."
+		}
+		return fmt.Sprintf("%q", raw)
+	}
+	out := u.Scheme + "://" + u.Host
+	if len(out) > 100 {
+		out = out[:100] + "..."
+	}
+	return out
+}

@@ -1,0 +1,233 @@
+package syncer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/svn"
+)
+
+// logBuffer is a slog destination safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func notify(h http.Handler, token, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "/v1/notify", strings.NewReader(body))
+	req.RemoteAddr = "127.0.0.1:4321"
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestNoticeURLMustBeAPeer(t *testing.T) {
+	c := testConfig(t, config.RoleWorker)
+	c.Token = testToken
+	c.Peers = []string{"http://127.0.0.1:9781", "https://Manager.example:443/"}
+	var logs logBuffer
+	d, err := New(c, Deps{SVN: &fakeSVN{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+	h := d.Handler()
+
+	tests := []struct {
+		name, url string
+		code      int
+		manager   string
+	}{
+		{"listed", "http://127.0.0.1:9781", http.StatusAccepted, "http://127.0.0.1:9781"},
+		{"listed, other spelling", "HTTP://127.0.0.1:9781/", http.StatusAccepted, "http://127.0.0.1:9781"},
+		{"listed, default port", "https://manager.example", http.StatusAccepted, "https://Manager.example:443/"},
+		{"unlisted", "http://elsewhere:9780", http.StatusBadRequest, ""},
+		{"other port", "http://127.0.0.1:9782", http.StatusBadRequest, ""},
+		{"https for http", "https://127.0.0.1:9781", http.StatusBadRequest, ""},
+		{"file", "file:///etc/passwd", http.StatusBadRequest, ""},
+		{"javascript", "javascript:alert(1)", http.StatusBadRequest, ""},
+		{"credentials", "http://user:pass@127.0.0.1:9781", http.StatusBadRequest, ""},
+		{"query", "http://127.0.0.1:9781/?x=1", http.StatusBadRequest, ""},
+		{"path", "http://127.0.0.1:9781/evil", http.StatusBadRequest, ""},
+		{"no host", "http:///x", http.StatusBadRequest, ""},
+		{"huge", "http://127.0.0.1:9781/" + strings.Repeat("a", 60<<10), http.StatusBadRequest, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d.mu.Lock()
+			d.managerURL = ""
+			d.mu.Unlock()
+			body, _ := json.Marshal(Notice{Revision: 3, Node: "m", URL: tt.url})
+			rec := notify(h, testToken, string(body))
+			assert.Equal(t, tt.code, rec.Code, rec.Body.String())
+			assert.Equal(t, tt.manager, d.ManagerURL())
+			assert.Equal(t, tt.manager, d.Status().Manager, "/v1/status names only a listed peer")
+			assert.NotContains(t, rec.Body.String(), "pass")
+		})
+	}
+	// Refused again and again: logged once per URL, counted every time.
+	for range 5 {
+		body, _ := json.Marshal(Notice{Revision: 3, URL: "http://elsewhere:9780"})
+		assert.Equal(t, http.StatusBadRequest, notify(h, testToken, string(body)).Code)
+	}
+	assert.Equal(t, 1, strings.Count(logs.String(), "elsewhere"), logs.String())
+	assert.NotContains(t, logs.String(), "user:pass", "credentials never logged")
+	var rec *httptest.ResponseRecorder
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	assert.Contains(t, rec.Body.String(), `depsync_notifications_received_total{result="refused_url"} 15`)
+}
+
+func TestNoticeNeedsTheTokenEvenFromLoopback(t *testing.T) {
+	c := testConfig(t, config.RoleWorker)
+	c.Token = ""
+	c.Listen = "127.0.0.1:9780"
+	d := newTestDaemon(t, c, &fakeSVN{})
+	h := d.Handler()
+	rec := notify(h, "", `{"revision":3}`)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code)
+	assert.Empty(t, d.tenants[0].wake)
+	// /v1/status keeps its loopback exception on a node with no token.
+	req := httptest.NewRequest(http.MethodGet, "/v1/status", nil)
+	req.RemoteAddr = "127.0.0.1:4321"
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusOK, rec.Code)
+	// With a token, status needs it from loopback too.
+	c2 := testConfig(t, config.RoleWorker)
+	c2.Token = testToken
+	h2 := newTestDaemon(t, c2, &fakeSVN{}).Handler()
+	rec = httptest.NewRecorder()
+	h2.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code)
+	assert.Equal(t, http.StatusUnauthorized, notify(h2, "", `{"revision":3}`).Code)
+}
+
+func TestNoticeCarriesTheMode(t *testing.T) {
+	d := newTestDaemon(t, testConfig(t, config.RoleWorker), &fakeSVN{})
+	h := d.Handler()
+	c := d.cfg.Token.Reveal()
+	assert.Equal(t, "", d.mgr.get(), "unknown after a start")
+	assert.Equal(t, http.StatusBadRequest, notify(h, c, `{"revision":3,"mode":"bogus"}`).Code)
+	assert.Equal(t, http.StatusAccepted, notify(h, c, `{"revision":0,"mode":"direct"}`).Code, "a mode change before any revision")
+	assert.Equal(t, ModeDirect, d.mgr.get())
+	assert.Equal(t, http.StatusAccepted, notify(h, c, `{"revision":4}`).Code)
+	assert.Equal(t, ModeDirect, d.mgr.get(), "a notice without a mode changes nothing")
+	assert.Equal(t, http.StatusAccepted, notify(h, c, `{"revision":5,"mode":"svn"}`).Code)
+	assert.Equal(t, ModeSVN, d.mgr.get())
+
+	// The manager's notices carry its mode.
+	got := make(chan Notice, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n Notice
+		_ = json.NewDecoder(r.Body).Decode(&n)
+		got <- n
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer srv.Close()
+	mc := testConfig(t, config.RoleManager)
+	mc.Peers = []string{srv.URL}
+	md := newTestDaemon(t, mc, &fakeSVN{})
+	md.peers.sendAll(context.Background(), 7)
+	n := <-got
+	assert.Equal(t, int64(7), n.Revision)
+	assert.Equal(t, ModeSVN, n.Mode)
+	md.unreachable.Store(int64(mc.SVN.FailThreshold))
+	md.peers.sendAll(context.Background(), 7)
+	assert.Equal(t, ModeDirect, (<-got).Mode)
+}
+
+// fakeManager serves a manager's /v1/status and /v1/capps.
+func fakeManager(t *testing.T, mode string, capps ...string) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+testToken {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		switch r.URL.Path {
+		case "/v1/status":
+			_ = json.NewEncoder(w).Encode(map[string]string{"role": "manager", "mode": mode})
+		case "/v1/capps":
+			list := []map[string]string{}
+			for _, c := range capps {
+				list = append(list, map[string]string{"file": c})
+			}
+			_ = json.NewEncoder(w).Encode(list)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
+	tests := []struct {
+		name    string
+		manager func(t *testing.T) string
+		removed bool
+	}{
+		{"manager in direct mode", func(t *testing.T) string { return fakeManager(t, ModeDirect).URL }, false},
+		{"manager unreachable", func(t *testing.T) string { return "http://127.0.0.1:1" }, false},
+		{"manager in svn mode and holds it", func(t *testing.T) string {
+			return fakeManager(t, ModeSVN, "During_1.0.0.car").URL
+		}, false},
+		{"manager in svn mode without it", func(t *testing.T) string { return fakeManager(t, ModeSVN, "Other_1.0.0.car").URL }, true},
+		{"no peers, mode unknown", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := testConfig(t, config.RoleWorker)
+			c.Token = testToken
+			if tt.manager != nil {
+				c.Peers = []string{tt.manager(t)}
+			}
+			f := &fakeSVN{status: []svn.StatusEntry{{Path: "carbonapps/During_1.0.0.car", Item: "unversioned", Kind: "file"}}}
+			d := newTestDaemon(t, c, f)
+			w := newWorker(d.tenants[0])
+			p := filepath.Join(c.Carbon.DeploymentDir, "carbonapps", "During_1.0.0.car")
+			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+			require.NoError(t, os.WriteFile(p, []byte("car"), 0o644))
+			require.NoError(t, w.dropStrays(context.Background()))
+			_, err := os.Stat(p)
+			if tt.removed {
+				assert.ErrorIs(t, err, os.ErrNotExist)
+			} else {
+				assert.NoError(t, err, "a C-App the manager may hold is never removed")
+			}
+			if tt.manager == nil {
+				// A notice saying "svn" is all a worker without peers has.
+				d.mgr.set(ModeSVN, "notice")
+				require.NoError(t, w.dropStrays(context.Background()))
+				_, err := os.Stat(p)
+				assert.ErrorIs(t, err, os.ErrNotExist)
+			}
+		})
+	}
+}

@@ -1,0 +1,62 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// once commits everything, waiting for files still being written.
+func (m *manager) once(ctx context.Context) error {
+	if err := m.prepare(ctx); err != nil {
+		return err
+	}
+	m.full = true
+	deadline := time.Now().Add(max(10*m.maxDelay, time.Minute))
+	var rev int64
+	for {
+		start := time.Now()
+		pending, full := m.pending, m.full
+		m.pending, m.full = map[string]struct{}{}, false
+		if err := m.checkDir(); err != nil {
+			return err
+		}
+		res, err := m.sync(ctx, pending, full)
+		if err != nil {
+			m.observe("commit", resultError, start)
+			return err
+		}
+		if res.rev > 0 {
+			rev = res.rev
+			m.log.Info("committed", "revision", res.rev, "changes", joinLimited(res.summary, 20))
+		}
+		m.succeeded(res.rev, true)
+		if len(res.waiting) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("files still being written, not committed: %s", joinLimited(res.waiting, 10))
+		}
+		for _, p := range res.waiting {
+			m.pending[p] = struct{}{}
+		}
+		if !sleepCtx(ctx, time.Until(res.nextLook)) {
+			return ctx.Err()
+		}
+	}
+	if rev == 0 {
+		m.log.Info("nothing to commit")
+	}
+	if m.holding() {
+		return fmt.Errorf("deletions held, not committed: %s", m.d.deletions.Summary())
+	}
+	if len(m.rejected) > 0 {
+		var names []string
+		for _, r := range m.rejectedList() {
+			names = append(names, r.Path+" ("+r.Reason+")")
+		}
+		return fmt.Errorf("invalid C-Apps not committed: %s", strings.Join(names, ", "))
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package syncer
+
+import (
+	"context"
+	"path"
+	"strings"
+)
+
+// managerLacks returns the strays (C-Apps in carbonapps the repository
+// does not hold) that the manager does not hold either, and may go. While
+// the manager is in direct mode, or its mode cannot be told (after a
+// restart, until a notice or its /v1/status says "svn"), none may: the
+// manager pushed them and will commit them once SVN serves it again. In
+// svn mode, the manager's own list decides: what it holds is on its way
+// into the repository. A worker without peers cannot ask: it goes by the
+// mode of the last notice alone.
+func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
+	candidates := w.d.cfg.Peers
+	if u := w.d.ManagerURL(); u != "" {
+		candidates = []string{u}
+	}
+	mode, from := w.d.mgr.ask(ctx, candidates)
+	if mode == "" {
+		mode = w.d.mgr.get()
+	}
+	switch {
+	case mode != ModeSVN:
+		w.keep(strays, "the manager is in direct mode or its mode cannot be told", mode)
+		return nil
+	case from == "" && len(candidates) == 0:
+		// A worker without peers cannot ask its manager: a notice that
+		// said "svn" is all it has. List the manager in peers for the
+		// check of the manager's own C-Apps below.
+		return strays
+	case from == "":
+		w.keep(strays, "the manager cannot be asked whether it holds them", mode)
+		return nil
+	}
+	held, err := w.d.mgr.capps(ctx, from)
+	if err != nil {
+		w.keep(strays, "the manager's C-Apps cannot be listed: "+err.Error(), mode)
+		return nil
+	}
+	var out []string
+	for _, p := range strays {
+		if !held[path.Base(p)] {
+			out = append(out, p)
+		}
+	}
+	if kept := len(strays) - len(out); kept > 0 {
+		w.log.Debug("C-Apps the repository does not hold yet kept: the manager holds them", "count", kept)
+	}
+	return out
+}
+
+// keep logs, once per set of strays, that they stay.
+func (w *worker) keep(strays []string, why, mode string) {
+	key := why + "\x00" + strings.Join(strays, "\x00")
+	if key == w.keptLogged {
+		return
+	}
+	w.keptLogged = key
+	if mode == "" {
+		mode = "unknown"
+	}
+	w.log.Info("C-Apps the repository does not hold kept on this worker: "+why,
+		"paths", joinLimited(strays, 10), "manager_mode", mode)
+}
