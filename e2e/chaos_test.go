@@ -65,6 +65,9 @@ const (
 	numFaults
 )
 
+var faultNames = [numFaults]string{"worker kill -9", "manager kill -9", "SVN server restart", "stale lock in the worker's working copy",
+	"manager's route to SVN cut", "worker's disk full", "manager's carbonapps moved away and back"}
+
 // TestChaos runs a manager, a worker and an SVN server (Apache mod_dav_svn)
 // as real processes. A driver keeps changing the manager's deployment
 // directory while faults are injected at random; an observer opens every
@@ -183,23 +186,24 @@ func TestChaos(t *testing.T) {
 		if len(round) == 0 {
 			rounds++
 		}
+		t.Logf("chaos: %s %s", time.Now().Format("15:04:05.000"), faultNames[kind])
 		switch kind {
-		case 0:
+		case faultWorkerKill:
 			worker.Kill(t)
 			counts.workerKills.Add(1)
 			time.Sleep(time.Duration(100+faults.IntN(1000)) * time.Millisecond)
 			worker.Start(t)
-		case 1:
+		case faultManagerKill:
 			manager.Kill(t)
 			counts.managerKills.Add(1)
 			time.Sleep(time.Duration(100+faults.IntN(1000)) * time.Millisecond)
 			manager.Start(t)
-		case 2:
+		case faultSVNRestart:
 			srv.Stop(t)
 			counts.svnRestarts.Add(1)
 			time.Sleep(time.Duration(500+faults.IntN(3000)) * time.Millisecond)
 			srv.Start(t)
-		case 3:
+		case faultStaleLock:
 			// A stale lock: an svn process killed mid-operation in the
 			// worker's working copy while the daemon is down.
 			worker.Kill(t)
@@ -494,10 +498,11 @@ type violationList struct {
 	v  []string
 }
 
+// add records s, with the time, to match it with the fault log lines.
 func (l *violationList) add(s string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.v = append(l.v, s)
+	l.v = append(l.v, time.Now().Format("15:04:05.000 ")+s)
 }
 
 func (l *violationList) list() []string {
