@@ -236,6 +236,7 @@ func TestChaos(t *testing.T) {
 					len(lost), had, strings.Join(lost, ", ")))
 			}
 		}
+		t.Logf("chaos: %s %s: over", time.Now().Format("15:04:05.000"), faultNames[kind])
 	}
 	faultsTime := time.Since(faultsStart)
 	stopDriver()
