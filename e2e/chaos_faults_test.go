@@ -49,9 +49,12 @@ const svnCutMaxWait = 15 * time.Second
 // cutManagerSVN cuts the manager's route to SVN (the worker keeps its own)
 // until the manager reports direct mode, or at most svnCutMaxWait; keeps it
 // cut for hold more, so that the manager pushes in direct mode while the
-// worker still updates from SVN; then restores it. It reports whether the
-// manager fell back to direct mode.
-func cutManagerSVN(t *testing.T, proxy *tcpproxy.Proxy, manager *daemontest.Node, hold time.Duration) bool {
+// worker still updates from SVN; then restores it. With restartWorker, the
+// worker is killed and started again halfway through the hold: its start-up
+// update then meets the C-Apps pushed to it that the repository does not
+// hold yet (the split brain of issue 11). It reports whether the manager
+// fell back to direct mode.
+func cutManagerSVN(t *testing.T, proxy *tcpproxy.Proxy, manager, worker *daemontest.Node, hold time.Duration, restartWorker bool) bool {
 	proxy.Cut()
 	defer proxy.Restore()
 	fellBack := false
@@ -62,7 +65,12 @@ func cutManagerSVN(t *testing.T, proxy *tcpproxy.Proxy, manager *daemontest.Node
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	time.Sleep(hold)
+	time.Sleep(hold / 2)
+	if restartWorker {
+		worker.Kill(t)
+		worker.Start(t)
+	}
+	time.Sleep(hold / 2)
 	return fellBack
 }
 

@@ -218,7 +218,11 @@ func TestChaos(t *testing.T) {
 			worker.Start(t)
 		case faultSVNCut:
 			counts.svnCuts.Add(1)
-			if cutManagerSVN(t, proxy, manager, time.Duration(1000+faults.IntN(3000))*time.Millisecond) {
+			restart := faults.IntN(2) == 0
+			if restart {
+				counts.workerKills.Add(1)
+			}
+			if cutManagerSVN(t, proxy, manager, worker, time.Duration(1000+faults.IntN(3000))*time.Millisecond, restart) {
 				counts.svnFallbacks.Add(1)
 			} else {
 				t.Logf("chaos: the manager did not report direct mode within %s of losing its route to SVN", svnCutMaxWait)
