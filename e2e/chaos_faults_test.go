@@ -271,6 +271,51 @@ func carNames(dir string) []string {
 	return out
 }
 
+// divergence says, for each path where the manager, the worker and the
+// repository's HEAD (checked out in repo) do not all agree, what each one
+// holds (a short sha256, or "-" for nothing), and what svn status says of
+// both working copies: which side went wrong, for the report.
+func divergence(manager, worker, repo string) string {
+	var trees [3]map[string]string
+	for i, dir := range []string{manager, worker, repo} {
+		tree, err := daemontest.Tree(dir)
+		if err != nil {
+			return err.Error()
+		}
+		trees[i] = tree
+	}
+	paths := map[string]bool{}
+	for _, tree := range trees {
+		for p := range tree {
+			paths[p] = true
+		}
+	}
+	var lines []string
+	for p := range paths {
+		m, w, r := trees[0][p], trees[1][p], trees[2][p]
+		if m == w && w == r {
+			continue
+		}
+		short := func(h string) string {
+			if h == "" {
+				return "-"
+			}
+			return h[:8]
+		}
+		lines = append(lines, fmt.Sprintf("  %s: manager %s, worker %s, repository %s", p, short(m), short(w), short(r)))
+	}
+	sort.Strings(lines)
+	out := "divergent paths (sha256):\n" + strings.Join(lines, "\n")
+	for _, dir := range []string{manager, worker} {
+		_, why := cleanWC(dir)
+		if why == "" {
+			why = "svn status " + dir + ": clean"
+		}
+		out += "\n" + why
+	}
+	return out
+}
+
 // TestChaosSmallFS checks the full-disk fault itself: once filled, the
 // tmpfs refuses a write in the deployment directory with ENOSPC, and takes
 // it again once freed; the filler never shows in the deployment tree.

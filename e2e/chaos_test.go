@@ -291,6 +291,11 @@ func TestChaos(t *testing.T) {
 	if expectDeletionHold {
 		assert.Empty(t, lostApps.list(), "a vanished carbonapps on the manager must hold the deletion, not empty the worker")
 	}
+	if !converged {
+		repo := t.TempDir()
+		srv.SVN(t, "checkout", "-q", srv.URL+"/-1234", repo)
+		why += "\n" + divergence(manager.Dir, worker.Dir, repo)
+	}
 	require.True(t, converged, "trees or working copies did not converge within 2m: %s", why)
 	// Every change the driver made is accounted for: the manager still holds
 	// exactly what the driver left (depsync never touched it), and so do
