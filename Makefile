@@ -35,8 +35,10 @@ bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $$($(GO) list ./... | grep -v /e2e)
 	$(GO) test -run '^$$' -bench '^BenchmarkTable$$' -benchtime 1x -timeout 120m ./e2e/
 
-# Fault soak: kill -9 of both daemons, SVN server restarts and stale locks
-# while C-Apps and XML files keep changing (CHAOS_DURATION, default 5m).
+# Fault soak: kill -9 of both daemons, SVN server restarts, stale locks, the
+# manager's route to SVN cut, the worker's disk full (tmpfs, as root) and the
+# manager's carbonapps moved away and back, while C-Apps and XML files keep
+# changing (CHAOS_DURATION, default 5m; CHAOS_SEED replays a run).
 chaos: deps
 	CHAOS_DURATION=$${CHAOS_DURATION:-5m} $(GO) test -v -count=1 -run '^TestChaos$$' -timeout 60m ./e2e/
 

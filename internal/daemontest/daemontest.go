@@ -24,8 +24,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Token is the /v1 API token every test cluster shares.
-const Token = "daemontest-token-0123456789abcdef0123"
+// Token is the /v1 API token every test cluster shares: 32 characters or
+// more, as a production token must be.
+const Token = "daemontest-token-0123456789abcdef0123456789"
 
 var (
 	buildOnce sync.Once
@@ -66,10 +67,15 @@ func moduleRoot() string {
 
 // Config describes one node of a test cluster.
 type Config struct {
-	Name  string
-	Role  string // "manager" or "worker"
-	SVN   *svntest.Server
-	Peers []string
+	Name string
+	Role string // "manager" or "worker"
+	SVN  *svntest.Server
+	// SVNURL, when set, is the svn.url this node uses instead of SVN.URL:
+	// the same repository reached another way (e.g. through a proxy that a
+	// test cuts to take this node's route to SVN away while others keep
+	// theirs). SVN still gives the credentials.
+	SVNURL string
+	Peers  []string
 	// Settings are further config keys, dotted (e.g. "sync.debounce": "100ms").
 	Settings map[string]any
 }
@@ -129,6 +135,9 @@ func NewNode(t testing.TB, bin string, c Config) *Node {
 	}
 	if c.SVN != nil {
 		settings["svn.url"] = c.SVN.URL
+		if c.SVNURL != "" {
+			settings["svn.url"] = c.SVNURL
+		}
 		settings["svn.username"] = c.SVN.Username
 	}
 	for k, v := range c.Settings {
