@@ -367,7 +367,7 @@ func TestCarbonConfigRealFiles(t *testing.T) {
 				assert.Equal(t, role == "manager", shown["auto_commit"])
 				assert.Equal(t, "http://svn.example:8080/svn/depsync", shown["svn_url"])
 				assert.Equal(t, "carbon", shown["svn_user"])
-				assert.Equal(t, "<redacted>", shown["svn_password"])
+				assert.Equal(t, "", shown["svn_password"], "without --carbon-sync no password is written")
 			}
 			assert.Len(t, e.backups(t), 2)
 			xml := e.read(t)
