@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
 )
@@ -28,6 +29,9 @@ type Status struct {
 	Peers   []PeerStatus   `json:"peers"`
 	// HeldDeletions are the mass deletions held until `depsync approve`.
 	HeldDeletions []guard.Hold `json:"held_deletions"`
+	// Backups is what the copies under <state_dir>/overwritten take, with
+	// their limits (backups.max_bytes, backups.max_age).
+	Backups backup.Stats `json:"backups"`
 }
 
 // ApproveReply is the body of POST /v1/approve: the holds let through.
@@ -235,6 +239,7 @@ func (d *Daemon) Status() Status {
 		Peers:   d.peers.status(),
 
 		HeldDeletions: d.deletions.Holds(),
+		Backups:       d.backups.Stats(),
 	}
 	if d.cfg.Role == config.RoleManager {
 		s.Manager = d.self

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -160,6 +161,14 @@ func printStatus(w io.Writer, node string, st *syncer.Status, now time.Time) {
 			fmt.Fprintf(w, "  not committed (tenant %d): %s: %s: %s\n", t.ID, r.Path, r.Reason, r.Error)
 		}
 	}
+	for _, h := range st.HeldDeletions {
+		fmt.Fprintf(w, "  HELD: %d deletion(s) in %s (%s) since %s, e.g. %s: `depsync approve` lets them through; putting the files back clears it\n",
+			h.Count, h.Scope, h.Reason, h.Since.UTC().Format(time.RFC3339), strings.Join(h.Paths, " "))
+	}
+	if b := st.Backups; b.Copies > 0 || b.MaxBytes > 0 {
+		fmt.Fprintf(w, "  backups: %s in %d copies (limit %s, %s)\n", inspectSize(b.Bytes), b.Copies,
+			limitText(config.ByteSize(b.MaxBytes).String(), b.MaxBytes), limitText(b.MaxAge.String(), int64(b.MaxAge)))
+	}
 	if len(st.Peers) > 0 {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -216,4 +225,12 @@ func redactStatusJSON(raw []byte) []byte {
 		return raw
 	}
 	return out
+}
+
+// limitText is a backup limit as status prints it: "none" for 0.
+func limitText(s string, n int64) string {
+	if n == 0 {
+		return "none"
+	}
+	return s
 }

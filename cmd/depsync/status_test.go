@@ -5,12 +5,15 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/depsync/depsync/internal/backup"
+	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
 	"github.com/depsync/depsync/syncer"
 )
@@ -71,4 +74,36 @@ func TestRunBadConfigIsExit2(t *testing.T) {
 	code, _, errOut := runCLI(t, "run", "--config", cfg)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "role")
+}
+
+func TestPrintStatusHoldsAndBackups(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		st     syncer.Status
+		want   []string
+		absent []string
+	}{
+		{"a hold says what to do", syncer.Status{Role: "manager", HeldDeletions: []guard.Hold{{
+			Scope: "tenant -1234", Reason: guard.ReasonDirGone, Count: 3, Paths: []string{"carbonapps/A.car"}, Since: now}}},
+			[]string{"HELD: 3 deletion(s) in tenant -1234 (directory_gone) since 2026-12-01T10:00:00Z", "depsync approve"}, nil},
+		{"backups with their limits", syncer.Status{Role: "worker", Backups: backup.Stats{Bytes: 3 << 20, Copies: 4,
+			MaxBytes: 1 << 30, MaxAge: 720 * time.Hour}},
+			[]string{"backups: 3.1 MB in 4 copies (limit 1GiB, 720h0m0s)"}, []string{"HELD"}},
+		{"no limit", syncer.Status{Role: "worker", Backups: backup.Stats{Copies: 1}},
+			[]string{"(limit none, none)"}, nil},
+		{"nothing to say", syncer.Status{Role: "worker"}, nil, []string{"HELD", "backups:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			printStatus(&b, "http://127.0.0.1:9780", &tt.st, now)
+			for _, s := range tt.want {
+				assert.Contains(t, b.String(), s)
+			}
+			for _, s := range tt.absent {
+				assert.NotContains(t, b.String(), s)
+			}
+		})
+	}
 }
