@@ -394,6 +394,15 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		return res, nil
 	}
 
+	// Lease the C-Apps svn is about to read; one still open for writing
+	// is not complete and waits for the next look.
+	leases, busy := leaseCApps(m.t.Dir, checked)
+	defer leases.release()
+	ready = m.holdBusy(ready, busy, checked, written, func(p string) { wait(p, now.Add(m.debounce)) })
+	if len(ready) == 0 {
+		return res, nil
+	}
+
 	// A huge change (the first commit of a large tree) goes in as several
 	// commits: each stays well within the svn timeout, progress is kept
 	// if one fails, and workers get the first files early.
