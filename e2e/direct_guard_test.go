@@ -82,7 +82,7 @@ func TestDirectModeHoldsVanishedCarbonapps(t *testing.T) {
 	daemontest.Eventually(t, 15*time.Second, "the manager to hold the deletion of three C-Apps", func() bool {
 		return metric(m, "depsync_deletions_held") == 3
 	})
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+	for end := time.Now().Add(holdWindow(t)); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		require.Len(t, carsIn(wApps), 3, "the worker lost a C-App while the manager's carbonapps was away")
 		_, err := os.Stat(apps)
 		require.True(t, os.IsNotExist(err), "the manager made up an empty carbonapps")

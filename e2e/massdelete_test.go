@@ -88,7 +88,7 @@ func TestMassDeletionHeldInSVNMode(t *testing.T) {
 	code, _ := m.Get("/readyz", nil)
 	assert.Equal(t, 503, code)
 	stop := watchPresence(filepath.Join(w.Dir, "carbonapps", "App1_1.0.0.car"))
-	time.Sleep(10 * time.Second)
+	time.Sleep(holdWindow(t))
 	assert.Zero(t, stop(), "the worker lost a C-App while the deletion was held")
 	assert.Equal(t, 3, countCApps(w.Dir))
 	assert.Equal(t, 1, strings.Count(m.Logs(), "deletion held"), "one WARN, no flood")
