@@ -63,6 +63,7 @@ there is no SVN server, the manager pushes C-Apps straight to its peers.`,
 		newStatusCmd(a),
 		newTLSCmd(a),
 		newApproveCmd(a),
+		newDoctorCmd(a),
 	)
 	for _, c := range root.Commands() {
 		wrapArgs(c)
