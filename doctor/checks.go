@@ -361,6 +361,16 @@ func checkSparkMasterCount(nodes []*Facts) Result {
 	return v.done("2 on every node")
 }
 
+// urlBase shortens a JDBC URL for a value: no "jdbc:" and no query or H2
+// settings (the checks compare whole URLs).
+func urlBase(u string) string {
+	u = strings.TrimPrefix(u, "jdbc:")
+	if i := strings.IndexAny(u, "?;"); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
+
 func embeddedH2(url string) bool {
 	u := strings.ToLower(strings.TrimSpace(url))
 	return strings.HasPrefix(u, "jdbc:h2:") && !strings.HasPrefix(u, "jdbc:h2:tcp:") && !strings.HasPrefix(u, "jdbc:h2:ssl:")
@@ -368,18 +378,18 @@ func embeddedH2(url string) bool {
 
 // sameDatasources checks that each named datasource exists on every node,
 // with the same url (and user and driver when withUser), not an embedded H2.
-func sameDatasources(v *verdict, nodes []*Facts, get func(*Facts) map[string]Datasource, file string, names []string, withUser bool) {
+func sameDatasources(v *verdict, nodes []*Facts, get func(*Facts) map[string]Datasource, file string, names []string, short map[string]string, withUser bool) {
 	for _, n := range nodes {
 		var vals []string
 		for _, name := range names {
 			d, ok := get(n)[name]
 			if !ok {
-				vals = append(vals, name+"=(absent)")
+				vals = append(vals, short[name]+"=(absent)")
 				v.add(Fail, fmt.Sprintf("%s: no datasource %s", n.Node, name),
 					fmt.Sprintf("%s on %s: add <datasource><name>%s</name> with the shared database's url, username and driverClassName", n.file(file), n.Node, name))
 				continue
 			}
-			vals = append(vals, name+"="+show(d.URL))
+			vals = append(vals, short[name]+"="+show(urlBase(d.URL)))
 			if embeddedH2(d.URL) {
 				v.add(Fail, fmt.Sprintf("%s: %s is an embedded H2 database (%s), local to the node", n.Node, name, d.URL),
 					fmt.Sprintf("%s on %s: set <datasource><name>%s</name>...<url> to the shared database's JDBC URL", n.file(file), n.Node, name))
@@ -405,14 +415,15 @@ func sameDatasources(v *verdict, nodes []*Facts, get func(*Facts) map[string]Dat
 func checkSharedDatasources(nodes []*Facts) Result {
 	v := newVerdict()
 	sameDatasources(v, nodes, func(f *Facts) map[string]Datasource { return f.Datasources }, fileMasterDS,
-		[]string{"WSO2UM_DB", "WSO2REG_DB"}, true)
+		[]string{"WSO2UM_DB", "WSO2REG_DB"}, map[string]string{"WSO2UM_DB": "UM", "WSO2REG_DB": "REG"}, true)
 	return v.done("WSO2UM_DB and WSO2REG_DB point at the same shared databases on every node")
 }
 
 func checkAnalyticsDatasources(nodes []*Facts) Result {
 	v := newVerdict()
 	sameDatasources(v, nodes, func(f *Facts) map[string]Datasource { return f.Analytics }, fileAnalytics,
-		[]string{"WSO2_ANALYTICS_EVENT_STORE_DB", "WSO2_ANALYTICS_PROCESSED_DATA_STORE_DB"}, false)
+		[]string{"WSO2_ANALYTICS_EVENT_STORE_DB", "WSO2_ANALYTICS_PROCESSED_DATA_STORE_DB"},
+		map[string]string{"WSO2_ANALYTICS_EVENT_STORE_DB": "events", "WSO2_ANALYTICS_PROCESSED_DATA_STORE_DB": "processed"}, false)
 	return v.done("both analytics stores point at the same shared databases on every node")
 }
 
@@ -473,7 +484,7 @@ func checkRegistry(nodes []*Facts) Result {
 			}
 			chains = append(chains, fmt.Sprintf("%s->%s->%s->%s", strings.TrimPrefix(p, "/_system/"), inst, db, show(ds)))
 		}
-		v.value(n, strings.Join(chains, " "))
+		v.value(n, joinChains(chains))
 	}
 	// The shared part must be the same everywhere.
 	for _, n := range nodes[1:] {
@@ -483,6 +494,18 @@ func checkRegistry(nodes []*Facts) Result {
 		}
 	}
 	return v.done("config and governance are mounted from the shared registry database; the local registry is kept")
+}
+
+// joinChains writes "config,governance->gov->..." when both mounts resolve alike.
+func joinChains(c []string) string {
+	if len(c) == 2 {
+		a, ra, _ := strings.Cut(c[0], "->")
+		b, rb, _ := strings.Cut(c[1], "->")
+		if ra != "" && ra == rb {
+			return a + "," + b + "->" + ra
+		}
+	}
+	return strings.Join(c, " ")
 }
 
 func hasJNDI(ds map[string]Datasource, jndi string) bool {
