@@ -144,7 +144,7 @@ func common(parts [][]string, fromEnd bool) int {
 	}
 }
 
-const maxCell = 48
+const maxCell = 48 // wide enough for an IP list, short enough for two nodes on a screen
 
 // printDoctorTable prints check, one column per node, verdict and fix, then
 // the details of the checks that are not ok.
