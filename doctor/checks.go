@@ -360,4 +360,3 @@ func checkSparkMasterCount(nodes []*Facts) Result {
 	}
 	return v.done("2 on every node")
 }
-
