@@ -187,14 +187,9 @@ func (r *Reader) flush() bool {
 
 // line applies one line under the lock.
 func (r *Reader) line(b []byte) bool {
-	rec, ok := parseHeader(string(b), r.opts.Location)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !ok {
-		r.tr.continuation(string(b))
-		return false
-	}
-	return r.tr.apply(rec)
+	return r.tr.line(b, r.opts.Location)
 }
 
 func (r *Reader) setReadable(v bool) bool {
@@ -269,14 +264,7 @@ func ReadAll(in io.Reader, loc *time.Location, now func() time.Time) ([]CAppStat
 	}
 	tr := newTracker(now)
 	sp := newSplitter()
-	apply := func(b []byte) {
-		s := string(b)
-		if rec, ok := parseHeader(s, loc); ok {
-			tr.apply(rec)
-		} else {
-			tr.continuation(s)
-		}
-	}
+	apply := func(b []byte) { tr.line(b, loc) }
 	if _, err := sp.readFrom(in, apply); err != nil {
 		return nil, fmt.Errorf("read carbon log: %w", err)
 	}

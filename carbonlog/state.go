@@ -137,6 +137,24 @@ func (t *tracker) idOf(tenant int, file string) string {
 	return t.files[fileKey{tenant, file}]
 }
 
+// line handles one line of the log and reports whether any C-App's state
+// changed. Stack-trace lines, most of a big log, are dismissed without
+// copying them.
+func (t *tracker) line(b []byte, loc *time.Location) bool {
+	if len(b) == 0 || (b[0] != 'T' && b[0] != '[') {
+		if t.cont != nil {
+			t.continuation(string(b))
+		}
+		return false
+	}
+	rec, ok := parseHeader(string(b), loc)
+	if !ok {
+		t.continuation(string(b))
+		return false
+	}
+	return t.apply(rec)
+}
+
 // continuation handles a line that is not a record header: only the
 // exception line after "Error occurred while deploying Carbon Application"
 // is kept, as the error when no earlier ERROR record said why.

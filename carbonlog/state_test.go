@@ -19,8 +19,12 @@ type ev struct {
 	cont   []string
 }
 
-func info(tid int, logger, msg string) ev { return ev{tid: tid, level: "INFO", logger: logger, msg: msg} }
-func warn(tid int, logger, msg string) ev { return ev{tid: tid, level: "WARN", logger: logger, msg: msg} }
+func info(tid int, logger, msg string) ev {
+	return ev{tid: tid, level: "INFO", logger: logger, msg: msg}
+}
+func warn(tid int, logger, msg string) ev {
+	return ev{tid: tid, level: "WARN", logger: logger, msg: msg}
+}
 func errorEv(tid int, logger, msg string, cont ...string) ev {
 	return ev{tid: tid, level: "ERROR", logger: logger, msg: msg, cont: cont}
 }
