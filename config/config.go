@@ -62,6 +62,9 @@ type Carbon struct {
 	ConfigFile    string `mapstructure:"config_file" yaml:"config_file"`
 	WriteConfig   bool   `mapstructure:"write_config" yaml:"write_config"`
 	Tenants       []int  `mapstructure:"tenants" yaml:"tenants"`
+	// LogFile is Carbon's wso2carbon.log, read for each C-App's state;
+	// "" means <home>/repository/logs/wso2carbon.log (see LogFilePath).
+	LogFile string `mapstructure:"log_file" yaml:"log_file"`
 }
 
 // SVN configures the Subversion repository. An empty URL means there is no
@@ -122,6 +125,7 @@ func defaults() map[string]any {
 		"carbon.config_file":    "",
 		"carbon.write_config":   false,
 		"carbon.tenants":        []int{},
+		"carbon.log_file":       "",
 		"svn.url":               "",
 		"svn.username":          "",
 		"svn.password_file":     "",
