@@ -39,7 +39,8 @@ type ClientOptions struct {
 	RetryMax     int
 	RetryWaitMin time.Duration // default 200ms
 	RetryWaitMax time.Duration // default 10s
-	// Timeout bounds one attempt of List, Delete and Status (default 30s).
+	// Timeout bounds one attempt of List, Delete, Status and Approve
+	// (default 30s).
 	// A Put is bounded by its context only: a large C-App takes its time.
 	Timeout time.Duration
 	// FollowManager makes Put and Delete follow a worker's 409 to the

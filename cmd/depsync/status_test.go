@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,4 +107,39 @@ func TestPrintStatusHoldsAndBackups(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStatusJSONIsTheNodes: -o json prints the node's reply whole, fields
+// this CLI does not know included, with its URLs redacted; the call is made
+// once, not retried.
+func TestStatusJSONIsTheNodes(t *testing.T) {
+	const tok = "tok-0123456789abcdef0123456789abcdef"
+	var calls atomic.Int32
+	fail := atomic.Bool{}
+	node := httptest.NewServer(httpauth.Require(tok, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if fail.Load() {
+			api.WriteError(w, http.StatusServiceUnavailable, "busy")
+			return
+		}
+		w.Write([]byte(`{"role":"worker","node":"n2","manager":"https://u:secretpw@n1:9780/?k=v",` +
+			`"peers":[{"url":"https://u:secretpw@n1:9780"}],"field_of_a_newer_node":{"x":1}}`))
+	})))
+	defer node.Close()
+	cfg := filepath.Join(t.TempDir(), "depsync.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("role: worker\n"), 0o600))
+	t.Setenv("DEPSYNC_TOKEN", tok)
+
+	code, out, errOut := runCLI(t, "status", "--config", cfg, "--node", node.URL, "-o", "json")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, `"field_of_a_newer_node"`)
+	assert.Contains(t, out, `"manager": "https://n1:9780/"`)
+	assert.NotContains(t, out, "secretpw")
+
+	fail.Store(true)
+	calls.Store(0)
+	code, _, errOut = runCLI(t, "status", "--config", cfg, "--node", node.URL)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "503 Service Unavailable: busy")
+	assert.EqualValues(t, 1, calls.Load(), "status asks once")
 }
