@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/httpauth"
@@ -58,7 +59,7 @@ type APIOptions struct {
 	Metrics   *Metrics
 }
 
-type api struct {
+type cappAPI struct {
 	APIOptions
 }
 
@@ -79,7 +80,7 @@ func NewAPI(opts APIOptions) http.Handler {
 		_, _ = rand.Read(b[:])
 		opts.BootID = hex.EncodeToString(b[:])
 	}
-	a := &api{opts}
+	a := &cappAPI{opts}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/capps", a.list)
 	mux.HandleFunc("PUT /v1/capps/{file}", a.put)
@@ -99,7 +100,7 @@ func checkRawName(next http.Handler) http.Handler {
 		if strings.HasPrefix(raw, prefix) || strings.HasPrefix(r.URL.Path, prefix) {
 			name, _ := strings.CutPrefix(raw, prefix)
 			if !ValidName(name) || r.URL.Path != prefix+name {
-				httpauth.WriteError(w, http.StatusBadRequest, ErrBadName.Error())
+				api.WriteError(w, http.StatusBadRequest, ErrBadName.Error())
 				return
 			}
 		}
@@ -110,20 +111,20 @@ func checkRawName(next http.Handler) http.Handler {
 // list answers the node's manifest with an ETag of it and of this run
 // (BootID), so that a manager can check cheaply, with If-None-Match, that
 // nothing changed here: not the C-Apps, and no restart.
-func (a *api) list(w http.ResponseWriter, r *http.Request) {
+func (a *cappAPI) list(w http.ResponseWriter, r *http.Request) {
 	entries, err := a.Store.List()
 	if errors.Is(err, fs.ErrNotExist) {
-		httpauth.WriteError(w, http.StatusServiceUnavailable, fmt.Sprintf("%s (%s)", ErrNoDir, a.Store.Dir()))
+		api.WriteError(w, http.StatusServiceUnavailable, fmt.Sprintf("%s (%s)", ErrNoDir, a.Store.Dir()))
 		return
 	}
 	if err != nil {
 		a.Logger.Error("list C-Apps", "err", err)
-		httpauth.WriteError(w, http.StatusInternalServerError, err.Error())
+		api.WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	body, err := json.MarshalIndent(entries, "", "  ")
 	if err != nil {
-		httpauth.WriteError(w, http.StatusInternalServerError, err.Error())
+		api.WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	h := sha256.New()
@@ -143,7 +144,7 @@ func (a *api) list(w http.ResponseWriter, r *http.Request) {
 
 // refuse answers 409 with the manager's URL when this node is a worker and
 // the request neither comes from the manager's reconciler nor is forced.
-func (a *api) refuse(w http.ResponseWriter, r *http.Request) bool {
+func (a *cappAPI) refuse(w http.ResponseWriter, r *http.Request) bool {
 	if a.Role != config.RoleWorker || boolParam(r, "force") {
 		return false
 	}
@@ -151,7 +152,7 @@ func (a *api) refuse(w http.ResponseWriter, r *http.Request) bool {
 		if err := a.managerCert(r); err != nil {
 			a.Metrics.received("forbidden")
 			a.Logger.Warn("reconciler write refused: not the manager's certificate", "remote", r.RemoteAddr, "err", err)
-			httpauth.WriteError(w, http.StatusForbidden, "reconciler writes over TLS come only from the manager: "+err.Error()+
+			api.WriteError(w, http.StatusForbidden, "reconciler writes over TLS come only from the manager: "+err.Error()+
 				"; the manager presents its tls.cert_file (signed by this node's tls.ca_file, with client usage, for a host of this node's peers)")
 			return true
 		}
@@ -166,14 +167,14 @@ func (a *api) refuse(w http.ResponseWriter, r *http.Request) bool {
 		msg += " (its URL is not known here yet)"
 	}
 	msg += "; ?force=true applies it here anyway, until the manager's next reconcile"
-	httpauth.WriteJSON(w, http.StatusConflict, httpauth.Error{Error: msg, Manager: mgr})
+	api.WriteJSON(w, http.StatusConflict, api.Error{Error: msg, Manager: mgr})
 	return true
 }
 
 // managerCert checks, over TLS, that the client presented a certificate
 // verified against tls.ca_file and valid for one of ManagerHosts. Without
 // TLS there is nothing to check.
-func (a *api) managerCert(r *http.Request) error {
+func (a *cappAPI) managerCert(r *http.Request) error {
 	if r.TLS == nil {
 		return nil
 	}
@@ -197,7 +198,7 @@ func boolParam(r *http.Request, name string) bool {
 	return v == "true" || v == "1"
 }
 
-func (a *api) put(w http.ResponseWriter, r *http.Request) {
+func (a *cappAPI) put(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
 	if a.refuse(w, r) {
 		return
@@ -205,13 +206,13 @@ func (a *api) put(w http.ResponseWriter, r *http.Request) {
 	want, err := parseContentDigest(r.Header.Values("Content-Digest"))
 	if err != nil {
 		a.Metrics.received("bad_request")
-		httpauth.WriteError(w, http.StatusBadRequest, err.Error())
+		api.WriteError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	max := a.Store.MaxSize()
 	if r.ContentLength > max {
 		a.Metrics.received("too_large")
-		httpauth.WriteError(w, http.StatusRequestEntityTooLarge,
+		api.WriteError(w, http.StatusRequestEntityTooLarge,
 			fmt.Sprintf("%s: %d bytes, over the limit of %d", ErrTooLarge, r.ContentLength, max))
 		return
 	}
@@ -231,7 +232,7 @@ func (a *api) put(w http.ResponseWriter, r *http.Request) {
 		if code == http.StatusInsufficientStorage {
 			msg = "no space left on this node's carbonapps file system: nothing was stored; free space there (the manager retries by itself): " + msg
 		}
-		httpauth.WriteError(w, code, msg)
+		api.WriteError(w, code, msg)
 		return
 	}
 	a.Metrics.received(res.Status)
@@ -242,7 +243,8 @@ func (a *api) put(w http.ResponseWriter, r *http.Request) {
 	if res.Status == StatusCreated {
 		code = http.StatusCreated
 	}
-	httpauth.WriteJSON(w, code, res)
+	// The wire type is api.PutResult; the conversion keeps the two in step.
+	api.WriteJSON(w, code, api.PutResult(res))
 }
 
 func putErrorCode(err error) (int, string) {
@@ -270,7 +272,7 @@ func putErrorCode(err error) (int, string) {
 	return http.StatusInternalServerError, "error"
 }
 
-func (a *api) delete(w http.ResponseWriter, r *http.Request) {
+func (a *cappAPI) delete(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
 	if a.refuse(w, r) {
 		return
@@ -282,12 +284,12 @@ func (a *api) delete(w http.ResponseWriter, r *http.Request) {
 		a.Logger.Info("C-App deleted", "file", file, "reconciler", r.Header.Get(ReconcilerHeader))
 		w.WriteHeader(http.StatusNoContent)
 	case errors.Is(err, ErrNotFound):
-		httpauth.WriteError(w, http.StatusNotFound, fmt.Sprintf("%s: %s", ErrNotFound, file))
+		api.WriteError(w, http.StatusNotFound, fmt.Sprintf("%s: %s", ErrNotFound, file))
 	case errors.Is(err, ErrBadName):
-		httpauth.WriteError(w, http.StatusBadRequest, err.Error())
+		api.WriteError(w, http.StatusBadRequest, err.Error())
 	default:
 		a.Logger.Error("delete C-App", "file", file, "err", err)
-		httpauth.WriteError(w, http.StatusInternalServerError, err.Error())
+		api.WriteError(w, http.StatusInternalServerError, err.Error())
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/httpauth"
 	"github.com/depsync/depsync/internal/testcapp"
@@ -181,7 +182,7 @@ func TestAPIPut(t *testing.T) {
 					require.NotEmpty(t, res.ID)
 				}
 				if s.errLike != "" {
-					var e httpauth.Error
+					var e api.Error
 					require.NoError(t, json.Unmarshal([]byte(body), &e), body)
 					require.Contains(t, e.Error, s.errLike)
 					if code == http.StatusConflict && strings.Contains(s.errLike, "worker") {

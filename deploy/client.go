@@ -3,7 +3,6 @@ package deploy
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,14 +11,16 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
+	"github.com/depsync/depsync/internal/tlsconf"
 )
 
 // ClientOptions configure a Client.
@@ -38,7 +39,8 @@ type ClientOptions struct {
 	RetryMax     int
 	RetryWaitMin time.Duration // default 200ms
 	RetryWaitMax time.Duration // default 10s
-	// Timeout bounds one attempt of List, Delete and Status (default 30s).
+	// Timeout bounds one attempt of List, Delete, Status and Approve
+	// (default 30s).
 	// A Put is bounded by its context only: a large C-App takes its time.
 	Timeout time.Duration
 	// FollowManager makes Put and Delete follow a worker's 409 to the
@@ -92,39 +94,10 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	tlsCfg := opts.TLSConfig
-	if tlsCfg == nil && opts.CAFile != "" {
-		pem, err := os.ReadFile(opts.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate in it", opts.CAFile)
-		}
-		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}
-	}
-	if opts.CertFile != "" || opts.KeyFile != "" {
-		cert, err := tls.LoadX509KeyPair(opts.CertFile, opts.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls.cert_file/tls.key_file: %w", err)
-		}
-		if tlsCfg == nil {
-			tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12}
-		} else {
-			tlsCfg = tlsCfg.Clone()
-		}
-		// Always this certificate, whatever CAs the node says it accepts:
-		// the node decides, and says why in its reply. It is read again at
-		// each handshake, so a renewed certificate is used without a
-		// restart (the one read at start while the files are mid-rewrite).
-		certFile, keyFile := opts.CertFile, opts.KeyFile
-		tlsCfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-			if kp, err := tls.LoadX509KeyPair(certFile, keyFile); err == nil {
-				return &kp, nil
-			}
-			return &cert, nil
-		}
+	tlsCfg, err := tlsconf.Client(tlsconf.Options{Base: opts.TLSConfig, CAFile: opts.CAFile,
+		CertFile: opts.CertFile, KeyFile: opts.KeyFile})
+	if err != nil {
+		return nil, err
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tlsCfg
@@ -218,7 +191,7 @@ func IsNotFound(err error) bool {
 func apiError(node string, resp *http.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	e := &APIError{Node: node, StatusCode: resp.StatusCode}
-	var je httpauth.Error
+	var je api.Error
 	if json.Unmarshal(body, &je) == nil && je.Error != "" {
 		e.Message, e.Manager = je.Error, je.Manager
 	} else {
@@ -290,47 +263,53 @@ func (c *Client) List(ctx context.Context, node string) ([]Entry, error) {
 	return out, nil
 }
 
-// NodeStatus is what Status reads of a node's /v1/status.
-type NodeStatus struct {
-	Node    string   `json:"node,omitempty"`
-	Role    string   `json:"role,omitempty"`
-	Mode    string   `json:"mode,omitempty"`
-	Manager string   `json:"manager,omitempty"`
-	Peers   []string `json:"-"`
-	// Raw is the whole reply.
-	Raw json.RawMessage `json:"-"`
+// Status reads node's /v1/status.
+func (c *Client) Status(ctx context.Context, node string) (*api.Status, error) {
+	var st api.Status
+	if err := c.getJSON(ctx, node, "/v1/status", &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
 }
 
-// Status reads node's /v1/status. Peers are read from a "peers" field that
-// lists URLs, or objects with a "url".
-func (c *Client) Status(ctx context.Context, node string) (*NodeStatus, error) {
+// StatusJSON returns node's /v1/status as the node wrote it, for a caller
+// that shows it whole (`depsync status -o json`), fields this client does
+// not know included.
+func (c *Client) StatusJSON(ctx context.Context, node string) (json.RawMessage, error) {
 	var raw json.RawMessage
 	if err := c.getJSON(ctx, node, "/v1/status", &raw); err != nil {
 		return nil, err
 	}
-	st := &NodeStatus{Raw: raw}
-	_ = json.Unmarshal(raw, st)
-	var peers struct {
-		Peers json.RawMessage `json:"peers"`
+	return raw, nil
+}
+
+// Approve lets the deletions node holds through, once (POST /v1/approve),
+// and returns them; Approved is empty, not nil, when none was held. It is
+// sent once, never retried: an approval applies to what is held when it
+// arrives, so a second one could let through a hold nobody saw.
+func (c *Client) Approve(ctx context.Context, node string) (*api.ApproveReply, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	req, err := c.newRequest(ctx, http.MethodPost, node, "/v1/approve", nil)
+	if err != nil {
+		return nil, err
 	}
-	if json.Unmarshal(raw, &peers) == nil && len(peers.Peers) > 0 {
-		var urls []string
-		if json.Unmarshal(peers.Peers, &urls) == nil {
-			st.Peers = urls
-		} else {
-			var objs []struct {
-				URL string `json:"url"`
-			}
-			if json.Unmarshal(peers.Peers, &objs) == nil {
-				for _, o := range objs {
-					if o.URL != "" {
-						st.Peers = append(st.Peers, o.URL)
-					}
-				}
-			}
-		}
+	resp, err := c.rc.HTTPClient.Do(req.Request)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", node, err)
 	}
-	return st, nil
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, apiError(node, resp)
+	}
+	var reply api.ApproveReply
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&reply); err != nil {
+		return nil, fmt.Errorf("%s: reply to POST /v1/approve: %w", node, err)
+	}
+	if reply.Approved == nil {
+		reply.Approved = []guard.Hold{}
+	}
+	return &reply, nil
 }
 
 // Probe reports whether node's depsync answers at all (any HTTP reply to

@@ -14,6 +14,8 @@ import (
 	"sync"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/depsync/depsync/api"
 )
 
 // PutRequest says how Client.Put sends a C-App.
@@ -31,7 +33,7 @@ type PutRequest struct {
 
 // PutReply is what a node replied to a Put.
 type PutReply struct {
-	PutResult
+	api.PutResult
 	// Node is the node that stored the file: the one asked, or its manager
 	// when a worker redirected the request.
 	Node string `json:"-"`

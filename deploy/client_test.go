@@ -17,7 +17,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/guard"
+	"github.com/depsync/depsync/internal/httpauth"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -127,22 +130,101 @@ func TestClientNeverLogsToken(t *testing.T) {
 	require.NotContains(t, err.Error(), "pw@")
 }
 
-func TestClientStatusPeers(t *testing.T) {
-	for _, body := range []string{
-		`{"node":"n1","role":"manager","mode":"direct","peers":["http://a:1","http://b:2"]}`,
-		`{"node":"n1","role":"manager","mode":"direct","peers":[{"url":"http://a:1","up":true},{"url":"http://b:2"}]}`,
-	} {
+// TestClientStatus: Status reads the typed /v1/status the daemon writes;
+// StatusJSON keeps the reply whole, fields unknown here included; a reply
+// that is not a status is an error, not a guess.
+func TestClientStatus(t *testing.T) {
+	last := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	want := api.Status{Node: "n1", Role: "manager", Mode: "direct", Manager: "http://n1:9780", Ready: true,
+		Tenants: []api.TenantStatus{{ID: -1234, Dir: "/opt/c/repository/deployment/server", Revision: 7, LastSync: &last,
+			Rejected: []api.Rejection{{Path: "carbonapps/Bad.car", Reason: "not_zip"}}}},
+		Peers:         []api.PeerStatus{{URL: "http://a:1", Up: true, LastSuccess: &last}, {URL: "http://b:2", LastError: "refused"}},
+		HeldDeletions: []guard.Hold{{Scope: "tenant -1234", Reason: guard.ReasonDirGone, Count: 3, Paths: []string{"carbonapps/A.car"}, Since: last}},
+	}
+	srv := httptest.NewServer(httpauth.Require(testToken, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/status" {
+			http.NotFound(w, r)
+			return
+		}
+		api.WriteJSON(w, http.StatusOK, want)
+	})))
+	defer srv.Close()
+	c := testClient(t, func(o *ClientOptions) { o.RetryMax = -1 })
+	ctx := context.Background()
+
+	st, err := c.Status(ctx, srv.URL)
+	require.NoError(t, err)
+	require.Equal(t, want, *st)
+
+	const newer = `{"node":"n1","role":"worker","field_of_a_newer_node":{"x":1}}`
+	srvNewer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(newer))
+	}))
+	defer srvNewer.Close()
+	raw, err := c.StatusJSON(ctx, srvNewer.URL)
+	require.NoError(t, err)
+	require.JSONEq(t, newer, string(raw))
+
+	_, err = testClient(t, func(o *ClientOptions) { o.Token = "wrong"; o.RetryMax = -1 }).Status(ctx, srv.URL)
+	var ae *APIError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, http.StatusUnauthorized, ae.StatusCode)
+	require.Contains(t, ae.Message, "bearer token")
+}
+
+// TestClientStatusNotAStatus: peers as bare strings (a form the daemon
+// never wrote) is not a status: an error naming the node, not a guess.
+func TestClientStatusNotAStatus(t *testing.T) {
+	for _, body := range []string{`{"node":"n1","peers":["http://a:1"]}`, `not json`, `{"tenants":{}}`} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			require.Equal(t, "/v1/status", r.URL.Path)
 			w.Write([]byte(body))
 		}))
-		st, err := testClient(t).Status(context.Background(), srv.URL)
+		_, err := testClient(t).Status(context.Background(), srv.URL)
 		srv.Close()
-		require.NoError(t, err)
-		require.Equal(t, []string{"http://a:1", "http://b:2"}, st.Peers)
-		require.Equal(t, "direct", st.Mode)
-		require.Equal(t, "manager", st.Role)
+		require.Error(t, err, body)
+		require.Contains(t, err.Error(), "reply to GET /v1/status")
 	}
+}
+
+// TestClientApprove: Approve posts once, never again after a failure (an
+// approval applies to what is held when it arrives), and an empty reply is
+// an empty list.
+func TestClientApprove(t *testing.T) {
+	var posts atomic.Int32
+	var reply atomic.Value
+	srv := httptest.NewServer(httpauth.Require(testToken, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.Equal(t, "/v1/approve", r.URL.Path)
+		require.Equal(t, http.MethodPost, r.Method)
+		posts.Add(1)
+		reply.Load().(func(http.ResponseWriter))(w)
+	})))
+	defer srv.Close()
+	c := testClient(t) // retries what may be retried
+	ctx := context.Background()
+
+	hold := guard.Hold{Scope: "tenant -1234", Reason: guard.ReasonDirGone, Count: 2, Paths: []string{"carbonapps/A.car"},
+		Since: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	reply.Store(func(w http.ResponseWriter) {
+		api.WriteJSON(w, http.StatusOK, api.ApproveReply{Approved: []guard.Hold{hold}})
+	})
+	got, err := c.Approve(ctx, srv.URL)
+	require.NoError(t, err)
+	require.Equal(t, []guard.Hold{hold}, got.Approved)
+
+	reply.Store(func(w http.ResponseWriter) { w.Write([]byte(`{"approved":null}`)) })
+	got, err = c.Approve(ctx, srv.URL)
+	require.NoError(t, err)
+	require.NotNil(t, got.Approved)
+	require.Empty(t, got.Approved)
+
+	reply.Store(func(w http.ResponseWriter) { api.WriteError(w, http.StatusServiceUnavailable, "not now") })
+	posts.Store(0)
+	_, err = c.Approve(ctx, srv.URL)
+	var ae *APIError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, http.StatusServiceUnavailable, ae.StatusCode)
+	require.Equal(t, "not now", ae.Message)
+	require.EqualValues(t, 1, posts.Load(), "an approval is never sent twice")
 }
 
 func TestJitterBackoff(t *testing.T) {

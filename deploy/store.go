@@ -14,8 +14,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/internal/backup"
 )
@@ -69,24 +69,8 @@ func (e *invalidError) Error() string        { return ErrInvalidCApp.Error() + "
 func (e *invalidError) Unwrap() []error      { return []error{ErrInvalidCApp, e.err} }
 func (e *invalidError) Is(target error) bool { return target == ErrInvalidCApp }
 
-// Entry describes one C-App of a carbonapps directory.
-type Entry struct {
-	File    string    `json:"file"`
-	ID      string    `json:"id"`
-	Name    string    `json:"name"`
-	Version string    `json:"version"`
-	Size    int64     `json:"size"`
-	SHA256  string    `json:"sha256"`
-	MTime   time.Time `json:"mtime"`
-	// Error is set, and ID, Name and Version are empty, when the file is not
-	// a valid C-App (or not yet a complete one: it may still be being
-	// copied). Such entries are listed so that nothing is hidden, but the
-	// Reconciler neither pushes them nor removes the peer's copy.
-	Error string `json:"error,omitempty"`
-}
-
-// Valid reports whether the entry is a C-App Carbon would deploy.
-func (e Entry) Valid() bool { return e.Error == "" && e.ID != "" }
+// Entry describes one C-App of a carbonapps directory (see api.Entry).
+type Entry = api.Entry
 
 // PutOptions change how Put treats an existing C-App.
 type PutOptions struct {

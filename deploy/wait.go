@@ -93,7 +93,7 @@ func (c *Client) WaitForCluster(ctx context.Context, o WaitOptions) *WaitResult 
 					statusRead[n] = true
 					add(st.Manager, true)
 					for _, p := range st.Peers {
-						add(p, false)
+						add(p.URL, false)
 					}
 				}
 			}

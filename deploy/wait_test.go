@@ -143,7 +143,7 @@ func TestWaitForClusterPollsOnlyWhereAllowed(t *testing.T) {
 	}
 
 	w.set("manager", planted.url)
-	w.set("peers", []string{refused.url})
+	w.set("peers", []map[string]any{{"url": refused.url}})
 	res := once(t, c, WaitOptions{Nodes: []string{w.url}, Want: []Want{a}, Known: []string{known.url}, Check: check})
 	require.False(t, res.OK)
 	assert.Equal(t, []string{w.url}, res.Nodes)

@@ -2,14 +2,10 @@ package syncer
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,16 +14,18 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/internal/guard"
+	"github.com/depsync/depsync/internal/tlsconf"
 	"github.com/depsync/depsync/svn"
 )
 
 // Modes of a daemon, as /v1/status shows them.
 const (
-	ModeSVN    = "svn"
-	ModeDirect = "direct"
+	ModeSVN    = api.ModeSVN
+	ModeDirect = api.ModeDirect
 )
 
 // DefaultGrace is how long an svn operation in flight may go on after the
@@ -73,7 +71,7 @@ type Daemon struct {
 	grace   time.Duration
 	tenants []*tenantSync
 	peers   *notifier
-	self    string // this node's base URL, sent with notices
+	self    string // this node's base URL, sent with notices (cfg.SelfURL)
 	backups *backup.Keeper
 	// deletions holds mass deletions (see package guard).
 	deletions *guard.Guard
@@ -165,7 +163,7 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 			return nil, &ConfigError{Err: err}
 		}
 	}
-	d.self = selfURL(cfg)
+	d.self = cfg.SelfURL()
 	d.peers = newNotifier(cfg.Peers, hc, cfg.Token.Reveal(), cfg.NodeName, d.self, d.m, d.log)
 	d.peers.mode = d.Mode
 	d.mgr.init(cfg.Peers, hc, cfg.Token.Reveal(), d.m, d.log)
@@ -178,38 +176,14 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 // peerClient is the HTTP client for notices: short timeouts, and the CA of
 // tls.ca_file when the peers use a private one.
 func peerClient(t config.TLS) (*http.Client, error) {
+	tlsCfg, err := tlsconf.Client(tlsconf.Options{CAFile: t.CAFile})
+	if err != nil {
+		return nil, err
+	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 4
-	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate found", t.CAFile)
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
+	tr.TLSClientConfig = tlsCfg
 	return &http.Client{Transport: tr, Timeout: notifyTimeout}, nil
-}
-
-// selfURL is the base URL peers reach this node at, sent with notices so
-// that a worker knows its manager: the listen address, with the node name
-// in place of a wildcard host.
-func selfURL(cfg *config.Config) string {
-	scheme := "http"
-	if cfg.TLS.Enabled() {
-		scheme = "https"
-	}
-	host, port, err := net.SplitHostPort(cfg.Listen)
-	if err != nil {
-		return ""
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = cfg.NodeName
-	}
-	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // Registry is the registry the daemon's metrics are on; register other

@@ -10,45 +10,24 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
-	"github.com/depsync/depsync/internal/backup"
-	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
 )
 
-// Status is the body of GET /v1/status.
-type Status struct {
-	Role string `json:"role"`
-	Node string `json:"node"`
-	Mode string `json:"mode"`
-	// Manager is the manager's URL as a worker learnt it from notices.
-	Manager string         `json:"manager,omitempty"`
-	Ready   bool           `json:"ready"`
-	Reason  string         `json:"reason,omitempty"`
-	Tenants []TenantStatus `json:"tenants"`
-	Peers   []PeerStatus   `json:"peers"`
-	// HeldDeletions are the mass deletions held until `depsync approve`.
-	HeldDeletions []guard.Hold `json:"held_deletions"`
-	// Backups is what the copies under <state_dir>/overwritten take, with
-	// their limits (backups.max_bytes, backups.max_age).
-	Backups backup.Stats `json:"backups"`
-}
-
-// ApproveReply is the body of POST /v1/approve: the holds let through.
-type ApproveReply struct {
-	Approved []guard.Hold `json:"approved"`
-}
-
-// TenantStatus is one tenant in Status.
-type TenantStatus struct {
-	ID        int         `json:"id"`
-	Dir       string      `json:"dir"`
-	URL       string      `json:"url"`
-	Revision  int64       `json:"revision"`
-	LastSync  *time.Time  `json:"last_sync"`
-	LastError string      `json:"last_error"`
-	Rejected  []Rejection `json:"rejected"`
-}
+// The bodies of the API this package serves are package api's; these
+// names keep the daemon's code and its callers short.
+type (
+	// Status is the body of GET /v1/status.
+	Status = api.Status
+	// TenantStatus is one tenant in Status.
+	TenantStatus = api.TenantStatus
+	// Rejection is a file the manager does not commit because it is not
+	// valid.
+	Rejection = api.Rejection
+	// ApproveReply is the body of POST /v1/approve.
+	ApproveReply = api.ApproveReply
+)
 
 // Handler serves /healthz, /readyz, /metrics, GET /v1/status,
 // POST /v1/notify and POST /v1/approve. Mount it at "/" of the daemon's
@@ -58,18 +37,18 @@ type TenantStatus struct {
 func (d *Daemon) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		httpauth.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		api.WriteJSON(w, http.StatusOK, api.Health{Status: "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if ok, _ := d.Ready(); !ok {
-			httpauth.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
+			api.WriteJSON(w, http.StatusServiceUnavailable, api.Health{Status: "not ready"})
 			return
 		}
-		httpauth.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		api.WriteJSON(w, http.StatusOK, api.Health{Status: "ready"})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{Registry: d.reg}))
 	mux.Handle("GET /v1/status", d.statusAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		httpauth.WriteJSON(w, http.StatusOK, d.Status())
+		api.WriteJSON(w, http.StatusOK, d.Status())
 	})))
 	mux.Handle("POST /v1/notify", d.tokenOnly(http.HandlerFunc(d.serveNotify)))
 	mux.Handle("POST /v1/approve", d.tokenOnly(http.HandlerFunc(d.serveApprove)))
@@ -85,7 +64,7 @@ func (d *Daemon) statusAuth(h http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !httpauth.IsLoopbackRequest(r) {
-			httpauth.WriteError(w, http.StatusUnauthorized, "no API token configured: only loopback clients are served")
+			api.WriteError(w, http.StatusUnauthorized, "no API token configured: only loopback clients are served")
 			return
 		}
 		h.ServeHTTP(w, r)
@@ -100,7 +79,7 @@ func (d *Daemon) tokenOnly(h http.Handler) http.Handler {
 		return httpauth.Require(tok, h)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		httpauth.WriteError(w, http.StatusUnauthorized, "no API token configured on this node: set token_file or DEPSYNC_TOKEN")
+		api.WriteError(w, http.StatusUnauthorized, "no API token configured on this node: set token_file or DEPSYNC_TOKEN")
 	})
 }
 
@@ -114,38 +93,38 @@ func (d *Daemon) serveApprove(w http.ResponseWriter, _ *http.Request) {
 			d.direct.Trigger()
 		}
 	}
-	httpauth.WriteJSON(w, http.StatusOK, ApproveReply{Approved: approved})
+	api.WriteJSON(w, http.StatusOK, ApproveReply{Approved: approved})
 }
 
 func (d *Daemon) serveNotify(w http.ResponseWriter, r *http.Request) {
 	var n Notice
 	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&n); err != nil {
 		d.m.notifyRecv.WithLabelValues("bad_request").Inc()
-		httpauth.WriteError(w, http.StatusBadRequest, "body must be JSON: {\"revision\":N,\"node\":\"name\",\"url\":\"http://manager:9780\"}")
+		api.WriteError(w, http.StatusBadRequest, "body must be JSON: {\"revision\":N,\"node\":\"name\",\"url\":\"http://manager:9780\"}")
 		return
 	}
 	// A notice of a mode change may come before any revision.
 	if n.Revision < 0 || n.Revision == 0 && n.Mode == "" {
 		d.m.notifyRecv.WithLabelValues("bad_request").Inc()
-		httpauth.WriteError(w, http.StatusBadRequest, "revision must be a positive revision number")
+		api.WriteError(w, http.StatusBadRequest, "revision must be a positive revision number")
 		return
 	}
 	if n.Mode != "" && n.Mode != ModeSVN && n.Mode != ModeDirect {
 		d.m.notifyRecv.WithLabelValues("bad_request").Inc()
-		httpauth.WriteError(w, http.StatusBadRequest, "mode must be \"svn\" or \"direct\"")
+		api.WriteError(w, http.StatusBadRequest, "mode must be \"svn\" or \"direct\"")
 		return
 	}
 	if d.cfg.Role != config.RoleWorker {
 		d.m.notifyRecv.WithLabelValues("ignored").Inc()
 		d.log.Warn("notice ignored: this node is a manager; is another node configured as a manager too?", "from", n.Node)
-		httpauth.WriteError(w, http.StatusConflict, "this node is a manager: it does not take notices")
+		api.WriteError(w, http.StatusConflict, "this node is a manager: it does not take notices")
 		return
 	}
 	if n.URL != "" {
 		u, ok := d.peerURL(n.URL)
 		if !ok {
 			d.m.notifyRecv.WithLabelValues("refused_url").Inc()
-			httpauth.WriteError(w, http.StatusBadRequest, "url: not one of this worker's peers; list the manager in peers")
+			api.WriteError(w, http.StatusBadRequest, "url: not one of this worker's peers; list the manager in peers")
 			return
 		}
 		n.URL = u
@@ -153,7 +132,7 @@ func (d *Daemon) serveNotify(w http.ResponseWriter, r *http.Request) {
 	d.m.notifyRecv.WithLabelValues("accepted").Inc()
 	d.log.Debug("notice", "revision", n.Revision, "from", n.Node, "mode", n.Mode)
 	d.notified(n)
-	httpauth.WriteJSON(w, http.StatusAccepted, map[string]any{"accepted": true})
+	api.WriteJSON(w, http.StatusAccepted, api.NotifyReply{Accepted: true})
 }
 
 // peerURL checks a notice's manager URL: it must be a plain http or https

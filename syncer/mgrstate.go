@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/internal/httpauth"
 )
 
@@ -67,10 +68,7 @@ const askTimeout = 5 * time.Second
 // URL; "" when no candidate answered so.
 func (s *managerState) ask(ctx context.Context, candidates []string) (mode, from string) {
 	for _, u := range candidates {
-		var st struct {
-			Role string `json:"role"`
-			Mode string `json:"mode"`
-		}
+		var st api.Status
 		if err := s.getJSON(ctx, u+"/v1/status", &st); err != nil {
 			s.log.Debug("manager's mode unknown", "peer", u, "error", err)
 			continue
@@ -87,9 +85,7 @@ func (s *managerState) ask(ctx context.Context, candidates []string) (mode, from
 // capps returns the file names of the C-Apps the manager at base holds
 // (GET /v1/capps).
 func (s *managerState) capps(ctx context.Context, base string) (map[string]bool, error) {
-	var list []struct {
-		File string `json:"file"`
-	}
+	var list []api.Entry
 	if err := s.getJSON(ctx, base+"/v1/capps", &list); err != nil {
 		return nil, err
 	}

@@ -11,21 +11,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/internal/httpauth"
 )
 
-// Notice is the body of POST /v1/notify: the manager's new revision.
-type Notice struct {
-	Revision int64  `json:"revision"`
-	Node     string `json:"node,omitempty"`
-	// URL is the manager's base URL; workers remember it so that the
-	// C-App API can send pushes to the manager (409 replies). A worker
-	// takes it only when it is one of its configured peers.
-	URL string `json:"url,omitempty"`
-	// Mode is the manager's mode, "svn" or "direct": while it is not
-	// "svn" a worker keeps the C-Apps the repository does not hold.
-	Mode string `json:"mode,omitempty"`
-}
+// Notice is the body of POST /v1/notify (see api.Notice).
+type Notice = api.Notice
 
 const (
 	// notifyTimeout bounds one notice: a slow or down peer must not hold
@@ -65,13 +56,8 @@ type peer struct {
 	lastTry     time.Time
 }
 
-// PeerStatus is a peer as /v1/status shows it.
-type PeerStatus struct {
-	URL         string     `json:"url"`
-	Up          bool       `json:"up"`
-	LastSuccess *time.Time `json:"last_success"`
-	LastError   string     `json:"last_error"`
-}
+// PeerStatus is a peer as /v1/status shows it (see api.PeerStatus).
+type PeerStatus = api.PeerStatus
 
 func newNotifier(urls []string, client *http.Client, token, node, self string, m *metrics, log *slog.Logger) *notifier {
 	n := &notifier{client: client, token: token, node: node, self: self, m: m, log: log}
@@ -228,7 +214,7 @@ func (n *notifier) post(ctx context.Context, url string, body []byte) error {
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode/100 != 2 {
-		var e httpauth.Error
+		var e api.Error
 		if json.Unmarshal(msg, &e) == nil && e.Error != "" {
 			return fmt.Errorf("%s: %s", resp.Status, e.Error)
 		}

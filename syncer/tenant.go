@@ -57,13 +57,6 @@ type tenantState struct {
 	DiskFull string
 }
 
-// Rejection is a file the manager does not commit because it is not valid.
-type Rejection struct {
-	Path   string `json:"path"`
-	Reason string `json:"reason"`
-	Error  string `json:"error,omitempty"`
-}
-
 func newTenantSync(d *Daemon, t config.Tenant) *tenantSync {
 	label := tenantLabel(t.ID)
 	return &tenantSync{

@@ -1,21 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/depsync/depsync/internal/guard"
-	"github.com/depsync/depsync/internal/httpauth"
-	"github.com/depsync/depsync/syncer"
+	"github.com/depsync/depsync/api"
 )
 
 func newApproveCmd(a *app) *cobra.Command {
@@ -58,17 +54,13 @@ Exit status: 0 when the node answered (whether or not anything was held),
 			if err != nil {
 				return err
 			}
-			token, err := readToken(c, tokenFile)
+			client, err := newNodeClient(a, c, tokenFile, timeout)
 			if err != nil {
 				return err
 			}
-			client, err := statusClient(c.TLS.CAFile)
-			if err != nil {
-				return badInput(err)
-			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			reply, err := postApprove(ctx, client, node, token)
+			reply, err := client.Approve(ctx, node)
 			if err != nil {
 				return failed(errors.New(nodeError(node, err, timeout)))
 			}
@@ -88,39 +80,7 @@ Exit status: 0 when the node answered (whether or not anything was held),
 	return cmd
 }
 
-func postApprove(ctx context.Context, client *http.Client, node, token string) (*syncer.ApproveReply, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, node+"/v1/approve", bytes.NewReader(nil))
-	if err != nil {
-		return nil, fmt.Errorf("--node %s: %w", redact(node), err)
-	}
-	httpauth.Set(req, token)
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", node, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", node, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e httpauth.Error
-		if json.Unmarshal(body, &e) == nil && e.Error != "" {
-			return nil, fmt.Errorf("%s: %s: %s", node, resp.Status, e.Error)
-		}
-		return nil, fmt.Errorf("%s: %s", node, resp.Status)
-	}
-	var reply syncer.ApproveReply
-	if err := json.Unmarshal(body, &reply); err != nil {
-		return nil, fmt.Errorf("%s: unexpected reply: %w", node, err)
-	}
-	if reply.Approved == nil {
-		reply.Approved = []guard.Hold{}
-	}
-	return &reply, nil
-}
-
-func printApproved(w io.Writer, node string, reply *syncer.ApproveReply) {
+func printApproved(w io.Writer, node string, reply *api.ApproveReply) {
 	if len(reply.Approved) == 0 {
 		fmt.Fprintf(w, "%s: no deletion held; nothing to approve\n", redact(node))
 		return

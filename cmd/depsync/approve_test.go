@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
-	"github.com/depsync/depsync/syncer"
 )
 
 func TestApproveCmd(t *testing.T) {
@@ -25,13 +25,13 @@ func TestApproveCmd(t *testing.T) {
 		require.Equal(t, "/v1/approve", r.URL.Path)
 		require.Equal(t, http.MethodPost, r.Method)
 		posts.Add(1)
-		reply := syncer.ApproveReply{Approved: []guard.Hold{}}
+		reply := api.ApproveReply{Approved: []guard.Hold{}}
 		if held.Swap(false) {
 			reply.Approved = append(reply.Approved, guard.Hold{Scope: "tenant -1234", Reason: guard.ReasonDirGone,
 				Count: 12, Paths: []string{"carbonapps/A_1.0.0.car", "carbonapps/B_1.0.0.car"},
 				Since: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)})
 		}
-		httpauth.WriteJSON(w, http.StatusOK, reply)
+		api.WriteJSON(w, http.StatusOK, reply)
 	})))
 	defer node.Close()
 	cfg := filepath.Join(t.TempDir(), "depsync.yaml")

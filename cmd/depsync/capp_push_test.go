@@ -52,7 +52,11 @@ func newPushNode(t *testing.T, role string) *pushNode {
 		api.ServeHTTP(w, r)
 	}))
 	mux.HandleFunc("/v1/status", func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(map[string]any{"role": role, "mode": "direct", "peers": n.peers, "manager": n.manager})
+		var peers []map[string]string // as /v1/status lists them (api.PeerStatus)
+		for _, p := range n.peers {
+			peers = append(peers, map[string]string{"url": p})
+		}
+		json.NewEncoder(w).Encode(map[string]any{"role": role, "mode": "direct", "peers": peers, "manager": n.manager})
 	})
 	n.srv = httptest.NewServer(deploy.NewServer("", mux, config.TLS{}).Handler)
 	t.Cleanup(n.srv.Close)

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -95,21 +94,9 @@ func resolveNode(cfg *config.Config, flagNode string) (string, error) {
 	return n, nil
 }
 
-// localURL is this node's API as seen from the node itself.
-func localURL(c *config.Config) string {
-	scheme := "http"
-	if c.TLS.Enabled() {
-		scheme = "https"
-	}
-	host, port, err := net.SplitHostPort(c.Listen)
-	if err != nil {
-		return scheme + "://" + c.Listen
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return scheme + "://" + net.JoinHostPort(host, port)
-}
+// localURL is this node's API as seen from the node itself: the one rule
+// is config.Config.LocalURL.
+func localURL(c *config.Config) string { return c.LocalURL() }
 
 // readToken returns the token of --token-file, else of the config. Both
 // are read by config.ReadSecretFile, so they follow the same rules.
@@ -135,15 +122,26 @@ func readToken(cfg *config.Config, tokenFile string) (string, error) {
 // nodes, a configured peer or this config's own node: the token goes
 // nowhere else. timeout bounds List, Delete and Status calls.
 func newDeployClient(a *app, cfg *config.Config, tokenFile string, follow bool, nodes []string, timeout time.Duration) (*deploy.Client, error) {
+	allowed := append(append(append([]string{}, nodes...), cfg.Peers...), localURL(cfg))
+	return deployClient(a, cfg, tokenFile, deploy.ClientOptions{FollowManager: follow, FollowAllowed: allowed, Timeout: timeout})
+}
+
+// newNodeClient returns the client of a command that asks one node one
+// thing (status, approve): one attempt, bounded by timeout, and no
+// following of a worker to its manager.
+func newNodeClient(a *app, cfg *config.Config, tokenFile string, timeout time.Duration) (*deploy.Client, error) {
+	return deployClient(a, cfg, tokenFile, deploy.ClientOptions{RetryMax: -1, Timeout: timeout})
+}
+
+// deployClient completes o with the token (--token-file, else the
+// config's), tls.ca_file and the logger.
+func deployClient(a *app, cfg *config.Config, tokenFile string, o deploy.ClientOptions) (*deploy.Client, error) {
 	tok, err := readToken(cfg, tokenFile)
 	if err != nil {
 		return nil, err
 	}
-	allowed := append(append(append([]string{}, nodes...), cfg.Peers...), localURL(cfg))
-	c, err := deploy.NewClient(deploy.ClientOptions{
-		Token: tok, CAFile: cfg.TLS.CAFile, FollowManager: follow, FollowAllowed: allowed,
-		Timeout: timeout, Logger: a.logger,
-	})
+	o.Token, o.CAFile, o.Logger = tok, cfg.TLS.CAFile, a.logger
+	c, err := deploy.NewClient(o)
 	if err != nil {
 		return nil, badInput(err)
 	}

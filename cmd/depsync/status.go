@@ -3,23 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
-	"github.com/depsync/depsync/internal/httpauth"
-	"github.com/depsync/depsync/syncer"
 )
 
 func newStatusCmd(a *app) *cobra.Command {
@@ -59,34 +54,32 @@ refused, 2 for bad flags or config.`,
 			if err != nil {
 				return err
 			}
-			token, err := readToken(c, tokenFile)
+			client, err := newNodeClient(a, c, tokenFile, timeout)
 			if err != nil {
 				return err
 			}
-			client, err := statusClient(c.TLS.CAFile)
-			if err != nil {
-				return badInput(err)
-			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			raw, err := fetchStatus(ctx, client, node, token)
-			if err != nil {
-				return failed(errors.New(nodeError(node, err, timeout)))
-			}
 			if output == "json" {
+				// The node's own reply, whole: fields this CLI does not
+				// know are shown too.
+				raw, err := client.StatusJSON(ctx, node)
+				if err != nil {
+					return failed(errors.New(nodeError(node, err, timeout)))
+				}
 				var buf bytes.Buffer
 				if err := json.Indent(&buf, redactStatusJSON(raw), "", "  "); err != nil {
 					return failed(fmt.Errorf("%s: reply is not JSON: %w", redact(node), err))
 				}
 				buf.WriteByte('\n')
-				_, err := a.stdout.Write(buf.Bytes())
+				_, err = a.stdout.Write(buf.Bytes())
 				return err
 			}
-			var st syncer.Status
-			if err := json.Unmarshal(raw, &st); err != nil {
-				return failed(fmt.Errorf("%s: unexpected reply: %w", redact(node), err))
+			st, err := client.Status(ctx, node)
+			if err != nil {
+				return failed(errors.New(nodeError(node, err, timeout)))
 			}
-			printStatus(a.stdout, node, &st, time.Now())
+			printStatus(a.stdout, node, st, time.Now())
 			return nil
 		},
 	}
@@ -97,49 +90,7 @@ refused, 2 for bad flags or config.`,
 	return cmd
 }
 
-func statusClient(caFile string) (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate found", caFile)
-		}
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	// The caller's context bounds the call.
-	return &http.Client{Transport: tr}, nil
-}
-
-func fetchStatus(ctx context.Context, client *http.Client, node, token string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, node+"/v1/status", nil)
-	if err != nil {
-		return nil, fmt.Errorf("--node %q: %w", node, err)
-	}
-	httpauth.Set(req, token)
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", node, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", node, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e httpauth.Error
-		if json.Unmarshal(body, &e) == nil && e.Error != "" {
-			return nil, fmt.Errorf("%s: %s: %s", node, resp.Status, e.Error)
-		}
-		return nil, fmt.Errorf("%s: %s", node, resp.Status)
-	}
-	return body, nil
-}
-
-func printStatus(w io.Writer, node string, st *syncer.Status, now time.Time) {
+func printStatus(w io.Writer, node string, st *api.Status, now time.Time) {
 	node = redact(node)
 	ready := "ready"
 	if !st.Ready {

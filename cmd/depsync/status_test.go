@@ -6,28 +6,29 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
-	"github.com/depsync/depsync/syncer"
 )
 
 func TestStatusCmd(t *testing.T) {
 	last := time.Now().Add(-3 * time.Second).UTC()
 	node := httptest.NewServer(httpauth.Require("tok-0123456789abcdef0123456789abcdef", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		require.Equal(t, "/v1/status", r.URL.Path)
-		httpauth.WriteJSON(w, http.StatusOK, syncer.Status{
+		api.WriteJSON(w, http.StatusOK, api.Status{
 			Role: "worker", Node: "node2", Mode: "svn", Manager: "http://node1:9780", Ready: true,
-			Tenants: []syncer.TenantStatus{{ID: -1234, Dir: "/opt/c/repository/deployment/server",
+			Tenants: []api.TenantStatus{{ID: -1234, Dir: "/opt/c/repository/deployment/server",
 				URL: "http://svn/repo/-1234", Revision: 42, LastSync: &last,
-				Rejected: []syncer.Rejection{{Path: "carbonapps/Bad.car", Reason: "not_zip", Error: "not a zip"}}}},
-			Peers: []syncer.PeerStatus{{URL: "http://node1:9780", Up: true, LastSuccess: &last}},
+				Rejected: []api.Rejection{{Path: "carbonapps/Bad.car", Reason: "not_zip", Error: "not a zip"}}}},
+			Peers: []api.PeerStatus{{URL: "http://node1:9780", Up: true, LastSuccess: &last}},
 		})
 	})))
 	defer node.Close()
@@ -80,19 +81,19 @@ func TestPrintStatusHoldsAndBackups(t *testing.T) {
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name   string
-		st     syncer.Status
+		st     api.Status
 		want   []string
 		absent []string
 	}{
-		{"a hold says what to do", syncer.Status{Role: "manager", HeldDeletions: []guard.Hold{{
+		{"a hold says what to do", api.Status{Role: "manager", HeldDeletions: []guard.Hold{{
 			Scope: "tenant -1234", Reason: guard.ReasonDirGone, Count: 3, Paths: []string{"carbonapps/A.car"}, Since: now}}},
 			[]string{"HELD: 3 deletion(s) in tenant -1234 (directory_gone) since 2026-12-01T10:00:00Z", "depsync approve"}, nil},
-		{"backups with their limits", syncer.Status{Role: "worker", Backups: backup.Stats{Bytes: 3 << 20, Copies: 4,
+		{"backups with their limits", api.Status{Role: "worker", Backups: backup.Stats{Bytes: 3 << 20, Copies: 4,
 			MaxBytes: 1 << 30, MaxAge: 720 * time.Hour}},
 			[]string{"backups: 3.1 MB in 4 copies (limit 1GiB, 720h0m0s)"}, []string{"HELD"}},
-		{"no limit", syncer.Status{Role: "worker", Backups: backup.Stats{Copies: 1}},
+		{"no limit", api.Status{Role: "worker", Backups: backup.Stats{Copies: 1}},
 			[]string{"(limit none, none)"}, nil},
-		{"nothing to say", syncer.Status{Role: "worker"}, nil, []string{"HELD", "backups:"}},
+		{"nothing to say", api.Status{Role: "worker"}, nil, []string{"HELD", "backups:"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,4 +107,39 @@ func TestPrintStatusHoldsAndBackups(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStatusJSONIsTheNodes: -o json prints the node's reply whole, fields
+// this CLI does not know included, with its URLs redacted; the call is made
+// once, not retried.
+func TestStatusJSONIsTheNodes(t *testing.T) {
+	const tok = "tok-0123456789abcdef0123456789abcdef"
+	var calls atomic.Int32
+	fail := atomic.Bool{}
+	node := httptest.NewServer(httpauth.Require(tok, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if fail.Load() {
+			api.WriteError(w, http.StatusServiceUnavailable, "busy")
+			return
+		}
+		w.Write([]byte(`{"role":"worker","node":"n2","manager":"https://u:secretpw@n1:9780/?k=v",` +
+			`"peers":[{"url":"https://u:secretpw@n1:9780"}],"field_of_a_newer_node":{"x":1}}`))
+	})))
+	defer node.Close()
+	cfg := filepath.Join(t.TempDir(), "depsync.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("role: worker\n"), 0o600))
+	t.Setenv("DEPSYNC_TOKEN", tok)
+
+	code, out, errOut := runCLI(t, "status", "--config", cfg, "--node", node.URL, "-o", "json")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, `"field_of_a_newer_node"`)
+	assert.Contains(t, out, `"manager": "https://n1:9780/"`)
+	assert.NotContains(t, out, "secretpw")
+
+	fail.Store(true)
+	calls.Store(0)
+	code, _, errOut = runCLI(t, "status", "--config", cfg, "--node", node.URL)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "503 Service Unavailable: busy")
+	assert.EqualValues(t, 1, calls.Load(), "status asks once")
 }

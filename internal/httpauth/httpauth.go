@@ -1,12 +1,14 @@
 // Package httpauth guards depsync's /v1 API with a shared bearer token and
-// lets clients present it.
+// lets clients present it. It does authentication only: the bodies of the
+// replies are package api's.
 package httpauth
 
 import (
 	"crypto/subtle"
-	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/depsync/depsync/api"
 )
 
 // Require wraps next so that it runs only for requests carrying
@@ -20,7 +22,7 @@ func Require(token string, next http.Handler) http.Handler {
 		got, ok := BearerToken(r.Header.Get("Authorization"))
 		if token == "" || !ok || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="depsync"`)
-			WriteError(w, http.StatusUnauthorized, "missing or wrong bearer token: use the token of token_file or DEPSYNC_TOKEN")
+			api.WriteError(w, http.StatusUnauthorized, "missing or wrong bearer token: use the token of token_file or DEPSYNC_TOKEN")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -47,27 +49,6 @@ func Set(r *http.Request, token string) {
 	if token != "" {
 		r.Header.Set("Authorization", "Bearer "+token)
 	}
-}
-
-// Error is the JSON body of every error the /v1 API returns.
-type Error struct {
-	Error string `json:"error"`
-	// Manager is set on 409 replies from a worker: where to send the request.
-	Manager string `json:"manager,omitempty"`
-}
-
-// WriteError writes a JSON error reply.
-func WriteError(w http.ResponseWriter, code int, msg string) {
-	WriteJSON(w, code, Error{Error: msg})
-}
-
-// WriteJSON writes v as a JSON reply with the given status code.
-func WriteJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
 }
 
 // IsLoopbackRequest reports whether r came from a loopback address.

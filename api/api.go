@@ -1,0 +1,149 @@
+// Package api holds the wire types of depsync's HTTP API, shared by the
+// servers (package syncer's /v1/status, /v1/notify and /v1/approve, package
+// deploy's /v1/capps) and their clients (deploy.Client, the daemon's
+// notifier, the CLI). Field names and JSON tags are a contract between
+// nodes of different versions: rename none.
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/depsync/depsync/internal/backup"
+	"github.com/depsync/depsync/internal/guard"
+)
+
+// Modes of a daemon, as Status.Mode and Notice.Mode carry them.
+const (
+	ModeSVN    = "svn"
+	ModeDirect = "direct"
+)
+
+// Status is the body of GET /v1/status.
+type Status struct {
+	Role string `json:"role"`
+	Node string `json:"node"`
+	Mode string `json:"mode"`
+	// Manager is the manager's URL as a worker learnt it from notices
+	// (on the manager itself: its own URL).
+	Manager string         `json:"manager,omitempty"`
+	Ready   bool           `json:"ready"`
+	Reason  string         `json:"reason,omitempty"`
+	Tenants []TenantStatus `json:"tenants"`
+	Peers   []PeerStatus   `json:"peers"`
+	// HeldDeletions are the mass deletions held until `depsync approve`.
+	HeldDeletions []guard.Hold `json:"held_deletions"`
+	// Backups is what the copies under <state_dir>/overwritten take, with
+	// their limits (backups.max_bytes, backups.max_age).
+	Backups backup.Stats `json:"backups"`
+}
+
+// TenantStatus is one tenant in Status.
+type TenantStatus struct {
+	ID        int         `json:"id"`
+	Dir       string      `json:"dir"`
+	URL       string      `json:"url"`
+	Revision  int64       `json:"revision"`
+	LastSync  *time.Time  `json:"last_sync"`
+	LastError string      `json:"last_error"`
+	Rejected  []Rejection `json:"rejected"`
+}
+
+// Rejection is a file a manager did not commit because it is not a valid
+// C-App (yet), as TenantStatus lists it.
+type Rejection struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+	Error  string `json:"error,omitempty"`
+}
+
+// PeerStatus is a peer as Status shows it.
+type PeerStatus struct {
+	URL         string     `json:"url"`
+	Up          bool       `json:"up"`
+	LastSuccess *time.Time `json:"last_success"`
+	LastError   string     `json:"last_error"`
+}
+
+// ApproveReply is the body of POST /v1/approve: the holds let through.
+type ApproveReply struct {
+	Approved []guard.Hold `json:"approved"`
+}
+
+// Notice is the body of POST /v1/notify: the manager's new revision.
+type Notice struct {
+	Revision int64  `json:"revision"`
+	Node     string `json:"node,omitempty"`
+	// URL is the manager's base URL; workers remember it so that the
+	// C-App API can send pushes to the manager (409 replies). A worker
+	// takes it only when it is one of its configured peers.
+	URL string `json:"url,omitempty"`
+	// Mode is the manager's mode, ModeSVN or ModeDirect: while it is not
+	// "svn" a worker keeps the C-Apps the repository does not hold.
+	Mode string `json:"mode,omitempty"`
+}
+
+// NotifyReply is the body of a 202 reply to POST /v1/notify.
+type NotifyReply struct {
+	Accepted bool `json:"accepted"`
+}
+
+// Health is the body of GET /healthz and GET /readyz: only a status word
+// ("ok", "ready", "not ready"); the detail is in the token-protected
+// /v1/status.
+type Health struct {
+	Status string `json:"status"`
+}
+
+// Entry describes one C-App of a carbonapps directory, as GET /v1/capps
+// lists it.
+type Entry struct {
+	File    string    `json:"file"`
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Version string    `json:"version"`
+	Size    int64     `json:"size"`
+	SHA256  string    `json:"sha256"`
+	MTime   time.Time `json:"mtime"`
+	// Error is set, and ID, Name and Version are empty, when the file is not
+	// a valid C-App (or not yet a complete one: it may still be being
+	// copied). Such entries are listed so that nothing is hidden, but the
+	// Reconciler neither pushes them nor removes the peer's copy.
+	Error string `json:"error,omitempty"`
+}
+
+// Valid reports whether the entry is a C-App Carbon would deploy.
+func (e Entry) Valid() bool { return e.Error == "" && e.ID != "" }
+
+// PutResult is the body of a 200 or 201 reply to PUT /v1/capps/{file}:
+// what the node did with the C-App.
+type PutResult struct {
+	File   string `json:"file"`
+	ID     string `json:"id"`
+	SHA256 string `json:"sha256"`
+	Status string `json:"status"` // created, updated or unchanged
+	// Replaced names the files with the same id that the node removed.
+	Replaced []string `json:"replaced,omitempty"`
+}
+
+// Error is the JSON body of every error reply of the API.
+type Error struct {
+	Error string `json:"error"`
+	// Manager is set on 409 replies from a worker: where to send the request.
+	Manager string `json:"manager,omitempty"`
+}
+
+// WriteError writes a JSON error reply.
+func WriteError(w http.ResponseWriter, code int, msg string) {
+	WriteJSON(w, code, Error{Error: msg})
+}
+
+// WriteJSON writes v as an indented JSON reply with the given status code.
+func WriteJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
