@@ -3,12 +3,10 @@ package syncer
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/depsync/depsync/config"
 )
@@ -71,41 +69,4 @@ func (ts *tenantSync) backupRel(rel string) string {
 		return "tenants/" + strconv.Itoa(ts.t.ID) + "/" + rel
 	}
 	return rel
-}
-
-// copyFile copies src to dst (creating its parents) through a synced
-// temporary file, keeping the mode and modification time.
-func copyFile(src, dst string, fi fs.FileInfo) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return err
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".backup-*")
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(tmp, in)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), fi.Mode().Perm())
-	}
-	if err == nil {
-		err = os.Chtimes(tmp.Name(), time.Now(), fi.ModTime())
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), dst)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-	}
-	return err
 }

@@ -33,6 +33,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/depsync/depsync/internal/atomicfile"
 )
 
 // FolderFormat names each backup folder by its UTC time; nanoseconds keep
@@ -172,7 +174,7 @@ func (k *Keeper) keepLocked(dst, src, sum string) error {
 			return fmt.Errorf("%s exists already", dst)
 		}
 		// No hard links on this file system: a plain copy, not deduplicated.
-		return copyFile(obj, dst)
+		return atomicfile.Copy(obj, dst, atomicfile.CopyOptions{KeepAttrs: true})
 	}
 	return nil
 }
@@ -193,64 +195,28 @@ func (k *Keeper) copyObject(src string) (string, error) {
 	if !fi.Mode().IsRegular() {
 		return "", fmt.Errorf("%s is not a regular file", src)
 	}
-	tmp, err := os.CreateTemp(objs, ".tmp-*")
+	// Named by its hash once written: the destination given here only
+	// places the temporary file.
+	tmp, err := atomicfile.Create(filepath.Join(objs, "pending"), atomicfile.Options{Pattern: ".tmp-*"})
 	if err != nil {
 		return "", err
 	}
+	defer func() { _ = tmp.Cleanup() }() // the copy goes unless committed
 	h := sha256.New()
-	_, err = io.Copy(io.MultiWriter(tmp, h), in)
-	if err == nil {
-		err = tmp.Sync()
+	if _, err := io.Copy(io.MultiWriter(tmp, h), in); err != nil {
+		return "", err
 	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), fi.Mode().Perm())
-	}
-	if err == nil {
-		err = os.Chtimes(tmp.Name(), time.Now(), fi.ModTime())
+	if err := tmp.KeepAttrs(fi); err != nil {
+		return "", err
 	}
 	obj := filepath.Join(objs, hex.EncodeToString(h.Sum(nil)))
-	if err == nil {
-		if _, serr := os.Lstat(obj); serr == nil {
-			os.Remove(tmp.Name()) // kept already: the copy goes
-			return obj, nil
-		}
-		err = os.Rename(tmp.Name(), obj)
+	if _, err := os.Lstat(obj); err == nil {
+		return obj, nil // kept already: the copy goes
 	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := tmp.CommitAs(obj); err != nil {
 		return "", err
 	}
 	return obj, nil
-}
-
-// copyFile copies src to dst through a synced temporary file beside dst.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".backup-*")
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(tmp, in)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), dst)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }
 
 func validSum(s string) bool {
