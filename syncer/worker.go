@@ -48,7 +48,7 @@ func newWorker(ts *tenantSync) *worker {
 // version); protectLocal then backs those up before the repository's
 // version replaces them. Nothing is overwritten without a copy.
 func (w *worker) prepare(ctx context.Context) error {
-	if !isWorkingCopy(w.t.Dir) {
+	if !svn.IsWorkingCopy(w.t.Dir) {
 		if _, err := w.svn.Info(ctx, w.t.URL); err != nil {
 			if errors.Is(err, svn.ErrNotFound) {
 				return fmt.Errorf("%s does not exist yet; waiting for the manager to create it: %w", w.t.URL, err)
