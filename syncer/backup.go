@@ -6,9 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 
-	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/backup"
 )
 
 // backupRoot is where this tenant's copies of the moment go:
@@ -63,10 +62,5 @@ func (ts *tenantSync) backup(paths []string) (string, error) {
 }
 
 // backupRel is rel's path under a backup time folder ("" for the tenant's
-// own folder there).
-func (ts *tenantSync) backupRel(rel string) string {
-	if ts.t.ID != config.SuperTenantID {
-		return "tenants/" + strconv.Itoa(ts.t.ID) + "/" + rel
-	}
-	return rel
-}
+// own folder there): see backup.Path.
+func (ts *tenantSync) backupRel(rel string) string { return backup.Path(ts.t.ID, rel) }

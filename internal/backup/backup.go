@@ -6,11 +6,12 @@
 //	<root>/<UTC time>/<path>      a copy, as <path> was at that time
 //	<root>/.objects/<sha256>      the one copy of each content
 //
-// <UTC time> is FolderFormat; <path> is the file's path relative to the
-// deployment directory (tenants other than the super tenant under
-// tenants/<id>/). Each copy is a hard link to its content's object, so an
-// identical copy already kept costs no space a second time. Copies are
-// written to a temporary file, synced and renamed: a copy is whole or absent.
+// <root> is <state_dir>/overwritten (Root); <UTC time> is FolderFormat;
+// <path> is the file's path relative to the deployment directory, tenants
+// other than the super tenant under tenants/<id>/ (Path). Each copy is a
+// hard link to its content's object, so an identical copy already kept
+// costs no space a second time. Copies are written through package
+// atomicfile: a copy is whole or absent.
 //
 // # Retention
 //
