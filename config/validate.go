@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -92,14 +93,11 @@ func (c *Config) Validate() error {
 	}
 
 	if c.SVN.URL != "" {
-		u, err := url.Parse(c.SVN.URL)
-		switch {
+		switch err := CheckSVNURL(c.SVN.URL); {
+		case errors.Is(err, ErrSVNURLCredentials):
+			add("svn.url", "", "%v: use svn.username and svn.password_file", err)
 		case err != nil:
-			add("svn.url", c.SVN.URL, "not a URL: %v", err)
-		case !oneOf(u.Scheme, "file", "svn", "svn+ssh", "http", "https"):
-			add("svn.url", c.SVN.URL, "must be file://, svn://, svn+ssh://, http:// or https://")
-		case u.User != nil:
-			add("svn.url", "", "must not carry credentials: use svn.username and svn.password_file")
+			add("svn.url", c.SVN.URL, "%v", err)
 		}
 	}
 	positive := func(key string, d time.Duration) {

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
+	"github.com/depsync/depsync/internal/backoff"
 	"github.com/depsync/depsync/internal/guard"
 )
 
@@ -255,10 +255,10 @@ func (r *Reconciler) runPeer(ctx context.Context, p *peer) {
 		}
 		// In step: a cheap check soon, a full pass at least every
 		// Interval (syncPeer decides). Not in step (a hold): again soon.
-		next := jitter(r.opts.CheckInterval, 0.2)
+		next := backoff.Spread(r.opts.CheckInterval, 0.2)
 		if err != nil {
 			failures++
-			next = jitterBackoff(r.opts.RetryMin, r.opts.RetryMax, failures-1, nil)
+			next = backoff.Equal(backoff.Exponential(r.opts.RetryMin, r.opts.RetryMax, failures-1))
 			log.Debug("next attempt", "in", next.Round(time.Millisecond), "failures", failures)
 		} else {
 			failures = 0
@@ -271,10 +271,6 @@ func (r *Reconciler) runPeer(ctx context.Context, p *peer) {
 		}
 		timer.Reset(next)
 	}
-}
-
-func jitter(d time.Duration, frac float64) time.Duration {
-	return time.Duration(float64(d) * (1 - frac + 2*frac*rand.Float64()))
 }
 
 func (p *peer) snapshot() PeerStatus {

@@ -11,17 +11,15 @@ package publish
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
-	"github.com/google/renameio/v2"
-
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/internal/atomicfile"
 	"github.com/depsync/depsync/svn"
 )
 
@@ -214,28 +212,12 @@ func duplicates(existing map[string]*carbonapp.App, removed map[string]bool, ca 
 	return dups
 }
 
-// copyAtomic copies src to dst through a temporary file in dst's folder,
-// synced and then renamed over dst: svn (and anyone else) sees the old file
-// or the whole new one, never a part. A file dst that exists keeps its
-// permissions, as it did when it was rewritten in place.
+// copyAtomic copies src to dst atomically (package atomicfile): svn (and
+// anyone else) sees the old file or the whole new one, never a part. A
+// file dst that exists keeps its permissions, as it did when it was
+// rewritten in place.
 func copyAtomic(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := renameio.NewPendingFile(dst, renameio.WithTempDir(filepath.Dir(dst)),
-		renameio.WithPermissions(0o666), renameio.WithExistingPermissions())
-	if err != nil {
-		return fmt.Errorf("copy %s into the working copy: %w", filepath.Base(src), err)
-	}
-	// After CloseAtomicallyReplace a no-op; after a failure it removes the
-	// temporary file, and its own error adds nothing to the first one.
-	defer func() { _ = out.Cleanup() }()
-	if _, err := io.Copy(out, in); err != nil {
-		return fmt.Errorf("copy %s into the working copy: %w", filepath.Base(src), err)
-	}
-	if err := out.CloseAtomicallyReplace(); err != nil {
+	if err := atomicfile.Copy(src, dst, atomicfile.CopyOptions{Perm: 0o666}); err != nil {
 		return fmt.Errorf("copy %s into the working copy: %w", filepath.Base(src), err)
 	}
 	return nil

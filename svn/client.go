@@ -30,6 +30,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/depsync/depsync/internal/atomicfile"
 )
 
 // Defaults of [Options].
@@ -238,29 +240,11 @@ func writeConfig(dir string, httpTimeout time.Duration) error {
 		"README.txt": "Isolated svn configuration of depsync.\n",
 	}
 	for name, content := range files {
-		if err := writeFileAtomic(filepath.Join(dir, name), []byte(content)); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
 			return err
 		}
 	}
 	return os.MkdirAll(filepath.Join(dir, "tmp"), 0o700)
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(f.Name())
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o600); err != nil {
-		_ = os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // String describes the client without its password.

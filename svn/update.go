@@ -33,7 +33,7 @@ func (c *Client) Checkout(ctx context.Context, url, dir string, force bool) (int
 		op: "checkout", args: args, paths: []string{pegEscape(url), abs}, noPeg: true, target: abs, auth: true,
 		stdout: func(r io.Reader) error { *res = UpdateResult{}; return parseUpdate(r, abs, res) },
 	}
-	if isWorkingCopy(abs) {
+	if IsWorkingCopy(abs) {
 		cl.wc = abs
 	}
 	if err := c.run(ctx, cl); err != nil {
@@ -42,7 +42,9 @@ func (c *Client) Checkout(ctx context.Context, url, dir string, force bool) (int
 	return res.Revision, nil
 }
 
-func isWorkingCopy(dir string) bool {
+// IsWorkingCopy reports whether dir is the root of a working copy (it has
+// .svn/wc.db): svn 1.7 and later keep one .svn folder, at the root.
+func IsWorkingCopy(dir string) bool {
 	_, err := os.Stat(filepath.Join(dir, ".svn", "wc.db"))
 	return err == nil
 }

@@ -2,8 +2,9 @@ package syncer
 
 import (
 	"log/slog"
-	"math/rand/v2"
 	"time"
+
+	"github.com/depsync/depsync/internal/backoff"
 )
 
 // Backoff bounds after failed sync operations.
@@ -16,12 +17,7 @@ const (
 
 // jitter spreads d by ±20% so that nodes started together do not poll the
 // server in lockstep.
-func jitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return d
-	}
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
+func jitter(d time.Duration) time.Duration { return backoff.Spread(d, 0.2) }
 
 // failures tracks consecutive failures of one loop: it computes the backoff
 // and keeps the log readable. The first failure is logged with its error;
@@ -50,8 +46,7 @@ func (f *failures) fail(log *slog.Logger, what string, err error) time.Duration 
 	default:
 		log.Debug(what+" failed again", "attempts", f.n, "error", err)
 	}
-	d := backoffMin << min(f.n-1, 16)
-	return jitter(min(d, backoffMax))
+	return jitter(backoff.Exponential(backoffMin, backoffMax, f.n-1))
 }
 
 // ok records a success, logging the recovery after failures.

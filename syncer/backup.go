@@ -3,14 +3,11 @@ package syncer
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"time"
 
-	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/backup"
 )
 
 // backupRoot is where this tenant's copies of the moment go:
@@ -65,47 +62,5 @@ func (ts *tenantSync) backup(paths []string) (string, error) {
 }
 
 // backupRel is rel's path under a backup time folder ("" for the tenant's
-// own folder there).
-func (ts *tenantSync) backupRel(rel string) string {
-	if ts.t.ID != config.SuperTenantID {
-		return "tenants/" + strconv.Itoa(ts.t.ID) + "/" + rel
-	}
-	return rel
-}
-
-// copyFile copies src to dst (creating its parents) through a synced
-// temporary file, keeping the mode and modification time.
-func copyFile(src, dst string, fi fs.FileInfo) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return err
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".backup-*")
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(tmp, in)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), fi.Mode().Perm())
-	}
-	if err == nil {
-		err = os.Chtimes(tmp.Name(), time.Now(), fi.ModTime())
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), dst)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-	}
-	return err
-}
+// own folder there): see backup.Path.
+func (ts *tenantSync) backupRel(rel string) string { return backup.Path(ts.t.ID, rel) }

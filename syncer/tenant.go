@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -216,11 +215,9 @@ func (ts *tenantSync) prepareWithRetry(ctx context.Context, prepare func(context
 	}
 }
 
-// isWorkingCopy reports whether dir is the root of a working copy.
-func isWorkingCopy(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, ".svn", "wc.db"))
-	return err == nil
-}
+// isWorkingCopy reports whether dir is the root of a working copy (see
+// svn.IsWorkingCopy, the one implementation; kept for manager.go's caller).
+func isWorkingCopy(dir string) bool { return svn.IsWorkingCopy(dir) }
 
 // checkWorkingCopy makes sure dir is a working copy of the tenant's URL, so
 // that a directory checked out from elsewhere is never committed to (or

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/depsync/depsync/internal/atomicfile"
 	"github.com/depsync/depsync/svn"
 )
 
@@ -47,7 +48,7 @@ func newWorker(ts *tenantSync) *worker {
 // version); protectLocal then backs those up before the repository's
 // version replaces them. Nothing is overwritten without a copy.
 func (w *worker) prepare(ctx context.Context) error {
-	if !isWorkingCopy(w.t.Dir) {
+	if !svn.IsWorkingCopy(w.t.Dir) {
 		if _, err := w.svn.Info(ctx, w.t.URL); err != nil {
 			if errors.Is(err, svn.ErrNotFound) {
 				return fmt.Errorf("%s does not exist yet; waiting for the manager to create it: %w", w.t.URL, err)
@@ -339,6 +340,9 @@ func (w *worker) moveAsideObstructions(ctx context.Context) (int, error) {
 }
 
 // moveAside renames src to dst, or copies and removes it across devices.
+// The rename is a move of what is there (a file or a whole folder), not a
+// write: on one file system nothing is copied, and each copied file goes
+// through package atomicfile.
 func moveAside(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return err
@@ -370,7 +374,7 @@ func moveAside(src, dst string) error {
 		case !fi.Mode().IsRegular():
 			return fmt.Errorf("%s: cannot move a %s across file systems", p, fi.Mode().Type())
 		}
-		return copyFile(p, target, fi)
+		return atomicfile.Copy(p, target, atomicfile.CopyOptions{KeepAttrs: true})
 	})
 	if err != nil {
 		return err

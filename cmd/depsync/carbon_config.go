@@ -274,19 +274,17 @@ func checkSvnURL(name, s string) error {
 	if s == "" {
 		return fmt.Errorf("%s is empty", name)
 	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("%s: not a URL: %v", name, err)
-	}
-	switch u.Scheme {
-	case "file", "svn", "svn+ssh", "http", "https":
+	var ue *url.Error
+	switch err := config.CheckSVNURL(s); {
+	case err == nil:
+		return nil
+	case errors.Is(err, config.ErrSVNURLCredentials):
+		return fmt.Errorf("%s %w: use --svn-user and --svn-password-file", name, err)
+	case errors.As(err, &ue):
+		return fmt.Errorf("%s: %w", name, err)
 	default:
-		return fmt.Errorf("%s %q: must be file://, svn://, svn+ssh://, http:// or https://", name, s)
+		return fmt.Errorf("%s %q: %w", name, s, err)
 	}
-	if u.User != nil {
-		return fmt.Errorf("%s must not carry credentials: use --svn-user and --svn-password-file", name)
-	}
-	return nil
 }
 
 func newCarbonConfigShowCmd(a *app) *cobra.Command {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/depsync/depsync/internal/atomicfile"
 )
 
 // ApplyOptions tune Apply.
@@ -83,7 +85,7 @@ func Apply(path string, s Settings, opts ApplyOptions) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("carbon.xml %s: %w", path, err)
 	}
-	defer os.Remove(tmp) // after a successful rename there is nothing to remove
+	defer func() { _ = tmp.Cleanup() }() // after a successful commit there is nothing to remove
 
 	backup, err := writeBackup(real, src, fi, now().UTC())
 	if err != nil {
@@ -100,20 +102,20 @@ func Apply(path string, s Settings, opts ApplyOptions) (*Result, error) {
 		_ = os.Remove(backup)
 		return nil, fmt.Errorf("carbon.xml %s: %w", path, ErrChanged)
 	}
-	if err := os.Rename(tmp, real); err != nil {
+	// A folder that could not be synced (ErrNotDurable) still holds the
+	// new file: verify it as any other.
+	if err := tmp.Commit(); err != nil && !errors.Is(err, atomicfile.ErrNotDurable) {
 		return nil, fmt.Errorf("carbon.xml %s: replace: %w", path, err)
 	}
-	syncDir(filepath.Dir(real))
 
 	if err := verify(real, s); err != nil {
 		// Put the original back; the backup stays for inspection.
 		rtmp, rerr := writeTemp(real, src, fi)
 		if rerr == nil {
-			if rerr = os.Rename(rtmp, real); rerr == nil {
-				syncDir(filepath.Dir(real))
-			} else {
-				_ = os.Remove(rtmp)
+			if rerr = rtmp.Commit(); errors.Is(rerr, atomicfile.ErrNotDurable) {
+				rerr = nil
 			}
+			_ = rtmp.Cleanup()
 		}
 		if rerr != nil {
 			return nil, fmt.Errorf("carbon.xml %s: %w: %v; restoring the original failed too (%v): copy %s back by hand", path, ErrVerify, err, rerr, backup)
@@ -178,36 +180,35 @@ func unwrapPath(err error) error {
 }
 
 // writeTemp writes data to a new temporary file next to path with path's
-// mode (and owner, where possible), synced to disk.
-func writeTemp(path string, data []byte, fi fs.FileInfo) (name string, err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".depsync-*.tmp")
+// mode (and owner, where possible), synced to disk; Commit puts it in
+// place.
+func writeTemp(path string, data []byte, fi fs.FileInfo) (_ *atomicfile.File, err error) {
+	f, err := atomicfile.Create(path, atomicfile.Options{Pattern: "." + filepath.Base(path) + ".depsync-*.tmp"})
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
-			return "", &reasonError{"no permission to write in " + filepath.Dir(path), fs.ErrPermission}
+			return nil, &reasonError{"no permission to write in " + filepath.Dir(path), fs.ErrPermission}
 		}
-		return "", err
+		return nil, err
 	}
-	name = f.Name()
 	defer func() {
 		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(name)
+			_ = f.Cleanup()
 		}
 	}()
 	if _, err = f.Write(data); err != nil {
-		return "", err
+		return nil, err
 	}
 	if err = f.Chmod(fi.Mode().Perm()); err != nil {
-		return "", err
+		return nil, err
 	}
-	keepOwner(f, fi)
+	keepOwner(f.File, fi)
 	if err = f.Sync(); err != nil {
-		return "", err
+		return nil, err
 	}
 	if err = f.Close(); err != nil {
-		return "", err
+		return nil, err
 	}
-	return name, nil
+	return f, nil
 }
 
 // writeBackup copies the original bytes to
@@ -242,15 +243,6 @@ func writeBackup(path string, data []byte, fi fs.FileInfo, t time.Time) (string,
 		return name, nil
 	}
 	return "", fmt.Errorf("too many backups named %s*.bak", base)
-}
-
-// syncDir makes a rename durable; errors are ignored (not every platform
-// can sync a directory).
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
 }
 
 // reasonError says why in words of its own while errors.Is still sees err.

@@ -6,11 +6,12 @@
 //	<root>/<UTC time>/<path>      a copy, as <path> was at that time
 //	<root>/.objects/<sha256>      the one copy of each content
 //
-// <UTC time> is FolderFormat; <path> is the file's path relative to the
-// deployment directory (tenants other than the super tenant under
-// tenants/<id>/). Each copy is a hard link to its content's object, so an
-// identical copy already kept costs no space a second time. Copies are
-// written to a temporary file, synced and renamed: a copy is whole or absent.
+// <root> is <state_dir>/overwritten (Root); <UTC time> is FolderFormat;
+// <path> is the file's path relative to the deployment directory, tenants
+// other than the super tenant under tenants/<id>/ (Path). Each copy is a
+// hard link to its content's object, so an identical copy already kept
+// costs no space a second time. Copies are written through package
+// atomicfile: a copy is whole or absent.
 //
 // # Retention
 //
@@ -33,6 +34,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/depsync/depsync/internal/atomicfile"
 )
 
 // FolderFormat names each backup folder by its UTC time; nanoseconds keep
@@ -172,7 +175,7 @@ func (k *Keeper) keepLocked(dst, src, sum string) error {
 			return fmt.Errorf("%s exists already", dst)
 		}
 		// No hard links on this file system: a plain copy, not deduplicated.
-		return copyFile(obj, dst)
+		return atomicfile.Copy(obj, dst, atomicfile.CopyOptions{KeepAttrs: true})
 	}
 	return nil
 }
@@ -193,64 +196,28 @@ func (k *Keeper) copyObject(src string) (string, error) {
 	if !fi.Mode().IsRegular() {
 		return "", fmt.Errorf("%s is not a regular file", src)
 	}
-	tmp, err := os.CreateTemp(objs, ".tmp-*")
+	// Named by its hash once written: the destination given here only
+	// places the temporary file.
+	tmp, err := atomicfile.Create(filepath.Join(objs, "pending"), atomicfile.Options{Pattern: ".tmp-*"})
 	if err != nil {
 		return "", err
 	}
+	defer func() { _ = tmp.Cleanup() }() // the copy goes unless committed
 	h := sha256.New()
-	_, err = io.Copy(io.MultiWriter(tmp, h), in)
-	if err == nil {
-		err = tmp.Sync()
+	if _, err := io.Copy(io.MultiWriter(tmp, h), in); err != nil {
+		return "", err
 	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), fi.Mode().Perm())
-	}
-	if err == nil {
-		err = os.Chtimes(tmp.Name(), time.Now(), fi.ModTime())
+	if err := tmp.KeepAttrs(fi); err != nil {
+		return "", err
 	}
 	obj := filepath.Join(objs, hex.EncodeToString(h.Sum(nil)))
-	if err == nil {
-		if _, serr := os.Lstat(obj); serr == nil {
-			os.Remove(tmp.Name()) // kept already: the copy goes
-			return obj, nil
-		}
-		err = os.Rename(tmp.Name(), obj)
+	if _, err := os.Lstat(obj); err == nil {
+		return obj, nil // kept already: the copy goes
 	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := tmp.CommitAs(obj); err != nil {
 		return "", err
 	}
 	return obj, nil
-}
-
-// copyFile copies src to dst through a synced temporary file beside dst.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".backup-*")
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(tmp, in)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), dst)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }
 
 func validSum(s string) bool {
