@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/internal/backoff"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
 	"github.com/depsync/depsync/internal/tlsconf"
@@ -129,11 +129,7 @@ func (c *Client) AsReconciler(node string) *Client {
 // random time between half of it and all of it), or what a 429/503's
 // Retry-After says when that is longer.
 func jitterBackoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
-	d := lo << min(attempt, 30)
-	if d <= 0 || d > hi {
-		d = hi
-	}
-	d = d/2 + rand.N(d/2+1)
+	d := backoff.Equal(backoff.Exponential(lo, hi, attempt))
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
 			if ra := time.Duration(s) * time.Second; ra > d && ra <= hi {

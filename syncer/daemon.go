@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -133,7 +132,7 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 	}
 	d.m = newMetrics(d.reg)
 	if d.backups = deps.Backups; d.backups == nil {
-		d.backups = backup.New(filepath.Join(cfg.StateDir, "overwritten"), backup.Options{
+		d.backups = backup.New(backup.Root(cfg.StateDir), backup.Options{
 			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.reg})
 	}
 	d.deletions = deps.Guard

@@ -63,7 +63,7 @@ func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger
 	}
 	// What a push replaces or a prune deletes is copied aside first, where
 	// the syncer keeps what svn overwrites.
-	keeper := backup.New(filepath.Join(c.StateDir, "overwritten"), backup.Options{
+	keeper := backup.New(backup.Root(c.StateDir), backup.Options{
 		MaxAge: c.Backups.MaxAge, MaxBytes: int64(c.Backups.MaxBytes), Logger: log, Registerer: reg})
 	store.KeepBackups(keeper, "carbonapps")
 	p := &directPush{store: store, metrics: deploy.NewMetrics(reg), backups: keeper}
