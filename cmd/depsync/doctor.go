@@ -187,7 +187,10 @@ func printDoctorTable(w io.Writer, r *doctor.Report, colour bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "CHECK")
 	for _, n := range r.Nodes {
-		fmt.Fprintf(tw, "\t%s", strings.ToUpper(n))
+		if !strings.Contains(n, "://") { // a node named by its URL keeps it as is
+			n = strings.ToUpper(n)
+		}
+		fmt.Fprintf(tw, "\t%s", n)
 	}
 	fmt.Fprint(tw, "\tVERDICT\tFIX\n")
 	for _, c := range r.Checks {
