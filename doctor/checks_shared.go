@@ -193,12 +193,20 @@ func checkDeploymentSync(nodes []*Facts) Result {
 				v.add(Fail, n.Node+": Carbon's deployment synchronizer and depsync's SVN loop both run",
 					fmt.Sprintf("%s on %s: set <DeploymentSynchronizer><Enabled> to false (depsync carbon-config writes it)", n.file(fileCarbon), n.Node))
 			}
-			if d.Role == "manager" {
-				committers = append(committers, n.Node+" (depsync)")
-			}
 		}
+		// A node counts once: Carbon's block and depsync's manager on the
+		// same node are one committing node (issue 17: "exactly one node
+		// commits"). Both on one node with depsync's SVN loop is the
+		// failure above.
+		var how []string
 		if carbonCommits {
-			committers = append(committers, n.Node+" (carbon.xml)")
+			how = append(how, "carbon.xml")
+		}
+		if n.Depsync != nil && n.Depsync.Role == "manager" {
+			how = append(how, "depsync")
+		}
+		if len(how) > 0 {
+			committers = append(committers, n.Node+" ("+strings.Join(how, ", ")+")")
 		}
 		v.value(n, strings.Join(parts, " "))
 	}

@@ -53,9 +53,11 @@ type Facts struct {
 	// empty and the checks needing them are skipped.
 
 	// LocalAddrs are the addresses of the host's interfaces; nil = unknown.
-	LocalAddrs []string `json:"local_addrs,omitempty"`
+	// No omitempty here and on CApps: on the wire, null (unknown) and an
+	// empty list or map (known to be empty) must stay apart.
+	LocalAddrs []string `json:"local_addrs"`
 	// CApps maps each deployed C-App id to its sha256; nil = unknown.
-	CApps map[string]string `json:"capps,omitempty"`
+	CApps map[string]string `json:"capps"`
 	// CarbonHome is the node's real carbon.home; "" = unknown.
 	CarbonHome string `json:"carbon_home,omitempty"`
 	// Depsync is depsync's own role on the node; nil = unknown.

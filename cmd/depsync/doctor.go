@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,9 +17,10 @@ import (
 
 func newDoctorCmd(a *app) *cobra.Command {
 	var homes []string
-	var output string
+	var output, tokenFile string
+	var timeout time.Duration
 	cmd := &cobra.Command{
-		Use:   "doctor --home DIR --home DIR [...]",
+		Use:   "doctor [--config FILE | --home DIR --home DIR ...]",
 		Short: "Check the minimum-HA setup of all the nodes, side by side",
 		Long: `Read each node's profile configuration and check the "EI Analytics minimum
 high availability deployment" setup across all the nodes at once: Hazelcast
@@ -28,12 +30,27 @@ Spark's masters (spark-defaults.conf), the shared datasources
 (user-mgt.xml), the registry mounts (registry.xml) and which node commits
 the deployment directory (carbon.xml).
 
-Each --home is one node's home, a copy or a mount: a folder holding conf/
-(as <EI_HOME>/wso2/analytics does) or repository/conf/ (classic Carbon).
+Online (no --home): this node's facts are read from its own carbon.home,
+and every peer of the config (a worker's peer is its manager) is asked for
+its own through GET /v1/doctor, with the API token (--token-file, else
+token_file or DEPSYNC_TOKEN) and tls.ca_file; each node reads its own
+files, and only the facts the checks need cross the network, never a
+password. --timeout bounds each call (default 30s). The online mode adds
+what files cannot tell: nodes.reachable (fail, naming the node and why,
+when a peer does not answer: the other checks then compare the nodes that
+did), capps.same (the same C-App ids and sha256 on every node),
+paths.symlink (homes at different paths need the same
+carbon.das.symbolic.link), depsync's own roles in deployment_sync.roles,
+and whether each localMemberHost is an address of its host. Run it on the
+manager to see every node: a worker knows only its manager.
+
+Offline, each --home is one node's home, a copy or a mount: a folder
+holding conf/ (as <EI_HOME>/wso2/analytics does) or repository/conf/
+(classic Carbon). Nodes are named by the part of their path that differs.
+
 Files are parsed as Carbon parses them (XML with comments ignored, Java
 properties for spark-defaults.conf); a file that does not parse fails the
-checks that read it, naming the file and the line. Nodes are named by the
-part of their path that differs.
+checks that read it, naming the file and the line.
 
 Every check has a stable id (for scripts), a verdict (ok, warn or fail),
 each node's value and a fix naming the file, the element and the value to
@@ -41,8 +58,12 @@ set. The table is coloured only on a terminal; -o json prints
 {"nodes": [...], "checks": [{"id", "status", "values", "detail", "fix"}]}.
 
 Exit status: 0 when no check fails (warnings allowed), 1 when any check
-fails, 2 for bad usage (a missing home, an unknown flag).`,
-		Example: `  # two nodes' homes, mounted or copied
+fails (an unreachable node included), 2 for bad usage (a missing home, an
+unknown flag, a config without carbon.home).`,
+		Example: `  # on the manager: this node and every peer, live
+  depsync doctor --config /etc/depsync/depsync.yaml
+
+  # two nodes' homes, mounted or copied
   depsync doctor --home /mnt/node1/wso2/analytics --home /mnt/node2/wso2/analytics
 
   # for a script
@@ -52,21 +73,15 @@ fails, 2 for bad usage (a missing home, an unknown flag).`,
 			if err := validOutput(output); err != nil {
 				return err
 			}
+			var rep *doctor.Report
+			var err error
 			if len(homes) == 0 {
-				return usageError{errors.New("--home DIR is required, once per node (the online mode, without --home, is not available yet)")}
+				rep, err = doctorOnline(cmd.Context(), a, tokenFile, timeout)
+			} else {
+				rep, err = doctorOffline(homes)
 			}
-			names := nodeNames(homes)
-			var facts []*doctor.Facts
-			for i, h := range homes {
-				f, err := doctor.ReadHome(names[i], h)
-				if err != nil {
-					return usageError{fmt.Errorf("--home %s: %w", h, err)}
-				}
-				facts = append(facts, f)
-			}
-			rep, err := doctor.Run(facts)
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			if output == "json" {
 				b, err := rep.JSON()
@@ -84,9 +99,29 @@ fails, 2 for bad usage (a missing home, an unknown flag).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&homes, "home", nil, "a node's home holding conf/ or repository/conf/ (repeat once per node)")
+	f.StringArrayVar(&homes, "home", nil, "a node's home holding conf/ or repository/conf/ (repeat once per node; without it, ask the nodes of --config live)")
 	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
+	f.StringVar(&tokenFile, "token-file", "", "file holding the API token (default token_file or DEPSYNC_TOKEN)")
+	f.DurationVar(&timeout, "timeout", defaultCallTimeout, "how long to wait for each node's GET /v1/doctor")
 	return cmd
+}
+
+// doctorOffline reads every --home and runs the checks.
+func doctorOffline(homes []string) (*doctor.Report, error) {
+	names := nodeNames(homes)
+	var facts []*doctor.Facts
+	for i, h := range homes {
+		f, err := doctor.ReadHome(names[i], h)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--home %s: %w", h, err)}
+		}
+		facts = append(facts, f)
+	}
+	rep, err := doctor.Run(facts)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return rep, nil
 }
 
 // nodeNames names each home by the part of its path that differs from the
@@ -152,7 +187,10 @@ func printDoctorTable(w io.Writer, r *doctor.Report, colour bool) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprint(tw, "CHECK")
 	for _, n := range r.Nodes {
-		fmt.Fprintf(tw, "\t%s", strings.ToUpper(n))
+		if !strings.Contains(n, "://") { // a node named by its URL keeps it as is
+			n = strings.ToUpper(n)
+		}
+		fmt.Fprintf(tw, "\t%s", n)
 	}
 	fmt.Fprint(tw, "\tVERDICT\tFIX\n")
 	for _, c := range r.Checks {

@@ -98,6 +98,7 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			mux := http.NewServeMux()
 			mux.Handle("/", d.Handler())
 			push.mount(mux, c, d.ManagerURL, a.logger)
+			mountDoctor(mux, c, push.store, a.logger) // GET /v1/doctor (depsync doctor --config)
 			srv := deploy.NewServer(c.Listen, mux, c.TLS)
 			srvCtx, stopSrv := context.WithCancel(context.WithoutCancel(ctx))
 			served := make(chan error, 1)
