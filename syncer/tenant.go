@@ -318,3 +318,14 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 		return true
 	}
 }
+
+// probed records a successful server check: it keeps readiness and the
+// mode current without resetting the failures of the commits.
+func (ts *tenantSync) probed() {
+	now := time.Now()
+	ts.mu.Lock()
+	ts.st.LastSuccess = now
+	ts.mu.Unlock()
+	ts.d.m.lastSuccess.WithLabelValues(ts.label).Set(float64(now.UnixNano()) / 1e9)
+	ts.d.svnResult(nil)
+}
