@@ -24,9 +24,15 @@ func startWatcher(t *testing.T, root string, debounce, maxDelay time.Duration) (
 		cancel()
 		require.ErrorIs(t, <-done, context.Canceled)
 	})
-	// Run adds its watches before reading events; give it a moment so the
-	// test's first writes are seen.
-	time.Sleep(50 * time.Millisecond)
+	// The test's first writes are seen once the watches are in place.
+	select {
+	case <-w.ready:
+	case err := <-done:
+		done <- err // for the cleanup
+		t.Fatalf("the watcher stopped before watching: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watches were not in place within 5s")
+	}
 	return w, out
 }
 
@@ -140,4 +146,9 @@ func TestWatcherMissingRoot(t *testing.T) {
 	err := w.Run(context.Background(), make(chan Batch))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nope")
+	select {
+	case <-w.ready:
+		t.Error("a watcher of a missing root says it is watching")
+	default:
+	}
 }
