@@ -193,3 +193,32 @@ func requireSVN(t testing.TB) {
 	t.Helper()
 	svntest.Require(t, "svn", "svnadmin")
 }
+
+// authKinds are the servers that take a password: svnserve and Apache.
+var authKinds = []svntest.Kind{svntest.SVNServe, svntest.HTTP}
+
+// forEachServer runs test against a new repository of each kind, each in
+// a parallel subtest named after the kind.
+func forEachServer(t *testing.T, kinds []svntest.Kind, test func(t *testing.T, s *svntest.Server)) {
+	t.Helper()
+	eachServer(t, kinds, true, test)
+}
+
+// forEachServerInTurn is forEachServer for tests that must not share the
+// machine with each other (they watch every process).
+func forEachServerInTurn(t *testing.T, kinds []svntest.Kind, test func(t *testing.T, s *svntest.Server)) {
+	t.Helper()
+	eachServer(t, kinds, false, test)
+}
+
+func eachServer(t *testing.T, kinds []svntest.Kind, parallel bool, test func(t *testing.T, s *svntest.Server)) {
+	t.Helper()
+	for _, kind := range kinds {
+		t.Run(kindName(kind), func(t *testing.T) {
+			if parallel {
+				t.Parallel()
+			}
+			test(t, svntest.New(t, kind))
+		})
+	}
+}
