@@ -131,6 +131,11 @@ func TestEdit(t *testing.T) {
 			assert.Contains(t, out, "        <AutoCommit>true</AutoCommit>\n        <AutoCheckout>true</AutoCheckout>\n")
 			assert.Contains(t, out, "<SvnPassword>hunter2&amp;&lt;x&gt;</SvnPassword>")
 		}},
+		{name: "EI 6.1.1 manager", src: fixtureEI, s: settings("manager"), check: func(t *testing.T, out string) {
+			assert.Contains(t, out, "    <!--<DeploymentSynchronizer>\n        <Enabled>true</Enabled>\n")
+			assert.Contains(t, out, "        <Enabled>false</Enabled>\n        <AutoCommit>true</AutoCommit>\n")
+			assert.Contains(t, out, "        <SvnClient>svnkit</SvnClient>\n", "what depsync does not own stays")
+		}},
 		{name: "full worker", src: fixtureFull, s: settings("worker"), check: func(t *testing.T, out string) {
 			assert.Contains(t, out, commentedBlock)
 			assert.Contains(t, out, "<AutoCommit>false</AutoCommit>")
