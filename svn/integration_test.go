@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -524,7 +525,7 @@ func TestHungServer(t *testing.T) {
 			require.ErrorIs(t, err, context.DeadlineExceeded)
 			assert.Less(t, elapsed, 3*time.Second)
 			t.Logf("%s: hung server: %v after %v", scheme, err, elapsed)
-			assert.Empty(t, svnProcesses(c.ConfigDir), "svn's process group is gone")
+			assert.Empty(t, svnProcesses(t, c.ConfigDir), "svn's process group is gone")
 
 			ctx, cancel := context.WithCancel(t.Context())
 			time.AfterFunc(200*time.Millisecond, cancel)
@@ -533,7 +534,7 @@ func TestHungServer(t *testing.T) {
 			require.ErrorIs(t, err, ErrCanceled)
 			require.ErrorIs(t, err, context.Canceled)
 			assert.Less(t, time.Since(start), 2*time.Second)
-			assert.Empty(t, svnProcesses(c.ConfigDir))
+			assert.Empty(t, svnProcesses(t, c.ConfigDir))
 		})
 	}
 }
@@ -553,7 +554,7 @@ func TestKilledSVNLeavesLock(t *testing.T) {
 		// rejects the commit.
 		shared, err := os.MkdirTemp("", "svn-hook-")
 		require.NoError(t, err)
-		t.Cleanup(func() { _ = os.RemoveAll(shared) })
+		t.Cleanup(func() { assert.NoError(t, os.RemoveAll(shared)) })
 		require.NoError(t, os.Chmod(shared, 0o777))
 		marker := filepath.Join(shared, "running")
 		hook := filepath.Join(s.RepoPath, "hooks", "pre-commit")
@@ -565,7 +566,8 @@ func TestKilledSVNLeavesLock(t *testing.T) {
 		require.NoError(t, cmd.Start())
 		require.Eventually(t, func() bool { _, err := os.Stat(marker); return err == nil }, 30*time.Second, 10*time.Millisecond)
 		killGroup(cmd.Process.Pid)
-		_ = cmd.Wait()
+		var killed *exec.ExitError
+		require.ErrorAs(t, cmd.Wait(), &killed, "svn was killed")
 		require.NoError(t, os.Remove(hook))
 
 		st, err := c.Status(ctx, wc)
@@ -615,7 +617,8 @@ func TestPasswordNotInProc(t *testing.T) {
 			default:
 			}
 			scans++
-			ents, _ := os.ReadDir("/proc")
+			ents, err := os.ReadDir("/proc")
+			require.NoError(t, err)
 			for _, e := range ents {
 				if e.Name()[0] < '0' || e.Name()[0] > '9' {
 					continue
@@ -656,13 +659,15 @@ func TestKilledCheckout(t *testing.T) {
 	setProcessGroup(cmd)
 	require.NoError(t, cmd.Start())
 	require.Eventually(t, func() bool {
-		ents, _ := os.ReadDir(filepath.Join(wc, "d01"))
-		return len(ents) > 0
+		ents, err := os.ReadDir(filepath.Join(wc, "d01"))
+		return err == nil && len(ents) > 0
 	}, 30*time.Second, time.Millisecond)
 	killGroup(cmd.Process.Pid)
-	_ = cmd.Wait()
-	if cmd.ProcessState.Success() {
+	if err := cmd.Wait(); err == nil {
 		svntest.Unsupported(t, "checkout finished before it could be killed")
+	} else {
+		var killed *exec.ExitError
+		require.ErrorAs(t, err, &killed)
 	}
 
 	res, err := c.Update(ctx, wc)

@@ -308,7 +308,8 @@ func TestWorkerAfterForcedUpdateBacksUpObstructions(t *testing.T) {
 	_, err := w.update(context.Background(), 0)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"status", "revert", "update", "status", "revert"}, f.Calls())
-	matches, _ := filepath.Glob(filepath.Join(c.StateDir, "overwritten", "*", "n.xml"))
+	matches, err := filepath.Glob(filepath.Join(c.StateDir, "overwritten", "*", "n.xml"))
+	require.NoError(t, err)
 	assert.NotEmpty(t, matches)
 }
 
@@ -332,7 +333,8 @@ func TestWorkerMovesObstructionsAside(t *testing.T) {
 	require.NoError(t, err)
 	_, err = os.Stat(filepath.Join(c.Carbon.DeploymentDir, "x.car"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
-	matches, _ := filepath.Glob(filepath.Join(c.StateDir, "overwritten", "*", "x.car", "sub"))
+	matches, err := filepath.Glob(filepath.Join(c.StateDir, "overwritten", "*", "x.car", "sub"))
+	require.NoError(t, err)
 	assert.Len(t, matches, 1, "the directory in the way is kept in the backup folder")
 }
 
@@ -421,7 +423,7 @@ func TestNotifierDoesNotWaitForSlowPeers(t *testing.T) {
 	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		assert.Equal(t, "Bearer secret-token-0123456789abcdef0123456789", r.Header.Get("Authorization"))
 		var n Notice
-		_ = jsonDecode(r, &n)
+		assert.NoError(t, jsonDecode(r, &n))
 		got <- n
 		w.WriteHeader(http.StatusAccepted)
 	}))
