@@ -101,7 +101,9 @@ func writeBenchCApp(path string, size int) error {
 			return err
 		}
 		body := make([]byte, min(left, chunk))
-		_, _ = rng.Read(body)
+		if _, err := rng.Read(body); err != nil {
+			return err
+		}
 		if err := add(name+"_1.0.0/"+name+"-1.0.0.zip", body); err != nil {
 			return err
 		}

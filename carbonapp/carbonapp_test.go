@@ -159,7 +159,8 @@ func errCases() []errCase {
 		{name: "gzip", kind: KindNotZip, data: func(t testing.TB) []byte {
 			var b bytes.Buffer
 			w := gzip.NewWriter(&b)
-			_, _ = w.Write([]byte(goodArtifactsXML))
+			_, err := w.Write([]byte(goodArtifactsXML))
+			require.NoError(t, err)
 			require.NoError(t, w.Close())
 			return b.Bytes()
 		}},
@@ -203,11 +204,13 @@ func errCases() []errCase {
 				for _, e := range goodEntries() {
 					fw, err := w.Create(e.name)
 					require.NoError(t, err)
-					_, _ = fw.Write([]byte(e.body))
+					_, err = fw.Write([]byte(e.body))
+					require.NoError(t, err)
 				}
 				fw, err := w.CreateRaw(&zip.FileHeader{Name: "HelloAPI_1.0.0/x.bin", Method: 99, CompressedSize64: 3, UncompressedSize64: 3})
 				require.NoError(t, err)
-				_, _ = fw.Write([]byte("abc"))
+				_, err = fw.Write([]byte("abc"))
+				require.NoError(t, err)
 				require.NoError(t, w.Close())
 				return buf.Bytes()
 			}},

@@ -31,7 +31,8 @@ func FuzzParse(f *testing.F) {
 		f.Add(tc.data(f))
 	}
 	if root := os.Getenv("DEPSYNC_TESTDATA"); root != "" {
-		files, _ := filepath.Glob(filepath.Join(root, "capps", "*", "*.car"))
+		files, err := filepath.Glob(filepath.Join(root, "capps", "*", "*.car"))
+		require.NoError(f, err)
 		for _, p := range files {
 			if data, err := os.ReadFile(p); err == nil && len(data) < 256<<10 {
 				f.Add(data)
@@ -119,7 +120,8 @@ func allocated(fn func()) uint64 {
 // bombs are refused before inflating, big entries are streamed.
 func TestBoundedMemory(t *testing.T) {
 	big := make([]byte, 16<<20)
-	_, _ = rand.NewChaCha8([32]byte{1}).Read(big)
+	_, err := rand.NewChaCha8([32]byte{1}).Read(big)
+	require.NoError(t, err)
 	tests := []struct {
 		name    string
 		entries []entry

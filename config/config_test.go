@@ -105,9 +105,11 @@ func TestSecretNeverPrints(t *testing.T) {
 	for _, out := range []string{s.String(), s.GoString()} {
 		assert.Equal(t, "<redacted>", out)
 	}
-	y, _ := s.MarshalYAML()
+	y, err := s.MarshalYAML()
+	require.NoError(t, err)
 	assert.Equal(t, "<redacted>", y)
-	j, _ := s.MarshalJSON()
+	j, err := s.MarshalJSON()
+	require.NoError(t, err)
 	assert.Equal(t, `"<redacted>"`, string(j))
 	assert.Equal(t, "", Secret("").String())
 }

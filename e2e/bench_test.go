@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -175,7 +176,10 @@ func benchDoc(trials int, tableMD string) string {
 			}
 		}
 	}
-	svnV, _ := exec.Command("svn", "--version", "--quiet").Output()
+	svnV, err := exec.Command("svn", "--version", "--quiet").Output()
+	if err != nil {
+		svnV = []byte("unknown (" + err.Error() + ")")
+	}
 	return fmt.Sprintf(`# depsync benchmarks
 
 Measured by `+"`make bench`"+` on %s: %d cores, %s, %s, svn %s. %d trials per row: median, min and max.
@@ -209,7 +213,10 @@ looks only at the paths that changed.
 }
 
 func moduleRoot() string {
-	wd, _ := os.Getwd()
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err) // the working directory of a test is its package
+	}
 	return filepath.Dir(wd)
 }
 
@@ -316,7 +323,11 @@ func rawPut(b *testing.B, src string, trials int) stats {
 		}
 		w.WriteHeader(http.StatusCreated)
 	})}
-	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			b.Error(err)
+		}
+	}()
 	defer srv.Shutdown(context.Background())
 	var ds []time.Duration
 	for i := 0; i < trials; i++ {
@@ -355,7 +366,7 @@ sync { default.rsync, source = %q, target = %q, delay = %d }
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	defer stopProcess(b, cmd)
 	time.Sleep(time.Second) // its initial full rsync
 	var ds []time.Duration
 	var lastErr error
@@ -406,15 +417,23 @@ func cpuTicks(pid int) (ticks int64, rssKB int64, err error) {
 	}
 	// Fields after the command name, which is in parentheses.
 	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	s, _ := strconv.ParseInt(f[12], 10, 64)
+	u, err := strconv.ParseInt(f[11], 10, 64)
+	if err != nil {
+		return 0, 0, fmt.Errorf("/proc/%d/stat utime: %w", pid, err)
+	}
+	s, err := strconv.ParseInt(f[12], 10, 64)
+	if err != nil {
+		return 0, 0, fmt.Errorf("/proc/%d/stat stime: %w", pid, err)
+	}
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, 0, err
 	}
 	for _, l := range strings.Split(string(status), "\n") {
 		if strings.HasPrefix(l, "VmRSS:") {
-			rssKB, _ = strconv.ParseInt(strings.Fields(l)[1], 10, 64)
+			if rssKB, err = strconv.ParseInt(strings.Fields(l)[1], 10, 64); err != nil {
+				return 0, 0, fmt.Errorf("/proc/%d/status VmRSS: %w", pid, err)
+			}
 		}
 	}
 	return u + s, rssKB, nil
@@ -446,7 +465,7 @@ func idle(b *testing.B, bin string, t *table) {
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
-		defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+		defer stopProcess(b, cmd)
 		time.Sleep(5 * time.Second) // let its first full rsync finish
 		pids["lsyncd (default settings)"] = cmd.Process.Pid
 	}
@@ -534,7 +553,9 @@ func pushThroughput(b *testing.B, bin string, t *table, work string, trials int)
 			b.Fatalf("cp: %v: %s", err, out)
 		}
 		cps = append(cps, time.Since(start))
-		_ = os.Remove(dst)
+		if err := os.Remove(dst); err != nil {
+			b.Fatal(err)
+		}
 
 		start = time.Now()
 		cmd := exec.Command(bin, "capp", "push", src, "--node", node.URL, "--via", "direct", "--replace")
@@ -543,8 +564,22 @@ func pushThroughput(b *testing.B, bin string, t *table, work string, trials int)
 			b.Fatalf("capp push: %v: %s", err, out)
 		}
 		pushes = append(pushes, time.Since(start))
-		_ = os.Remove(filepath.Join(node.Dir, "carbonapps", filepath.Base(src)))
+		if err := os.Remove(filepath.Join(node.Dir, "carbonapps", filepath.Base(src))); err != nil {
+			b.Fatal(err)
+		}
 	}
 	cp := t.add("200 MB C-App", "cp on the same disk", "", summarize(cps, nil))
 	t.add("200 MB C-App", "depsync capp push (HTTP, sha256 checked, fsynced)", cp, summarize(pushes, nil))
+}
+
+// stopProcess kills a process the benchmark started and waits for it.
+func stopProcess(b *testing.B, cmd *exec.Cmd) {
+	b.Helper()
+	if err := cmd.Process.Kill(); err != nil {
+		b.Errorf("kill %s: %v", cmd.Path, err)
+	}
+	var killed *exec.ExitError
+	if err := cmd.Wait(); !errors.As(err, &killed) {
+		b.Errorf("%s: want it killed, got %v", cmd.Path, err)
+	}
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -97,7 +98,9 @@ func mountSmallFS(dir string, size int64) (*smallFS, error) {
 	}
 	fillDir := filepath.Join(dir, "chaos-filler")
 	if err := os.Mkdir(fillDir, 0o700); err != nil {
-		_ = syscall.Unmount(dir, syscall.MNT_DETACH)
+		if uerr := syscall.Unmount(dir, syscall.MNT_DETACH); uerr != nil {
+			err = errors.Join(err, fmt.Errorf("umount %s: %w", dir, uerr))
+		}
 		return nil, err
 	}
 	return &smallFS{dir: dir, filler: filepath.Join(fillDir, "fill")}, nil
@@ -148,9 +151,12 @@ func (s *smallFS) fill() error {
 		return err
 	}
 	if n, err := s.avail(); err == nil && n > 0 {
-		// Fails with ENOSPC when someone took some of it meanwhile: the
-		// writes below take what is left.
-		_ = syscall.Fallocate(int(f.Fd()), 0, fi.Size(), n)
+		// Fails with ENOSPC when someone took some of it meanwhile (or
+		// is not supported): the writes below take what is left.
+		err := syscall.Fallocate(int(f.Fd()), 0, fi.Size(), n)
+		if err != nil && !errors.Is(err, syscall.ENOSPC) && !errors.Is(err, syscall.EOPNOTSUPP) {
+			return fmt.Errorf("fallocate %s: %w", f.Name(), err)
+		}
 	}
 	chunk := make([]byte, 64<<10)
 	for {
@@ -211,7 +217,12 @@ func moveAppsAway(d *driver, worker *daemontest.Node, hold time.Duration) (had i
 
 	d.mu.Lock()
 	held := map[string]bool{}
-	for _, name := range carNames(apps) {
+	names, err := carNames(apps)
+	if err != nil {
+		d.mu.Unlock()
+		return 0, nil, err
+	}
+	for _, name := range names {
 		if _, err := os.Stat(filepath.Join(workerApps, name)); err == nil {
 			held[name] = true
 		}
@@ -259,16 +270,20 @@ func moveAppsAway(d *driver, worker *daemontest.Node, hold time.Duration) (had i
 	return len(held), lost, nil
 }
 
-// carNames lists the names of the .car files in dir.
-func carNames(dir string) []string {
-	entries, _ := os.ReadDir(dir)
+// carNames lists the names of the .car files in dir; none when dir is
+// not there (moved away).
+func carNames(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
 	var out []string
 	for _, e := range entries {
 		if !e.IsDir() && strings.HasSuffix(e.Name(), ".car") && !strings.HasPrefix(e.Name(), ".") {
 			out = append(out, e.Name())
 		}
 	}
-	return out
+	return out, nil
 }
 
 // divergence says, for each path where the manager, the worker and the

@@ -106,7 +106,7 @@ func TestChaos(t *testing.T) {
 	require.NoError(t, err)
 	proxy, err := tcpproxy.New(u.Host)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = proxy.Close() })
+	t.Cleanup(func() { assert.NoError(t, proxy.Close()) })
 	viaProxy := *u
 	viaProxy.Host = proxy.Addr()
 
@@ -363,7 +363,10 @@ func (d *driver) step() {
 	case n < 9:
 		dir := xmlDirs[d.rng.IntN(len(xmlDirs))]
 		p := filepath.Join(d.dir, dir, fmt.Sprintf("item %d.xml", d.rng.IntN(20)))
-		_ = os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			d.t.Errorf("driver: %v", err)
+			return
+		}
 		body := fmt.Sprintf("<api name=\"x%d\" context=\"/x\"/>\n", d.rng.Int())
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 			d.t.Errorf("driver: %v", err)
@@ -422,7 +425,10 @@ func (d *driver) remove(rel string) {
 
 // list returns the relative paths of the files in dir with the suffix.
 func (d *driver) list(dir, suffix string) []string {
-	entries, _ := os.ReadDir(filepath.Join(d.dir, dir))
+	entries, err := os.ReadDir(filepath.Join(d.dir, dir))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) { // moved away: none
+		d.t.Errorf("driver: %v", err)
+	}
 	var out []string
 	for _, e := range entries {
 		if !e.IsDir() && strings.HasSuffix(e.Name(), suffix) {
@@ -472,7 +478,11 @@ func observeDir(ctx context.Context, dir string, counts *chaosCounts, v *violati
 	}
 	// What arrived before the watch (at the start, or in a directory made
 	// anew) is opened once.
-	for _, name := range carNames(dir) {
+	names, err := carNames(dir)
+	if err != nil {
+		v.add("observer: " + err.Error())
+	}
+	for _, name := range names {
 		checkCApp(filepath.Join(dir, name), counts, v)
 	}
 	for {

@@ -131,8 +131,8 @@ func TestWorkerDiskFullConverges(t *testing.T) {
 		if _, err := w.Get("/v1/status", &s); err != nil || len(s.Tenants) == 0 {
 			return false
 		}
-		code, _ := w.Get("/readyz", nil)
-		return !s.Ready && code == 503 && bytes.Contains([]byte(s.Reason), []byte("no space left on device")) &&
+		code, err := w.Get("/readyz", nil)
+		return err == nil && !s.Ready && code == 503 && bytes.Contains([]byte(s.Reason), []byte("no space left on device")) &&
 			s.Tenants[0].LastError != ""
 	})
 	time.Sleep(3 * time.Second) // a few retries on the full disk

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,14 +31,20 @@ type heldStatus struct {
 	} `json:"held_deletions"`
 }
 
-func held(n *daemontest.Node) heldStatus {
+func held(t *testing.T, n *daemontest.Node) heldStatus {
+	t.Helper()
 	var s heldStatus
-	_, _ = n.Get("/v1/status", &s)
+	_, err := n.Get("/v1/status", &s)
+	require.NoError(t, err)
 	return s
 }
 
-func countCApps(dir string) int {
-	entries, _ := os.ReadDir(filepath.Join(dir, "carbonapps"))
+func countCApps(t *testing.T, dir string) int {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, "carbonapps"))
+	if !errors.Is(err, fs.ErrNotExist) { // no folder: no C-App
+		require.NoError(t, err)
+	}
 	n := 0
 	for _, e := range entries {
 		if strings.HasSuffix(e.Name(), ".car") {
@@ -72,50 +80,51 @@ func TestMassDeletionHeldInSVNMode(t *testing.T) {
 	require.NoError(t, os.Remove(filepath.Join(apps, "App4_1.0.0.car")))
 	daemontest.Eventually(t, 15*time.Second, "the deletion of one C-App to reach the worker", converged(t, m, w))
 	t.Logf("one deletion reached the worker in %s", time.Since(start).Round(time.Millisecond))
-	require.Equal(t, 3, countCApps(w.Dir))
+	require.Equal(t, 3, countCApps(t, w.Dir))
 
 	// carbonapps moved away: held.
 	aside := filepath.Join(m.Home, "carbonapps.aside")
 	require.NoError(t, os.Rename(apps, aside))
 	daemontest.Eventually(t, 20*time.Second, "the manager to show the hold", func() bool {
-		return len(held(m).HeldDeletions) == 1
+		return len(held(t, m).HeldDeletions) == 1
 	})
-	s := held(m)
+	s := held(t, m)
 	assert.Equal(t, "directory_gone", s.HeldDeletions[0].Reason)
 	assert.Equal(t, 3, s.HeldDeletions[0].Count)
 	assert.False(t, s.Ready)
 	assert.Contains(t, s.Reason, "depsync approve")
-	code, _ := m.Get("/readyz", nil)
+	code, err := m.Get("/readyz", nil)
+	require.NoError(t, err)
 	assert.Equal(t, 503, code)
 	stop := watchPresence(filepath.Join(w.Dir, "carbonapps", "App1_1.0.0.car"))
 	time.Sleep(holdWindow(t))
 	assert.Zero(t, stop(), "the worker lost a C-App while the deletion was held")
-	assert.Equal(t, 3, countCApps(w.Dir))
+	assert.Equal(t, 3, countCApps(t, w.Dir))
 	assert.Equal(t, 1, strings.Count(m.Logs(), "deletion held"), "one WARN, no flood")
 
 	// Moved back: the hold clears by itself, nothing deleted.
 	require.NoError(t, os.Rename(aside, apps))
 	daemontest.Eventually(t, 20*time.Second, "the hold to clear", func() bool {
-		s := held(m)
+		s := held(t, m)
 		return len(s.HeldDeletions) == 0 && s.Ready
 	})
-	assert.Equal(t, 3, countCApps(w.Dir))
+	assert.Equal(t, 3, countCApps(t, w.Dir))
 	out, err := srv.TrySVN("ls", srv.URL+"/-1234/carbonapps")
 	require.NoError(t, err, "%s", out)
 	assert.Equal(t, 3, strings.Count(out, ".car"), "nothing deleted in the repository")
 
 	// Moved away again, then approved: the deletion goes through.
 	require.NoError(t, os.Rename(apps, aside))
-	daemontest.Eventually(t, 20*time.Second, "held again", func() bool { return len(held(m).HeldDeletions) == 1 })
+	daemontest.Eventually(t, 20*time.Second, "held again", func() bool { return len(held(t, m).HeldDeletions) == 1 })
 	cmd := exec.Command(bin, "approve", "--config", m.ConfigFile, "--node", m.URL)
 	cmd.Env = m.Env()
 	got, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", got)
 	assert.Contains(t, string(got), "approved 3 held deletion(s)")
 	daemontest.Eventually(t, 30*time.Second, "the approved deletion to reach the worker", func() bool {
-		return countCApps(w.Dir) == 0
+		return countCApps(t, w.Dir) == 0
 	})
-	assert.Empty(t, held(m).HeldDeletions)
+	assert.Empty(t, held(t, m).HeldDeletions)
 	cmd = exec.Command(bin, "approve", "--config", m.ConfigFile, "--node", m.URL)
 	cmd.Env = m.Env()
 	got, err = cmd.CombinedOutput()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -55,12 +56,15 @@ func (n *tlsNode) start(t *testing.T, client *http.Client) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	require.NoError(t, cmd.Start())
 	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
+	var waitErr error // read after done is closed
+	go func() { waitErr = cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("kill %s: %v", n.Name, err)
+		}
 		<-done
 		if t.Failed() {
-			t.Logf("--- %s log ---\n%s", n.Name, logs.String())
+			t.Logf("--- %s log (%v) ---\n%s", n.Name, waitErr, logs.String())
 		}
 	})
 	daemontest.Eventually(t, 30*time.Second, n.Name+" /healthz over https", func() bool {

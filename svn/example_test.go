@@ -43,7 +43,10 @@ func ExampleClient() {
 	if info, err := c.Info(ctx, dir); err == nil && info.Revision < head {
 		res, err := c.Update(ctx, dir)
 		if err == nil && len(res.Conflicts) > 0 {
-			_ = c.Resolve(ctx, dir, "theirs-full", res.Conflicts...)
+			if err := c.Resolve(ctx, dir, "theirs-full", res.Conflicts...); err != nil {
+				fmt.Println(err)
+				return
+			}
 		}
 	}
 	rev, err := c.Commit(ctx, dir, "depsync: webapps changed on node1", "webapps/app.war", "carbonapps/x_1.0.0.car")

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/internal/svntest"
@@ -93,7 +94,10 @@ func tree(t testing.TB, dir string) map[string]node {
 		if d.Name() == ".svn" {
 			return filepath.SkipDir
 		}
-		rel, _ := filepath.Rel(dir, p)
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
 		if rel == "." {
 			return nil
 		}
@@ -127,9 +131,11 @@ func writeFile(t testing.TB, path string, data string, mode os.FileMode) {
 
 // svnProcesses returns the pids of running processes whose command line
 // mentions configDir.
-func svnProcesses(configDir string) []string {
+func svnProcesses(t testing.TB, configDir string) []string {
+	t.Helper()
 	var pids []string
-	ents, _ := os.ReadDir("/proc")
+	ents, err := os.ReadDir("/proc")
+	require.NoError(t, err)
 	for _, e := range ents {
 		if e.Name()[0] < '0' || e.Name()[0] > '9' {
 			continue
@@ -177,11 +183,11 @@ func netListen(t testing.TB) (string, error) {
 		}
 	}()
 	t.Cleanup(func() {
-		_ = l.Close()
+		assert.NoError(t, l.Close())
 		mu.Lock()
 		defer mu.Unlock()
 		for _, c := range conns {
-			_ = c.Close()
+			assert.NoError(t, c.Close())
 		}
 	})
 	return l.Addr().String(), nil
@@ -192,4 +198,33 @@ func kindName(k svntest.Kind) string { return string(k) }
 func requireSVN(t testing.TB) {
 	t.Helper()
 	svntest.Require(t, "svn", "svnadmin")
+}
+
+// authKinds are the servers that take a password: svnserve and Apache.
+var authKinds = []svntest.Kind{svntest.SVNServe, svntest.HTTP}
+
+// forEachServer runs test against a new repository of each kind, each in
+// a parallel subtest named after the kind.
+func forEachServer(t *testing.T, kinds []svntest.Kind, test func(t *testing.T, s *svntest.Server)) {
+	t.Helper()
+	eachServer(t, kinds, true, test)
+}
+
+// forEachServerInTurn is forEachServer for tests that must not share the
+// machine with each other (they watch every process).
+func forEachServerInTurn(t *testing.T, kinds []svntest.Kind, test func(t *testing.T, s *svntest.Server)) {
+	t.Helper()
+	eachServer(t, kinds, false, test)
+}
+
+func eachServer(t *testing.T, kinds []svntest.Kind, parallel bool, test func(t *testing.T, s *svntest.Server)) {
+	t.Helper()
+	for _, kind := range kinds {
+		t.Run(kindName(kind), func(t *testing.T) {
+			if parallel {
+				t.Parallel()
+			}
+			test(t, svntest.New(t, kind))
+		})
+	}
 }

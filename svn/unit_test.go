@@ -247,8 +247,11 @@ func TestCleanMessage(t *testing.T) {
 func TestBoundedBuffer(t *testing.T) {
 	var b boundedBuffer
 	big := bytes.Repeat([]byte("x"), maxStderr*3)
-	_, _ = b.Write(big)
-	_, _ = b.Write([]byte("svn: E155004: last line\n"))
+	for _, p := range [][]byte{big, []byte("svn: E155004: last line\n")} {
+		n, err := b.Write(p)
+		require.NoError(t, err)
+		assert.Equal(t, len(p), n, "a write is never short: svn would get EPIPE")
+	}
 	s := b.String()
 	assert.Less(t, len(s), maxStderr+200)
 	assert.True(t, strings.HasSuffix(s, "svn: E155004: last line\n"))

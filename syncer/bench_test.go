@@ -271,16 +271,28 @@ func procStat(pid int) (ticks, withChildren, rssKB int64, err error) {
 		return 0, 0, 0, err
 	}
 	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
-	field := func(i int) int64 { v, _ := strconv.ParseInt(f[i], 10, 64); return v }
+	var perr error
+	field := func(i int) int64 {
+		v, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil && perr == nil {
+			perr = fmt.Errorf("/proc/%d/stat field %d: %w", pid, i+3, err)
+		}
+		return v
+	}
 	ticks = field(11) + field(12)
 	withChildren = ticks + field(13) + field(14)
+	if perr != nil {
+		return 0, 0, 0, perr
+	}
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, 0, 0, err
 	}
 	for _, l := range strings.Split(string(status), "\n") {
 		if strings.HasPrefix(l, "VmRSS:") {
-			rssKB, _ = strconv.ParseInt(strings.Fields(l)[1], 10, 64)
+			if rssKB, err = strconv.ParseInt(strings.Fields(l)[1], 10, 64); err != nil {
+				return 0, 0, 0, fmt.Errorf("/proc/%d/status VmRSS: %w", pid, err)
+			}
 		}
 	}
 	return ticks, withChildren, rssKB, nil

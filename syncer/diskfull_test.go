@@ -74,7 +74,7 @@ func TestManagerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
 	d := newTestDaemon(t, c, f)
 	m := newManager(d.tenants[0])
-	time.Sleep(2 * m.debounce)
+	quiet(m)
 	m.full = true
 	next := m.pass(context.Background())
 	assert.False(t, next.IsZero(), "retried with backoff")

@@ -56,8 +56,8 @@ func pair(t *testing.T, setup func(manager, worker *daemontest.Node)) (srv *svnt
 func waitReady(t *testing.T, n *daemontest.Node) {
 	t.Helper()
 	daemontest.Eventually(t, time.Minute, n.Name+" /readyz", func() bool {
-		code, _ := n.Get("/readyz", nil)
-		return code == http.StatusOK
+		code, err := n.Get("/readyz", nil)
+		return err == nil && code == http.StatusOK
 	})
 }
 
@@ -265,8 +265,9 @@ func TestE2EInvalidCAppIsNotCommitted(t *testing.T) {
 
 	resp, err := http.Get(manager.URL + "/metrics")
 	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
 	assert.Contains(t, string(body), `depsync_rejected_files_total{reason="not_zip",tenant="-1234"} 1`)
 	assert.Contains(t, string(body), `depsync_sync_operations_total{op="commit",result="success",tenant="-1234"}`)
 
@@ -292,14 +293,20 @@ func TestE2EWorkerLocalChangesAreBackedUp(t *testing.T) {
 	backups := func() map[string]string {
 		out := map[string]string{}
 		root := filepath.Join(worker.StateDir, "overwritten")
-		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		// What cannot be read (no folder yet, a temporary file renamed
+		// meanwhile) is no backup yet.
+		require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && d.Type().IsRegular() {
-				data, _ := os.ReadFile(p)
-				rel, _ := filepath.Rel(root, p)
+				data, err := os.ReadFile(p)
+				if err != nil {
+					return nil
+				}
+				rel, err := filepath.Rel(root, p)
+				require.NoError(t, err)
 				out[filepath.ToSlash(rel)] = string(data)
 			}
 			return nil
-		})
+		}))
 		return out
 	}
 	hasBackup := func(suffix, content string) bool {
@@ -453,9 +460,9 @@ func TestE2EWrongPasswordFailsLoudly(t *testing.T) {
 		select {
 		case <-done:
 		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
+			killErr := cmd.Process.Kill()
 			<-done
-			t.Fatalf("%v did not give up on a wrong password:\n%s", args, out)
+			t.Fatalf("%v did not give up on a wrong password (killed: %v):\n%s", args, killErr, out)
 		}
 		var ee *exec.ExitError
 		require.ErrorAs(t, err, &ee, "%s", out)
@@ -483,9 +490,9 @@ func TestE2ETenants(t *testing.T) {
 	write(t, tenantDir(manager), "synapse-configs/default/api/t.xml", "<api name=\"tenant 7\"/>\n")
 	write(t, manager.Dir, "super.xml", "<super/>\n")
 	daemontest.Eventually(t, 30*time.Second, "both tenants on the worker", func() bool {
-		a, _ := os.ReadFile(filepath.Join(tenantDir(worker), "synapse-configs", "default", "api", "t.xml"))
-		b, _ := os.ReadFile(filepath.Join(worker.Dir, "super.xml"))
-		return string(a) == "<api name=\"tenant 7\"/>\n" && string(b) == "<super/>\n"
+		a, errA := os.ReadFile(filepath.Join(tenantDir(worker), "synapse-configs", "default", "api", "t.xml"))
+		b, errB := os.ReadFile(filepath.Join(worker.Dir, "super.xml"))
+		return errA == nil && errB == nil && string(a) == "<api name=\"tenant 7\"/>\n" && string(b) == "<super/>\n"
 	})
 	out := srv.SVN(t, "ls", "-R", srv.URL)
 	assert.Contains(t, out, "7/synapse-configs/default/api/t.xml")
@@ -504,7 +511,11 @@ func TestE2ENoRepositoryAtURLIsExit2(t *testing.T) {
 	cmd := exec.Command(n.Bin, "run", "--config", n.ConfigFile)
 	cmd.Env = n.Env()
 	cmd.WaitDelay = time.Second
-	timer := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+	timer := time.AfterFunc(30*time.Second, func() {
+		if err := cmd.Process.Kill(); err != nil {
+			t.Errorf("kill after 30s: %v", err)
+		}
+	})
 	defer timer.Stop()
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError

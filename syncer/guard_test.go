@@ -46,7 +46,7 @@ func gauge(t *testing.T, d *Daemon, name string) float64 {
 // commitAll runs passes until nothing is left to commit.
 func commitAll(t *testing.T, m *manager) syncResult {
 	t.Helper()
-	time.Sleep(2 * m.debounce)
+	quiet(m)
 	var last syncResult
 	for i := 0; i < 5; i++ {
 		res, err := m.sync(context.Background(), nil, true)
@@ -55,7 +55,7 @@ func commitAll(t *testing.T, m *manager) syncResult {
 		if len(res.waiting) == 0 {
 			return res
 		}
-		time.Sleep(2 * m.debounce)
+		quiet(m)
 	}
 	return last
 }

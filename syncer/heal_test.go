@@ -25,7 +25,8 @@ func TestHealJournalsPlaceholdersAndRemovesStaleOnes(t *testing.T) {
 	var journalled string
 	f.cleanup = func() error {
 		if _, err := os.Stat(gone); err == nil {
-			data, _ := os.ReadFile(filepath.Join(c.StateDir, "heal", "-1234.placeholders"))
+			data, err := os.ReadFile(filepath.Join(c.StateDir, "heal", "-1234.placeholders"))
+			assert.NoError(t, err, "the journal is written before the cleanup")
 			journalled = string(data)
 			return nil
 		}

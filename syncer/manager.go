@@ -8,7 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/depsync/depsync/svn"
 )
 
 // maxTargets is how many pending paths are looked at one by one; above it
@@ -23,11 +26,8 @@ type manager struct {
 	// Paths to look at (slash, relative), and whether the whole tree is.
 	pending map[string]struct{}
 	full    bool
-	// seen remembers files that were not yet stable at the last look.
-	seen map[string]seenFile
-	// rejected are invalid files not committed, with the state they were
-	// judged in: they are looked at again only when they change.
-	rejected map[string]rejectedFile
+	// gate says which changed files are ready to commit.
+	gate *gate
 
 	nextLook  time.Time // when the next pass is due; zero: none
 	notBefore time.Time // backoff after a failure
@@ -44,44 +44,18 @@ type manager struct {
 	cleanupNext bool
 }
 
-// fileSig is what tells that a file changed. The ctime is part of it
-// because writes always move it, even when the writer sets the mtime back
-// (cp -p, tar), and nobody can set it.
-type fileSig struct {
-	size         int64
-	mtime, ctime time.Time
-}
-
-// changed is the last time the file's content or metadata changed.
-func (s fileSig) changed() time.Time {
-	if s.ctime.After(s.mtime) {
-		return s.ctime
-	}
-	return s.mtime
-}
-
-type seenFile struct {
-	sig fileSig
-	at  time.Time // when sig was seen first
-}
-
-type rejectedFile struct {
-	sig fileSig
-	Rejection
-}
-
 func newManager(ts *tenantSync) *manager {
 	c := ts.d.cfg
-	return &manager{
+	m := &manager{
 		tenantSync:  ts,
 		debounce:    c.Sync.Debounce,
 		maxDelay:    c.Sync.MaxDelay,
 		rescanEvery: c.Sync.RescanInterval,
 		pollEvery:   c.SVN.PollInterval,
 		pending:     map[string]struct{}{},
-		seen:        map[string]seenFile{},
-		rejected:    map[string]rejectedFile{},
 	}
+	m.gate = newGate(ts.t.Dir, m.debounce, m.maxDelay, ts.log, m.recordRejection)
+	return m
 }
 
 // prepare creates the repository folder when missing and, when the
@@ -94,7 +68,7 @@ func (m *manager) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !isWorkingCopy(m.t.Dir) {
+	if !svn.IsWorkingCopy(m.t.Dir) {
 		// Never made anew: an empty directory checked out would commit
 		// the loss of every file.
 		if err := m.checkDir(); err != nil {
@@ -129,7 +103,23 @@ func (m *manager) run(ctx context.Context) error {
 	m.d.m.watcherMetrics(m.label, w)
 	batches := make(chan Batch)
 	watchErr := make(chan error, 1)
-	go func() { watchErr <- w.Run(ctx, batches) }()
+	// The watcher's goroutine ends with ctx and is waited for, so that
+	// nothing of this tenant outlives run. One runs at a time, and sends
+	// once: watchErr has room for it even after the loop is gone.
+	var watching sync.WaitGroup
+	defer watching.Wait()
+	watch := func(after time.Duration) {
+		watching.Add(1)
+		go func() {
+			defer watching.Done()
+			if after <= 0 || sleepCtx(ctx, after) {
+				watchErr <- w.Run(ctx, batches)
+			} else {
+				watchErr <- ctx.Err()
+			}
+		}()
+	}
+	watch(0)
 
 	look := time.NewTimer(time.Hour)
 	look.Stop()
@@ -163,14 +153,7 @@ func (m *manager) run(ctx context.Context) error {
 			// it anew and reconcile, since events were lost meanwhile.
 			// With backoff, and logged once then summarised, so a missing
 			// directory neither spins nor floods the log.
-			wait := watchFails.fail(m.log, "watcher", err)
-			go func() {
-				if sleepCtx(ctx, wait) {
-					watchErr <- w.Run(ctx, batches)
-				} else {
-					watchErr <- ctx.Err()
-				}
-			}()
+			watch(watchFails.fail(m.log, "watcher", err))
 			m.full = true
 			schedule(time.Now().Add(time.Second))
 		case b := <-batches:
@@ -325,7 +308,7 @@ const maxCommit = 2000
 // what is not ready and commits the rest.
 func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bool) (syncResult, error) {
 	var res syncResult
-	now := time.Now()
+	now := m.gate.now()
 	if len(pending) > maxTargets {
 		full = true
 	}
@@ -365,12 +348,12 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		if err != nil {
 			return res, fmt.Errorf("stat %s: %w", abs, err)
 		}
-		if at, ok := m.stable(c.path, sig, now); !ok {
+		if at, ok := m.gate.stable(c.path, sig, now); !ok {
 			wait(c.path, at)
 			continue
 		}
 		if isCApp(c.path) {
-			ok, at, err := m.validCApp(c.path, abs, sig, now)
+			ok, at, err := m.gate.validCApp(c.path, abs, sig, now)
 			if err != nil {
 				return res, err
 			}
@@ -382,11 +365,11 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 			}
 			checked[c.path] = sig
 		}
-		delete(m.seen, c.path)
+		m.gate.passed(c.path)
 		written[c.path] = sig
 		ready = append(ready, c)
 	}
-	m.forgetRejected(pending, full, current)
+	m.gate.forget(pending, full, current)
 	if ready, err = m.guardDeletions(ctx, ready, full); err != nil {
 		return res, err
 	}
@@ -448,29 +431,6 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 	return res, nil
 }
 
-// stable reports whether a file has not changed for the quiet time: its
-// last change is at least debounce old, or it is as it was at a look at
-// least debounce ago (for clocks that disagree). When it is not, it returns
-// when to look again.
-func (m *manager) stable(p string, sig fileSig, now time.Time) (time.Time, bool) {
-	age := now.Sub(sig.changed())
-	if age >= m.debounce {
-		return time.Time{}, true
-	}
-	prev, ok := m.seen[p]
-	if ok && prev.sig == sig && now.Sub(prev.at) >= m.debounce {
-		return time.Time{}, true
-	}
-	if !ok || prev.sig != sig {
-		m.seen[p] = seenFile{sig: sig, at: now}
-	}
-	next := now.Add(m.debounce - max(age, 0))
-	if age < 0 { // a change in the future: trust our own looks
-		next = now.Add(m.debounce)
-	}
-	return next.Add(5 * time.Millisecond), false
-}
-
 // message says what a commit changes: "depsync node1: +App_1.0.0.car
 // ~synapse-configs/default/api/a.xml -Old_1.0.0.car", the first 20 on the
 // first line and every path below it when there are more.
@@ -482,24 +442,4 @@ func (m *manager) message(summary []string) string {
 	return head + "\n\n" + strings.Join(summary, "\n")
 }
 
-// probed records a successful server check: it keeps readiness and the
-// mode current without resetting the failures of the commits.
-func (ts *tenantSync) probed() {
-	now := time.Now()
-	ts.mu.Lock()
-	ts.st.LastSuccess = now
-	ts.mu.Unlock()
-	ts.d.m.lastSuccess.WithLabelValues(ts.label).Set(float64(now.UnixNano()) / 1e9)
-	ts.d.svnResult(nil)
-}
-
 func isCApp(p string) bool { return strings.HasSuffix(strings.ToLower(p), ".car") }
-
-// statSig reads a file's size, mtime and ctime.
-func statSig(p string) (fileSig, error) {
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return fileSig{}, err
-	}
-	return fileSig{size: fi.Size(), mtime: fi.ModTime(), ctime: ctime(fi)}, nil
-}

@@ -82,7 +82,8 @@ func TestNoticeURLMustBeAPeer(t *testing.T) {
 			d.mu.Lock()
 			d.managerURL = ""
 			d.mu.Unlock()
-			body, _ := json.Marshal(Notice{Revision: 3, Node: "m", URL: tt.url})
+			body, err := json.Marshal(Notice{Revision: 3, Node: "m", URL: tt.url})
+			require.NoError(t, err)
 			rec := notify(h, testToken, string(body))
 			assert.Equal(t, tt.code, rec.Code, rec.Body.String())
 			assert.Equal(t, tt.manager, d.ManagerURL())
@@ -92,7 +93,8 @@ func TestNoticeURLMustBeAPeer(t *testing.T) {
 	}
 	// Refused again and again: logged once per URL, counted every time.
 	for range 5 {
-		body, _ := json.Marshal(Notice{Revision: 3, URL: "http://elsewhere:9780"})
+		body, err := json.Marshal(Notice{Revision: 3, URL: "http://elsewhere:9780"})
+		require.NoError(t, err)
 		assert.Equal(t, http.StatusBadRequest, notify(h, testToken, string(body)).Code)
 	}
 	assert.Equal(t, 1, strings.Count(logs.String(), "elsewhere"), logs.String())
@@ -146,7 +148,7 @@ func TestNoticeCarriesTheMode(t *testing.T) {
 	got := make(chan Notice, 4)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var n Notice
-		_ = json.NewDecoder(r.Body).Decode(&n)
+		assert.NoError(t, json.NewDecoder(r.Body).Decode(&n))
 		got <- n
 		w.WriteHeader(http.StatusAccepted)
 	}))
@@ -172,13 +174,13 @@ func fakeManager(t *testing.T, mode string, capps ...string) *httptest.Server {
 		}
 		switch r.URL.Path {
 		case "/v1/status":
-			_ = json.NewEncoder(w).Encode(map[string]string{"role": "manager", "mode": mode})
+			assert.NoError(t, json.NewEncoder(w).Encode(map[string]string{"role": "manager", "mode": mode}))
 		case "/v1/capps":
 			list := []map[string]string{}
 			for _, c := range capps {
 				list = append(list, map[string]string{"file": c})
 			}
-			_ = json.NewEncoder(w).Encode(list)
+			assert.NoError(t, json.NewEncoder(w).Encode(list))
 		default:
 			w.WriteHeader(http.StatusNotFound)
 		}

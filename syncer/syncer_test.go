@@ -173,8 +173,9 @@ func TestManagerCommitsOnlyWhatIsReady(t *testing.T) {
 	write("carbonapps/Bad_1.0.0.car", "not a zip")
 	write("new dir/deep/f.xml", "<f/>")
 	write("new dir/skip.tmp", "ignored")
-	time.Sleep(2 * c.Sync.Debounce)
-	write("synapse-configs/default/api/fresh.xml", "<api/>") // still being written
+	now := quiet(m)
+	write("synapse-configs/default/api/fresh.xml", "<api/>")
+	stamp(t, filepath.Join(dir, "synapse-configs", "default", "api", "fresh.xml"), now) // still being written
 	f.status = []svn.StatusEntry{
 		{Path: "synapse-configs/default/api/old.xml", Item: "modified", Kind: "file"},
 		{Path: "synapse-configs/default/api/fresh.xml", Item: "unversioned", Kind: "file"},
@@ -209,46 +210,11 @@ func TestManagerCommitsOnlyWhatIsReady(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, res.rev)
 	testcapp.Write(t, filepath.Join(dir, "carbonapps"), "Bad_1.0.0.car", "Bad", "1.0.0")
-	time.Sleep(2 * c.Sync.Debounce)
+	quiet(m)
 	_, err = m.sync(context.Background(), nil, true)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"carbonapps/Bad_1.0.0.car"}, f.committed[len(f.committed)-1])
 	assert.Empty(t, d.tenants[0].rejectedList())
-}
-
-func TestManagerStable(t *testing.T) {
-	const debounce = 100 * time.Millisecond
-	now := time.Now()
-	sig := func(changed time.Time) fileSig { return fileSig{size: 1, mtime: changed, ctime: changed} }
-	tests := []struct {
-		name   string
-		seen   *seenFile
-		sig    fileSig
-		stable bool
-	}{
-		{"quiet for the debounce", nil, sig(now.Add(-debounce)), true},
-		{"just written", nil, sig(now.Add(-debounce / 2)), false},
-		{"mtime set back, ctime fresh (cp -p)", nil, fileSig{size: 1, mtime: now.Add(-time.Hour), ctime: now}, false},
-		{"future time, first look", nil, sig(now.Add(time.Hour)), false},
-		{"future time, unchanged since a look a debounce ago", &seenFile{sig: sig(now.Add(time.Hour)), at: now.Add(-debounce)},
-			sig(now.Add(time.Hour)), true},
-		{"future time, changed since the last look", &seenFile{sig: fileSig{size: 2}, at: now.Add(-debounce)},
-			sig(now.Add(time.Hour)), false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m := &manager{debounce: debounce, seen: map[string]seenFile{}}
-			if tt.seen != nil {
-				m.seen["f"] = *tt.seen
-			}
-			next, ok := m.stable("f", tt.sig, now)
-			assert.Equal(t, tt.stable, ok)
-			if !ok {
-				assert.True(t, next.After(now), "a later look is scheduled")
-				assert.LessOrEqual(t, next.Sub(now), debounce+10*time.Millisecond)
-			}
-		})
-	}
 }
 
 func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
@@ -257,7 +223,7 @@ func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
 	d := newTestDaemon(t, c, f)
 	m := newManager(d.tenants[0])
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
-	time.Sleep(2 * c.Sync.Debounce)
+	quiet(m)
 	f.status = []svn.StatusEntry{{Path: "a.xml", Item: "unversioned", Kind: "file"}}
 
 	m.pending["a.xml"] = struct{}{}
@@ -342,7 +308,8 @@ func TestWorkerAfterForcedUpdateBacksUpObstructions(t *testing.T) {
 	_, err := w.update(context.Background(), 0)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"status", "revert", "update", "status", "revert"}, f.Calls())
-	matches, _ := filepath.Glob(filepath.Join(c.StateDir, "overwritten", "*", "n.xml"))
+	matches, err := filepath.Glob(filepath.Join(c.StateDir, "overwritten", "*", "n.xml"))
+	require.NoError(t, err)
 	assert.NotEmpty(t, matches)
 }
 
@@ -366,7 +333,8 @@ func TestWorkerMovesObstructionsAside(t *testing.T) {
 	require.NoError(t, err)
 	_, err = os.Stat(filepath.Join(c.Carbon.DeploymentDir, "x.car"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
-	matches, _ := filepath.Glob(filepath.Join(c.StateDir, "overwritten", "*", "x.car", "sub"))
+	matches, err := filepath.Glob(filepath.Join(c.StateDir, "overwritten", "*", "x.car", "sub"))
+	require.NoError(t, err)
 	assert.Len(t, matches, 1, "the directory in the way is kept in the backup folder")
 }
 
@@ -455,7 +423,7 @@ func TestNotifierDoesNotWaitForSlowPeers(t *testing.T) {
 	good := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		assert.Equal(t, "Bearer secret-token-0123456789abcdef0123456789", r.Header.Get("Authorization"))
 		var n Notice
-		_ = jsonDecode(r, &n)
+		assert.NoError(t, jsonDecode(r, &n))
 		got <- n
 		w.WriteHeader(http.StatusAccepted)
 	}))
@@ -568,7 +536,7 @@ func TestManagerFindsFilesInNewDirectoriesFromAnyPendingPath(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 	require.NoError(t, os.WriteFile(p, []byte("<f/>"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a", "b", "junk.tmp"), []byte("x"), 0o644))
-	time.Sleep(2 * m.debounce)
+	quiet(m)
 
 	// Only the deepest path is pending (its directories' events were in
 	// an earlier pass): svn status says nothing about it or its parent.
@@ -642,7 +610,7 @@ func TestManagerCatchUpKeepsTheManagersFiles(t *testing.T) {
 	put(dir, "a.xml", "a1")
 	put(dir, "d.xml", "d1")
 	put(dir, "lib.bin", "\x00binary v1")
-	time.Sleep(2 * m.debounce)
+	quiet(m)
 	_, err := m.sync(context.Background(), nil, true)
 	require.NoError(t, err)
 
@@ -661,16 +629,17 @@ func TestManagerCatchUpKeepsTheManagersFiles(t *testing.T) {
 	put(dir, "a.xml", "a2 from the manager")
 	put(dir, "lib.bin", "\x00binary v2")
 	require.NoError(t, os.Remove(filepath.Join(dir, "d.xml")))
-	time.Sleep(2 * m.debounce)
 
-	// A plain commit is out of date or conflicts: the pass asks for a
-	// catch-up, and the next pass commits the manager's state.
+	// A plain commit is out of date or conflicts: the pass catches up, and
+	// the next passes commit the manager's state (files the catch-up
+	// rewrote wait for the debounce like any change).
 	m.full = true
-	m.pass(context.Background())
-	for i := 0; i < 3 && (m.catchUpNeeded || m.full); i++ {
+	for i := 0; i < 4 && (m.catchUpNeeded || m.full || len(m.pending) > 0); i++ {
+		quiet(m)
 		m.notBefore = time.Time{}
 		m.pass(context.Background())
 	}
+	assert.False(t, m.catchUpNeeded || m.full || len(m.pending) > 0, "everything is committed")
 	check := t.TempDir()
 	srv.SVN(t, "checkout", "-q", srv.URL+"/-1234", check)
 	read := func(root, rel string) string {
@@ -730,11 +699,11 @@ func TestManagerSplitsHugeCommits(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, rel), []byte("<x/>"), 0o644))
 		f.status = append(f.status, svn.StatusEntry{Path: rel, Item: "unversioned", Kind: "file"})
 	}
-	time.Sleep(2 * c.Sync.Debounce)
+	now := quiet(m)
 	res, err := m.sync(context.Background(), nil, true)
 	require.NoError(t, err)
 	require.Len(t, f.committed, 1)
 	assert.Len(t, f.committed[0], maxCommit)
 	assert.Len(t, res.waiting, 10)
-	assert.False(t, res.nextLook.After(time.Now()), "the rest is looked at again at once")
+	assert.False(t, res.nextLook.After(now), "the rest is looked at again at once")
 }

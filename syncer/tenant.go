@@ -215,10 +215,6 @@ func (ts *tenantSync) prepareWithRetry(ctx context.Context, prepare func(context
 	}
 }
 
-// isWorkingCopy reports whether dir is the root of a working copy (see
-// svn.IsWorkingCopy, the one implementation; kept for manager.go's caller).
-func isWorkingCopy(dir string) bool { return svn.IsWorkingCopy(dir) }
-
 // checkWorkingCopy makes sure dir is a working copy of the tenant's URL, so
 // that a directory checked out from elsewhere is never committed to (or
 // overwritten from) the wrong folder.
@@ -307,4 +303,15 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// probed records a successful server check: it keeps readiness and the
+// mode current without resetting the failures of the commits.
+func (ts *tenantSync) probed() {
+	now := time.Now()
+	ts.mu.Lock()
+	ts.st.LastSuccess = now
+	ts.mu.Unlock()
+	ts.d.m.lastSuccess.WithLabelValues(ts.label).Set(float64(now.UnixNano()) / 1e9)
+	ts.d.svnResult(nil)
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,11 @@ type Watcher struct {
 
 	events    atomic.Int64
 	overflows atomic.Int64
+
+	// ready is closed once Run has its first watches in place: from then
+	// on every change below the root is seen. Tests wait on it.
+	ready     chan struct{}
+	readyOnce sync.Once
 }
 
 // NewWatcher returns a watcher of root. ignored is asked about each path
@@ -53,7 +59,8 @@ func NewWatcher(root string, ignored func(name string) bool, debounce, maxDelay 
 	if ignored == nil {
 		ignored = func(string) bool { return false }
 	}
-	return &Watcher{root: filepath.Clean(root), ignored: ignored, debounce: debounce, maxDelay: maxDelay, log: logger}
+	return &Watcher{root: filepath.Clean(root), ignored: ignored, debounce: debounce, maxDelay: maxDelay, log: logger,
+		ready: make(chan struct{})}
 }
 
 // Counts returns how many events the watcher has seen and how many times
@@ -75,6 +82,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 	if _, err := w.addTree(fw, w.root); err != nil {
 		return err
 	}
+	w.readyOnce.Do(func() { close(w.ready) })
 
 	pending := map[string]struct{}{}
 	rescan := false

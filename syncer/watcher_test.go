@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/depsync/depsync/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,9 +26,15 @@ func startWatcher(t *testing.T, root string, debounce, maxDelay time.Duration) (
 		cancel()
 		require.ErrorIs(t, <-done, context.Canceled)
 	})
-	// Run adds its watches before reading events; give it a moment so the
-	// test's first writes are seen.
-	time.Sleep(50 * time.Millisecond)
+	// The test's first writes are seen once the watches are in place.
+	select {
+	case <-w.ready:
+	case err := <-done:
+		done <- err // for the cleanup
+		t.Fatalf("the watcher stopped before watching: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watches were not in place within 5s")
+	}
 	return w, out
 }
 
@@ -140,4 +148,41 @@ func TestWatcherMissingRoot(t *testing.T) {
 	err := w.Run(context.Background(), make(chan Batch))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nope")
+	select {
+	case <-w.ready:
+		t.Error("a watcher of a missing root says it is watching")
+	default:
+	}
+}
+
+// watcherGoroutines counts the goroutines running a Watcher.
+func watcherGoroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), "syncer.(*Watcher).Run(")
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+func TestManagerRunJoinsItsWatcher(t *testing.T) {
+	require.Zero(t, watcherGoroutines(), "another test's watcher is still running")
+	c := testConfig(t, config.RoleManager)
+	d := newTestDaemon(t, c, &fakeSVN{commitRev: 2})
+	m := newManager(d.tenants[0])
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.run(ctx) }()
+	require.Eventually(t, func() bool { return watcherGoroutines() == 1 }, 10*time.Second, time.Millisecond,
+		"the manager watches its directory")
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after its context was cancelled")
+	}
+	assert.Zero(t, watcherGoroutines(), "the watcher ended before run returned")
 }

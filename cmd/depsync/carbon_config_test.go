@@ -11,30 +11,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A carbon.xml shaped after EI 6.1.1's: the live block, then a commented one.
-const carbonXMLFixture = `<?xml version="1.0" encoding="ISO-8859-1"?>
-<Server xmlns="http://wso2.org/projects/carbon/carbon.xml">
-    <Name>WSO2 Enterprise Integrator - Analytics</Name>
+// carbonXMLFixture is a carbon.xml shaped after EI 6.1.1's: the live block
+// (with a child depsync does not own), then a commented one. Package
+// carbonxml's tests use the same file.
+var carbonXMLFixture = readTestdata("../../config/carbonxml/testdata/ei-6.1.1.xml")
 
-    <DeploymentSynchronizer>
-        <Enabled>false</Enabled>
-        <AutoCommit>false</AutoCommit>
-        <AutoCheckout>true</AutoCheckout>
-        <RepositoryType>svn</RepositoryType>
-        <SvnUrl>http://svnrepo.example.com/repos/</SvnUrl>
-        <SvnUser>username</SvnUser>
-        <SvnPassword>password</SvnPassword>
-        <SvnUrlAppendTenantId>true</SvnUrlAppendTenantId>
-        <SvnClient>svnkit</SvnClient>
-    </DeploymentSynchronizer>
-
-    <!--<DeploymentSynchronizer>
-        <Enabled>true</Enabled>
-        <AutoCommit>false</AutoCommit>
-        <AutoCheckout>true</AutoCheckout>
-    </DeploymentSynchronizer>-->
-</Server>
-`
+// readTestdata reads a fixture when the tests start.
+func readTestdata(p string) string {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
 
 const cliPassword = "s3cr3t-pw"
 

@@ -131,6 +131,11 @@ func TestEdit(t *testing.T) {
 			assert.Contains(t, out, "        <AutoCommit>true</AutoCommit>\n        <AutoCheckout>true</AutoCheckout>\n")
 			assert.Contains(t, out, "<SvnPassword>hunter2&amp;&lt;x&gt;</SvnPassword>")
 		}},
+		{name: "EI 6.1.1 manager", src: fixtureEI, s: settings("manager"), check: func(t *testing.T, out string) {
+			assert.Contains(t, out, "    <!--<DeploymentSynchronizer>\n        <Enabled>true</Enabled>\n")
+			assert.Contains(t, out, "        <Enabled>false</Enabled>\n        <AutoCommit>true</AutoCommit>\n")
+			assert.Contains(t, out, "        <SvnClient>svnkit</SvnClient>\n", "what depsync does not own stays")
+		}},
 		{name: "full worker", src: fixtureFull, s: settings("worker"), check: func(t *testing.T, out string) {
 			assert.Contains(t, out, commentedBlock)
 			assert.Contains(t, out, "<AutoCommit>false</AutoCommit>")
@@ -402,9 +407,11 @@ func TestApply(t *testing.T) {
 	assert.Contains(t, res.Diff, "+        <SvnPassword><redacted></SvnPassword>")
 	assert.NotContains(t, res.Diff, "hunter2")
 	assert.NotContains(t, res.Diff, ">password<")
-	got, _ := os.ReadFile(path)
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
 	assert.Equal(t, fixtureFull, string(got))
-	entries, _ := os.ReadDir(dir)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
 	assert.Len(t, entries, 1)
 
 	res, err = Apply(path, s, ApplyOptions{Now: now})
@@ -430,7 +437,8 @@ func TestApply(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, StatusUnchanged, res.Status)
 	assert.Empty(t, res.Backup)
-	entries, _ = os.ReadDir(dir)
+	entries, err = os.ReadDir(dir)
+	require.NoError(t, err)
 	assert.Len(t, entries, 2)
 
 	// A change in the same second gets its own backup.
@@ -471,9 +479,11 @@ func TestApplyBadInputWritesNothing(t *testing.T) {
 	_, err := Apply(bad, settings("worker"), ApplyOptions{})
 	require.ErrorIs(t, err, ErrDuplicateBlock)
 	assert.Contains(t, err.Error(), bad)
-	entries, _ := os.ReadDir(dir)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
 	assert.Len(t, entries, 1)
-	got, _ := os.ReadFile(bad)
+	got, err := os.ReadFile(bad)
+	require.NoError(t, err)
 	assert.Equal(t, src, string(got))
 
 	_, err = Apply(filepath.Join(dir, "nope.xml"), settings("worker"), ApplyOptions{})
@@ -491,12 +501,13 @@ func TestApplyNoPermission(t *testing.T) {
 	_, err := Apply(path, settings("worker"), ApplyOptions{})
 	require.ErrorIs(t, err, fs.ErrPermission)
 	assert.True(t, IsBadInput(err))
-	entries, _ := os.ReadDir(dir)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
 	assert.Len(t, entries, 1)
 
 	require.NoError(t, os.Chmod(path, 0o644))
 	require.NoError(t, os.Chmod(dir, 0o555))
-	t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
+	t.Cleanup(func() { assert.NoError(t, os.Chmod(dir, 0o755)) })
 	_, err = Apply(path, settings("worker"), ApplyOptions{})
 	require.ErrorIs(t, err, fs.ErrPermission)
 	assert.Contains(t, err.Error(), "no permission to write in")
@@ -585,7 +596,8 @@ func TestRealFiles(t *testing.T) {
 				res, err = Apply(path, s, ApplyOptions{})
 				require.NoError(t, err)
 				assert.Equal(t, StatusUnchanged, res.Status)
-				again, _ := os.ReadFile(path)
+				again, err := os.ReadFile(path)
+				require.NoError(t, err)
 				assert.Equal(t, string(out), string(again))
 				if tc.crlf {
 					assert.Equal(t, strings.Count(string(out), "\n"), strings.Count(string(out), "\r\n"), "bare LF written")

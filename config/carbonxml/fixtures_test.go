@@ -1,6 +1,9 @@
 package carbonxml
 
-import "strings"
+import (
+	"os"
+	"strings"
+)
 
 // Own fixtures, shaped after the shipped Carbon 4.4 and EI 6.1.1 files.
 
@@ -106,4 +109,16 @@ var (
 	fixtureRootSelfClosing = `<?xml version="1.0"?>` + "\n" + `<Server xmlns="http://wso2.org/projects/carbon/carbon.xml"/>` + "\n"
 	// fixtureNoIndent is a one-line document.
 	fixtureNoIndent = `<Server xmlns="http://wso2.org/projects/carbon/carbon.xml"><Name>x</Name></Server>`
+	// fixtureEI is EI 6.1.1's shape with a child depsync does not own
+	// (SvnClient); cmd/depsync's carbon-config tests edit the same file.
+	fixtureEI = readTestdata("testdata/ei-6.1.1.xml")
 )
+
+// readTestdata reads a fixture when the tests start.
+func readTestdata(p string) string {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

@@ -12,7 +12,7 @@ import (
 func FuzzEdit(f *testing.F) {
 	for _, s := range []string{fixtureFull, fixtureNoBlock, fixtureOnlyCommented, fixtureCRLF, fixtureTabs,
 		fixtureTabsNoBlock, fixtureExtra, fixtureSelfClosing, fixtureEmpty, fixtureOneLine, fixtureLatin1,
-		fixtureSecure, fixtureRootSelfClosing, fixtureNoIndent} {
+		fixtureSecure, fixtureRootSelfClosing, fixtureNoIndent, fixtureEI} {
 		f.Add([]byte(s), true, false)
 		f.Add([]byte(s), false, true)
 	}

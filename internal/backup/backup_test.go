@@ -147,11 +147,13 @@ func TestMaxAgeNeverTheNewestCopy(t *testing.T) {
 	require.NoError(t, k.Prune())
 	cs := copiesOf(t, root, "a.xml")
 	require.Len(t, cs, 1, "only the newest copy outlives max_age")
-	got, _ := os.ReadFile(cs[0])
+	got, err := os.ReadFile(cs[0])
+	require.NoError(t, err)
 	assert.Equal(t, []byte{2}, got)
 	assert.Equal(t, int64(1), k.Stats().Bytes)
 	// Empty folders go too.
-	ents, _ := os.ReadDir(root)
+	ents, err := os.ReadDir(root)
+	require.NoError(t, err)
 	assert.Len(t, ents, 2, "one time folder and the index")
 }
 

@@ -149,7 +149,8 @@ func TestInitRefusesToOverwrite(t *testing.T) {
 			entries, err := os.ReadDir(dir)
 			require.NoError(t, err)
 			assert.Len(t, entries, 1, "nothing else written")
-			b, _ := os.ReadFile(filepath.Join(dir, existing))
+			b, err := os.ReadFile(filepath.Join(dir, existing))
+			require.NoError(t, err)
 			assert.Equal(t, "keep me", string(b))
 		})
 	}
@@ -166,6 +167,7 @@ func TestInitBadHosts(t *testing.T) {
 		_, err := Init(Options{Dir: dir, Hosts: hosts})
 		require.True(t, errors.Is(err, ErrBadHost), "%v", err)
 	}
-	entries, _ := os.ReadDir(dir)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
 	assert.Empty(t, entries)
 }

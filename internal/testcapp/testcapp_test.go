@@ -24,8 +24,14 @@ func TestBuild(t *testing.T) {
 			t.Errorf("missing %s in %v", want, names)
 		}
 	}
-	f, _ := zr.Open("artifacts.xml")
-	data, _ := io.ReadAll(f)
+	f, err := zr.Open("artifacts.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(string(data), `name="App" version="1.0.0" type="carbon/application"`) {
 		t.Errorf("artifacts.xml: %s", data)
 	}

@@ -1,0 +1,216 @@
+package syncer
+
+import (
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/depsync/depsync/carbonapp"
+)
+
+// gate is the manager's readiness check: a changed file goes into a commit
+// once it has been quiet for the debounce and, for a C-App, once package
+// carbonapp reads it whole. It remembers the files it waits for and the
+// C-Apps it rejected, so that an invalid file is judged again only when it
+// changes. Its clock is a field so that tests age files without sleeping.
+type gate struct {
+	dir                string // the deployment directory
+	debounce, maxDelay time.Duration
+	now                func() time.Time
+	log                *slog.Logger
+	// record is told of each rejection made (r set) or dropped (r nil),
+	// with the one it replaces (old), to keep metrics and status current.
+	record func(rel string, old, r *Rejection)
+
+	// seen remembers files that were not yet stable at the last look.
+	seen map[string]seenFile
+	// rejected are invalid files not committed, with the state they were
+	// judged in: they are looked at again only when they change.
+	rejected map[string]rejectedFile
+}
+
+// fileSig is what tells that a file changed. The ctime is part of it
+// because writes always move it, even when the writer sets the mtime back
+// (cp -p, tar), and nobody can set it.
+type fileSig struct {
+	size         int64
+	mtime, ctime time.Time
+}
+
+// changed is the last time the file's content or metadata changed.
+func (s fileSig) changed() time.Time {
+	if s.ctime.After(s.mtime) {
+		return s.ctime
+	}
+	return s.mtime
+}
+
+type seenFile struct {
+	sig fileSig
+	at  time.Time // when sig was seen first
+}
+
+type rejectedFile struct {
+	sig fileSig
+	Rejection
+}
+
+// newGate returns a gate for the files below dir on the wall clock. record
+// may be nil.
+func newGate(dir string, debounce, maxDelay time.Duration, log *slog.Logger, record func(rel string, old, r *Rejection)) *gate {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if record == nil {
+		record = func(string, *Rejection, *Rejection) {}
+	}
+	return &gate{
+		dir:      dir,
+		debounce: debounce,
+		maxDelay: maxDelay,
+		now:      time.Now,
+		log:      log,
+		record:   record,
+		seen:     map[string]seenFile{},
+		rejected: map[string]rejectedFile{},
+	}
+}
+
+// stable reports whether a file has not changed for the quiet time: its
+// last change is at least debounce old, or it is as it was at a look at
+// least debounce ago (for clocks that disagree). When it is not, it returns
+// when to look again.
+func (g *gate) stable(p string, sig fileSig, now time.Time) (time.Time, bool) {
+	age := now.Sub(sig.changed())
+	if age >= g.debounce {
+		return time.Time{}, true
+	}
+	prev, ok := g.seen[p]
+	if ok && prev.sig == sig && now.Sub(prev.at) >= g.debounce {
+		return time.Time{}, true
+	}
+	if !ok || prev.sig != sig {
+		g.seen[p] = seenFile{sig: sig, at: now}
+	}
+	next := now.Add(g.debounce - max(age, 0))
+	if age < 0 { // a change in the future: trust our own looks
+		next = now.Add(g.debounce)
+	}
+	return next.Add(5 * time.Millisecond), false
+}
+
+// passed forgets the wait for a file that goes into a commit.
+func (g *gate) passed(p string) { delete(g.seen, p) }
+
+// validCApp reads a .car whole with package carbonapp. It returns ok for a
+// valid one; otherwise, when to look again (still being copied), or zero
+// when it is rejected until it changes.
+func (g *gate) validCApp(rel, abs string, sig fileSig, now time.Time) (bool, time.Time, error) {
+	if r, ok := g.rejected[rel]; ok && r.sig == sig {
+		return false, time.Time{}, nil // judged already; its next change brings it back
+	}
+	_, err := carbonapp.ParseFile(abs)
+	if err == nil {
+		if after, serr := statSig(abs); serr != nil || after != sig {
+			return false, g.now().Add(g.debounce), nil // changed while read
+		}
+		if _, was := g.rejected[rel]; was {
+			g.log.Info("C-App valid now", "path", rel)
+			g.unreject(rel)
+		}
+		return true, time.Time{}, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, now.Add(g.debounce), nil
+	}
+	if carbonapp.IsIncomplete(err) && now.Sub(sig.changed()) < g.incompleteGrace() {
+		g.log.Debug("C-App incomplete, probably still being copied; waiting", "path", rel, "error", err)
+		return false, now.Add(g.debounce), nil
+	}
+	reason := string(carbonapp.KindOf(err))
+	if reason == "" {
+		reason = "unreadable"
+	}
+	g.reject(rel, sig, reason, err)
+	return false, time.Time{}, nil
+}
+
+func (g *gate) reject(rel string, sig fileSig, reason string, err error) {
+	r := Rejection{Path: rel, Reason: reason, Error: err.Error()}
+	var old *Rejection
+	if o, ok := g.rejected[rel]; ok {
+		old = &o.Rejection
+	}
+	g.rejected[rel] = rejectedFile{sig: sig, Rejection: r}
+	g.log.Warn("invalid C-App not committed; it is looked at again when it changes", "path", rel, "reason", reason, "error", err)
+	g.record(rel, old, &r)
+}
+
+func (g *gate) unreject(rel string) {
+	old, ok := g.rejected[rel]
+	if !ok {
+		return
+	}
+	delete(g.rejected, rel)
+	g.record(rel, &old.Rejection, nil)
+}
+
+// forget drops rejections of files that are gone or no longer differ from
+// the repository: current holds the changed paths of this pass, which
+// looked at the pending paths or, when full, at the whole tree.
+func (g *gate) forget(pending map[string]struct{}, full bool, current map[string]bool) {
+	// Files waited for that are gone since are forgotten too.
+	for rel := range g.seen {
+		if _, err := os.Lstat(filepath.Join(g.dir, filepath.FromSlash(rel))); errors.Is(err, fs.ErrNotExist) {
+			delete(g.seen, rel)
+		}
+	}
+	for rel := range g.rejected {
+		if current[rel] {
+			continue
+		}
+		_, looked := pending[rel]
+		if full || looked {
+			g.unreject(rel)
+		} else if _, err := os.Lstat(filepath.Join(g.dir, filepath.FromSlash(rel))); errors.Is(err, fs.ErrNotExist) {
+			g.unreject(rel)
+		}
+	}
+}
+
+// incompleteGrace is how long a C-App may stay incomplete without changing
+// before it is taken for truncated rather than still being copied.
+func (g *gate) incompleteGrace() time.Duration {
+	return max(g.maxDelay, 10*g.debounce, 5*time.Second)
+}
+
+// recordRejection keeps the manager's metrics and status in step with its
+// gate's rejections.
+func (m *manager) recordRejection(rel string, old, r *Rejection) {
+	if old != nil {
+		m.d.m.rejected.WithLabelValues(m.label, old.Reason).Dec()
+	}
+	if r != nil {
+		m.d.m.rejected.WithLabelValues(m.label, r.Reason).Inc()
+		m.d.m.rejections.WithLabelValues(m.label, r.Reason).Inc()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r != nil {
+		m.st.Rejected[rel] = *r
+	} else {
+		delete(m.st.Rejected, rel)
+	}
+}
+
+// statSig reads a file's size, mtime and ctime.
+func statSig(p string) (fileSig, error) {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return fileSig{}, err
+	}
+	return fileSig{size: fi.Size(), mtime: fi.ModTime(), ctime: ctime(fi)}, nil
+}
