@@ -99,7 +99,7 @@ func (m *manager) run(ctx context.Context) error {
 	if err := m.prepareWithRetry(ctx, m.prepare); err != nil || ctx.Err() != nil {
 		return err
 	}
-	w := NewWatcher(m.t.Dir, m.d.cfg.Ignored, m.debounce, m.maxDelay, m.log)
+	w := NewWatcher(m.t.Dir, m.d.cfg.Ignored, min(coalesce, m.debounce), m.maxDelay, m.log)
 	m.d.m.watcherMetrics(m.label, w)
 	batches := make(chan Batch)
 	watchErr := make(chan error, 1)
@@ -348,9 +348,13 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		if err != nil {
 			return res, fmt.Errorf("stat %s: %w", abs, err)
 		}
-		if at, ok := m.gate.stable(c.path, sig, now); !ok {
-			wait(c.path, at)
-			continue
+		// A file proven complete goes at once; anything else waits for
+		// the quiet time.
+		if !m.gate.complete(c.path, abs, sig) {
+			if at, ok := m.gate.stable(c.path, sig, now); !ok {
+				wait(c.path, at)
+				continue
+			}
 		}
 		if isCApp(c.path) {
 			ok, at, err := m.gate.validCApp(c.path, abs, sig, now)

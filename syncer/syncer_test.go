@@ -174,8 +174,8 @@ func TestManagerCommitsOnlyWhatIsReady(t *testing.T) {
 	write("new dir/deep/f.xml", "<f/>")
 	write("new dir/skip.tmp", "ignored")
 	now := quiet(m)
-	write("synapse-configs/default/api/fresh.xml", "<api/>")
-	stamp(t, filepath.Join(dir, "synapse-configs", "default", "api", "fresh.xml"), now) // still being written
+	write("synapse-configs/default/api/fresh.xml", "<api><resource")
+	stamp(t, filepath.Join(dir, "synapse-configs", "default", "api", "fresh.xml"), now) // still being written: cut short
 	f.status = []svn.StatusEntry{
 		{Path: "synapse-configs/default/api/old.xml", Item: "modified", Kind: "file"},
 		{Path: "synapse-configs/default/api/fresh.xml", Item: "unversioned", Kind: "file"},

@@ -1,0 +1,102 @@
+package syncer
+
+import (
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// coalesce is how long the manager's watcher waits for more events before
+// it hands a batch over. It only groups the events of one operation (a cp
+// writes in many syscalls); the quiet time (sync.debounce) is the gate's,
+// and only for files it cannot prove complete.
+const coalesce = 10 * time.Millisecond
+
+// maxProofXML is the largest XML file parsed to prove it complete; a
+// larger one waits for the quiet time.
+const maxProofXML = 8 << 20
+
+// complete reports whether the file is provably whole now, so that it
+// need not wait for the quiet time: nobody has it open for writing (the
+// kernel grants a read lease only then) and, for an XML artifact, it parses
+// as a complete, well-formed document with the same signature before and
+// after the read. A C-App is proven by the gate's validCApp, which reads it
+// whole with the same check around the read. Anything else that is closed
+// counts as complete: a later write is a new change, committed again. Where
+// leases are not to be had nothing is proven, and the quiet time applies.
+func (g *gate) complete(rel, abs string, sig fileSig) bool {
+	if !closedForWriting(abs) {
+		return false
+	}
+	if !isXML(rel) {
+		return true
+	}
+	if sig.size > maxProofXML || !wellFormedXML(abs) {
+		return false
+	}
+	after, err := statSig(abs)
+	return err == nil && after == sig
+}
+
+// closedForWriting reports whether no process has the file open for
+// writing: a read lease can be taken (and is let go at once).
+func closedForWriting(abs string) bool {
+	f, err := takeLease(abs)
+	if err != nil || f == nil {
+		return false
+	}
+	releaseLease(f)
+	return true
+}
+
+func isXML(p string) bool { return strings.HasSuffix(strings.ToLower(p), ".xml") }
+
+// wellFormedXML reports whether the file holds one complete, well-formed
+// XML document: a root element closed at the end, nothing but comments,
+// processing instructions and space after it. A file cut short anywhere
+// fails.
+func wellFormedXML(abs string) bool {
+	f, err := os.Open(abs)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	dec := xml.NewDecoder(f)
+	// Carbon's files may declare ISO-8859-1; other encodings are read as
+	// they are and, if that fails, the file waits for the quiet time.
+	dec.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
+		switch strings.ToLower(label) {
+		case "iso-8859-1", "iso8859-1", "latin1", "latin-1":
+			return charmap.ISO8859_1.NewDecoder().Reader(r), nil
+		}
+		return r, nil
+	}
+	depth, roots := 0, 0
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return roots == 1 && depth == 0
+		}
+		if err != nil {
+			return false
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				roots++
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		case xml.CharData:
+			if depth == 0 && strings.TrimSpace(string(t)) != "" {
+				return false
+			}
+		}
+	}
+}
