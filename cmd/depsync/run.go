@@ -77,6 +77,12 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			if err != nil {
 				return badInput(err)
 			}
+			// Carbon's own verdict on each C-App, for /v1/capps, /v1/status,
+			// depsync_capps and capp push --wait.
+			carbonLog := newCarbonLog(c, reg, a.logger)
+			if carbonLog != nil {
+				push.carbon = carbonLog
+			}
 			// One guard and one backup keeper for the node: the manager's
 			// commits and its direct-mode prunes ask the same guard, so
 			// /v1/status and depsync approve see every hold.
@@ -97,6 +103,7 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			// package deploy's /v1/capps.
 			mux := http.NewServeMux()
 			mux.Handle("/", d.Handler())
+			mux.Handle("GET /v1/status", d.StatusHandler(carbonStatus(carbonLog)))
 			push.mount(mux, c, d.ManagerURL, a.logger)
 			srv := deploy.NewServer(c.Listen, mux, c.TLS)
 			srvCtx, stopSrv := context.WithCancel(context.WithoutCancel(ctx))
@@ -109,6 +116,9 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			runCtx, cancelRun := context.WithCancel(ctx)
 			defer cancelRun()
 			go push.backups.Run(runCtx, time.Hour) // backups.max_age holds while nothing new comes
+			if carbonLog != nil {
+				go func() { _ = carbonLog.Run(runCtx) }()
+			}
 			var srvErr error
 			srvDone := make(chan struct{})
 			go func() { srvErr = <-served; cancelRun(); close(srvDone) }()
