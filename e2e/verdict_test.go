@@ -115,7 +115,7 @@ type pushOut struct {
 			Node, File, ID, State, Error string
 		} `json:"faulty"`
 		States []struct {
-			Node, File, ID, State string
+			Node, File, ID, State  string
 			Present, Current, Done bool
 		} `json:"states"`
 	} `json:"wait"`
