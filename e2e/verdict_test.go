@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/internal/carbontest"
 	"github.com/depsync/depsync/internal/daemontest"
 	"github.com/depsync/depsync/internal/testcapp"
@@ -81,7 +82,9 @@ func malformedCApp(t *testing.T) (string, string) {
 	if root := os.Getenv("DEPSYNC_TESTDATA"); root != "" {
 		p := filepath.Join(root, "capps", "valid", "invalidSynapseXml-invalidCompositeApplication_1.0.0.car")
 		if _, err := os.Stat(p); err == nil {
-			return p, "invalidSynapseXml-invalidCompositeApplication_1.0.0"
+			app, err := carbonapp.ParseFile(p) // the file name is not the id
+			require.NoError(t, err)
+			return p, app.ID
 		}
 	}
 	var buf bytes.Buffer
