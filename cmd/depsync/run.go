@@ -31,6 +31,10 @@ peer at once. A worker updates its directory on a notice and on a poll
 
 The HTTP server on listen serves /healthz, /readyz, /metrics, GET /v1/status
 and POST /v1/notify (bearer token from token_file or DEPSYNC_TOKEN).
+It follows Carbon's log (carbon.log_file, default
+<carbon.home>/repository/logs/wso2carbon.log) for each C-App's state, shown
+in /v1/capps, /v1/status and the gauge depsync_capps{state}; a missing log
+is said once and looked for again.
 SIGINT or SIGTERM stops watching, lets the svn operation in flight finish
 (30 s at most) and exits 0.
 
