@@ -37,7 +37,55 @@ type Status struct {
 	// Backups is what the copies under <state_dir>/overwritten take, with
 	// their limits (backups.max_bytes, backups.max_age).
 	Backups backup.Stats `json:"backups"`
+	// CarbonLog is the Carbon log this node reads C-App states from
+	// (carbon.log_file); nil from a node that does not read one.
+	CarbonLog *CarbonLog `json:"carbon_log,omitempty"`
+	// FaultyCApps are the C-Apps Carbon's log says are faulty, with
+	// Carbon's error line.
+	FaultyCApps []CarbonCApp `json:"faulty_capps,omitempty"`
 }
+
+// CarbonLog says which Carbon log a node reads and whether it can.
+type CarbonLog struct {
+	Path     string `json:"path"`
+	Readable bool   `json:"readable"`
+}
+
+// CarbonState is what Carbon's log says about one C-App, as Entry.Carbon
+// and CarbonCApp carry it.
+type CarbonState struct {
+	// State is deploying, deployed, faulty, undeployed or unknown.
+	State string `json:"state"`
+	// Time is the time written on Carbon's line (Carbon's JVM clock).
+	Time time.Time `json:"time"`
+	// Seen is when the node read that line, on the node's own clock: compare
+	// it with the node's other times (PutResult.Received, Entry.MTime),
+	// never with the caller's clock.
+	Seen time.Time `json:"seen"`
+	// Error is Carbon's first error line for a faulty C-App (or the
+	// warning that left it unknown).
+	Error string `json:"error,omitempty"`
+}
+
+// CarbonCApp is one C-App of a tenant with its Carbon state, as
+// Status.FaultyCApps lists them.
+type CarbonCApp struct {
+	Tenant int    `json:"tenant"`
+	ID     string `json:"id,omitempty"`
+	File   string `json:"file,omitempty"`
+	CarbonState
+}
+
+// CarbonLogHeader, on replies to GET /v1/capps, says whether the node reads
+// a Carbon log: "readable" or "unreadable". A node without the header
+// (an older version) reports no Carbon state.
+const CarbonLogHeader = "Depsync-Carbon-Log"
+
+// Values of CarbonLogHeader.
+const (
+	CarbonLogReadable   = "readable"
+	CarbonLogUnreadable = "unreadable"
+)
 
 // TenantStatus is one tenant in Status.
 type TenantStatus struct {
@@ -111,6 +159,10 @@ type Entry struct {
 	// copied). Such entries are listed so that nothing is hidden, but the
 	// Reconciler neither pushes them nor removes the peer's copy.
 	Error string `json:"error,omitempty"`
+	// Carbon is what the node's Carbon log says about this C-App (by its
+	// id, else its file name); nil when the node reads no Carbon log or
+	// the log has not named it since Carbon's last start.
+	Carbon *CarbonState `json:"carbon,omitempty"`
 }
 
 // Valid reports whether the entry is a C-App Carbon would deploy.
@@ -125,6 +177,10 @@ type PutResult struct {
 	Status string `json:"status"` // created, updated or unchanged
 	// Replaced names the files with the same id that the node removed.
 	Replaced []string `json:"replaced,omitempty"`
+	// Received is the node's own clock when the file was in place (set
+	// for created and updated): a Carbon verdict counts for these bytes
+	// only when its CarbonState.Seen is not before it.
+	Received *time.Time `json:"received,omitempty"`
 }
 
 // Error is the JSON body of every error reply of the API.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/carbonlog"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/httpauth"
 )
@@ -55,8 +56,44 @@ type APIOptions struct {
 	// BodyStall is how long an upload may send nothing before it is cut
 	// (default 30s; see GuardBody).
 	BodyStall time.Duration
-	Logger    *slog.Logger
-	Metrics   *Metrics
+	// Carbon, when set, is the node's Carbon log reader: GET /v1/capps then
+	// gives each C-App its Carbon state and says in CarbonLogHeader whether
+	// the log is readable.
+	Carbon CarbonStates
+	// Tenant is the Carbon tenant of Store's carbonapps (default
+	// carbonlog.SuperTenant).
+	Tenant int
+	// Now is the clock of PutResult.Received (default time.Now): the same
+	// clock as Carbon's reader stamps CAppState.Seen with.
+	Now     func() time.Time
+	Logger  *slog.Logger
+	Metrics *Metrics
+}
+
+// CarbonStates is what the API reads of a *carbonlog.Reader.
+type CarbonStates interface {
+	Readable() bool
+	State(tenant int, id string) (carbonlog.CAppState, bool)
+	StateOfFile(tenant int, file string) (carbonlog.CAppState, bool)
+}
+
+// carbonState returns what the Carbon log says about the C-App of an
+// entry: by its id, else by its file name. When both name a state, the
+// later one wins (a new file of an id already deployed is first known by
+// its name only).
+func carbonState(c CarbonStates, tenant int, e Entry) *api.CarbonState {
+	var best carbonlog.CAppState
+	found := false
+	if e.ID != "" {
+		best, found = c.State(tenant, e.ID)
+	}
+	if s, ok := c.StateOfFile(tenant, e.File); ok && (!found || s.Seen.After(best.Seen)) {
+		best, found = s, true
+	}
+	if !found {
+		return nil
+	}
+	return &api.CarbonState{State: string(best.State), Time: best.Time, Seen: best.Seen, Error: best.Error}
 }
 
 type cappAPI struct {
@@ -74,6 +111,12 @@ func NewAPI(opts APIOptions) http.Handler {
 	}
 	if opts.BodyStall <= 0 {
 		opts.BodyStall = DefaultBodyStall
+	}
+	if opts.Tenant == 0 {
+		opts.Tenant = carbonlog.SuperTenant
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	if opts.BootID == "" {
 		var b [8]byte
@@ -122,6 +165,17 @@ func (a *cappAPI) list(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	carbon := ""
+	if a.Carbon != nil {
+		carbon = api.CarbonLogUnreadable
+		if a.Carbon.Readable() {
+			carbon = api.CarbonLogReadable
+		}
+		for i := range entries {
+			entries[i].Carbon = carbonState(a.Carbon, a.Tenant, entries[i])
+		}
+		w.Header().Set(api.CarbonLogHeader, carbon)
+	}
 	body, err := json.MarshalIndent(entries, "", "  ")
 	if err != nil {
 		api.WriteError(w, http.StatusInternalServerError, err.Error())
@@ -129,6 +183,7 @@ func (a *cappAPI) list(w http.ResponseWriter, r *http.Request) {
 	}
 	h := sha256.New()
 	h.Write([]byte(a.BootID))
+	h.Write([]byte(carbon))
 	h.Write(body)
 	etag := `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
 	w.Header().Set(BootHeader, a.BootID)
@@ -243,8 +298,15 @@ func (a *cappAPI) put(w http.ResponseWriter, r *http.Request) {
 	if res.Status == StatusCreated {
 		code = http.StatusCreated
 	}
-	// The wire type is api.PutResult; the conversion keeps the two in step.
-	api.WriteJSON(w, code, api.PutResult(res))
+	reply := api.PutResult{File: res.File, ID: res.ID, SHA256: res.SHA256, Status: res.Status, Replaced: res.Replaced}
+	if res.Status != StatusUnchanged {
+		// Taken after the rename, on the clock of the Carbon log reader:
+		// a client waiting for Carbon's verdict on these bytes counts
+		// only lines read from now on, without comparing clocks.
+		t := a.Now().UTC()
+		reply.Received = &t
+	}
+	api.WriteJSON(w, code, reply)
 }
 
 func putErrorCode(err error) (int, string) {

@@ -230,33 +230,62 @@ func (c *Client) newRequest(ctx context.Context, method, node, path string, body
 
 // getJSON GETs node+path into v, within the client's timeout.
 func (c *Client) getJSON(ctx context.Context, node, path string, v any) error {
+	_, err := c.getJSONHeader(ctx, node, path, v)
+	return err
+}
+
+// getJSONHeader is getJSON that also returns the reply's header.
+func (c *Client) getJSONHeader(ctx context.Context, node, path string, v any) (http.Header, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	req, err := c.newRequest(ctx, http.MethodGet, node, path, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	resp, err := c.rc.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s: %w", node, err)
+		return nil, fmt.Errorf("%s: %w", node, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return apiError(node, resp)
+		return nil, apiError(node, resp)
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(v); err != nil {
-		return fmt.Errorf("%s: reply to GET %s: %w", node, path, err)
+		return nil, fmt.Errorf("%s: reply to GET %s: %w", node, path, err)
 	}
-	return nil
+	return resp.Header, nil
 }
 
 // List returns the C-Apps of node.
 func (c *Client) List(ctx context.Context, node string) ([]Entry, error) {
-	var out []Entry
-	if err := c.getJSON(ctx, node, "/v1/capps", &out); err != nil {
+	l, err := c.ListCarbon(ctx, node)
+	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return l.Entries, nil
+}
+
+// Listing is a node's reply to GET /v1/capps.
+type Listing struct {
+	Entries []Entry
+	// CarbonLog is the node's api.CarbonLogHeader: api.CarbonLogReadable,
+	// api.CarbonLogUnreadable, or "" from a node that reads no Carbon log
+	// (or predates it). Only with a readable log is Entry.Carbon news.
+	CarbonLog string
+}
+
+// CarbonReadable reports whether the node reads a Carbon log it can open.
+func (l *Listing) CarbonReadable() bool { return l.CarbonLog == api.CarbonLogReadable }
+
+// ListCarbon returns the C-Apps of node, with their Carbon states and
+// whether the node's Carbon log is readable.
+func (c *Client) ListCarbon(ctx context.Context, node string) (*Listing, error) {
+	var out []Entry
+	h, err := c.getJSONHeader(ctx, node, "/v1/capps", &out)
+	if err != nil {
+		return nil, err
+	}
+	return &Listing{Entries: out, CarbonLog: h.Get(api.CarbonLogHeader)}, nil
 }
 
 // Status reads node's /v1/status.

@@ -3,7 +3,20 @@ package deploy
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/carbonlog"
+)
+
+// What Client.WaitForCluster waits for (WaitOptions.Until).
+const (
+	// UntilPresent: every node holds the bytes.
+	UntilPresent = "present"
+	// UntilDeployed: and, on every node with a readable Carbon log, Carbon
+	// said "deployed" after the bytes landed there (the default).
+	UntilDeployed = "deployed"
 )
 
 // Want is a C-App every node of a cluster must hold: its file name and
@@ -19,6 +32,19 @@ type WaitOptions struct {
 	Nodes []string
 	// Want are the C-Apps each node must hold, byte for byte.
 	Want []Want
+	// Until is UntilPresent or UntilDeployed (default UntilDeployed).
+	Until string
+	// Received are the nodes' own times of the arrival of the bytes
+	// (PutReply.Received), by node URL then file: a Carbon verdict counts
+	// only when the node read it at or after that time, so an older
+	// "deployed" for earlier bytes does not. Where none is given, the
+	// file's mtime on the node (when its bytes landed there, on the same
+	// clock) serves. Clocks of the caller and the node are never compared.
+	Received map[string]map[string]time.Time
+	// OnNoCarbonLog, when set, is called once for each node that reads no
+	// Carbon log (or cannot open it) while Until is UntilDeployed: such a
+	// node counts by presence.
+	OnNoCarbonLog func(node string)
 	// Known are the base URLs a worker's manager (read from its
 	// /v1/status) must be one of to be polled: a worker's idea of its
 	// manager comes from a notice and can be planted, whereas the peers a
@@ -40,29 +66,68 @@ type WaitResult struct {
 	Nodes []string
 	// Lacking is what the last round found missing.
 	Lacking []Lack
+	// Faulty are the C-Apps a node's Carbon log says are faulty since
+	// their bytes landed there: the wait stops at the first round that
+	// finds one, and OK is false.
+	Faulty []Verdict
+	// States is the last round's view of each C-App on each node read.
+	States []Verdict
+	// NoCarbonLog are the nodes counted by presence because they read no
+	// Carbon log (only with UntilDeployed).
+	NoCarbonLog []string
 }
 
 // Lack is a node that lacks a C-App (File), or could not be read (Err).
+// Carbon, when set, is what its Carbon log said last: the node holds the
+// bytes but Carbon has not (yet) deployed them.
 type Lack struct {
+	Node   string
+	File   string
+	Err    error
+	Carbon *api.CarbonState
+}
+
+// Verdict is one C-App on one node, as a round of WaitForCluster saw it.
+type Verdict struct {
 	Node string
 	File string
-	Err  error
+	// Present: the node holds the wanted bytes.
+	Present bool
+	// CarbonLog: the node reads a Carbon log and can open it.
+	CarbonLog bool
+	// Carbon is what the node's Carbon log says about the C-App, nil when
+	// it says nothing.
+	Carbon *api.CarbonState
+	// Current: Carbon's state was read after the bytes landed on the node.
+	Current bool
+	// Done: the node counts as done for this C-App.
+	Done bool
 }
 
 // WaitForCluster polls o.Nodes, and the peers and manager they name in
-// /v1/status, until each holds every C-App of o.Want with its sha256, or
-// ctx is done (then OK is false and Lacking says what the last round
-// found). The token goes only where it may: the nodes, the peers they list
-// when Check lets them through, and a worker's manager only when it is one
-// of o.Known.
+// /v1/status, until each holds every C-App of o.Want with its sha256 and,
+// with UntilDeployed, each node that reads a Carbon log says it deployed
+// them since they landed there; or until a node says one is faulty (then
+// Faulty lists it), or ctx is done (then OK is false and Lacking says what
+// the last round found). Nodes are read in parallel, each call within the
+// client's timeout. The token goes only where it may: the nodes, the peers
+// they list when Check lets them through, and a worker's manager only when
+// it is one of o.Known.
 func (c *Client) WaitForCluster(ctx context.Context, o WaitOptions) *WaitResult {
 	interval := o.Interval
 	if interval <= 0 {
 		interval = 500 * time.Millisecond
 	}
+	if o.Until == "" {
+		o.Until = UntilDeployed
+	}
 	known := map[string]bool{}
 	for _, n := range o.Known {
 		known[strings.TrimRight(n, "/")] = true
+	}
+	received := map[string]map[string]time.Time{}
+	for n, m := range o.Received {
+		received[strings.TrimRight(n, "/")] = m
 	}
 	cluster := map[string]bool{}
 	var order []string
@@ -84,53 +149,125 @@ func (c *Client) WaitForCluster(ctx context.Context, o WaitOptions) *WaitResult 
 		add(n, false)
 	}
 	statusRead := map[string]bool{}
+	noLog := map[string]bool{}
+	var noLogOrder []string
 	for {
-		var lacking []Lack
+		// Discovery first, so that the peers a node names are read in
+		// this very round.
 		for i := 0; i < len(order); i++ { // order grows as peers are found
 			n := order[i]
-			if !statusRead[n] {
-				if st, err := c.Status(ctx, n); err == nil {
-					statusRead[n] = true
-					add(st.Manager, true)
-					for _, p := range st.Peers {
-						add(p.URL, false)
-					}
+			if statusRead[n] {
+				continue
+			}
+			if st, err := c.Status(ctx, n); err == nil {
+				statusRead[n] = true
+				add(st.Manager, true)
+				for _, p := range st.Peers {
+					add(p.URL, false)
 				}
 			}
-			lacking = append(lacking, c.lacks(ctx, n, o.Want)...)
 		}
 		nodes := append([]string(nil), order...)
-		if len(lacking) == 0 {
-			c.opts.Logger.Debug("every node holds the C-Apps", "nodes", redactAll(nodes))
-			return &WaitResult{OK: true, Nodes: nodes}
+		rounds := c.round(ctx, nodes, o, received)
+		res := &WaitResult{Nodes: nodes}
+		for i, r := range rounds {
+			if r.noLog && !noLog[nodes[i]] {
+				noLog[nodes[i]] = true
+				noLogOrder = append(noLogOrder, nodes[i])
+				if o.OnNoCarbonLog != nil {
+					o.OnNoCarbonLog(nodes[i])
+				}
+			}
+			res.Lacking = append(res.Lacking, r.lacking...)
+			res.Faulty = append(res.Faulty, r.faulty...)
+			res.States = append(res.States, r.states...)
+		}
+		res.NoCarbonLog = append([]string(nil), noLogOrder...)
+		if len(res.Faulty) > 0 {
+			c.opts.Logger.Debug("a node says a C-App is faulty", "nodes", redactAll(nodes))
+			return res
+		}
+		if len(res.Lacking) == 0 {
+			c.opts.Logger.Debug("every node holds the C-Apps", "nodes", redactAll(nodes), "until", o.Until)
+			res.OK = true
+			return res
 		}
 		t := time.NewTimer(interval)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return &WaitResult{OK: false, Nodes: nodes, Lacking: lacking}
+			return res
 		case <-t.C:
 		}
 	}
 }
 
-// lacks returns what node lacks of want, or that it could not be read.
-func (c *Client) lacks(ctx context.Context, node string, want []Want) []Lack {
-	list, err := c.List(ctx, node)
-	if err != nil {
-		return []Lack{{Node: node, Err: err}}
+// nodeRound is what one round found on one node.
+type nodeRound struct {
+	lacking []Lack
+	faulty  []Verdict
+	states  []Verdict
+	noLog   bool
+}
+
+// round reads every node in parallel. The first faulty verdict cuts the
+// reads still in flight short: the wait fails at once, whatever a slow
+// node does.
+func (c *Client) round(ctx context.Context, nodes []string, o WaitOptions, received map[string]map[string]time.Time) []nodeRound {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make([]nodeRound, len(nodes))
+	var wg sync.WaitGroup
+	for i, n := range nodes {
+		wg.Go(func() {
+			out[i] = c.check(ctx, n, o, received[n])
+			if len(out[i].faulty) > 0 {
+				cancel()
+			}
+		})
 	}
-	have := map[string]string{}
-	for _, e := range list {
-		have[e.File] = e.SHA256
-	}
-	var out []Lack
-	for _, w := range want {
-		if have[w.File] != w.SHA256 {
-			out = append(out, Lack{Node: node, File: w.File})
-		}
-	}
+	wg.Wait()
 	return out
+}
+
+// check returns what node lacks of o.Want, whether Carbon deployed it or
+// found it faulty, or that the node could not be read.
+func (c *Client) check(ctx context.Context, node string, o WaitOptions, received map[string]time.Time) nodeRound {
+	l, err := c.ListCarbon(ctx, node)
+	if err != nil {
+		return nodeRound{lacking: []Lack{{Node: node, Err: err}}}
+	}
+	have := map[string]Entry{}
+	for _, e := range l.Entries {
+		have[e.File] = e
+	}
+	r := nodeRound{noLog: o.Until == UntilDeployed && !l.CarbonReadable()}
+	for _, w := range o.Want {
+		e, ok := have[w.File]
+		v := Verdict{Node: node, File: w.File, Present: ok && e.SHA256 == w.SHA256, CarbonLog: l.CarbonReadable()}
+		if v.Present {
+			v.Carbon = e.Carbon
+			since, ok := received[w.File]
+			if !ok {
+				since = e.MTime
+			}
+			v.Current = e.Carbon != nil && !e.Carbon.Seen.Before(since)
+		}
+		switch {
+		case !v.Present:
+			r.lacking = append(r.lacking, Lack{Node: node, File: w.File})
+		case o.Until != UntilDeployed || !v.CarbonLog:
+			v.Done = true
+		case v.Current && v.Carbon.State == string(carbonlog.Faulty):
+			r.faulty = append(r.faulty, v)
+		case v.Current && v.Carbon.State == string(carbonlog.Deployed):
+			v.Done = true
+		default:
+			r.lacking = append(r.lacking, Lack{Node: node, File: w.File, Carbon: v.Carbon})
+		}
+		r.states = append(r.states, v)
+	}
+	return r
 }
 
 func redactAll(urls []string) []string {

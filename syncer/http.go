@@ -47,12 +47,24 @@ func (d *Daemon) Handler() http.Handler {
 		api.WriteJSON(w, http.StatusOK, api.Health{Status: "ready"})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{Registry: d.reg}))
-	mux.Handle("GET /v1/status", d.statusAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		api.WriteJSON(w, http.StatusOK, d.Status())
-	})))
+	mux.Handle("GET /v1/status", d.StatusHandler(nil))
 	mux.Handle("POST /v1/notify", d.tokenOnly(http.HandlerFunc(d.serveNotify)))
 	mux.Handle("POST /v1/approve", d.tokenOnly(http.HandlerFunc(d.serveApprove)))
 	return mux
+}
+
+// StatusHandler serves GET /v1/status as Handler does, behind the same
+// auth; extend, when set, adds to each reply what other parts of the
+// daemon know (the Carbon log's C-App states). Mount it on "GET /v1/status"
+// of the daemon's mux, next to Handler at "/", to take that path over.
+func (d *Daemon) StatusHandler(extend func(*Status)) http.Handler {
+	return d.statusAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		s := d.Status()
+		if extend != nil {
+			extend(&s)
+		}
+		api.WriteJSON(w, http.StatusOK, s)
+	}))
 }
 
 // statusAuth lets a request through with the API token; with no token

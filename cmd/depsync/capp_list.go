@@ -4,10 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/carbonlog"
+	"github.com/depsync/depsync/deploy"
 )
 
 func newCappListCmd(a *app) *cobra.Command {
@@ -19,6 +24,12 @@ func newCappListCmd(a *app) *cobra.Command {
 		Long: `List the C-Apps in a node's carbonapps directory, with their C-App id
 (name_version from artifacts.xml), size and sha256. A file that is not a
 valid C-App (or is still being copied) is listed with its error.
+
+STATE is what the node's Carbon log (carbon.log_file) says about each
+C-App since Carbon's last start: deploying, deployed, faulty, undeployed or
+unknown; "-" when the log has not named it, "no log" when the node reads no
+Carbon log. Carbon's error line follows each faulty C-App. With -o json each
+entry carries it as "carbon": {state, time, seen, error}.
 
 The token comes from --token-file, else token_file or DEPSYNC_TOKEN.
 --timeout bounds the call (default 30s): a node that never answers is an
@@ -45,25 +56,16 @@ error naming it, exit 1.`,
 			if err != nil {
 				return err
 			}
-			list, err := c.List(cmd.Context(), n)
+			l, err := c.ListCarbon(cmd.Context(), n)
 			if err != nil {
 				return failed(errors.New(nodeError(n, err, timeout)))
 			}
 			if output == "json" {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(list)
+				return enc.Encode(l.Entries)
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "FILE\tID\tSIZE\tSHA256\tMODIFIED")
-			for _, e := range list {
-				id := e.ID
-				if e.Error != "" {
-					id = "(invalid: " + e.Error + ")"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", e.File, id, e.Size, short(e.SHA256), e.MTime.Local().Format(time.DateTime))
-			}
-			return tw.Flush()
+			return writeCappList(a.stdout, l)
 		},
 	}
 	f := cmd.Flags()
@@ -72,4 +74,34 @@ error naming it, exit 1.`,
 	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	f.DurationVar(&timeout, "timeout", defaultCallTimeout, "how long the node may take to answer")
 	return cmd
+}
+
+// writeCappList prints a node's C-Apps with their Carbon state and, under
+// the table, Carbon's error line for each faulty one.
+func writeCappList(w io.Writer, l *deploy.Listing) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FILE\tID\tSTATE\tSIZE\tSHA256\tMODIFIED")
+	for _, e := range l.Entries {
+		id := e.ID
+		if e.Error != "" {
+			id = "(invalid: " + e.Error + ")"
+		}
+		state := "-"
+		switch {
+		case l.CarbonLog != api.CarbonLogReadable:
+			state = "no log"
+		case e.Carbon != nil:
+			state = e.Carbon.State
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", e.File, id, state, e.Size, short(e.SHA256), e.MTime.Local().Format(time.DateTime))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, e := range l.Entries {
+		if e.Carbon != nil && e.Carbon.State == string(carbonlog.Faulty) {
+			fmt.Fprintf(w, "  faulty %s: %s\n", e.File, dash(e.Carbon.Error))
+		}
+	}
+	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -37,6 +36,7 @@ type pushOptions struct {
 	replace   bool
 	force     bool
 	wait      time.Duration
+	until     string
 	timeout   time.Duration
 	output    string
 }
@@ -55,19 +55,12 @@ type pushResult struct {
 	Manager string `json:"manager,omitempty"`
 	// Revision is the SVN revision committed (--via svn).
 	Revision int64 `json:"revision,omitempty"`
-}
 
-// waitReport says whether every node of the cluster holds the C-Apps.
-type waitReport struct {
-	OK      bool          `json:"ok"`
-	Nodes   []string      `json:"nodes"`
-	Lacking []waitLacking `json:"lacking,omitempty"`
-}
-
-type waitLacking struct {
-	Node  string `json:"node"`
-	File  string `json:"file,omitempty"`
-	Error string `json:"error,omitempty"`
+	// storedBy is the node that stored the file, unredacted, and received
+	// its own clock when it did (PutResult.Received): what --wait measures
+	// Carbon's verdict on that node against.
+	storedBy string
+	received *time.Time
 }
 
 type pushReport struct {
@@ -128,16 +121,25 @@ not the C-App), the delivery fails naming that URL, and passing it with
 loopback unless the config sets insecure_http: true.
 
 --wait polls until every node of the cluster (the nodes pushed to and the
-peers they list in /v1/status) holds each file with the same sha256, and
-fails at the deadline naming the nodes that lack it. The peers a node lists
-are polled only when they pass the --node rules; a worker's manager only
-when it is a known node.
+peers they list in /v1/status) holds each file with the same sha256 and,
+with --until deployed (the default), until each node's Carbon log
+(carbon.log_file) says "Successfully Deployed" for it in a line the node
+read after the bytes landed there: an older "deployed" for earlier bytes
+does not count. It fails at once, exit 1, when a node's Carbon says a C-App
+is faulty, printing the node, the C-App id and Carbon's error line; and at
+the deadline naming the nodes that lack a file or a verdict. A node with no
+readable Carbon log counts once it holds the bytes, with a warning naming
+it. --until present waits for the bytes only. --via svn waits the same way
+on the nodes it can reach (--node, else this config's node and peers). The
+peers a node lists are polled only when they pass the --node rules; a
+worker's manager only when it is a known node.
 
 The token comes from --token-file, else token_file or DEPSYNC_TOKEN. The
 config file is optional: on a CI runner --node and DEPSYNC_TOKEN suffice.
 
-Exit codes: 0 every node has every file, 1 a node (or SVN) failed or --wait
-timed out, 2 bad input (a file, a flag, the config).`,
+Exit codes: 0 every node has every file (and, with --wait, Carbon deployed
+it), 1 a node (or SVN) failed, Carbon found a C-App faulty or --wait timed
+out, 2 bad input (a file, a flag, the config).`,
 		Example: `  # from a CI pipeline, straight to the nodes, waiting for the whole cluster
   DEPSYNC_TOKEN=... depsync capp push target/MyApp_1.0.0.car \
       --node https://node1:9780 --via direct --wait 2m -o json
@@ -158,7 +160,8 @@ timed out, 2 bad input (a file, a flag, the config).`,
 	f.StringVar(&o.via, "via", viaAuto, "how to deliver: auto, svn or direct")
 	f.BoolVar(&o.replace, "replace", false, "remove another file holding the same C-App id in the same step")
 	f.BoolVar(&o.force, "force", false, "make a worker take the file without its manager (emergency only; see above)")
-	f.DurationVar(&o.wait, "wait", 0, "wait up to this long for every node of the cluster to hold the files (e.g. 60s)")
+	f.DurationVar(&o.wait, "wait", 0, "wait up to this long for every node of the cluster to hold the files and Carbon to deploy them (e.g. 60s)")
+	f.StringVar(&o.until, "until", deploy.UntilDeployed, "what --wait waits for: deployed (Carbon's log says so on every node that has one) or present (the bytes are there)")
 	f.DurationVar(&o.timeout, "timeout", defaultPushTimeout, "how long one C-App may take to reach one node before that node counts as failed")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
 	return cmd
@@ -175,6 +178,11 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 	}
 	if o.wait < 0 {
 		return usageError{fmt.Errorf("--wait %s: must not be negative", o.wait)}
+	}
+	switch o.until {
+	case deploy.UntilPresent, deploy.UntilDeployed:
+	default:
+		return usageError{fmt.Errorf("--until %q: must be present or deployed", o.until)}
 	}
 	if err := checkTimeout(o.timeout); err != nil {
 		return err
@@ -232,7 +240,7 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 		}
 	}
 	if o.wait > 0 && failures == 0 {
-		report.Wait = waitForCluster(ctx, cfg, client, nodes, capps, o.wait)
+		report.Wait = waitForCluster(ctx, a, cfg, client, nodes, capps, report.Results, o)
 	}
 
 	if err := writePushReport(a.stdout, o.output, report); err != nil {
@@ -241,8 +249,10 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 	switch {
 	case failures > 0:
 		return failed(fmt.Errorf("%d of %d deliveries failed", failures, len(report.Results)))
+	case report.Wait != nil && len(report.Wait.Faulty) > 0:
+		return failed(fmt.Errorf("Carbon failed to deploy: %s", faultySummary(report.Wait.Faulty)))
 	case report.Wait != nil && !report.Wait.OK:
-		return failed(fmt.Errorf("--wait %s: not every node holds the C-Apps: %s", o.wait, lackingSummary(report.Wait.Lacking)))
+		return failed(fmt.Errorf("--wait %s: not every node %s the C-Apps: %s", o.wait, untilVerb(report.Wait.Until), lackingSummary(report.Wait.Lacking)))
 	}
 	return nil
 }
@@ -306,6 +316,7 @@ func pushDirect(ctx context.Context, a *app, c *deploy.Client, nodes []string, c
 					r.Status, r.Error = "failed", nodeError(node, err, o.timeout)
 				} else {
 					r.Status = reply.Status
+					r.storedBy, r.received = reply.Node, reply.Received
 					if reply.Node != node {
 						r.Manager = redact(reply.Node)
 					}
@@ -376,61 +387,6 @@ func pushSVN(ctx context.Context, a *app, cfg *config.Config, capps []*localCApp
 	return out
 }
 
-// waitForCluster waits up to d for every node of the cluster to hold the
-// C-Apps (see deploy.Client.WaitForCluster). The token goes only where it
-// may: the nodes, the peers they list when those pass the --node rules (a
-// node's peers are its configuration), and a worker's manager only when it
-// is already known: one of nodes, a configured peer or this config's node.
-func waitForCluster(ctx context.Context, cfg *config.Config, c *deploy.Client, nodes []string, capps []*localCApp, d time.Duration) *waitReport {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	want := make([]deploy.Want, len(capps))
-	for i, ca := range capps {
-		want[i] = deploy.Want{File: ca.file, SHA256: ca.app.SHA256}
-	}
-	res := c.WaitForCluster(ctx, deploy.WaitOptions{
-		Nodes: nodes,
-		Want:  want,
-		Known: append(append([]string{localURL(cfg)}, nodes...), cfg.Peers...),
-		Check: func(n string) error { return checkNodeURL("peer", n, cfg.InsecureHTTP) },
-	})
-	rep := &waitReport{OK: res.OK, Nodes: make([]string, len(res.Nodes))}
-	for i, n := range res.Nodes {
-		rep.Nodes[i] = redact(n)
-	}
-	for _, l := range res.Lacking {
-		x := waitLacking{Node: redact(l.Node), File: l.File}
-		if l.Err != nil {
-			x.Error = nodeError(l.Node, l.Err, d)
-		}
-		rep.Lacking = append(rep.Lacking, x)
-	}
-	return rep
-}
-
-func lackingSummary(l []waitLacking) string {
-	by := map[string][]string{}
-	var nodes []string
-	for _, x := range l {
-		if _, ok := by[x.Node]; !ok {
-			nodes = append(nodes, x.Node)
-		}
-		what := x.File
-		if what == "" {
-			what = "unreachable"
-		}
-		by[x.Node] = append(by[x.Node], what)
-	}
-	parts := make([]string, len(nodes))
-	for i, n := range nodes {
-		parts[i] = n + " lacks " + strings.Join(by[n], ", ")
-		if len(by[n]) == 1 && by[n][0] == "unreachable" {
-			parts[i] = n + " unreachable"
-		}
-	}
-	return strings.Join(parts, "; ")
-}
-
 func writePushReport(w io.Writer, format string, r *pushReport) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
@@ -460,11 +416,7 @@ func writePushReport(w io.Writer, format string, r *pushReport) error {
 		}
 	}
 	if r.Wait != nil {
-		if r.Wait.OK {
-			fmt.Fprintf(w, "every node holds the C-Apps: %s\n", strings.Join(r.Wait.Nodes, ", "))
-		} else {
-			fmt.Fprintf(w, "not in step: %s\n", lackingSummary(r.Wait.Lacking))
-		}
+		writeWaitReport(w, r.Wait)
 	}
 	return nil
 }

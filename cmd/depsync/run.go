@@ -31,6 +31,10 @@ peer at once. A worker updates its directory on a notice and on a poll
 
 The HTTP server on listen serves /healthz, /readyz, /metrics, GET /v1/status
 and POST /v1/notify (bearer token from token_file or DEPSYNC_TOKEN).
+It follows Carbon's log (carbon.log_file, default
+<carbon.home>/repository/logs/wso2carbon.log) for each C-App's state, shown
+in /v1/capps, /v1/status and the gauge depsync_capps{state}; a missing log
+is said once and looked for again.
 SIGINT or SIGTERM stops watching, lets the svn operation in flight finish
 (30 s at most) and exits 0.
 
@@ -77,6 +81,12 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			if err != nil {
 				return badInput(err)
 			}
+			// Carbon's own verdict on each C-App, for /v1/capps, /v1/status,
+			// depsync_capps and capp push --wait.
+			carbonLog := newCarbonLog(c, reg, a.logger)
+			if carbonLog != nil {
+				push.carbon = carbonLog
+			}
 			// One guard and one backup keeper for the node: the manager's
 			// commits and its direct-mode prunes ask the same guard, so
 			// /v1/status and depsync approve see every hold.
@@ -97,6 +107,7 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			// package deploy's /v1/capps.
 			mux := http.NewServeMux()
 			mux.Handle("/", d.Handler())
+			mux.Handle("GET /v1/status", d.StatusHandler(carbonStatus(carbonLog)))
 			push.mount(mux, c, d.ManagerURL, a.logger)
 			mountDoctor(mux, c, push.store, a.logger) // GET /v1/doctor (depsync doctor --config)
 			srv := deploy.NewServer(c.Listen, mux, c.TLS)
@@ -110,6 +121,9 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			runCtx, cancelRun := context.WithCancel(ctx)
 			defer cancelRun()
 			go push.backups.Run(runCtx, time.Hour) // backups.max_age holds while nothing new comes
+			if carbonLog != nil {
+				go func() { _ = carbonLog.Run(runCtx) }()
+			}
 			var srvErr error
 			srvDone := make(chan struct{})
 			go func() { srvErr = <-served; cancelRun(); close(srvDone) }()

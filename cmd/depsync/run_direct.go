@@ -30,6 +30,8 @@ type directPush struct {
 	// guard holds the reconciler's mass prunes (depsync_deletions_held on
 	// the registry); the syncer's SVN side is to share it.
 	guard *guard.Guard
+	// carbon, when set, gives /v1/capps each C-App's Carbon state.
+	carbon deploy.CarbonStates
 }
 
 // directSyncer adapts the reconciler to the syncer's hook, including the
@@ -129,6 +131,7 @@ func (p *directPush) mount(mux *http.ServeMux, c *config.Config, managerURL func
 		Token:        c.Token.Reveal(),
 		Logger:       log,
 		Metrics:      p.metrics,
+		Carbon:       p.carbon,
 	})
 	mux.Handle("/v1/capps", api)
 	mux.Handle("/v1/capps/", api)

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/carbonlog"
 	"github.com/depsync/depsync/config"
 )
 
@@ -25,7 +26,9 @@ func newStatusCmd(a *app) *cobra.Command {
 		Short: "Show a node's sync status",
 		Long: `Show what a depsync daemon reports on GET /v1/status: its role and mode, each
 tenant's revision, last sync, last error and the files it did not commit
-because they are not valid C-Apps, and its peers.
+because they are not valid C-Apps, its peers, the Carbon log it reads
+(carbon.log_file) and the C-Apps that log says are faulty, each with
+Carbon's error line.
 
 The node is --node, else this node's listen address from the config. The
 API token comes from --token-file, else token_file or DEPSYNC_TOKEN. The
@@ -119,6 +122,26 @@ func printStatus(w io.Writer, node string, st *api.Status, now time.Time) {
 	if b := st.Backups; b.Copies > 0 || b.MaxBytes > 0 {
 		fmt.Fprintf(w, "  backups: %s in %d copies (limit %s, %s)\n", inspectSize(b.Bytes), b.Copies,
 			limitText(config.ByteSize(b.MaxBytes).String(), b.MaxBytes), limitText(b.MaxAge.String(), int64(b.MaxAge)))
+	}
+	switch {
+	case st.CarbonLog == nil:
+	case !st.CarbonLog.Readable:
+		fmt.Fprintf(w, "  carbon log: %s: not readable (C-App states unknown)\n", st.CarbonLog.Path)
+	default:
+		fmt.Fprintf(w, "  carbon log: %s: %d faulty C-App(s)\n", st.CarbonLog.Path, len(st.FaultyCApps))
+	}
+	for _, f := range st.FaultyCApps {
+		name := f.ID
+		if name == "" {
+			name = f.File
+		} else if f.File != "" {
+			name += " (" + f.File + ")"
+		}
+		tenant := ""
+		if f.Tenant != carbonlog.SuperTenant {
+			tenant = fmt.Sprintf(" (tenant %d)", f.Tenant)
+		}
+		fmt.Fprintf(w, "  FAULTY%s: %s since %s: %s\n", tenant, name, f.Time.Local().Format(time.DateTime), dash(f.Error))
 	}
 	if len(st.Peers) > 0 {
 		fmt.Fprintln(w)

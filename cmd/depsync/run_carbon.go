@@ -1,0 +1,45 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/carbonlog"
+	"github.com/depsync/depsync/config"
+)
+
+// newCarbonLog returns the reader of the node's Carbon log
+// (carbon.log_file, else <carbon.home>/repository/logs/wso2carbon.log)
+// with its gauge depsync_capps{state} registered, or nil when neither
+// key says where the log is. A missing file is no error: the reader says
+// so once and keeps looking for it.
+func newCarbonLog(c *config.Config, reg prometheus.Registerer, log *slog.Logger) *carbonlog.Reader {
+	path := c.Carbon.LogFilePath()
+	if path == "" {
+		log.Info("no Carbon log to read (set carbon.home or carbon.log_file): C-App states unknown, capp push --wait counts this node by presence")
+		return nil
+	}
+	r := carbonlog.New(path, carbonlog.Options{Logger: log})
+	reg.MustRegister(carbonlog.NewCollector(r))
+	return r
+}
+
+// carbonStatus adds to /v1/status the Carbon log read and the C-Apps it
+// says are faulty. A nil reader adds nothing.
+func carbonStatus(r *carbonlog.Reader) func(*api.Status) {
+	if r == nil {
+		return nil
+	}
+	return func(s *api.Status) {
+		s.CarbonLog = &api.CarbonLog{Path: r.Path(), Readable: r.Readable()}
+		for _, st := range r.States() {
+			if st.State != carbonlog.Faulty {
+				continue
+			}
+			s.FaultyCApps = append(s.FaultyCApps, api.CarbonCApp{Tenant: st.Tenant, ID: st.ID, File: st.File,
+				CarbonState: api.CarbonState{State: string(st.State), Time: st.Time, Seen: st.Seen, Error: st.Error}})
+		}
+	}
+}
