@@ -151,6 +151,7 @@ func (c *Client) WaitForCluster(ctx context.Context, o WaitOptions) *WaitResult 
 	statusRead := map[string]bool{}
 	noLog := map[string]bool{}
 	var noLogOrder []string
+	var last *WaitResult
 	for {
 		// Discovery first, so that the peers a node names are read in
 		// this very round.
@@ -169,6 +170,11 @@ func (c *Client) WaitForCluster(ctx context.Context, o WaitOptions) *WaitResult 
 		}
 		nodes := append([]string(nil), order...)
 		rounds := c.round(ctx, nodes, o, received)
+		if ctx.Err() != nil && last != nil {
+			// A round cut short by the deadline says nothing new: report
+			// what the last whole round saw.
+			return last
+		}
 		res := &WaitResult{Nodes: nodes}
 		for i, r := range rounds {
 			if r.noLog && !noLog[nodes[i]] {
@@ -192,6 +198,7 @@ func (c *Client) WaitForCluster(ctx context.Context, o WaitOptions) *WaitResult 
 			res.OK = true
 			return res
 		}
+		last = res
 		t := time.NewTimer(interval)
 		select {
 		case <-ctx.Done():

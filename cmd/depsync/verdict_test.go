@@ -49,6 +49,9 @@ func newCarbonNode(t *testing.T) *carbonNode {
 	go func() { _ = c.Run(ctx); done <- struct{}{} }()
 	go func() { _ = r.Run(ctx); done <- struct{}{} }()
 	t.Cleanup(func() { cancel(); <-done; <-done })
+	// The node reads its Carbon's log before anything is pushed to it, as
+	// a daemon started beside a running Carbon does.
+	require.Eventually(t, r.Readable, 10*time.Second, 10*time.Millisecond, "the stand-in's log is never readable")
 	a := deploy.NewAPI(deploy.APIOptions{Store: store, Role: config.RoleManager, Token: cliToken, Carbon: r})
 	mux := http.NewServeMux()
 	mux.Handle("/v1/capps", a)
