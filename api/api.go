@@ -130,6 +130,17 @@ type Notice struct {
 	// Mode is the manager's mode, ModeSVN or ModeDirect: while it is not
 	// "svn" a worker keeps the C-Apps the repository does not hold.
 	Mode string `json:"mode,omitempty"`
+	// Tenants are the tenants the notice concerns, each with its newest
+	// revision; Revision is then the newest of them. Empty (a notice of an
+	// older manager, or a change of mode): every tenant, up to Revision.
+	Tenants []NoticeTenant `json:"tenants,omitempty"`
+}
+
+// NoticeTenant is one tenant a Notice concerns: the newest revision of its
+// folder the manager vouches for.
+type NoticeTenant struct {
+	ID       int   `json:"id"`
+	Revision int64 `json:"revision"`
 }
 
 // NotifyReply is the body of a 202 reply to POST /v1/notify.

@@ -192,7 +192,7 @@ func (d *Daemon) readyStale() time.Duration {
 // recently, and if not, why.
 func (d *Daemon) Ready() (bool, string) {
 	var why []string
-	for _, t := range d.tenants {
+	for _, t := range d.tenantList() {
 		st := t.status()
 		switch {
 		case st.Waiting != "":
@@ -238,7 +238,7 @@ func (d *Daemon) Status() Status {
 	if r, ok := d.direct.(PeerReporter); ok && s.Mode == ModeDirect {
 		s.Peers = r.PeerStatuses()
 	}
-	for _, t := range d.tenants {
+	for _, t := range d.tenantList() {
 		st := t.status()
 		ts := TenantStatus{ID: t.t.ID, Dir: t.t.Dir, URL: t.t.URL, Revision: st.Revision,
 			LastError: st.LastError, Rejected: t.rejectedList()}

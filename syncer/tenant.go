@@ -33,6 +33,15 @@ type tenantSync struct {
 	wake chan struct{}
 	// notifiedRev is the newest revision a manager's notice announced.
 	notifiedRev atomic.Int64
+	// changedRev is the newest revision of the tenant's folder the hub
+	// saw (the folder's last changed revision, learnt from svn log).
+	changedRev atomic.Int64
+	// tick is signalled by the hub after each look at the server: the
+	// loop then compares changedRev with what it has, without asking svn.
+	tick chan struct{}
+	// backingOff is set while a worker waits after a failed update: the
+	// hub's looks then do not count as the tenant's successes.
+	backingOff atomic.Bool
 
 	mu sync.Mutex
 	st tenantState
@@ -65,6 +74,7 @@ func newTenantSync(d *Daemon, t config.Tenant) *tenantSync {
 		log:   d.log.With("tenant", t.ID),
 		svn:   d.svn,
 		wake:  make(chan struct{}, 1),
+		tick:  make(chan struct{}, 1),
 		st:    tenantState{Rejected: map[string]Rejection{}},
 	}
 }
@@ -105,6 +115,18 @@ func (ts *tenantSync) poke() {
 	case ts.wake <- struct{}{}:
 	default:
 	}
+}
+
+// notified records a manager's notice of revision rev of the tenant's
+// folder and wakes the loop up.
+func (ts *tenantSync) notified(rev int64) {
+	for {
+		old := ts.notifiedRev.Load()
+		if rev <= old || ts.notifiedRev.CompareAndSwap(old, rev) {
+			break
+		}
+	}
+	ts.poke()
 }
 
 // succeeded records a successful operation (changed: it synced something
@@ -191,10 +213,16 @@ func (ts *tenantSync) once(ctx context.Context) error {
 func (ts *tenantSync) prepareWithRetry(ctx context.Context, prepare func(context.Context) error) error {
 	var f failures
 	for {
+		// A few tenants at a time (see startSlots); the slot is given
+		// back before waiting, so a tenant that cannot start holds up none.
+		if !ts.d.startSlot(ctx) {
+			return nil
+		}
 		opCtx, cancel := ts.d.opContext(ctx)
 		start := time.Now()
 		err := prepare(opCtx)
 		cancel()
+		ts.d.startDone()
 		if err == nil {
 			f.ok(ts.log, "start-up")
 			return nil
@@ -305,13 +333,46 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// probed records a successful server check: it keeps readiness and the
-// mode current without resetting the failures of the commits.
+// probed records a successful server check: it keeps readiness current
+// without resetting the failures of the commits. A worker backing off after
+// a failed update is not refreshed: its staleness is what /readyz reports.
+// The caller records the result for the mode (svnResult) once per check.
 func (ts *tenantSync) probed() {
+	if ts.backingOff.Load() {
+		return
+	}
 	now := time.Now()
 	ts.mu.Lock()
 	ts.st.LastSuccess = now
 	ts.mu.Unlock()
 	ts.d.m.lastSuccess.WithLabelValues(ts.label).Set(float64(now.UnixNano()) / 1e9)
-	ts.d.svnResult(nil)
+}
+
+// probeFailed records a failed server check on the tenant, without
+// counting it for the mode (the hub does that once per check).
+func (ts *tenantSync) probeFailed(err error) {
+	ts.mu.Lock()
+	ts.st.LastError = err.Error()
+	ts.st.Failures++
+	n := ts.st.Failures
+	ts.mu.Unlock()
+	ts.d.m.failures.WithLabelValues(ts.label).Set(float64(n))
+}
+
+// changed records that the tenant's folder changed in revision rev.
+func (ts *tenantSync) changed(rev int64) {
+	for {
+		old := ts.changedRev.Load()
+		if rev <= old || ts.changedRev.CompareAndSwap(old, rev) {
+			return
+		}
+	}
+}
+
+// tickle tells the loop the hub looked; it never blocks.
+func (ts *tenantSync) tickle() {
+	select {
+	case ts.tick <- struct{}{}:
+	default:
+	}
 }
