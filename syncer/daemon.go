@@ -149,6 +149,7 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		d.grace = DefaultGrace
 	}
 	d.m = newMetrics(d.reg)
+	d.reg.MustRegister(&tenantsCollector{d: d})
 	if d.backups = deps.Backups; d.backups == nil {
 		d.backups = backup.New(backup.Root(cfg.StateDir), backup.Options{
 			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.reg})
@@ -199,7 +200,7 @@ func (d *Daemon) addTenant(t config.Tenant) (*tenantSync, bool) {
 	if ts := d.byID[t.ID]; ts != nil {
 		return ts, false
 	}
-	ts := newTenantSync(d, t)
+	ts := newTenantSync(d, t, len(d.tenants))
 	d.tenants = append(d.tenants, ts)
 	d.byID[t.ID] = ts
 	return ts, true

@@ -65,8 +65,12 @@ type tenantState struct {
 	DiskFull string
 }
 
-func newTenantSync(d *Daemon, t config.Tenant) *tenantSync {
-	label := tenantLabel(t.ID)
+// newTenantSync makes the n-th tenant (0: the super tenant).
+func newTenantSync(d *Daemon, t config.Tenant, n int) *tenantSync {
+	label := otherTenants
+	if n < maxTenantLabels {
+		label = tenantLabel(t.ID)
+	}
 	return &tenantSync{
 		d:     d,
 		t:     t,
@@ -147,9 +151,9 @@ func (ts *tenantSync) succeeded(rev int64, synced bool) {
 	ts.st.Failures = 0
 	rev = ts.st.Revision
 	ts.mu.Unlock()
-	ts.d.m.lastSuccess.WithLabelValues(ts.label).Set(float64(now.UnixNano()) / 1e9)
-	ts.d.m.failures.WithLabelValues(ts.label).Set(0)
-	if rev > 0 {
+	ts.setLastSuccess(now)
+	ts.setFailures(0)
+	if rev > 0 && ts.label != otherTenants {
 		ts.d.m.revision.WithLabelValues(ts.label).Set(float64(rev))
 	}
 	ts.d.svnResult(nil)
@@ -176,7 +180,7 @@ func (ts *tenantSync) failed(err error) {
 	}
 	n := ts.st.Failures
 	ts.mu.Unlock()
-	ts.d.m.failures.WithLabelValues(ts.label).Set(float64(n))
+	ts.setFailures(n)
 	ts.d.svnResult(err)
 }
 
@@ -345,7 +349,7 @@ func (ts *tenantSync) probed() {
 	ts.mu.Lock()
 	ts.st.LastSuccess = now
 	ts.mu.Unlock()
-	ts.d.m.lastSuccess.WithLabelValues(ts.label).Set(float64(now.UnixNano()) / 1e9)
+	ts.setLastSuccess(now)
 }
 
 // probeFailed records a failed server check on the tenant, without
@@ -356,7 +360,29 @@ func (ts *tenantSync) probeFailed(err error) {
 	ts.st.Failures++
 	n := ts.st.Failures
 	ts.mu.Unlock()
-	ts.d.m.failures.WithLabelValues(ts.label).Set(float64(n))
+	ts.setFailures(n)
+}
+
+// setLastSuccess sets the tenant's gauge; the tenants without their own
+// label have none (depsync_tenants counts them).
+func (ts *tenantSync) setLastSuccess(at time.Time) {
+	if ts.label != otherTenants {
+		ts.d.m.lastSuccess.WithLabelValues(ts.label).Set(float64(at.UnixNano()) / 1e9)
+	}
+}
+
+// setFailures sets the tenant's gauge. A tenant without its own label has
+// a series of its own only while it fails: the series stay as few as the
+// tenants in error.
+func (ts *tenantSync) setFailures(n int) {
+	switch {
+	case ts.label != otherTenants:
+		ts.d.m.failures.WithLabelValues(ts.label).Set(float64(n))
+	case n > 0:
+		ts.d.m.failures.WithLabelValues(tenantLabel(ts.t.ID)).Set(float64(n))
+	default:
+		ts.d.m.failures.DeleteLabelValues(tenantLabel(ts.t.ID))
+	}
 }
 
 // changed records that the tenant's folder changed in revision rev.
