@@ -96,6 +96,8 @@ type Daemon struct {
 	hub *hub
 	// startSlots bounds the tenants starting (first sync) at once.
 	startSlots chan struct{}
+	// spawn starts a tenant found at runtime (set by Run, under tmu).
+	spawn func(*tenantSync)
 }
 
 // startParallel is how many tenants run their first sync (checkout,
@@ -352,6 +354,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		// The hub's base revision is taken before any tenant syncs, so
 		// that nothing committed meanwhile is missed.
 		d.hub.start(ctx)
+		d.discover(ctx)
 		wg.Add(1)
 		go func() { defer wg.Done(); d.hub.run(ctx) }()
 		for _, t := range d.tenantList() {
@@ -366,8 +369,32 @@ func (d *Daemon) Run(ctx context.Context) error {
 				}
 			}()
 		}
+		// A tenant found at runtime that cannot work is logged, not
+		// fatal: the tenants configured go on.
+		d.tmu.Lock()
+		d.spawn = func(t *tenantSync) {
+			if ctx.Err() != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := t.run(ctx); err != nil {
+					t.failed(err)
+					d.log.Error("tenant found at runtime stopped", "tenant", t.t.ID, "error", err)
+				}
+			}()
+		}
+		d.tmu.Unlock()
+		if d.cfg.Carbon.AllTenants && d.cfg.Role == config.RoleManager {
+			wg.Add(1)
+			go func() { defer wg.Done(); d.watchTenants(ctx) }()
+		}
 	}
 	<-ctx.Done()
+	d.tmu.Lock()
+	d.spawn = nil
+	d.tmu.Unlock()
 	wg.Wait()
 	if fatalErr != nil {
 		return fatalErr
@@ -503,14 +530,29 @@ func (d *Daemon) notified(n Notice) {
 		if t := d.tenant(nt.ID); t != nil {
 			t.notified(nt.Revision)
 		} else {
-			d.unknownTenant(nt.ID, nt.Revision)
+			d.unknownTenant(nt.ID, nt.Revision, true)
 		}
 	}
 }
 
-// unknownTenant is told of a change to a tenant this node does not sync.
-func (d *Daemon) unknownTenant(id int, rev int64) {
-	d.log.Debug("change to a tenant this node does not sync", "tenant", id, "revision", rev)
+// unknownTenant is told of a change to a tenant this node does not sync:
+// with carbon.tenants: all a worker starts syncing it.
+// A notice's revision is taken at once; one the hub saw waits like any
+// (see worker.consider).
+func (d *Daemon) unknownTenant(id int, rev int64, notice bool) {
+	if !d.cfg.Carbon.AllTenants || d.cfg.Role != config.RoleWorker || id <= 0 {
+		d.log.Debug("change to a tenant this node does not sync", "tenant", id, "revision", rev)
+		return
+	}
+	ts, added := d.addTenant(d.cfg.TenantOf(id))
+	if notice {
+		ts.notified(rev)
+	} else {
+		ts.changed(rev)
+	}
+	if added {
+		d.discovered(ts)
+	}
 }
 
 func joinLimited(items []string, n int) string {

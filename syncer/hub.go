@@ -114,7 +114,7 @@ func (h *hub) dealOut(ctx context.Context, tenants []*tenantSync, head int64) {
 			if t := byID[id]; t != nil {
 				t.changed(e.Revision)
 			} else {
-				h.d.unknownTenant(id, e.Revision)
+				h.d.unknownTenant(id, e.Revision, false)
 			}
 		}
 	}

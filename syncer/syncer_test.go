@@ -43,6 +43,7 @@ type fakeSVN struct {
 	infoErr   error
 	cleanup   func() error
 	log       []svn.LogEntry
+	dirs      []string
 }
 
 func (f *fakeSVN) record(call string) {
@@ -123,6 +124,12 @@ func (f *fakeSVN) Log(_ context.Context, url string, from, to int64) ([]svn.LogE
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.log, nil
+}
+func (f *fakeSVN) ListDirs(_ context.Context, url string) ([]string, error) {
+	f.record("list " + url)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dirs, nil
 }
 func (f *fakeSVN) Cleanup(context.Context, string) error {
 	f.record("cleanup")
