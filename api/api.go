@@ -27,11 +27,18 @@ type Status struct {
 	Mode string `json:"mode"`
 	// Manager is the manager's URL as a worker learnt it from notices
 	// (on the manager itself: its own URL).
-	Manager string         `json:"manager,omitempty"`
-	Ready   bool           `json:"ready"`
-	Reason  string         `json:"reason,omitempty"`
-	Tenants []TenantStatus `json:"tenants"`
-	Peers   []PeerStatus   `json:"peers"`
+	Manager string `json:"manager,omitempty"`
+	Ready   bool   `json:"ready"`
+	Reason  string `json:"reason,omitempty"`
+	// Tenants lists every tenant up to MaxStatusTenants of them; past
+	// that, only the super tenant and the failing ones, and
+	// TenantsTruncated is set (ask for one with ?tenant=<id>). With
+	// ?tenant=<id>, only that one.
+	Tenants          []TenantStatus `json:"tenants"`
+	TenantsTruncated bool           `json:"tenants_truncated,omitempty"`
+	// TenantSummary counts the tenants; nil from an older node.
+	TenantSummary *TenantSummary `json:"tenant_summary,omitempty"`
+	Peers         []PeerStatus   `json:"peers"`
 	// HeldDeletions are the mass deletions held until `depsync approve`.
 	HeldDeletions []guard.Hold `json:"held_deletions"`
 	// Backups is what the copies under <state_dir>/overwritten take, with
@@ -87,6 +94,22 @@ const (
 	CarbonLogUnreadable = "unreadable"
 )
 
+// MaxStatusTenants is how many tenants Status lists in full.
+const MaxStatusTenants = 200
+
+// TenantSummary is what Status says of all the tenants at once.
+type TenantSummary struct {
+	// Count is how many tenants the node syncs.
+	Count int `json:"count"`
+	// InStep is how many have synced, have no error and are not behind a
+	// revision the node saw.
+	InStep int `json:"in_step"`
+	// Failing are the ids of the tenants with an error (at most
+	// MaxStatusTenants of them, lowest first); FailingCount counts them all.
+	Failing      []int `json:"failing"`
+	FailingCount int   `json:"failing_count"`
+}
+
 // TenantStatus is one tenant in Status.
 type TenantStatus struct {
 	ID        int         `json:"id"`
@@ -96,6 +119,10 @@ type TenantStatus struct {
 	LastSync  *time.Time  `json:"last_sync"`
 	LastError string      `json:"last_error"`
 	Rejected  []Rejection `json:"rejected"`
+	// Ready: the tenant's first sync is done; InStep: and it has no error
+	// and is not behind a revision the node saw.
+	Ready  bool `json:"ready"`
+	InStep bool `json:"in_step"`
 }
 
 // Rejection is a file a manager did not commit because it is not a valid
@@ -130,6 +157,17 @@ type Notice struct {
 	// Mode is the manager's mode, ModeSVN or ModeDirect: while it is not
 	// "svn" a worker keeps the C-Apps the repository does not hold.
 	Mode string `json:"mode,omitempty"`
+	// Tenants are the tenants the notice concerns, each with its newest
+	// revision; Revision is then the newest of them. Empty (a notice of an
+	// older manager, or a change of mode): every tenant, up to Revision.
+	Tenants []NoticeTenant `json:"tenants,omitempty"`
+}
+
+// NoticeTenant is one tenant a Notice concerns: the newest revision of its
+// folder the manager vouches for.
+type NoticeTenant struct {
+	ID       int   `json:"id"`
+	Revision int64 `json:"revision"`
 }
 
 // NotifyReply is the body of a 202 reply to POST /v1/notify.

@@ -13,6 +13,9 @@ const (
 	RoleWorker  = "worker"
 )
 
+// TenantsAll is the value of carbon.tenants that follows every tenant.
+const TenantsAll = "all"
+
 // SuperTenantID is Carbon's id for the super tenant, whose artifacts live in
 // repository/deployment/server.
 const SuperTenantID = -1234
@@ -62,6 +65,10 @@ type Carbon struct {
 	ConfigFile    string `mapstructure:"config_file" yaml:"config_file"`
 	WriteConfig   bool   `mapstructure:"write_config" yaml:"write_config"`
 	Tenants       []int  `mapstructure:"tenants" yaml:"tenants"`
+	// AllTenants is carbon.tenants: all: every tenant, found at runtime
+	// (repository/tenants/<id> on the manager, the repository's tenant
+	// folders on a worker); Tenants is then empty.
+	AllTenants bool `mapstructure:"-" yaml:"-"`
 	// LogFile is Carbon's wso2carbon.log, read for each C-App's state;
 	// "" means <home>/repository/logs/wso2carbon.log (see LogFilePath).
 	LogFile string `mapstructure:"log_file" yaml:"log_file"`

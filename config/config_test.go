@@ -72,6 +72,14 @@ func TestEnvOverridesFile(t *testing.T) {
 	assert.Equal(t, "tok-0123456789abcdef0123456789abcdef", c.Token.Reveal())
 	assert.Equal(t, time.Second, c.Sync.Debounce)
 	assert.Equal(t, []int{1, 7}, c.Carbon.Tenants)
+	assert.False(t, c.Carbon.AllTenants)
+	for _, v := range []string{"all", " ALL "} {
+		t.Setenv("DEPSYNC_CARBON_TENANTS", v)
+		c, err = Load(Options{File: f})
+		require.NoError(t, err)
+		assert.True(t, c.Carbon.AllTenants, v)
+		assert.Empty(t, c.Carbon.Tenants)
+	}
 }
 
 func TestOverridesWin(t *testing.T) {
@@ -347,4 +355,17 @@ func TestShortTokenNamesFileNotToken(t *testing.T) {
 		assert.Contains(t, err.Error(), "not a regular file")
 		assert.Less(t, time.Since(start), time.Second)
 	}
+}
+
+func TestTenantsAllInTheFile(t *testing.T) {
+	dir := t.TempDir()
+	f := writeFile(t, dir, "c.yaml", "role: worker\ncarbon: {home: /opt/c, tenants: all}\nsvn: {url: 'svn://127.0.0.1/r'}\n")
+	c, err := Load(Options{File: f})
+	require.NoError(t, err)
+	assert.True(t, c.Carbon.AllTenants)
+	assert.Empty(t, c.Carbon.Tenants)
+	assert.Equal(t, Tenant{ID: 5, Dir: "/opt/c/repository/tenants/5", URL: "svn://127.0.0.1/r/5"}, c.TenantOf(5))
+	f = writeFile(t, dir, "d.yaml", "role: worker\ncarbon: {home: /opt/c, tenants: some}\n")
+	_, err = Load(Options{File: f})
+	assert.Error(t, err, "a word other than all is refused")
 }

@@ -64,6 +64,12 @@ func Load(opts Options) (*Config, error) {
 	}
 
 	var c Config
+	// carbon.tenants: all (or DEPSYNC_CARBON_TENANTS=all) follows every
+	// tenant; the list of ids it replaces stays empty.
+	if raw, ok := v.Get("carbon.tenants").(string); ok && strings.EqualFold(strings.TrimSpace(raw), TenantsAll) {
+		c.Carbon.AllTenants = true
+		v.Set("carbon.tenants", []int{})
+	}
 	hook := mapstructure.ComposeDecodeHookFunc(
 		mapstructure.StringToTimeDurationHookFunc(),
 		byteSizeHook,

@@ -81,6 +81,12 @@ func (c *Config) Validate() error {
 			add("carbon.tenants", strconv.Itoa(id), "tenant ids are positive integers (the super tenant -1234 is always synced)")
 		}
 	}
+	if c.Carbon.AllTenants && c.Carbon.Home == "" {
+		add("carbon.tenants", TenantsAll, "needs carbon.home to find repository/tenants/<id>")
+	}
+	if c.Carbon.AllTenants && c.SVN.URL != "" && !c.SVN.AppendTenantID {
+		add("carbon.tenants", TenantsAll, "needs svn.append_tenant_id: true so that each tenant has its own folder in the repository")
+	}
 	if len(c.Carbon.Tenants) > 0 && c.Carbon.Home == "" {
 		add("carbon.tenants", "", "needs carbon.home to find repository/tenants/<id>")
 	}
@@ -245,6 +251,16 @@ func (c *Config) Tenants() []Tenant {
 		})
 	}
 	return ts
+}
+
+// TenantOf returns tenant id (not the super tenant) with its directory and
+// repository URL, as Tenants maps them: for tenants found at runtime.
+func (c *Config) TenantOf(id int) Tenant {
+	return Tenant{
+		ID:  id,
+		Dir: filepath.Join(c.Carbon.Home, "repository", "tenants", strconv.Itoa(id)),
+		URL: c.tenantURL(id),
+	}
 }
 
 func (c *Config) tenantURL(id int) string {

@@ -308,6 +308,24 @@ func (c *Client) StatusJSON(ctx context.Context, node string) (json.RawMessage, 
 	return raw, nil
 }
 
+// StatusPath is the path of GET /v1/status, of one tenant when tenant is
+// not "" (/v1/status?tenant=<id>), for Status and StatusJSON's path form.
+func StatusPath(tenant string) string {
+	if tenant == "" {
+		return "/v1/status"
+	}
+	return "/v1/status?tenant=" + url.QueryEscape(tenant)
+}
+
+// StatusAt reads node's status at path (see StatusPath).
+func (c *Client) StatusAt(ctx context.Context, node, path string) (json.RawMessage, error) {
+	var raw json.RawMessage
+	if err := c.getJSON(ctx, node, path, &raw); err != nil {
+		return nil, err
+	}
+	return raw, nil
+}
+
 // Approve lets the deletions node holds through, once (POST /v1/approve),
 // and returns them; Approved is empty, not nil, when none was held. It is
 // sent once, never retried: an approval applies to what is held when it

@@ -12,26 +12,18 @@ import (
 	"github.com/depsync/depsync/svn"
 )
 
-// probe checks the server every poll interval: it keeps /readyz and the
-// mode current while nothing changes, and notices commits to the folder
-// that did not come from this manager.
-func (m *manager) probe(ctx context.Context) {
+// probe acts on the hub's look at the server (changed is the newest
+// revision of the tenant's folder the hub saw): it notices commits to the
+// folder that did not come from this manager and catches up with them.
+func (m *manager) probe(ctx context.Context, changed int64) {
+	if changed <= m.knownRev || m.full || len(m.pending) > 0 || m.checkDir() != nil {
+		return
+	}
 	opCtx, cancel := m.d.opContext(ctx)
 	defer cancel()
-	info, err := m.svn.Info(opCtx, m.t.URL)
-	if err != nil {
-		m.failed(err)
-		m.probeFail.fail(m.log, "server check", err)
-		return
-	}
-	m.probeFail.ok(m.log, "server check")
-	m.probed()
-	if info.LastChangedRev <= m.knownRev || m.full || len(m.pending) > 0 || m.checkDir() != nil {
-		return
-	}
 	start := time.Now()
 	m.log.Info("the repository folder changed since the manager's last commit; catching up",
-		"revision", info.LastChangedRev, "known", m.knownRev)
+		"revision", changed, "known", m.knownRev)
 	rev, err := m.catchUp(opCtx)
 	if err != nil {
 		m.observe("update", resultError, start)
@@ -43,9 +35,9 @@ func (m *manager) probe(ctx context.Context) {
 		return
 	}
 	m.observe("update", resultSuccess, start)
-	m.knownRev = max(rev, info.LastChangedRev)
+	m.knownRev = max(rev, changed)
 	m.succeeded(rev, true)
-	m.d.peers.notify(rev)
+	m.d.peers.notifyTenant(m.t.ID, rev)
 }
 
 // catchUp brings the repository's changes into the manager's working copy

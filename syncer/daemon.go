@@ -68,7 +68,6 @@ type Daemon struct {
 	m       *metrics
 	direct  DirectSyncer
 	grace   time.Duration
-	tenants []*tenantSync
 	peers   *notifier
 	self    string // this node's base URL, sent with notices (cfg.SelfURL)
 	backups *backup.Keeper
@@ -87,7 +86,25 @@ type Daemon struct {
 
 	mu         sync.Mutex
 	managerURL string
+
+	// tmu guards the tenants, which grow at runtime with carbon.tenants:
+	// all. Read them through tenantList.
+	tmu     sync.RWMutex
+	tenants []*tenantSync
+	byID    map[int]*tenantSync
+	// hub looks at the server once per poll for every tenant.
+	hub *hub
+	// startSlots bounds the tenants starting (first sync) at once.
+	startSlots chan struct{}
+	// spawn starts a tenant found at runtime (set by Run, under tmu).
+	spawn func(*tenantSync)
 }
+
+// startParallel is how many tenants run their first sync (checkout,
+// reconcile or update) at once: enough to overlap one tenant's network
+// round trips with another's disk work, few enough that a hundred tenants
+// starting together do not starve each other (and the SVN server) of CPU.
+const startParallel = 4
 
 // ConfigError is a problem the operator must fix in the config or on the
 // node (exit code 2), as opposed to a failure of the work.
@@ -120,6 +137,9 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		direct: deps.Direct,
 		grace:  deps.Grace,
 		modeCh: make(chan struct{}, 1),
+		byID:   map[int]*tenantSync{},
+
+		startSlots: make(chan struct{}, startParallel),
 	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
@@ -131,6 +151,7 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		d.grace = DefaultGrace
 	}
 	d.m = newMetrics(d.reg)
+	d.reg.MustRegister(&tenantsCollector{d: d})
 	if d.backups = deps.Backups; d.backups == nil {
 		d.backups = backup.New(backup.Root(cfg.StateDir), backup.Options{
 			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.reg})
@@ -167,10 +188,55 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 	d.peers.mode = d.Mode
 	d.mgr.init(cfg.Peers, hc, cfg.Token.Reveal(), d.m, d.log)
 	for _, t := range cfg.Tenants() {
-		d.tenants = append(d.tenants, newTenantSync(d, t))
+		d.addTenant(t)
 	}
+	d.hub = newHub(d)
 	return d, nil
 }
+
+// addTenant adds a tenant and returns it, or the one already there with
+// that id (and false).
+func (d *Daemon) addTenant(t config.Tenant) (*tenantSync, bool) {
+	d.tmu.Lock()
+	defer d.tmu.Unlock()
+	if ts := d.byID[t.ID]; ts != nil {
+		return ts, false
+	}
+	ts := newTenantSync(d, t, len(d.tenants))
+	d.tenants = append(d.tenants, ts)
+	d.byID[t.ID] = ts
+	return ts, true
+}
+
+// tenantList returns the tenants as they are now (the super tenant first).
+func (d *Daemon) tenantList() []*tenantSync {
+	d.tmu.RLock()
+	defer d.tmu.RUnlock()
+	return d.tenants[:len(d.tenants):len(d.tenants)]
+}
+
+// tenant returns the tenant with that id, or nil.
+func (d *Daemon) tenant(id int) *tenantSync {
+	d.tmu.RLock()
+	defer d.tmu.RUnlock()
+	return d.byID[id]
+}
+
+// superID is the id of the first tenant (the super tenant).
+func (d *Daemon) superID() int { return config.SuperTenantID }
+
+// startSlot waits for one of the startParallel slots of a first sync; it
+// reports false when ctx ended first. Give it back with startDone.
+func (d *Daemon) startSlot(ctx context.Context) bool {
+	select {
+	case d.startSlots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (d *Daemon) startDone() { <-d.startSlots }
 
 // peerClient is the HTTP client for notices: short timeouts, and the CA of
 // tls.ca_file when the peers use a private one.
@@ -254,7 +320,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return err
 	}
 	d.log.Info("depsync starting", "role", d.cfg.Role, "node", d.cfg.NodeName, "mode", d.Mode(),
-		"tenants", len(d.tenants), "peers", len(d.cfg.Peers), "url", d.self)
+		"tenants", len(d.tenantList()), "peers", len(d.cfg.Peers), "url", d.self)
 	if d.cfg.SVN.URL != "" {
 		if err := d.checkSVN(ctx); err != nil {
 			return err
@@ -277,7 +343,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	if d.cfg.SVN.URL == "" {
 		d.log.Info("no svn.url: nothing to do over SVN (direct mode)")
-		for _, t := range d.tenants {
+		for _, t := range d.tenantList() {
 			t.setReady()
 		}
 		if d.cfg.Role == config.RoleManager && d.direct != nil {
@@ -285,7 +351,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 			go func() { defer wg.Done(); d.watchForDirect(ctx) }()
 		}
 	} else {
-		for _, t := range d.tenants {
+		// The hub's base revision is taken before any tenant syncs, so
+		// that nothing committed meanwhile is missed.
+		d.hub.start(ctx)
+		d.discover(ctx)
+		wg.Add(1)
+		go func() { defer wg.Done(); d.hub.run(ctx) }()
+		for _, t := range d.tenantList() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -297,8 +369,32 @@ func (d *Daemon) Run(ctx context.Context) error {
 				}
 			}()
 		}
+		// A tenant found at runtime that cannot work is logged, not
+		// fatal: the tenants configured go on.
+		d.tmu.Lock()
+		d.spawn = func(t *tenantSync) {
+			if ctx.Err() != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := t.run(ctx); err != nil {
+					t.failed(err)
+					d.log.Error("tenant found at runtime stopped", "tenant", t.t.ID, "error", err)
+				}
+			}()
+		}
+		d.tmu.Unlock()
+		if d.cfg.Carbon.AllTenants && d.cfg.Role == config.RoleManager {
+			wg.Add(1)
+			go func() { defer wg.Done(); d.watchTenants(ctx) }()
+		}
 	}
 	<-ctx.Done()
+	d.tmu.Lock()
+	d.spawn = nil
+	d.tmu.Unlock()
 	wg.Wait()
 	if fatalErr != nil {
 		return fatalErr
@@ -378,7 +474,7 @@ func (d *Daemon) Once(ctx context.Context) error {
 		return err
 	}
 	var errs []error
-	for _, t := range d.tenants {
+	for _, t := range d.tenantList() {
 		if err := t.once(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("tenant %d (%s): %w", t.t.ID, t.t.Dir, err))
 		}
@@ -396,7 +492,7 @@ func (d *Daemon) Once(ctx context.Context) error {
 // revision is the newest revision of any tenant, for notices.
 func (d *Daemon) revision() int64 {
 	var rev int64
-	for _, t := range d.tenants {
+	for _, t := range d.tenantList() {
 		rev = max(rev, t.status().Revision)
 	}
 	return rev
@@ -405,7 +501,7 @@ func (d *Daemon) revision() int64 {
 // pokeAll wakes every tenant's loop up (a manager then looks at its whole
 // tree, a worker updates).
 func (d *Daemon) pokeAll() {
-	for _, t := range d.tenants {
+	for _, t := range d.tenantList() {
 		t.poke()
 	}
 }
@@ -423,14 +519,39 @@ func (d *Daemon) notified(n Notice) {
 		d.peers.heard(n.URL)
 	}
 	d.mgr.set(n.Mode, "notice")
-	for _, t := range d.tenants {
-		for {
-			old := t.notifiedRev.Load()
-			if n.Revision <= old || t.notifiedRev.CompareAndSwap(old, n.Revision) {
-				break
-			}
+	if len(n.Tenants) == 0 {
+		// An older manager's notice, or a change of mode: every tenant.
+		for _, t := range d.tenantList() {
+			t.notified(n.Revision)
 		}
-		t.poke()
+		return
+	}
+	for _, nt := range n.Tenants {
+		if t := d.tenant(nt.ID); t != nil {
+			t.notified(nt.Revision)
+		} else {
+			d.unknownTenant(nt.ID, nt.Revision, true)
+		}
+	}
+}
+
+// unknownTenant is told of a change to a tenant this node does not sync:
+// with carbon.tenants: all a worker starts syncing it.
+// A notice's revision is taken at once; one the hub saw waits like any
+// (see worker.consider).
+func (d *Daemon) unknownTenant(id int, rev int64, notice bool) {
+	if !d.cfg.Carbon.AllTenants || d.cfg.Role != config.RoleWorker || id <= 0 {
+		d.log.Debug("change to a tenant this node does not sync", "tenant", id, "revision", rev)
+		return
+	}
+	ts, added := d.addTenant(d.cfg.TenantOf(id))
+	if notice {
+		ts.notified(rev)
+	} else {
+		ts.changed(rev)
+	}
+	if added {
+		d.discovered(ts)
 	}
 }
 

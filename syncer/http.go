@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,8 +59,22 @@ func (d *Daemon) Handler() http.Handler {
 // daemon know (the Carbon log's C-App states). Mount it on "GET /v1/status"
 // of the daemon's mux, next to Handler at "/", to take that path over.
 func (d *Daemon) StatusHandler(extend func(*Status)) http.Handler {
-	return d.statusAuth(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		s := d.Status()
+	return d.statusAuth(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var s Status
+		if q := r.URL.Query().Get("tenant"); q != "" {
+			id, err := strconv.Atoi(q)
+			if err != nil {
+				api.WriteError(w, http.StatusBadRequest, "tenant: give a tenant id, such as ?tenant=-1234 or ?tenant=3")
+				return
+			}
+			var ok bool
+			if s, ok = d.StatusOf(id); !ok {
+				api.WriteError(w, http.StatusNotFound, fmt.Sprintf("tenant %d: this node does not sync it", id))
+				return
+			}
+		} else {
+			s = d.Status()
+		}
 		if extend != nil {
 			extend(&s)
 		}
@@ -192,7 +207,7 @@ func (d *Daemon) readyStale() time.Duration {
 // recently, and if not, why.
 func (d *Daemon) Ready() (bool, string) {
 	var why []string
-	for _, t := range d.tenants {
+	for _, t := range d.tenantList() {
 		st := t.status()
 		switch {
 		case st.Waiting != "":
@@ -212,13 +227,35 @@ func (d *Daemon) Ready() (bool, string) {
 		why = append(why, held)
 	}
 	if len(why) > 0 {
+		// Bounded: a thousand tenants starting must not make a reason of
+		// a thousand lines.
+		if len(why) > maxReasons {
+			why = append(why[:maxReasons], fmt.Sprintf("(+%d more)", len(why)-maxReasons))
+		}
 		return false, strings.Join(why, "; ")
 	}
 	return true, ""
 }
 
+// maxReasons is how many reasons /readyz's detail names.
+const maxReasons = 10
+
 // Status returns what GET /v1/status shows.
 func (d *Daemon) Status() Status {
+	return d.status(nil)
+}
+
+// StatusOf returns what GET /v1/status?tenant=id shows: the node's status
+// with only that tenant; false when the node does not sync it.
+func (d *Daemon) StatusOf(id int) (Status, bool) {
+	t := d.tenant(id)
+	if t == nil {
+		return Status{}, false
+	}
+	return d.status(t), true
+}
+
+func (d *Daemon) status(only *tenantSync) Status {
 	ready, why := d.Ready()
 	s := Status{
 		Role:    d.cfg.Role,
@@ -238,15 +275,6 @@ func (d *Daemon) Status() Status {
 	if r, ok := d.direct.(PeerReporter); ok && s.Mode == ModeDirect {
 		s.Peers = r.PeerStatuses()
 	}
-	for _, t := range d.tenants {
-		st := t.status()
-		ts := TenantStatus{ID: t.t.ID, Dir: t.t.Dir, URL: t.t.URL, Revision: st.Revision,
-			LastError: st.LastError, Rejected: t.rejectedList()}
-		if !st.LastSync.IsZero() {
-			tm := st.LastSync.UTC()
-			ts.LastSync = &tm
-		}
-		s.Tenants = append(s.Tenants, ts)
-	}
+	d.tenantsStatus(&s, only)
 	return s
 }

@@ -19,6 +19,12 @@ type SVN interface {
 	Revert(ctx context.Context, dir string, paths ...string) error
 	Resolve(ctx context.Context, dir, accept string, paths ...string) error
 	Cleanup(ctx context.Context, dir string) error
+	// Log lists the revisions from..to of url with their changed paths:
+	// one call tells which tenants a poll's new revisions touched.
+	Log(ctx context.Context, url string, from, to int64) ([]svn.LogEntry, error)
+	// ListDirs names the folders under url: a worker's tenants with
+	// carbon.tenants: all.
+	ListDirs(ctx context.Context, url string) ([]string, error)
 }
 
 var _ SVN = (*svn.Client)(nil)

@@ -21,7 +21,7 @@ const maxTargets = 512
 // manager commits its deployment directory: it is the source of truth.
 type manager struct {
 	*tenantSync
-	debounce, maxDelay, rescanEvery, pollEvery time.Duration
+	debounce, maxDelay, rescanEvery time.Duration
 
 	// Paths to look at (slash, relative), and whether the whole tree is.
 	pending map[string]struct{}
@@ -32,7 +32,6 @@ type manager struct {
 	nextLook  time.Time // when the next pass is due; zero: none
 	notBefore time.Time // backoff after a failure
 	fails     failures
-	probeFail failures
 	// knownRev is the newest revision of the folder the manager knows
 	// its directory holds: its own last commit or update.
 	knownRev int64
@@ -51,7 +50,6 @@ func newManager(ts *tenantSync) *manager {
 		debounce:    c.Sync.Debounce,
 		maxDelay:    c.Sync.MaxDelay,
 		rescanEvery: c.Sync.RescanInterval,
-		pollEvery:   c.SVN.PollInterval,
 		pending:     map[string]struct{}{},
 	}
 	m.gate = newGate(ts.t.Dir, m.debounce, m.maxDelay, ts.log, m.recordRejection)
@@ -126,8 +124,6 @@ func (m *manager) run(ctx context.Context) error {
 	defer look.Stop()
 	rescan := time.NewTimer(jitter(m.rescanEvery))
 	defer rescan.Stop()
-	probe := time.NewTimer(jitter(m.pollEvery))
-	defer probe.Stop()
 	schedule := func(at time.Time) {
 		if at.Before(m.notBefore) {
 			at = m.notBefore
@@ -140,6 +136,7 @@ func (m *manager) run(ctx context.Context) error {
 
 	var watchFails failures
 	m.full = true // the start-up reconcile
+	first := true // it runs a few tenants at a time (see startSlots)
 	schedule(time.Now())
 	for {
 		select {
@@ -168,7 +165,17 @@ func (m *manager) run(ctx context.Context) error {
 			schedule(time.Now())
 		case <-look.C:
 			m.nextLook = time.Time{}
-			if next := m.pass(ctx); !next.IsZero() {
+			if first {
+				if !m.d.startSlot(ctx) {
+					return nil
+				}
+			}
+			next := m.pass(ctx)
+			if first {
+				m.d.startDone()
+				first = false
+			}
+			if !next.IsZero() {
 				schedule(next)
 			}
 		case <-m.wake:
@@ -179,12 +186,12 @@ func (m *manager) run(ctx context.Context) error {
 			m.full = true
 			schedule(time.Now())
 			rescan.Reset(jitter(m.rescanEvery))
-		case <-probe.C:
-			m.probe(ctx)
+		case <-m.tick:
+			// The hub looked at the server (one look for every tenant).
+			m.probe(ctx, m.changedRev.Load())
 			if m.full || len(m.pending) > 0 {
 				schedule(time.Now())
 			}
-			probe.Reset(jitter(m.pollEvery))
 		}
 	}
 }
@@ -277,7 +284,7 @@ func (m *manager) pass(ctx context.Context) time.Time {
 		m.log.Info("committed", "revision", res.rev, "changes", joinLimited(res.summary, 20),
 			"took", time.Since(start).Round(time.Millisecond))
 		if !res.suspect {
-			m.d.peers.notify(res.rev)
+			m.d.peers.notifyTenant(m.t.ID, res.rev)
 		}
 	}
 	m.observe("commit", result, start)

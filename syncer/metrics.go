@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -22,7 +23,22 @@ type metrics struct {
 	notifyRecv  *prometheus.CounterVec
 	backups     *prometheus.CounterVec
 	reg         *prometheus.Registry
+
+	// watchers are the watchers of each tenant label, summed when
+	// scraped: the tenants labelled otherTenants share one series.
+	wmu      sync.Mutex
+	watchers map[string][]*Watcher
 }
+
+// maxTenantLabels is how many tenants (the super tenant and the first of
+// carbon.tenants) have their own "tenant" label; every other tenant,
+// listed or discovered, is counted under otherTenants, so that the number
+// of series does not grow with the number of tenants. A tenant in error
+// has its own depsync_consecutive_failures series while it fails.
+const maxTenantLabels = 10
+
+// otherTenants is the "tenant" label of the tenants without their own.
+const otherTenants = "other"
 
 // Results of a sync operation, the "result" label.
 const (
@@ -82,18 +98,44 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	return m
 }
 
-// watcherMetrics exposes a tenant's watcher counters, read when scraped.
+// watcherMetrics exposes a tenant's watcher counters, read when scraped;
+// the watchers of tenants that share a label are summed.
 func (m *metrics) watcherMetrics(tenant string, w *Watcher) {
+	m.wmu.Lock()
+	defer m.wmu.Unlock()
+	if m.watchers == nil {
+		m.watchers = map[string][]*Watcher{}
+	}
+	first := len(m.watchers[tenant]) == 0
+	m.watchers[tenant] = append(m.watchers[tenant], w)
+	if !first {
+		return
+	}
+	sum := func(overflows bool) func() float64 {
+		return func() float64 {
+			m.wmu.Lock()
+			defer m.wmu.Unlock()
+			var n uint64
+			for _, w := range m.watchers[tenant] {
+				e, o := w.Counts()
+				if overflows {
+					e = o
+				}
+				n += uint64(e)
+			}
+			return float64(n)
+		}
+	}
 	events := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name:        "depsync_watcher_events_total",
 		Help:        "File-system events seen by the watcher (not ignored).",
 		ConstLabels: prometheus.Labels{"tenant": tenant},
-	}, func() float64 { e, _ := w.Counts(); return float64(e) })
+	}, sum(false))
 	overflows := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name:        "depsync_watcher_overflows_total",
 		Help:        "Times the watcher's event queue overflowed (each causes a full reconcile).",
 		ConstLabels: prometheus.Labels{"tenant": tenant},
-	}, func() float64 { _, o := w.Counts(); return float64(o) })
+	}, sum(true))
 	m.reg.MustRegister(events, overflows)
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sort"
 	"sync"
 	"time"
 
@@ -46,8 +47,12 @@ type peer struct {
 	url  string
 	kick chan struct{} // capacity 1: a new revision is waiting
 
-	mu          sync.Mutex
-	latest      int64 // revision to send
+	mu     sync.Mutex
+	latest int64 // revision to send
+	// tenants are the tenants the next notice concerns, each with its
+	// newest revision; all: every tenant (a change of mode, --once).
+	tenants     map[int]int64
+	all         bool
 	sent        int64 // revision last sent successfully
 	contacted   bool
 	up          bool
@@ -77,11 +82,26 @@ func (n *notifier) run(ctx context.Context) {
 	wg.Wait()
 }
 
-// notify queues rev for every peer and returns at once.
-func (n *notifier) notify(rev int64) {
+// notify queues rev of every tenant for every peer and returns at once.
+func (n *notifier) notify(rev int64) { n.queue(rev, 0, true) }
+
+// notifyTenant queues revision rev of one tenant's folder for every peer
+// and returns at once. Notices to a peer coalesce: the next one names every
+// tenant queued since the last.
+func (n *notifier) notifyTenant(id int, rev int64) { n.queue(rev, id, false) }
+
+func (n *notifier) queue(rev int64, id int, all bool) {
 	for _, p := range n.peers {
 		p.mu.Lock()
 		p.latest = max(p.latest, rev)
+		if all {
+			p.all = true
+		} else {
+			if p.tenants == nil {
+				p.tenants = map[int]int64{}
+			}
+			p.tenants[id] = max(p.tenants[id], rev)
+		}
 		p.mu.Unlock()
 		select {
 		case p.kick <- struct{}{}:
@@ -90,12 +110,30 @@ func (n *notifier) notify(rev int64) {
 	}
 }
 
+// take returns what the next notice to p says and clears it: a lost
+// notice is made good by the peer's poll.
+func (p *peer) take() (int64, []api.NoticeTenant) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rev, all, ts := p.latest, p.all, p.tenants
+	p.all, p.tenants = false, nil
+	if all || len(ts) == 0 {
+		return rev, nil
+	}
+	out := make([]api.NoticeTenant, 0, len(ts))
+	for id, r := range ts {
+		out = append(out, api.NoticeTenant{ID: id, Revision: r})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return rev, out
+}
+
 // sendAll sends rev to every peer in parallel and waits (for --once).
 func (n *notifier) sendAll(ctx context.Context, rev int64) {
 	var wg sync.WaitGroup
 	for _, p := range n.peers {
 		wg.Add(1)
-		go func() { defer wg.Done(); n.send(ctx, p, rev) }()
+		go func() { defer wg.Done(); n.send(ctx, p, rev, nil) }()
 	}
 	wg.Wait()
 }
@@ -108,10 +146,8 @@ func (n *notifier) loop(ctx context.Context, p *peer) {
 		case <-ctx.Done():
 			return
 		case <-p.kick:
-			p.mu.Lock()
-			rev := p.latest
-			p.mu.Unlock()
-			n.send(ctx, p, rev)
+			rev, tenants := p.take()
+			n.send(ctx, p, rev, tenants)
 		case <-probe.C:
 			p.mu.Lock()
 			idle := time.Since(p.lastTry) >= probeEvery
@@ -124,8 +160,8 @@ func (n *notifier) loop(ctx context.Context, p *peer) {
 	}
 }
 
-func (n *notifier) send(ctx context.Context, p *peer, rev int64) {
-	notice := Notice{Revision: rev, Node: n.node, URL: n.self}
+func (n *notifier) send(ctx context.Context, p *peer, rev int64, tenants []api.NoticeTenant) {
+	notice := Notice{Revision: rev, Node: n.node, URL: n.self, Tenants: tenants}
 	if n.mode != nil {
 		notice.Mode = n.mode()
 	}

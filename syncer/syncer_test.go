@@ -42,6 +42,8 @@ type fakeSVN struct {
 	info      *svn.Info
 	infoErr   error
 	cleanup   func() error
+	log       []svn.LogEntry
+	dirs      []string
 }
 
 func (f *fakeSVN) record(call string) {
@@ -116,6 +118,18 @@ func (f *fakeSVN) Revert(_ context.Context, _ string, paths ...string) error {
 func (f *fakeSVN) Resolve(context.Context, string, string, ...string) error {
 	f.record("resolve")
 	return nil
+}
+func (f *fakeSVN) Log(_ context.Context, url string, from, to int64) ([]svn.LogEntry, error) {
+	f.record(fmt.Sprintf("log %s %d:%d", url, from, to))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.log, nil
+}
+func (f *fakeSVN) ListDirs(_ context.Context, url string) ([]string, error) {
+	f.record("list " + url)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.dirs, nil
 }
 func (f *fakeSVN) Cleanup(context.Context, string) error {
 	f.record("cleanup")

@@ -33,6 +33,15 @@ type tenantSync struct {
 	wake chan struct{}
 	// notifiedRev is the newest revision a manager's notice announced.
 	notifiedRev atomic.Int64
+	// changedRev is the newest revision of the tenant's folder the hub
+	// saw (the folder's last changed revision, learnt from svn log).
+	changedRev atomic.Int64
+	// tick is signalled by the hub after each look at the server: the
+	// loop then compares changedRev with what it has, without asking svn.
+	tick chan struct{}
+	// backingOff is set while a worker waits after a failed update: the
+	// hub's looks then do not count as the tenant's successes.
+	backingOff atomic.Bool
 
 	mu sync.Mutex
 	st tenantState
@@ -56,8 +65,12 @@ type tenantState struct {
 	DiskFull string
 }
 
-func newTenantSync(d *Daemon, t config.Tenant) *tenantSync {
-	label := tenantLabel(t.ID)
+// newTenantSync makes the n-th tenant (0: the super tenant).
+func newTenantSync(d *Daemon, t config.Tenant, n int) *tenantSync {
+	label := otherTenants
+	if n < maxTenantLabels {
+		label = tenantLabel(t.ID)
+	}
 	return &tenantSync{
 		d:     d,
 		t:     t,
@@ -65,6 +78,7 @@ func newTenantSync(d *Daemon, t config.Tenant) *tenantSync {
 		log:   d.log.With("tenant", t.ID),
 		svn:   d.svn,
 		wake:  make(chan struct{}, 1),
+		tick:  make(chan struct{}, 1),
 		st:    tenantState{Rejected: map[string]Rejection{}},
 	}
 }
@@ -107,6 +121,18 @@ func (ts *tenantSync) poke() {
 	}
 }
 
+// notified records a manager's notice of revision rev of the tenant's
+// folder and wakes the loop up.
+func (ts *tenantSync) notified(rev int64) {
+	for {
+		old := ts.notifiedRev.Load()
+		if rev <= old || ts.notifiedRev.CompareAndSwap(old, rev) {
+			break
+		}
+	}
+	ts.poke()
+}
+
 // succeeded records a successful operation (changed: it synced something
 // or confirmed there was nothing to sync, rather than only probing).
 func (ts *tenantSync) succeeded(rev int64, synced bool) {
@@ -125,9 +151,9 @@ func (ts *tenantSync) succeeded(rev int64, synced bool) {
 	ts.st.Failures = 0
 	rev = ts.st.Revision
 	ts.mu.Unlock()
-	ts.d.m.lastSuccess.WithLabelValues(ts.label).Set(float64(now.UnixNano()) / 1e9)
-	ts.d.m.failures.WithLabelValues(ts.label).Set(0)
-	if rev > 0 {
+	ts.setLastSuccess(now)
+	ts.setFailures(0)
+	if rev > 0 && ts.label != otherTenants {
 		ts.d.m.revision.WithLabelValues(ts.label).Set(float64(rev))
 	}
 	ts.d.svnResult(nil)
@@ -154,7 +180,7 @@ func (ts *tenantSync) failed(err error) {
 	}
 	n := ts.st.Failures
 	ts.mu.Unlock()
-	ts.d.m.failures.WithLabelValues(ts.label).Set(float64(n))
+	ts.setFailures(n)
 	ts.d.svnResult(err)
 }
 
@@ -191,10 +217,16 @@ func (ts *tenantSync) once(ctx context.Context) error {
 func (ts *tenantSync) prepareWithRetry(ctx context.Context, prepare func(context.Context) error) error {
 	var f failures
 	for {
+		// A few tenants at a time (see startSlots); the slot is given
+		// back before waiting, so a tenant that cannot start holds up none.
+		if !ts.d.startSlot(ctx) {
+			return nil
+		}
 		opCtx, cancel := ts.d.opContext(ctx)
 		start := time.Now()
 		err := prepare(opCtx)
 		cancel()
+		ts.d.startDone()
 		if err == nil {
 			f.ok(ts.log, "start-up")
 			return nil
@@ -305,13 +337,68 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// probed records a successful server check: it keeps readiness and the
-// mode current without resetting the failures of the commits.
+// probed records a successful server check: it keeps readiness current
+// without resetting the failures of the commits. A worker backing off after
+// a failed update is not refreshed: its staleness is what /readyz reports.
+// The caller records the result for the mode (svnResult) once per check.
 func (ts *tenantSync) probed() {
+	if ts.backingOff.Load() {
+		return
+	}
 	now := time.Now()
 	ts.mu.Lock()
 	ts.st.LastSuccess = now
 	ts.mu.Unlock()
-	ts.d.m.lastSuccess.WithLabelValues(ts.label).Set(float64(now.UnixNano()) / 1e9)
-	ts.d.svnResult(nil)
+	ts.setLastSuccess(now)
+}
+
+// probeFailed records a failed server check on the tenant, without
+// counting it for the mode (the hub does that once per check).
+func (ts *tenantSync) probeFailed(err error) {
+	ts.mu.Lock()
+	ts.st.LastError = err.Error()
+	ts.st.Failures++
+	n := ts.st.Failures
+	ts.mu.Unlock()
+	ts.setFailures(n)
+}
+
+// setLastSuccess sets the tenant's gauge; the tenants without their own
+// label have none (depsync_tenants counts them).
+func (ts *tenantSync) setLastSuccess(at time.Time) {
+	if ts.label != otherTenants {
+		ts.d.m.lastSuccess.WithLabelValues(ts.label).Set(float64(at.UnixNano()) / 1e9)
+	}
+}
+
+// setFailures sets the tenant's gauge. A tenant without its own label has
+// a series of its own only while it fails: the series stay as few as the
+// tenants in error.
+func (ts *tenantSync) setFailures(n int) {
+	switch {
+	case ts.label != otherTenants:
+		ts.d.m.failures.WithLabelValues(ts.label).Set(float64(n))
+	case n > 0:
+		ts.d.m.failures.WithLabelValues(tenantLabel(ts.t.ID)).Set(float64(n))
+	default:
+		ts.d.m.failures.DeleteLabelValues(tenantLabel(ts.t.ID))
+	}
+}
+
+// changed records that the tenant's folder changed in revision rev.
+func (ts *tenantSync) changed(rev int64) {
+	for {
+		old := ts.changedRev.Load()
+		if rev <= old || ts.changedRev.CompareAndSwap(old, rev) {
+			return
+		}
+	}
+}
+
+// tickle tells the loop the hub looked; it never blocks.
+func (ts *tenantSync) tickle() {
+	select {
+	case ts.tick <- struct{}{}:
+	default:
+	}
 }

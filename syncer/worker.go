@@ -17,8 +17,7 @@ import (
 // worker follows the repository: it never commits.
 type worker struct {
 	*tenantSync
-	pollEvery time.Duration
-	fails     failures
+	fails failures
 	// rev is the working copy's revision after the last update.
 	rev int64
 	// target is the revision the last update aimed at (0: HEAD), for its
@@ -38,7 +37,7 @@ type worker struct {
 }
 
 func newWorker(ts *tenantSync) *worker {
-	return &worker{tenantSync: ts, pollEvery: ts.d.cfg.SVN.PollInterval,
+	return &worker{tenantSync: ts,
 		settle: max(2*time.Second, 4*ts.d.cfg.Sync.Debounce)}
 }
 
@@ -82,12 +81,11 @@ func (w *worker) run(ctx context.Context) error {
 	if err := w.prepareWithRetry(ctx, w.prepare); err != nil || ctx.Err() != nil {
 		return err
 	}
-	poll := time.NewTimer(jitter(w.pollEvery))
-	defer poll.Stop()
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
 	backingOff := false
+	setBackingOff := func(b bool) { backingOff = b; w.backingOff.Store(b) }
 
 	update := func(why string, rev int64) {
 		w.target = rev
@@ -101,16 +99,20 @@ func (w *worker) run(ctx context.Context) error {
 			}
 			wait := w.fails.fail(w.log, "update", err)
 			retry.Reset(wait)
-			backingOff = true
+			setBackingOff(true)
 			return
 		}
 		w.fails.ok(w.log, "update")
 		if backingOff {
 			retry.Stop()
-			backingOff = false
+			setBackingOff(false)
 		}
 	}
-	update("start", 0)
+	// The first update runs a few tenants at a time (see startSlots).
+	if w.d.startSlot(ctx) {
+		update("start", 0)
+		w.d.startDone()
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -122,24 +124,20 @@ func (w *worker) run(ctx context.Context) error {
 				update("notice", rev)
 			}
 		case <-retry.C:
-			backingOff = false
+			setBackingOff(false)
 			update("retry", w.target)
-		case <-poll.C:
+		case <-w.tick:
+			// The hub looked at the server (one look for every tenant).
 			if !backingOff {
-				w.poll(ctx, update)
+				w.consider(w.changedRev.Load(), update)
 			}
-			poll.Reset(jitter(w.pollEvery))
 		}
 	}
 }
 
-// poll compares the folder's last changed revision with the working
-// copy's and updates when it moved. A revision the manager notified is
-// taken at once. One it did not notify (the notice was lost, or the
-// manager found a C-App rewritten while it was being committed and holds
-// the notice back until the whole one follows) is taken once it has been
-// the newest for the settle time: by then a half-written C-App has been
-// replaced by a newer revision.
+// poll asks the server for the folder's last changed revision and
+// considers it: the daemon's hub does this for every tenant at once, this
+// is the look of one tenant alone.
 func (w *worker) poll(ctx context.Context, update func(string, int64)) {
 	opCtx, cancel := w.d.opContext(ctx)
 	info, err := w.svn.Info(opCtx, w.t.URL)
@@ -150,20 +148,32 @@ func (w *worker) poll(ctx context.Context, update func(string, int64)) {
 		return
 	}
 	w.probed()
-	if info.LastChangedRev <= w.rev {
+	w.d.svnResult(nil)
+	w.consider(info.LastChangedRev, update)
+}
+
+// consider compares the folder's last changed revision with the working
+// copy's and updates when it moved. A revision the manager notified is
+// taken at once. One it did not notify (the notice was lost, or the
+// manager found a C-App rewritten while it was being committed and holds
+// the notice back until the whole one follows) is taken once it has been
+// the newest for the settle time: by then a half-written C-App has been
+// replaced by a newer revision.
+func (w *worker) consider(changed int64, update func(string, int64)) {
+	if changed <= w.rev {
 		return
 	}
 	notified := w.notifiedRev.Load()
-	if notified >= info.LastChangedRev {
-		update("poll", info.LastChangedRev)
+	if notified >= changed {
+		update("poll", changed)
 		return
 	}
-	if info.LastChangedRev != w.seenRev {
-		w.seenRev, w.seenAt = info.LastChangedRev, time.Now()
+	if changed != w.seenRev {
+		w.seenRev, w.seenAt = changed, time.Now()
 	}
 	switch {
 	case time.Since(w.seenAt) >= w.settle:
-		update("poll", info.LastChangedRev)
+		update("poll", changed)
 	case notified > w.rev:
 		update("poll", notified)
 	}

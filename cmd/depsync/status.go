@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,10 +17,24 @@ import (
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/carbonlog"
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy"
 )
 
+// joinInts lists at most n ids, then how many more.
+func joinInts(ids []int, n int) string {
+	var parts []string
+	for i, id := range ids {
+		if i == n {
+			parts = append(parts, fmt.Sprintf("+%d more", len(ids)-n))
+			break
+		}
+		parts = append(parts, strconv.Itoa(id))
+	}
+	return strings.Join(parts, " ")
+}
+
 func newStatusCmd(a *app) *cobra.Command {
-	var node, tokenFile, output string
+	var node, tokenFile, output, tenant string
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "status",
@@ -37,10 +52,16 @@ plain http:// only to loopback (unless the config sets insecure_http: true). --t
 (default 30s): a node that never answers is an error naming it, exit 1.
 URLs are printed without credentials, query or fragment.
 
+A node syncing many tenants lists them all up to 200, then only the super
+tenant and the failing ones; the summary line counts them all. --tenant ID
+shows one tenant's detail (GET /v1/status?tenant=ID); a tenant the node
+does not sync is an error, exit 1.
+
 Exit status: 0 when the node answered, 1 when it could not be reached or
 refused, 2 for bad flags or config.`,
 		Example: `  depsync status
-  depsync status --node http://node2:9780 -o json`,
+  depsync status --node http://node2:9780 -o json
+  depsync status --tenant 3`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := validOutput(output); err != nil {
@@ -63,10 +84,15 @@ refused, 2 for bad flags or config.`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
+			if tenant != "" {
+				if _, err := strconv.Atoi(tenant); err != nil {
+					return badInput(fmt.Errorf("--tenant %q: give a tenant id, such as -1234 or 3", tenant))
+				}
+			}
+			raw, err := client.StatusAt(ctx, node, deploy.StatusPath(tenant))
 			if output == "json" {
 				// The node's own reply, whole: fields this CLI does not
 				// know are shown too.
-				raw, err := client.StatusJSON(ctx, node)
 				if err != nil {
 					return failed(errors.New(nodeError(node, err, timeout)))
 				}
@@ -78,17 +104,21 @@ refused, 2 for bad flags or config.`,
 				_, err = a.stdout.Write(buf.Bytes())
 				return err
 			}
-			st, err := client.Status(ctx, node)
 			if err != nil {
 				return failed(errors.New(nodeError(node, err, timeout)))
 			}
-			printStatus(a.stdout, node, st, time.Now())
+			var st api.Status
+			if err := json.Unmarshal(raw, &st); err != nil {
+				return failed(fmt.Errorf("%s: reply is not a status: %w", redact(node), err))
+			}
+			printStatus(a.stdout, node, &st, time.Now())
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&node, "node", "", "base URL of the node (default: this node's listen address)")
 	cmd.Flags().StringVar(&tokenFile, "token-file", "", "file holding the API token (default token_file or DEPSYNC_TOKEN)")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVar(&tenant, "tenant", "", "show only this tenant's detail (its id, e.g. 3)")
 	cmd.Flags().DurationVar(&timeout, "timeout", defaultCallTimeout, "how long to wait for the node")
 	return cmd
 }
@@ -102,6 +132,16 @@ func printStatus(w io.Writer, node string, st *api.Status, now time.Time) {
 	fmt.Fprintf(w, "%s: %s (%s), mode %s, %s\n", node, st.Node, st.Role, st.Mode, ready)
 	if st.Manager != "" && st.Role != config.RoleManager {
 		fmt.Fprintf(w, "manager: %s\n", redact(st.Manager))
+	}
+	if ts := st.TenantSummary; ts != nil && ts.Count > 1 {
+		fmt.Fprintf(w, "tenants: %d, %d in step, %d failing", ts.Count, ts.InStep, ts.FailingCount)
+		if len(ts.Failing) > 0 {
+			fmt.Fprintf(w, " (%s)", joinInts(ts.Failing, 20))
+		}
+		fmt.Fprintln(w)
+		if st.TenantsTruncated {
+			fmt.Fprintln(w, "(only the super tenant and the failing ones are listed: --tenant ID shows one)")
+		}
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

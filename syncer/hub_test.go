@@ -1,0 +1,126 @@
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/svn"
+)
+
+// countCalls counts the recorded calls that start with prefix.
+func countCalls(f *fakeSVN, prefix string) int {
+	n := 0
+	for _, c := range f.Calls() {
+		if strings.HasPrefix(c, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestHubOneLookForEveryTenant: one svn info per poll whatever the number
+// of tenants, one svn log only when something moved, and only the tenants
+// the log names learn of a change.
+func TestHubOneLookForEveryTenant(t *testing.T) {
+	c := testConfig(t, config.RoleWorker)
+	c.SVN.URL = "http://svn.example/repo/depsync"
+	for id := 1; id <= 50; id++ {
+		c.Carbon.Tenants = append(c.Carbon.Tenants, id)
+	}
+	f := &fakeSVN{info: &svn.Info{URL: "http://svn.example/repo/depsync", RepoRoot: "http://svn.example/repo",
+		Kind: "dir", Revision: 10, LastChangedRev: 10}}
+	d := newTestDaemon(t, c, f)
+	h := d.hub
+	h.start(context.Background())
+	require.Equal(t, int64(10), h.base)
+
+	h.look(context.Background())
+	assert.Equal(t, 2, countCalls(f, "info "), "start and one look: one svn info each, for 51 tenants")
+	assert.Zero(t, countCalls(f, "log "), "nothing moved: no log")
+	for _, ts := range d.tenants {
+		assert.Zero(t, ts.changedRev.Load())
+		assert.Len(t, ts.tick, 1, "every tenant is told the hub looked")
+		<-ts.tick
+	}
+
+	f.mu.Lock()
+	f.info = &svn.Info{URL: "http://svn.example/repo/depsync", RepoRoot: "http://svn.example/repo",
+		Kind: "dir", Revision: 13, LastChangedRev: 12}
+	f.log = []svn.LogEntry{
+		{Revision: 11, Paths: []string{"/depsync/7/carbonapps/a.car", "/depsync/-1234/x.xml"}},
+		{Revision: 12, Paths: []string{"/depsync/7/carbonapps/b.car", "/depsync/99/y", "/elsewhere/3/z", "/depsync/readme"}},
+	}
+	f.mu.Unlock()
+	h.look(context.Background())
+	assert.Equal(t, []string{"log http://svn.example/repo/depsync 11:12"}, filter(f.Calls(), "log "))
+	changed := map[int]int64{}
+	for _, ts := range d.tenants {
+		if r := ts.changedRev.Load(); r > 0 {
+			changed[ts.t.ID] = r
+		}
+	}
+	assert.Equal(t, map[int]int64{-1234: 11, 7: 12}, changed, "only the tenants the log names")
+	assert.Equal(t, int64(12), h.base)
+
+	h.look(context.Background())
+	assert.Equal(t, 1, countCalls(f, "log "), "nothing new: no log again")
+}
+
+func filter(calls []string, prefix string) []string {
+	var out []string
+	for _, c := range calls {
+		if strings.HasPrefix(c, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestNoticeNamesItsTenants: a notice naming tenants wakes only those, each
+// to its own revision; one naming none (an older manager) wakes them all.
+func TestNoticeNamesItsTenants(t *testing.T) {
+	c := testConfig(t, config.RoleWorker)
+	c.Carbon.Tenants = []int{3, 7}
+	d := newTestDaemon(t, c, &fakeSVN{})
+	h := d.Handler()
+	body, err := json.Marshal(Notice{Revision: 9, Tenants: []api.NoticeTenant{{ID: 7, Revision: 9}, {ID: 42, Revision: 8}}})
+	require.NoError(t, err)
+	rec := notify(h, testToken, string(body))
+	require.Equal(t, 202, rec.Code, rec.Body.String())
+	got := map[int]int64{}
+	for _, ts := range d.tenants {
+		got[ts.t.ID] = ts.notifiedRev.Load()
+	}
+	assert.Equal(t, map[int]int64{-1234: 0, 3: 0, 7: 9}, got)
+
+	rec = notify(h, testToken, `{"revision":10}`)
+	require.Equal(t, 202, rec.Code, rec.Body.String())
+	for _, ts := range d.tenants {
+		assert.Equal(t, int64(10), ts.notifiedRev.Load(), "tenant %d", ts.t.ID)
+	}
+}
+
+// TestNotifierCoalescesTenants: notices queued for several tenants go out
+// as one naming each with its newest revision; a change of mode names all.
+func TestNotifierCoalescesTenants(t *testing.T) {
+	p := &peer{url: "http://w", kick: make(chan struct{}, 1)}
+	n := &notifier{peers: []*peer{p}}
+	n.notifyTenant(7, 5)
+	n.notifyTenant(3, 6)
+	n.notifyTenant(7, 8)
+	rev, ts := p.take()
+	assert.Equal(t, int64(8), rev)
+	assert.Equal(t, []api.NoticeTenant{{ID: 3, Revision: 6}, {ID: 7, Revision: 8}}, ts)
+	n.notifyTenant(3, 9)
+	n.notify(9)
+	rev, ts = p.take()
+	assert.Equal(t, int64(9), rev)
+	assert.Nil(t, ts, "every tenant")
+}
