@@ -40,21 +40,7 @@ Exit status: 0 when the node answered (whether or not anything was held),
   depsync approve --node https://node1:9780 -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := validOutput(output); err != nil {
-				return err
-			}
-			c, err := a.loadConfig(nil)
-			if err != nil {
-				return err
-			}
-			if err := checkTimeout(timeout); err != nil {
-				return err
-			}
-			node, err = resolveNode(c, node)
-			if err != nil {
-				return err
-			}
-			client, err := newNodeClient(a, c, tokenFile, timeout)
+			node, client, err := a.askOne(node, tokenFile, output, timeout)
 			if err != nil {
 				return err
 			}

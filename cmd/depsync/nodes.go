@@ -188,3 +188,28 @@ func redactIn(msg, node string) string {
 	}
 	return msg
 }
+
+// askOne is the start of a command that asks one node one question
+// (status, approve): -o and --timeout checked, the config loaded, the node
+// resolved by the --node rules, and a client that makes one attempt within
+// --timeout. Its errors are already the command's (exit 2).
+func (a *app) askOne(node, tokenFile, output string, timeout time.Duration) (string, *deploy.Client, error) {
+	if err := validOutput(output); err != nil {
+		return "", nil, err
+	}
+	c, err := a.loadConfig(nil)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := checkTimeout(timeout); err != nil {
+		return "", nil, err
+	}
+	if node, err = resolveNode(c, node); err != nil {
+		return "", nil, err
+	}
+	client, err := newNodeClient(a, c, tokenFile, timeout)
+	if err != nil {
+		return "", nil, err
+	}
+	return node, client, nil
+}

@@ -64,21 +64,7 @@ refused, 2 for bad flags or config.`,
   depsync status --tenant 3`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := validOutput(output); err != nil {
-				return err
-			}
-			c, err := a.loadConfig(nil)
-			if err != nil {
-				return err
-			}
-			if err := checkTimeout(timeout); err != nil {
-				return err
-			}
-			node, err = resolveNode(c, node)
-			if err != nil {
-				return err
-			}
-			client, err := newNodeClient(a, c, tokenFile, timeout)
+			node, client, err := a.askOne(node, tokenFile, output, timeout)
 			if err != nil {
 				return err
 			}
