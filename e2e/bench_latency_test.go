@@ -171,7 +171,7 @@ func burst(b *testing.B, bin string, t *table, work string, rounds int) {
 		maxCommits = max(maxCommits, head()-before)
 		time.Sleep(time.Second)
 	}
-	name := fmt.Sprintf("depsync over SVN: the last on the worker; %d commits at most", maxCommits)
+	name := fmt.Sprintf("depsync over SVN: the last on the worker (commits, at most: %d)", maxCommits)
 	t.add("issue 15: burst of 100 C-Apps dropped at once (mv)", name, "", summarize(ds, lastErr))
 	fmt.Printf("burst of %d C-Apps: at most %d commits in %d rounds\n", n, maxCommits, rounds)
 }
