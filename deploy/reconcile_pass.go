@@ -172,6 +172,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 		if openForWriting(path) {
 			// Valid, but a writer still has it: not provably complete.
 			// The next pass, soon, pushes it once it is closed.
+			log.Debug("C-App open for writing; pushing it once it is closed", "file", l.File)
 			busy++
 			continue
 		}
