@@ -144,7 +144,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 	localNames := make(map[string]bool, len(local))
 	ids := make(map[string]string, len(local)) // C-App id -> first file holding it
 	var errs []error
-	pushed, deleted, validLocal := 0, 0, 0
+	pushed, deleted, validLocal, busy := 0, 0, 0, 0
 	for _, l := range local {
 		localNames[l.File] = true
 		if !l.Valid() {
@@ -167,6 +167,13 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 		sum, err := hex.DecodeString(l.SHA256)
 		path, perr := r.opts.Store.Path(l.File)
 		if err != nil || perr != nil {
+			continue
+		}
+		if openForWriting(path) {
+			// Valid, but a writer still has it: not provably complete.
+			// The next pass, soon, pushes it once it is closed.
+			log.Debug("C-App open for writing; pushing it once it is closed", "file", l.File)
+			busy++
 			continue
 		}
 		start := time.Now()
@@ -254,13 +261,18 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 	}
 	now := time.Now()
 	p.mu.Lock()
-	p.status.InSync = held == 0 && !missing
+	p.status.InSync = held == 0 && busy == 0 && !missing
 	p.status.LastSuccess = now
 	p.status.LastError = ""
 	p.status.Pushed += pushed
 	p.status.Deleted += deleted
 	p.mu.Unlock()
-	if held == 0 && !missing && pushed+deleted == 0 {
+	if busy > 0 {
+		p.busy++
+	} else {
+		p.busy = 0
+	}
+	if held == 0 && busy == 0 && !missing && pushed+deleted == 0 {
 		// Found in step as it is: the next checks may be conditional.
 		p.etag, p.boot, p.localSum, p.lastFull = m.etag, m.boot, sumLocal, now
 	} else {

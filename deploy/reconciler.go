@@ -116,6 +116,10 @@ type peer struct {
 	etag, boot string
 	localSum   string
 	lastFull   time.Time
+	// busy counts the passes in a row that left a C-App behind because a
+	// writer still had it open: the next pass comes soon, sooner than
+	// CheckInterval, so a file is pushed the moment its writer closes it.
+	busy int
 
 	mu     sync.Mutex
 	status PeerStatus
@@ -256,6 +260,11 @@ func (r *Reconciler) runPeer(ctx context.Context, p *peer) {
 		// In step: a cheap check soon, a full pass at least every
 		// Interval (syncPeer decides). Not in step (a hold): again soon.
 		next := backoff.Spread(r.opts.CheckInterval, 0.2)
+		if b := p.busyPasses(); b > 0 && err == nil {
+			// A C-App still open for writing: look again shortly (10 ms,
+			// doubling), not after the check interval.
+			next = min(next, busyRetry<<min(b-1, 8))
+		}
 		if err != nil {
 			failures++
 			next = backoff.Equal(backoff.Exponential(r.opts.RetryMin, r.opts.RetryMax, failures-1))
@@ -271,6 +280,16 @@ func (r *Reconciler) runPeer(ctx context.Context, p *peer) {
 		}
 		timer.Reset(next)
 	}
+}
+
+// busyRetry is how soon a peer is reconciled again after a pass that left
+// a C-App behind because it was still open for writing.
+const busyRetry = 10 * time.Millisecond
+
+func (p *peer) busyPasses() int {
+	p.syncMu.Lock()
+	defer p.syncMu.Unlock()
+	return p.busy
 }
 
 func (p *peer) snapshot() PeerStatus {

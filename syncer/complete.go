@@ -17,6 +17,13 @@ import (
 // and only for files it cannot prove complete.
 const coalesce = 10 * time.Millisecond
 
+// maxCoalesce bounds how long a stream of events that never goes quiet
+// for coalesce holds a batch back (sync.max_delay is the gate's, for files
+// it cannot prove complete): files already complete go into the next
+// commit while others are still arriving, and what arrives while a commit
+// is in flight gathers for the one after it.
+const maxCoalesce = 100 * time.Millisecond
+
 // maxProofXML is the largest XML file parsed to prove it complete; a
 // larger one waits for the quiet time.
 const maxProofXML = 8 << 20

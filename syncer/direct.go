@@ -15,7 +15,7 @@ type PeerReporter interface {
 // all: no manager loop runs then, so this watcher alone turns changes in
 // the deployment directory into reconciles of the peers.
 func (d *Daemon) watchForDirect(ctx context.Context) {
-	w := NewWatcher(d.cfg.Carbon.DeploymentDir, d.cfg.Ignored, d.cfg.Sync.Debounce, d.cfg.Sync.MaxDelay, d.log)
+	w := NewWatcher(d.cfg.Carbon.DeploymentDir, d.cfg.Ignored, min(coalesce, d.cfg.Sync.Debounce), d.cfg.Sync.MaxDelay, d.log)
 	batches := make(chan Batch)
 	errs := make(chan error, 1)
 	go func() { errs <- w.Run(ctx, batches) }()

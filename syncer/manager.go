@@ -97,7 +97,7 @@ func (m *manager) run(ctx context.Context) error {
 	if err := m.prepareWithRetry(ctx, m.prepare); err != nil || ctx.Err() != nil {
 		return err
 	}
-	w := NewWatcher(m.t.Dir, m.d.cfg.Ignored, min(coalesce, m.debounce), m.maxDelay, m.log)
+	w := NewWatcher(m.t.Dir, m.d.cfg.Ignored, min(coalesce, m.debounce), min(maxCoalesce, m.maxDelay), m.log)
 	m.d.m.watcherMetrics(m.label, w)
 	batches := make(chan Batch)
 	watchErr := make(chan error, 1)
