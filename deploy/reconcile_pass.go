@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/internal/guard"
+	"github.com/depsync/depsync/internal/lease"
 )
 
 // peerManifest is a peer's reply to GET /v1/capps.
@@ -169,7 +170,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 		if err != nil || perr != nil {
 			continue
 		}
-		if openForWriting(path) {
+		if lease.OpenForWriting(path) {
 			// Valid, but a writer still has it: not provably complete.
 			// The next pass, soon, pushes it once it is closed.
 			log.Debug("C-App open for writing; pushing it once it is closed", "file", l.File)

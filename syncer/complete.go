@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/depsync/depsync/internal/lease"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -37,7 +38,7 @@ const maxProofXML = 8 << 20
 // counts as complete: a later write is a new change, committed again. Where
 // leases are not to be had nothing is proven, and the quiet time applies.
 func (g *gate) complete(rel, abs string, sig fileSig) bool {
-	if !closedForWriting(abs) {
+	if !lease.Closed(abs) {
 		return false
 	}
 	if !isXML(rel) {
@@ -48,17 +49,6 @@ func (g *gate) complete(rel, abs string, sig fileSig) bool {
 	}
 	after, err := statSig(abs)
 	return err == nil && after == sig
-}
-
-// closedForWriting reports whether no process has the file open for
-// writing: a read lease can be taken (and is let go at once).
-func closedForWriting(abs string) bool {
-	f, err := takeLease(abs)
-	if err != nil || f == nil {
-		return false
-	}
-	releaseLease(f)
-	return true
 }
 
 func isXML(p string) bool { return strings.HasSuffix(strings.ToLower(p), ".xml") }

@@ -2,13 +2,10 @@ package syncer
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
-)
 
-// errLeaseBusy says a file is open for writing somewhere: it is not
-// complete, whatever it looked like.
-var errLeaseBusy = errors.New("file is open for writing")
+	"github.com/depsync/depsync/internal/lease"
+)
 
 // commitLeases are read leases on the C-Apps a commit is about to read.
 // While one is held, a process that opens the file for writing (or
@@ -17,7 +14,7 @@ var errLeaseBusy = errors.New("file is open for writing")
 // in place. Where leases are not to be had (another OS, a file system
 // without them, a file depsync does not own) the commit goes on without,
 // as before, and the check after the commit still catches a rewrite.
-type commitLeases []*os.File
+type commitLeases []*lease.Lease
 
 // leaseCApps takes a lease on each C-App of checked (slash paths under
 // dir, with the signature the gate saw) and returns the leases and the
@@ -30,8 +27,8 @@ func leaseCApps(dir string, checked map[string]fileSig) (commitLeases, []string)
 	)
 	for p, sig := range checked {
 		abs := filepath.Join(dir, filepath.FromSlash(p))
-		f, err := takeLease(abs)
-		if errors.Is(err, errLeaseBusy) {
+		f, err := lease.Take(abs)
+		if errors.Is(err, lease.ErrBusy) {
 			busy = append(busy, p)
 			continue
 		}
@@ -50,7 +47,7 @@ func leaseCApps(dir string, checked map[string]fileSig) (commitLeases, []string)
 // release lets waiting writers go on.
 func (l commitLeases) release() {
 	for _, f := range l {
-		releaseLease(f)
+		f.Release()
 	}
 }
 
