@@ -339,7 +339,7 @@ func (w *worker) moveAsideObstructions(ctx context.Context) (int, error) {
 		}
 		src := filepath.Join(w.t.Dir, filepath.FromSlash(e.Path))
 		dst := filepath.Join(root, filepath.FromSlash(e.Path))
-		if err := moveAside(src, dst); err != nil {
+		if err := atomicfile.Move(src, dst); err != nil {
 			return moved, fmt.Errorf("move %s aside: %w", src, err)
 		}
 		moved++
@@ -347,49 +347,6 @@ func (w *worker) moveAsideObstructions(ctx context.Context) (int, error) {
 		w.log.Warn("local item in the way of the repository's moved aside", "path", e.Path, "backup", dst)
 	}
 	return moved, nil
-}
-
-// moveAside renames src to dst, or copies and removes it across devices.
-// The rename is a move of what is there (a file or a whole folder), not a
-// write: on one file system nothing is copied, and each copied file goes
-// through package atomicfile.
-func moveAside(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return err
-	}
-	if err := os.Rename(src, dst); err == nil {
-		return nil
-	}
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o700)
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			// Kept as the link it is: removing src below must lose nothing.
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		case !fi.Mode().IsRegular():
-			return fmt.Errorf("%s: cannot move a %s across file systems", p, fi.Mode().Type())
-		}
-		return atomicfile.Copy(p, target, atomicfile.CopyOptions{KeepAttrs: true})
-	})
-	if err != nil {
-		return err
-	}
-	return os.RemoveAll(src)
 }
 
 // dropStrays removes the C-Apps in carbonapps that only this worker holds:
