@@ -92,6 +92,9 @@ type Daemon struct {
 	tmu     sync.RWMutex
 	tenants []*tenantSync
 	byID    map[int]*tenantSync
+	// gone is the revision each removed tenant was removed in: news of
+	// it up to there (the removal itself) does not bring it back.
+	gone map[int]int64
 	// hub looks at the server once per poll for every tenant.
 	hub *hub
 	// startSlots bounds the tenants starting (first sync) at once.
@@ -459,6 +462,9 @@ func (d *Daemon) notified(n Notice) {
 func (d *Daemon) unknownTenant(id int, rev int64, notice bool) {
 	if !d.cfg.Carbon.AllTenants || d.cfg.Role != config.RoleWorker || id <= 0 {
 		d.log.Debug("change to a tenant this node does not sync", "tenant", id, "revision", rev)
+		return
+	}
+	if d.removedBy(id, rev) {
 		return
 	}
 	ts, added := d.addTenant(d.cfg.TenantOf(id))

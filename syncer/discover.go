@@ -14,8 +14,9 @@ import (
 // each repository/tenants/<id> folder present at start or made later; a
 // worker each tenant folder of the repository, checked out into
 // repository/tenants/<id> (Carbon then loads it). A tenant folder removed
-// on the manager is not a removal of the tenant: its loop waits for the
-// directory to come back (see checkDir), and the workers keep their copy.
+// on the manager is a deletion held by the mass-deletion guard until a
+// person approves it or the folder comes back (see tenantrm.go); the
+// workers keep their copy meanwhile.
 
 // tenantIDs returns the ids named by folder names, skipping what is not a
 // tenant id (and the super tenant, which is always synced).

@@ -41,6 +41,10 @@ type manager struct {
 	// cleanupNext: a pass ran out of space; the next one starts with svn
 	// cleanup.
 	cleanupNext bool
+	// goneHeld: the tenant's folder is missing and its removal is held
+	// (see folderGone); removed: it was removed, the loop stops; rewatch:
+	// it came back, the watcher starts anew on it.
+	goneHeld, removed, rewatch bool
 }
 
 func newManager(ts *tenantSync) *manager {
@@ -106,17 +110,28 @@ func (m *manager) run(ctx context.Context) error {
 	// once: watchErr has room for it even after the loop is gone.
 	var watching sync.WaitGroup
 	defer watching.Wait()
+	// stopWatch ends the watcher to start another (rewatch); the one
+	// ended so sends nothing.
+	stopWatch := func() {}
 	watch := func(after time.Duration) {
+		wctx, stop := context.WithCancel(ctx)
+		stopWatch = stop
 		watching.Add(1)
 		go func() {
 			defer watching.Done()
-			if after <= 0 || sleepCtx(ctx, after) {
-				watchErr <- w.Run(ctx, batches)
+			var err error
+			if after <= 0 || sleepCtx(wctx, after) {
+				err = w.Run(wctx, batches)
 			} else {
-				watchErr <- ctx.Err()
+				err = wctx.Err()
 			}
+			if wctx.Err() != nil && ctx.Err() == nil {
+				return // replaced
+			}
+			watchErr <- err
 		}()
 	}
+	defer func() { stopWatch() }()
 	watch(0)
 
 	look := time.NewTimer(time.Hour)
@@ -175,6 +190,21 @@ func (m *manager) run(ctx context.Context) error {
 				m.d.startDone()
 				first = false
 			}
+			if m.removed {
+				m.d.removeTenant(m.tenantSync)
+				return nil
+			}
+			if m.rewatch {
+				// The folder came back: the watcher saw the old one go.
+				m.rewatch = false
+				stopWatch()
+				watching.Wait()
+				select {
+				case <-watchErr: // the old watcher's, now moot
+				default:
+				}
+				watch(0)
+			}
 			if !next.IsZero() {
 				schedule(next)
 			}
@@ -214,6 +244,9 @@ func (m *manager) pass(ctx context.Context) time.Time {
 	var res syncResult
 	err := m.checkDir()
 	m.waiting(err)
+	if err == nil {
+		err = m.folderBack(opCtx)
+	}
 	if err == nil && m.cleanupNext && m.heal(opCtx) {
 		// A full disk may have interrupted svn: finish its work first.
 		m.cleanupNext = false
@@ -246,6 +279,17 @@ func (m *manager) pass(ctx context.Context) time.Time {
 				m.pending[p] = struct{}{}
 			}
 			m.full = true
+			if m.removable() {
+				// A tenant folder removed: a deletion for the guard.
+				removed, gerr := m.folderGone(opCtx)
+				if gerr == nil {
+					m.fails.ok(m.log, "commit")
+					m.notBefore = time.Time{}
+					m.removed = removed
+					return m.retryGone()
+				}
+				err = errors.Join(err, gerr)
+			}
 			wait := m.fails.fail(m.log, "commit", err)
 			m.notBefore = time.Now().Add(wait)
 			return m.notBefore

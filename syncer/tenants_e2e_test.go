@@ -3,7 +3,9 @@ package syncer_test
 import (
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/internal/daemontest"
+	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/svntest"
 )
 
@@ -67,4 +70,95 @@ func TestE2ETenantsDiscovered(t *testing.T) {
 	assert.Equal(t, 3, st.TenantSummary.Count, "the super tenant, 3 and 8")
 	code, _ = worker.Get("/v1/status?tenant=99", nil)
 	assert.Equal(t, http.StatusNotFound, code)
+}
+
+// TestE2ETenantRemoved: with carbon.tenants: all, a tenant folder removed on
+// the manager is a held deletion: the worker keeps its copy, the manager's
+// status shows the hold and readyz fails; after `depsync approve` the
+// manager deletes the tenant's repository folder and the worker removes
+// its copy, keeping the files under <state_dir>/overwritten.
+func TestE2ETenantRemoved(t *testing.T) {
+	svntest.Require(t, "svn", "svnadmin", "apache2", "htpasswd")
+	srv := svntest.New(t, svntest.HTTP)
+	bin := daemontest.Binary(t)
+	settings := map[string]any{"carbon.tenants": "all"}
+	for k, v := range fast {
+		settings[k] = v
+	}
+	worker := daemontest.NewNode(t, bin, daemontest.Config{Name: "worker", Role: "worker", SVN: srv, Settings: settings})
+	manager := daemontest.NewNode(t, bin, daemontest.Config{Name: "manager", Role: "manager", SVN: srv,
+		Peers: []string{worker.URL}, Settings: settings})
+	worker.SetPeers(t, manager.URL)
+	tenantDir := func(n *daemontest.Node) string { return filepath.Join(n.Home, "repository", "tenants", "4") }
+	write(t, tenantDir(manager), "synapse-configs/default/api/t.xml", "<api name=\"tenant 4\"/>\n")
+	write(t, tenantDir(manager), "carbonapps/readme.txt", "tenant 4\n")
+	manager.Start(t)
+	worker.Start(t)
+	onWorker := filepath.Join(tenantDir(worker), "synapse-configs", "default", "api", "t.xml")
+	daemontest.Eventually(t, 30*time.Second, "tenant 4 on the worker", func() bool {
+		_, err := os.Stat(onWorker)
+		return err == nil
+	})
+
+	held := func() []guard.Hold {
+		var st api.Status
+		code, err := manager.Get("/v1/status", &st)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, code)
+		return st.HeldDeletions
+	}
+	require.NoError(t, os.RemoveAll(tenantDir(manager)))
+	daemontest.Eventually(t, 20*time.Second, "the removal held", func() bool { return len(held()) == 1 })
+	h := held()[0]
+	assert.Equal(t, "tenant 4", h.Scope)
+	assert.Equal(t, guard.ReasonDirGone, h.Reason)
+	assert.Equal(t, 2, h.Count)
+	code, _ := manager.Get("/readyz", nil)
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	time.Sleep(3 * time.Second) // a few polls: nothing moves while held
+	_, err := os.Stat(onWorker)
+	require.NoError(t, err, "the worker keeps its copy while the removal is held")
+	out, err := srv.TrySVN("ls", srv.URL+"/4")
+	require.NoError(t, err, "the repository keeps the tenant: %s", out)
+
+	// The folder comes back (from a copy of the worker's): the hold clears.
+	write(t, tenantDir(manager), "synapse-configs/default/api/t.xml", "<api name=\"tenant 4\"/>\n")
+	write(t, tenantDir(manager), "carbonapps/readme.txt", "tenant 4\n")
+	daemontest.Eventually(t, 20*time.Second, "the hold cleared", func() bool { return len(held()) == 0 })
+	write(t, tenantDir(manager), "carbonapps/later.txt", "after the return\n")
+	daemontest.Eventually(t, 30*time.Second, "a change of the tenant back on the worker", func() bool {
+		got, err := os.ReadFile(filepath.Join(tenantDir(worker), "carbonapps", "later.txt"))
+		return err == nil && string(got) == "after the return\n"
+	})
+
+	// Removed again and approved: gone from the repository and the worker.
+	require.NoError(t, os.RemoveAll(tenantDir(manager)))
+	daemontest.Eventually(t, 20*time.Second, "the removal held again", func() bool { return len(held()) == 1 })
+	cmd := exec.Command(bin, "approve", "--config", manager.ConfigFile, "--node", manager.URL)
+	cmd.Env = manager.Env()
+	got, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", got)
+	daemontest.Eventually(t, 30*time.Second, "the tenant removed on the worker", func() bool {
+		_, err := os.Stat(tenantDir(worker))
+		return os.IsNotExist(err)
+	})
+	out, err = srv.TrySVN("ls", srv.URL+"/4")
+	assert.Error(t, err, "the tenant's folder deleted from the repository: %s", out)
+	assert.Empty(t, held())
+	var backups []string
+	require.NoError(t, filepath.WalkDir(filepath.Join(worker.StateDir, "overwritten"), func(p string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() && !strings.Contains(p, ".objects") {
+			backups = append(backups, filepath.ToSlash(p))
+		}
+		return err
+	}))
+	joined := strings.Join(backups, "\n")
+	assert.Contains(t, joined, "tenants/4/synapse-configs/default/api/t.xml")
+	assert.Contains(t, joined, "tenants/4/carbonapps/readme.txt")
+	var st api.Status
+	code, err = worker.Get("/v1/status?tenant=4", &st)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNotFound, code, "the worker stopped the tenant")
+	code, _ = manager.Get("/v1/status?tenant=4", nil)
+	assert.Equal(t, http.StatusNotFound, code, "the manager stopped the tenant")
 }

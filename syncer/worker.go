@@ -87,9 +87,19 @@ func (w *worker) run(ctx context.Context) error {
 	backingOff := false
 	setBackingOff := func(b bool) { backingOff = b; w.backingOff.Store(b) }
 
+	gone := false
 	update := func(why string, rev int64) {
 		w.target = rev
 		if err := w.sync(ctx, why, rev); err != nil {
+			if w.goneFromRepository(ctx) {
+				// The manager removed the tenant (approved by a person).
+				if rerr := w.removeLocal(); rerr != nil {
+					err = errors.Join(err, rerr)
+				} else {
+					gone = true
+					return
+				}
+			}
 			if rev > 0 && errors.Is(err, svn.ErrNotFound) {
 				// A revision the repository does not have (a bogus
 				// notice, a repository loaded anew): forget it and
@@ -113,7 +123,7 @@ func (w *worker) run(ctx context.Context) error {
 		update("start", 0)
 		w.d.startDone()
 	}
-	for {
+	for !gone {
 		select {
 		case <-ctx.Done():
 			return nil
@@ -133,6 +143,8 @@ func (w *worker) run(ctx context.Context) error {
 			}
 		}
 	}
+	w.d.removeTenant(w.tenantSync)
+	return nil
 }
 
 // poll asks the server for the folder's last changed revision and

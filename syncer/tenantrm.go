@@ -1,0 +1,204 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/guard"
+	"github.com/depsync/depsync/svn"
+)
+
+// A tenant folder removed on the manager (carbon.tenants: all) is a
+// deletion like any other: the manager holds it in the mass-deletion guard
+// (scope "tenant <id>", reason directory_gone, the files the repository
+// holds for the tenant) until a person runs `depsync approve`, or until the
+// folder comes back, which clears the hold. Once approved, the manager
+// removes the tenant's folder from the repository with one commit and stops
+// the tenant. A worker that finds the folder gone from the repository
+// copies the tenant's files to <state_dir>/overwritten, removes its
+// repository/tenants/<id> and stops the tenant too.
+
+// maxGoneListed bounds the paths listed for a removed tenant folder: the
+// guard's count of a larger tenant stops there.
+const maxGoneListed = 10000
+
+// tenantRemover is what removing a tenant needs of svn, on top of SVN; an
+// *svn.Client has it (test fakes may not).
+type tenantRemover interface {
+	ListFiles(ctx context.Context, url string, max int) (int, []string, error)
+	DeleteURL(ctx context.Context, url, message string) error
+}
+
+var _ tenantRemover = (*svn.Client)(nil)
+
+// removable reports whether the tenant is one discovered at runtime, whose
+// folder's removal is the removal of the tenant (never the super tenant).
+func (ts *tenantSync) removable() bool {
+	_, ok := ts.svn.(tenantRemover)
+	return ok && ts.d.cfg.Carbon.AllTenants && ts.t.ID != config.SuperTenantID && ts.d.cfg.SVN.AppendTenantID
+}
+
+// folderGone deals with the manager's tenant folder being missing: it puts
+// the files the repository holds for the tenant to the guard, and once a
+// person has approved, deletes the tenant's repository folder. It reports
+// whether the tenant is removed (its loop then stops).
+func (m *manager) folderGone(ctx context.Context) (bool, error) {
+	r := m.svn.(tenantRemover)
+	n, paths, err := r.ListFiles(ctx, m.t.URL, maxGoneListed)
+	if errors.Is(err, svn.ErrNotFound) {
+		// Removed from the repository already (by another manager, or
+		// by hand): nothing left to hold.
+		m.d.deletions.Check(guard.Pass{Scope: m.scope()})
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("list the files of %s: %w", m.t.URL, err)
+	}
+	if !m.d.deletions.Check(guard.Pass{Scope: m.scope(), Deleted: paths, Total: n, Reason: guard.ReasonDirGone}) {
+		m.goneHeld = true
+		return false, nil
+	}
+	m.goneHeld = false
+	msg := fmt.Sprintf("depsync %s: remove tenant %d (its folder was removed on the manager; %d file(s))",
+		m.d.cfg.NodeName, m.t.ID, n)
+	if err := r.DeleteURL(ctx, m.t.URL, msg); err != nil && !errors.Is(err, svn.ErrNotFound) {
+		return false, fmt.Errorf("delete %s: %w", m.t.URL, err)
+	}
+	m.log.Warn("tenant removed from the repository: its folder was removed here and the deletion approved",
+		"url", m.t.URL, "files", n)
+	if info, err := m.svn.Info(ctx, m.d.cfg.SVN.URL); err == nil {
+		m.d.peers.notifyTenant(m.t.ID, info.LastChangedRev)
+	}
+	return true, nil
+}
+
+// folderBack clears the hold of a removed folder that came back: the full
+// pass that follows holds again whatever of it is still missing. A folder
+// made anew (not a working copy) is checked out into first, its files
+// winning, as at start.
+func (m *manager) folderBack(ctx context.Context) error {
+	if !m.goneHeld {
+		return nil
+	}
+	m.goneHeld = false
+	m.rewatch = true
+	m.d.deletions.Check(guard.Pass{Scope: m.scope()})
+	if !svn.IsWorkingCopy(m.t.Dir) {
+		m.knownRev = 0
+		if err := m.prepare(ctx); err != nil {
+			m.goneHeld = true // try again at the next pass
+			return err
+		}
+	}
+	return nil
+}
+
+// goneFromRepository reports whether the tenant's folder is no longer in
+// the repository: asked after a failed update, since svn update of a
+// working copy whose folder was deleted fails. It lists svn.url, which
+// must be there: a repository that moved or an svn.url gone wrong makes
+// every tenant's URL missing, and is no removal of any of them.
+func (w *worker) goneFromRepository(ctx context.Context) bool {
+	if !w.removable() {
+		return false
+	}
+	opCtx, cancel := w.d.opContext(ctx)
+	defer cancel()
+	names, err := w.svn.ListDirs(opCtx, w.d.cfg.SVN.URL)
+	if err != nil {
+		return false
+	}
+	id := strconv.Itoa(w.t.ID)
+	for _, n := range names {
+		if n == id {
+			return false
+		}
+	}
+	return true
+}
+
+// removeLocal copies every file of the tenant's directory to
+// <state_dir>/overwritten, then removes the directory: the tenant was
+// removed from the repository by the manager.
+func (w *worker) removeLocal() error {
+	var files []string
+	err := filepath.WalkDir(w.t.Dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() && e.Name() == ".svn" {
+			return filepath.SkipDir
+		}
+		if e.Type().IsRegular() {
+			rel, err := filepath.Rel(w.t.Dir, p)
+			if err != nil {
+				return err
+			}
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("list %s: %w", w.t.Dir, err)
+	}
+	root, err := w.backup(files)
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(w.t.Dir); err != nil {
+		return fmt.Errorf("remove %s: %w", w.t.Dir, err)
+	}
+	w.log.Warn("tenant removed from the repository by the manager: its folder removed here, copies kept",
+		"dir", w.t.Dir, "files", len(files), "backup", root)
+	return nil
+}
+
+// removeTenant forgets a tenant whose loop stopped because it was removed;
+// found again (its folder made anew), it starts afresh.
+func (d *Daemon) removeTenant(ts *tenantSync) {
+	d.tmu.Lock()
+	defer d.tmu.Unlock()
+	if d.byID[ts.t.ID] != ts {
+		return
+	}
+	delete(d.byID, ts.t.ID)
+	kept := make([]*tenantSync, 0, len(d.tenants))
+	for _, t := range d.tenants {
+		if t != ts {
+			kept = append(kept, t)
+		}
+	}
+	d.tenants = kept
+	if d.gone == nil {
+		d.gone = map[int]int64{}
+	}
+	d.gone[ts.t.ID] = max(ts.changedRev.Load(), ts.notifiedRev.Load(), ts.status().Revision)
+	ts.setFailures(0)
+	if ts.label != otherTenants {
+		for _, g := range []interface{ DeleteLabelValues(...string) bool }{d.m.lastSuccess, d.m.failures, d.m.revision} {
+			g.DeleteLabelValues(ts.label)
+		}
+	}
+}
+
+// retryGone is when a manager holding a removed tenant folder looks again:
+// no backoff (nothing failed), and an approval wakes it at once.
+func (m *manager) retryGone() time.Time {
+	return time.Now().Add(max(m.d.cfg.SVN.PollInterval, time.Second))
+}
+
+// removedBy reports whether revision rev of tenant id is no newer than its
+// removal: the removal's own news, which must not bring the tenant back.
+func (d *Daemon) removedBy(id int, rev int64) bool {
+	d.tmu.RLock()
+	defer d.tmu.RUnlock()
+	at, ok := d.gone[id]
+	return ok && rev <= at
+}
