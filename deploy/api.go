@@ -298,7 +298,7 @@ func (a *cappAPI) put(w http.ResponseWriter, r *http.Request) {
 	if res.Status == StatusCreated {
 		code = http.StatusCreated
 	}
-	reply := api.PutResult{File: res.File, ID: res.ID, SHA256: res.SHA256, Status: res.Status, Replaced: res.Replaced}
+	reply := res
 	if res.Status != StatusUnchanged {
 		// Taken after the rename, on the clock of the Carbon log reader:
 		// a client waiting for Carbon's verdict on these bytes counts

@@ -3,7 +3,6 @@ package deploy
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/tlsconf"
 )
 
 // Server timeouts and limits.
@@ -96,7 +96,7 @@ func NewServerWith(addr string, h http.Handler, tlsCfg config.TLS, o ServerOptio
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: kp.get,
 			ClientAuth: tls.VerifyClientCertIfGiven}
 		if tlsCfg.CAFile != "" {
-			if pool, err := loadPool(tlsCfg.CAFile); err == nil {
+			if pool, err := tlsconf.CAPool(tlsCfg.CAFile); err == nil {
 				srv.TLSConfig.ClientCAs = pool
 			} else {
 				// Unverifiable: certificates are taken but not trusted, so
@@ -123,18 +123,6 @@ func connLimit(n int) func(net.Conn, http.ConnState) {
 			<-slots
 		}
 	}
-}
-
-func loadPool(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("tls.ca_file: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("tls.ca_file %s: no PEM certificate in it", file)
-	}
-	return pool, nil
 }
 
 // Serve runs srv on ln (TLS when srv.TLSConfig is set) until ctx ends, then

@@ -82,15 +82,8 @@ type PutOptions struct {
 	Length int64
 }
 
-// PutResult is what Put did.
-type PutResult struct {
-	File   string `json:"file"`
-	ID     string `json:"id"`
-	SHA256 string `json:"sha256"`
-	Status string `json:"status"` // created, updated or unchanged
-	// Replaced names the files with the same id that Put removed.
-	Replaced []string `json:"replaced,omitempty"`
-}
+// PutResult is what Put did, as the API sends it (the API sets Received).
+type PutResult = api.PutResult
 
 // Store is a carbonapps directory that C-Apps are written to atomically.
 // It is safe for concurrent use by one process; uploads stream in parallel
