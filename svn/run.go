@@ -49,6 +49,10 @@ type call struct {
 	// stdout consumes svn's standard output; nil discards it. It is called
 	// once per attempt, so it must overwrite, not append to, its results.
 	stdout func(io.Reader) error
+	// oneSleep turns off svn's wait for the timestamps' next tick after
+	// each working copy it writes; the caller waits once for them all
+	// (sleepForTimestamps).
+	oneSleep bool
 	// stderr, if set, receives svn's (scrubbed, bounded) stderr of a
 	// successful run.
 	stderr *string
@@ -93,6 +97,9 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 	cmd := exec.CommandContext(runCtx, c.Binary, argv...)
 	cmd.Dir = cl.dir
 	cmd.Env = svnEnv()
+	if cl.oneSleep {
+		cmd.Env = append(cmd.Env, noSleepEnv+"=yes")
+	}
 	setProcessGroup(cmd)
 	grace := c.KillGrace
 	if grace <= 0 {

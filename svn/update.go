@@ -83,8 +83,14 @@ func (c *Client) UpdateWith(ctx context.Context, dir string, opts UpdateOptions,
 		res := &UpdateResult{}
 		err := c.run(ctx, &call{
 			op: "update", args: args, paths: chunk, dir: abs, target: abs, auth: true, wc: abs,
-			stdout: func(r io.Reader) error { *res = UpdateResult{}; return parseUpdate(r, abs, res) },
+			oneSleep: true,
+			stdout:   func(r io.Reader) error { *res = UpdateResult{}; return parseUpdate(r, abs, res) },
 		})
+		// svn's own wait for the timestamps, done here once: given
+		// targets in several working copies, svn waits up to a second.
+		if err != nil || len(res.Changed)+len(res.Restored) > 0 {
+			sleepForTimestamps(abs)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -104,10 +104,11 @@ type Daemon struct {
 }
 
 // startParallel is how many tenants run their first sync (checkout,
-// reconcile or update) at once: enough to overlap one tenant's network
-// round trips with another's disk work, few enough that a hundred tenants
-// starting together do not starve each other (and the SVN server) of CPU.
-const startParallel = 4
+// reconcile or update) at once. Their svn work meets in batches (see
+// batchSVN): a hundred tenants starting together cost a few svn runs, and
+// the daemon never runs more than svnProcs svn processes, so that they do
+// not starve each other (and the SVN server) of CPU.
+const startParallel = 128
 
 // ConfigError is a problem the operator must fix in the config or on the
 // node (exit code 2), as opposed to a failure of the work.
@@ -178,6 +179,9 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 			return nil, &ConfigError{Err: fmt.Errorf("svn client: %w", err)}
 		}
 		d.svn = c
+	}
+	if d.svn != nil {
+		d.svn = batched(d.svn)
 	}
 	hc := deps.HTTPClient
 	if hc == nil {

@@ -66,7 +66,7 @@ func newManager(ts *tenantSync) *manager {
 // where the repository has another version), so the first reconcile
 // commits them and the manager's files win. Nothing local is overwritten.
 func (m *manager) prepare(ctx context.Context) error {
-	remote, err := m.ensureRemote(ctx)
+	_, err := m.ensureRemote(ctx)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (m *manager) prepare(ctx context.Context) error {
 		m.knownRev = info.Revision
 	}
 	m.succeeded(info.Revision, false)
-	m.log.Info("manager ready to commit", "dir", m.t.Dir, "url", m.t.URL, "revision", info.Revision, "head", remote.Revision)
+	m.log.Info("manager ready to commit", "dir", m.t.Dir, "url", m.t.URL, "revision", info.Revision)
 	return nil
 }
 

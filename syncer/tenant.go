@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -282,25 +281,13 @@ func (ts *tenantSync) ensureRemote(ctx context.Context) (*svn.Info, error) {
 		}
 		return nil, fmt.Errorf("create %s: %w", ts.t.URL, err)
 	}
-	info, err = ts.svn.Info(ctx, ts.t.URL)
-	if err != nil {
-		return nil, fmt.Errorf("svn info %s: %w", ts.t.URL, err)
-	}
-	return info, nil
+	// Made just now, a folder: no need to ask the server again.
+	return &svn.Info{URL: ts.t.URL, Kind: "dir"}, nil
 }
 
 // sameURL compares repository URLs the way svn prints them (escaped) and
 // the way an operator writes them.
-func sameURL(a, b string) bool {
-	norm := func(s string) string {
-		s = strings.TrimRight(s, "/")
-		if u, err := url.PathUnescape(s); err == nil {
-			s = u
-		}
-		return s
-	}
-	return norm(a) == norm(b)
-}
+func sameURL(a, b string) bool { return svn.SameURL(a, b) }
 
 // dirEmpty reports whether dir is missing or holds nothing.
 func dirEmpty(dir string) (bool, error) {

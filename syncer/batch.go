@@ -1,0 +1,435 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/depsync/depsync/svn"
+)
+
+// The svn work of many tenants, batched. Each tenant's loop calls svn as if
+// it were alone; batchSVN lets the calls that meet go in one svn process
+// (one status, one update, one commit of many working copies: svn takes
+// targets in several working copies of one repository, and commits them in
+// one revision). A call that meets no other runs at once, as before: a lone
+// change waits for nothing. A batch that fails as a whole is run again one
+// call at a time, so that each tenant sees its own result and error.
+//
+// It also bounds the daemon's svn processes (svnProcs), which is what
+// lets a hundred tenants start together (startParallel) without a hundred
+// svn processes fighting for the CPU and the server.
+
+// svnProcs is the most svn processes a daemon runs at once.
+const svnProcs = 4
+
+// maxBatch is the most calls one svn run takes.
+const maxBatch = 256
+
+// manySVN is what batching needs of the client on top of SVN.
+type manySVN interface {
+	InfoMany(ctx context.Context, targets []string) ([]*svn.Info, []error)
+	MkdirMany(ctx context.Context, urls []string, parents bool, message string) error
+	CheckoutMany(ctx context.Context, urls []string, parent string, force bool) ([]int64, error)
+	tenantRemover
+}
+
+var _ manySVN = (*svn.Client)(nil)
+
+// batchSVN is an SVN whose calls from many tenants go in batches.
+type batchSVN struct {
+	c     SVN
+	many  manySVN
+	slots chan struct{}
+
+	info     *coalescer[bool, string, *svn.Info] // key: the target is a URL
+	mkdir    *coalescer[bool, mkdirReq, struct{}]
+	checkout *coalescer[checkoutKey, checkoutReq, int64]
+	status   *coalescer[svn.StatusOptions, wcReq, []svn.StatusEntry]
+	update   *coalescer[svn.UpdateOptions, string, *svn.UpdateResult]
+	commit   *coalescer[struct{}, wcReq, int64]
+}
+
+type mkdirReq struct{ url, message string }
+
+type checkoutKey struct {
+	parent string
+	force  bool
+}
+
+type checkoutReq struct{ url, dir string }
+
+// wcReq is a call on one working copy: its directory, the paths in it and
+// (commit) the log message.
+type wcReq struct {
+	dir     string
+	paths   []string
+	message string
+}
+
+// batched wraps c when it can batch (the svn client can; tests' fakes
+// cannot, and are used as they are).
+func batched(c SVN) SVN {
+	many, ok := c.(manySVN)
+	if !ok {
+		return c
+	}
+	b := &batchSVN{c: c, many: many, slots: make(chan struct{}, svnProcs)}
+	b.info = newCoalescer(b.slots, maxBatch,
+		func(ctx context.Context, _ bool, t string) (*svn.Info, error) { return c.Info(ctx, t) },
+		func(ctx context.Context, _ bool, ts []string) ([]*svn.Info, []error, error) {
+			infos, errs := many.InfoMany(ctx, ts)
+			return infos, errs, nil
+		})
+	b.mkdir = newCoalescer(b.slots, maxBatch,
+		func(ctx context.Context, parents bool, r mkdirReq) (struct{}, error) {
+			return struct{}{}, c.Mkdir(ctx, r.url, parents, r.message)
+		},
+		b.mkdirMany)
+	b.checkout = newCoalescer(b.slots, maxBatch,
+		func(ctx context.Context, k checkoutKey, r checkoutReq) (int64, error) {
+			return c.Checkout(ctx, r.url, r.dir, k.force)
+		},
+		b.checkoutMany)
+	b.status = newCoalescer(b.slots, maxBatch,
+		func(ctx context.Context, o svn.StatusOptions, r wcReq) ([]svn.StatusEntry, error) {
+			return c.StatusWith(ctx, r.dir, o, r.paths...)
+		},
+		b.statusMany)
+	b.update = newCoalescer(b.slots, maxBatch,
+		func(ctx context.Context, o svn.UpdateOptions, dir string) (*svn.UpdateResult, error) {
+			return c.UpdateWith(ctx, dir, o)
+		},
+		b.updateMany)
+	b.commit = newCoalescer(b.slots, maxBatch,
+		func(ctx context.Context, _ struct{}, r wcReq) (int64, error) {
+			return c.Commit(ctx, r.dir, r.message, r.paths...)
+		},
+		b.commitMany)
+	return b
+}
+
+// slot runs fn as one svn process of the daemon's few.
+func (b *batchSVN) slot(ctx context.Context, fn func() error) error {
+	select {
+	case b.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-b.slots }()
+	return fn()
+}
+
+// CheckVersion is the client's.
+func (b *batchSVN) CheckVersion(ctx context.Context) error {
+	return b.slot(ctx, func() error { return b.c.CheckVersion(ctx) })
+}
+
+// Info batches the look at many tenants' folders or working copies.
+func (b *batchSVN) Info(ctx context.Context, pathOrURL string) (*svn.Info, error) {
+	return b.info.do(ctx, svn.IsURL(pathOrURL), pathOrURL)
+}
+
+// Mkdir batches the creation of many tenants' folders into one commit.
+func (b *batchSVN) Mkdir(ctx context.Context, url string, parents bool, message string) error {
+	_, err := b.mkdir.do(ctx, parents, mkdirReq{url: url, message: message})
+	return err
+}
+
+// Checkout batches the checkouts of folders into sibling directories named
+// like them (tenants' repository/tenants/<id>).
+func (b *batchSVN) Checkout(ctx context.Context, url, dir string, force bool) (int64, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil || !sameBase(url, abs) || svn.IsWorkingCopy(abs) {
+		var rev int64
+		err := b.slot(ctx, func() (err error) { rev, err = b.c.Checkout(ctx, url, dir, force); return err })
+		return rev, err
+	}
+	return b.checkout.do(ctx, checkoutKey{parent: filepath.Dir(abs), force: force}, checkoutReq{url: url, dir: abs})
+}
+
+// UpdateWith batches updates of whole working copies.
+func (b *batchSVN) UpdateWith(ctx context.Context, dir string, opts svn.UpdateOptions, paths ...string) (*svn.UpdateResult, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil || len(paths) > 0 {
+		var res *svn.UpdateResult
+		err := b.slot(ctx, func() (err error) { res, err = b.c.UpdateWith(ctx, dir, opts, paths...); return err })
+		return res, err
+	}
+	return b.update.do(ctx, opts, abs)
+}
+
+// StatusWith batches the looks at many working copies.
+func (b *batchSVN) StatusWith(ctx context.Context, dir string, opts svn.StatusOptions, paths ...string) ([]svn.StatusEntry, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return b.c.StatusWith(ctx, dir, opts, paths...)
+	}
+	return b.status.do(ctx, opts, wcReq{dir: abs, paths: paths})
+}
+
+// Commit batches the commits of many working copies into one revision.
+func (b *batchSVN) Commit(ctx context.Context, dir, message string, paths ...string) (int64, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil || len(paths) == 0 {
+		// The whole working copy: svn adds what is below it only when it
+		// is the one target, so it goes alone.
+		var rev int64
+		err := b.slot(ctx, func() (err error) { rev, err = b.c.Commit(ctx, dir, message, paths...); return err })
+		return rev, err
+	}
+	return b.commit.do(ctx, struct{}{}, wcReq{dir: abs, paths: paths, message: message})
+}
+
+// Revert is the client's.
+func (b *batchSVN) Revert(ctx context.Context, dir string, paths ...string) error {
+	return b.slot(ctx, func() error { return b.c.Revert(ctx, dir, paths...) })
+}
+
+// Resolve is the client's.
+func (b *batchSVN) Resolve(ctx context.Context, dir, accept string, paths ...string) error {
+	return b.slot(ctx, func() error { return b.c.Resolve(ctx, dir, accept, paths...) })
+}
+
+// Cleanup is the client's.
+func (b *batchSVN) Cleanup(ctx context.Context, dir string) error {
+	return b.slot(ctx, func() error { return b.c.Cleanup(ctx, dir) })
+}
+
+// Log is the client's.
+func (b *batchSVN) Log(ctx context.Context, url string, from, to int64) ([]svn.LogEntry, error) {
+	var out []svn.LogEntry
+	err := b.slot(ctx, func() (err error) { out, err = b.c.Log(ctx, url, from, to); return err })
+	return out, err
+}
+
+// ListDirs is the client's.
+func (b *batchSVN) ListDirs(ctx context.Context, url string) ([]string, error) {
+	var out []string
+	err := b.slot(ctx, func() (err error) { out, err = b.c.ListDirs(ctx, url); return err })
+	return out, err
+}
+
+// ListFiles is the client's (tenantRemover).
+func (b *batchSVN) ListFiles(ctx context.Context, url string, max int) (int, []string, error) {
+	var (
+		n     int
+		paths []string
+	)
+	err := b.slot(ctx, func() (err error) { n, paths, err = b.many.ListFiles(ctx, url, max); return err })
+	return n, paths, err
+}
+
+// DeleteURL is the client's (tenantRemover).
+func (b *batchSVN) DeleteURL(ctx context.Context, url, message string) error {
+	return b.slot(ctx, func() error { return b.many.DeleteURL(ctx, url, message) })
+}
+
+func (b *batchSVN) mkdirMany(ctx context.Context, parents bool, reqs []mkdirReq) ([]struct{}, []error, error) {
+	urls := make([]string, len(reqs))
+	msgs := make([]string, len(reqs))
+	for i, r := range reqs {
+		urls[i], msgs[i] = r.url, r.message
+	}
+	if err := b.many.MkdirMany(ctx, urls, parents, joinMessages(msgs)); err != nil {
+		return nil, nil, err
+	}
+	return make([]struct{}, len(reqs)), make([]error, len(reqs)), nil
+}
+
+func (b *batchSVN) checkoutMany(ctx context.Context, k checkoutKey, reqs []checkoutReq) ([]int64, []error, error) {
+	urls := make([]string, len(reqs))
+	seen := map[string]bool{}
+	for i, r := range reqs {
+		if seen[r.dir] {
+			return nil, nil, errNotBatchable
+		}
+		seen[r.dir] = true
+		urls[i] = r.url
+	}
+	revs, err := b.many.CheckoutMany(ctx, urls, k.parent, k.force)
+	if err != nil {
+		return nil, nil, err
+	}
+	return revs, make([]error, len(reqs)), nil
+}
+
+func (b *batchSVN) statusMany(ctx context.Context, o svn.StatusOptions, reqs []wcReq) ([][]svn.StatusEntry, []error, error) {
+	dirs := make([]string, len(reqs))
+	for i, r := range reqs {
+		dirs[i] = r.dir
+	}
+	root, err := commonRoot(dirs)
+	if err != nil {
+		return nil, nil, err
+	}
+	entries, err := b.c.StatusWith(ctx, root, o, targets(root, reqs)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([][]svn.StatusEntry, len(reqs))
+	for _, e := range entries {
+		i, rel, ok := owner(root, dirs, e.Path)
+		if !ok {
+			return nil, nil, fmt.Errorf("svn status printed %s, outside every working copy asked", e.Path)
+		}
+		e.Path = rel
+		out[i] = append(out[i], e)
+	}
+	return out, make([]error, len(reqs)), nil
+}
+
+func (b *batchSVN) updateMany(ctx context.Context, o svn.UpdateOptions, dirs []string) ([]*svn.UpdateResult, []error, error) {
+	root, err := commonRoot(dirs)
+	if err != nil {
+		return nil, nil, err
+	}
+	reqs := make([]wcReq, len(dirs))
+	for i, d := range dirs {
+		reqs[i] = wcReq{dir: d}
+	}
+	res, err := b.c.UpdateWith(ctx, root, o, targets(root, reqs)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]*svn.UpdateResult, len(dirs))
+	for i := range out {
+		out[i] = &svn.UpdateResult{Revision: res.Revision}
+	}
+	split := func(p string, add func(*svn.UpdateResult, string)) error {
+		i, rel, ok := owner(root, dirs, p)
+		if !ok {
+			return fmt.Errorf("svn update printed %s, outside every working copy asked", p)
+		}
+		add(out[i], rel)
+		return nil
+	}
+	for _, ch := range res.Changed {
+		if err := split(ch.Path, func(r *svn.UpdateResult, rel string) { ch.Path = rel; r.Changed = append(r.Changed, ch) }); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, list := range []struct {
+		from []string
+		to   func(*svn.UpdateResult) *[]string
+	}{
+		{res.Conflicts, func(r *svn.UpdateResult) *[]string { return &r.Conflicts }},
+		{res.Restored, func(r *svn.UpdateResult) *[]string { return &r.Restored }},
+		{res.Skipped, func(r *svn.UpdateResult) *[]string { return &r.Skipped }},
+	} {
+		for _, p := range list.from {
+			if err := split(p, func(r *svn.UpdateResult, rel string) { l := list.to(r); *l = append(*l, rel) }); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return out, make([]error, len(dirs)), nil
+}
+
+func (b *batchSVN) commitMany(ctx context.Context, _ struct{}, reqs []wcReq) ([]int64, []error, error) {
+	dirs := make([]string, len(reqs))
+	msgs := make([]string, len(reqs))
+	for i, r := range reqs {
+		dirs[i], msgs[i] = r.dir, r.message
+	}
+	root, err := commonRoot(dirs)
+	if err != nil {
+		return nil, nil, err
+	}
+	rev, err := b.c.Commit(ctx, root, joinMessages(msgs), targets(root, reqs)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	revs := make([]int64, len(reqs))
+	for i := range revs {
+		revs[i] = rev
+	}
+	return revs, make([]error, len(reqs)), nil
+}
+
+// errNotBatchable: the calls cannot go in one run (they are each run alone).
+var errNotBatchable = errors.New("calls cannot be batched")
+
+// commonRoot returns the deepest directory holding every dir, or
+// errNotBatchable when one dir holds another (or two are the same): each
+// path svn prints must belong to exactly one of them.
+func commonRoot(dirs []string) (string, error) {
+	sorted := append([]string(nil), dirs...)
+	sort.Strings(sorted)
+	for i := 1; i < len(sorted); i++ {
+		if atOrBelow(sorted[i-1], sorted[i]) {
+			return "", errNotBatchable
+		}
+	}
+	root := filepath.Dir(sorted[0])
+	for _, d := range sorted[1:] {
+		for !atOrBelow(root, d) {
+			root = filepath.Dir(root)
+		}
+	}
+	return root, nil
+}
+
+// atOrBelow reports whether p is dir or below it.
+func atOrBelow(dir, p string) bool {
+	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, string(filepath.Separator))+string(filepath.Separator))
+}
+
+// targets are the calls' paths relative to root: each working copy's given
+// paths, or the working copy itself.
+func targets(root string, reqs []wcReq) []string {
+	var out []string
+	for _, r := range reqs {
+		rel, _ := filepath.Rel(root, r.dir)
+		if len(r.paths) == 0 {
+			out = append(out, rel)
+			continue
+		}
+		for _, p := range r.paths {
+			if filepath.IsAbs(p) {
+				p, _ = filepath.Rel(root, p)
+			} else {
+				p = filepath.Join(rel, filepath.FromSlash(p))
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// owner finds which of dirs the slash path p (relative to root) is in and
+// returns p relative to it.
+func owner(root string, dirs []string, p string) (int, string, bool) {
+	abs := filepath.Join(root, filepath.FromSlash(p))
+	for i, d := range dirs {
+		if atOrBelow(d, abs) {
+			rel, err := filepath.Rel(d, abs)
+			if err != nil {
+				return 0, "", false
+			}
+			return i, filepath.ToSlash(rel), true
+		}
+	}
+	return 0, "", false
+}
+
+// sameBase reports whether the URL's last segment names dir (so that a
+// checkout into dir's parent lands in dir).
+func sameBase(u, dir string) bool {
+	last := path.Base(strings.TrimRight(u, "/"))
+	if s, err := url.PathUnescape(last); err == nil {
+		last = s
+	}
+	return last == filepath.Base(dir)
+}
+
+// joinMessages is the log message of one commit made of several: each
+// tenant's message on a line of its own.
+func joinMessages(msgs []string) string {
+	return strings.Join(msgs, "\n")
+}
