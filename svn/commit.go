@@ -126,7 +126,9 @@ func (c *Client) reconcile(ctx context.Context, abs string, targets []string) ([
 			if !whole && !explicit[e.Path] {
 				continue
 			}
-			if !covered(toAdd, e.Path) {
+			// Named paths are added exactly (a directory alone), so a
+			// named directory does not cover the named files below it.
+			if !whole || !covered(toAdd, e.Path) {
 				toAdd = append(toAdd, e.Path)
 			}
 		case "missing":
@@ -177,14 +179,20 @@ func (c *Client) reconcile(ctx context.Context, abs string, targets []string) ([
 			continue
 		}
 		if _, err := os.Lstat(filepath.Join(abs, t)); err == nil {
-			if !covered(toAdd, st) {
+			if !whole || !covered(toAdd, st) {
 				toAdd = append(toAdd, st)
 			}
 			kept = append(kept, t)
 		}
 	}
 
-	toDelete, toReplace, toAdd = topmost(toDelete), topmost(toReplace), topmost(toAdd)
+	toDelete, toReplace = topmost(toDelete), topmost(toReplace)
+	if whole {
+		toAdd = topmost(toAdd)
+	} else {
+		slices.Sort(toAdd)
+		toAdd = slices.Compact(toAdd)
+	}
 
 	if len(propCheck) > 0 {
 		props, err := c.proplist(ctx, abs, propCheck)
