@@ -30,7 +30,7 @@ demo: deps build
 
 # Micro-benchmarks of each package (ratios against the raw tools in the same
 # run), then the system table of BENCHMARKS.md (propagation against the raw
-# floors and lsyncd, idle cost, scale, push throughput).
+# floors and lsyncd, idle cost, scale, push throughput, tenants at scale).
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m $$($(GO) list ./... | grep -v /e2e)
 	$(GO) test -run '^$$' -bench '^BenchmarkTable$$' -benchtime 1x -timeout 120m ./e2e/

@@ -49,7 +49,7 @@ func BenchmarkTable(b *testing.B) {
 
 	small := capp(b, work, "Bench5MB", 5<<20)
 	big := capp(b, work, "Bench100MB", 100<<20)
-	// BENCH_ONLY=propagation,idle,scale,push,latency runs some stages only.
+	// BENCH_ONLY=propagation,idle,scale,push,latency,tenants runs some stages only.
 	stage := func(name string) bool {
 		only := os.Getenv("BENCH_ONLY")
 		return only == "" || strings.Contains(","+only+",", ","+name+",")
@@ -85,6 +85,9 @@ func BenchmarkTable(b *testing.B) {
 	}
 	if stage("latency") {
 		latency(b, bin, t, work, trials)
+	}
+	if stage("tenants") {
+		tenants(b, bin, t, trials)
 	}
 	t.writeTo(b, out)
 }
