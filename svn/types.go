@@ -43,6 +43,11 @@ type UpdateResult struct {
 	Conflicts []string // paths left in conflict (text, property or tree); resolved ones (--accept) are not listed
 	Restored  []string // missing files svn restored from the pristine copy
 	Skipped   []string // paths svn skipped (e.g. still in conflict)
+	// Targets is the revision each target went to, when several were
+	// given (relative, slash-separated): svn takes HEAD for each in turn,
+	// so a commit made meanwhile leaves them at different revisions.
+	// Revision is then the last one's.
+	Targets map[string]int64
 }
 
 // UpdateOptions tune [Client.UpdateWith].

@@ -146,6 +146,19 @@ func TestParseUpdate(t *testing.T) {
 	assert.Equal(t, Change{Path: ".", Action: "U", Raw: " U  "}, res.Changed[5])
 }
 
+// TestParseUpdateOfMany: svn takes HEAD for each target in turn, so a
+// commit made meanwhile leaves them at different revisions; each target's
+// own is kept.
+func TestParseUpdateOfMany(t *testing.T) {
+	out := "Updating '7':\nAt revision 9.\nUpdating '18':\nA    18/carbonapps\nA    18/carbonapps/A.car\nUpdated to revision 12.\n" +
+		"Summary of updates:\n  Updated '7' to r9.\n  Updated '18' to r12.\n"
+	var res UpdateResult
+	require.NoError(t, parseUpdate(strings.NewReader(out), "/h/tenants", &res))
+	assert.Equal(t, map[string]int64{"7": 9, "18": 12}, res.Targets)
+	assert.Equal(t, int64(12), res.Revision)
+	assert.Len(t, res.Changed, 2, "the summary lines are not changes")
+}
+
 func TestParseUpdateResolved(t *testing.T) {
 	out := "Updating '.':\nC    f.txt\n   C t\nUpdated to revision 13.\nMerge conflicts in 'f.txt' marked as resolved.\nTree conflict at 't' marked as resolved.\nSummary of conflicts:\n  Text conflicts: 0 remaining (and 1 already resolved)\n"
 	var res UpdateResult

@@ -101,6 +101,12 @@ func (c *Client) UpdateWith(ctx context.Context, dir string, opts UpdateOptions,
 		total.Conflicts = append(total.Conflicts, res.Conflicts...)
 		total.Restored = append(total.Restored, res.Restored...)
 		total.Skipped = append(total.Skipped, res.Skipped...)
+		for t, n := range res.Targets {
+			if total.Targets == nil {
+				total.Targets = map[string]int64{}
+			}
+			total.Targets[t] = n
+		}
 	}
 	return total, nil
 }
@@ -109,14 +115,23 @@ func (c *Client) UpdateWith(ctx context.Context, dir string, opts UpdateOptions,
 func parseUpdate(r io.Reader, dir string, res *UpdateResult) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	target := "" // "Updating 'target':" comes first when several are given
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
+		case strings.HasPrefix(line, "Updating '") && strings.HasSuffix(line, "':"):
+			target = relPath(dir, strings.TrimSuffix(strings.TrimPrefix(line, "Updating '"), "':"))
 		case strings.HasPrefix(line, "Updated to revision "),
 			strings.HasPrefix(line, "At revision "),
 			strings.HasPrefix(line, "Checked out revision "):
 			if n, ok := trailingRevision(line); ok {
 				res.Revision = n
+				if target != "" {
+					if res.Targets == nil {
+						res.Targets = map[string]int64{}
+					}
+					res.Targets[target] = n
+				}
 			}
 		case strings.HasPrefix(line, "Restored '"):
 			res.Restored = append(res.Restored, relPath(dir, quoted(line)))

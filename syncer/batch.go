@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -53,6 +54,7 @@ type batchSVN struct {
 	status   *coalescer[svn.StatusOptions, wcReq, []svn.StatusEntry]
 	update   *coalescer[svn.UpdateOptions, string, *svn.UpdateResult]
 	commit   *coalescer[struct{}, wcReq, int64]
+	folders  *coalescer[string, string, bool] // key: the parent URL; request: a name
 }
 
 type mkdirReq struct{ url, message string }
@@ -111,7 +113,45 @@ func batched(c SVN) SVN {
 			return c.Commit(ctx, r.dir, r.message, r.paths...)
 		},
 		b.commitMany)
+	b.folders = newCoalescer(b.slots, maxBatch,
+		func(ctx context.Context, parent, name string) (bool, error) {
+			names, err := c.ListDirs(ctx, parent)
+			return slices.Contains(names, name), err
+		},
+		func(ctx context.Context, parent string, reqs []string) ([]bool, []error, error) {
+			names, err := c.ListDirs(ctx, parent)
+			if err != nil {
+				return nil, nil, err
+			}
+			out := make([]bool, len(reqs))
+			for i, name := range reqs {
+				out[i] = slices.Contains(names, name)
+			}
+			return out, make([]error, len(reqs)), nil
+		})
 	return b
+}
+
+// folderChecker tells whether a repository folder exists, more cheaply
+// than svn info when many are asked about (batchSVN).
+type folderChecker interface {
+	HasFolder(ctx context.Context, url string) (bool, error)
+}
+
+// HasFolder reports whether url is a folder of the repository: the
+// questions of many tenants about their folders cost one svn list of the
+// folder holding them, not one svn info each.
+func (b *batchSVN) HasFolder(ctx context.Context, u string) (bool, error) {
+	trimmed := strings.TrimRight(u, "/")
+	i := strings.LastIndexByte(trimmed, '/')
+	if i < 0 {
+		return false, fmt.Errorf("%s: not a URL with a parent folder", u)
+	}
+	name := trimmed[i+1:]
+	if s, err := url.PathUnescape(name); err == nil {
+		name = s
+	}
+	return b.folders.do(ctx, trimmed[:i], name)
 }
 
 // slot runs fn as one svn process of the daemon's few.
@@ -298,8 +338,15 @@ func (b *batchSVN) updateMany(ctx context.Context, o svn.UpdateOptions, dirs []s
 		return nil, nil, err
 	}
 	out := make([]*svn.UpdateResult, len(dirs))
-	for i := range out {
-		out[i] = &svn.UpdateResult{Revision: res.Revision}
+	for i, d := range dirs {
+		// svn takes HEAD for each target in turn: a commit made
+		// meanwhile leaves them at different revisions.
+		rel, _ := filepath.Rel(root, d)
+		rev, ok := res.Targets[filepath.ToSlash(rel)]
+		if !ok {
+			return nil, nil, fmt.Errorf("svn update printed no revision for %s", d)
+		}
+		out[i] = &svn.UpdateResult{Revision: rev}
 	}
 	split := func(p string, add func(*svn.UpdateResult, string)) error {
 		i, rel, ok := owner(root, dirs, p)

@@ -262,15 +262,12 @@ func (ts *tenantSync) checkWorkingCopy(ctx context.Context) (*svn.Info, error) {
 
 // ensureRemote creates the tenant's repository folder when it is missing.
 func (ts *tenantSync) ensureRemote(ctx context.Context) (*svn.Info, error) {
-	info, err := ts.svn.Info(ctx, ts.t.URL)
-	if err == nil {
-		if info.Kind != "dir" {
-			return nil, configErrorf("%s is a %s in the repository, not a folder", ts.t.URL, info.Kind)
-		}
-		return info, nil
+	exists, err := ts.hasFolder(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if !errors.Is(err, svn.ErrNotFound) {
-		return nil, fmt.Errorf("svn info %s: %w", ts.t.URL, err)
+	if exists {
+		return &svn.Info{URL: ts.t.URL, Kind: "dir"}, nil
 	}
 	ts.log.Info("creating the repository folder", "url", ts.t.URL)
 	msg := fmt.Sprintf("depsync %s: create the folder of tenant %d", ts.d.cfg.NodeName, ts.t.ID)
@@ -283,6 +280,29 @@ func (ts *tenantSync) ensureRemote(ctx context.Context) (*svn.Info, error) {
 	}
 	// Made just now, a folder: no need to ask the server again.
 	return &svn.Info{URL: ts.t.URL, Kind: "dir"}, nil
+}
+
+// hasFolder reports whether the tenant's repository folder exists: with
+// many tenants asking at once, one svn list of the folder holding theirs
+// answers them all. Without the tenant id in the URL (nothing to list
+// above svn.url), or when the list fails, it asks svn info.
+func (ts *tenantSync) hasFolder(ctx context.Context) (bool, error) {
+	if fc, ok := ts.svn.(folderChecker); ok && ts.d.cfg.SVN.AppendTenantID {
+		if exists, err := fc.HasFolder(ctx, ts.t.URL); err == nil || fatal(err) {
+			return exists, err
+		}
+	}
+	info, err := ts.svn.Info(ctx, ts.t.URL)
+	if errors.Is(err, svn.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("svn info %s: %w", ts.t.URL, err)
+	}
+	if info.Kind != "dir" {
+		return false, configErrorf("%s is a %s in the repository, not a folder", ts.t.URL, info.Kind)
+	}
+	return true, nil
 }
 
 // sameURL compares repository URLs the way svn prints them (escaped) and

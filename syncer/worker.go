@@ -48,11 +48,12 @@ func newWorker(ts *tenantSync) *worker {
 // version replaces them. Nothing is overwritten without a copy.
 func (w *worker) prepare(ctx context.Context) error {
 	if !svn.IsWorkingCopy(w.t.Dir) {
-		if _, err := w.svn.Info(ctx, w.t.URL); err != nil {
-			if errors.Is(err, svn.ErrNotFound) {
-				return fmt.Errorf("%s does not exist yet; waiting for the manager to create it: %w", w.t.URL, err)
-			}
-			return fmt.Errorf("svn info %s: %w", w.t.URL, err)
+		exists, err := w.hasFolder(ctx)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			return fmt.Errorf("%s does not exist yet; waiting for the manager to create it: %w", w.t.URL, svn.ErrNotFound)
 		}
 		empty, err := dirEmpty(w.t.Dir)
 		if err != nil {
