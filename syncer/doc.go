@@ -16,5 +16,7 @@
 //
 // One goroutine per tenant runs the loop (the tenantSync); the HTTP handlers
 // (Handler) read its state under a mutex. svn is reached through the small
-// SVN interface, which *svn.Client satisfies and tests fake.
+// SVN interface, which *svn.Client satisfies and tests fake; the daemon
+// wraps the client in batchSVN, which lets the calls of tenants that meet
+// share one svn run and bounds the svn processes of the node.
 package syncer
