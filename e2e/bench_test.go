@@ -284,6 +284,13 @@ func propagate(b *testing.B, manager, worker *daemontest.Node, src string, trial
 	defer worker.Stop(b)
 	daemontest.WaitReady(b, manager, time.Minute)
 	daemontest.WaitReady(b, worker, time.Minute)
+	// A C-App that stays: each trial's is removed again, and a carbonapps
+	// left empty is a deletion depsync holds for a person to approve.
+	keeper := capp(b, b.TempDir(), "BenchKeeper", 1<<10)
+	daemontest.Drop(b, keeper, filepath.Join(manager.Dir, "carbonapps"), filepath.Base(keeper))
+	if _, err := daemontest.WaitIdentical(keeper, filepath.Join(worker.Dir, "carbonapps", filepath.Base(keeper)), time.Now(), 2*time.Minute); err != nil {
+		b.Fatal(err)
+	}
 	var ds []time.Duration
 	var lastErr error
 	for i := 0; i < trials; i++ {
