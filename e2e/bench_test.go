@@ -564,6 +564,10 @@ func scale(b *testing.B, bin string, t *table, trials int) {
 func pushThroughput(b *testing.B, bin string, t *table, work string, trials int) {
 	src := capp(b, work, "Bench200MB", 200<<20)
 	node := daemontest.NewNode(b, bin, daemontest.Config{Name: "receiver", Role: "manager"})
+	// A Carbon home has its carbonapps; a node never makes one up.
+	if err := os.MkdirAll(filepath.Join(node.Dir, "carbonapps"), 0o755); err != nil {
+		b.Fatal(err)
+	}
 	node.Start(b)
 	defer node.Stop(b)
 	var cps, pushes []time.Duration
