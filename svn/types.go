@@ -66,6 +66,10 @@ type UpdateOptions struct {
 	Depth string
 	// IgnoreExternals skips svn:externals.
 	IgnoreExternals bool
+	// Parents makes the missing parent folders of the given paths (svn's
+	// --parents): an update of a file in a folder new since the working
+	// copy's revision.
+	Parents bool
 }
 
 // StatusEntry is one item of svn status --xml.

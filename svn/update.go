@@ -80,6 +80,9 @@ func (c *Client) UpdateWith(ctx context.Context, dir string, opts UpdateOptions,
 		if opts.IgnoreExternals {
 			args = append(args, "--ignore-externals")
 		}
+		if opts.Parents {
+			args = append(args, "--parents")
+		}
 		res := &UpdateResult{}
 		err := c.run(ctx, &call{
 			op: "update", args: args, paths: chunk, dir: abs, target: abs, auth: true, wc: abs,

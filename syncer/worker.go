@@ -34,6 +34,16 @@ type worker struct {
 	// cleanupNext: the last try ran out of space; the next one starts
 	// with svn cleanup.
 	cleanupNext bool
+	// relRoot is the folder in the repository (relKnown once learnt), as
+	// svn log prints paths; wholeCost what the last look at the whole
+	// working copy took and wholeDue when the next update takes it whole
+	// again; targeted tells the last update took only the changed paths
+	// (see targeted.go).
+	relRoot   string
+	relKnown  bool
+	wholeCost time.Duration
+	wholeDue  time.Time
+	targeted  bool
 }
 
 func newWorker(ts *tenantSync) *worker {
@@ -73,6 +83,7 @@ func (w *worker) prepare(ctx context.Context) error {
 		return err
 	}
 	w.rev = info.Revision
+	w.relRoot, w.relKnown = repoRelative(info)
 	return nil
 }
 
@@ -208,6 +219,7 @@ func (w *worker) sync(ctx context.Context, why string, rev int64) error {
 	}
 	if err != nil {
 		w.cleanupNext = w.cleanupNext || noSpace(err)
+		w.wholeDue = time.Time{} // after a failure, the whole tree
 		w.observe("update", resultError, start)
 		w.failed(err)
 		return err
@@ -241,6 +253,15 @@ func (w *worker) update(ctx context.Context, rev int64) (*svn.UpdateResult, erro
 	if rev > 0 && rev < w.rev {
 		rev = w.rev // never back: a late notice names an older revision
 	}
+	w.targeted = false
+	if paths, ok := w.targetedPlan(ctx, rev); ok {
+		return w.updatePaths(ctx, rev, paths)
+	}
+	return w.updateWhole(ctx, rev)
+}
+
+// updateWhole is update of the whole working copy.
+func (w *worker) updateWhole(ctx context.Context, rev int64) (*svn.UpdateResult, error) {
 	opts := svn.UpdateOptions{Force: true, Revision: rev}
 	if err := w.protectLocal(ctx); err != nil {
 		return nil, err
@@ -261,6 +282,7 @@ func (w *worker) update(ctx context.Context, rev int64) (*svn.UpdateResult, erro
 		return nil, fmt.Errorf("svn update %s: %w", w.t.Dir, err)
 	}
 	w.rev = res.Revision
+	w.wholeDue = time.Now().Add(w.d.cfg.Sync.RescanInterval)
 	recheck := len(res.Conflicts) > 0 || len(res.Skipped) > 0
 	for _, c := range res.Changed {
 		// G: svn merged into a file someone edited after the look
@@ -287,14 +309,19 @@ func (w *worker) update(ctx context.Context, rev int64) (*svn.UpdateResult, erro
 	return res, nil
 }
 
-// protectLocal backs up every local change svn knows of and reverts it, so
-// that the repository's version wins and the person's version is kept in
+// protectLocal backs up every local change svn knows of (below paths, or
+// in the whole working copy) and reverts it, so that the repository's
+// version wins and the person's version is kept in
 // <state_dir>/overwritten. Unversioned files are left alone: they are
 // nobody's business until one is in the way of an incoming file.
-func (w *worker) protectLocal(ctx context.Context) error {
-	entries, err := w.svn.StatusWith(ctx, w.t.Dir, svn.StatusOptions{})
+func (w *worker) protectLocal(ctx context.Context, paths ...string) error {
+	start := time.Now()
+	entries, err := w.svn.StatusWith(ctx, w.t.Dir, svn.StatusOptions{}, paths...)
 	if err != nil {
 		return fmt.Errorf("svn status %s: %w", w.t.Dir, err)
+	}
+	if len(paths) == 0 {
+		w.wholeCost = time.Since(start)
 	}
 	var revert, files []string
 	for _, e := range entries {
@@ -369,7 +396,17 @@ func (w *worker) moveAsideObstructions(ctx context.Context) (int, error) {
 // svn mode and does not hold it (see managerLacks); each file is copied to
 // <state_dir>/overwritten first.
 func (w *worker) dropStrays(ctx context.Context) error {
-	entries, err := w.svn.StatusWith(ctx, w.t.Dir, svn.StatusOptions{})
+	var paths []string
+	opts := svn.StatusOptions{}
+	if w.targeted {
+		// Strays are files of carbonapps: after a targeted update, look
+		// there only (the whole tree is looked at by the whole updates).
+		if _, err := os.Lstat(filepath.Join(w.t.Dir, "carbonapps")); err != nil {
+			return nil
+		}
+		paths, opts.Depth = []string{"carbonapps"}, "immediates"
+	}
+	entries, err := w.svn.StatusWith(ctx, w.t.Dir, opts, paths...)
 	if err != nil {
 		return fmt.Errorf("svn status %s: %w", w.t.Dir, err)
 	}

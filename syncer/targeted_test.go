@@ -1,0 +1,183 @@
+package syncer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/svntest"
+	"github.com/depsync/depsync/svn"
+)
+
+// realWorker is a worker of the manager's repository, its first update
+// done.
+func realWorker(t *testing.T, srv *svntest.Server) *worker {
+	t.Helper()
+	c := testConfig(t, config.RoleWorker)
+	c.SVN.URL = srv.URL
+	d, err := New(c, Deps{})
+	require.NoError(t, err)
+	w := newWorker(d.tenants[0])
+	ctx := context.Background()
+	require.NoError(t, w.prepare(ctx))
+	require.NoError(t, w.sync(ctx, "start", 0))
+	require.True(t, w.relKnown)
+	assert.Equal(t, "/-1234", w.relRoot)
+	return w
+}
+
+func write(t *testing.T, dir, rel, body string) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+}
+
+func read(t *testing.T, dir, rel string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+	if os.IsNotExist(err) {
+		return "<gone>"
+	}
+	require.NoError(t, err)
+	return string(data)
+}
+
+// TestTargetedUpdate: with a working copy costly to look at whole, a
+// worker updates only what svn log says changed in its folder since its
+// revision: changes, additions in new folders and deletions arrive; a local
+// edit of a changed file is backed up and the repository wins; a local
+// edit elsewhere is left for the next whole update, which reverts it (with
+// its copy). Anything unusual goes whole.
+func TestTargetedUpdate(t *testing.T) {
+	m, srv := realManager(t)
+	quiet(m)
+	ctx := context.Background()
+	commit := func(paths ...string) int64 {
+		t.Helper()
+		pending := map[string]struct{}{}
+		for _, p := range paths {
+			pending[p] = struct{}{}
+		}
+		res, err := m.sync(ctx, pending, false)
+		require.NoError(t, err)
+		require.Positive(t, res.rev)
+		return res.rev
+	}
+	write(t, m.t.Dir, "synapse-configs/default/api/a.xml", "<a1/>")
+	write(t, m.t.Dir, "synapse-configs/default/api/b.xml", "<b1/>")
+	commit("synapse-configs/default/api/a.xml", "synapse-configs/default/api/b.xml")
+
+	w := realWorker(t, srv)
+	assert.Equal(t, "<a1/>", read(t, w.t.Dir, "synapse-configs/default/api/a.xml"))
+	w.wholeCost = time.Hour // as if the tree were huge
+
+	for _, step := range []struct {
+		name     string
+		manager  func() int64
+		local    map[string]string // edits on the worker before the update
+		want     map[string]string
+		targeted bool
+	}{
+		{
+			name: "a change, a file in a new folder, and a local edit elsewhere",
+			manager: func() int64 {
+				write(t, m.t.Dir, "synapse-configs/default/api/a.xml", "<a2/>")
+				write(t, m.t.Dir, "synapse-configs/default/sequences/s.xml", "<s/>")
+				return commit("synapse-configs/default/api/a.xml", "synapse-configs/default/sequences/s.xml")
+			},
+			local: map[string]string{"synapse-configs/default/api/b.xml": "<b-local/>"},
+			want: map[string]string{
+				"synapse-configs/default/api/a.xml":       "<a2/>",
+				"synapse-configs/default/sequences/s.xml": "<s/>",
+				"synapse-configs/default/api/b.xml":       "<b-local/>", // not this update's business
+			},
+			targeted: true,
+		},
+		{
+			name: "a deletion, and a local edit of the changed file",
+			manager: func() int64 {
+				require.NoError(t, os.Remove(filepath.Join(m.t.Dir, "synapse-configs/default/sequences/s.xml")))
+				write(t, m.t.Dir, "synapse-configs/default/api/a.xml", "<a3/>")
+				return commit("synapse-configs/default/sequences/s.xml", "synapse-configs/default/api/a.xml")
+			},
+			local: map[string]string{"synapse-configs/default/api/a.xml": "<a-local/>"},
+			want: map[string]string{
+				"synapse-configs/default/api/a.xml":       "<a3/>",
+				"synapse-configs/default/sequences/s.xml": "<gone>",
+				"synapse-configs/default/api/b.xml":       "<b-local/>",
+			},
+			targeted: true,
+		},
+		{
+			name: "the next whole update reverts the edit left alone",
+			manager: func() int64 {
+				w.wholeDue = time.Time{}
+				write(t, m.t.Dir, "synapse-configs/default/api/c.xml", "<c/>")
+				return commit("synapse-configs/default/api/c.xml")
+			},
+			want: map[string]string{
+				"synapse-configs/default/api/b.xml": "<b1/>",
+				"synapse-configs/default/api/c.xml": "<c/>",
+			},
+			targeted: false,
+		},
+	} {
+		t.Run(step.name, func(t *testing.T) {
+			rev := step.manager()
+			for rel, body := range step.local {
+				write(t, w.t.Dir, rel, body)
+			}
+			require.NoError(t, w.sync(ctx, "notice", rev))
+			assert.Equal(t, step.targeted, w.targeted, "targeted")
+			assert.Equal(t, rev, w.rev)
+			for rel, body := range step.want {
+				assert.Equal(t, body, read(t, w.t.Dir, rel), rel)
+			}
+			st, err := w.svn.StatusWith(ctx, w.t.Dir, svn.StatusOptions{})
+			require.NoError(t, err)
+			for _, e := range st {
+				if _, edited := step.want[e.Path]; !edited || e.Item != "modified" {
+					assert.Failf(t, "left changed", "%s is %s", e.Path, e.Item)
+				}
+			}
+		})
+	}
+	// Every local edit overwritten has its copy.
+	var copies []string
+	require.NoError(t, filepath.Walk(filepath.Join(w.d.cfg.StateDir, "overwritten"), func(p string, fi os.FileInfo, err error) error {
+		if err == nil && fi.IsDir() && fi.Name() == ".objects" {
+			return filepath.SkipDir // the content index of the copies
+		}
+		if err == nil && !fi.IsDir() {
+			data, rerr := os.ReadFile(p)
+			require.NoError(t, rerr)
+			copies = append(copies, string(data))
+		}
+		return err
+	}))
+	assert.ElementsMatch(t, []string{"<a-local/>", "<b-local/>"}, copies)
+}
+
+func TestRepoRelative(t *testing.T) {
+	for _, tc := range []struct {
+		rel  string
+		want string
+		ok   bool
+	}{
+		{"^/-1234", "/-1234", true},
+		{"^/deploy/a%20b/", "/deploy/a b", true},
+		{"^/", "", true},
+		{"", "", false},
+	} {
+		got, ok := repoRelative(&svn.Info{RelativeURL: tc.rel})
+		assert.Equal(t, tc.ok, ok, tc.rel)
+		assert.Equal(t, tc.want, got, tc.rel)
+	}
+}
