@@ -60,16 +60,7 @@ func (c *Client) RemoteRevision(ctx context.Context, url string) (int64, error) 
 // parents, missing parents are created too and an existing directory is not
 // an error (like mkdir -p).
 func (c *Client) Mkdir(ctx context.Context, url string, parents bool, message string) error {
-	msgFile, done, err := c.messageFile("mkdir", url, message)
-	if err != nil {
-		return err
-	}
-	defer done()
-	args := []string{"--file", msgFile, "--force-log", "--encoding", "UTF-8"}
-	if parents {
-		args = append(args, "--parents")
-	}
-	err = c.run(ctx, &call{op: "mkdir", args: args, paths: []string{url}, target: url, auth: true})
+	err := c.MkdirMany(ctx, []string{url}, parents, message)
 	if parents && errors.Is(err, ErrExists) {
 		if info, ierr := c.Info(ctx, url); ierr == nil && info.Kind == "dir" {
 			return nil
