@@ -66,8 +66,7 @@ func newManager(ts *tenantSync) *manager {
 // where the repository has another version), so the first reconcile
 // commits them and the manager's files win. Nothing local is overwritten.
 func (m *manager) prepare(ctx context.Context) error {
-	_, err := m.ensureRemote(ctx)
-	if err != nil {
+	if err := m.ensureRemote(ctx); err != nil {
 		return err
 	}
 	if !svn.IsWorkingCopy(m.t.Dir) {

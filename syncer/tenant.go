@@ -254,32 +254,28 @@ func (ts *tenantSync) checkWorkingCopy(ctx context.Context) (*svn.Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("svn info %s: %w", ts.t.Dir, err)
 	}
-	if !sameURL(info.URL, ts.t.URL) {
+	if !svn.SameURL(info.URL, ts.t.URL) {
 		return nil, configErrorf("%s is a working copy of %s, not of %s: move it away or fix svn.url", ts.t.Dir, info.URL, ts.t.URL)
 	}
 	return info, nil
 }
 
 // ensureRemote creates the tenant's repository folder when it is missing.
-func (ts *tenantSync) ensureRemote(ctx context.Context) (*svn.Info, error) {
+func (ts *tenantSync) ensureRemote(ctx context.Context) error {
 	exists, err := ts.hasFolder(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if exists {
-		return &svn.Info{URL: ts.t.URL, Kind: "dir"}, nil
+	if err != nil || exists {
+		return err
 	}
 	ts.log.Info("creating the repository folder", "url", ts.t.URL)
 	msg := fmt.Sprintf("depsync %s: create the folder of tenant %d", ts.d.cfg.NodeName, ts.t.ID)
 	if err := ts.svn.Mkdir(ctx, ts.t.URL, true, msg); err != nil {
 		if errors.Is(err, svn.ErrNotFound) {
 			// No repository there at all: retrying will not help.
-			return nil, &ConfigError{Err: fmt.Errorf("svn.url: no repository at %s: %w", ts.d.cfg.SVN.URL, err)}
+			return &ConfigError{Err: fmt.Errorf("svn.url: no repository at %s: %w", ts.d.cfg.SVN.URL, err)}
 		}
-		return nil, fmt.Errorf("create %s: %w", ts.t.URL, err)
+		return fmt.Errorf("create %s: %w", ts.t.URL, err)
 	}
-	// Made just now, a folder: no need to ask the server again.
-	return &svn.Info{URL: ts.t.URL, Kind: "dir"}, nil
+	return nil
 }
 
 // hasFolder reports whether the tenant's repository folder exists: with
@@ -304,10 +300,6 @@ func (ts *tenantSync) hasFolder(ctx context.Context) (bool, error) {
 	}
 	return true, nil
 }
-
-// sameURL compares repository URLs the way svn prints them (escaped) and
-// the way an operator writes them.
-func sameURL(a, b string) bool { return svn.SameURL(a, b) }
 
 // dirEmpty reports whether dir is missing or holds nothing.
 func dirEmpty(dir string) (bool, error) {
