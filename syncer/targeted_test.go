@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,5 +180,69 @@ func TestRepoRelative(t *testing.T) {
 		got, ok := repoRelative(&svn.Info{RelativeURL: tc.rel})
 		assert.Equal(t, tc.ok, ok, tc.rel)
 		assert.Equal(t, tc.want, got, tc.rel)
+	}
+}
+
+// updateCounter counts the updates a worker asks svn for.
+type updateCounter struct {
+	SVN
+	mu      sync.Mutex
+	updates int
+}
+
+func (u *updateCounter) UpdateWith(ctx context.Context, dir string, opts svn.UpdateOptions, paths ...string) (*svn.UpdateResult, error) {
+	u.mu.Lock()
+	u.updates++
+	u.mu.Unlock()
+	return u.SVN.UpdateWith(ctx, dir, opts, paths...)
+}
+
+func (u *updateCounter) count() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.updates
+}
+
+// TestWorkerFreshCheckoutNeedsNoUpdate: a folder checked out into an empty
+// directory is the repository's as it stands, with nothing local to
+// protect: the worker is ready with it without a first update (one svn
+// update per tenant less when a hundred start); into a directory that
+// holds files, the first update still runs.
+func TestWorkerFreshCheckoutNeedsNoUpdate(t *testing.T) {
+	m, srv := realManager(t)
+	quiet(m)
+	write(t, m.t.Dir, "carbonapps/a.txt", "a")
+	_, err := m.sync(context.Background(), map[string]struct{}{"carbonapps/a.txt": {}}, false)
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name    string
+		local   bool
+		updates int
+	}{
+		{"empty directory", false, 0},
+		{"directory with files", true, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testConfig(t, config.RoleWorker)
+			c.SVN.URL = srv.URL
+			if tc.local {
+				write(t, c.Carbon.DeploymentDir, "local.xml", "<local/>")
+			}
+			client, err := svn.New(svn.Options{StateDir: c.StateDir})
+			require.NoError(t, err)
+			counter := &updateCounter{SVN: client}
+			d, err := New(c, Deps{SVN: counter})
+			require.NoError(t, err)
+			w := newWorker(d.tenants[0])
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- w.run(ctx) }()
+			require.Eventually(t, func() bool { return w.status().Ready }, 30*time.Second, 10*time.Millisecond)
+			cancel()
+			require.NoError(t, <-done)
+			assert.Equal(t, "a", read(t, c.Carbon.DeploymentDir, "carbonapps/a.txt"))
+			assert.Equal(t, tc.updates, counter.count(), "updates at start")
+		})
 	}
 }

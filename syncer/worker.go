@@ -44,6 +44,8 @@ type worker struct {
 	wholeCost time.Duration
 	wholeDue  time.Time
 	targeted  bool
+	// fresh: prepare checked the folder out into an empty directory.
+	fresh bool
 }
 
 func newWorker(ts *tenantSync) *worker {
@@ -77,6 +79,7 @@ func (w *worker) prepare(ctx context.Context) error {
 		if _, err := w.svn.Checkout(ctx, w.t.URL, w.t.Dir, !empty); err != nil {
 			return fmt.Errorf("checkout %s into %s: %w", w.t.URL, w.t.Dir, err)
 		}
+		w.fresh = empty
 	}
 	info, err := w.checkWorkingCopy(ctx)
 	if err != nil {
@@ -130,8 +133,15 @@ func (w *worker) run(ctx context.Context) error {
 			setBackingOff(false)
 		}
 	}
-	// The first update runs a few tenants at a time (see startSlots).
-	if w.d.startSlot(ctx) {
+	switch {
+	case w.fresh:
+		// Checked out just now into an empty directory: it is the
+		// repository's, with nothing local to protect; a newer revision
+		// comes by notice or poll like any.
+		w.log.Debug("checked out", "revision", w.rev)
+		w.succeeded(w.rev, true)
+	case w.d.startSlot(ctx):
+		// The first update runs a few tenants at a time (see startSlots).
 		update("start", 0)
 		w.d.startDone()
 	}
