@@ -81,7 +81,11 @@ func (m *manager) prepare(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("checkout %s into %s: %w", m.t.URL, m.t.Dir, err)
 		}
+		// Checked out just now from the tenant's URL: nothing to check.
 		m.knownRev = rev
+		m.succeeded(rev, false)
+		m.log.Info("manager ready to commit", "dir", m.t.Dir, "url", m.t.URL, "revision", rev)
+		return nil
 	}
 	info, err := m.checkWorkingCopy(ctx)
 	if err != nil {

@@ -40,9 +40,17 @@ const (
 // whether a targeted update may take them. It asks svn log only when the
 // whole tree is costly to look at.
 func (w *worker) targetedPlan(ctx context.Context, rev int64) ([]string, bool) {
-	if rev <= w.rev || w.rev <= 0 || !w.relKnown || w.wholeCost < targetedAbove ||
-		!time.Now().Before(w.wholeDue) {
+	if rev <= w.rev || w.rev <= 0 || w.wholeCost < targetedAbove || !time.Now().Before(w.wholeDue) {
 		return nil, false
+	}
+	if !w.relKnown {
+		info, err := w.svn.Info(ctx, w.t.Dir)
+		if err != nil {
+			return nil, false
+		}
+		if w.relRoot, w.relKnown = repoRelative(info); !w.relKnown {
+			return nil, false
+		}
 	}
 	entries, err := w.svn.Log(ctx, w.t.URL, w.rev+1, rev)
 	if err != nil {

@@ -28,8 +28,6 @@ func realWorker(t *testing.T, srv *svntest.Server) *worker {
 	ctx := context.Background()
 	require.NoError(t, w.prepare(ctx))
 	require.NoError(t, w.sync(ctx, "start", 0))
-	require.True(t, w.relKnown)
-	assert.Equal(t, "/-1234", w.relRoot)
 	return w
 }
 
@@ -137,6 +135,7 @@ func TestTargetedUpdate(t *testing.T) {
 			}
 			require.NoError(t, w.sync(ctx, "notice", rev))
 			assert.Equal(t, step.targeted, w.targeted, "targeted")
+			assert.Equal(t, "/-1234", w.relRoot, "the folder's place, learnt when first needed")
 			assert.Equal(t, rev, w.rev)
 			for rel, body := range step.want {
 				assert.Equal(t, body, read(t, w.t.Dir, rel), rel)

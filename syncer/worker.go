@@ -76,10 +76,17 @@ func (w *worker) prepare(ctx context.Context) error {
 		}
 		w.log.Info("checking out the repository folder into the deployment directory",
 			"dir", w.t.Dir, "url", w.t.URL, "in_place", !empty)
-		if _, err := w.svn.Checkout(ctx, w.t.URL, w.t.Dir, !empty); err != nil {
+		rev, err := w.svn.Checkout(ctx, w.t.URL, w.t.Dir, !empty)
+		if err != nil {
 			return fmt.Errorf("checkout %s into %s: %w", w.t.URL, w.t.Dir, err)
 		}
-		w.fresh = empty
+		if empty {
+			// Checked out just now from the tenant's URL: nothing to
+			// check (the folder's place in the repository is learnt
+			// when a targeted update first needs it).
+			w.rev, w.fresh = rev, true
+			return nil
+		}
 	}
 	info, err := w.checkWorkingCopy(ctx)
 	if err != nil {
