@@ -66,7 +66,7 @@ const askTimeout = 5 * time.Second
 // ask fetches the mode from the /v1/status of the first candidate that
 // answers as a manager, records it, and returns it with that manager's
 // URL; "" when no candidate answered so.
-func (s *managerState) ask(ctx context.Context, candidates []string) (mode, from string) {
+func (s *managerState) ask(ctx context.Context, candidates []string) (mode, from string, held int) {
 	for _, u := range candidates {
 		var st api.Status
 		if err := s.getJSON(ctx, u+"/v1/status", &st); err != nil {
@@ -77,9 +77,9 @@ func (s *managerState) ask(ctx context.Context, candidates []string) (mode, from
 			continue
 		}
 		s.set(st.Mode, "status")
-		return st.Mode, u
+		return st.Mode, u, len(st.HeldDeletions)
 	}
-	return "", ""
+	return "", "", 0
 }
 
 // capps returns the file names of the C-Apps the manager at base holds

@@ -19,13 +19,19 @@ func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 	if u := w.d.ManagerURL(); u != "" {
 		candidates = []string{u}
 	}
-	mode, from := w.d.mgr.ask(ctx, candidates)
+	mode, from, holds := w.d.mgr.ask(ctx, candidates)
 	if mode == "" {
 		mode = w.d.mgr.get()
 	}
 	switch {
 	case mode != ModeSVN:
 		w.keep(strays, "the manager is in direct mode or its mode cannot be told", mode)
+		return nil
+	case holds > 0:
+		// Its carbonapps may be away or emptied: what it lacks now is no
+		// word on what should go. No deletion leaves it until a person
+		// approves, or the files are back.
+		w.keep(strays, "the manager holds deletions", mode)
 		return nil
 	case from == "" && len(candidates) == 0:
 		// A worker without peers cannot ask its manager: a notice that
