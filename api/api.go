@@ -161,6 +161,10 @@ type Notice struct {
 	// revision; Revision is then the newest of them. Empty (a notice of an
 	// older manager, or a change of mode): every tenant, up to Revision.
 	Tenants []NoticeTenant `json:"tenants,omitempty"`
+	// DeletionsHeld is how many deletions the manager holds (see
+	// /v1/status held_deletions): while it holds any, a worker removes
+	// nothing on its word, not even the C-Apps the repository lacks.
+	DeletionsHeld int `json:"deletions_held,omitempty"`
 }
 
 // NoticeTenant is one tenant a Notice concerns: the newest revision of its

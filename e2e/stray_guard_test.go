@@ -21,6 +21,8 @@ import (
 // deletions (its carbonapps moved away, or emptied), what it lacks is no
 // such word: the worker keeps the C-App, however many updates come
 // meanwhile, and drops it (with a copy) once the manager's files are back.
+// A worker without peers, which cannot ask, learns the holds from the
+// notices.
 // Found by chaos: a manager back from an SVN outage with its carbonapps
 // moved away had the worker drop the C-Apps pushed during the outage.
 func TestStraysKeptWhileTheManagerHoldsDeletions(t *testing.T) {
@@ -29,6 +31,7 @@ func TestStraysKeptWhileTheManagerHoldsDeletions(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		away, back func(apps, aside string) // aside: outside the deployment directory
+		peerless   bool                     // a worker that cannot ask: it goes by the notices
 	}{
 		{
 			name: "carbonapps moved away",
@@ -44,12 +47,20 @@ func TestStraysKeptWhileTheManagerHoldsDeletions(t *testing.T) {
 				require.NoError(t, os.Rename(aside, filepath.Join(apps, "Kept_1.0.0.car")))
 			},
 		},
+		{
+			name:     "carbonapps moved away, worker without peers",
+			away:     func(apps, aside string) { require.NoError(t, os.Rename(apps, aside)) },
+			back:     func(apps, aside string) { require.NoError(t, os.Rename(aside, apps)) },
+			peerless: true,
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := svntest.New(t, svntest.HTTP)
 			w := daemontest.NewNode(t, bin, daemontest.Config{Name: "w", Role: "worker", SVN: srv, Settings: fast})
 			m := daemontest.NewNode(t, bin, daemontest.Config{Name: "m", Role: "manager", SVN: srv, Peers: []string{w.URL}, Settings: fast})
-			w.SetPeers(t, m.URL)
+			if !tc.peerless {
+				w.SetPeers(t, m.URL)
+			}
 			apps := filepath.Join(m.Dir, "carbonapps")
 			require.NoError(t, os.MkdirAll(apps, 0o755))
 			testcapp.Write(t, apps, "Kept_1.0.0.car", "Kept", "1.0.0")

@@ -99,6 +99,9 @@ type Daemon struct {
 	hub *hub
 	// startSlots bounds the tenants starting (first sync) at once.
 	startSlots chan struct{}
+	// heldSaid is how many deletions the last notice said this manager
+	// holds (see announceHolds).
+	heldSaid atomic.Int64
 	// spawn starts a tenant found at runtime (set by Run, under tmu).
 	spawn func(*tenantSync)
 }
@@ -193,6 +196,7 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 	d.self = cfg.SelfURL()
 	d.peers = newNotifier(cfg.Peers, hc, cfg.Token.Reveal(), cfg.NodeName, d.self, d.m, d.log)
 	d.peers.mode = d.Mode
+	d.peers.held = func() int { return len(d.deletions.Holds()) }
 	d.mgr.init(cfg.Peers, hc, cfg.Token.Reveal(), d.m, d.log)
 	for _, t := range cfg.Tenants() {
 		d.addTenant(t)
@@ -443,6 +447,7 @@ func (d *Daemon) notified(n Notice) {
 		d.peers.heard(n.URL)
 	}
 	d.mgr.set(n.Mode, "notice")
+	d.mgr.setHeld(n.DeletionsHeld)
 	if len(n.Tenants) == 0 {
 		// An older manager's notice, or a change of mode: every tenant.
 		for _, t := range d.tenantList() {

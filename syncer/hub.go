@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/depsync/depsync/config"
 )
 
 // hub is the daemon's one look at the server per poll, whatever the number
@@ -50,6 +52,7 @@ func (h *hub) run(ctx context.Context) {
 			return
 		case <-t.C:
 			h.look(ctx)
+			h.d.announceHolds()
 			t.Reset(jitter(h.d.cfg.SVN.PollInterval))
 		}
 	}
@@ -152,4 +155,23 @@ func repoPath(u, root string) string {
 		rel = p
 	}
 	return strings.TrimRight(rel, "/")
+}
+
+// announceHolds tells the peers, when it changed since the last notice,
+// how many deletions this manager holds: a worker that cannot ask the
+// manager (no peers) removes nothing on its word while it holds any.
+// Notices after commits carry the count too; this one covers a hold that
+// begins or clears with no commit. It names the super tenant at the
+// revision the worker has, so it wakes no update.
+func (d *Daemon) announceHolds() {
+	if d.cfg.Role != config.RoleManager {
+		return
+	}
+	n := int64(len(d.deletions.Holds()))
+	if d.heldSaid.Swap(n) == n {
+		return
+	}
+	if t := d.tenant(d.superID()); t != nil {
+		d.peers.notifyTenant(t.t.ID, t.status().Revision)
+	}
 }

@@ -33,6 +33,23 @@ type managerState struct {
 	mode   string // "", ModeSVN or ModeDirect
 	source string // "notice" or "status"
 	at     time.Time
+	// held is how many deletions the manager held, as its last notice
+	// said: what a worker that cannot ask goes by.
+	held int
+}
+
+// setHeld records the deletions a notice says the manager holds.
+func (s *managerState) setHeld(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.held = n
+}
+
+// heldByNotice returns what the last notice said the manager holds.
+func (s *managerState) heldByNotice() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
 }
 
 func (s *managerState) init(peers []string, client *http.Client, token string, m *metrics, log *slog.Logger) {

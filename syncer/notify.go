@@ -37,8 +37,10 @@ type notifier struct {
 	token  string
 	node   string
 	self   string
-	// mode returns the sender's mode for each notice (nil: none sent).
+	// mode returns the sender's mode for each notice (nil: none sent);
+	// held how many deletions it holds.
 	mode func() string
+	held func() int
 	m    *metrics
 	log  *slog.Logger
 }
@@ -164,6 +166,9 @@ func (n *notifier) send(ctx context.Context, p *peer, rev int64, tenants []api.N
 	notice := Notice{Revision: rev, Node: n.node, URL: n.self, Tenants: tenants}
 	if n.mode != nil {
 		notice.Mode = n.mode()
+	}
+	if n.held != nil {
+		notice.DeletionsHeld = n.held()
 	}
 	body, _ := json.Marshal(notice)
 	start := time.Now()

@@ -12,8 +12,10 @@ import (
 // restart, until a notice or its /v1/status says "svn"), none may: the
 // manager pushed them and will commit them once SVN serves it again. In
 // svn mode, the manager's own list decides: what it holds is on its way
-// into the repository. A worker without peers cannot ask: it goes by the
-// mode of the last notice alone.
+// into the repository. While the manager holds deletions (its carbonapps
+// away or emptied), none may: what it lacks then is no word on what should
+// go. A worker without peers cannot ask: it goes by the mode and the held
+// deletions its last notice gave.
 func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 	candidates := w.d.cfg.Peers
 	if u := w.d.ManagerURL(); u != "" {
@@ -21,7 +23,7 @@ func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 	}
 	mode, from, holds := w.d.mgr.ask(ctx, candidates)
 	if mode == "" {
-		mode = w.d.mgr.get()
+		mode, holds = w.d.mgr.get(), w.d.mgr.heldByNotice()
 	}
 	switch {
 	case mode != ModeSVN:
