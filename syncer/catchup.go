@@ -85,6 +85,11 @@ func (m *manager) catchUp(ctx context.Context) (int64, error) {
 	}
 	touched := func(p string) bool {
 		for _, e := range after {
+			if !madeByPerson(e) {
+				// Still missing (an addition whose file went with its
+				// folder): nobody's doing since the look before.
+				continue
+			}
 			if e.Path == p || strings.HasPrefix(e.Path, p+"/") {
 				return true
 			}
@@ -107,6 +112,18 @@ func (m *manager) catchUp(ctx context.Context) (int64, error) {
 	m.log.Info("working copy brought up to date with the repository; the manager's files win",
 		"revision", res.Revision, "changes", len(res.Changed), "conflicts_kept_local", len(conflicted))
 	return res.Revision, nil
+}
+
+// madeByPerson reports whether a status entry shows content someone put on
+// disk (a new, changed or replacing file), rather than something absent.
+func madeByPerson(e svn.StatusEntry) bool {
+	switch e.Item {
+	case "missing", "deleted":
+		return false // whatever its properties say, it is not on disk
+	case "unversioned", "modified", "added", "replaced", "obstructed", "conflicted":
+		return true
+	}
+	return e.Props == "modified"
 }
 
 // resolveLocal resolves every conflict among entries in favour of the
@@ -146,6 +163,13 @@ func (m *manager) resolveLocal(ctx context.Context, entries []svn.StatusEntry) (
 // disagrees reports errors that mean the working copy and the repository
 // disagree, which catchUp resolves.
 func disagrees(err error) bool {
+	var se *svn.Error
+	if errors.As(err, &se) && se.HasCode("E155010") {
+		// A file of the working copy went (deleted between the look and
+		// the commit): the next pass sees it gone; the repository has
+		// nothing to do with it.
+		return false
+	}
 	for _, k := range []error{svn.ErrOutOfDate, svn.ErrConflict, svn.ErrExists, svn.ErrObstructed, svn.ErrNotFound} {
 		if errors.Is(err, k) {
 			return true

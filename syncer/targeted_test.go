@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/svntest"
+	"github.com/depsync/depsync/internal/testcapp"
 	"github.com/depsync/depsync/svn"
 )
 
@@ -243,5 +245,60 @@ func TestWorkerFreshCheckoutNeedsNoUpdate(t *testing.T) {
 			assert.Equal(t, "a", read(t, c.Carbon.DeploymentDir, "carbonapps/a.txt"))
 			assert.Equal(t, tc.updates, counter.count(), "updates at start")
 		})
+	}
+}
+
+// TestCatchUpLeavesAMissingFolderMissing: the manager's catch-up update
+// restores what is missing in its working copy; a folder the person moved
+// away (a held deletion) must be gone again right after, not left behind
+// empty, where it would read as "every C-App deleted" and stand in the
+// way of the person moving the folder back.
+func TestCatchUpLeavesAMissingFolderMissing(t *testing.T) {
+	m, srv := realManager(t)
+	quiet(m)
+	ctx := context.Background()
+	require.NoError(t, os.MkdirAll(filepath.Join(m.t.Dir, "carbonapps"), 0o755))
+	for _, name := range []string{"A", "B"} {
+		testcapp.Write(t, filepath.Join(m.t.Dir, "carbonapps"), name+"_1.0.0.car", name, "1.0.0")
+	}
+	write(t, m.t.Dir, "synapse-configs/default/api/a.xml", "<a/>")
+	_, err := m.sync(ctx, nil, true)
+	require.NoError(t, err)
+
+	// Someone else commits (the manager's next commit would be out of
+	// date), and the manager's carbonapps is moved away.
+	other := t.TempDir()
+	srv.SVN(t, "checkout", "-q", srv.URL+"/-1234", other)
+	write(t, other, "synapse-configs/default/api/b.xml", "<b/>")
+	srv.SVN(t, "add", "-q", filepath.Join(other, "synapse-configs/default/api/b.xml"))
+	srv.SVN(t, "commit", "-q", "-m", "elsewhere", other)
+	// One C-App scheduled for addition, its commit not made (as when the
+	// server went away mid-pass).
+	testcapp.Write(t, filepath.Join(m.t.Dir, "carbonapps"), "C_1.0.0.car", "C", "1.0.0")
+	srv.SVN(t, "add", "-q", filepath.Join(m.t.Dir, "carbonapps/C_1.0.0.car"))
+	apps := filepath.Join(m.t.Dir, "carbonapps")
+	aside := filepath.Join(t.TempDir(), "carbonapps")
+	require.NoError(t, os.Rename(apps, aside))
+
+	_, err = m.catchUp(ctx)
+	require.NoError(t, err)
+	_, err = os.Stat(apps)
+	assert.ErrorIs(t, err, os.ErrNotExist, "carbonapps made again by the catch-up")
+	assert.Equal(t, "<b/>", read(t, m.t.Dir, "synapse-configs/default/api/b.xml"), "the catch-up brought the other commit")
+	require.NoError(t, os.Rename(aside, apps), "the person moves the folder back")
+}
+
+func TestDisagrees(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"out of date", &svn.Error{Codes: []string{"E155011"}, Kind: svn.ErrOutOfDate}, true},
+		{"gone from the repository", &svn.Error{Codes: []string{"E160013"}, Kind: svn.ErrNotFound}, true},
+		{"a file deleted between the look and the commit", &svn.Error{Codes: []string{"E155010"}, Kind: svn.ErrNotFound}, false},
+		{"unreachable", &svn.Error{Codes: []string{"E170013"}, Kind: svn.ErrUnreachable}, false},
+	} {
+		assert.Equal(t, tc.want, disagrees(fmt.Errorf("commit: %w", tc.err)), tc.name)
 	}
 }
