@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -463,29 +462,7 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		return res, fmt.Errorf("commit %d change(s) (%s): %w", len(paths), joinLimited(res.summary, 5), err)
 	}
 	res.rev = rev
-	// A C-App rewritten between its check and svn reading it may have
-	// gone in half-written: look at it again at once, so the whole one
-	// follows in the next revision.
-	// A file written again while svn committed it may have had its new
-	// timestamp recorded as the committed one: svn status would then call
-	// it unchanged for good. Moving its mtime on by a microsecond makes svn
-	// compare the contents, so the next pass commits it.
-	for p, sig := range written {
-		abs := filepath.Join(m.t.Dir, filepath.FromSlash(p))
-		if now, err := statSig(abs); err == nil && now != sig {
-			_ = os.Chtimes(abs, time.Time{}, now.mtime.Add(time.Microsecond))
-			if _, isCApp := checked[p]; !isCApp {
-				wait(p, time.Now())
-			}
-		}
-	}
-	for p, sig := range checked {
-		if now, err := statSig(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err != nil || now != sig {
-			m.log.Warn("C-App changed while it was being committed; committing it again before telling the workers", "path", p)
-			wait(p, time.Now())
-			res.suspect = true
-		}
-	}
+	res.suspect = m.afterCommit(ready, written, checked, wait)
 	return res, nil
 }
 

@@ -302,3 +302,41 @@ func TestDisagrees(t *testing.T) {
 		assert.Equal(t, tc.want, disagrees(fmt.Errorf("commit: %w", tc.err)), tc.name)
 	}
 }
+
+// TestDeletedFileWrittenAgainDuringTheCommitIsLookedAtAgain: a file
+// deleted at the look and written again while its deletion is committed
+// (svn deletes with --keep-local, so the new one stays) is unversioned
+// after the commit; the manager looks at it again at once rather than at
+// the next full reconcile, and commits it.
+func TestDeletedFileWrittenAgainDuringTheCommitIsLookedAtAgain(t *testing.T) {
+	srv := svntest.New(t, svntest.File)
+	c := testConfig(t, config.RoleManager)
+	c.SVN.URL = srv.URL
+	client, err := svn.New(svn.Options{StateDir: c.StateDir})
+	require.NoError(t, err)
+	rel := "synapse-configs/default/sequences/s.xml"
+	ts := &timedSVN{SVN: client, started: make(chan []string, 1)}
+	d, err := New(c, Deps{SVN: ts})
+	require.NoError(t, err)
+	m := newManager(d.tenants[0])
+	ctx := context.Background()
+	require.NoError(t, m.prepare(ctx))
+	quiet(m)
+	write(t, m.t.Dir, rel, "<sequence name=\"s\"/>")
+	_, err = m.sync(ctx, map[string]struct{}{rel: {}}, false)
+	require.NoError(t, err)
+
+	require.NoError(t, os.Remove(filepath.Join(m.t.Dir, rel)))
+	ts.during = func([]string) { write(t, m.t.Dir, rel, "<sequence name=\"s2\"/>") }
+	res, err := m.sync(ctx, map[string]struct{}{rel: {}}, false)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"-" + rel}, res.summary)
+	assert.Contains(t, res.waiting, rel, "the file written again is looked at again at once")
+
+	ts.during = nil
+	quiet(m)
+	res, err = m.sync(ctx, map[string]struct{}{rel: {}}, false)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"+" + rel}, res.summary)
+	assert.Equal(t, "<sequence name=\"s2\"/>", srv.SVN(t, "cat", srv.URL+"/-1234/"+rel))
+}
