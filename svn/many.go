@@ -53,8 +53,14 @@ func (c *Client) InfoMany(ctx context.Context, targets []string) ([]*Info, []err
 		if errors.As(err, &serr) {
 			diags = parseDiagnostics(serr.Message)
 		}
-		for _, i := range chunk {
+		for j, i := range chunk {
 			if errs[i] != nil {
+				continue
+			}
+			if err == nil && len(found) == len(chunk) {
+				// All there: svn prints them in order, whatever form
+				// of a URL (host case, default port) it prints.
+				infos[i] = &found[j]
 				continue
 			}
 			if info := matchInfo(found, given[i]); info != nil {

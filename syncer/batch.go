@@ -196,7 +196,9 @@ func (b *batchSVN) Checkout(ctx context.Context, url, dir string, force bool) (i
 // UpdateWith batches updates of whole working copies.
 func (b *batchSVN) UpdateWith(ctx context.Context, dir string, opts svn.UpdateOptions, paths ...string) (*svn.UpdateResult, error) {
 	abs, err := filepath.Abs(dir)
-	if err != nil || len(paths) > 0 {
+	if err != nil || len(paths) > 0 || opts.Accept != "" {
+		// Paths, or a catch-up that resolves conflicts (the manager's):
+		// alone, so that what it restored is reported even when it fails.
 		var res *svn.UpdateResult
 		err := b.slot(ctx, func() (err error) { res, err = b.c.UpdateWith(ctx, dir, opts, paths...); return err })
 		return res, err
@@ -335,7 +337,15 @@ func (b *batchSVN) updateMany(ctx context.Context, o svn.UpdateOptions, dirs []s
 	}
 	res, err := b.c.UpdateWith(ctx, root, o, targets(root, reqs)...)
 	if err != nil {
-		return nil, nil, err
+		// svn may have updated some working copies before it failed: run
+		// again alone, a tenant would not hear of what changed then (a
+		// file taken over, a merge) and skip its look after. Each gets
+		// the error instead and tries again, looking at its whole tree.
+		errs := make([]error, len(dirs))
+		for i := range errs {
+			errs[i] = err
+		}
+		return make([]*svn.UpdateResult, len(dirs)), errs, nil
 	}
 	out := make([]*svn.UpdateResult, len(dirs))
 	for i, d := range dirs {
@@ -380,23 +390,40 @@ func (b *batchSVN) updateMany(ctx context.Context, o svn.UpdateOptions, dirs []s
 
 func (b *batchSVN) commitMany(ctx context.Context, _ struct{}, reqs []wcReq) ([]int64, []error, error) {
 	dirs := make([]string, len(reqs))
-	msgs := make([]string, len(reqs))
 	for i, r := range reqs {
-		dirs[i], msgs[i] = r.dir, r.message
+		dirs[i] = r.dir
 	}
 	root, err := commonRoot(dirs)
 	if err != nil {
 		return nil, nil, err
 	}
-	rev, err := b.c.Commit(ctx, root, joinMessages(msgs), targets(root, reqs)...)
-	if err != nil {
-		return nil, nil, err
-	}
 	revs := make([]int64, len(reqs))
-	for i := range revs {
-		revs[i] = rev
+	errs := make([]error, len(reqs))
+	// Commits of at most maxCommit paths, like a tenant's own: each stays
+	// well within the svn timeout.
+	for start := 0; start < len(reqs); {
+		end, n := start, 0
+		for end < len(reqs) && (end == start || n+len(reqs[end].paths) <= maxCommit) {
+			n += len(reqs[end].paths)
+			end++
+		}
+		group := reqs[start:end]
+		msgs := make([]string, len(group))
+		for i, r := range group {
+			msgs[i] = r.message
+		}
+		rev, err := b.c.Commit(ctx, root, joinMessages(msgs), targets(root, group)...)
+		for i, r := range group {
+			if err != nil {
+				// Each alone, for its own result and error.
+				revs[start+i], errs[start+i] = b.c.Commit(ctx, r.dir, r.message, r.paths...)
+				continue
+			}
+			revs[start+i] = rev
+		}
+		start = end
 	}
-	return revs, make([]error, len(reqs)), nil
+	return revs, errs, nil
 }
 
 // errNotBatchable: the calls cannot go in one run (they are each run alone).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -225,4 +226,75 @@ func TestBatchSVNTenants(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "<t"+strconv.Itoa(i)+"/>", string(data))
 	}
+}
+
+// TestCoalescerContexts: a request given up before a run took it is dropped
+// alone; one given up once taken does not cut the run the others share
+// (its caller waits for the run, keeping what it holds for svn meanwhile).
+func TestCoalescerContexts(t *testing.T) {
+	release := make(chan struct{})
+	inMany := make(chan context.Context, 1)
+	releaseMany := make(chan struct{})
+	started := make(chan struct{}, 1)
+	var mu sync.Mutex
+	var manys [][]int
+	c := newCoalescer(make(chan struct{}, 4), 256,
+		func(_ context.Context, _ string, q int) (int, error) {
+			if q == 0 {
+				started <- struct{}{}
+				<-release
+			}
+			return q * 10, nil
+		},
+		func(ctx context.Context, _ string, qs []int) ([]int, []error, error) {
+			mu.Lock()
+			manys = append(manys, slices.Clone(qs))
+			mu.Unlock()
+			inMany <- ctx
+			<-releaseMany
+			rs := make([]int, len(qs))
+			for i, q := range qs {
+				rs[i] = q * 10
+			}
+			return rs, make([]error, len(qs)), nil
+		})
+	bg := context.Background()
+	go func() { _, _ = c.do(bg, "k", 0) }()
+	<-started
+	ctx1, cancel1 := context.WithCancel(bg)
+	ctx2, cancel2 := context.WithCancel(bg)
+	results := make([]int, 4)
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	for q, ctx := range map[int]context.Context{1: ctx1, 2: ctx2, 3: bg} {
+		wg.Add(1)
+		go func() { defer wg.Done(); results[q], errs[q] = c.do(ctx, "k", q) }()
+	}
+	require.Eventually(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.queued["k"]) == 3
+	}, 10*time.Second, time.Millisecond)
+
+	cancel1() // given up while queued: dropped
+	require.Eventually(t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.queued["k"]) == 2
+	}, 10*time.Second, time.Millisecond)
+	close(release)
+	runCtx := <-inMany
+	cancel2() // given up once taken: the run goes on
+	// (a context derived from it would be canceled by now: that is synchronous)
+	assert.NoError(t, runCtx.Err(), "one caller giving up cut the run the others share")
+	close(releaseMany)
+	wg.Wait()
+
+	assert.ErrorIs(t, errs[1], context.Canceled)
+	require.NoError(t, errs[2], "taken: its caller waited for the run")
+	assert.Equal(t, 20, results[2])
+	require.NoError(t, errs[3])
+	assert.Equal(t, 30, results[3])
+	require.Len(t, manys, 1)
+	assert.ElementsMatch(t, []int{2, 3}, manys[0])
 }

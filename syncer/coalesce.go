@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -29,11 +30,13 @@ type coalescer[K comparable, Q, R any] struct {
 
 // request is one caller's request, waiting for its run.
 type request[Q, R any] struct {
-	ctx  context.Context
-	req  Q
-	res  R
-	err  error
-	done chan struct{}
+	ctx context.Context
+	req Q
+	// taken: a run took it (or its caller gave it up); set under mu.
+	taken bool
+	res   R
+	err   error
+	done  chan struct{}
 }
 
 func newCoalescer[K comparable, Q, R any](slots chan struct{}, max int,
@@ -43,8 +46,9 @@ func newCoalescer[K comparable, Q, R any](slots chan struct{}, max int,
 }
 
 // do runs req, with others of the same key when they meet, and returns its
-// result. It returns when ctx ends, even if the run it is in goes on (the
-// run is bounded by the first request's context, a svn timeout).
+// result. When ctx ends before a run took the request, it is given up; once
+// taken, do waits for the run (bounded by svn's own timeouts), so that what
+// the caller holds for it (a C-App's lease) is kept until svn is done.
 func (c *coalescer[K, Q, R]) do(ctx context.Context, key K, req Q) (R, error) {
 	r := &request[Q, R]{ctx: ctx, req: req, done: make(chan struct{})}
 	c.mu.Lock()
@@ -60,54 +64,50 @@ func (c *coalescer[K, Q, R]) do(ctx context.Context, key K, req Q) (R, error) {
 	case <-r.done:
 		return r.res, r.err
 	case <-ctx.Done():
+	}
+	c.mu.Lock()
+	if !r.taken {
+		r.taken = true
+		c.queued[key] = slices.DeleteFunc(c.queued[key], func(x *request[Q, R]) bool { return x == r })
+		c.mu.Unlock()
 		var zero R
 		return zero, ctx.Err()
 	}
+	c.mu.Unlock()
+	<-r.done
+	return r.res, r.err
 }
 
 // drain runs the queue of key until it is empty. A key is running while it
 // has an entry in queued (even an empty one).
 func (c *coalescer[K, Q, R]) drain(key K) {
 	for {
+		// A slot first, then the queue as it is by then: what came
+		// meanwhile goes in this run.
+		c.slots <- struct{}{}
 		c.mu.Lock()
 		q := c.queued[key]
-		// Requests given up (their context ended) are dropped unrun.
-		live := q[:0:0]
-		for _, r := range q {
-			if r.ctx.Err() == nil {
-				live = append(live, r)
-			} else {
-				r.err = r.ctx.Err()
-				close(r.done)
-			}
-		}
-		if len(live) == 0 {
+		if len(q) == 0 {
 			delete(c.queued, key)
 			c.mu.Unlock()
+			<-c.slots
 			return
 		}
-		n := min(len(live), c.max)
-		batch := live[:n]
-		c.queued[key] = live[n:]
+		n := min(len(q), c.max)
+		batch := q[:n:n]
+		c.queued[key] = q[n:]
+		for _, r := range batch {
+			r.taken = true
+		}
 		c.mu.Unlock()
 		c.run(key, batch)
 	}
 }
 
-// run runs one batch under a slot. A big batch is split over the slots
-// free at that moment (svn's work per working copy is mostly its own: a
-// hundred checkouts in four processes end sooner than in one).
+// run runs one batch under the slot drain took. A big batch is split over
+// the slots free at that moment (svn's work per working copy is mostly its
+// own: a hundred checkouts in four processes end sooner than in one).
 func (c *coalescer[K, Q, R]) run(key K, batch []*request[Q, R]) {
-	ctx := batch[0].ctx
-	select {
-	case c.slots <- struct{}{}:
-	case <-ctx.Done():
-		for _, r := range batch {
-			r.err = ctx.Err()
-			close(r.done)
-		}
-		return
-	}
 	parts := 1
 	for parts < cap(c.slots) && len(batch) >= (parts+1)*minSplit {
 		select {
@@ -118,11 +118,13 @@ func (c *coalescer[K, Q, R]) run(key K, batch []*request[Q, R]) {
 		}
 		break
 	}
-	var wg sync.WaitGroup
 	size := (len(batch) + parts - 1) / parts
+	var wg sync.WaitGroup
+	launched := 0
 	for len(batch) > 0 {
 		part := batch[:min(size, len(batch))]
 		batch = batch[len(part):]
+		launched++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -130,20 +132,27 @@ func (c *coalescer[K, Q, R]) run(key K, batch []*request[Q, R]) {
 			c.runPart(key, part)
 		}()
 	}
+	for ; launched < parts; launched++ {
+		<-c.slots // taken for a part that was not needed
+	}
 	wg.Wait()
 }
 
 // minSplit is the fewest requests a part of a split batch gets.
 const minSplit = 16
 
-// runPart runs requests in one go, or alone when that fails.
+// runPart runs requests in one go, or alone when that fails. The run's
+// context ends only when every request's has: one tenant giving up (or
+// removed) does not cut the svn run the others share.
 func (c *coalescer[K, Q, R]) runPart(key K, batch []*request[Q, R]) {
 	if len(batch) > 1 {
+		ctx, cancel := allDone(batch)
 		reqs := make([]Q, len(batch))
 		for i, r := range batch {
 			reqs[i] = r.req
 		}
-		rs, errs, err := c.many(batch[0].ctx, key, reqs)
+		rs, errs, err := c.many(ctx, key, reqs)
+		cancel()
 		if err == nil && len(rs) == len(batch) && len(errs) == len(batch) {
 			for i, r := range batch {
 				r.res, r.err = rs[i], errs[i]
@@ -153,7 +162,28 @@ func (c *coalescer[K, Q, R]) runPart(key K, batch []*request[Q, R]) {
 		}
 	}
 	for _, r := range batch {
-		r.res, r.err = c.one(r.ctx, key, r.req)
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+		} else {
+			r.res, r.err = c.one(r.ctx, key, r.req)
+		}
 		close(r.done)
 	}
+}
+
+// allDone returns a context that ends when the contexts of all of batch
+// have ended (or cancel is called), keeping the first one's values.
+func allDone[Q, R any](batch []*request[Q, R]) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(batch[0].ctx))
+	go func() {
+		defer cancel()
+		for _, r := range batch {
+			select {
+			case <-r.ctx.Done():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ctx, cancel
 }
