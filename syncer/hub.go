@@ -158,8 +158,8 @@ func repoPath(u, root string) string {
 }
 
 // announceHolds tells the peers how many deletions this manager holds,
-// when it changed and at every poll while it holds any: a worker that
-// cannot ask the manager (no peers) removes nothing on its word then.
+// when that changed since the last notice: a worker that cannot ask the
+// manager (no peers) removes nothing on its word while it holds any.
 // Notices after commits carry the count too; this one covers a hold that
 // begins or clears with no commit. It names the super tenant at the
 // revision the worker has, so it wakes no update.
@@ -168,9 +168,9 @@ func (d *Daemon) announceHolds() {
 		return
 	}
 	n := int64(len(d.deletions.Holds()))
-	if d.heldSaid.Swap(n) == n && n == 0 {
-		// Nothing held, and said so: no notice. While anything is held
-		// it is said at every poll, so that a notice lost is made good.
+	if d.heldSaid.Swap(n) == n {
+		// Said already. (Not again at every poll: a worker backing off
+		// would try an update at each notice, and back off further.)
 		return
 	}
 	if t := d.tenant(d.superID()); t != nil {
