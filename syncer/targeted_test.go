@@ -340,3 +340,33 @@ func TestDeletedFileWrittenAgainDuringTheCommitIsLookedAtAgain(t *testing.T) {
 	assert.Equal(t, []string{"+" + rel}, res.summary)
 	assert.Equal(t, "<sequence name=\"s2\"/>", srv.SVN(t, "cat", srv.URL+"/-1234/"+rel))
 }
+
+// TestWorkerNoticesDoNotPushTheRetryAway: while a worker backs off after a
+// failed update, a notice still makes it try at once; that try failing
+// (the outage goes on) leaves the backoff as it was. Otherwise the notices
+// of an outage push the next retry further away than the outage lasts,
+// and the worker stays behind long after it ended (seen in chaos: a full
+// disk, then a minute to catch up).
+func TestWorkerNoticesDoNotPushTheRetryAway(t *testing.T) {
+	c := testConfig(t, config.RoleWorker)
+	require.NoError(t, os.MkdirAll(filepath.Join(c.Carbon.DeploymentDir, ".svn"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, ".svn", "wc.db"), nil, 0o644))
+	full := &svn.Error{Op: "update", Kind: nil, Message: "svn: E200030: sqlite[S13]: database or disk is full"}
+	f := &fakeSVN{updateErr: []error{full, full, full, full, full, full}}
+	d := newTestDaemon(t, c, f)
+	w := newWorker(d.tenants[0])
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.run(ctx) }()
+	updates := func() int { return countCalls(f, "update") }
+	require.Eventually(t, func() bool { return updates() == 1 }, 10*time.Second, time.Millisecond, "the first update")
+	for i := range 3 {
+		d.notified(Notice{Revision: int64(10 + i)})
+		require.Eventually(t, func() bool { return updates() == 2+i }, 10*time.Second, time.Millisecond, "a try on the notice")
+	}
+	cancel()
+	require.NoError(t, <-done)
+	// The first failure, and at most one retry on its timer: not one more
+	// step of backoff per notice.
+	assert.LessOrEqual(t, w.fails.n, 2, "each notice pushed the retry further away")
+}

@@ -129,6 +129,14 @@ func (w *worker) run(ctx context.Context) error {
 				w.notifiedRev.CompareAndSwap(rev, 0)
 				w.target = 0
 			}
+			if backingOff && why == "notice" {
+				// An extra try on a notice while backing off: its
+				// failure leaves the retry where it was, or the notices
+				// of an outage (a full disk) would push the next try
+				// further away than the outage lasts.
+				w.log.Debug("update failed again", "trigger", why, "error", err)
+				return
+			}
 			wait := w.fails.fail(w.log, "update", err)
 			retry.Reset(wait)
 			setBackingOff(true)
