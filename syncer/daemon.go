@@ -97,6 +97,7 @@ type Daemon struct {
 	gone map[int]int64
 	// hub looks at the server once per poll for every tenant.
 	hub *hub
+	closes *closeWatch // for the manager's watchers; nil elsewhere
 	// startSlots bounds the tenants starting (first sync) at once.
 	startSlots chan struct{}
 	// heldSaid is how many deletions the last notice said this manager
@@ -310,6 +311,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		fatalErr error
 	)
 
+	if d.cfg.Role == config.RoleManager {
+		d.closes = d.watchCloses()
+		defer d.closes.close() // after the watchers, which wg waits for
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); d.peers.run(ctx) }()

@@ -45,6 +45,10 @@ type Watcher struct {
 	// on every change below the root is seen. Tests wait on it.
 	ready     chan struct{}
 	readyOnce sync.Once
+
+	// closes, when set, tells of files closed after writing or renamed
+	// in: those go at once, without waiting for the events to go quiet.
+	closes *closeWatch
 }
 
 // NewWatcher returns a watcher of root. ignored is asked about each path
@@ -79,7 +83,12 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 		return fmt.Errorf("watch %s: %w", w.root, err)
 	}
 	defer fw.Close()
-	if _, err := w.addTree(fw, w.root); err != nil {
+	var closed chan string // nil, and never ready, without a close watch
+	if w.closes != nil {
+		closed = make(chan string, 256)
+		defer w.closes.drop(closed)
+	}
+	if _, err := w.addTree(fw, closed, w.root); err != nil {
 		return err
 	}
 	w.readyOnce.Do(func() { close(w.ready) })
@@ -128,7 +137,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 				// A new directory may already hold files made before its
 				// watch was added: report them too.
 				if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
-					found, err := w.addTree(fw, ev.Name)
+					found, err := w.addTree(fw, closed, ev.Name)
 					if err != nil {
 						w.log.Warn("cannot watch new directory; a full rescan will pick it up", "dir", ev.Name, "err", err)
 						rescan = true
@@ -139,6 +148,17 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 				}
 			}
 			note()
+		case name := <-closed:
+			rel, keep := w.relative(name)
+			if !keep {
+				continue
+			}
+			w.events.Add(1)
+			pending[rel] = struct{}{}
+			note()
+			// Closed after writing, or renamed in: nothing more of it is
+			// coming, so waiting for the events to go quiet gains nothing.
+			ready = true
 		case err, ok := <-fw.Errors:
 			if !ok {
 				return fmt.Errorf("watch %s: watcher closed", w.root)
@@ -190,8 +210,9 @@ func (w *Watcher) relative(name string) (string, bool) {
 }
 
 // addTree watches dir and every directory below it that is not ignored, and
-// returns the relative paths of everything it found there.
-func (w *Watcher) addTree(fw *fsnotify.Watcher, dir string) ([]string, error) {
+// returns the relative paths of everything it found there. With closed, it
+// asks the close watch for those directories too.
+func (w *Watcher) addTree(fw *fsnotify.Watcher, closed chan<- string, dir string) ([]string, error) {
 	var found []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -216,6 +237,12 @@ func (w *Watcher) addTree(fw *fsnotify.Watcher, dir string) ([]string, error) {
 			if err := fw.Add(p); err != nil {
 				return fmt.Errorf("watch %s: %w", p, err)
 			}
+			if closed != nil {
+				if err := w.closes.add(p, closed); err != nil {
+					// Only speed is lost: the quiet time reports its files.
+					w.log.Info("closes not watched; files there wait for the quiet time", "dir", p, "err", err)
+				}
+			}
 		}
 		return nil
 	})
@@ -223,6 +250,15 @@ func (w *Watcher) addTree(fw *fsnotify.Watcher, dir string) ([]string, error) {
 		return found, fmt.Errorf("watch %s: %w", dir, err)
 	}
 	return found, nil
+}
+
+// watchCloses starts the daemon's close watch, or says why there is none.
+func (d *Daemon) watchCloses() *closeWatch {
+	cw, err := newCloseWatch()
+	if err != nil {
+		d.log.Info("closes not watched; changed files wait for a short quiet time", "err", err)
+	}
+	return cw
 }
 
 func stoppedTimer() *time.Timer {
