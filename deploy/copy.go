@@ -11,8 +11,10 @@ const (
 	chunkSize = 1 << 20
 	// writebackEvery: after this many bytes the Store asks the kernel to
 	// start writing them to disk, so that the final fsync has little left
-	// to do and the disk works while the network does.
-	writebackEvery = 8 << 20
+	// to do and the disk works while the network does. Every megabyte: a
+	// 5 MB C-App is on the peer 4-5 ms sooner (8 MB left it all to the
+	// fsync), and 200 MB pushes are as fast as with 8 MB.
+	writebackEvery = 1 << 20
 )
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
