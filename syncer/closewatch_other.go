@@ -13,5 +13,5 @@ func newCloseWatch() (*closeWatch, error) {
 }
 
 func (c *closeWatch) add(string, chan<- string) error { return nil }
-func (c *closeWatch) drop(chan<- string)               {}
-func (c *closeWatch) close()                           {}
+func (c *closeWatch) drop(chan<- string)              {}
+func (c *closeWatch) close()                          {}

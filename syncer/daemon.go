@@ -96,7 +96,7 @@ type Daemon struct {
 	// it up to there (the removal itself) does not bring it back.
 	gone map[int]int64
 	// hub looks at the server once per poll for every tenant.
-	hub *hub
+	hub    *hub
 	closes *closeWatch // for the manager's watchers; nil elsewhere
 	// startSlots bounds the tenants starting (first sync) at once.
 	startSlots chan struct{}
