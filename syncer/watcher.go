@@ -100,12 +100,16 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 		deadline = stoppedTimer()
 		ready    bool // the burst is over; deliver as soon as out takes it
 		burst    bool // a burst is under way (deadline armed)
+		// now: a file of the batch is complete (see closeWatch), so it
+		// goes as soon as out takes it, whatever events come meanwhile
+		// (fsnotify's own for that file may come after the close).
+		now bool
 	)
 	defer quiet.Stop()
 	defer deadline.Stop()
 
 	note := func() {
-		ready = false
+		ready = now
 		quiet.Reset(w.debounce)
 		if !burst {
 			burst = true
@@ -145,6 +149,12 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 					for _, p := range found {
 						pending[p] = struct{}{}
 					}
+					// With closes watched, each file found is either
+					// closed already or to be reported when it is:
+					// nothing is gained by the quiet time.
+					if closed != nil && len(found) > 0 {
+						now = true
+					}
 				}
 			}
 			note()
@@ -155,10 +165,10 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 			}
 			w.events.Add(1)
 			pending[rel] = struct{}{}
-			note()
 			// Closed after writing, or renamed in: nothing more of it is
 			// coming, so waiting for the events to go quiet gains nothing.
-			ready = true
+			now = true
+			note()
 		case err, ok := <-fw.Errors:
 			if !ok {
 				return fmt.Errorf("watch %s: watcher closed", w.root)
@@ -177,7 +187,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 			ready = true
 		case send <- b:
 			pending = map[string]struct{}{}
-			rescan, ready, burst = false, false, false
+			rescan, ready, burst, now = false, false, false, false
 			quiet.Stop()
 			deadline.Stop()
 		}
