@@ -8,17 +8,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// startClosesWatcher is startWatcher with a close watch and quiet times of
-// an hour: whatever it reports within a test, it reports because the
-// kernel said the file was closed or renamed in.
-func startClosesWatcher(t *testing.T, cw *closeWatch, root string) (*Watcher, chan Batch) {
+// startClosesWatcher is startWatcher on hub, which watches closes, with
+// quiet times of an hour: whatever it reports within a test, it reports
+// because the kernel said the file was closed or renamed in.
+func startClosesWatcher(t *testing.T, hub *watchHub, root string) (*Watcher, chan Batch) {
 	t.Helper()
 	w := NewWatcher(root, func(name string) bool { return name == ".svn" }, time.Hour, time.Hour, nil)
-	w.closes = cw
+	w.hub = hub
 	out := make(chan Batch)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -38,15 +40,17 @@ func startClosesWatcher(t *testing.T, cw *closeWatch, root string) (*Watcher, ch
 	return w, out
 }
 
-func newTestCloseWatch(t *testing.T) *closeWatch {
+// newTestHub is a daemon's watch hub, closes watched.
+func newTestHub(t *testing.T) *watchHub {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("closes are watched on Linux only")
 	}
-	cw, err := newCloseWatch()
+	h, err := newWatchHub(true, nil)
 	require.NoError(t, err)
-	t.Cleanup(cw.close)
-	return cw
+	require.NotNil(t, h.closes)
+	t.Cleanup(h.close)
+	return h
 }
 
 func TestWatcherSendsAtOnceWhatIsClosedOrRenamedIn(t *testing.T) {
@@ -73,7 +77,7 @@ func TestWatcherSendsAtOnceWhatIsClosedOrRenamedIn(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			root := filepath.Join(t.TempDir(), "server")
 			require.NoError(t, os.MkdirAll(filepath.Join(root, "carbonapps"), 0o755))
-			_, out := startClosesWatcher(t, newTestCloseWatch(t), root)
+			_, out := startClosesWatcher(t, newTestHub(t), root)
 			tc.drop(t, t.TempDir(), filepath.Join(root, "carbonapps", "a.xml"))
 			b := next(t, out)
 			assert.NotEmpty(t, b.Paths)
@@ -84,7 +88,7 @@ func TestWatcherSendsAtOnceWhatIsClosedOrRenamedIn(t *testing.T) {
 
 func TestWatcherWaitsForTheCloseOfAFileStillOpen(t *testing.T) {
 	root := t.TempDir()
-	_, out := startClosesWatcher(t, newTestCloseWatch(t), root)
+	_, out := startClosesWatcher(t, newTestHub(t), root)
 	f, err := os.Create(filepath.Join(root, "App_1.0.0.car"))
 	require.NoError(t, err)
 	_, err = f.Write([]byte("PK"))
@@ -98,23 +102,24 @@ func TestWatcherWaitsForTheCloseOfAFileStillOpen(t *testing.T) {
 	assert.Equal(t, []string{"App_1.0.0.car"}, next(t, out).Paths)
 }
 
-func TestCloseWatchServesEachWatcherItsOwnFolders(t *testing.T) {
-	cw := newTestCloseWatch(t)
+func TestWatchHubServesEachWatcherItsOwnTree(t *testing.T) {
+	hub := newTestHub(t)
 	one, two := t.TempDir(), t.TempDir()
-	_, out1 := startClosesWatcher(t, cw, one)
-	_, out2 := startClosesWatcher(t, cw, two)
+	_, out1 := startClosesWatcher(t, hub, one)
+	_, out2 := startClosesWatcher(t, hub, two)
 	require.NoError(t, os.WriteFile(filepath.Join(two, "b.xml"), []byte("<b/>"), 0o644))
 	assert.Equal(t, []string{"b.xml"}, next(t, out2).Paths)
 	require.NoError(t, os.WriteFile(filepath.Join(one, "a.xml"), []byte("<a/>"), 0o644))
 	assert.Equal(t, []string{"a.xml"}, next(t, out1).Paths)
 }
 
-func TestCloseWatchDropsTheFoldersOfAWatcherThatStopped(t *testing.T) {
-	cw := newTestCloseWatch(t)
+func TestWatchHubDropsTheFoldersOfAWatcherThatStopped(t *testing.T) {
+	hub := newTestHub(t)
+	cw := hub.closes
 	root := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "a", "b"), 0o755))
 	w := NewWatcher(root, nil, time.Hour, time.Hour, nil)
-	w.closes = cw
+	w.hub = hub
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx, make(chan Batch)) }()
@@ -125,13 +130,17 @@ func TestCloseWatchDropsTheFoldersOfAWatcherThatStopped(t *testing.T) {
 	assert.Equal(t, 3, watched, "root, a and a/b")
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
+	assert.Empty(t, hub.fw.WatchList())
+	hub.wmu.Lock()
+	assert.Empty(t, hub.refs)
+	hub.wmu.Unlock()
 	cw.mu.Lock()
 	defer cw.mu.Unlock()
 	assert.Empty(t, cw.subs)
 }
 
 func TestCloseWatchTakesAtMostItsShareOfWatches(t *testing.T) {
-	cw := newTestCloseWatch(t)
+	cw := newTestHub(t).closes
 	cw.limit = 1
 	to := make(chan string, 1)
 	require.NoError(t, cw.add(t.TempDir(), to))
@@ -140,4 +149,68 @@ func TestCloseWatchTakesAtMostItsShareOfWatches(t *testing.T) {
 	cw.mu.Lock()
 	defer cw.mu.Unlock()
 	assert.Len(t, cw.subs, 1)
+}
+
+// inotifyInstances counts this process's inotify instances.
+func inotifyInstances(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	require.NoError(t, err)
+	n := 0
+	for _, fd := range fds {
+		if target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil && target == "anon_inode:inotify" {
+			n++
+		}
+	}
+	return n
+}
+
+func TestWatchHubTakesTwoInotifyInstancesWhateverTheNumberOfWatchers(t *testing.T) {
+	before := inotifyInstances(t)
+	hub := newTestHub(t)
+	for i := 0; i < 20; i++ {
+		startClosesWatcher(t, hub, t.TempDir())
+	}
+	assert.Equal(t, before+2, inotifyInstances(t), "one for fsnotify, one for closes")
+}
+
+func TestWatchHubKeepsTheWatchesOfAWatcherReplacingAnother(t *testing.T) {
+	hub := newTestHub(t)
+	root := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(root, "carbonapps"), 0o755))
+	old := NewWatcher(root, nil, time.Hour, time.Hour, nil)
+	old.hub = hub
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- old.Run(ctx, make(chan Batch)) }()
+	<-old.ready
+	_, out := startClosesWatcher(t, hub, root)
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+
+	require.NoError(t, os.WriteFile(filepath.Join(root, "carbonapps", "a.xml"), []byte("<a/>"), 0o644))
+	assert.Equal(t, []string{"carbonapps/a.xml"}, next(t, out).Paths)
+}
+
+func TestWatchHubTellsAWatcherThatFallsBehindToRescan(t *testing.T) {
+	hub, err := newWatchHub(false, nil)
+	require.NoError(t, err)
+	defer hub.close()
+	root := t.TempDir()
+	sub := hub.subscribe(root)
+	defer sub.cancel()
+	other := hub.subscribe(filepath.Join(t.TempDir(), "other"))
+	defer other.cancel()
+	for i := 0; i <= subQueue; i++ {
+		hub.route(fsnotify.Event{Name: filepath.Join(root, "carbonapps", "a.car"), Op: fsnotify.Write})
+	}
+	assert.Len(t, sub.events, subQueue)
+	select {
+	case err := <-sub.errs:
+		assert.ErrorIs(t, err, fsnotify.ErrEventOverflow)
+	default:
+		t.Fatal("no overflow for the watcher whose queue was full")
+	}
+	assert.Empty(t, other.events, "events go to the watcher of the tree they are in")
+	assert.Empty(t, other.errs)
 }

@@ -96,8 +96,8 @@ type Daemon struct {
 	// it up to there (the removal itself) does not bring it back.
 	gone map[int]int64
 	// hub looks at the server once per poll for every tenant.
-	hub    *hub
-	closes *closeWatch // for the manager's watchers; nil elsewhere
+	hub     *hub
+	watches *watchHub // for the manager's watchers; nil elsewhere
 	// startSlots bounds the tenants starting (first sync) at once.
 	startSlots chan struct{}
 	// heldSaid is how many deletions the last notice said this manager
@@ -312,8 +312,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	)
 
 	if d.cfg.Role == config.RoleManager {
-		d.closes = d.watchCloses()
-		defer d.closes.close() // after the watchers, which wg waits for
+		// Without it, each watcher makes its own and says why it can't.
+		d.watches, _ = newWatchHub(true, d.log)
+		defer d.watches.close() // after the watchers, which wg waits for
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -16,7 +16,7 @@ type PeerReporter interface {
 // the deployment directory into reconciles of the peers.
 func (d *Daemon) watchForDirect(ctx context.Context) {
 	w := NewWatcher(d.cfg.Carbon.DeploymentDir, d.cfg.Ignored, min(coalesce, d.cfg.Sync.Debounce), d.cfg.Sync.MaxDelay, d.log)
-	w.closes = d.closes
+	w.hub = d.watches
 	batches := make(chan Batch)
 	errs := make(chan error, 1)
 	go func() { errs <- w.Run(ctx, batches) }()

@@ -104,7 +104,7 @@ func (m *manager) run(ctx context.Context) error {
 		return err
 	}
 	w := NewWatcher(m.t.Dir, m.d.cfg.Ignored, min(coalesce, m.debounce), min(maxCoalesce, m.maxDelay), m.log)
-	w.closes = m.d.closes
+	w.hub = m.d.watches
 	m.d.m.watcherMetrics(m.label, w)
 	batches := make(chan Batch)
 	watchErr := make(chan error, 1)

@@ -46,9 +46,9 @@ type Watcher struct {
 	ready     chan struct{}
 	readyOnce sync.Once
 
-	// closes, when set, tells of files closed after writing or renamed
-	// in: those go at once, without waiting for the events to go quiet.
-	closes *closeWatch
+	// hub is the daemon's (see watchHub); nil: Run makes one of its own,
+	// which watches no closes.
+	hub *watchHub
 }
 
 // NewWatcher returns a watcher of root. ignored is asked about each path
@@ -78,17 +78,19 @@ func (w *Watcher) Counts() (events, overflows int64) {
 // taken are merged into it. It returns ctx.Err() when stopped, or an error
 // when the root cannot be watched.
 func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
-	fw, err := fsnotify.NewBufferedWatcher(4096)
-	if err != nil {
-		return fmt.Errorf("watch %s: %w", w.root, err)
+	hub := w.hub
+	if hub == nil {
+		h, err := newWatchHub(false, w.log)
+		if err != nil {
+			return fmt.Errorf("watch %s: %w", w.root, err)
+		}
+		defer h.close()
+		hub = h
 	}
-	defer fw.Close()
-	var closed chan string // nil, and never ready, without a close watch
-	if w.closes != nil {
-		closed = make(chan string, 256)
-		defer w.closes.drop(closed)
-	}
-	if _, err := w.addTree(fw, closed, w.root); err != nil {
+	sub := hub.subscribe(w.root)
+	defer sub.cancel()
+	closed := sub.closed // nil, and never ready, without a close watch
+	if _, err := w.addTree(sub, w.root); err != nil {
 		return err
 	}
 	w.readyOnce.Do(func() { close(w.ready) })
@@ -127,10 +129,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case ev, ok := <-fw.Events:
-			if !ok {
-				return fmt.Errorf("watch %s: watcher closed", w.root)
-			}
+		case ev := <-sub.events:
 			rel, keep := w.relative(ev.Name)
 			if !keep {
 				continue
@@ -141,7 +140,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 				// A new directory may already hold files made before its
 				// watch was added: report them too.
 				if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
-					found, err := w.addTree(fw, closed, ev.Name)
+					found, err := w.addTree(sub, ev.Name)
 					if err != nil {
 						w.log.Warn("cannot watch new directory; a full rescan will pick it up", "dir", ev.Name, "err", err)
 						rescan = true
@@ -169,10 +168,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 			// coming, so waiting for the events to go quiet gains nothing.
 			now = true
 			note()
-		case err, ok := <-fw.Errors:
-			if !ok {
-				return fmt.Errorf("watch %s: watcher closed", w.root)
-			}
+		case err := <-sub.errs:
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
 				w.overflows.Add(1)
 				w.log.Warn("file-system event queue overflowed; rescanning the whole tree", "root", w.root)
@@ -220,9 +216,8 @@ func (w *Watcher) relative(name string) (string, bool) {
 }
 
 // addTree watches dir and every directory below it that is not ignored, and
-// returns the relative paths of everything it found there. With closed, it
-// asks the close watch for those directories too.
-func (w *Watcher) addTree(fw *fsnotify.Watcher, closed chan<- string, dir string) ([]string, error) {
+// returns the relative paths of everything it found there.
+func (w *Watcher) addTree(sub *watchSub, dir string) ([]string, error) {
 	var found []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -244,14 +239,13 @@ func (w *Watcher) addTree(fw *fsnotify.Watcher, closed chan<- string, dir string
 			}
 		}
 		if d.IsDir() {
-			if err := fw.Add(p); err != nil {
+			closeErr, err := sub.add(p)
+			if err != nil {
 				return fmt.Errorf("watch %s: %w", p, err)
 			}
-			if closed != nil {
-				if err := w.closes.add(p, closed); err != nil {
-					// Only speed is lost: the quiet time reports its files.
-					w.log.Info("closes not watched; files there wait for the quiet time", "dir", p, "err", err)
-				}
+			if closeErr != nil {
+				// Only speed is lost: the quiet time reports its files.
+				w.log.Info("closes not watched; files there wait for the quiet time", "dir", p, "err", closeErr)
 			}
 		}
 		return nil
@@ -260,15 +254,6 @@ func (w *Watcher) addTree(fw *fsnotify.Watcher, closed chan<- string, dir string
 		return found, fmt.Errorf("watch %s: %w", dir, err)
 	}
 	return found, nil
-}
-
-// watchCloses starts the daemon's close watch, or says why there is none.
-func (d *Daemon) watchCloses() *closeWatch {
-	cw, err := newCloseWatch()
-	if err != nil {
-		d.log.Info("closes not watched; changed files wait for a short quiet time", "err", err)
-	}
-	return cw
 }
 
 func stoppedTimer() *time.Timer {

@@ -1,0 +1,193 @@
+package syncer
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// watchHub gives every Watcher of a daemon one fsnotify watcher and one
+// close watch. inotify instances are a per-user resource that every program
+// of the user shares (fs.inotify.max_user_instances, 128 by default): with
+// one per tenant, a manager with more than about a hundred tenants could
+// not watch the others ("too many open files"), whose changes then waited
+// for the periodic rescan.
+type watchHub struct {
+	fw     *fsnotify.Watcher
+	closes *closeWatch // nil: files wait for the quiet time
+	done   chan struct{}
+
+	// mu guards subs, the subscriptions by root (a root has two while a
+	// Watcher is replaced by another). dispatch takes it.
+	mu   sync.Mutex
+	subs map[string][]*watchSub
+	// wmu guards refs and the subscriptions' dirs, and is held across
+	// fsnotify's Add and Remove, never by dispatch: fsnotify may wait for
+	// dispatch to take an event. refs counts the subscriptions watching
+	// each directory, so that one ending leaves the others' in place.
+	wmu  sync.Mutex
+	refs map[string]int
+}
+
+// watchSub is one Watcher's share of the hub: the events below its root.
+type watchSub struct {
+	hub    *watchHub
+	root   string
+	events chan fsnotify.Event
+	errs   chan error          // room for one: a pending error stands for any
+	closed chan string         // nil without a close watch
+	dirs   map[string]struct{} // guarded by hub.wmu
+}
+
+// subQueue is how many events wait for a Watcher before the next one is
+// lost (then it rescans its tree, as after a queue overflow).
+const subQueue = 1024
+
+// newWatchHub starts a hub; with closes it also watches closes (see
+// closeWatch), where the system can. close ends it.
+func newWatchHub(closes bool, log *slog.Logger) (*watchHub, error) {
+	fw, err := fsnotify.NewBufferedWatcher(4096)
+	if err != nil {
+		return nil, fmt.Errorf("watch: %w", err)
+	}
+	h := &watchHub{fw: fw, done: make(chan struct{}), subs: map[string][]*watchSub{}, refs: map[string]int{}}
+	if closes {
+		if h.closes, err = newCloseWatch(); err != nil && log != nil {
+			log.Info("closes not watched; changed files wait for a short quiet time", "err", err)
+		}
+	}
+	go h.dispatch()
+	return h, nil
+}
+
+// close ends the hub; its Watchers must be done.
+func (h *watchHub) close() {
+	if h == nil {
+		return
+	}
+	_ = h.fw.Close()
+	<-h.done
+	h.closes.close()
+}
+
+func (h *watchHub) dispatch() {
+	defer close(h.done)
+	for {
+		select {
+		case ev, ok := <-h.fw.Events:
+			if !ok {
+				return
+			}
+			h.route(ev)
+		case err, ok := <-h.fw.Errors:
+			if !ok {
+				return
+			}
+			// Which tree lost events is not known: every one rescans.
+			h.mu.Lock()
+			for _, subs := range h.subs {
+				for _, s := range subs {
+					s.fail(err)
+				}
+			}
+			h.mu.Unlock()
+		}
+	}
+}
+
+// route hands ev to the subscriptions of the nearest root above it.
+func (h *watchHub) route(ev fsnotify.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for p := ev.Name; ; {
+		if subs := h.subs[p]; len(subs) > 0 {
+			for _, s := range subs {
+				select {
+				case s.events <- ev:
+				default:
+					s.fail(fsnotify.ErrEventOverflow)
+				}
+			}
+			return
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return
+		}
+		p = parent
+	}
+}
+
+// subscribe starts a subscription to the events below root.
+func (h *watchHub) subscribe(root string) *watchSub {
+	s := &watchSub{hub: h, root: root, events: make(chan fsnotify.Event, subQueue),
+		errs: make(chan error, 1), dirs: map[string]struct{}{}}
+	if h.closes != nil {
+		s.closed = make(chan string, 256)
+	}
+	h.mu.Lock()
+	h.subs[root] = append(h.subs[root], s)
+	h.mu.Unlock()
+	return s
+}
+
+// fail hands the subscription an error unless one is pending already.
+func (s *watchSub) fail(err error) {
+	select {
+	case s.errs <- err:
+	default:
+	}
+}
+
+// add watches dir, and asks the close watch for it too. closeErr, which
+// costs only speed, is for the log.
+func (s *watchSub) add(dir string) (closeErr, err error) {
+	h := s.hub
+	h.wmu.Lock()
+	defer h.wmu.Unlock()
+	// Added again even when counted: a directory removed and made anew
+	// lost its watch with the old one.
+	if err := h.fw.Add(dir); err != nil {
+		return nil, err
+	}
+	if _, ok := s.dirs[dir]; !ok {
+		s.dirs[dir] = struct{}{}
+		h.refs[dir]++
+	}
+	if s.closed != nil {
+		closeErr = h.closes.add(dir, s.closed)
+	}
+	return closeErr, nil
+}
+
+// cancel ends the subscription and drops the watches no other one needs.
+func (s *watchSub) cancel() {
+	h := s.hub
+	h.mu.Lock()
+	subs := h.subs[s.root]
+	for i, x := range subs {
+		if x == s {
+			subs = append(subs[:i:i], subs[i+1:]...)
+			break
+		}
+	}
+	if len(subs) == 0 {
+		delete(h.subs, s.root)
+	} else {
+		h.subs[s.root] = subs
+	}
+	h.mu.Unlock()
+
+	h.wmu.Lock()
+	defer h.wmu.Unlock()
+	for dir := range s.dirs {
+		if h.refs[dir]--; h.refs[dir] <= 0 {
+			delete(h.refs, dir)
+			_ = h.fw.Remove(dir) // gone already if the directory is
+		}
+	}
+	h.closes.drop(s.closed)
+}
