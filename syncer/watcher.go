@@ -102,17 +102,23 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 		deadline = stoppedTimer()
 		ready    bool // the burst is over; deliver as soon as out takes it
 		burst    bool // a burst is under way (deadline armed)
-		// now: a file of the batch is complete (see closeWatch), so it
-		// goes as soon as out takes it, whatever events come meanwhile
-		// (fsnotify's own for that file may come after the close).
-		now bool
+		// closes: a file of the burst is complete (see closeWatch), so
+		// the burst needs only closeQuiet to end, whatever events come
+		// meanwhile (fsnotify's own for that file may come after the
+		// close): a lone file goes at once, a burst of files renamed in
+		// one after another still goes together.
+		closes bool
 	)
 	defer quiet.Stop()
 	defer deadline.Stop()
 
 	note := func() {
-		ready = now
-		quiet.Reset(w.debounce)
+		ready = false
+		if closes {
+			quiet.Reset(min(closeQuiet, w.debounce))
+		} else {
+			quiet.Reset(w.debounce)
+		}
 		if !burst {
 			burst = true
 			deadline.Reset(w.maxDelay)
@@ -152,7 +158,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 					// closed already or to be reported when it is:
 					// nothing is gained by the quiet time.
 					if closed != nil && len(found) > 0 {
-						now = true
+						closes = true
 					}
 				}
 			}
@@ -166,7 +172,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 			pending[rel] = struct{}{}
 			// Closed after writing, or renamed in: nothing more of it is
 			// coming, so waiting for the events to go quiet gains nothing.
-			now = true
+			closes = true
 			note()
 		case err := <-sub.errs:
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
@@ -183,7 +189,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 			ready = true
 		case send <- b:
 			pending = map[string]struct{}{}
-			rescan, ready, burst, now = false, false, false, false
+			rescan, ready, burst, closes = false, false, false, false
 			quiet.Stop()
 			deadline.Stop()
 		}
@@ -255,6 +261,11 @@ func (w *Watcher) addTree(sub *watchSub, dir string) ([]string, error) {
 	}
 	return found, nil
 }
+
+// closeQuiet is how long a burst that holds a closed file waits for more
+// events: long enough for the next of many files renamed in one after
+// another, short against the coalescing quiet (10 ms) it replaces.
+const closeQuiet = 2 * time.Millisecond
 
 func stoppedTimer() *time.Timer {
 	t := time.NewTimer(time.Hour)
