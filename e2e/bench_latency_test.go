@@ -82,6 +82,7 @@ func propagateEach(b *testing.B, manager, worker *daemontest.Node, srcs []string
 	var lastErr error
 	for _, src := range srcs {
 		name := filepath.Base(src)
+		settle()
 		start := time.Now()
 		k.drop(b, src, filepath.Join(manager.Dir, "carbonapps"), name)
 		d, err := daemontest.WaitIdentical(src, filepath.Join(worker.Dir, "carbonapps", name), start, 2*time.Minute)
@@ -105,6 +106,7 @@ func rsyncFloor(b *testing.B, srcs []string) stats {
 	var ds []time.Duration
 	for _, src := range srcs {
 		target := filepath.Join(dst, filepath.Base(src))
+		settle()
 		start := time.Now()
 		if out, err := exec.Command("rsync", src, target).CombinedOutput(); err != nil {
 			b.Fatalf("rsync: %v: %s", err, out)
@@ -150,6 +152,7 @@ func burst(b *testing.B, bin string, t *table, work string, rounds int) {
 			srcs[i] = testcapp.Write(b, work, app+"_1.0.0.car", app, "1.0.0", testcapp.Pad(64<<10))
 		}
 		before := head()
+		settle()
 		start := time.Now()
 		for _, src := range srcs {
 			daemontest.Drop(b, src, filepath.Join(manager.Dir, "carbonapps"), filepath.Base(src))

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -91,6 +92,13 @@ func BenchmarkTable(b *testing.B) {
 	}
 	t.writeTo(b, out)
 }
+
+// settle writes back what earlier trials and rows left dirty in the page
+// cache, so that no trial's fsyncs wait behind another's writeback: depsync
+// fsyncs what it receives, cp and rsync do not, and without it a row's
+// figure depended on what ran before it (a direct cp drop went from 22 ms
+// to 46 ms halfway through a row, as the SVN rows' data was written back).
+func settle() { syscall.Sync() }
 
 // stats of one row.
 type stats struct {
@@ -252,6 +260,7 @@ func rawSVN(b *testing.B, src string, trials int) stats {
 		if err := daemontest.CopyFile(src, filepath.Join(a, name)); err != nil {
 			b.Fatal(err)
 		}
+		settle()
 		start := time.Now()
 		srv.SVN(b, "add", "-q", "--", filepath.Join(a, name))
 		srv.SVN(b, "commit", "-q", "-m", "raw", "--", a)
@@ -295,6 +304,7 @@ func propagate(b *testing.B, manager, worker *daemontest.Node, src string, trial
 	var lastErr error
 	for i := 0; i < trials; i++ {
 		name := fmt.Sprintf("Prop%d_%d_1.0.0.car", i, time.Now().UnixNano())
+		settle()
 		start := time.Now()
 		daemontest.Drop(b, src, filepath.Join(manager.Dir, "carbonapps"), name)
 		d, err := daemontest.WaitIdentical(src, filepath.Join(worker.Dir, "carbonapps", name), start, 2*time.Minute)
@@ -353,6 +363,7 @@ func rawPut(b *testing.B, src string, trials int) stats {
 	var ds []time.Duration
 	for i := 0; i < trials; i++ {
 		name := fmt.Sprintf("Put%d_1.0.0.car", i)
+		settle()
 		start := time.Now()
 		out, err := exec.Command("curl", "-fsS", "-T", src, "http://"+ln.Addr().String()+"/"+name).CombinedOutput()
 		if err != nil {
@@ -393,6 +404,7 @@ sync { default.rsync, source = %q, target = %q, delay = %d }
 	var lastErr error
 	for i := 0; i < trials; i++ {
 		name := fmt.Sprintf("Ls%d_1.0.0.car", i)
+		settle()
 		start := time.Now()
 		daemontest.Drop(b, src, a, name)
 		d, err := daemontest.WaitIdentical(src, filepath.Join(c, name), start, time.Minute)
@@ -541,6 +553,7 @@ func scale(b *testing.B, bin string, t *table, trials int) {
 			if err := os.WriteFile(src, []byte(body), 0o644); err != nil {
 				b.Fatal(err)
 			}
+			settle()
 			start := time.Now()
 			daemontest.Drop(b, src, filepath.Dir(filepath.Join(manager.Dir, rel)), filepath.Base(rel))
 			d, err := daemontest.WaitIdentical(src, filepath.Join(worker.Dir, rel), start, 5*time.Minute)
@@ -573,6 +586,7 @@ func pushThroughput(b *testing.B, bin string, t *table, work string, trials int)
 	var cps, pushes []time.Duration
 	for i := 0; i < trials; i++ {
 		dst := filepath.Join(work, "cp.car")
+		settle()
 		start := time.Now()
 		if out, err := exec.Command("cp", src, dst).CombinedOutput(); err != nil {
 			b.Fatalf("cp: %v: %s", err, out)
