@@ -2,7 +2,11 @@ package svn
 
 // What svn reports, as the client returns it.
 
-import "time"
+import (
+	"net/url"
+	"strings"
+	"time"
+)
 
 // Info describes a working-copy path or a repository URL (svn info --xml).
 type Info struct {
@@ -21,6 +25,25 @@ type Info struct {
 	WCRoot            string // working copies only
 	Schedule          string // working copies only: "normal", "add", "delete", "replace"
 	Depth             string // working copies only
+}
+
+// RepoPath is the item's path in its repository, unescaped: "" for the
+// root, "/a/b" below it. It is taken from RelativeURL, or else from URL
+// below RepoRoot; ok is false when neither tells.
+func (i *Info) RepoPath() (p string, ok bool) {
+	if rel, found := strings.CutPrefix(i.RelativeURL, "^"); found {
+		p, ok = rel, strings.HasPrefix(rel, "/")
+	} else if i.RepoRoot != "" {
+		p, ok = strings.CutPrefix(strings.TrimRight(i.URL, "/"), strings.TrimRight(i.RepoRoot, "/"))
+		ok = ok && (p == "" || p[0] == '/')
+	}
+	if !ok {
+		return "", false
+	}
+	if u, err := url.PathUnescape(p); err == nil {
+		p = u
+	}
+	return strings.TrimRight(p, "/"), true
 }
 
 // Change is one line of svn update's or checkout's output.

@@ -388,3 +388,26 @@ func TestTopmost(t *testing.T) {
 	assert.Equal(t, []string{"."}, topmost([]string{"x", ".", "y/z"}))
 	assert.Equal(t, []string{"x"}, topmost([]string{"x"}))
 }
+
+func TestInfoRepoPath(t *testing.T) {
+	const root = "https://svn.example.com/repo"
+	for _, tc := range []struct {
+		name string
+		info Info
+		want string
+		ok   bool
+	}{
+		{"relative URL", Info{RelativeURL: "^/-1234"}, "/-1234", true},
+		{"relative URL, escaped, trailing slash", Info{RelativeURL: "^/deploy/a%20b/"}, "/deploy/a b", true},
+		{"relative URL of the root", Info{RelativeURL: "^/"}, "", true},
+		{"URL below the root", Info{URL: root + "/tenants/5", RepoRoot: root}, "/tenants/5", true},
+		{"URL of the root", Info{URL: root + "/", RepoRoot: root}, "", true},
+		{"URL elsewhere", Info{URL: "https://other/repo/5", RepoRoot: root}, "", false},
+		{"URL sharing the root's prefix only", Info{URL: root + "2/5", RepoRoot: root}, "", false},
+		{"nothing said", Info{URL: root + "/5"}, "", false},
+	} {
+		got, ok := tc.info.RepoPath()
+		assert.Equal(t, tc.ok, ok, tc.name)
+		assert.Equal(t, tc.want, got, tc.name)
+	}
+}

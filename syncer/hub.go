@@ -2,7 +2,6 @@ package syncer
 
 import (
 	"context"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +37,8 @@ func (h *hub) start(ctx context.Context) {
 	opCtx, cancel := h.d.opContext(ctx)
 	defer cancel()
 	if info, err := h.d.svn.Info(opCtx, h.d.cfg.SVN.URL); err == nil {
-		h.base, h.prefix = info.LastChangedRev, repoPath(info.URL, info.RepoRoot)
+		h.base = info.LastChangedRev
+		h.prefix, _ = info.RepoPath()
 	}
 }
 
@@ -76,7 +76,7 @@ func (h *hub) look(ctx context.Context) {
 	}
 	h.fails.ok(h.d.log, "server check")
 	h.d.svnResult(nil)
-	h.prefix = repoPath(info.URL, info.RepoRoot)
+	h.prefix, _ = info.RepoPath()
 	if head := info.LastChangedRev; head > h.base {
 		h.dealOut(opCtx, tenants, head)
 	}
@@ -142,19 +142,6 @@ func (h *hub) tenantOf(p string) (int, bool) {
 		return 0, false
 	}
 	return id, true
-}
-
-// repoPath is u's path inside the repository at root, unescaped as svn log
-// prints paths ("" for the root itself).
-func repoPath(u, root string) string {
-	rel, ok := strings.CutPrefix(strings.TrimRight(u, "/"), strings.TrimRight(root, "/"))
-	if !ok {
-		return ""
-	}
-	if p, err := url.PathUnescape(rel); err == nil {
-		rel = p
-	}
-	return strings.TrimRight(rel, "/")
 }
 
 // announceHolds tells the peers how many deletions this manager holds,

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -48,7 +47,7 @@ func (w *worker) targetedPlan(ctx context.Context, rev int64) ([]string, bool) {
 		if err != nil {
 			return nil, false
 		}
-		if w.relRoot, w.relKnown = repoRelative(info); !w.relKnown {
+		if w.relRoot, w.relKnown = info.RepoPath(); !w.relKnown {
 			return nil, false
 		}
 	}
@@ -128,18 +127,4 @@ func unsettled(changed []svn.Change) bool {
 		}
 	}
 	return false
-}
-
-// repoRelative is the working copy's folder in the repository as svn log
-// prints paths: "^/-1234" (escaped) becomes "/-1234", the repository's
-// root "". It reports false when svn did not say.
-func repoRelative(info *svn.Info) (string, bool) {
-	rel := strings.TrimPrefix(info.RelativeURL, "^")
-	if s, err := url.PathUnescape(rel); err == nil {
-		rel = s
-	}
-	if rel == "" || rel[0] != '/' {
-		return "", false
-	}
-	return strings.TrimRight(rel, "/"), true
 }

@@ -167,23 +167,6 @@ func TestTargetedUpdate(t *testing.T) {
 	assert.ElementsMatch(t, []string{"<a-local/>", "<b-local/>"}, copies)
 }
 
-func TestRepoRelative(t *testing.T) {
-	for _, tc := range []struct {
-		rel  string
-		want string
-		ok   bool
-	}{
-		{"^/-1234", "/-1234", true},
-		{"^/deploy/a%20b/", "/deploy/a b", true},
-		{"^/", "", true},
-		{"", "", false},
-	} {
-		got, ok := repoRelative(&svn.Info{RelativeURL: tc.rel})
-		assert.Equal(t, tc.ok, ok, tc.rel)
-		assert.Equal(t, tc.want, got, tc.rel)
-	}
-}
-
 // updateCounter counts the updates a worker asks svn for.
 type updateCounter struct {
 	SVN

@@ -93,7 +93,7 @@ func (w *worker) prepare(ctx context.Context) error {
 		return err
 	}
 	w.rev = info.Revision
-	w.relRoot, w.relKnown = repoRelative(info)
+	w.relRoot, w.relKnown = info.RepoPath()
 	return nil
 }
 
