@@ -41,6 +41,11 @@ type Status struct {
 	Peers         []PeerStatus   `json:"peers"`
 	// HeldDeletions are the mass deletions held until `depsync approve`.
 	HeldDeletions []guard.Hold `json:"held_deletions"`
+	// HoldsKnown, on a manager, says whether it has looked at the files of
+	// every tenant since it started: before, HeldDeletions is empty
+	// whatever its files say (its carbonapps may be away). Nil from a
+	// worker or an older manager.
+	HoldsKnown *bool `json:"holds_known,omitempty"`
 	// Backups is what the copies under <state_dir>/overwritten take, with
 	// their limits (backups.max_bytes, backups.max_age).
 	Backups backup.Stats `json:"backups"`

@@ -231,3 +231,29 @@ func TestGuardFromDepsIsShared(t *testing.T) {
 	}
 	assert.Contains(t, strings.Join(names, " "), "depsync_deletions_held")
 }
+
+// A manager that restarts has held nothing yet: its carbonapps may have
+// been moved away while it was down. Until it has looked at its whole
+// tree, /v1/status says its holds are not known, and a worker asking
+// then keeps what only it holds (TestWorkerKeepsStraysUnlessTheManagerLacksThem).
+func TestManagerSaysWhenItsHoldsAreKnown(t *testing.T) {
+	m, _ := realManager(t)
+	known := func() bool {
+		t.Helper()
+		st := m.d.Status()
+		require.NotNil(t, st.HoldsKnown, "a manager says")
+		return *st.HoldsKnown
+	}
+	assert.False(t, known(), "not looked yet")
+	m.pending["a.xml"] = struct{}{}
+	m.pass(context.Background())
+	assert.False(t, known(), "a look at some paths says nothing of the others")
+	m.full = true
+	m.pass(context.Background())
+	assert.True(t, known(), "looked at the whole tree")
+
+	c := testConfig(t, config.RoleWorker)
+	d, err := New(c, Deps{SVN: &fakeSVN{}})
+	require.NoError(t, err)
+	assert.Nil(t, d.Status().HoldsKnown, "a worker holds nothing")
+}

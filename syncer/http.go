@@ -271,6 +271,8 @@ func (d *Daemon) status(only *tenantSync) Status {
 	}
 	if d.cfg.Role == config.RoleManager {
 		s.Manager = d.self
+		known := d.holdsKnown()
+		s.HoldsKnown = &known
 	}
 	if r, ok := d.direct.(PeerReporter); ok && s.Mode == ModeDirect {
 		s.Peers = r.PeerStatuses()

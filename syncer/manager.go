@@ -286,6 +286,7 @@ func (m *manager) pass(ctx context.Context) time.Time {
 				// A tenant folder removed: a deletion for the guard.
 				removed, gerr := m.folderGone(opCtx)
 				if gerr == nil {
+					m.looked.Store(true)
 					m.fails.ok(m.log, "commit")
 					m.notBefore = time.Time{}
 					m.removed = removed
@@ -321,6 +322,9 @@ func (m *manager) pass(ctx context.Context) time.Time {
 	}
 	m.fails.ok(m.log, "commit")
 	m.notBefore = time.Time{}
+	if full {
+		m.looked.Store(true)
+	}
 	for _, p := range res.waiting {
 		m.pending[p] = struct{}{}
 	}

@@ -165,3 +165,16 @@ func hasCApp(dir string) bool {
 	}
 	return false
 }
+
+// holdsKnown reports whether every tenant of this manager has been looked
+// at whole since the daemon started: until then its held deletions are not
+// known (a carbonapps moved away while it was down is not held yet), and
+// a worker must not take what it lacks as a word on what should go.
+func (d *Daemon) holdsKnown() bool {
+	for _, t := range d.tenantList() {
+		if !t.looked.Load() {
+			return false
+		}
+	}
+	return true
+}

@@ -82,7 +82,9 @@ const askTimeout = 5 * time.Second
 
 // ask fetches the mode from the /v1/status of the first candidate that
 // answers as a manager, records it, and returns it with that manager's
-// URL; "" when no candidate answered so.
+// URL; "" when no candidate answered so. held is how many deletions it
+// holds, -1 when it cannot tell yet (restarted, it has not looked at all
+// its files since).
 func (s *managerState) ask(ctx context.Context, candidates []string) (mode, from string, held int) {
 	for _, u := range candidates {
 		var st api.Status
@@ -94,6 +96,9 @@ func (s *managerState) ask(ctx context.Context, candidates []string) (mode, from
 			continue
 		}
 		s.set(st.Mode, "status")
+		if st.HoldsKnown != nil && !*st.HoldsKnown {
+			return st.Mode, u, -1
+		}
 		return st.Mode, u, len(st.HeldDeletions)
 	}
 	return "", "", 0

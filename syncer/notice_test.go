@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -165,8 +166,14 @@ func TestNoticeCarriesTheMode(t *testing.T) {
 	assert.Equal(t, ModeDirect, (<-got).Mode)
 }
 
-// fakeManager serves a manager's /v1/status and /v1/capps.
+// fakeManager serves a manager's /v1/status and /v1/capps, as an older
+// manager that does not say whether its holds are known.
 func fakeManager(t *testing.T, mode string, capps ...string) *httptest.Server {
+	return fakeManagerStatus(t, map[string]any{"role": "manager", "mode": mode}, capps...)
+}
+
+// fakeManagerStatus serves status as /v1/status and capps as /v1/capps.
+func fakeManagerStatus(t *testing.T, status map[string]any, capps ...string) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+testToken {
 			w.WriteHeader(http.StatusUnauthorized)
@@ -174,7 +181,7 @@ func fakeManager(t *testing.T, mode string, capps ...string) *httptest.Server {
 		}
 		switch r.URL.Path {
 		case "/v1/status":
-			assert.NoError(t, json.NewEncoder(w).Encode(map[string]string{"role": "manager", "mode": mode}))
+			assert.NoError(t, json.NewEncoder(w).Encode(status))
 		case "/v1/capps":
 			list := []map[string]string{}
 			for _, c := range capps {
@@ -201,6 +208,16 @@ func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
 			return fakeManager(t, ModeSVN, "During_1.0.0.car").URL
 		}, false},
 		{"manager in svn mode without it", func(t *testing.T) string { return fakeManager(t, ModeSVN, "Other_1.0.0.car").URL }, true},
+		{"manager in svn mode without it, its holds known", func(t *testing.T) string {
+			return fakeManagerStatus(t, map[string]any{"role": "manager", "mode": ModeSVN, "holds_known": true}, "Other_1.0.0.car").URL
+		}, true},
+		{"manager in svn mode without it, restarted: its holds not known yet", func(t *testing.T) string {
+			return fakeManagerStatus(t, map[string]any{"role": "manager", "mode": ModeSVN, "holds_known": false}, "Other_1.0.0.car").URL
+		}, false},
+		{"manager in svn mode without it, holding deletions", func(t *testing.T) string {
+			return fakeManagerStatus(t, map[string]any{"role": "manager", "mode": ModeSVN, "holds_known": true,
+				"held_deletions": []map[string]any{{"scope": "tenant -1234", "count": 3}}}).URL
+		}, false},
 		{"no peers, mode unknown", nil, false},
 	}
 	for _, tt := range tests {
@@ -232,4 +249,41 @@ func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A worker that kept a stray because its manager could not tell yet asks
+// again at its next polls, and drops it once the manager has looked.
+func TestWorkerAsksAgainOnceTheManagerHasLooked(t *testing.T) {
+	var known atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/status":
+			assert.NoError(t, json.NewEncoder(w).Encode(map[string]any{"role": "manager", "mode": ModeSVN, "holds_known": known.Load()}))
+		case "/v1/capps":
+			_, _ = w.Write([]byte("[]"))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := testConfig(t, config.RoleWorker)
+	c.Token = testToken
+	c.Peers = []string{srv.URL}
+	f := &fakeSVN{status: []svn.StatusEntry{{Path: "carbonapps/During_1.0.0.car", Item: "unversioned", Kind: "file"}}}
+	d := newTestDaemon(t, c, f)
+	w := newWorker(d.tenants[0])
+	p := filepath.Join(c.Carbon.DeploymentDir, "carbonapps", "During_1.0.0.car")
+	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+	require.NoError(t, os.WriteFile(p, []byte("car"), 0o644))
+
+	require.NoError(t, w.dropStrays(context.Background()))
+	assert.FileExists(t, p)
+	require.True(t, w.strayRecheck, "to be asked again")
+	w.recheckStrays(context.Background())
+	assert.FileExists(t, p, "still not known")
+
+	known.Store(true)
+	w.recheckStrays(context.Background())
+	assert.NoFileExists(t, p)
+	assert.False(t, w.strayRecheck)
 }

@@ -14,13 +14,16 @@ import (
 // svn mode, the manager's own list decides: what it holds is on its way
 // into the repository. While the manager holds deletions (its carbonapps
 // away or emptied), none may: what it lacks then is no word on what should
-// go. A worker without peers cannot ask: it goes by the mode and the held
-// deletions its last notice gave.
+// go; nor while it cannot tell yet whether it holds any (restarted, it has
+// not looked at all its files since): then the worker asks again at its
+// next polls (see recheckStrays). A worker without peers cannot ask: it
+// goes by the mode and the held deletions its last notice gave.
 func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 	candidates := w.d.cfg.Peers
 	if u := w.d.ManagerURL(); u != "" {
 		candidates = []string{u}
 	}
+	w.strayRecheck = false
 	mode, from, holds := w.d.mgr.ask(ctx, candidates)
 	if mode == "" {
 		mode, holds = w.d.mgr.get(), w.d.mgr.heldByNotice()
@@ -28,6 +31,12 @@ func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 	switch {
 	case mode != ModeSVN:
 		w.keep(strays, "the manager is in direct mode or its mode cannot be told", mode)
+		return nil
+	case holds < 0:
+		// A notice follows the manager's commits, not its first look
+		// after a restart: ask again at the next polls.
+		w.strayRecheck = true
+		w.keep(strays, "the manager has not looked at all its files since it started", mode)
 		return nil
 	case holds > 0:
 		// Its carbonapps may be away or emptied: what it lacks now is no
@@ -73,4 +82,14 @@ func (w *worker) keep(strays []string, why, mode string) {
 	}
 	w.log.Info("C-Apps the repository does not hold kept on this worker: "+why,
 		"paths", joinLimited(strays, 10), "manager_mode", mode)
+}
+
+// recheckStrays runs the check of strays again, apart from any update,
+// after it kept them because the manager could not tell yet.
+func (w *worker) recheckStrays(ctx context.Context) {
+	opCtx, cancel := w.d.opContext(ctx)
+	defer cancel()
+	if err := w.dropStrays(opCtx); err != nil {
+		w.log.Debug("strays not checked again", "error", err)
+	}
 }

@@ -41,6 +41,10 @@ type tenantSync struct {
 	// backingOff is set while a worker waits after a failed update: the
 	// hub's looks then do not count as the tenant's successes.
 	backingOff atomic.Bool
+	// looked is set on a manager once a look at the whole tree has run
+	// to its end (its deletions, if any, went to the guard): from then on
+	// the daemon's held deletions are those of this tenant's files.
+	looked atomic.Bool
 
 	mu sync.Mutex
 	st tenantState

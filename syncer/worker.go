@@ -31,6 +31,9 @@ type worker struct {
 	settle  time.Duration
 	// keptLogged is the last set of strays logged as kept (see keep).
 	keptLogged string
+	// strayRecheck: strays were kept because the manager could not tell
+	// yet; the next polls check them again (see managerLacks).
+	strayRecheck bool
 	// cleanupNext: the last try ran out of space; the next one starts
 	// with svn cleanup.
 	cleanupNext bool
@@ -177,6 +180,9 @@ func (w *worker) run(ctx context.Context) error {
 			// The hub looked at the server (one look for every tenant).
 			if !backingOff {
 				w.consider(w.changedRev.Load(), update)
+				if w.strayRecheck {
+					w.recheckStrays(ctx)
+				}
 			}
 		}
 	}
