@@ -176,8 +176,10 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 	elapsed := time.Since(start)
 
 	exitCode := -1
+	var cpu time.Duration // svn's own, user and system: what a batch saves
 	if cmd.ProcessState != nil {
 		exitCode = cmd.ProcessState.ExitCode()
+		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
 	errText := scrub(stderr.String(), c.Password)
 	if l := c.logger(); l.Enabled(ctx, slog.LevelDebug) {
@@ -186,6 +188,7 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 			slog.Any("args", c.publicArgs(cl)),
 			slog.String("dir", cl.dir),
 			slog.Duration("duration", elapsed),
+			slog.Duration("cpu", cpu),
 			slog.Int("exit", exitCode))
 	}
 
