@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/testcapp"
+	"github.com/depsync/depsync/svn"
 )
 
 const testToken = "secret-token-0123456789abcdef0123456789"
@@ -251,9 +253,28 @@ func TestManagerSaysWhenItsHoldsAreKnown(t *testing.T) {
 	m.full = true
 	m.pass(context.Background())
 	assert.True(t, known(), "looked at the whole tree")
+	st, ok := m.d.StatusOf(m.t.ID)
+	require.True(t, ok)
+	require.NotNil(t, st.HoldsKnown)
+	assert.True(t, *st.HoldsKnown, "and says so of the tenant asked about")
 
-	c := testConfig(t, config.RoleWorker)
-	d, err := New(c, Deps{SVN: &fakeSVN{}})
+	// A look whose commit fails still looked: its deletions went to the
+	// guard (a commit refused by a hook must not keep every worker's
+	// strays forever).
+	c := testConfig(t, config.RoleManager)
+	f := &fakeSVN{commitErr: errors.New("svn: E165001: Commit blocked by pre-commit hook"),
+		status: []svn.StatusEntry{{Path: "a.xml", Item: "unversioned", Kind: "file"}}}
+	d := newTestDaemon(t, c, f)
+	refused := newManager(d.tenants[0])
+	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
+	quiet(refused)
+	refused.full = true
+	refused.pass(context.Background())
+	assert.Contains(t, f.Calls(), "commit", "the commit was tried")
+	require.NotNil(t, d.Status().HoldsKnown)
+	assert.True(t, *d.Status().HoldsKnown)
+
+	wd, err := New(testConfig(t, config.RoleWorker), Deps{SVN: &fakeSVN{}})
 	require.NoError(t, err)
-	assert.Nil(t, d.Status().HoldsKnown, "a worker holds nothing")
+	assert.Nil(t, wd.Status().HoldsKnown, "a worker holds nothing")
 }

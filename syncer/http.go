@@ -271,7 +271,7 @@ func (d *Daemon) status(only *tenantSync) Status {
 	}
 	if d.cfg.Role == config.RoleManager {
 		s.Manager = d.self
-		known := d.holdsKnown()
+		known := d.holdsKnown(only)
 		s.HoldsKnown = &known
 	}
 	if r, ok := d.direct.(PeerReporter); ok && s.Mode == ModeDirect {

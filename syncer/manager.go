@@ -322,9 +322,6 @@ func (m *manager) pass(ctx context.Context) time.Time {
 	}
 	m.fails.ok(m.log, "commit")
 	m.notBefore = time.Time{}
-	if full {
-		m.looked.Store(true)
-	}
 	for _, p := range res.waiting {
 		m.pending[p] = struct{}{}
 	}
@@ -434,6 +431,11 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 	m.gate.forget(pending, full, current)
 	if ready, err = m.guardDeletions(ctx, ready, full); err != nil {
 		return res, err
+	}
+	if full {
+		// Every deletion of the tree went to the guard: what it holds
+		// now is what this tenant's files say, whatever the commit does.
+		m.looked.Store(true)
 	}
 	if len(ready) == 0 {
 		return res, nil

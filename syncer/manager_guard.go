@@ -166,11 +166,17 @@ func hasCApp(dir string) bool {
 	return false
 }
 
-// holdsKnown reports whether every tenant of this manager has been looked
-// at whole since the daemon started: until then its held deletions are not
-// known (a carbonapps moved away while it was down is not held yet), and
-// a worker must not take what it lacks as a word on what should go.
-func (d *Daemon) holdsKnown() bool {
+// holdsKnown reports whether the tenants (only, or every one) of this
+// manager have been looked at whole since the daemon started: until then
+// its held deletions are not known (a carbonapps moved away while it was
+// down is not held yet), and a worker must not take what it lacks as a
+// word on what should go. A worker asks about its own tenant
+// (/v1/status?tenant=<id>), so one tenant that cannot start leaves the
+// others' answers alone.
+func (d *Daemon) holdsKnown(only *tenantSync) bool {
+	if only != nil {
+		return only.looked.Load()
+	}
 	for _, t := range d.tenantList() {
 		if !t.looked.Load() {
 			return false

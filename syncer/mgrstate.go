@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -83,12 +84,18 @@ const askTimeout = 5 * time.Second
 // ask fetches the mode from the /v1/status of the first candidate that
 // answers as a manager, records it, and returns it with that manager's
 // URL; "" when no candidate answered so. held is how many deletions it
-// holds, -1 when it cannot tell yet (restarted, it has not looked at all
-// its files since).
-func (s *managerState) ask(ctx context.Context, candidates []string) (mode, from string, held int) {
+// holds, -1 when it cannot tell yet for the tenant (restarted, it has not
+// looked at the tenant's files since).
+func (s *managerState) ask(ctx context.Context, candidates []string, tenant int) (mode, from string, held int) {
 	for _, u := range candidates {
 		var st api.Status
-		if err := s.getJSON(ctx, u+"/v1/status", &st); err != nil {
+		err := s.getJSON(ctx, fmt.Sprintf("%s/v1/status?tenant=%d", u, tenant), &st)
+		var se *statusError
+		if errors.As(err, &se) && se.code == http.StatusNotFound {
+			// A manager that does not sync the tenant: its whole status.
+			err = s.getJSON(ctx, u+"/v1/status", &st)
+		}
+		if err != nil {
 			s.log.Debug("manager's mode unknown", "peer", u, "error", err)
 			continue
 		}
@@ -136,10 +143,18 @@ func (s *managerState) getJSON(ctx context.Context, u string, v any) error {
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s", resp.Status)
+		return &statusError{code: resp.StatusCode, status: resp.Status}
 	}
 	return json.Unmarshal(body, v)
 }
+
+// statusError is an answer other than 200 OK.
+type statusError struct {
+	code   int
+	status string
+}
+
+func (e *statusError) Error() string { return e.status }
 
 // maxNoticeURL bounds the manager URL a notice may carry.
 const maxNoticeURL = 2048

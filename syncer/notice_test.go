@@ -258,6 +258,7 @@ func TestWorkerAsksAgainOnceTheManagerHasLooked(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/v1/status":
+			assert.Equal(t, "-1234", r.URL.Query().Get("tenant"), "asked about its own tenant")
 			assert.NoError(t, json.NewEncoder(w).Encode(map[string]any{"role": "manager", "mode": ModeSVN, "holds_known": known.Load()}))
 		case "/v1/capps":
 			_, _ = w.Write([]byte("[]"))
@@ -286,4 +287,14 @@ func TestWorkerAsksAgainOnceTheManagerHasLooked(t *testing.T) {
 	w.recheckStrays(context.Background())
 	assert.NoFileExists(t, p)
 	assert.False(t, w.strayRecheck)
+
+	// Strays that went meanwhile (an update made them versioned) end the
+	// checks too.
+	known.Store(false)
+	require.NoError(t, os.WriteFile(p, []byte("car"), 0o644))
+	require.NoError(t, w.dropStrays(context.Background()))
+	require.True(t, w.strayRecheck)
+	f.status = nil
+	w.recheckStrays(context.Background())
+	assert.False(t, w.strayRecheck, "nothing left to check")
 }

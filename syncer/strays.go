@@ -15,16 +15,17 @@ import (
 // into the repository. While the manager holds deletions (its carbonapps
 // away or emptied), none may: what it lacks then is no word on what should
 // go; nor while it cannot tell yet whether it holds any (restarted, it has
-// not looked at all its files since): then the worker asks again at its
-// next polls (see recheckStrays). A worker without peers cannot ask: it
-// goes by the mode and the held deletions its last notice gave.
+// not looked at the tenant's files since). Kept because of the manager's
+// holds, strays are checked again at the next polls (recheckStrays):
+// a hold can clear, and a manager finish its first look, without a commit
+// and so without a notice. A worker without peers cannot ask: it goes by
+// the mode and the held deletions its last notice gave.
 func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 	candidates := w.d.cfg.Peers
 	if u := w.d.ManagerURL(); u != "" {
 		candidates = []string{u}
 	}
-	w.strayRecheck = false
-	mode, from, holds := w.d.mgr.ask(ctx, candidates)
+	mode, from, holds := w.d.mgr.ask(ctx, candidates, w.t.ID)
 	if mode == "" {
 		mode, holds = w.d.mgr.get(), w.d.mgr.heldByNotice()
 	}
@@ -33,15 +34,14 @@ func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 		w.keep(strays, "the manager is in direct mode or its mode cannot be told", mode)
 		return nil
 	case holds < 0:
-		// A notice follows the manager's commits, not its first look
-		// after a restart: ask again at the next polls.
 		w.strayRecheck = true
-		w.keep(strays, "the manager has not looked at all its files since it started", mode)
+		w.keep(strays, "the manager has not looked at its files since it started", mode)
 		return nil
 	case holds > 0:
 		// Its carbonapps may be away or emptied: what it lacks now is no
 		// word on what should go. No deletion leaves it until a person
 		// approves, or the files are back.
+		w.strayRecheck = true
 		w.keep(strays, "the manager holds deletions", mode)
 		return nil
 	case from == "" && len(candidates) == 0:
@@ -50,11 +50,15 @@ func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 		// check of the manager's own C-Apps below.
 		return strays
 	case from == "":
+		// Not asked again at each poll: a manager that does not answer
+		// would hold the loop up for askTimeout every time. Its next
+		// notice brings an update, and the check with it.
 		w.keep(strays, "the manager cannot be asked whether it holds them", mode)
 		return nil
 	}
 	held, err := w.d.mgr.capps(ctx, from)
 	if err != nil {
+		w.strayRecheck = true
 		w.keep(strays, "the manager's C-Apps cannot be listed: "+err.Error(), mode)
 		return nil
 	}
@@ -84,12 +88,15 @@ func (w *worker) keep(strays []string, why, mode string) {
 		"paths", joinLimited(strays, 10), "manager_mode", mode)
 }
 
-// recheckStrays runs the check of strays again, apart from any update,
-// after it kept them because the manager could not tell yet.
+// recheckStrays looks at the strays of carbonapps again, apart from any
+// update, after managerLacks kept them for a reason that may pass without
+// a notice (a manager asked, but not sure yet).
 func (w *worker) recheckStrays(ctx context.Context) {
 	opCtx, cancel := w.d.opContext(ctx)
 	defer cancel()
-	if err := w.dropStrays(opCtx); err != nil {
-		w.log.Debug("strays not checked again", "error", err)
+	if err := w.dropStraysIn(opCtx, true); err != nil {
+		// Not a failure of the tenant's sync: the next poll tries again.
+		w.strayRecheck = true
+		w.log.Debug("C-Apps this worker alone holds not checked again; the next poll tries again", "error", err)
 	}
 }

@@ -426,10 +426,15 @@ func (w *worker) moveAsideObstructions(ctx context.Context) (int, error) {
 // truth in both modes: a stray goes only when the manager says it is in
 // svn mode and does not hold it (see managerLacks); each file is copied to
 // <state_dir>/overwritten first.
-func (w *worker) dropStrays(ctx context.Context) error {
+func (w *worker) dropStrays(ctx context.Context) error { return w.dropStraysIn(ctx, w.targeted) }
+
+// dropStraysIn is dropStrays looking at carbonapps alone, or at the whole
+// tree.
+func (w *worker) dropStraysIn(ctx context.Context, carbonappsOnly bool) error {
+	w.strayRecheck = false
 	var paths []string
 	opts := svn.StatusOptions{}
-	if w.targeted {
+	if carbonappsOnly {
 		// Strays are files of carbonapps: after a targeted update, look
 		// there only (the whole tree is looked at by the whole updates).
 		if _, err := os.Lstat(filepath.Join(w.t.Dir, "carbonapps")); err != nil {
