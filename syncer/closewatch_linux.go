@@ -4,8 +4,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,43 +27,54 @@ import (
 // Its events only hasten a batch: a watcher that misses them (no watch to
 // spare, a full queue) still reports the file after its quiet time.
 type closeWatch struct {
-	f *os.File
+	f   *os.File
+	log *slog.Logger
 	// limit is how many folders it watches at most, a quarter of
-	// fs.inotify.max_user_watches: the watches fsnotify needs come first.
+	// fs.inotify.max_user_watches: fsnotify's watches come first (and it
+	// gives them all up when fsnotify runs out: see shed).
 	limit int
 
 	mu     sync.Mutex
 	fd     int
 	closed bool
-	subs   map[int32]closeSub
+	dirs   map[int32]*closeDir
 	said   bool // a folder could not be added: said once, not per folder
 	done   chan struct{}
 }
 
-// closeSub is one watched folder and the channel of the watcher it is for.
-type closeSub struct {
+// closeDir is one watched folder and the channels of the watchers it is
+// for: more than one while a watcher replaces another, or roots nest.
+type closeDir struct {
 	dir string
-	to  chan<- string
+	to  []chan<- string
 }
 
 // closeMask is what the close watch asks of each folder.
 const closeMask = unix.IN_CLOSE_WRITE | unix.IN_MOVED_TO | unix.IN_ONLYDIR
 
-// errCloseWatchFull says the close watch has as many folders as it may.
-var errCloseWatchFull = errors.New("close watch: no more folders (a quarter of fs.inotify.max_user_watches)")
+var (
+	// errCloseWatchFull says the close watch has as many folders as it may.
+	errCloseWatchFull = errors.New("close watch: no more folders (a quarter of fs.inotify.max_user_watches)")
+	// errCloseWatchShed says it gave its folders up for fsnotify's.
+	errCloseWatchShed = errors.New("close watch given up: fsnotify needs every inotify watch there is (raise fs.inotify.max_user_watches)")
+)
 
 // newCloseWatch starts a close watch; close ends it.
-func newCloseWatch() (*closeWatch, error) {
+func newCloseWatch(log *slog.Logger) (*closeWatch, error) {
 	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC | unix.IN_NONBLOCK)
 	if err != nil {
 		return nil, fmt.Errorf("inotify: %w", err)
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	c := &closeWatch{
 		// Non-blocking, so Go's poller waits for it and close ends a read.
 		f:     os.NewFile(uintptr(fd), "inotify"),
+		log:   log,
 		fd:    fd,
 		limit: maxUserWatches() / 4,
-		subs:  map[int32]closeSub{},
+		dirs:  map[int32]*closeDir{},
 		done:  make(chan struct{}),
 	}
 	go c.read()
@@ -94,10 +107,18 @@ func (c *closeWatch) add(dir string, to chan<- string) error {
 	if c.closed {
 		return nil // the daemon is stopping
 	}
-	if len(c.subs) < c.limit {
+	if len(c.dirs) < c.limit {
 		var wd int
 		if wd, err = unix.InotifyAddWatch(c.fd, dir, closeMask); err == nil {
-			c.subs[int32(wd)] = closeSub{dir: dir, to: to}
+			d := c.dirs[int32(wd)]
+			if d == nil {
+				d = &closeDir{}
+				c.dirs[int32(wd)] = d
+			}
+			d.dir = dir // the folder's path now, if it moved
+			if !slices.Contains(d.to, to) {
+				d.to = append(d.to, to)
+			}
 			return nil
 		}
 		err = fmt.Errorf("close watch %s: %w", dir, err)
@@ -109,22 +130,43 @@ func (c *closeWatch) add(dir string, to chan<- string) error {
 	return err
 }
 
-// drop stops watching the folders added for to.
+// drop stops watching for to; a folder no other channel needs is dropped.
 func (c *closeWatch) drop(to chan<- string) {
-	if c == nil {
+	c.forget("", to)
+}
+
+// forget is drop for dir and the folders below it only ("": every one).
+func (c *closeWatch) forget(dir string, to chan<- string) {
+	if c == nil || to == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for wd, s := range c.subs {
-		if s.to == to {
-			delete(c.subs, wd)
+	for wd, d := range c.dirs {
+		if dir != "" && d.dir != dir && !strings.HasPrefix(d.dir, dir+string(filepath.Separator)) {
+			continue
+		}
+		d.to = slices.DeleteFunc(d.to, func(x chan<- string) bool { return x == to })
+		if len(d.to) == 0 {
+			delete(c.dirs, wd)
 			if !c.closed {
 				// Gone already if the folder was: nothing to undo then.
 				_, _ = unix.InotifyRmWatch(c.fd, uint32(wd))
 			}
 		}
 	}
+}
+
+// shed gives every folder up, and takes no more: fsnotify needs the
+// watches.
+func (c *closeWatch) shed() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for wd := range c.dirs {
+		_, _ = unix.InotifyRmWatch(c.fd, uint32(wd))
+	}
+	clear(c.dirs)
+	c.limit, c.said = 0, true
 }
 
 // close ends the watch and waits for its reader.
@@ -145,7 +187,13 @@ func (c *closeWatch) read() {
 	for {
 		n, err := c.f.Read(buf)
 		if err != nil {
-			return // closed
+			c.mu.Lock()
+			closed := c.closed
+			c.mu.Unlock()
+			if !closed {
+				c.log.Warn("close watch stopped; changed files wait for a short quiet time", "err", err)
+			}
+			return
 		}
 		for off := 0; off+unix.SizeofInotifyEvent <= n; {
 			wd := int32(binary.NativeEndian.Uint32(buf[off:]))
@@ -166,7 +214,7 @@ func (c *closeWatch) event(wd int32, mask uint32, name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if mask&unix.IN_IGNORED != 0 {
-		delete(c.subs, wd) // the folder is gone
+		delete(c.dirs, wd) // the folder is gone
 		return
 	}
 	// A folder renamed in is fsnotify's to walk; a lost event (queue
@@ -174,12 +222,14 @@ func (c *closeWatch) event(wd int32, mask uint32, name string) {
 	if mask&(unix.IN_ISDIR|unix.IN_Q_OVERFLOW) != 0 || name == "" {
 		return
 	}
-	s, ok := c.subs[wd]
+	d, ok := c.dirs[wd]
 	if !ok {
 		return
 	}
-	select {
-	case s.to <- filepath.Join(s.dir, name):
-	default:
+	for _, to := range d.to {
+		select {
+		case to <- filepath.Join(d.dir, name):
+		default:
+		}
 	}
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package syncer
 
 import (
@@ -7,8 +9,6 @@ import (
 	"runtime"
 	"testing"
 	"time"
-
-	"github.com/fsnotify/fsnotify"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,17 +102,6 @@ func TestWatcherWaitsForTheCloseOfAFileStillOpen(t *testing.T) {
 	assert.Equal(t, []string{"App_1.0.0.car"}, next(t, out).Paths)
 }
 
-func TestWatchHubServesEachWatcherItsOwnTree(t *testing.T) {
-	hub := newTestHub(t)
-	one, two := t.TempDir(), t.TempDir()
-	_, out1 := startClosesWatcher(t, hub, one)
-	_, out2 := startClosesWatcher(t, hub, two)
-	require.NoError(t, os.WriteFile(filepath.Join(two, "b.xml"), []byte("<b/>"), 0o644))
-	assert.Equal(t, []string{"b.xml"}, next(t, out2).Paths)
-	require.NoError(t, os.WriteFile(filepath.Join(one, "a.xml"), []byte("<a/>"), 0o644))
-	assert.Equal(t, []string{"a.xml"}, next(t, out1).Paths)
-}
-
 func TestWatchHubDropsTheFoldersOfAWatcherThatStopped(t *testing.T) {
 	hub := newTestHub(t)
 	cw := hub.closes
@@ -125,7 +114,7 @@ func TestWatchHubDropsTheFoldersOfAWatcherThatStopped(t *testing.T) {
 	go func() { done <- w.Run(ctx, make(chan Batch)) }()
 	<-w.ready
 	cw.mu.Lock()
-	watched := len(cw.subs)
+	watched := len(cw.dirs)
 	cw.mu.Unlock()
 	assert.Equal(t, 3, watched, "root, a and a/b")
 	cancel()
@@ -136,7 +125,7 @@ func TestWatchHubDropsTheFoldersOfAWatcherThatStopped(t *testing.T) {
 	hub.wmu.Unlock()
 	cw.mu.Lock()
 	defer cw.mu.Unlock()
-	assert.Empty(t, cw.subs)
+	assert.Empty(t, cw.dirs)
 }
 
 func TestCloseWatchTakesAtMostItsShareOfWatches(t *testing.T) {
@@ -148,7 +137,7 @@ func TestCloseWatchTakesAtMostItsShareOfWatches(t *testing.T) {
 	assert.NoError(t, cw.add(t.TempDir(), to), "and not again for every folder")
 	cw.mu.Lock()
 	defer cw.mu.Unlock()
-	assert.Len(t, cw.subs, 1)
+	assert.Len(t, cw.dirs, 1)
 }
 
 // inotifyInstances counts this process's inotify instances.
@@ -174,43 +163,33 @@ func TestWatchHubTakesTwoInotifyInstancesWhateverTheNumberOfWatchers(t *testing.
 	assert.Equal(t, before+2, inotifyInstances(t), "one for fsnotify, one for closes")
 }
 
-func TestWatchHubKeepsTheWatchesOfAWatcherReplacingAnother(t *testing.T) {
+func TestCloseWatchKeepsAFolderAnotherWatcherNeeds(t *testing.T) {
 	hub := newTestHub(t)
 	root := t.TempDir()
-	require.NoError(t, os.Mkdir(filepath.Join(root, "carbonapps"), 0o755))
-	old := NewWatcher(root, nil, time.Hour, time.Hour, nil)
-	old.hub = hub
+	older := NewWatcher(root, nil, time.Hour, time.Hour, nil)
+	older.hub = hub
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- old.Run(ctx, make(chan Batch)) }()
-	<-old.ready
-	_, out := startClosesWatcher(t, hub, root)
+	go func() { done <- older.Run(ctx, make(chan Batch)) }()
+	<-older.ready
+	_, out := startClosesWatcher(t, hub, root) // the newer, same folders
 	cancel()
 	require.ErrorIs(t, <-done, context.Canceled)
 
-	require.NoError(t, os.WriteFile(filepath.Join(root, "carbonapps", "a.xml"), []byte("<a/>"), 0o644))
-	assert.Equal(t, []string{"carbonapps/a.xml"}, next(t, out).Paths)
+	require.NoError(t, os.WriteFile(filepath.Join(root, "a.xml"), []byte("<a/>"), 0o644))
+	assert.Equal(t, []string{"a.xml"}, next(t, out).Paths, "the newer one's close watch stayed")
 }
 
-func TestWatchHubTellsAWatcherThatFallsBehindToRescan(t *testing.T) {
-	hub, err := newWatchHub(false, nil)
-	require.NoError(t, err)
-	defer hub.close()
-	root := t.TempDir()
-	sub := hub.subscribe(root)
-	defer sub.cancel()
-	other := hub.subscribe(filepath.Join(t.TempDir(), "other"))
-	defer other.cancel()
-	for i := 0; i <= subQueue; i++ {
-		hub.route(fsnotify.Event{Name: filepath.Join(root, "carbonapps", "a.car"), Op: fsnotify.Write})
-	}
-	assert.Len(t, sub.events, subQueue)
-	select {
-	case err := <-sub.errs:
-		assert.ErrorIs(t, err, fsnotify.ErrEventOverflow)
-	default:
-		t.Fatal("no overflow for the watcher whose queue was full")
-	}
-	assert.Empty(t, other.events, "events go to the watcher of the tree they are in")
-	assert.Empty(t, other.errs)
+func TestCloseWatchGivesWayToFsnotify(t *testing.T) {
+	hub := newTestHub(t)
+	to := make(chan string, 1)
+	require.NoError(t, hub.closes.add(t.TempDir(), to))
+	hub.closes.shed()
+	hub.closes.mu.Lock()
+	assert.Empty(t, hub.closes.dirs)
+	hub.closes.mu.Unlock()
+	assert.NoError(t, hub.closes.add(t.TempDir(), to), "no more, and not said again")
+	hub.closes.mu.Lock()
+	defer hub.closes.mu.Unlock()
+	assert.Empty(t, hub.closes.dirs)
 }

@@ -90,7 +90,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 	sub := hub.subscribe(w.root)
 	defer sub.cancel()
 	closed := sub.closed // nil, and never ready, without a close watch
-	if _, err := w.addTree(sub, w.root); err != nil {
+	if _, err := w.addTree(sub, w.root, false); err != nil {
 		return err
 	}
 	w.readyOnce.Do(func() { close(w.ready) })
@@ -142,11 +142,16 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 			}
 			w.events.Add(1)
 			pending[rel] = struct{}{}
+			if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+				// A directory removed or moved away: its watch goes
+				// (moved within the tree, its Create comes next).
+				hub.forget(ev.Name)
+			}
 			if ev.Has(fsnotify.Create) {
 				// A new directory may already hold files made before its
 				// watch was added: report them too.
 				if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
-					found, err := w.addTree(sub, ev.Name)
+					found, err := w.addTree(sub, ev.Name, true)
 					if err != nil {
 						w.log.Warn("cannot watch new directory; a full rescan will pick it up", "dir", ev.Name, "err", err)
 						rescan = true
@@ -222,8 +227,9 @@ func (w *Watcher) relative(name string) (string, bool) {
 }
 
 // addTree watches dir and every directory below it that is not ignored, and
-// returns the relative paths of everything it found there.
-func (w *Watcher) addTree(sub *watchSub, dir string) ([]string, error) {
+// returns the relative paths of everything it found there. made says dir
+// appeared while watched.
+func (w *Watcher) addTree(sub *watchSub, dir string, made bool) ([]string, error) {
 	var found []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -245,7 +251,7 @@ func (w *Watcher) addTree(sub *watchSub, dir string) ([]string, error) {
 			}
 		}
 		if d.IsDir() {
-			closeErr, err := sub.add(p)
+			closeErr, err := sub.add(p, made)
 			if err != nil {
 				return fmt.Errorf("watch %s: %w", p, err)
 			}

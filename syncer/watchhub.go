@@ -1,10 +1,16 @@
 package syncer
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/fsnotify/fsnotify"
 )
@@ -55,7 +61,7 @@ func newWatchHub(closes bool, log *slog.Logger) (*watchHub, error) {
 	}
 	h := &watchHub{fw: fw, done: make(chan struct{}), subs: map[string][]*watchSub{}, refs: map[string]int{}}
 	if closes {
-		if h.closes, err = newCloseWatch(); err != nil && log != nil {
+		if h.closes, err = newCloseWatch(log); err != nil && log != nil {
 			log.Info("closes not watched; changed files wait for a short quiet time", "err", err)
 		}
 	}
@@ -98,20 +104,18 @@ func (h *watchHub) dispatch() {
 	}
 }
 
-// route hands ev to the subscriptions of the nearest root above it.
+// route hands ev to the subscriptions of every root above it (roots may
+// nest: each Watcher keeps what is its own).
 func (h *watchHub) route(ev fsnotify.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for p := ev.Name; ; {
-		if subs := h.subs[p]; len(subs) > 0 {
-			for _, s := range subs {
-				select {
-				case s.events <- ev:
-				default:
-					s.fail(fsnotify.ErrEventOverflow)
-				}
+		for _, s := range h.subs[p] {
+			select {
+			case s.events <- ev:
+			default:
+				s.fail(fsnotify.ErrEventOverflow)
 			}
-			return
 		}
 		parent := filepath.Dir(p)
 		if parent == p {
@@ -143,24 +147,85 @@ func (s *watchSub) fail(err error) {
 }
 
 // add watches dir, and asks the close watch for it too. closeErr, which
-// costs only speed, is for the log.
-func (s *watchSub) add(dir string) (closeErr, err error) {
+// costs only speed, is for the log. made says dir appeared while watched
+// (a Create): it may be a directory moved in from another watched tree,
+// whose watch fsnotify keeps under the old path (see unstale).
+func (s *watchSub) add(dir string, made bool) (closeErr, err error) {
 	h := s.hub
 	h.wmu.Lock()
 	defer h.wmu.Unlock()
 	// Added again even when counted: a directory removed and made anew
 	// lost its watch with the old one.
-	if err := h.fw.Add(dir); err != nil {
-		return nil, err
+	err = h.fw.Add(dir)
+	if errors.Is(err, syscall.ENOSPC) && h.closes != nil {
+		// fsnotify's watches come first: the close watch gives its up.
+		h.closes.shed()
+		closeErr = errCloseWatchShed
+		err = h.fw.Add(dir)
+	}
+	if err != nil {
+		return closeErr, err
+	}
+	if made && !slices.Contains(h.fw.WatchList(), dir) {
+		if err := h.unstale(dir); err != nil {
+			return closeErr, err
+		}
 	}
 	if _, ok := s.dirs[dir]; !ok {
 		s.dirs[dir] = struct{}{}
 		h.refs[dir]++
 	}
-	if s.closed != nil {
+	if s.closed != nil && closeErr == nil {
 		closeErr = h.closes.add(dir, s.closed)
 	}
 	return closeErr, nil
+}
+
+// unstale is for a directory fsnotify watches under another path: moved
+// from one watched tree to another, its inotify watch stayed, and events
+// in it would go to the tree it left. Every watched path that is no longer
+// on disk is stale: it is forgotten, and dir watched anew. Called with wmu.
+func (h *watchHub) unstale(dir string) error {
+	for p := range h.refs {
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			h.forgetLocked(p)
+		}
+	}
+	return h.fw.Add(dir)
+}
+
+// forget stops watching dir and the directories below it, for every
+// subscription: they were removed or moved away (a directory moved within
+// a tree is watched anew at its new path when its Create comes).
+func (h *watchHub) forget(dir string) {
+	h.wmu.Lock()
+	defer h.wmu.Unlock()
+	if _, watched := h.refs[dir]; watched {
+		h.forgetLocked(dir)
+	}
+}
+
+func (h *watchHub) forgetLocked(dir string) {
+	h.mu.Lock()
+	var subs []*watchSub
+	for _, ss := range h.subs {
+		subs = append(subs, ss...)
+	}
+	h.mu.Unlock()
+	below := func(p string) bool { return p == dir || strings.HasPrefix(p, dir+string(filepath.Separator)) }
+	for p := range h.refs {
+		if !below(p) {
+			continue
+		}
+		delete(h.refs, p)
+		_ = h.fw.Remove(p) // gone already if the directory is
+		for _, s := range subs {
+			if _, ok := s.dirs[p]; ok {
+				delete(s.dirs, p)
+				h.closes.forget(p, s.closed)
+			}
+		}
+	}
 }
 
 // cancel ends the subscription and drops the watches no other one needs.
