@@ -21,23 +21,7 @@ func startClosesWatcher(t *testing.T, hub *watchHub, root string) (*Watcher, cha
 	t.Helper()
 	w := NewWatcher(root, func(name string) bool { return name == ".svn" }, time.Hour, time.Hour, nil)
 	w.hub = hub
-	out := make(chan Batch)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx, out) }()
-	t.Cleanup(func() {
-		cancel()
-		require.ErrorIs(t, <-done, context.Canceled)
-	})
-	select {
-	case <-w.ready:
-	case err := <-done:
-		done <- err
-		t.Fatalf("the watcher stopped before watching: %v", err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("the watches were not in place within 5s")
-	}
-	return w, out
+	return w, runWatcher(t, w)
 }
 
 // newTestHub is a daemon's watch hub, closes watched.

@@ -311,8 +311,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		fatalErr error
 	)
 
-	if d.cfg.Role == config.RoleManager {
-		// Without it, each watcher makes its own and says why it can't.
+	if d.cfg.Role == config.RoleManager { // without it, each watcher makes its own
 		d.watches, _ = newWatchHub(true, d.log)
 		defer d.watches.close() // after the watchers, which wg waits for
 	}

@@ -227,12 +227,7 @@ func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
 			if tt.manager != nil {
 				c.Peers = []string{tt.manager(t)}
 			}
-			f := &fakeSVN{status: []svn.StatusEntry{{Path: "carbonapps/During_1.0.0.car", Item: "unversioned", Kind: "file"}}}
-			d := newTestDaemon(t, c, f)
-			w := newWorker(d.tenants[0])
-			p := filepath.Join(c.Carbon.DeploymentDir, "carbonapps", "During_1.0.0.car")
-			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-			require.NoError(t, os.WriteFile(p, []byte("car"), 0o644))
+			d, w, _, p := workerWithStray(t, c)
 			require.NoError(t, w.dropStrays(context.Background()))
 			_, err := os.Stat(p)
 			if tt.removed {
@@ -270,12 +265,7 @@ func TestWorkerAsksAgainOnceTheManagerHasLooked(t *testing.T) {
 	c := testConfig(t, config.RoleWorker)
 	c.Token = testToken
 	c.Peers = []string{srv.URL}
-	f := &fakeSVN{status: []svn.StatusEntry{{Path: "carbonapps/During_1.0.0.car", Item: "unversioned", Kind: "file"}}}
-	d := newTestDaemon(t, c, f)
-	w := newWorker(d.tenants[0])
-	p := filepath.Join(c.Carbon.DeploymentDir, "carbonapps", "During_1.0.0.car")
-	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-	require.NoError(t, os.WriteFile(p, []byte("car"), 0o644))
+	_, w, f, p := workerWithStray(t, c)
 
 	require.NoError(t, w.dropStrays(context.Background()))
 	assert.FileExists(t, p)
@@ -297,4 +287,16 @@ func TestWorkerAsksAgainOnceTheManagerHasLooked(t *testing.T) {
 	f.status = nil
 	w.recheckStrays(context.Background())
 	assert.False(t, w.strayRecheck, "nothing left to check")
+}
+
+// workerWithStray is a worker of c (over a fake svn) with one C-App in
+// carbonapps that the repository does not hold, at p.
+func workerWithStray(t *testing.T, c *config.Config) (*Daemon, *worker, *fakeSVN, string) {
+	t.Helper()
+	f := &fakeSVN{status: []svn.StatusEntry{{Path: "carbonapps/During_1.0.0.car", Item: "unversioned", Kind: "file"}}}
+	d := newTestDaemon(t, c, f)
+	p := filepath.Join(c.Carbon.DeploymentDir, "carbonapps", "During_1.0.0.car")
+	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+	require.NoError(t, os.WriteFile(p, []byte("car"), 0o644))
+	return d, newWorker(d.tenants[0]), f, p
 }

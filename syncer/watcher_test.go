@@ -18,6 +18,13 @@ func startWatcher(t *testing.T, root string, debounce, maxDelay time.Duration) (
 	t.Helper()
 	ignored := func(name string) bool { return name == ".svn" || strings.HasSuffix(name, ".tmp") }
 	w := NewWatcher(root, ignored, debounce, maxDelay, nil)
+	return w, runWatcher(t, w)
+}
+
+// runWatcher runs w until the test ends and returns its batches once its
+// watches are in place: the test's first writes are seen.
+func runWatcher(t *testing.T, w *Watcher) chan Batch {
+	t.Helper()
 	out := make(chan Batch)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -26,7 +33,6 @@ func startWatcher(t *testing.T, root string, debounce, maxDelay time.Duration) (
 		cancel()
 		require.ErrorIs(t, <-done, context.Canceled)
 	})
-	// The test's first writes are seen once the watches are in place.
 	select {
 	case <-w.ready:
 	case err := <-done:
@@ -35,7 +41,7 @@ func startWatcher(t *testing.T, root string, debounce, maxDelay time.Duration) (
 	case <-time.After(5 * time.Second):
 		t.Fatal("the watches were not in place within 5s")
 	}
-	return w, out
+	return out
 }
 
 func next(t *testing.T, out chan Batch) Batch {

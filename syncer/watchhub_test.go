@@ -28,23 +28,7 @@ func runOnHub(t *testing.T, hub *watchHub, root string) (*Watcher, chan Batch) {
 	t.Helper()
 	w := NewWatcher(root, nil, 20*time.Millisecond, time.Second, nil)
 	w.hub = hub
-	out := make(chan Batch, 16)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx, out) }()
-	t.Cleanup(func() {
-		cancel()
-		require.ErrorIs(t, <-done, context.Canceled)
-	})
-	select {
-	case <-w.ready:
-	case err := <-done:
-		done <- err
-		t.Fatalf("the watcher stopped before watching: %v", err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("the watches were not in place within 5s")
-	}
-	return w, out
+	return w, runWatcher(t, w)
 }
 
 // seen waits until a batch of out names rel.
