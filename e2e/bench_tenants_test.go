@@ -42,6 +42,7 @@ func tenants(b *testing.B, bin string, t *table, trials int) {
 	// both daemons run.
 	syncTrials := min(trials, 3)
 	hundred := daemontest.NewTenants(b, bin, 100, tenantsAll)
+	settle()
 	sync100 := []time.Duration{hundred.Start(b, 10*time.Minute)}
 	idle100 := tenantsIdle(b, hundred, window)
 	// A different tenant each trial, spread over all of them.
@@ -50,6 +51,7 @@ func tenants(b *testing.B, bin string, t *table, trials int) {
 	var madeErr error
 	for i := 0; i < trials; i++ {
 		id := 1000 + i
+		settle()
 		d, err := hundred.Propagate(b, id, fmt.Sprintf("NewTenant%dApp", id), 2*time.Minute)
 		if err != nil {
 			madeErr = fmt.Errorf("tenant %d: %w", id, err)
@@ -104,6 +106,7 @@ func tenantsChange(b *testing.B, c *daemontest.Tenants, trials int, tenant func(
 	var lastErr error
 	for i := 0; i < trials; i++ {
 		id := tenant(i)
+		settle()
 		d, err := c.Propagate(b, id, fmt.Sprintf("Change%dApp", i), 2*time.Minute)
 		if err != nil {
 			lastErr = fmt.Errorf("tenant %d: %w", id, err)
@@ -119,6 +122,7 @@ func tenantsChange(b *testing.B, c *daemontest.Tenants, trials int, tenant func(
 // it took until the worker held every tenant's C-App.
 func tenantsFirstSync(b *testing.B, bin string, n int) time.Duration {
 	c := daemontest.NewTenants(b, bin, n, tenantsAll)
+	settle()
 	d := c.Start(b, 10*time.Minute)
 	c.Stop(b)
 	return d
