@@ -170,6 +170,10 @@ type Notice struct {
 	// /v1/status held_deletions): while it holds any, a worker removes
 	// nothing on its word, not even the C-Apps the repository lacks.
 	DeletionsHeld int `json:"deletions_held,omitempty"`
+	// HoldsUnknown says the manager has not yet looked at the whole tree
+	// of every tenant since it started: DeletionsHeld says nothing yet,
+	// and a worker removes nothing on its word.
+	HoldsUnknown bool `json:"holds_unknown,omitempty"`
 }
 
 // NoticeTenant is one tenant a Notice concerns: the newest revision of its

@@ -197,7 +197,7 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 	d.self = cfg.SelfURL()
 	d.peers = newNotifier(cfg.Peers, hc, cfg.Token.Reveal(), cfg.NodeName, d.self, d.m, d.log)
 	d.peers.mode = d.Mode
-	d.peers.held = func() int { return len(d.deletions.Holds()) }
+	d.peers.held = d.heldForNotices
 	d.mgr.init(cfg.Peers, hc, cfg.Token.Reveal(), d.m, d.log)
 	for _, t := range cfg.Tenants() {
 		d.addTenant(t)
@@ -452,7 +452,7 @@ func (d *Daemon) notified(n Notice) {
 		d.peers.heard(n.URL)
 	}
 	d.mgr.set(n.Mode, "notice")
-	d.mgr.setHeld(n.DeletionsHeld)
+	d.mgr.setHeld(noticeHeld(n))
 	if len(n.Tenants) == 0 {
 		// An older manager's notice, or a change of mode: every tenant.
 		for _, t := range d.tenantList() {

@@ -247,12 +247,14 @@ func TestManagerSaysWhenItsHoldsAreKnown(t *testing.T) {
 		return *st.HoldsKnown
 	}
 	assert.False(t, known(), "not looked yet")
+	assert.Equal(t, -1, m.d.heldForNotices(), "notices say so too")
 	m.pending["a.xml"] = struct{}{}
 	m.pass(context.Background())
 	assert.False(t, known(), "a look at some paths says nothing of the others")
 	m.full = true
 	m.pass(context.Background())
 	assert.True(t, known(), "looked at the whole tree")
+	assert.Equal(t, 0, m.d.heldForNotices())
 	st, ok := m.d.StatusOf(m.t.ID)
 	require.True(t, ok)
 	require.NotNil(t, st.HoldsKnown)

@@ -154,7 +154,7 @@ func (d *Daemon) announceHolds() {
 	if d.cfg.Role != config.RoleManager {
 		return
 	}
-	n := int64(len(d.deletions.Holds()))
+	n := int64(d.heldForNotices())
 	if d.heldSaid.Swap(n) == n {
 		// Said already. (Not again at every poll: a worker backing off
 		// would try an update at each notice, and back off further.)

@@ -166,6 +166,15 @@ func hasCApp(dir string) bool {
 	return false
 }
 
+// heldForNotices is how many deletions this manager holds, or -1 while
+// it cannot tell yet (see holdsKnown).
+func (d *Daemon) heldForNotices() int {
+	if !d.holdsKnown(nil) {
+		return -1
+	}
+	return len(d.deletions.Holds())
+}
+
 // holdsKnown reports whether the tenants (only, or every one) of this
 // manager have been looked at whole since the daemon started: until then
 // its held deletions are not known (a carbonapps moved away while it was

@@ -39,6 +39,15 @@ type managerState struct {
 	held int
 }
 
+// noticeHeld is how many deletions a notice says its manager holds, -1
+// when it says it cannot tell yet.
+func noticeHeld(n Notice) int {
+	if n.HoldsUnknown {
+		return -1
+	}
+	return n.DeletionsHeld
+}
+
 // setHeld records the deletions a notice says the manager holds.
 func (s *managerState) setHeld(n int) {
 	s.mu.Lock()

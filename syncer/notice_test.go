@@ -236,8 +236,13 @@ func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
 				assert.NoError(t, err, "a C-App the manager may hold is never removed")
 			}
 			if tt.manager == nil {
-				// A notice saying "svn" is all a worker without peers has.
+				// A notice saying "svn" is all a worker without peers has;
+				// one from a manager that has not looked yet says nothing.
 				d.mgr.set(ModeSVN, "notice")
+				d.mgr.setHeld(noticeHeld(Notice{Mode: ModeSVN, HoldsUnknown: true}))
+				require.NoError(t, w.dropStrays(context.Background()))
+				assert.FileExists(t, p, "kept while the manager's holds are unknown")
+				d.mgr.setHeld(noticeHeld(Notice{Mode: ModeSVN}))
 				require.NoError(t, w.dropStrays(context.Background()))
 				_, err := os.Stat(p)
 				assert.ErrorIs(t, err, os.ErrNotExist)

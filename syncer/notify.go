@@ -168,7 +168,11 @@ func (n *notifier) send(ctx context.Context, p *peer, rev int64, tenants []api.N
 		notice.Mode = n.mode()
 	}
 	if n.held != nil {
-		notice.DeletionsHeld = n.held()
+		if h := n.held(); h < 0 {
+			notice.HoldsUnknown = true
+		} else {
+			notice.DeletionsHeld = h
+		}
 	}
 	body, _ := json.Marshal(notice)
 	start := time.Now()
