@@ -220,7 +220,7 @@ func (n *Node) Start(t testing.TB, args ...string) {
 	cmd.Env = n.Env()
 	fmt.Fprintf(n.logs, "=== start %s\n", time.Now().Format(time.RFC3339Nano))
 	cmd.Stdout, cmd.Stderr = n.logs, n.logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
 		n.mu.Unlock()
 		t.Fatalf("start %s: %v", n.Name, err)
