@@ -101,7 +101,7 @@ type Daemon struct {
 	// startSlots bounds the tenants starting (first sync) at once.
 	startSlots chan struct{}
 	// heldSaid is how many deletions the last notice said this manager
-	// holds (see announceHolds).
+	// holds, -1 for not known yet (see announceHolds).
 	heldSaid atomic.Int64
 	// spawn starts a tenant found at runtime (set by Run, under tmu).
 	spawn func(*tenantSync)

@@ -31,8 +31,9 @@ type worker struct {
 	settle  time.Duration
 	// keptLogged is the last set of strays logged as kept (see keep).
 	keptLogged string
-	// strayRecheck: strays were kept because the manager could not tell
-	// yet; the next polls check them again (see managerLacks).
+	// strayRecheck: strays were kept for a reason that may pass without a
+	// notice (the manager's holds); the next polls check them again (see
+	// managerLacks).
 	strayRecheck bool
 	// cleanupNext: the last try ran out of space; the next one starts
 	// with svn cleanup.
@@ -179,8 +180,10 @@ func (w *worker) run(ctx context.Context) error {
 		case <-w.tick:
 			// The hub looked at the server (one look for every tenant).
 			if !backingOff {
-				w.consider(w.changedRev.Load(), update)
-				if w.strayRecheck {
+				// An update looks at the strays itself: no second look.
+				updated := false
+				w.consider(w.changedRev.Load(), func(why string, rev int64) { updated = true; update(why, rev) })
+				if w.strayRecheck && !updated {
 					w.recheckStrays(ctx)
 				}
 			}
