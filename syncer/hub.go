@@ -21,8 +21,10 @@ import (
 type hub struct {
 	d *Daemon
 	// base is the newest revision of svn.url whose changes were dealt
-	// out; 0 until the first successful look.
-	base int64
+	// out, once known (the first successful look at the server). A new
+	// repository's is 0: known, a log from revision 1 tells what changed.
+	base  int64
+	known bool
 	// prefix is svn.url's path inside the repository ("/depsync"), as svn
 	// log prints changed paths.
 	prefix string
@@ -37,7 +39,7 @@ func (h *hub) start(ctx context.Context) {
 	opCtx, cancel := h.d.opContext(ctx)
 	defer cancel()
 	if info, err := h.d.svn.Info(opCtx, h.d.cfg.SVN.URL); err == nil {
-		h.base = info.LastChangedRev
+		h.base, h.known = info.LastChangedRev, true
 		h.prefix, _ = info.RepoPath()
 	}
 }
@@ -77,7 +79,7 @@ func (h *hub) look(ctx context.Context) {
 	h.fails.ok(h.d.log, "server check")
 	h.d.svnResult(nil)
 	h.prefix, _ = info.RepoPath()
-	if head := info.LastChangedRev; head > h.base {
+	if head := info.LastChangedRev; head > h.base || !h.known {
 		h.dealOut(opCtx, tenants, head)
 	}
 	for _, t := range tenants {
@@ -87,15 +89,18 @@ func (h *hub) look(ctx context.Context) {
 }
 
 // dealOut learns which tenants changed in base+1..head and records it on
-// them. Without a base (the server was down at start) or when the log
-// cannot be read, every tenant may have changed: each then compares for
-// itself, at the cost of one update (worker) or catch-up (manager) each.
+// them. Without a base (the server was down at start), every tenant may
+// have changed: each then compares for itself, at the cost of one update
+// (worker) or catch-up (manager) each. When the log cannot be read, the
+// next look tries again.
 func (h *hub) dealOut(ctx context.Context, tenants []*tenantSync, head int64) {
-	if h.base == 0 {
-		for _, t := range tenants {
-			t.changed(head)
+	if !h.known {
+		if head > 0 {
+			for _, t := range tenants {
+				t.changed(head)
+			}
 		}
-		h.base = head
+		h.base, h.known = head, true
 		return
 	}
 	entries, err := h.d.svn.Log(ctx, h.d.cfg.SVN.URL, h.base+1, head)

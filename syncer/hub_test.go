@@ -73,6 +73,50 @@ func TestHubOneLookForEveryTenant(t *testing.T) {
 	assert.Equal(t, 1, countCalls(f, "log "), "nothing new: no log again")
 }
 
+// TestHubNewRepositoryIsABase: a repository at revision 0 when the daemon
+// starts is a base like any other; the first look after commits reads the
+// log from revision 1 and wakes only the tenants it names, not every
+// tenant as when the server could not be reached at start.
+func TestHubNewRepositoryIsABase(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		reached bool // the server answered at start
+		want    map[int]int64
+	}{
+		{"new repository", true, map[int]int64{7: 2}},
+		{"server down at start", false, map[int]int64{-1234: 2, 7: 2, 8: 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testConfig(t, config.RoleWorker)
+			c.SVN.URL = "http://svn.example/repo"
+			c.Carbon.Tenants = []int{7, 8}
+			f := &fakeSVN{info: &svn.Info{URL: "http://svn.example/repo", RepoRoot: "http://svn.example/repo",
+				Kind: "dir", Revision: 0, LastChangedRev: 0}}
+			if !tc.reached {
+				f.infoErr = svn.ErrUnreachable
+			}
+			d := newTestDaemon(t, c, f)
+			d.hub.start(context.Background())
+
+			f.mu.Lock()
+			f.infoErr = nil
+			f.info = &svn.Info{URL: "http://svn.example/repo", RepoRoot: "http://svn.example/repo",
+				Kind: "dir", Revision: 2, LastChangedRev: 2}
+			f.log = []svn.LogEntry{{Revision: 1, Paths: []string{"/7"}}, {Revision: 2, Paths: []string{"/7/carbonapps/a.car"}}}
+			f.mu.Unlock()
+			d.hub.look(context.Background())
+			changed := map[int]int64{}
+			for _, ts := range d.tenants {
+				if r := ts.changedRev.Load(); r > 0 {
+					changed[ts.t.ID] = r
+				}
+			}
+			assert.Equal(t, tc.want, changed)
+			assert.Equal(t, int64(2), d.hub.base)
+		})
+	}
+}
+
 func filter(calls []string, prefix string) []string {
 	var out []string
 	for _, c := range calls {
