@@ -369,7 +369,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.tmu.Unlock()
 		if d.cfg.Carbon.AllTenants && d.cfg.Role == config.RoleManager {
 			wg.Add(1)
-			go func() { defer wg.Done(); d.watchTenants(ctx) }()
+			go func() { defer wg.Done(); d.watchTenants(ctx, min(d.cfg.SVN.PollInterval, 2*time.Second)) }()
 		}
 	}
 	<-ctx.Done()

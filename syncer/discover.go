@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
+
 	"github.com/depsync/depsync/config"
 )
 
@@ -84,19 +86,54 @@ func (d *Daemon) discovered(ts *tenantSync) {
 	}
 }
 
-// watchTenants looks for new tenant folders on the manager every poll
-// interval (one directory read, whatever the number of tenants).
-func (d *Daemon) watchTenants(ctx context.Context) {
-	t := time.NewTicker(min(d.cfg.SVN.PollInterval, 2*time.Second))
+// watchTenants follows repository/tenants on the manager: a tenant folder
+// made there is found at once (a watch on the folder, shared with the
+// tenants' own through the daemon's hub), and every interval besides (one
+// directory read, whatever the number of tenants), which also covers a
+// system without watches and a tenants folder made after the start.
+func (d *Daemon) watchTenants(ctx context.Context, every time.Duration) {
+	dir := filepath.Join(d.cfg.Carbon.Home, "repository", "tenants")
+	t := time.NewTicker(every)
 	defer t.Stop()
+	var (
+		sub     *watchSub
+		events  <-chan fsnotify.Event
+		errs    <-chan error
+		watched bool
+	)
+	if d.watches != nil {
+		sub = d.watches.subscribeDir(dir)
+		defer sub.cancel()
+		events, errs = sub.events, sub.errs
+	}
+	watch := func() {
+		if sub != nil && !watched {
+			// Missing until the first tenant's folder is made: the next
+			// tick tries again.
+			_, err := sub.add(dir, false)
+			watched = err == nil
+		}
+	}
+	look := func() {
+		for _, ts := range d.discover(ctx) {
+			d.discovered(ts)
+		}
+	}
+	watch()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			for _, ts := range d.discover(ctx) {
-				d.discovered(ts)
+			watch()
+			look()
+		case ev := <-events:
+			if ev.Name == dir && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+				watched = false // its watch went with it
 			}
+			look()
+		case <-errs:
+			look() // events were lost: a look covers them
 		}
 	}
 }

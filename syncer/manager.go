@@ -136,6 +136,15 @@ func (m *manager) run(ctx context.Context) error {
 	}
 	defer func() { stopWatch() }()
 	watch(0)
+	// The first look waits for the watches: a file written after it but
+	// before them would wait for the rescan.
+	select {
+	case <-w.ready:
+	case err := <-watchErr:
+		watchErr <- err // the loop's to handle (it has room: just taken)
+	case <-ctx.Done():
+		return nil
+	}
 
 	look := time.NewTimer(time.Hour)
 	look.Stop()

@@ -40,12 +40,15 @@ type watchHub struct {
 
 // watchSub is one Watcher's share of the hub: the events below its root.
 type watchSub struct {
-	hub    *watchHub
-	root   string
-	events chan fsnotify.Event
-	errs   chan error          // room for one: a pending error stands for any
-	closed chan string         // nil without a close watch
-	dirs   map[string]struct{} // guarded by hub.wmu
+	hub  *watchHub
+	root string
+	// shallow: only the events of root and of the entries right in it,
+	// none from below them (subscribeDir).
+	shallow bool
+	events  chan fsnotify.Event
+	errs    chan error          // room for one: a pending error stands for any
+	closed  chan string         // nil without a close watch
+	dirs    map[string]struct{} // guarded by hub.wmu
 }
 
 // subQueue is how many events wait for a Watcher before the next one is
@@ -111,6 +114,9 @@ func (h *watchHub) route(ev fsnotify.Event) {
 	defer h.mu.Unlock()
 	for p := ev.Name; ; {
 		for _, s := range h.subs[p] {
+			if s.shallow && p != ev.Name && p != filepath.Dir(ev.Name) {
+				continue
+			}
 			select {
 			case s.events <- ev:
 			default:
@@ -134,6 +140,19 @@ func (h *watchHub) subscribe(root string) *watchSub {
 	}
 	h.mu.Lock()
 	h.subs[root] = append(h.subs[root], s)
+	h.mu.Unlock()
+	return s
+}
+
+// subscribeDir starts a subscription to the events of dir and of the
+// entries right in it (made, removed, renamed), without closes: what the
+// manager's look for new tenant folders needs of repository/tenants, whose
+// tenants' own events, routed through it, it does not want.
+func (h *watchHub) subscribeDir(dir string) *watchSub {
+	s := &watchSub{hub: h, root: dir, shallow: true, events: make(chan fsnotify.Event, subQueue),
+		errs: make(chan error, 1), dirs: map[string]struct{}{}}
+	h.mu.Lock()
+	h.subs[dir] = append(h.subs[dir], s)
 	h.mu.Unlock()
 	return s
 }

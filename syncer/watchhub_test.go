@@ -174,3 +174,32 @@ func TestWatchHubTellsAWatcherThatFallsBehindToRescan(t *testing.T) {
 	assert.Empty(t, other.events, "events go to the watcher of the tree they are in")
 	assert.Empty(t, other.errs)
 }
+
+// TestHubDirSubscriptionSeesOnlyItsEntries: a subscription to a folder
+// (the manager's on repository/tenants) hears of the entries made in it,
+// not of what the watchers of the trees inside it hear.
+func TestHubDirSubscriptionSeesOnlyItsEntries(t *testing.T) {
+	hub := newPlainHub(t)
+	root := t.TempDir()
+	tenant := filepath.Join(root, "3")
+	require.NoError(t, os.Mkdir(tenant, 0o755))
+	w, out := runOnHub(t, hub, tenant)
+	<-w.ready
+	sub := hub.subscribeDir(root)
+	defer sub.cancel()
+	_, err := sub.add(root, false)
+	require.NoError(t, err)
+
+	// Inside the tenant's tree: its watcher hears, the folder's does not.
+	require.NoError(t, os.Mkdir(filepath.Join(tenant, "carbonapps"), 0o755))
+	seen(t, out, "carbonapps")
+	// In the folder: its subscription hears.
+	require.NoError(t, os.Mkdir(filepath.Join(root, "7"), 0o755))
+	select {
+	case ev := <-sub.events:
+		assert.Equal(t, filepath.Join(root, "7"), ev.Name, "the first event the folder's subscription gets")
+		assert.True(t, ev.Has(fsnotify.Create))
+	case <-time.After(5 * time.Second):
+		t.Fatal("the folder made in root not heard of within 5s")
+	}
+}
