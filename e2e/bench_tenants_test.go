@@ -73,19 +73,30 @@ func tenants(b *testing.B, bin string, t *table, trials int) {
 		t.addNote(idleGroup, name+", 100 tenants", fmt.Sprintf("%s: %s (target: at most 1.5x; RSS under 64 MB)", idle100[i], ratio))
 	}
 
-	// The first sync of 10 and of 100 tenants, a fresh pair each trial.
-	var sync10 []time.Duration
+	// The first sync of 10 and of 100 tenants, a fresh pair each trial;
+	// and its floor, svn alone doing the same work, a fresh server each.
+	var sync10, floor10, floor100 []time.Duration
 	for i := 0; i < syncTrials; i++ {
 		sync10 = append(sync10, tenantsFirstSync(b, bin, 10))
 		if i > 0 {
 			sync100 = append(sync100, tenantsFirstSync(b, bin, 100))
 		}
+		settle()
+		floor10 = append(floor10, daemontest.SVNFirstSync(b, 10))
+		settle()
+		floor100 = append(floor100, daemontest.SVNFirstSync(b, 100))
 	}
 	what := func(n int, target string) string {
 		return fmt.Sprintf("%d tenants, a small C-App each, on both nodes (%d %s%s)", n, syncTrials, plural(syncTrials, "trial"), target)
 	}
+	floor := func(n int) string {
+		return fmt.Sprintf("svn alone, %d tenants: one mkdir, checkout, add and commit of them all on the manager, one checkout on the worker", n)
+	}
 	base := t.add(syncGroup, what(10, ""), "", summarize(sync10, nil))
 	t.add(syncGroup, what(100, "; target within 3x"), base, summarize(sync100, nil))
+	base = t.add(syncGroup, floor(10), "", summarize(floor10, nil))
+	t.add(syncGroup, floor(100), base, summarize(floor100, nil))
+	t.add(syncGroup, what(100, ", against svn alone"), t.key(syncGroup, floor(100)), summarize(sync100, nil))
 
 	base = t.add(changeGroup, "a new C-App in the only tenant (the super tenant)", "", change1)
 	t.add(changeGroup, "a new C-App in one of 100 tenants (target within 1.2x)", base, change100)

@@ -135,10 +135,13 @@ type table struct {
 // add records a row and returns its key for later rows to compare against.
 func (t *table) add(group, name, base string, s stats) string {
 	t.rows = append(t.rows, row{group: group, name: name, base: base, s: s})
-	key := group + "/" + name
+	key := t.key(group, name)
 	fmt.Printf("%-22s %-45s median %-10s min %-10s max %-10s %s\n", group, name, ms(s.median), ms(s.min), ms(s.max), t.ratio(base, s))
 	return key
 }
+
+// key is the base a row added as group and name is known by.
+func (t *table) key(group, name string) string { return group + "/" + name }
 
 func (t *table) addNote(group, name, note string) {
 	t.rows = append(t.rows, row{group: group, name: name, note: note})
