@@ -133,15 +133,11 @@ func (h *watchHub) route(ev fsnotify.Event) {
 
 // subscribe starts a subscription to the events below root.
 func (h *watchHub) subscribe(root string) *watchSub {
-	s := &watchSub{hub: h, root: root, events: make(chan fsnotify.Event, subQueue),
-		errs: make(chan error, 1), dirs: map[string]struct{}{}}
+	s := h.newSub(root, false)
 	if h.closes != nil {
 		s.closed = make(chan string, 256)
 	}
-	h.mu.Lock()
-	h.subs[root] = append(h.subs[root], s)
-	h.mu.Unlock()
-	return s
+	return h.register(s)
 }
 
 // subscribeDir starts a subscription to the events of dir and of the
@@ -149,10 +145,17 @@ func (h *watchHub) subscribe(root string) *watchSub {
 // manager's look for new tenant folders needs of repository/tenants, whose
 // tenants' own events, routed through it, it does not want.
 func (h *watchHub) subscribeDir(dir string) *watchSub {
-	s := &watchSub{hub: h, root: dir, shallow: true, events: make(chan fsnotify.Event, subQueue),
+	return h.register(h.newSub(dir, true))
+}
+
+func (h *watchHub) newSub(root string, shallow bool) *watchSub {
+	return &watchSub{hub: h, root: root, shallow: shallow, events: make(chan fsnotify.Event, subQueue),
 		errs: make(chan error, 1), dirs: map[string]struct{}{}}
+}
+
+func (h *watchHub) register(s *watchSub) *watchSub {
 	h.mu.Lock()
-	h.subs[dir] = append(h.subs[dir], s)
+	h.subs[s.root] = append(h.subs[s.root], s)
 	h.mu.Unlock()
 	return s
 }
