@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -292,6 +293,44 @@ func TestWorkerAsksAgainOnceTheManagerHasLooked(t *testing.T) {
 	f.status = nil
 	w.recheckStrays(context.Background())
 	assert.False(t, w.strayRecheck, "nothing left to check")
+}
+
+// A worker that kept a stray because its manager did not answer asks
+// again, not at its next poll (a manager that does not answer would hold
+// the loop up each time) but a while later: back, the manager may commit
+// nothing, and send no notice that would bring the check.
+func TestWorkerAsksAnUnansweringManagerAgainLater(t *testing.T) {
+	var down atomic.Bool
+	down.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case down.Load():
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case r.URL.Path == "/v1/status":
+			assert.NoError(t, json.NewEncoder(w).Encode(map[string]any{"role": "manager", "mode": ModeSVN, "holds_known": true}))
+		case r.URL.Path == "/v1/capps":
+			_, _ = w.Write([]byte("[]"))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := testConfig(t, config.RoleWorker)
+	c.Token = testToken
+	c.Peers = []string{srv.URL}
+	d, w, _, p := workerWithStray(t, c)
+	d.mgr.set(ModeSVN, "notice")
+
+	before := time.Now()
+	require.NoError(t, w.dropStrays(context.Background()))
+	assert.FileExists(t, p, "kept: the manager did not answer")
+	require.True(t, w.strayRecheck, "to be asked again")
+	assert.False(t, w.strayRecheckAt.Before(before.Add(strayAskAgain)), "not before %s", strayAskAgain)
+
+	down.Store(false)
+	w.recheckStrays(context.Background())
+	assert.NoFileExists(t, p, "the manager answers and does not hold it")
+	assert.False(t, w.strayRecheck)
 }
 
 // workerWithStray is a worker of c (over a fake svn) with one C-App in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path"
 	"strings"
+	"time"
 )
 
 // managerLacks returns the strays (C-Apps in carbonapps the repository
@@ -18,7 +19,8 @@ import (
 // not looked at the tenant's files since). Kept because of the manager's
 // holds, strays are checked again at the next polls (recheckStrays):
 // a hold can clear, and a manager finish its first look, without a commit
-// and so without a notice. A worker without peers cannot ask: it goes by
+// and so without a notice; kept because the manager did not answer, at the
+// polls from strayAskAgain on. A worker without peers cannot ask: it goes by
 // the mode and the held deletions its last notice gave.
 func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 	candidates := w.d.cfg.Peers
@@ -34,14 +36,14 @@ func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 		w.keep(strays, "the manager is in direct mode or its mode cannot be told", mode)
 		return nil
 	case holds < 0:
-		w.strayRecheck = true
+		w.recheckAfter(0)
 		w.keep(strays, "the manager has not looked at its files since it started", mode)
 		return nil
 	case holds > 0:
 		// Its carbonapps may be away or emptied: what it lacks now is no
 		// word on what should go. No deletion leaves it until a person
 		// approves, or the files are back.
-		w.strayRecheck = true
+		w.recheckAfter(0)
 		w.keep(strays, "the manager holds deletions", mode)
 		return nil
 	case from == "" && len(candidates) == 0:
@@ -50,15 +52,17 @@ func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 		// check of the manager's own C-Apps below.
 		return strays
 	case from == "":
-		// Not asked again at each poll: a manager that does not answer
-		// would hold the loop up for askTimeout every time. Its next
-		// notice brings an update, and the check with it.
+		// Asked again after a while rather than at each poll: a manager
+		// that does not answer would hold the loop up for askTimeout
+		// every time. Back, it may commit nothing (it does not hold them
+		// either), and so send no notice that would bring the check.
+		w.recheckAfter(strayAskAgain)
 		w.keep(strays, "the manager cannot be asked whether it holds them", mode)
 		return nil
 	}
 	held, err := w.d.mgr.capps(ctx, from)
 	if err != nil {
-		w.strayRecheck = true
+		w.recheckAfter(0)
 		w.keep(strays, "the manager's C-Apps cannot be listed: "+err.Error(), mode)
 		return nil
 	}
@@ -72,6 +76,16 @@ func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 		w.log.Debug("C-Apps the repository does not hold yet kept: the manager holds them", "count", kept)
 	}
 	return out
+}
+
+// strayAskAgain is how long a worker waits before it asks a manager that
+// did not answer about its strays again.
+const strayAskAgain = time.Minute
+
+// recheckAfter has the polls look at the strays again, from after on.
+func (w *worker) recheckAfter(after time.Duration) {
+	w.strayRecheck = true
+	w.strayRecheckAt = time.Now().Add(after)
 }
 
 // keep logs, once per set of strays, that they stay.
@@ -96,7 +110,7 @@ func (w *worker) recheckStrays(ctx context.Context) {
 	defer cancel()
 	if err := w.dropStraysIn(opCtx, true); err != nil {
 		// Not a failure of the tenant's sync: the next poll tries again.
-		w.strayRecheck = true
+		w.recheckAfter(0)
 		w.log.Debug("C-Apps this worker alone holds not checked again; the next poll tries again", "error", err)
 	}
 }

@@ -32,9 +32,10 @@ type worker struct {
 	// keptLogged is the last set of strays logged as kept (see keep).
 	keptLogged string
 	// strayRecheck: strays were kept for a reason that may pass without a
-	// notice (the manager's holds); the next polls check them again (see
-	// managerLacks).
-	strayRecheck bool
+	// notice (the manager's holds, or no answer from it); the polls from
+	// strayRecheckAt on check them again (see managerLacks).
+	strayRecheck   bool
+	strayRecheckAt time.Time
 	// cleanupNext: the last try ran out of space; the next one starts
 	// with svn cleanup.
 	cleanupNext bool
@@ -183,7 +184,7 @@ func (w *worker) run(ctx context.Context) error {
 				// An update looks at the strays itself: no second look.
 				updated := false
 				w.consider(w.changedRev.Load(), func(why string, rev int64) { updated = true; update(why, rev) })
-				if w.strayRecheck && !updated {
+				if w.strayRecheck && !updated && !time.Now().Before(w.strayRecheckAt) {
 					w.recheckStrays(ctx)
 				}
 			}
