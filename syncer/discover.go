@@ -128,8 +128,17 @@ func (d *Daemon) watchTenants(ctx context.Context, every time.Duration) {
 			watch()
 			look()
 		case ev := <-events:
-			if ev.Name == dir && ev.Has(fsnotify.Remove|fsnotify.Rename) {
-				watched = false // its watch went with it
+			// Those queued meanwhile (many folders made at once) go in
+			// the same look.
+			for more := true; more; {
+				if ev.Name == dir && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+					watched = false // its watch went with it
+				}
+				select {
+				case ev = <-events:
+				default:
+					more = false
+				}
 			}
 			look()
 		case <-errs:
