@@ -12,6 +12,16 @@ import (
 	"github.com/depsync/depsync/svn"
 )
 
+// serverAnswered is the hub's word that the server answered just now: a
+// commit that failed for want of it goes at the next schedule, not when its
+// backoff (up to a minute) runs out.
+func (m *manager) serverAnswered() {
+	if m.unreachable {
+		m.unreachable = false
+		m.notBefore, m.nextLook = time.Time{}, time.Time{}
+	}
+}
+
 // probe acts on the hub's look at the server (changed is the newest
 // revision of the tenant's folder the hub saw): it notices commits to the
 // folder that did not come from this manager and catches up with them.

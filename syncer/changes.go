@@ -14,6 +14,13 @@ import (
 	"github.com/depsync/depsync/svn"
 )
 
+// candidate is a changed path found by svn status.
+type candidate struct {
+	path string
+	op   byte // '+' add, '~' modify, '-' delete
+	dir  bool
+}
+
 // changes runs svn status over the pending paths (with their parents, so
 // that a file in a new directory is found through it) or the whole tree,
 // and returns the changed paths, ignoring what sync.ignore and the defaults

@@ -31,6 +31,9 @@ type manager struct {
 	nextLook  time.Time // when the next pass is due; zero: none
 	notBefore time.Time // backoff after a failure
 	fails     failures
+	// unreachable: the last pass failed for want of the server; its
+	// backoff ends when the hub hears from the server again.
+	unreachable bool
 	// knownRev is the newest revision of the folder the manager knows
 	// its directory holds: its own last commit or update.
 	knownRev int64
@@ -230,6 +233,7 @@ func (m *manager) run(ctx context.Context) error {
 			rescan.Reset(jitter(m.rescanEvery))
 		case <-m.tick:
 			// The hub looked at the server (one look for every tenant).
+			m.serverAnswered()
 			m.probe(ctx, m.changedRev.Load())
 			if m.full || len(m.pending) > 0 {
 				schedule(time.Now())
@@ -310,6 +314,7 @@ func (m *manager) pass(ctx context.Context) time.Time {
 		if disagrees(err) {
 			m.catchUpNeeded = true
 		}
+		m.unreachable = errors.Is(err, svn.ErrUnreachable)
 		m.cleanupNext = m.cleanupNext || noSpace(err)
 		for p := range pending {
 			m.pending[p] = struct{}{}
@@ -330,7 +335,7 @@ func (m *manager) pass(ctx context.Context) time.Time {
 		return m.notBefore
 	}
 	m.fails.ok(m.log, "commit")
-	m.notBefore = time.Time{}
+	m.notBefore, m.unreachable = time.Time{}, false
 	for _, p := range res.waiting {
 		m.pending[p] = struct{}{}
 	}
@@ -356,13 +361,6 @@ type syncResult struct {
 	summary  []string  // "+a", "~b", "-c"
 	waiting  []string  // paths to look at again
 	nextLook time.Time // when; zero when nothing waits
-}
-
-// candidate is a changed path found by svn status.
-type candidate struct {
-	path string
-	op   byte // '+' add, '~' modify, '-' delete
-	dir  bool
 }
 
 // maxCommit is the most paths one commit takes.

@@ -254,14 +254,35 @@ func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
 	assert.Equal(t, ModeDirect, d.Mode(), "fail_threshold unreachable failures switch to direct mode")
 	assert.Greater(t, m.fails.n, 1)
 
-	// The server is back: the change goes in, the mode is svn again.
+	// The server is back: the hub's word ends the backoff, the change
+	// goes in, the mode is svn again.
+	require.True(t, m.notBefore.After(time.Now()), "backing off")
 	f.commitErr, f.commitRev = nil, 3
-	m.notBefore = time.Time{}
+	m.serverAnswered()
+	assert.Zero(t, m.notBefore, "the server answered: no more waiting for it")
 	m.pass(context.Background())
 	assert.Equal(t, ModeSVN, d.Mode())
 	assert.Empty(t, m.pending)
 	assert.Equal(t, int64(3), d.tenants[0].status().Revision)
 	assert.Equal(t, [][]string{{"a.xml"}}, f.committed)
+}
+
+// A failure that is not the server's (here a hook refusing the commit)
+// keeps its backoff when the server answers.
+func TestManagerBackoffOfARefusedCommitOutlivesTheServerAnswering(t *testing.T) {
+	c := testConfig(t, config.RoleManager)
+	f := &fakeSVN{commitErr: &svn.Error{Op: "commit", Message: "svn: E165001: Commit blocked by pre-commit hook"}}
+	d := newTestDaemon(t, c, f)
+	m := newManager(d.tenants[0])
+	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
+	quiet(m)
+	f.status = []svn.StatusEntry{{Path: "a.xml", Item: "unversioned", Kind: "file"}}
+	m.pending["a.xml"] = struct{}{}
+	m.pass(context.Background())
+	backoff := m.notBefore
+	require.True(t, backoff.After(time.Now()), "backing off")
+	m.serverAnswered()
+	assert.Equal(t, backoff, m.notBefore)
 }
 
 func TestWorkerBacksUpBeforeReverting(t *testing.T) {
