@@ -34,6 +34,7 @@ type manager struct {
 	// unreachable: the last pass failed for want of the server; its
 	// backoff ends when the hub hears from the server again.
 	unreachable bool
+	suspect     map[string]fileSig // a failed commit's files (settleSuspects)
 	// knownRev is the newest revision of the folder the manager knows
 	// its directory holds: its own last commit or update.
 	knownRev int64
@@ -263,6 +264,9 @@ func (m *manager) pass(ctx context.Context) time.Time {
 	if err == nil {
 		err = m.folderBack(opCtx)
 	}
+	if err == nil {
+		m.settleSuspects(opCtx) // before svn runs what a failed commit left
+	}
 	if err == nil && m.cleanupNext && m.heal(opCtx) {
 		// A full disk may have interrupted svn: finish its work first.
 		m.cleanupNext = false
@@ -473,6 +477,8 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 	}
 	rev, err := m.svn.Commit(ctx, m.t.Dir, m.message(res.summary), paths...)
 	if err != nil {
+		m.suspectCommitted(written)
+		m.settleSuspects(ctx)
 		return res, fmt.Errorf("commit %d change(s) (%s): %w", len(paths), joinLimited(res.summary, 5), err)
 	}
 	res.rev = rev
