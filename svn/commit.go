@@ -35,11 +35,27 @@ const propExecutable = "svn:executable"
 // changed. A commit that is out of date updates the targets (local text
 // wins: --accept mine-full) and is retried once; a locked working copy is cleaned up and the step retried once.
 func (c *Client) Commit(ctx context.Context, dir, message string, paths ...string) (int64, error) {
+	return c.CommitWith(ctx, dir, message, CommitOptions{}, paths...)
+}
+
+// CommitOptions changes what CommitWith does with what it finds.
+type CommitOptions struct {
+	// Deletable, when not nil, names the paths (slash, relative to dir)
+	// the caller means to delete, a directory with what is below it. A
+	// versioned path found missing that none of them covers vanished after
+	// the caller looked: it is neither deleted nor committed, and stays
+	// missing for the caller's next look (a committer that guards its
+	// deletions must not have a modification turned into one).
+	Deletable []string
+}
+
+// CommitWith is Commit with options.
+func (c *Client) CommitWith(ctx context.Context, dir, message string, opts CommitOptions, paths ...string) (int64, error) {
 	abs, targets, err := wcTargets("commit", dir, paths)
 	if err != nil {
 		return 0, err
 	}
-	commitTargets, err := c.reconcile(ctx, abs, targets)
+	commitTargets, err := c.reconcile(ctx, abs, targets, opts.Deletable)
 	if err != nil {
 		return 0, err
 	}
@@ -76,8 +92,8 @@ func (c *Client) commit(ctx context.Context, abs, message string, targets []stri
 }
 
 // reconcile schedules what is on disk under targets for commit and returns
-// the commit targets.
-func (c *Client) reconcile(ctx context.Context, abs string, targets []string) ([]string, error) {
+// the commit targets; deletable is CommitOptions.Deletable.
+func (c *Client) reconcile(ctx context.Context, abs string, targets []string, deletable []string) ([]string, error) {
 	entries, err := c.status(ctx, abs, targets, StatusOptions{Verbose: true})
 	if err != nil {
 		return nil, err
@@ -133,6 +149,11 @@ func (c *Client) reconcile(ctx context.Context, abs string, targets []string) ([
 			}
 		case "missing":
 			if covered(toDelete, e.Path) {
+				continue
+			}
+			if e.Revision >= 0 && deletable != nil && !covered(deletable, e.Path) {
+				// Gone since the caller looked: not its deletion to make.
+				vanished[e.Path] = true
 				continue
 			}
 			toDelete = append(toDelete, e.Path)

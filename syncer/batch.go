@@ -64,11 +64,12 @@ type checkoutKey struct {
 type checkoutReq struct{ url, dir string }
 
 // wcReq is a call on one working copy: its directory, the paths in it and
-// (commit) the log message.
+// (commit) the log message and the paths it may delete.
 type wcReq struct {
-	dir     string
-	paths   []string
-	message string
+	dir       string
+	paths     []string
+	message   string
+	deletable []string
 }
 
 // batched wraps c when it can batch (the svn client can; tests' fakes
@@ -107,7 +108,7 @@ func batched(c SVN) SVN {
 		b.updateMany)
 	b.commit = newCoalescer(b.slots, maxBatch,
 		func(ctx context.Context, _ struct{}, r wcReq) (int64, error) {
-			return c.Commit(ctx, r.dir, r.message, r.paths...)
+			return c.CommitWith(ctx, r.dir, r.message, svn.CommitOptions{Deletable: r.deletable}, r.paths...)
 		},
 		b.commitMany)
 	b.folders = newCoalescer(b.slots, maxBatch,
@@ -212,17 +213,18 @@ func (b *batchSVN) StatusWith(ctx context.Context, dir string, opts svn.StatusOp
 	return b.status.do(ctx, opts, wcReq{dir: abs, paths: paths})
 }
 
-// Commit batches the commits of many working copies into one revision.
-func (b *batchSVN) Commit(ctx context.Context, dir, message string, paths ...string) (int64, error) {
+// CommitWith batches the commits of many working copies into one revision.
+func (b *batchSVN) CommitWith(ctx context.Context, dir, message string, opts svn.CommitOptions, paths ...string) (int64, error) {
 	abs, err := filepath.Abs(dir)
-	if err != nil || len(paths) == 0 {
+	if err != nil || len(paths) == 0 || opts.Deletable == nil {
 		// The whole working copy: svn adds what is below it only when it
-		// is the one target, so it goes alone.
+		// is the one target, so it goes alone; so does a commit that may
+		// delete whatever is missing, which must not widen another's.
 		var rev int64
-		err := b.slot(ctx, func() (err error) { rev, err = b.c.Commit(ctx, dir, message, paths...); return err })
+		err := b.slot(ctx, func() (err error) { rev, err = b.c.CommitWith(ctx, dir, message, opts, paths...); return err })
 		return rev, err
 	}
-	return b.commit.do(ctx, struct{}{}, wcReq{dir: abs, paths: paths, message: message})
+	return b.commit.do(ctx, struct{}{}, wcReq{dir: abs, paths: paths, message: message, deletable: opts.Deletable})
 }
 
 // Revert is the client's.
@@ -409,11 +411,18 @@ func (b *batchSVN) commitMany(ctx context.Context, _ struct{}, reqs []wcReq) ([]
 		for i, r := range group {
 			msgs[i] = r.message
 		}
-		rev, err := b.c.Commit(ctx, root, joinMessages(msgs), targets(root, group)...)
+		deletable := []string{}
+		for _, r := range group {
+			rel, _ := filepath.Rel(root, r.dir)
+			for _, p := range r.deletable {
+				deletable = append(deletable, filepath.ToSlash(filepath.Join(rel, filepath.FromSlash(p))))
+			}
+		}
+		rev, err := b.c.CommitWith(ctx, root, joinMessages(msgs), svn.CommitOptions{Deletable: deletable}, targets(root, group)...)
 		for i, r := range group {
 			if err != nil {
 				// Each alone, for its own result and error.
-				revs[start+i], errs[start+i] = b.c.Commit(ctx, r.dir, r.message, r.paths...)
+				revs[start+i], errs[start+i] = b.c.CommitWith(ctx, r.dir, r.message, svn.CommitOptions{Deletable: r.deletable}, r.paths...)
 				continue
 			}
 			revs[start+i] = rev

@@ -201,7 +201,7 @@ func TestBatchSVNTenants(t *testing.T) {
 	})
 	revs := make([]int64, n)
 	each(func(i int) (err error) {
-		revs[i], err = b.Commit(ctx, dir("manager", i), "tenant "+strconv.Itoa(i), "t.xml")
+		revs[i], err = b.CommitWith(ctx, dir("manager", i), "tenant "+strconv.Itoa(i), svn.CommitOptions{Deletable: []string{}}, "t.xml")
 		return err
 	})
 	head, err := client.Info(ctx, srv.URL)

@@ -40,13 +40,13 @@ type timedCommit struct {
 	start, end time.Time
 }
 
-func (s *timedSVN) Commit(ctx context.Context, dir, message string, paths ...string) (int64, error) {
+func (s *timedSVN) CommitWith(ctx context.Context, dir, message string, opts svn.CommitOptions, paths ...string) (int64, error) {
 	start := time.Now()
 	select {
 	case s.started <- paths:
 	default:
 	}
-	rev, err := s.SVN.Commit(ctx, dir, message, paths...)
+	rev, err := s.SVN.CommitWith(ctx, dir, message, opts, paths...)
 	if s.during != nil {
 		s.during(paths)
 	}

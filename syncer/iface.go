@@ -15,7 +15,7 @@ type SVN interface {
 	Checkout(ctx context.Context, url, dir string, force bool) (int64, error)
 	UpdateWith(ctx context.Context, dir string, opts svn.UpdateOptions, paths ...string) (*svn.UpdateResult, error)
 	StatusWith(ctx context.Context, dir string, opts svn.StatusOptions, paths ...string) ([]svn.StatusEntry, error)
-	Commit(ctx context.Context, dir, message string, paths ...string) (int64, error)
+	CommitWith(ctx context.Context, dir, message string, opts svn.CommitOptions, paths ...string) (int64, error)
 	Revert(ctx context.Context, dir string, paths ...string) error
 	Resolve(ctx context.Context, dir, accept string, paths ...string) error
 	Cleanup(ctx context.Context, dir string) error

@@ -24,9 +24,9 @@ type duringCommit struct {
 	check func()
 }
 
-func (d *duringCommit) Commit(ctx context.Context, dir, message string, paths ...string) (int64, error) {
+func (d *duringCommit) CommitWith(ctx context.Context, dir, message string, opts svn.CommitOptions, paths ...string) (int64, error) {
 	d.check()
-	return d.fakeSVN.Commit(ctx, dir, message, paths...)
+	return d.fakeSVN.CommitWith(ctx, dir, message, opts, paths...)
 }
 
 // openForWrite is what a writer copying a C-App in place does; O_NONBLOCK

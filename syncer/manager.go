@@ -471,11 +471,15 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		ready = ready[:maxCommit]
 	}
 	paths := make([]string, len(ready))
+	deletable := []string{} // the guard's: none other, even if gone since
 	for i, c := range ready {
 		paths[i] = c.path
 		res.summary = append(res.summary, string(c.op)+c.path)
+		if c.op == '-' {
+			deletable = append(deletable, c.path)
+		}
 	}
-	rev, err := m.svn.Commit(ctx, m.t.Dir, m.message(res.summary), paths...)
+	rev, err := m.svn.CommitWith(ctx, m.t.Dir, m.message(res.summary), svn.CommitOptions{Deletable: deletable}, paths...)
 	if err != nil {
 		m.suspectCommitted(written)
 		m.settleSuspects(ctx)

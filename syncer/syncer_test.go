@@ -33,6 +33,7 @@ type fakeSVN struct {
 	statusErr error
 	commitRev int64
 	commitErr error
+	deletable [][]string // each commit's CommitOptions.Deletable
 	committed [][]string
 	messages  []string
 	update    *svn.UpdateResult
@@ -98,8 +99,9 @@ func (f *fakeSVN) StatusWith(context.Context, string, svn.StatusOptions, ...stri
 	f.record("status")
 	return f.status, f.statusErr
 }
-func (f *fakeSVN) Commit(_ context.Context, _, message string, paths ...string) (int64, error) {
+func (f *fakeSVN) CommitWith(_ context.Context, _, message string, opts svn.CommitOptions, paths ...string) (int64, error) {
 	f.record("commit")
+	f.deletable = append(f.deletable, opts.Deletable)
 	if f.commitErr != nil {
 		return 0, f.commitErr
 	}
@@ -265,6 +267,27 @@ func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
 	assert.Empty(t, m.pending)
 	assert.Equal(t, int64(3), d.tenants[0].status().Revision)
 	assert.Equal(t, [][]string{{"a.xml"}}, f.committed)
+}
+
+// The manager lets a commit delete only the deletions its look found (and
+// the guard let through): a file modified at the look and gone by the
+// commit is not svn's to delete (with CommitOptions.Deletable, svn leaves
+// it for the next look, where the guard sees it).
+func TestManagerCommitMayDeleteOnlyItsDeletions(t *testing.T) {
+	c := testConfig(t, config.RoleManager)
+	f := &fakeSVN{commitRev: 2}
+	d := newTestDaemon(t, c, f)
+	m := newManager(d.tenants[0])
+	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
+	quiet(m)
+	f.status = []svn.StatusEntry{
+		{Path: "a.xml", Item: "modified", Kind: "file"},
+		{Path: "b.xml", Item: "missing", Kind: "file"},
+	}
+	_, err := m.sync(context.Background(), nil, true)
+	require.NoError(t, err)
+	require.Equal(t, [][]string{{"a.xml", "b.xml"}}, f.committed)
+	assert.Equal(t, [][]string{{"b.xml"}}, f.deletable)
 }
 
 // A failure that is not the server's (here a hook refusing the commit)
