@@ -112,6 +112,12 @@ func (w *worker) updatePaths(ctx context.Context, rev int64, paths []string) (*s
 		res.Revision = rev
 		return res, nil
 	}
+	if noSpace(err) {
+		// The whole tree would only find the disk as full, and its
+		// error would hide why (the working copy locked by this one):
+		// the full disk is what the worker reports and heals from.
+		return nil, err
+	}
 	w.log.Debug("a targeted update needs the whole tree", "error", err)
 	w.targeted = false
 	return w.updateWhole(ctx, rev)

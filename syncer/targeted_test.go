@@ -353,3 +353,22 @@ func TestWorkerNoticesDoNotPushTheRetryAway(t *testing.T) {
 	// step of backoff per notice.
 	assert.LessOrEqual(t, w.fails.n, 2, "each notice pushed the retry further away")
 }
+
+// TestTargetedUpdateOnAFullDiskSaysSo: a targeted update that runs out of
+// space is not followed by a whole update, whose error (the working copy
+// locked by the first) would hide the full disk the worker must report and
+// heal from.
+func TestTargetedUpdateOnAFullDiskSaysSo(t *testing.T) {
+	c := testConfig(t, config.RoleWorker)
+	full := &svn.Error{Op: "update", Message: "svn: E200030: sqlite[S13]: database or disk is full"}
+	f := &fakeSVN{updateErr: []error{full}, log: []svn.LogEntry{{Revision: 3, Paths: []string{"/-1234/carbonapps/Big_1.0.0.car"}}}}
+	d := newTestDaemon(t, c, f)
+	w := newWorker(d.tenants[0])
+	w.rev, w.wholeCost, w.wholeDue = 2, targetedAbove, time.Now().Add(time.Hour)
+	w.relRoot, w.relKnown = "/-1234", true
+
+	_, err := w.update(context.Background(), 3)
+	require.Error(t, err)
+	assert.True(t, noSpace(err), "the full disk is the error: %v", err)
+	assert.Equal(t, 1, countCalls(f, "update"), "no whole update after it")
+}
