@@ -415,7 +415,7 @@ func (b *batchSVN) commitMany(ctx context.Context, _ struct{}, reqs []wcReq) ([]
 		for _, r := range group {
 			rel, _ := filepath.Rel(root, r.dir)
 			for _, p := range r.deletable {
-				deletable = append(deletable, filepath.ToSlash(filepath.Join(rel, filepath.FromSlash(p))))
+				deletable = append(deletable, filepath.ToSlash(inRoot(root, rel, p)))
 			}
 		}
 		rev, err := b.c.CommitWith(ctx, root, joinMessages(msgs), svn.CommitOptions{Deletable: deletable}, targets(root, group)...)

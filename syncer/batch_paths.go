@@ -52,15 +52,20 @@ func targets(root string, reqs []wcReq) []string {
 			continue
 		}
 		for _, p := range r.paths {
-			if filepath.IsAbs(p) {
-				p, _ = filepath.Rel(root, p)
-			} else {
-				p = filepath.Join(rel, filepath.FromSlash(p))
-			}
-			out = append(out, p)
+			out = append(out, inRoot(root, rel, p))
 		}
 	}
 	return out
+}
+
+// inRoot is p, a path of the working copy at rel below root (relative to
+// it, slash or native, or absolute), relative to root.
+func inRoot(root, rel, p string) string {
+	if filepath.IsAbs(p) {
+		p, _ = filepath.Rel(root, p)
+		return p
+	}
+	return filepath.Join(rel, filepath.FromSlash(p))
 }
 
 // owner finds which of dirs the slash path p (relative to root) is in and

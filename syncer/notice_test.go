@@ -256,21 +256,9 @@ func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
 // again at its next polls, and drops it once the manager has looked.
 func TestWorkerAsksAgainOnceTheManagerHasLooked(t *testing.T) {
 	var known atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/v1/status":
-			assert.Equal(t, "-1234", r.URL.Query().Get("tenant"), "asked about its own tenant")
-			assert.NoError(t, json.NewEncoder(w).Encode(map[string]any{"role": "manager", "mode": ModeSVN, "holds_known": known.Load()}))
-		case "/v1/capps":
-			_, _ = w.Write([]byte("[]"))
-		default:
-			w.WriteHeader(http.StatusNotFound)
-		}
-	}))
-	t.Cleanup(srv.Close)
 	c := testConfig(t, config.RoleWorker)
 	c.Token = testToken
-	c.Peers = []string{srv.URL}
+	c.Peers = []string{stubManager(t, func() bool { return false }, known.Load)}
 	_, w, f, p := workerWithStray(t, c)
 
 	require.NoError(t, w.dropStrays(context.Background()))
@@ -302,22 +290,9 @@ func TestWorkerAsksAgainOnceTheManagerHasLooked(t *testing.T) {
 func TestWorkerAsksAnUnansweringManagerAgainLater(t *testing.T) {
 	var down atomic.Bool
 	down.Store(true)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case down.Load():
-			w.WriteHeader(http.StatusServiceUnavailable)
-		case r.URL.Path == "/v1/status":
-			assert.NoError(t, json.NewEncoder(w).Encode(map[string]any{"role": "manager", "mode": ModeSVN, "holds_known": true}))
-		case r.URL.Path == "/v1/capps":
-			_, _ = w.Write([]byte("[]"))
-		default:
-			w.WriteHeader(http.StatusNotFound)
-		}
-	}))
-	t.Cleanup(srv.Close)
 	c := testConfig(t, config.RoleWorker)
 	c.Token = testToken
-	c.Peers = []string{srv.URL}
+	c.Peers = []string{stubManager(t, down.Load, func() bool { return true })}
 	d, w, _, p := workerWithStray(t, c)
 	d.mgr.set(ModeSVN, "notice")
 
@@ -331,6 +306,28 @@ func TestWorkerAsksAnUnansweringManagerAgainLater(t *testing.T) {
 	w.recheckStrays(context.Background())
 	assert.NoFileExists(t, p, "the manager answers and does not hold it")
 	assert.False(t, w.strayRecheck)
+}
+
+// stubManager serves what a worker asks a manager about its strays: a
+// /v1/status in svn mode (of the super tenant), whose holds_known is
+// known(), and no C-Apps; while down() it answers 503. It returns its URL.
+func stubManager(t *testing.T, down, known func() bool) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case down():
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case r.URL.Path == "/v1/status":
+			assert.Equal(t, "-1234", r.URL.Query().Get("tenant"), "asked about its own tenant")
+			assert.NoError(t, json.NewEncoder(w).Encode(map[string]any{"role": "manager", "mode": ModeSVN, "holds_known": known()}))
+		case r.URL.Path == "/v1/capps":
+			_, _ = w.Write([]byte("[]"))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // workerWithStray is a worker of c (over a fake svn) with one C-App in
