@@ -72,8 +72,12 @@ type CarbonState struct {
 	Time time.Time `json:"time"`
 	// Seen is when the node read that line, on the node's own clock: compare
 	// it with the node's other times (PutResult.Received, Entry.MTime),
-	// never with the caller's clock.
+	// never with the caller's clock, and only when Live.
 	Seen time.Time `json:"seen"`
+	// Live: the node read the line while following the log. A line read
+	// from the log's history (the daemon restarted) is not live: its Seen
+	// is the restart, not when Carbon wrote it. Absent from older nodes.
+	Live bool `json:"live,omitempty"`
 	// Error is Carbon's first error line for a faulty C-App (or the
 	// warning that left it unknown).
 	Error string `json:"error,omitempty"`
@@ -230,7 +234,8 @@ type PutResult struct {
 	Replaced []string `json:"replaced,omitempty"`
 	// Received is the node's own clock when the file was in place (set
 	// for created and updated): a Carbon verdict counts for these bytes
-	// only when its CarbonState.Seen is not before it.
+	// only when Carbon's line is not older (CarbonState.Time), or the node
+	// read it live at or after it (CarbonState.Live and Seen).
 	Received *time.Time `json:"received,omitempty"`
 }
 

@@ -103,6 +103,9 @@ func (r *Reader) poll() bool {
 		changed = r.setReadable(true)
 	}
 	changed = r.drain() || changed
+	// What the file held when first opened is history; whatever comes
+	// after (new lines, a truncated or rolled-over file) is read live.
+	r.goLive()
 
 	// Truncated in place: start again from its beginning.
 	if fi, err := r.file.Stat(); err == nil && fi.Size() < r.offset {
@@ -190,6 +193,12 @@ func (r *Reader) line(b []byte) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.tr.line(b, r.opts.Location)
+}
+
+func (r *Reader) goLive() {
+	r.mu.Lock()
+	r.tr.live = true
+	r.mu.Unlock()
 }
 
 func (r *Reader) setReadable(v bool) bool {

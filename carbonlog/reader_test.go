@@ -181,3 +181,37 @@ func TestReaderHugeRecord(t *testing.T) {
 	assert.LessOrEqual(t, len(s.Error), maxKept)
 	assert.True(t, strings.HasPrefix(s.Error, "xxxx"))
 }
+
+// TestReaderHistoryIsNotLive: what the log held when the reader first opened
+// it (a daemon restart reads it all again) is history, not live: its Seen is
+// the restart, not when Carbon wrote it. What comes after, in the same
+// file, after a truncation or after a roll-over, is live.
+func TestReaderHistoryIsNotLive(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wso2carbon.log")
+	appendFile(t, path, render(layoutTID, base, []ev{start, deploying(su, "a.car"), deployed(su, "A_1")}))
+	r := quietReader(path)
+	r.Poll()
+	assert.False(t, mustState(t, r, su, "A_1").Live, "re-read from history")
+
+	appendFile(t, path, render(layoutTID, base.Add(time.Minute), []ev{deploying(su, "b.car"), deployed(su, "B_1")}))
+	r.Poll()
+	assert.True(t, mustState(t, r, su, "B_1").Live, "appended while following")
+	assert.False(t, mustState(t, r, su, "A_1").Live)
+
+	require.NoError(t, os.Rename(path, path+".2024-05-01"))
+	appendFile(t, path, render(layoutTID, base.Add(time.Hour), []ev{deploying(su, "a.car"), deployed(su, "A_1")}))
+	r.Poll()
+	assert.True(t, mustState(t, r, su, "A_1").Live, "the new file after a roll-over")
+
+	// A missing file at the first poll: what appears later is still the
+	// first read of that file; it counts as history (the safe side).
+	other := filepath.Join(t.TempDir(), "wso2carbon.log")
+	r2 := quietReader(other)
+	r2.Poll()
+	appendFile(t, other, render(layoutTID, base, []ev{start, deploying(su, "a.car"), deployed(su, "A_1")}))
+	r2.Poll()
+	assert.False(t, mustState(t, r2, su, "A_1").Live)
+	appendFile(t, other, render(layoutTID, base.Add(time.Minute), []ev{deploying(su, "b.car"), deployed(su, "B_1")}))
+	r2.Poll()
+	assert.True(t, mustState(t, r2, su, "B_1").Live)
+}

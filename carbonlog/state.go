@@ -57,8 +57,13 @@ type CAppState struct {
 	// local time, read in Options.Location).
 	Time time.Time `json:"time"`
 	// Seen is when this reader read that line (Options.Now). Compare it, not
-	// Time, with events of depsync's own clock.
+	// Time, with events of depsync's own clock, and only when Live.
 	Seen time.Time `json:"seen"`
+	// Live: the reader read the line while following the log, after it
+	// had read what the file held when it first opened it. A line read
+	// from that history (at each start of the daemon) was written at some
+	// earlier time: its Seen says nothing of when Carbon wrote it.
+	Live bool `json:"live"`
 	// Error is Carbon's first error line for a faulty C-App, or the warning
 	// that left it unknown.
 	Error string `json:"error,omitempty"`
@@ -106,6 +111,8 @@ type tracker struct {
 	open   map[string]*openDeploy // by %T
 	cont   *openDeploy            // the deploy wanting the next continuation line
 	now    func() time.Time
+	// live marks the lines applied from now on as read live (CAppState.Live).
+	live bool
 }
 
 func newTracker(now func() time.Time) *tracker {
@@ -123,6 +130,7 @@ func (t *tracker) reset() {
 
 func (t *tracker) set(s CAppState) {
 	s.Seen = t.now()
+	s.Live = t.live
 	if len(s.Error) > maxKept {
 		s.Error = s.Error[:maxKept]
 	}

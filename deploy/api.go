@@ -93,7 +93,7 @@ func carbonState(c CarbonStates, tenant int, e Entry) *api.CarbonState {
 	if !found {
 		return nil
 	}
-	return &api.CarbonState{State: string(best.State), Time: best.Time, Seen: best.Seen, Error: best.Error}
+	return &api.CarbonState{State: string(best.State), Time: best.Time, Seen: best.Seen, Live: best.Live, Error: best.Error}
 }
 
 type cappAPI struct {

@@ -155,12 +155,15 @@ func TestAPIPutReceived(t *testing.T) {
 }
 
 // TestWaitForClusterCarbon: with UntilDeployed a node counts once its
-// Carbon log says "deployed" in a line read at or after the bytes
-// landed; an older verdict does not count, a new "faulty" ends the wait at
-// once, and a node without a readable log counts by presence.
+// Carbon log says "deployed" in a line Carbon wrote at or after the bytes
+// landed, or that the node read live at or after it; an older verdict does
+// not count, not even re-read from the log's history with a fresh Seen
+// after a restart; a new "faulty" ends the wait at once, and a node without
+// a readable log counts by presence.
 func TestWaitForClusterCarbon(t *testing.T) {
 	t0 := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 	before, after := t0.Add(-time.Second), t0.Add(time.Second)
+	hourAgo, inAnHour := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
 	cases := []struct {
 		name     string
 		until    string
@@ -171,19 +174,26 @@ func TestWaitForClusterCarbon(t *testing.T) {
 		faulty   bool
 		noLog    bool
 	}{
-		{name: "deployed after the push", readable: true, state: &carbonlog.CAppState{State: carbonlog.Deployed, Seen: after}, ok: true},
-		{name: "deployed at the push", readable: true, state: &carbonlog.CAppState{State: carbonlog.Deployed, Seen: t0}, ok: true},
-		{name: "deployed before the push: earlier bytes", readable: true, state: &carbonlog.CAppState{State: carbonlog.Deployed, Seen: before}},
-		{name: "still deploying", readable: true, state: &carbonlog.CAppState{State: carbonlog.Deploying, Seen: after}},
+		{name: "deployed after the push", readable: true, state: &carbonlog.CAppState{State: carbonlog.Deployed, Time: after, Seen: after, Live: true}, ok: true},
+		{name: "deployed at the push", readable: true, state: &carbonlog.CAppState{State: carbonlog.Deployed, Time: t0, Seen: t0, Live: true}, ok: true},
+		{name: "written at the push, to the millisecond", readable: true, state: &carbonlog.CAppState{State: carbonlog.Deployed, Time: t0.Truncate(time.Millisecond), Seen: after}, ok: true},
+		{name: "deployed before the push: earlier bytes", readable: true, state: &carbonlog.CAppState{State: carbonlog.Deployed, Time: before, Seen: before, Live: true}},
+		{name: "re-read from history after a restart: earlier bytes", readable: true, state: &carbonlog.CAppState{State: carbonlog.Deployed, Time: before, Seen: after}},
+		{name: "re-read from history, written after the push", readable: true, state: &carbonlog.CAppState{State: carbonlog.Deployed, Time: after, Seen: after}, ok: true},
+		{name: "read live after the push, Carbon's clock behind", readable: true, state: &carbonlog.CAppState{State: carbonlog.Deployed, Time: before, Seen: after, Live: true}, ok: true},
+		{name: "still deploying", readable: true, state: &carbonlog.CAppState{State: carbonlog.Deploying, Time: after, Seen: after, Live: true}},
 		{name: "no word from Carbon", readable: true},
-		{name: "faulty after the push", readable: true, state: &carbonlog.CAppState{State: carbonlog.Faulty, Seen: after, Error: "Error reading x"}, faulty: true},
-		{name: "faulty before the push: earlier bytes", readable: true, state: &carbonlog.CAppState{State: carbonlog.Faulty, Seen: before, Error: "old"}},
+		{name: "faulty after the push", readable: true, state: &carbonlog.CAppState{State: carbonlog.Faulty, Time: after, Seen: after, Live: true, Error: "Error reading x"}, faulty: true},
+		{name: "faulty before the push: earlier bytes", readable: true, state: &carbonlog.CAppState{State: carbonlog.Faulty, Time: before, Seen: before, Live: true, Error: "old"}},
+		{name: "faulty re-read from history: earlier bytes", readable: true, state: &carbonlog.CAppState{State: carbonlog.Faulty, Time: before, Seen: after, Error: "old"}},
 		{name: "no readable log: by presence", readable: false, ok: true, noLog: true},
-		{name: "until present", until: UntilPresent, readable: true, state: &carbonlog.CAppState{State: carbonlog.Deploying, Seen: after}, ok: true},
+		{name: "until present", until: UntilPresent, readable: true, state: &carbonlog.CAppState{State: carbonlog.Deploying, Time: after, Seen: after, Live: true}, ok: true},
 		{name: "no PUT time: the mtime marks the bytes", readable: true, noPut: true,
-			state: &carbonlog.CAppState{State: carbonlog.Deployed, Seen: time.Now().Add(time.Hour)}, ok: true},
+			state: &carbonlog.CAppState{State: carbonlog.Deployed, Time: hourAgo, Seen: inAnHour, Live: true}, ok: true},
 		{name: "no PUT time: a verdict before the mtime is old", readable: true, noPut: true,
-			state: &carbonlog.CAppState{State: carbonlog.Deployed, Seen: time.Now().Add(-time.Hour)}},
+			state: &carbonlog.CAppState{State: carbonlog.Deployed, Time: hourAgo, Seen: hourAgo, Live: true}},
+		{name: "no PUT time: history before the mtime is old", readable: true, noPut: true,
+			state: &carbonlog.CAppState{State: carbonlog.Deployed, Time: hourAgo, Seen: inAnHour}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -196,7 +206,7 @@ func TestWaitForClusterCarbon(t *testing.T) {
 			require.NoError(t, err)
 			if tc.state != nil {
 				s := *tc.state
-				s.ID, s.File, s.Time = "A_1.0.0", "A_1.0.0.car", t0
+				s.ID, s.File = "A_1.0.0", "A_1.0.0.car"
 				fc.set(s)
 			}
 			o := WaitOptions{Nodes: []string{n.url}, Want: []Want{want}, Until: tc.until, Interval: 10 * time.Millisecond}

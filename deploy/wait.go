@@ -36,8 +36,9 @@ type WaitOptions struct {
 	Until string
 	// Received are the nodes' own times of the arrival of the bytes
 	// (PutReply.Received), by node URL then file: a Carbon verdict counts
-	// only when the node read it at or after that time, so an older
-	// "deployed" for earlier bytes does not. Where none is given, the
+	// only when Carbon wrote it at or after that time, or the node read it
+	// live at or after it (see verdictIsFor), so an older "deployed" for
+	// earlier bytes does not, even re-read after a restart. Where none is given, the
 	// file's mtime on the node (when its bytes landed there, on the same
 	// clock) serves. Clocks of the caller and the node are never compared.
 	Received map[string]map[string]time.Time
@@ -98,7 +99,8 @@ type Verdict struct {
 	// Carbon is what the node's Carbon log says about the C-App, nil when
 	// it says nothing.
 	Carbon *api.CarbonState
-	// Current: Carbon's state was read after the bytes landed on the node.
+	// Current: Carbon's state is about the bytes that landed on the node
+	// (verdictIsFor).
 	Current bool
 	// Done: the node counts as done for this C-App.
 	Done bool
@@ -258,7 +260,7 @@ func (c *Client) check(ctx context.Context, node string, o WaitOptions, received
 			if !ok {
 				since = e.MTime
 			}
-			v.Current = e.Carbon != nil && !e.Carbon.Seen.Before(since)
+			v.Current = verdictIsFor(e.Carbon, since)
 		}
 		switch {
 		case !v.Present:
@@ -275,6 +277,22 @@ func (c *Client) check(ctx context.Context, node string, o WaitOptions, received
 		r.states = append(r.states, v)
 	}
 	return r
+}
+
+// verdictIsFor reports whether Carbon's word c is about bytes that landed
+// on the node at since (the node's clock): Carbon wrote the line at or after
+// since (its own timestamp, on the same host, kept to the millisecond), or
+// the node read the line live at or after since. A line re-read from the
+// log's history (the daemon restarted) has a fresh Seen that says nothing
+// of when Carbon wrote it, so only its timestamp counts.
+func verdictIsFor(c *api.CarbonState, since time.Time) bool {
+	if c == nil {
+		return false
+	}
+	if !c.Time.Before(since.Truncate(time.Millisecond)) {
+		return true
+	}
+	return c.Live && !c.Seen.Before(since)
 }
 
 func redactAll(urls []string) []string {

@@ -48,7 +48,7 @@ type waitState struct {
 	// State is what the node's Carbon log says (deploying, deployed,
 	// faulty, undeployed, unknown), "" when it says nothing.
 	State string `json:"state,omitempty"`
-	// Current: Carbon's state was read after the bytes landed on the node.
+	// Current: Carbon wrote this state after the bytes landed on the node, or the node read it live after that.
 	Current bool       `json:"current"`
 	Time    *time.Time `json:"time,omitempty"`
 	// Error is Carbon's first error line for a faulty C-App.

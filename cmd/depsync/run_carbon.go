@@ -39,7 +39,7 @@ func carbonStatus(r *carbonlog.Reader) func(*api.Status) {
 				continue
 			}
 			s.FaultyCApps = append(s.FaultyCApps, api.CarbonCApp{Tenant: st.Tenant, ID: st.ID, File: st.File,
-				CarbonState: api.CarbonState{State: string(st.State), Time: st.Time, Seen: st.Seen, Error: st.Error}})
+				CarbonState: api.CarbonState{State: string(st.State), Time: st.Time, Seen: st.Seen, Live: st.Live, Error: st.Error}})
 		}
 	}
 }
