@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // writeBigLog writes a log of about size bytes: deploys, redeploys and
@@ -93,4 +95,49 @@ func TestReadBigLogHeapBounded(t *testing.T) {
 	if grown > 4<<20 {
 		t.Fatalf("live heap grew by %d bytes reading a 30 MB log; want < 4 MB", grown)
 	}
+}
+
+// BenchmarkManyNames measures what a log naming a million distinct C-Apps
+// costs the daemon once read, against a log naming a thousand, in the same
+// run: the heap the reader keeps ("heap-MB", "heap-ratio") and the time of
+// what /v1/status and /metrics do with it, States and the gauge's Collect
+// (ns/op for the million, "ratio" against the thousand). Bounded states
+// keep both ratios near 1 (about 2 for time: up to 2*maxRecent states
+// against a thousand).
+func BenchmarkManyNames(b *testing.B) {
+	read := func(n int) (*Reader, uint64) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		r := quietReader(filepath.Join(b.TempDir(), "none.log"))
+		manyNames(r.tr, n)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if after.HeapAlloc < before.HeapAlloc {
+			return r, 0
+		}
+		return r, after.HeapAlloc - before.HeapAlloc
+	}
+	small, smallHeap := read(1_000)
+	big, bigHeap := read(1_000_000)
+	scrape := func(r *Reader) {
+		_ = r.States()
+		ch := make(chan prometheus.Metric, len(States))
+		NewCollector(r).Collect(ch)
+	}
+	var smallTime time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		t0 := time.Now()
+		scrape(small)
+		smallTime += time.Since(t0)
+		b.StartTimer()
+		scrape(big)
+	}
+	b.StopTimer()
+	bigTime := b.Elapsed()
+	b.ReportMetric(float64(bigHeap)/(1<<20), "heap-MB")
+	b.ReportMetric(float64(bigHeap)/float64(max(smallHeap, 1)), "heap-ratio")
+	b.ReportMetric(float64(bigTime)/float64(max(smallTime, 1)), "ratio")
 }

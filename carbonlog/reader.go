@@ -24,6 +24,11 @@ type Options struct {
 	Location *time.Location
 	// Logger receives the reader's own notices (default slog.Default()).
 	Logger *slog.Logger
+	// OnDisk lists the C-Apps present in a tenant's carbonapps: their
+	// states are kept however many other names the log holds. Of the
+	// others only the most recent are kept (see maxRecent). Nil: only the
+	// most recent are kept.
+	OnDisk OnDisk
 }
 
 // Reader follows one Carbon log file and keeps the state of each C-App.
@@ -58,7 +63,9 @@ func New(path string, opts Options) *Reader {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Reader{path: path, opts: opts, split: newSplitter(), tr: newTracker(opts.Now), changed: make(chan struct{})}
+	tr := newTracker(opts.Now)
+	tr.onDisk = opts.OnDisk
+	return &Reader{path: path, opts: opts, split: newSplitter(), tr: tr, changed: make(chan struct{})}
 }
 
 // Path returns the file the reader follows.
@@ -238,7 +245,8 @@ func (r *Reader) Readable() bool {
 
 // State returns what the log says about the C-App id of a tenant
 // (SuperTenant for the super tenant). ok is false when the log never named
-// it since the last server start.
+// it since the last server start, or named it long ago and its .car is no
+// longer on disk (Options.OnDisk).
 func (r *Reader) State(tenant int, id string) (CAppState, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -254,8 +262,9 @@ func (r *Reader) StateOfFile(tenant int, file string) (CAppState, bool) {
 	return r.tr.lookupFile(tenant, file)
 }
 
-// States returns every C-App the log named since the last server start,
-// by tenant then id (or file, when the id is not known).
+// States returns the C-Apps the log named since the last server start,
+// by tenant then id (or file, when the id is not known): those on disk
+// (Options.OnDisk) and the most recent others, never more.
 func (r *Reader) States() []CAppState {
 	r.mu.Lock()
 	defer r.mu.Unlock()

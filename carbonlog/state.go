@@ -7,7 +7,8 @@
 // (TID: [%T] [%S] [%d] ...) and EI 6.3-6.5 ([%d] [%T] [%S] [%t] ...), skips
 // the continuation lines of multi-line records, follows the file across
 // log4j's daily roll-over (rename and a new file) and truncation, and keeps
-// bounded memory whatever the size of the log or of one record.
+// bounded memory whatever the size of the log, of one record, or the number
+// of C-Apps it names (the C-Apps on disk and a bounded set of recent ones).
 package carbonlog
 
 import (
@@ -97,6 +98,7 @@ type openDeploy struct {
 	failed   bool   // "Error occurred while deploying Carbon Application" seen
 	dup      bool   // "... already exists. Two applications can't have the same Id."
 	wantCont bool   // take the next continuation line as err
+	seq      uint64 // when it was opened (see opened)
 }
 
 // maxKept caps the text kept from one line (an error message); the rest is
@@ -106,11 +108,14 @@ const maxKept = 4096
 // tracker turns records into C-App states. It is not safe for concurrent
 // use; Reader guards it.
 type tracker struct {
-	states map[stateKey]CAppState
+	states map[stateKey]kept
 	files  map[fileKey]string     // file name -> id, learnt from the log
 	open   map[string]*openDeploy // by %T
 	cont   *openDeploy            // the deploy wanting the next continuation line
 	now    func() time.Time
+	onDisk OnDisk // the C-Apps kept whatever their age (see prune)
+	seq    uint64 // orders states and open deploys, oldest first
+	limit  int    // the size of states and files that triggers prune
 	// live marks the lines applied from now on as read live (CAppState.Live).
 	live bool
 }
@@ -122,10 +127,11 @@ func newTracker(now func() time.Time) *tracker {
 }
 
 func (t *tracker) reset() {
-	t.states = map[stateKey]CAppState{}
+	t.states = map[stateKey]kept{}
 	t.files = map[fileKey]string{}
 	t.open = map[string]*openDeploy{}
 	t.cont = nil
+	t.limit = 2 * maxRecent
 }
 
 func (t *tracker) set(s CAppState) {
@@ -137,7 +143,9 @@ func (t *tracker) set(s CAppState) {
 	if s.ID != "" && s.File != "" {
 		delete(t.states, stateKey{s.Tenant, "file:" + s.File})
 	}
-	t.states[stateKey{s.Tenant, s.name()}] = s
+	t.seq++
+	t.states[stateKey{s.Tenant, s.name()}] = kept{s, t.seq}
+	t.maybePrune()
 }
 
 // idOf returns the id last logged for a file of a tenant, or "".
@@ -223,7 +231,7 @@ func (t *tracker) appManager(r record) bool {
 	case strings.HasPrefix(msg, "Deploying Carbon Application : ") && strings.HasSuffix(msg, "..."):
 		file := strings.TrimSuffix(strings.TrimPrefix(msg, "Deploying Carbon Application : "), "...")
 		t.closeOpen(r)
-		t.open[r.tid] = &openDeploy{tenant: tenant, file: file}
+		t.opened(r.tid, &openDeploy{tenant: tenant, file: file})
 		t.set(CAppState{Tenant: tenant, ID: t.idOf(tenant, file), File: file, State: Deploying, Time: r.time})
 		return true
 
@@ -251,7 +259,7 @@ func (t *tracker) appManager(r record) bool {
 		if o == nil {
 			// A failure with no DEPLOYING seen (the log began mid-deploy).
 			o = &openDeploy{tenant: tenant}
-			t.open[r.tid] = o
+			t.opened(r.tid, o)
 		}
 		o.failed = true
 		if o.err == "" {
@@ -383,7 +391,7 @@ func (t *tracker) closeOpen(r record) {
 func (t *tracker) list() []CAppState {
 	out := make([]CAppState, 0, len(t.states))
 	for _, s := range t.states {
-		out = append(out, s)
+		out = append(out, s.CAppState)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Tenant != out[j].Tenant {
@@ -397,12 +405,12 @@ func (t *tracker) list() []CAppState {
 // lookup returns the state of a C-App by id, or by file name when id is "file:<name>".
 func (t *tracker) lookup(tenant int, id string) (CAppState, bool) {
 	s, ok := t.states[stateKey{tenant, id}]
-	return s, ok
+	return s.CAppState, ok
 }
 
 // lookupFile returns the state of the C-App Carbon last deployed from file.
 func (t *tracker) lookupFile(tenant int, file string) (CAppState, bool) {
 	name := CAppState{ID: t.idOf(tenant, file), File: file}.name()
 	s, ok := t.states[stateKey{tenant, name}]
-	return s, ok
+	return s.CAppState, ok
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"log/slog"
+	"os"
+	"path/filepath"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -21,9 +23,37 @@ func newCarbonLog(c *config.Config, reg prometheus.Registerer, log *slog.Logger)
 		log.Info("no Carbon log to read (set carbon.home or carbon.log_file): C-App states unknown, capp push --wait counts this node by presence")
 		return nil
 	}
-	r := carbonlog.New(path, carbonlog.Options{Logger: log})
+	r := carbonlog.New(path, carbonlog.Options{Logger: log, OnDisk: carbonAppsOnDisk(c)})
 	reg.MustRegister(carbonlog.NewCollector(r))
 	return r
+}
+
+// carbonAppsOnDisk lists the file names in a tenant's carbonapps folder
+// (the super tenant's under carbon.deployment_dir, a tenant's under
+// <carbon.home>/repository/tenants/<id>): the C-Apps whose Carbon state the
+// reader keeps however many names its log holds. Only names are read,
+// never a file.
+func carbonAppsOnDisk(c *config.Config) carbonlog.OnDisk {
+	return func(tenant int) map[string]bool {
+		var dir string
+		switch {
+		case tenant == carbonlog.SuperTenant && c.Carbon.DeploymentDir != "":
+			dir = c.Carbon.DeploymentDir
+		case tenant > 0 && c.Carbon.Home != "":
+			dir = c.TenantOf(tenant).Dir
+		default:
+			return nil
+		}
+		entries, err := os.ReadDir(filepath.Join(dir, "carbonapps"))
+		if err != nil {
+			return nil
+		}
+		names := make(map[string]bool, len(entries))
+		for _, e := range entries {
+			names[e.Name()] = true
+		}
+		return names
+	}
 }
 
 // carbonStatus adds to /v1/status the Carbon log read and the C-Apps it

@@ -1,0 +1,5 @@
+//go:build !race
+
+package carbonlog
+
+const raceEnabled = false
