@@ -12,10 +12,16 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/depsync/depsync/internal/regfile"
 )
 
 // DefaultFiles are the config files tried, in order, when none is named.
 var DefaultFiles = []string{"depsync.yaml", "/etc/depsync/depsync.yaml"}
+
+// MaxConfigFileSize is the largest config file read: a config is a few
+// kilobytes, so more is the wrong file (and a device would never end).
+const MaxConfigFileSize = 1 << 20
 
 // Options says where Load takes its settings from besides the environment.
 type Options struct {
@@ -42,7 +48,7 @@ func Load(opts Options) (*Config, error) {
 	}
 	v.SetConfigType("yaml")
 	if file != "" {
-		data, err := os.ReadFile(file)
+		data, err := regfile.ReadFile(file, MaxConfigFileSize)
 		if err != nil {
 			return nil, fmt.Errorf("read config: %w", err)
 		}

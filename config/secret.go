@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strings"
-	"syscall"
+
+	"github.com/depsync/depsync/internal/regfile"
 )
 
 // MaxSecretFileSize is the largest secret file ReadSecretFile reads. A
@@ -24,28 +24,23 @@ const MinTokenLength = 32
 // nor grow without bound), at most MaxSecretFileSize bytes, with the
 // surrounding whitespace trimmed (an editor's trailing newline, or spaces
 // that HTTP would strip from a header and so lock everyone out). An empty
-// file is an error. Errors never contain the file's content.
+// file is an error. Errors never contain the file's content. The type is
+// checked as regfile.Open checks it.
 func ReadSecretFile(path string) (string, error) {
-	// O_NONBLOCK: opening a FIFO without a writer would otherwise block
-	// before the type can be checked.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, fi, err := regfile.Open(path)
 	if err != nil {
+		var pe *fs.PathError
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return "", errors.New("file not found: create it or unset the key")
 		case errors.Is(err, fs.ErrPermission):
 			return "", errors.New("permission denied: make the file readable by the user depsync runs as")
+		case errors.Is(err, regfile.ErrNotRegular) && errors.As(err, &pe):
+			return "", fmt.Errorf("%w: name a file that holds the secret", pe.Err)
 		}
 		return "", fmt.Errorf("cannot open: %w", err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return "", fmt.Errorf("cannot stat: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("not a regular file (%s): name a file that holds the secret", fileKind(fi.Mode()))
-	}
 	if fi.Size() > MaxSecretFileSize {
 		return "", fmt.Errorf("%d bytes, more than the %d a secret file may hold: is it the right file?", fi.Size(), MaxSecretFileSize)
 	}
@@ -71,18 +66,4 @@ func CheckToken(tok string) error {
 			"(depsync tls init writes one, or: openssl rand -hex 32)", n, MinTokenLength)
 	}
 	return nil
-}
-
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "mode " + m.String()
 }

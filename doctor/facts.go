@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/depsync/depsync/config/carbonxml"
+	"github.com/depsync/depsync/internal/regfile"
 )
 
 // Files the checks read, relative to the conf folder.
@@ -23,6 +24,11 @@ const (
 	fileRegistry  = "registry.xml"
 	fileCarbon    = "carbon.xml"
 )
+
+// maxConfFile is the most read of one conf file. Carbon's largest
+// (axis2.xml) is tens of kilobytes; more is the wrong file, and a path that
+// names a device would otherwise be read for ever.
+const maxConfFile = 8 << 20
 
 // Facts are what the checks need to know about one node. They hold no
 // password and no file content, so a daemon may send them to a peer.
@@ -170,7 +176,7 @@ func ReadHome(node, home string) (*Facts, error) {
 	f := &Facts{Node: node, ConfDir: rel, Errors: map[string]ParseError{}}
 	dir := filepath.Join(home, filepath.FromSlash(rel))
 	readXML := func(name string) *elem {
-		src, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		src, err := regfile.ReadFile(filepath.Join(dir, filepath.FromSlash(name)), maxConfFile)
 		if err != nil {
 			f.Errors[name] = ParseError{File: f.file(name), Err: readErr(err)}
 			return nil
@@ -211,7 +217,7 @@ func ReadHome(node, home string) (*Facts, error) {
 	if r := readXML(fileRegistry); r != nil {
 		f.Registry = readRegistry(r)
 	}
-	if src, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(fileSpark))); err != nil {
+	if src, err := regfile.ReadFile(filepath.Join(dir, filepath.FromSlash(fileSpark)), maxConfFile); err != nil {
 		f.Errors[fileSpark] = ParseError{File: f.file(fileSpark), Err: readErr(err)}
 	} else if props, err := parseProperties(src); err != nil {
 		var pe *ParseError
@@ -253,6 +259,11 @@ func (f *Facts) file(name string) string {
 func readErr(err error) string {
 	if errors.Is(err, fs.ErrNotExist) {
 		return "missing (every node of the HA setup needs it)"
+	}
+	var pe *fs.PathError
+	if (errors.Is(err, regfile.ErrNotRegular) || errors.Is(err, regfile.ErrTooLarge)) && errors.As(err, &pe) {
+		// The file is named beside the error already.
+		return pe.Err.Error()
 	}
 	return err.Error()
 }

@@ -8,10 +8,16 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/depsync/depsync/internal/atomicfile"
+	"github.com/depsync/depsync/internal/regfile"
 )
+
+// MaxFileSize is the largest carbon.xml read. Carbon's own is tens of
+// kilobytes; a larger file is not one.
+const MaxFileSize = 8 << 20
 
 // ApplyOptions tune Apply.
 type ApplyOptions struct {
@@ -73,7 +79,9 @@ func Apply(path string, s Settings, opts ApplyOptions) (*Result, error) {
 
 	// The file itself must be writable, not just its directory: a
 	// read-only carbon.xml is the operator saying no.
-	f, err := os.OpenFile(real, os.O_WRONLY, 0)
+	// O_NONBLOCK: a FIFO swapped in since the read fails here instead of
+	// waiting for a reader.
+	f, err := os.OpenFile(real, os.O_WRONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) {
 			err = &reasonError{"no permission to write it", fs.ErrPermission}
@@ -94,7 +102,7 @@ func Apply(path string, s Settings, opts ApplyOptions) (*Result, error) {
 	res.Backup = backup
 
 	// Someone else may have changed the file since it was read.
-	cur, err := os.ReadFile(real)
+	cur, err := regfile.ReadFile(real, MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("carbon.xml %s: %w", path, err)
 	}
@@ -127,7 +135,7 @@ func Apply(path string, s Settings, opts ApplyOptions) (*Result, error) {
 
 // verify reads the written file again and checks the values.
 func verify(path string, s Settings) error {
-	data, err := os.ReadFile(path)
+	data, err := regfile.ReadFile(path, MaxFileSize)
 	if err != nil {
 		return err
 	}
@@ -154,9 +162,11 @@ func readFile(path string) ([]byte, string, fs.FileInfo, error) {
 		return nil, "", nil, fmt.Errorf("carbon.xml %s: %w", path, unwrapPath(err))
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, "", nil, fmt.Errorf("carbon.xml %s: %w", path, ErrNotRegular)
+		return nil, "", nil, fmt.Errorf("carbon.xml %s: %w (%s)", path, ErrNotRegular, regfile.Kind(fi.Mode()))
 	}
-	src, err := os.ReadFile(real)
+	// Checked again on the opened file, and bounded: the path may have
+	// changed since the Stat.
+	src, err := regfile.ReadFile(real, MaxFileSize)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("carbon.xml %s: %w", path, unwrapPath(err))
 	}

@@ -23,6 +23,7 @@ import (
 	"log/slog"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/regfile"
 )
 
 // Namespaces and names Carbon uses.
@@ -213,8 +214,11 @@ var (
 	ErrUnsupportedEncoding = errors.New("unsupported encoding")
 	// ErrInvalidSettings: a value cannot be written to carbon.xml.
 	ErrInvalidSettings = errors.New("invalid settings")
-	// ErrNotRegular: the path is a directory or another non-regular file.
-	ErrNotRegular = errors.New("not a regular file")
+	// ErrNotRegular: the path is a directory or another non-regular file
+	// (a FIFO, a device).
+	ErrNotRegular = regfile.ErrNotRegular
+	// ErrTooLarge: the file is larger than MaxFileSize.
+	ErrTooLarge = regfile.ErrTooLarge
 	// ErrChanged: the file changed on disk while it was being edited.
 	ErrChanged = errors.New("file changed while it was being edited; run again")
 	// ErrVerify: the written file did not read back as written (it was
@@ -241,7 +245,7 @@ func (e *SyntaxError) Is(target error) bool { return target == ErrMalformed }
 // the work (an I/O error, a concurrent change).
 func IsBadInput(err error) bool {
 	for _, e := range []error{ErrMalformed, ErrNotCarbonXML, ErrDuplicateBlock, ErrDuplicateChild,
-		ErrUnsupportedEncoding, ErrInvalidSettings, ErrNotRegular, fs.ErrNotExist, fs.ErrPermission} {
+		ErrUnsupportedEncoding, ErrInvalidSettings, ErrNotRegular, ErrTooLarge, fs.ErrNotExist, fs.ErrPermission} {
 		if errors.Is(err, e) {
 			return true
 		}

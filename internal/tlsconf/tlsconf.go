@@ -8,7 +8,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"os"
+
+	"github.com/depsync/depsync/internal/regfile"
 )
 
 // Options say what a client trusts and what it presents.
@@ -63,9 +64,14 @@ func Client(o Options) (*tls.Config, error) {
 	return cfg, nil
 }
 
-// CAPool reads the PEM certificates of file (tls.ca_file) into a pool.
+// maxCAFile bounds tls.ca_file: a bundle of every public CA is about
+// 200 KB.
+const maxCAFile = 4 << 20
+
+// CAPool reads the PEM certificates of file (tls.ca_file) into a pool. A
+// FIFO or a device is refused, not waited on or read for ever.
 func CAPool(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
+	pem, err := regfile.ReadFile(file, maxCAFile)
 	if err != nil {
 		return nil, fmt.Errorf("tls.ca_file: %w", err)
 	}
