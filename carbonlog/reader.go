@@ -10,6 +10,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/depsync/depsync/internal/regfile"
 )
 
 // Options tune a Reader. The zero value is usable.
@@ -38,9 +40,10 @@ type Reader struct {
 	opts Options
 
 	// Run's own, touched by one goroutine only.
-	file   *os.File
-	offset int64
-	split  *splitter
+	file       *os.File
+	offset     int64
+	split      *splitter
+	maxPerPoll int64 // bytes read at most by one poll (maxReadPerPoll)
 
 	mu       sync.Mutex
 	tr       *tracker
@@ -65,7 +68,7 @@ func New(path string, opts Options) *Reader {
 	}
 	tr := newTracker(opts.Now)
 	tr.onDisk = opts.OnDisk
-	return &Reader{path: path, opts: opts, split: newSplitter(), tr: tr, changed: make(chan struct{})}
+	return &Reader{path: path, opts: opts, split: newSplitter(), maxPerPoll: maxReadPerPoll, tr: tr, changed: make(chan struct{})}
 }
 
 // Path returns the file the reader follows.
@@ -75,14 +78,26 @@ func (r *Reader) Path() string { return r.path }
 // it, so what remains is what the last start did), then follows it until ctx
 // ends: new lines, a new file under the same name (log4j's daily roll-over
 // renames the old one), and truncation. A missing or unreadable file is
-// retried at each poll; Readable tells whether there is one. Run returns
-// nil when ctx ends.
+// retried at each poll; Readable tells whether there is one. Only a regular
+// file is read: a FIFO or a device (/dev/zero) under that name is not
+// readable, and is never waited on or read. A big log is read a slice at a
+// time (maxReadPerPoll), the next one at once, so that ctx is seen between
+// slices. Run returns nil when ctx ends.
 func (r *Reader) Run(ctx context.Context) error {
 	defer r.closeFile()
 	t := time.NewTicker(r.opts.PollInterval)
 	defer t.Stop()
 	for {
-		r.Poll()
+		changed, more := r.poll()
+		if changed {
+			r.notify()
+		}
+		if more {
+			if ctx.Err() != nil {
+				return nil
+			}
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -91,25 +106,30 @@ func (r *Reader) Run(ctx context.Context) error {
 	}
 }
 
-// Poll reads whatever is new once. Run calls it at each interval; tests may
-// call it directly instead of running Run. It must not be called while Run
-// runs.
+// Poll reads whatever is new once, at most a slice of a big log (see Run).
+// Run does the same at each interval; tests may call it directly instead
+// of running Run. It must not be called while Run runs.
 func (r *Reader) Poll() {
-	changed := r.poll()
+	changed, _ := r.poll()
 	if changed {
 		r.notify()
 	}
 }
 
-func (r *Reader) poll() bool {
-	changed := false
+// poll reads what is new, at most maxPerPoll bytes of it; more says that
+// the file holds more already.
+func (r *Reader) poll() (changed, more bool) {
 	if r.file == nil {
 		if !r.open() {
-			return r.setReadable(false)
+			return r.setReadable(false), false
 		}
 		changed = r.setReadable(true)
 	}
-	changed = r.drain() || changed
+	c, more := r.drain()
+	changed = c || changed
+	if more {
+		return changed, true
+	}
 	// What the file held when first opened is history; whatever comes
 	// after (new lines, a truncated or rolled-over file) is read live.
 	r.goLive()
@@ -120,7 +140,8 @@ func (r *Reader) poll() bool {
 		if _, err := r.file.Seek(0, io.SeekStart); err == nil {
 			r.offset = 0
 			r.split.reset()
-			changed = r.drain() || changed
+			c, more := r.drain()
+			return c || changed, more
 		}
 	}
 
@@ -129,19 +150,30 @@ func (r *Reader) poll() bool {
 	cur, err1 := r.file.Stat()
 	named, err2 := os.Stat(r.path)
 	if err1 == nil && err2 == nil && !os.SameFile(cur, named) {
+		c, more := r.drain()
+		if changed = c || changed; more {
+			return changed, true
+		}
 		r.opts.Logger.Info("carbon log rolled over; following the new file", "path", r.path)
-		changed = r.drain() || changed
 		changed = r.flush() || changed
 		r.closeFile()
 		if r.open() {
-			changed = r.drain() || changed
+			c, more := r.drain()
+			return c || changed, more
 		}
 	}
-	return changed
+	return changed, false
 }
 
+// maxReadPerPoll is the most one poll reads: a big log is read in slices
+// (Run goes on at once), so that a stop is seen between them.
+const maxReadPerPoll = 64 << 20
+
+// open opens the log if it is a regular file: a FIFO, a device or a
+// directory under its name is not readable (regfile.Open neither waits for
+// a FIFO's writer nor reads a device).
 func (r *Reader) open() bool {
-	f, err := os.Open(r.path)
+	f, _, err := regfile.Open(r.path)
 	if err != nil {
 		r.noteErr(err)
 		return false
@@ -178,15 +210,15 @@ func (r *Reader) noteErr(err error) {
 	}
 }
 
-// drain reads the open file to its end and applies every complete line.
-func (r *Reader) drain() bool {
-	changed := false
-	n, err := r.split.readFrom(r.file, func(b []byte) { changed = r.line(b) || changed })
+// drain reads the open file to its end, or maxPerPoll bytes of it, and
+// applies every complete line; more says the limit was reached.
+func (r *Reader) drain() (changed, more bool) {
+	n, err := r.split.readFrom(io.LimitReader(r.file, r.maxPerPoll), func(b []byte) { changed = r.line(b) || changed })
 	r.offset += n
 	if err != nil {
 		r.noteErr(fmt.Errorf("read %s: %w", r.path, err))
 	}
-	return changed
+	return changed, n >= r.maxPerPoll
 }
 
 func (r *Reader) flush() bool {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/carbonlog"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/carbontest"
@@ -70,4 +71,24 @@ func TestCarbonLogKeepsOnDiskCApps(t *testing.T) {
 	s, ok = r.State(carbonlog.SuperTenant, fmt.Sprintf("Gone%d_1.0.0", n-1))
 	require.True(t, ok, "the most recent C-Apps stay known")
 	assert.Equal(t, carbonlog.Deployed, s.State)
+}
+
+// TestCarbonLogOnADevice: carbon.log_file = /dev/zero is reported not
+// readable in /v1/status, after a poll that returns at once (it used to read
+// for ever, and say readable).
+func TestCarbonLogOnADevice(t *testing.T) {
+	cfg := &config.Config{Carbon: config.Carbon{LogFile: "/dev/zero"}}
+	r := newCarbonLog(cfg, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	require.NotNil(t, r)
+	done := make(chan struct{})
+	go func() { r.Poll(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reader's poll of /dev/zero did not return")
+	}
+	var st api.Status
+	carbonStatus(r)(&st)
+	require.NotNil(t, st.CarbonLog)
+	assert.False(t, st.CarbonLog.Readable)
 }
