@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/internal/tlsconf"
 	"github.com/depsync/depsync/syncer"
 )
 
@@ -64,7 +64,7 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			}
 			if c.TLS.Enabled() {
 				// Fail now, not at every handshake, on a bad certificate.
-				if _, err := tls.LoadX509KeyPair(c.TLS.CertFile, c.TLS.KeyFile); err != nil {
+				if _, err := tlsconf.LoadKeyPair(c.TLS.CertFile, c.TLS.KeyFile); err != nil {
 					return badInput(fmt.Errorf("tls.cert_file/tls.key_file: %w", err))
 				}
 			}

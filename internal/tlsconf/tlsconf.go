@@ -43,7 +43,7 @@ func Client(o Options) (*tls.Config, error) {
 	if o.CertFile == "" && o.KeyFile == "" {
 		return cfg, nil
 	}
-	cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+	cert, err := LoadKeyPair(o.CertFile, o.KeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("tls.cert_file/tls.key_file: %w", err)
 	}
@@ -56,12 +56,30 @@ func Client(o Options) (*tls.Config, error) {
 	// one read at start while the files are mid-rewrite).
 	certFile, keyFile := o.CertFile, o.KeyFile
 	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-		if kp, err := tls.LoadX509KeyPair(certFile, keyFile); err == nil {
+		if kp, err := LoadKeyPair(certFile, keyFile); err == nil {
 			return &kp, nil
 		}
 		return &cert, nil
 	}
 	return cfg, nil
+}
+
+// maxKeyFile bounds tls.cert_file and tls.key_file: a certificate chain
+// and a key are a few kilobytes.
+const maxKeyFile = 1 << 20
+
+// LoadKeyPair is tls.LoadX509KeyPair of regular files only, each read up
+// to a sane size: a FIFO or a device is an error naming it, not a hang.
+func LoadKeyPair(certFile, keyFile string) (tls.Certificate, error) {
+	certPEM, err := regfile.ReadFile(certFile, maxKeyFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	keyPEM, err := regfile.ReadFile(keyFile, maxKeyFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.X509KeyPair(certPEM, keyPEM)
 }
 
 // maxCAFile bounds tls.ca_file: a bundle of every public CA is about
