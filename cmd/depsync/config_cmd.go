@@ -22,7 +22,9 @@ effective config as YAML with every secret shown as <redacted>.
 A listen address that is not loopback without tls.cert_file/key_file, a
 plain http:// peer that is not loopback, a token shorter than 32
 characters, a secret file that is not a regular file of at most 64 KiB, and
-a state_dir inside the deployment directory are errors; insecure_http: true
+a state_dir inside the deployment directory, a duration without a unit
+(poll_interval: 5 would be 5ns; write 5s) or below its key's minimum, and a
+node_name that is not printable ASCII without spaces are errors; insecure_http: true
 accepts plain HTTP, with a warning.
 
 Exit status: 0 when valid, 2 when not (each problem is named on stderr).`,

@@ -141,3 +141,46 @@ func TestConfigCheckSpecialTokenFile(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigCheckDurationsAndNames: a duration without a unit or below its
+// floor, and a node_name that cannot go into an HTTP header, are refused
+// (exit 2, the key named); tenants: all prints as set.
+func TestConfigCheckDurationsAndNames(t *testing.T) {
+	base := "role: manager\ncarbon: {home: /opt/c}\n"
+	tests := []struct {
+		name, body string
+		env        map[string]string
+		code       int
+		stdout     string
+		stderr     []string
+	}{
+		{name: "bare poll_interval", body: base + "svn: {poll_interval: 5}\n", code: 2, stderr: []string{"svn.poll_interval", "unit", "5s"}},
+		{name: "bare max_age", body: base + "backups: {max_age: 30}\n", code: 2, stderr: []string{"backups.max_age", "30s"}},
+		{name: "bare env", body: base, env: map[string]string{"DEPSYNC_SYNC_RESCAN_INTERVAL": "600"}, code: 2,
+			stderr: []string{"sync.rescan_interval", "DEPSYNC_SYNC_RESCAN_INTERVAL", "600s"}},
+		{name: "short max_age", body: base + "backups: {max_age: 30s}\n", code: 2, stderr: []string{"backups.max_age", `"30s"`, "at least 1m"}},
+		{name: "short poll", body: base + "svn: {poll_interval: 5ms}\n", code: 2, stderr: []string{"svn.poll_interval", `"5ms"`, "at least 500ms"}},
+		{name: "tenants all", body: "role: manager\ncarbon: {home: /opt/c, tenants: all}\n", code: 0, stdout: "tenants: all"},
+		{name: "node_name newline", body: base + "node_name: \"node1\\nX-Evil: 1\"\n", code: 2, stderr: []string{"node_name", "header"}},
+		{name: "node_name control", body: base + "node_name: \"node\\u0001\"\n", code: 2, stderr: []string{"node_name"}},
+		{name: "node_name non-ascii", body: base + "node_name: nöde1\n", code: 2, stderr: []string{"node_name"}},
+		{name: "node_name space", body: base + "node_name: node 1\n", code: 2, stderr: []string{"node_name"}},
+		{name: "node_name ok", body: base + "node_name: node1.example.com\n", code: 0, stdout: "node_name: node1.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			body := tt.body
+			cfg := filepath.Join(t.TempDir(), "c.yaml")
+			require.NoError(t, os.WriteFile(cfg, []byte(body), 0o600))
+			code, out, errOut := runCLI(t, "config", "check", "--config", cfg)
+			assert.Equal(t, tt.code, code, "stdout=%s stderr=%s", out, errOut)
+			assert.Contains(t, out, tt.stdout)
+			for _, s := range tt.stderr {
+				assert.Contains(t, errOut, s)
+			}
+		})
+	}
+}
