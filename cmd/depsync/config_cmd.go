@@ -43,6 +43,9 @@ Exit status: 0 when valid, 2 when not (each problem is named on stderr).`,
 				fmt.Fprintln(a.stderr, "depsync: warning: insecure_http: true allows plain HTTP off loopback: the API token and "+
 					"every C-App may cross the network in clear (see depsync tls init)")
 			}
+			if w := c.TokenFileWarning(); w != "" {
+				fmt.Fprintln(a.stderr, "depsync: warning: "+w)
+			}
 			out, err := yaml.Marshal(c)
 			if err != nil {
 				return err

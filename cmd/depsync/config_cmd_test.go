@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -182,5 +183,34 @@ func TestConfigCheckDurationsAndNames(t *testing.T) {
 				assert.Contains(t, errOut, s)
 			}
 		})
+	}
+}
+
+// TestTokenFileOpenToOthersWarns: config check and run warn, once, when
+// token_file is readable by its group or others; 0600 is quiet.
+func TestTokenFileOpenToOthersWarns(t *testing.T) {
+	dir := t.TempDir()
+	tok := filepath.Join(dir, "token")
+	require.NoError(t, os.WriteFile(tok, []byte("0123456789abcdef0123456789abcdef\n"), 0o600))
+	cfg := filepath.Join(dir, "c.yaml")
+	// A missing certificate stops run right after its warnings.
+	require.NoError(t, os.WriteFile(cfg, []byte("role: manager\ncarbon: {home: /opt/c}\ntoken_file: "+tok+"\n"+
+		"tls: {cert_file: "+filepath.Join(dir, "none.crt")+", key_file: "+filepath.Join(dir, "none.key")+"}\n"), 0o600))
+	for _, mode := range []os.FileMode{0o600, 0o644} {
+		require.NoError(t, os.Chmod(tok, mode))
+		code, out, errOut := runCLI(t, "config", "check", "--config", cfg)
+		assert.Equal(t, 0, code, errOut)
+		code2, _, runErr := runCLI(t, "run", "--config", cfg)
+		assert.Equal(t, 2, code2, runErr)
+		for _, s := range []string{errOut, runErr} {
+			if mode == 0o600 {
+				assert.NotContains(t, s, "chmod 600")
+				continue
+			}
+			assert.Contains(t, s, "token_file "+tok+" is mode 0644")
+			assert.Contains(t, s, "chmod 600")
+			assert.Equal(t, 1, strings.Count(s, "chmod 600"), "once")
+		}
+		assert.NotContains(t, out+errOut+runErr, "0123456789abcdef0123456789abcdef")
 	}
 }
