@@ -25,7 +25,8 @@ characters, a secret file that is not a regular file of at most 64 KiB, and
 a state_dir inside the deployment directory, a duration without a unit
 (poll_interval: 5 would be 5ns; write 5s) or below its key's minimum, and a
 node_name that is not printable ASCII without spaces are errors; insecure_http: true
-accepts plain HTTP, with a warning.
+accepts plain HTTP, with a warning. A token_file readable or writable by its
+group or others is a warning too.
 
 Exit status: 0 when valid, 2 when not (each problem is named on stderr).`,
 		Example: `  depsync config check --config /etc/depsync/depsync.yaml
