@@ -39,7 +39,10 @@ func durationFloors() map[string]durationFloor {
 func (c *Config) checkDurations(add func(key, val, format string, args ...any)) {
 	floors := durationFloors()
 	for _, d := range c.durations() {
-		f := floors[d.key]
+		f, ok := floors[d.key]
+		if !ok {
+			f.min = 1 // at least positive, until the key gets a floor of its own
+		}
 		switch {
 		case d.val == 0 && f.zero != "":
 		case d.val < f.min && f.zero != "":
