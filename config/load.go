@@ -76,6 +76,9 @@ func Load(opts Options) (*Config, error) {
 		c.Carbon.AllTenants = true
 		v.Set("carbon.tenants", []int{})
 	}
+	if err := checkDurationUnits(v, opts.Overrides); err != nil {
+		return nil, fmt.Errorf("config %s: %w", describe(file), err)
+	}
 	hook := mapstructure.ComposeDecodeHookFunc(
 		mapstructure.StringToTimeDurationHookFunc(),
 		byteSizeHook,

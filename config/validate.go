@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // FieldError says what is wrong with one key.
@@ -50,6 +49,10 @@ func (c *Config) Validate() error {
 		add("role", "", "required: must be manager or worker")
 	default:
 		add("role", c.Role, "must be manager or worker")
+	}
+
+	if err := CheckNodeName(c.NodeName); err != nil {
+		add("node_name", c.NodeName, "%v", err)
 	}
 
 	loopback := true
@@ -106,24 +109,13 @@ func (c *Config) Validate() error {
 			add("svn.url", c.SVN.URL, "%v", err)
 		}
 	}
-	positive := func(key string, d time.Duration) {
-		if d <= 0 {
-			add(key, d.String(), "must be a positive duration such as 500ms, 5s or 10m")
-		}
-	}
-	positive("svn.poll_interval", c.SVN.PollInterval)
-	positive("sync.debounce", c.Sync.Debounce)
-	positive("sync.max_delay", c.Sync.MaxDelay)
-	positive("sync.rescan_interval", c.Sync.RescanInterval)
+	c.checkDurations(add)
 	if c.Sync.MaxDelay > 0 && c.Sync.Debounce > c.Sync.MaxDelay {
 		add("sync.max_delay", c.Sync.MaxDelay.String(), "must not be shorter than sync.debounce (%s)", c.Sync.Debounce)
 	}
 	// Empty is the default (a Config built in code rather than loaded).
 	if _, err := ParseDeleteLimit(c.Sync.MaxDelete); c.Sync.MaxDelete != "" && err != nil {
 		add("sync.max_delete", c.Sync.MaxDelete, "%v", err)
-	}
-	if c.Backups.MaxAge < 0 {
-		add("backups.max_age", c.Backups.MaxAge.String(), "must be a duration such as 720h, or 0 for no age limit")
 	}
 	if c.Backups.MaxBytes < 0 {
 		add("backups.max_bytes", c.Backups.MaxBytes.String(), "must be a size such as 1GiB, or 0 for no size limit")

@@ -3,6 +3,7 @@ package deploy
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -43,9 +45,13 @@ type APIOptions struct {
 	// ManagerHosts are the host names or IPs of this worker's manager(s):
 	// the hosts of its configured peers. Over TLS a worker takes a
 	// reconciler's writes only from a client whose certificate, verified
-	// against tls.ca_file, is valid for one of them (403 otherwise).
-	// Without TLS the Depsync-Reconciler header alone marks them: anyone
-	// with the token can send it.
+	// against tls.ca_file with client usage, names one of them exactly (a
+	// DNS name, case aside, or an IP) and holds no wildcard name (403
+	// otherwise). `depsync tls init` gives each name and IP to one node
+	// only, so that certificate is the manager's. Without TLS the
+	// Depsync-Reconciler header alone marks them: anyone with the token can
+	// send it. Over TLS ?force=true needs a client certificate verified
+	// against tls.ca_file (any node's).
 	ManagerHosts []string
 	// Token is the bearer token every request must carry.
 	Token string
@@ -200,7 +206,17 @@ func (a *cappAPI) list(w http.ResponseWriter, r *http.Request) {
 // refuse answers 409 with the manager's URL when this node is a worker and
 // the request neither comes from the manager's reconciler nor is forced.
 func (a *cappAPI) refuse(w http.ResponseWriter, r *http.Request) bool {
-	if a.Role != config.RoleWorker || boolParam(r, "force") {
+	if a.Role != config.RoleWorker {
+		return false
+	}
+	if boolParam(r, "force") {
+		if err := clusterCert(r); err != nil {
+			a.Metrics.received("forbidden")
+			a.Logger.Warn("forced write refused: no certificate of the cluster", "remote", r.RemoteAddr, "err", err)
+			api.WriteError(w, http.StatusForbidden, "?force=true over TLS needs a client certificate of the cluster: "+err.Error()+
+				"; present a tls.cert_file signed by this node's tls.ca_file (depsync capp push/rm --force send the config's)")
+			return true
+		}
 		return false
 	}
 	if r.Header.Get(ReconcilerHeader) != "" {
@@ -227,9 +243,31 @@ func (a *cappAPI) refuse(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // managerCert checks, over TLS, that the client presented a certificate
-// verified against tls.ca_file and valid for one of ManagerHosts. Without
-// TLS there is nothing to check.
+// of the cluster (clusterCert) that names one of ManagerHosts exactly and
+// holds no wildcard name. Without TLS there is nothing to check.
 func (a *cappAPI) managerCert(r *http.Request) error {
+	if err := clusterCert(r); err != nil || r.TLS == nil {
+		return err
+	}
+	leaf := r.TLS.VerifiedChains[0][0]
+	for _, n := range leaf.DNSNames {
+		if strings.Contains(n, "*") {
+			return fmt.Errorf("the client certificate (%s) holds the wildcard name %s: a manager's certificate names its hosts "+
+				"exactly (depsync tls init refuses wildcards)", leaf.Subject.CommonName, n)
+		}
+	}
+	for _, h := range a.ManagerHosts {
+		if namesHost(leaf, h) {
+			return nil
+		}
+	}
+	return fmt.Errorf("the client certificate (%s) names none of this node's peers %v", leaf.Subject.CommonName, a.ManagerHosts)
+}
+
+// clusterCert checks, over TLS, that the client presented a certificate
+// verified against tls.ca_file (the handshake verified it, with client
+// usage). Without TLS there is nothing to check.
+func clusterCert(r *http.Request) error {
 	if r.TLS == nil {
 		return nil
 	}
@@ -239,13 +277,28 @@ func (a *cappAPI) managerCert(r *http.Request) error {
 	if len(r.TLS.VerifiedChains) == 0 {
 		return errors.New("the client certificate is not signed by tls.ca_file")
 	}
-	leaf := r.TLS.VerifiedChains[0][0]
-	for _, h := range a.ManagerHosts {
-		if leaf.VerifyHostname(h) == nil {
-			return nil
+	return nil
+}
+
+// namesHost reports whether the certificate names host exactly: one of its
+// IP addresses when host is an IP, else one of its DNS names, case and a
+// final dot aside. Unlike x509.Certificate.VerifyHostname, no wildcard.
+func namesHost(c *x509.Certificate, host string) bool {
+	if ip := net.ParseIP(strings.Trim(host, "[]")); ip != nil {
+		for _, a := range c.IPAddresses {
+			if a.Equal(ip) {
+				return true
+			}
+		}
+		return false
+	}
+	host = strings.TrimSuffix(host, ".")
+	for _, n := range c.DNSNames {
+		if strings.EqualFold(strings.TrimSuffix(n, "."), host) {
+			return true
 		}
 	}
-	return fmt.Errorf("the client certificate (%s) is for none of this node's peers %v", leaf.Subject.CommonName, a.ManagerHosts)
+	return false
 }
 
 func boolParam(r *http.Request, name string) bool {

@@ -32,9 +32,11 @@
 // Depsync-Reconciler header; anyone else gets 409 with the manager's URL in
 // the "manager" field, and `depsync capp push` follows it. Over TLS the
 // header counts only with a client certificate signed by the worker's
-// tls.ca_file for the host of one of its peers (403 otherwise); without
-// TLS the header alone marks the manager's writes. ?force=true makes a
-// worker accept anyway, for an emergency with the manager down: the
+// tls.ca_file that names the host of one of its peers exactly and holds no
+// wildcard name (403 otherwise); without TLS the header alone marks the
+// manager's writes. ?force=true makes a worker accept anyway (over TLS
+// only with a client certificate signed by its tls.ca_file), for an
+// emergency with the manager down: the
 // manager's next reconcile removes from the worker whatever it does not
 // hold itself (with sync.prune), so push the same C-App to the manager once
 // it is back.

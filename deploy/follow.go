@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/depsync/depsync/config"
 )
 
 // ManagerNotAllowedError is a worker's 409 naming a manager that Put and
@@ -70,22 +72,12 @@ func normalURL(raw string) string {
 
 // RedactURL returns a URL fit to print: without user info (a password),
 // query or fragment. It works on any string, URL or not, so that nothing
-// escapes it.
+// escapes it; the credentials go by config.RedactURL, the one rule for
+// every URL depsync prints.
 func RedactURL(raw string) string {
 	s := raw
 	if i := strings.IndexAny(s, "?#"); i >= 0 {
 		s = s[:i]
 	}
-	prefix, rest := "", s
-	if i := strings.Index(s, "://"); i >= 0 {
-		prefix, rest = s[:i+3], s[i+3:]
-	}
-	host, path := rest, ""
-	if i := strings.Index(rest, "/"); i >= 0 {
-		host, path = rest[:i], rest[i:]
-	}
-	if i := strings.LastIndex(host, "@"); i >= 0 {
-		host = host[i+1:]
-	}
-	return prefix + host + path
+	return config.RedactURL(s)
 }

@@ -15,6 +15,8 @@ package doctor
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/depsync/depsync/config"
 )
 
 // Status is a check's verdict.
@@ -105,6 +107,7 @@ func Run(nodes []*Facts) (*Report, error) {
 		seen[n.Node] = true
 		r.Nodes = append(r.Nodes, n.Node)
 	}
+	nodes = withoutPasswords(nodes)
 	for _, c := range checks {
 		if c.online != nil {
 			have := 0
@@ -145,6 +148,33 @@ func Run(nodes []*Facts) (*Report, error) {
 		r.Checks = append(r.Checks, res)
 	}
 	return r, nil
+}
+
+// withoutPasswords returns copies of the nodes' facts with the credentials
+// in every datasource URL redacted: ReadHome already leaves them out, but
+// a peer running an older depsync may send them, and the checks quote the
+// URLs in values, details and fixes.
+func withoutPasswords(nodes []*Facts) []*Facts {
+	out := make([]*Facts, len(nodes))
+	for i, n := range nodes {
+		c := *n
+		c.Datasources = redactURLs(n.Datasources)
+		c.Analytics = redactURLs(n.Analytics)
+		out[i] = &c
+	}
+	return out
+}
+
+func redactURLs(ds map[string]Datasource) map[string]Datasource {
+	if ds == nil {
+		return nil
+	}
+	out := make(map[string]Datasource, len(ds))
+	for name, d := range ds {
+		d.URL = config.RedactURL(d.URL)
+		out[name] = d
+	}
+	return out
 }
 
 // fileErrors fails a check whose files did not parse (or are missing) on a node.

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -235,4 +236,39 @@ func TestFactsHoldNoPassword(t *testing.T) {
 func TestRunRejectsDuplicateNames(t *testing.T) {
 	_, err := Run([]*Facts{{Node: "a"}, {Node: "a"}})
 	assert.Error(t, err)
+}
+
+// TestNoPasswordOfAJDBCURL: passwords written inside JDBC URLs, in each
+// driver's form, show nowhere: not in the facts a node sends, nor in the
+// report's values, details, fixes or JSON; the URLs still name their
+// databases.
+func TestNoPasswordOfAJDBCURL(t *testing.T) {
+	hs := homes(t, "jdbc-credentials")
+	var fs []*Facts
+	for i, h := range hs {
+		f, err := ReadHome("node"+string(rune('1'+i)), h)
+		require.NoError(t, err)
+		b, err := json.Marshal(f)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), "S3cret", "the facts a node sends")
+		fs = append(fs, f)
+	}
+	r, err := Run(fs)
+	require.NoError(t, err)
+	b, err := r.JSON()
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "S3cret")
+	v := byID(r)
+	assert.Equal(t, Fail, v[IDDatasourcesShared].Status, "the nodes' URLs differ")
+	assert.Contains(t, v[IDDatasourcesShared].Fix, "jdbc:oracle:thin:reguser/<redacted>@db.example:1521:orcl")
+	assert.Contains(t, v[IDDatasourcesAnalytics].Detail, "ANALYTICS_EVENT_STORE;USER=sa;PASSWORD=<redacted>")
+
+	// A peer running an older depsync may still send a URL with its
+	// password: the report hides it all the same.
+	fs[1].Datasources["WSO2UM_DB"] = Datasource{URL: "jdbc:mysql://h/db?password=Peer-S3cret", User: "umuser", Driver: "x"}
+	r, err = Run(fs)
+	require.NoError(t, err)
+	b, err = r.JSON()
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "S3cret")
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/config/carbonxml"
 	"github.com/depsync/depsync/internal/regfile"
 )
@@ -120,7 +121,8 @@ type Spark struct {
 	SymbolicLink string  `json:"symbolic_link,omitempty"`
 }
 
-// Datasource is one datasource, without its password.
+// Datasource is one datasource, without its password: not even one
+// written inside its URL (see config.RedactURL).
 type Datasource struct {
 	JNDI   string `json:"jndi,omitempty"`
 	URL    string `json:"url"`
@@ -321,7 +323,7 @@ func readDatasources(root *elem) map[string]Datasource {
 		conf := d.path("definition", "configuration")
 		out[d.kid("name").textOf()] = Datasource{
 			JNDI:   d.path("jndiConfig", "name").textOf(),
-			URL:    conf.kid("url").textOf(),
+			URL:    config.RedactURL(conf.kid("url").textOf()),
 			User:   conf.kid("username").textOf(),
 			Driver: conf.kid("driverClassName").textOf(),
 		}

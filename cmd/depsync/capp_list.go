@@ -52,7 +52,7 @@ error naming it, exit 1.`,
 			if err != nil {
 				return err
 			}
-			c, err := newDeployClient(a, cfg, tokenFile, false, []string{n}, timeout)
+			c, err := newDeployClient(a, cfg, tokenFile, false, false, []string{n}, timeout)
 			if err != nil {
 				return err
 			}

@@ -107,7 +107,8 @@ file in the same step.
 --force makes a worker take the file without its manager (an emergency with
 the manager down). The manager's next reconcile removes from the workers what
 it does not hold itself (with sync.prune), so push the file to the manager
-too once it is back.
+too once it is back. Over TLS a worker takes it only from a client
+certificate of the cluster: --force presents the config's tls.cert_file.
 
 --timeout bounds the delivery of each C-App to each node (default 10m, for
 a large C-App over a slow link): a node that takes the connection and never
@@ -218,7 +219,7 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 		if nodes, err = resolveNodes(cfg, o.nodes); err != nil {
 			return err
 		}
-		if client, err = newDeployClient(a, cfg, o.tokenFile, true, nodes, defaultCallTimeout); err != nil {
+		if client, err = newDeployClient(a, cfg, o.tokenFile, true, o.force, nodes, defaultCallTimeout); err != nil {
 			return err
 		}
 	}

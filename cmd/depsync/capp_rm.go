@@ -34,7 +34,8 @@ directory of each node: the --node list, else this config's own node and its
 peers. A worker sends you on to its manager, which then removes the file from
 the workers itself (with sync.prune). --force makes a worker remove it
 without its manager (an emergency only: the manager's next reconcile puts
-back what it holds).
+back what it holds). Over TLS a worker takes it only from a client
+certificate of the cluster: --force presents the config's tls.cert_file.
 
 A worker's refusal is followed to its manager only when that URL is one of
 the --node URLs, a configured peer or this config's own node, and never from
@@ -66,7 +67,7 @@ Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 			if err != nil {
 				return err
 			}
-			c, err := newDeployClient(a, cfg, tokenFile, true, targets, timeout)
+			c, err := newDeployClient(a, cfg, tokenFile, true, force, targets, timeout)
 			if err != nil {
 				return err
 			}

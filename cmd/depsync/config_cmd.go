@@ -22,8 +22,11 @@ effective config as YAML with every secret shown as <redacted>.
 A listen address that is not loopback without tls.cert_file/key_file, a
 plain http:// peer that is not loopback, a token shorter than 32
 characters, a secret file that is not a regular file of at most 64 KiB, and
-a state_dir inside the deployment directory are errors; insecure_http: true
-accepts plain HTTP, with a warning.
+a state_dir inside the deployment directory, a duration without a unit
+(poll_interval: 5 would be 5ns; write 5s) or below its key's minimum, and a
+node_name that is not printable ASCII without spaces are errors; insecure_http: true
+accepts plain HTTP, with a warning. A token_file readable or writable by its
+group or others is a warning too.
 
 Exit status: 0 when valid, 2 when not (each problem is named on stderr).`,
 		Example: `  depsync config check --config /etc/depsync/depsync.yaml
@@ -40,6 +43,9 @@ Exit status: 0 when valid, 2 when not (each problem is named on stderr).`,
 			if c.InsecureHTTP {
 				fmt.Fprintln(a.stderr, "depsync: warning: insecure_http: true allows plain HTTP off loopback: the API token and "+
 					"every C-App may cross the network in clear (see depsync tls init)")
+			}
+			if w := c.TokenFileWarning(); w != "" {
+				fmt.Fprintln(a.stderr, "depsync: warning: "+w)
 			}
 			out, err := yaml.Marshal(c)
 			if err != nil {

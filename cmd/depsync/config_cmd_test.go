@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -139,5 +140,77 @@ func TestConfigCheckSpecialTokenFile(t *testing.T) {
 			assert.Contains(t, errOut, "token_file")
 			assert.Contains(t, errOut, "not a regular file")
 		})
+	}
+}
+
+// TestConfigCheckDurationsAndNames: a duration without a unit or below its
+// floor, and a node_name that cannot go into an HTTP header, are refused
+// (exit 2, the key named); tenants: all prints as set.
+func TestConfigCheckDurationsAndNames(t *testing.T) {
+	base := "role: manager\ncarbon: {home: /opt/c}\n"
+	tests := []struct {
+		name, body string
+		env        map[string]string
+		code       int
+		stdout     string
+		stderr     []string
+	}{
+		{name: "bare poll_interval", body: base + "svn: {poll_interval: 5}\n", code: 2, stderr: []string{"svn.poll_interval", "unit", "5s"}},
+		{name: "bare max_age", body: base + "backups: {max_age: 30}\n", code: 2, stderr: []string{"backups.max_age", "30s"}},
+		{name: "bare env", body: base, env: map[string]string{"DEPSYNC_SYNC_RESCAN_INTERVAL": "600"}, code: 2,
+			stderr: []string{"sync.rescan_interval", "DEPSYNC_SYNC_RESCAN_INTERVAL", "600s"}},
+		{name: "short max_age", body: base + "backups: {max_age: 30s}\n", code: 2, stderr: []string{"backups.max_age", `"30s"`, "at least 1m"}},
+		{name: "short poll", body: base + "svn: {poll_interval: 5ms}\n", code: 2, stderr: []string{"svn.poll_interval", `"5ms"`, "at least 500ms"}},
+		{name: "tenants all", body: "role: manager\ncarbon: {home: /opt/c, tenants: all}\n", code: 0, stdout: "tenants: all"},
+		{name: "node_name newline", body: base + "node_name: \"node1\\nX-Evil: 1\"\n", code: 2, stderr: []string{"node_name", "header"}},
+		{name: "node_name control", body: base + "node_name: \"node\\u0001\"\n", code: 2, stderr: []string{"node_name"}},
+		{name: "node_name non-ascii", body: base + "node_name: nöde1\n", code: 2, stderr: []string{"node_name"}},
+		{name: "node_name space", body: base + "node_name: node 1\n", code: 2, stderr: []string{"node_name"}},
+		{name: "node_name ok", body: base + "node_name: node1.example.com\n", code: 0, stdout: "node_name: node1.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			body := tt.body
+			cfg := filepath.Join(t.TempDir(), "c.yaml")
+			require.NoError(t, os.WriteFile(cfg, []byte(body), 0o600))
+			code, out, errOut := runCLI(t, "config", "check", "--config", cfg)
+			assert.Equal(t, tt.code, code, "stdout=%s stderr=%s", out, errOut)
+			assert.Contains(t, out, tt.stdout)
+			for _, s := range tt.stderr {
+				assert.Contains(t, errOut, s)
+			}
+		})
+	}
+}
+
+// TestTokenFileOpenToOthersWarns: config check and run warn, once, when
+// token_file is readable by its group or others; 0600 is quiet.
+func TestTokenFileOpenToOthersWarns(t *testing.T) {
+	dir := t.TempDir()
+	tok := filepath.Join(dir, "token")
+	require.NoError(t, os.WriteFile(tok, []byte("0123456789abcdef0123456789abcdef\n"), 0o600))
+	cfg := filepath.Join(dir, "c.yaml")
+	// A missing certificate stops run right after its warnings.
+	require.NoError(t, os.WriteFile(cfg, []byte("role: manager\ncarbon: {home: /opt/c}\ntoken_file: "+tok+"\n"+
+		"tls: {cert_file: "+filepath.Join(dir, "none.crt")+", key_file: "+filepath.Join(dir, "none.key")+"}\n"), 0o600))
+	for _, mode := range []os.FileMode{0o600, 0o644} {
+		require.NoError(t, os.Chmod(tok, mode))
+		code, out, errOut := runCLI(t, "config", "check", "--config", cfg)
+		assert.Equal(t, 0, code, errOut)
+		code2, _, runErr := runCLI(t, "run", "--config", cfg)
+		assert.Equal(t, 2, code2, runErr)
+		for _, s := range []string{errOut, runErr} {
+			if mode == 0o600 {
+				assert.NotContains(t, s, "chmod 600")
+				continue
+			}
+			assert.Contains(t, s, "token_file "+tok+" is mode 0644")
+			assert.Contains(t, s, "chmod 600")
+			assert.Equal(t, 1, strings.Count(s, "chmod 600"), "once")
+		}
+		assert.NotContains(t, out+errOut+runErr, "0123456789abcdef0123456789abcdef")
 	}
 }

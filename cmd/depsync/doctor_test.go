@@ -91,3 +91,26 @@ func TestNodeNames(t *testing.T) {
 	assert.Equal(t, []string{"analytics"}, nodeNames([]string{"/mnt/node1/wso2/analytics"}))
 	assert.Equal(t, []string{"/x/a", "/x/a/"}, nodeNames([]string{"/x/a", "/x/a/"}))
 }
+
+// TestDoctorHidesJDBCPasswords: homes whose datasource files carry
+// passwords inside their JDBC URLs (doctor/testdata/jdbc-credentials): the
+// table and the JSON quote the URLs without any of them.
+func TestDoctorHidesJDBCPasswords(t *testing.T) {
+	h1, h2 := doctorHomes(t)
+	for i, h := range []string{h1, h2} {
+		over := filepath.Join("..", "..", "doctor", "testdata", "jdbc-credentials", "node"+string(rune('1'+i)))
+		for _, f := range []string{"master-datasources.xml", "analytics-datasources.xml"} {
+			b, err := os.ReadFile(filepath.Join(over, "conf", "datasources", f))
+			require.NoError(t, err)
+			require.Contains(t, string(b), "S3cret", "the fixture holds passwords in its URLs")
+			require.NoError(t, os.WriteFile(filepath.Join(h, "conf", "datasources", f), b, 0o644))
+		}
+	}
+	for _, args := range [][]string{{}, {"-o", "json"}} {
+		code, out, errOut := runCLI(t, append([]string{"doctor", "--home", h1, "--home", h2}, args...)...)
+		assert.Equal(t, 1, code, "the nodes' datasources differ")
+		assert.Contains(t, out, "datasources.shared")
+		assert.Contains(t, out, "@db.example:1521:orcl", "the URL still names its database")
+		assert.NotContains(t, out+errOut, "S3cret", args)
+	}
+}

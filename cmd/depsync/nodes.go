@@ -120,10 +120,17 @@ func readToken(cfg *config.Config, tokenFile string) (string, error) {
 // newDeployClient returns the client of the capp commands. follow makes a
 // worker's 409 lead on to its manager, but only when that manager is one of
 // nodes, a configured peer or this config's own node: the token goes
-// nowhere else. timeout bounds List, Delete and Status calls.
-func newDeployClient(a *app, cfg *config.Config, tokenFile string, follow bool, nodes []string, timeout time.Duration) (*deploy.Client, error) {
+// nowhere else. timeout bounds List, Delete and Status calls. force (capp
+// push/rm --force) has the client present this config's tls.cert_file and
+// key_file, when set: over TLS a worker takes a forced write only from a
+// client certificate of the cluster.
+func newDeployClient(a *app, cfg *config.Config, tokenFile string, follow, force bool, nodes []string, timeout time.Duration) (*deploy.Client, error) {
 	allowed := append(append(append([]string{}, nodes...), cfg.Peers...), localURL(cfg))
-	return deployClient(a, cfg, tokenFile, deploy.ClientOptions{FollowManager: follow, FollowAllowed: allowed, Timeout: timeout})
+	o := deploy.ClientOptions{FollowManager: follow, FollowAllowed: allowed, Timeout: timeout}
+	if force && cfg.TLS.CertFile != "" && cfg.TLS.KeyFile != "" {
+		o.CertFile, o.KeyFile = cfg.TLS.CertFile, cfg.TLS.KeyFile
+	}
+	return deployClient(a, cfg, tokenFile, o)
 }
 
 // newNodeClient returns the client of a command that asks one node one

@@ -62,6 +62,9 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 				a.logger.Warn("insecure_http: true: plain HTTP is allowed off loopback, so the API token and every C-App " +
 					"may cross the network in clear; configure tls.* and https:// peers (depsync tls init) instead")
 			}
+			if w := c.TokenFileWarning(); w != "" {
+				a.logger.Warn(w)
+			}
 			if c.TLS.Enabled() {
 				// Fail now, not at every handshake, on a bad certificate.
 				if _, err := tlsconf.LoadKeyPair(c.TLS.CertFile, c.TLS.KeyFile); err != nil {

@@ -22,7 +22,7 @@ func newTLSCmd(a *app) *cobra.Command {
 }
 
 func newTLSInitCmd(a *app) *cobra.Command {
-	var out string
+	var out, caDir string
 	var hosts []string
 	cmd := &cobra.Command{
 		Use:   "init --out DIR --host NAME[,NAME|IP...] [--host ...]",
@@ -39,6 +39,16 @@ func newTLSInitCmd(a *app) *cobra.Command {
 Keys and the token are mode 0600. Nothing is overwritten: if any of these
 files exists, nothing is written and the exit code is 2.
 
+Each name and IP belongs to one node: two --host sharing a name or an IP,
+and wildcard names (*.example.com), are refused (exit 2), since a worker
+takes as its manager the certificate of the cluster valid for the manager's
+host, and that must be the manager's alone.
+
+--ca-dir DIR signs more nodes with the cluster CA already in DIR (ca.crt,
+ca.key): only their .crt/.key are written into --out (which may be DIR),
+and a node whose names or IPs a certificate of that CA in DIR or --out
+already holds is refused.
+
 Then, for each node, it prints the lines of its depsync.yaml (tls: and
 token_file:). Copy ca.crt, token and the node's own .crt/.key to it; keep
 ca.key off the nodes (it signs new certificates). Peers are then https://
@@ -47,7 +57,9 @@ URLs with one of the names or IPs of their --host.
 Exit codes: 0 written, 1 writing failed, 2 bad input or a file exists.`,
 		Example: `  # a manager and a worker
   depsync tls init --out /etc/depsync/pki \
-      --host node1.example.com,node1,10.0.0.1 --host node2.example.com,node2,10.0.0.2`,
+      --host node1.example.com,node1,10.0.0.1 --host node2.example.com,node2,10.0.0.2
+  # later, a third node signed by the same CA
+  depsync tls init --ca-dir /etc/depsync/pki --out /etc/depsync/pki --host node3.example.com,10.0.0.3`,
 		Args: cobra.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
 			if out == "" {
@@ -64,9 +76,9 @@ Exit codes: 0 written, 1 writing failed, 2 bad input or a file exists.`,
 				}
 				hs = append(hs, h)
 			}
-			res, err := pki.Init(pki.Options{Dir: out, Hosts: hs})
+			res, err := pki.Init(pki.Options{Dir: out, Hosts: hs, CADir: caDir})
 			switch {
-			case errors.Is(err, pki.ErrExists), errors.Is(err, pki.ErrBadHost):
+			case errors.Is(err, pki.ErrExists), errors.Is(err, pki.ErrBadHost), errors.Is(err, pki.ErrNoCA):
 				return badInput(err)
 			case err != nil:
 				return failed(fmt.Errorf("tls init: %w", err))
@@ -76,6 +88,7 @@ Exit codes: 0 written, 1 writing failed, 2 bad input or a file exists.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "directory to write into (created 0700 if missing)")
+	f.StringVar(&caDir, "ca-dir", "", "sign with the cluster CA in this directory (ca.crt, ca.key) instead of making a new CA and token")
 	f.StringArrayVar(&hosts, "host", nil, "a node's names and IPs, comma-separated, the first naming its files (repeatable, one per node)")
 	return cmd
 }
@@ -83,7 +96,15 @@ Exit codes: 0 written, 1 writing failed, 2 bad input or a file exists.`,
 // printTLSInit prints what was written and each node's config lines, with
 // the paths as written (change them if the files are copied elsewhere).
 func printTLSInit(w io.Writer, res *pki.Result) error {
-	fmt.Fprintf(w, "wrote %s, %s (keep it off the nodes) and %s\n", res.CACert, res.CAKey, res.Token)
+	token := res.Token
+	if res.NewCA {
+		fmt.Fprintf(w, "wrote %s, %s (keep it off the nodes) and %s\n", res.CACert, res.CAKey, res.Token)
+	} else {
+		fmt.Fprintf(w, "signed with %s (%s)\n", res.CACert, res.CAKey)
+		if token == "" {
+			token = "(the cluster's token file: none next to " + res.CACert + ")"
+		}
+	}
 	for _, n := range res.Nodes {
 		var all []string
 		all = append(all, n.Host.Names...)
@@ -92,7 +113,7 @@ func printTLSInit(w io.Writer, res *pki.Result) error {
 		}
 		fmt.Fprintf(w, "\n# %s (%s): %s, %s\n", n.Host.First, strings.Join(all, ", "), n.CertFile, n.KeyFile)
 		fmt.Fprintf(w, "# its depsync.yaml (paths as written here; change them if you copy the files elsewhere):\n")
-		fmt.Fprintf(w, "token_file: %s\n", res.Token)
+		fmt.Fprintf(w, "token_file: %s\n", token)
 		fmt.Fprintf(w, "tls:\n  cert_file: %s\n  key_file: %s\n  ca_file: %s\n", n.CertFile, n.KeyFile, res.CACert)
 		host := n.Host.First
 		if ip := net.ParseIP(host); ip != nil {

@@ -54,3 +54,55 @@ func TestTLSInit(t *testing.T) {
 		assert.Equal(t, 2, code, "%v: %s", args, errOut)
 	}
 }
+
+// TestTLSInitRefusesAmbiguousHosts: hosts sharing a name or an IP, and
+// wildcard names, are bad input (exit 2, nothing written), since a
+// certificate must pass for one node only.
+func TestTLSInitRefusesAmbiguousHosts(t *testing.T) {
+	for name, tc := range map[string]struct {
+		hosts []string
+		msg   string
+	}{
+		"shared ip":   {[]string{"node1,10.0.0.1", "node2,10.0.0.1"}, "the IP 10.0.0.1 is in both node1 and node2"},
+		"shared name": {[]string{"node1,db", "node2,db"}, "the name db is in both node1 and node2"},
+		"wildcard":    {[]string{"node1,*.example.com", "node2"}, "wildcard"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "pki")
+			args := []string{"tls", "init", "--out", dir}
+			for _, h := range tc.hosts {
+				args = append(args, "--host", h)
+			}
+			code, _, errOut := runCLI(t, args...)
+			assert.Equal(t, 2, code, errOut)
+			assert.Contains(t, errOut, tc.msg)
+			assert.NoDirExists(t, dir, "nothing written")
+		})
+	}
+}
+
+// TestTLSInitCADir: --ca-dir signs one more node with the cluster's CA.
+func TestTLSInitCADir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pki")
+	code, _, errOut := runCLI(t, "tls", "init", "--out", dir, "--host", "node1,10.0.0.1", "--host", "node2,10.0.0.2")
+	require.Equal(t, 0, code, errOut)
+	tok, err := os.ReadFile(filepath.Join(dir, "token"))
+	require.NoError(t, err)
+
+	code, out, errOut := runCLI(t, "tls", "init", "--ca-dir", dir, "--out", dir, "--host", "node3,10.0.0.3")
+	require.Equal(t, 0, code, errOut)
+	assert.FileExists(t, filepath.Join(dir, "node3.crt"))
+	assert.Contains(t, out, "ca_file: "+filepath.Join(dir, "ca.crt"))
+	assert.Contains(t, out, "token_file: "+filepath.Join(dir, "token"))
+	after, err := os.ReadFile(filepath.Join(dir, "token"))
+	require.NoError(t, err)
+	assert.Equal(t, tok, after, "the cluster's token stays")
+
+	code, _, errOut = runCLI(t, "tls", "init", "--ca-dir", dir, "--out", t.TempDir(), "--host", "node4,10.0.0.2")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "10.0.0.2")
+	assert.Contains(t, errOut, "node2")
+	code, _, errOut = runCLI(t, "tls", "init", "--ca-dir", t.TempDir(), "--out", t.TempDir(), "--host", "node4")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "ca.crt")
+}

@@ -1,7 +1,10 @@
 // Package pki makes what a depsync cluster needs to talk TLS with no other
 // tool: a cluster CA, one key pair per node signed by it (server and client
 // usage, every name and IP of the node as SANs) and a random API token, in
-// the manner of `consul tls` or `cockroach cert`.
+// the manner of `consul tls` or `cockroach cert`; and later key pairs for
+// more nodes signed by that same CA. Every name and IP belongs to one node,
+// never a wildcard, so that a certificate of the cluster passes for one
+// node only.
 package pki
 
 import (
@@ -52,7 +55,7 @@ type Host struct {
 	First string
 }
 
-var dnsName = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+var dnsName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
 
 // ParseHost parses "NAME[,NAME|IP...]": the names and IPs of one node,
 // comma-separated.
@@ -63,6 +66,10 @@ func ParseHost(spec string) (Host, error) {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
+		}
+		if strings.Contains(part, "*") {
+			return Host{}, fmt.Errorf("%w %q: %q is a wildcard: a certificate valid for every name of a domain would pass "+
+				"for any node, and a worker could not tell its manager; list each node's own names", ErrBadHost, spec, part)
 		}
 		key := strings.ToLower(part)
 		if seen[key] {
@@ -77,9 +84,6 @@ func ParseHost(spec string) (Host, error) {
 			return Host{}, fmt.Errorf("%w %q: %q is neither a DNS name nor an IP address", ErrBadHost, spec, part)
 		}
 		if h.First == "" {
-			if strings.HasPrefix(part, "*") {
-				return Host{}, fmt.Errorf("%w %q: the first name names the files, so it cannot be a wildcard", ErrBadHost, spec)
-			}
 			h.First = strings.Trim(key, "[]")
 		}
 	}
@@ -94,6 +98,11 @@ type Options struct {
 	// Dir is the output directory; it is created (0700) when missing.
 	Dir   string
 	Hosts []Host
+	// CADir, when set, is the folder of the cluster's existing CA (ca.crt
+	// and ca.key, as Init wrote them): Init then signs the hosts' key pairs
+	// with it and writes no CA and no token, refusing a host whose names or
+	// IPs a certificate of that CA in CADir or Dir already holds.
+	CADir string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -105,17 +114,22 @@ type NodeFiles struct {
 	KeyFile  string
 }
 
-// Result lists what Init wrote, as absolute paths.
+// Result lists what Init wrote (or, with Options.CADir, used), as
+// absolute paths. Token is "" when CADir holds no token file.
 type Result struct {
 	CACert, CAKey, Token string
 	Nodes                []NodeFiles
+	// NewCA is whether Init made the CA and the token (no Options.CADir).
+	NewCA bool
 }
 
 // Init writes ca.crt, ca.key, token and <first name>.crt/.key for each
 // host into opts.Dir. Keys and the token are mode 0600, certificates 0644.
-// It refuses to overwrite: when any of these files exists (or two hosts
-// share a first name) it writes nothing and returns an error wrapping
-// ErrExists (or ErrBadHost).
+// It refuses to overwrite: when any of these files exists it writes nothing
+// and returns an error wrapping ErrExists. No two hosts may share a name or
+// an IP (ErrBadHost), so that each certificate is valid for one node only:
+// what lets a worker tell its manager's certificate from another node's.
+// With opts.CADir it signs with that CA instead (see Options.CADir).
 func Init(opts Options) (*Result, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -127,20 +141,29 @@ func Init(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDistinct(opts.Hosts); err != nil {
+		return nil, err
+	}
 	res := &Result{
 		CACert: filepath.Join(dir, CACertFile),
 		CAKey:  filepath.Join(dir, CAKeyFile),
 		Token:  filepath.Join(dir, TokenFile),
+		NewCA:  opts.CADir == "",
 	}
-	names := map[string]bool{}
-	for _, h := range opts.Hosts {
-		if names[h.First] {
-			return nil, fmt.Errorf("%w: two hosts are both named %s", ErrBadHost, h.First)
+	var ca *clusterCA
+	if !res.NewCA {
+		if ca, err = loadCA(opts.CADir); err != nil {
+			return nil, err
 		}
+		res.CACert, res.CAKey, res.Token = ca.certFile, ca.keyFile, ca.tokenFile
+		if err := ca.checkUnsigned(opts.Hosts, dir); err != nil {
+			return nil, err
+		}
+	}
+	for _, h := range opts.Hosts {
 		if h.First == "ca" || h.First == TokenFile {
 			return nil, fmt.Errorf("%w: a node cannot be named %s: its files would clash with the CA's or the token", ErrBadHost, h.First)
 		}
-		names[h.First] = true
 		res.Nodes = append(res.Nodes, NodeFiles{Host: h,
 			CertFile: filepath.Join(dir, h.First+".crt"), KeyFile: filepath.Join(dir, h.First+".key")})
 	}
@@ -156,9 +179,39 @@ func Init(opts Options) (*Result, error) {
 
 	// Everything is made in memory first: a failure leaves nothing behind.
 	now := opts.Now()
+	var out []file
+	if res.NewCA {
+		var files []file
+		if ca, files, err = newCA(res, now); err != nil {
+			return nil, err
+		}
+		out = append(out, files...)
+	}
+	for _, n := range res.Nodes {
+		files, err := ca.sign(n, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, files...)
+	}
+	if res.NewCA {
+		tok := make([]byte, 32)
+		if _, err := rand.Read(tok); err != nil {
+			return nil, err
+		}
+		out = append(out, file{res.Token, []byte(hex.EncodeToString(tok) + "\n"), 0o600})
+	}
+	if err := writeAll(dir, out); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// newCA makes the cluster CA and the files that hold it.
+func newCA(res *Result, now time.Time) (*clusterCA, []file, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	caTmpl := &x509.Certificate{
 		SerialNumber:          serial(),
@@ -172,53 +225,53 @@ func Init(opts Options) (*Result, error) {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		return nil, fmt.Errorf("CA certificate: %w", err)
+		return nil, nil, fmt.Errorf("CA certificate: %w", err)
 	}
 	caCert, err := x509.ParseCertificate(caDER)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := []file{{res.CACert, pemBlock("CERTIFICATE", caDER), 0o644}}
 	k, err := keyPEM(caKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &clusterCA{cert: caCert, key: caKey},
+		[]file{{res.CACert, pemBlock("CERTIFICATE", caDER), 0o644}, {res.CAKey, k, 0o600}}, nil
+}
+
+// sign makes a node's key pair, signed by the CA, and the files that hold it.
+func (ca *clusterCA) sign(n NodeFiles, now time.Time) ([]file, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, file{res.CAKey, k, 0o600})
-	for _, n := range res.Nodes {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber: serial(),
-			Subject:      pkix.Name{CommonName: n.Host.First, Organization: []string{"depsync"}},
-			DNSNames:     n.Host.Names,
-			IPAddresses:  n.Host.IPs,
-			NotBefore:    now.Add(-time.Hour),
-			NotAfter:     now.Add(NodeValidity),
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			// Server for its API, client for the manager's pushes that a
-			// worker can then tell by certificate.
-			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-		if err != nil {
-			return nil, fmt.Errorf("certificate of %s: %w", n.Host.First, err)
-		}
-		k, err := keyPEM(key)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, file{n.CertFile, pemBlock("CERTIFICATE", der), 0o644}, file{n.KeyFile, k, 0o600})
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: n.Host.First, Organization: []string{"depsync"}},
+		DNSNames:     n.Host.Names,
+		IPAddresses:  n.Host.IPs,
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(NodeValidity),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		// Server for its API, client for the manager's pushes that a
+		// worker can then tell by certificate.
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}
-	tok := make([]byte, 32)
-	if _, err := rand.Read(tok); err != nil {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		return nil, fmt.Errorf("certificate of %s: %w", n.Host.First, err)
+	}
+	k, err := keyPEM(key)
+	if err != nil {
 		return nil, err
 	}
-	out = append(out, file{res.Token, []byte(hex.EncodeToString(tok) + "\n"), 0o600})
+	return []file{{n.CertFile, pemBlock("CERTIFICATE", der), 0o644}, {n.KeyFile, k, 0o600}}, nil
+}
 
+// writeAll writes the files into dir (made 0700 if missing), all or none.
+func writeAll(dir string, out []file) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
+		return err
 	}
 	var written []string
 	for _, f := range out {
@@ -227,17 +280,21 @@ func Init(opts Options) (*Result, error) {
 				_ = os.Remove(w)
 			}
 			if errors.Is(err, fs.ErrExist) {
-				return nil, fmt.Errorf("%s %w (it appeared meanwhile): nothing written", f.path, ErrExists)
+				return fmt.Errorf("%s %w (it appeared meanwhile): nothing written", f.path, ErrExists)
 			}
-			return nil, err
+			return err
 		}
 		written = append(written, f.path)
 	}
-	return res, nil
+	return nil
 }
 
+// files are the files Init writes.
 func (r *Result) files() []string {
-	out := []string{r.CACert, r.CAKey, r.Token}
+	var out []string
+	if r.NewCA {
+		out = append(out, r.CACert, r.CAKey, r.Token)
+	}
 	for _, n := range r.Nodes {
 		out = append(out, n.CertFile, n.KeyFile)
 	}

@@ -30,7 +30,7 @@ func TestParseHost(t *testing.T) {
 		{spec: "node1.example.com,node1,10.0.0.1", first: "node1.example.com", names: []string{"node1.example.com", "node1"}, ips: []string{"10.0.0.1"}},
 		{spec: "127.0.0.1,localhost", first: "127.0.0.1", names: []string{"localhost"}, ips: []string{"127.0.0.1"}},
 		{spec: "Node1, ::1 ,node1", first: "node1", names: []string{"node1"}, ips: []string{"::1"}},
-		{spec: "n,*.cluster.example", first: "n", names: []string{"n", "*.cluster.example"}},
+		{spec: "n,*.cluster.example", wantError: true},
 		{spec: "", wantError: true},
 		{spec: " , ", wantError: true},
 		{spec: "../etc/passwd", wantError: true},
@@ -170,4 +170,101 @@ func TestInitBadHosts(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Empty(t, entries)
+}
+
+// TestParseHostRefusesWildcards: a wildcard name would make one
+// certificate valid for every node of a domain, so that a worker could not
+// tell its manager from another node.
+func TestParseHostRefusesWildcards(t *testing.T) {
+	for _, spec := range []string{"n,*.cluster.example", "*.example.com", "n,*", "n,a.*.example"} {
+		_, err := ParseHost(spec)
+		require.ErrorIs(t, err, ErrBadHost, spec)
+		assert.Contains(t, err.Error(), "wildcard", spec)
+	}
+}
+
+// TestInitRefusesSharedNamesAndIPs: no two hosts share a name or an IP,
+// so that a certificate of the cluster is valid for one node only; nothing
+// is written.
+func TestInitRefusesSharedNamesAndIPs(t *testing.T) {
+	for name, hosts := range map[string][]string{
+		"shared ip":        {"node1,10.0.0.1", "node2,10.0.0.1"},
+		"shared ipv6":      {"node1,::1", "node2,0:0::1"},
+		"shared name":      {"node1,db.example", "node2,DB.example"},
+		"first is other's": {"node1", "node2,node1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			var hs []Host
+			for _, s := range hosts {
+				hs = append(hs, mustHost(t, s))
+			}
+			_, err := Init(Options{Dir: dir, Hosts: hs})
+			require.ErrorIs(t, err, ErrBadHost)
+			assert.Contains(t, err.Error(), "node1")
+			assert.Contains(t, err.Error(), "node2")
+			entries, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			assert.Empty(t, entries, "nothing written")
+		})
+	}
+}
+
+// TestInitWithExistingCA: --ca-dir signs one more node with the cluster's
+// CA, writing its key pair only; a node whose names or IPs a certificate of
+// that CA already holds is refused.
+func TestInitWithExistingCA(t *testing.T) {
+	caDir := t.TempDir()
+	first, err := Init(Options{Dir: caDir, Hosts: []Host{mustHost(t, "node1,10.0.0.1"), mustHost(t, "node2,10.0.0.2")}})
+	require.NoError(t, err)
+	caBefore, err := os.ReadFile(first.CAKey)
+	require.NoError(t, err)
+
+	out := t.TempDir()
+	res, err := Init(Options{Dir: out, CADir: caDir, Hosts: []Host{mustHost(t, "node3,10.0.0.3")}})
+	require.NoError(t, err)
+	assert.Equal(t, first.CACert, res.CACert)
+	assert.Equal(t, first.Token, res.Token)
+	entries, err := os.ReadDir(out)
+	require.NoError(t, err)
+	assert.Len(t, entries, 2, "node3.crt and node3.key only")
+	caPEM, err := os.ReadFile(first.CACert)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(parseCert(t, caPEM))
+	b, err := os.ReadFile(res.Nodes[0].CertFile)
+	require.NoError(t, err)
+	_, err = parseCert(t, b).Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	require.NoError(t, err, "signed by the cluster CA")
+	caAfter, err := os.ReadFile(first.CAKey)
+	require.NoError(t, err)
+	assert.Equal(t, caBefore, caAfter)
+
+	// In the CA's own folder too.
+	_, err = Init(Options{Dir: caDir, CADir: caDir, Hosts: []Host{mustHost(t, "node4,10.0.0.4")}})
+	require.NoError(t, err)
+
+	for name, spec := range map[string]string{
+		"ip of node1":   "node5,10.0.0.1",
+		"name of node2": "node5,node2",
+		"node3 again":   "node3",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Init(Options{Dir: out, CADir: caDir, Hosts: []Host{mustHost(t, spec)}})
+			require.Error(t, err)
+			assert.True(t, errors.Is(err, ErrBadHost) || errors.Is(err, ErrExists), "%v", err)
+			assert.NoFileExists(t, filepath.Join(out, "node5.crt"))
+		})
+	}
+
+	// No CA there, or a key that is not the certificate's.
+	_, err = Init(Options{Dir: t.TempDir(), CADir: t.TempDir(), Hosts: []Host{mustHost(t, "node6")}})
+	require.ErrorIs(t, err, ErrNoCA)
+	other := t.TempDir()
+	_, err = Init(Options{Dir: other, Hosts: []Host{mustHost(t, "x")}})
+	require.NoError(t, err)
+	require.NoError(t, os.Remove(filepath.Join(other, "ca.key")))
+	require.NoError(t, os.WriteFile(filepath.Join(other, "ca.key"), caBefore, 0o600))
+	_, err = Init(Options{Dir: t.TempDir(), CADir: other, Hosts: []Host{mustHost(t, "node6")}})
+	require.ErrorIs(t, err, ErrNoCA)
 }
