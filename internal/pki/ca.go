@@ -7,12 +7,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
+
+	"github.com/depsync/depsync/internal/regfile"
 )
 
 // ErrNoCA is returned when Options.CADir holds no usable cluster CA.
@@ -37,11 +37,11 @@ func loadCA(dir string) (*clusterCA, error) {
 		return nil, err
 	}
 	ca := &clusterCA{dir: dir, certFile: filepath.Join(dir, CACertFile), keyFile: filepath.Join(dir, CAKeyFile)}
-	certPEM, err := readPEMFile(ca.certFile)
+	certPEM, err := regfile.ReadFile(ca.certFile, maxPEMFile)
 	if err != nil {
 		return nil, fmt.Errorf("%w in %s: %w", ErrNoCA, dir, err)
 	}
-	keyPEM, err := readPEMFile(ca.keyFile)
+	keyPEM, err := regfile.ReadFile(ca.keyFile, maxPEMFile)
 	if err != nil {
 		return nil, fmt.Errorf("%w in %s: %w", ErrNoCA, dir, err)
 	}
@@ -64,31 +64,6 @@ func loadCA(dir string) (*clusterCA, error) {
 	return ca, nil
 }
 
-// readPEMFile reads a regular file of at most maxPEMFile bytes.
-func readPEMFile(path string) ([]byte, error) {
-	// O_NONBLOCK: a FIFO in its place must not hang the open.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxPEMFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxPEMFile {
-		return nil, fmt.Errorf("%s: more than %d bytes: not a certificate or key", path, maxPEMFile)
-	}
-	return b, nil
-}
-
 // signed returns the node certificates this CA signed that lie in its own
 // folder or in dir (the certificates it made there, by their .crt files).
 func (ca *clusterCA) signed(dir string) []*x509.Certificate {
@@ -106,7 +81,7 @@ func (ca *clusterCA) signed(dir string) []*x509.Certificate {
 			if !strings.HasSuffix(e.Name(), ".crt") || e.Name() == CACertFile || !e.Type().IsRegular() {
 				continue
 			}
-			b, err := readPEMFile(filepath.Join(d, e.Name()))
+			b, err := regfile.ReadFile(filepath.Join(d, e.Name()), maxPEMFile)
 			if err != nil {
 				continue
 			}
