@@ -1,12 +1,10 @@
 package deploy
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -120,29 +118,6 @@ func NewServerWith(addr string, h http.Handler, tlsCfg config.TLS, o ServerOptio
 		}
 	}
 	return srv
-}
-
-// Serve runs srv on ln (TLS when srv.TLSConfig is set) until ctx ends, then
-// shuts it down, giving requests in flight up to 10 s.
-func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
-	errc := make(chan error, 1)
-	go func() {
-		if srv.TLSConfig != nil {
-			errc <- srv.ServeTLS(ln, "", "")
-		} else {
-			errc <- srv.Serve(ln)
-		}
-	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err := srv.Shutdown(sctx)
-	<-errc
-	return err
 }
 
 // keyPair loads a certificate and key, again whenever either file changes.
