@@ -203,6 +203,22 @@ func (a *cappAPI) list(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(append(body, '\n'))
 }
 
+// stopping answers 503 to a change that arrives once the node has begun to
+// stop (see Serve): an upload begun now could not be sure to finish within
+// the stop's budget. Clients retry it; the manager's reconciler does by
+// itself.
+func (a *cappAPI) stopping(w http.ResponseWriter, r *http.Request) bool {
+	if !serverStopping(r) {
+		return false
+	}
+	a.Metrics.received("stopping")
+	a.Logger.Info("C-App change refused: this node is stopping", "method", r.Method, "file", r.PathValue("file"))
+	w.Header().Set("Retry-After", "10")
+	api.WriteError(w, http.StatusServiceUnavailable,
+		"this node is stopping: nothing was changed; send it again once the node is back")
+	return true
+}
+
 // refuse answers 409 with the manager's URL when this node is a worker and
 // the request neither comes from the manager's reconciler nor is forced.
 func (a *cappAPI) refuse(w http.ResponseWriter, r *http.Request) bool {
@@ -308,7 +324,7 @@ func boolParam(r *http.Request, name string) bool {
 
 func (a *cappAPI) put(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
-	if a.refuse(w, r) {
+	if a.stopping(w, r) || a.refuse(w, r) {
 		return
 	}
 	want, err := parseContentDigest(r.Header.Values("Content-Digest"))
@@ -389,7 +405,7 @@ func putErrorCode(err error) (int, string) {
 
 func (a *cappAPI) delete(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
-	if a.refuse(w, r) {
+	if a.stopping(w, r) || a.refuse(w, r) {
 		return
 	}
 	err := a.Store.Delete(file)

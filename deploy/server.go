@@ -1,12 +1,10 @@
 package deploy
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -26,7 +24,8 @@ const (
 	// cannot hold a connection: depsync's replies are small.
 	DefaultWriteTimeout = 20 * time.Second
 	// DefaultMaxConns caps the connections a node serves at once; more
-	// wait to be accepted until one closes.
+	// wait to be accepted until one closes (an idle one is closed for
+	// them).
 	DefaultMaxConns   = 256
 	readHeaderTimeout = 10 * time.Second
 	idleTimeout       = 2 * time.Minute
@@ -46,6 +45,9 @@ type ServerOptions struct {
 	WriteTimeout time.Duration
 	// MaxConns caps concurrent connections (default DefaultMaxConns).
 	MaxConns int
+	// MaxConnsPerIP caps the connections of one client address (default
+	// DefaultMaxConnsPerIP; none when it is not below MaxConns).
+	MaxConnsPerIP int
 	// ReadHeaderTimeout bounds reading a request's headers (default 10s).
 	ReadHeaderTimeout time.Duration
 }
@@ -64,7 +66,12 @@ func NewServer(addr string, h http.Handler, tlsCfg config.TLS) *http.Server {
 // flowing (GuardBody, at least 64 KiB every 30 s) however large it is, and
 // each response must be written within WriteTimeout of its start (so a
 // client that pipelines requests and never reads is cut). At most MaxConns
-// connections are served at once; the others wait in the listen queue.
+// connections are served at once, and idle keep-alive connections make
+// room: a new connection closes the longest idle one when every slot is
+// taken, and while half the slots are, a connection idle for 5 s is closed.
+// One client address holds at most MaxConnsPerIP connections: over that its
+// own idle ones are closed, or, with none, its new connection is. The
+// others wait in the listen queue for a request in flight to end.
 // With tlsCfg.Enabled() the server speaks TLS with the certificate and key
 // files, re-read when they change, and asks for (without requiring) a
 // client certificate, verified against tls.ca_file: what makes a
@@ -83,13 +90,17 @@ func NewServerWith(addr string, h http.Handler, tlsCfg config.TLS, o ServerOptio
 	if o.ReadHeaderTimeout <= 0 {
 		o.ReadHeaderTimeout = readHeaderTimeout
 	}
+	if o.MaxConnsPerIP <= 0 {
+		o.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
+	gate := newConnGate(connLimits{max: o.MaxConns, perIP: o.MaxConnsPerIP, pressureIdle: pressureIdle}, time.Now)
 	srv := &http.Server{
 		Addr:              addr,
 		Handler:           guardAll(checkRawName(h), o.BodyStall, o.WriteTimeout),
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
-		ConnState:         connLimit(o.MaxConns),
+		ConnState:         gate.hook,
 	}
 	if tlsCfg.Enabled() {
 		kp := &keyPair{cert: tlsCfg.CertFile, key: tlsCfg.KeyFile}
@@ -107,45 +118,6 @@ func NewServerWith(addr string, h http.Handler, tlsCfg config.TLS, o ServerOptio
 		}
 	}
 	return srv
-}
-
-// connLimit caps the connections served at once. net/http calls ConnState
-// with StateNew in its accept loop, before it serves the connection, so
-// waiting there holds further connections in the listen queue, as
-// netutil.LimitListener would.
-func connLimit(n int) func(net.Conn, http.ConnState) {
-	slots := make(chan struct{}, n)
-	return func(_ net.Conn, st http.ConnState) {
-		switch st {
-		case http.StateNew:
-			slots <- struct{}{}
-		case http.StateClosed, http.StateHijacked:
-			<-slots
-		}
-	}
-}
-
-// Serve runs srv on ln (TLS when srv.TLSConfig is set) until ctx ends, then
-// shuts it down, giving requests in flight up to 10 s.
-func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
-	errc := make(chan error, 1)
-	go func() {
-		if srv.TLSConfig != nil {
-			errc <- srv.ServeTLS(ln, "", "")
-		} else {
-			errc <- srv.Serve(ln)
-		}
-	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err := srv.Shutdown(sctx)
-	<-errc
-	return err
 }
 
 // keyPair loads a certificate and key, again whenever either file changes.

@@ -36,7 +36,9 @@ It follows Carbon's log (carbon.log_file, default
 in /v1/capps, /v1/status and the gauge depsync_capps{state}; a missing log
 is said once and looked for again.
 SIGINT or SIGTERM stops watching, lets the svn operation in flight finish
-(30 s at most) and exits 0.
+(30 s at most) and exits 0. The HTTP server stops at once: new connections
+are refused, a C-App PUT or DELETE that still arrives gets 503, and uploads
+in flight get 10 s to finish, then are cut, their temporary files removed.
 
 With --once it runs one full sync (a commit on a manager, an update on a
 worker) and exits, for cron and CI.
@@ -114,15 +116,20 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			push.mount(mux, c, d.ManagerURL, a.logger)
 			mountDoctor(mux, c, push.store, a.logger) // GET /v1/doctor (depsync doctor --config)
 			srv := deploy.NewServer(c.Listen, mux, c.TLS)
-			srvCtx, stopSrv := context.WithCancel(context.WithoutCancel(ctx))
-			served := make(chan error, 1)
-			go func() { served <- deploy.Serve(srvCtx, srv, ln) }()
-			a.logger.Info("listening", "addr", ln.Addr().String(), "tls", c.TLS.Enabled())
-
-			// A node whose HTTP server died can take no notice and no push:
-			// stop the daemon too, rather than run on deaf.
+			// A stop stops the HTTP server at once, alongside the daemon:
+			// no upload begins after it, and those in flight have
+			// deploy.ShutdownBudget to finish within the stop. A node whose
+			// HTTP server died can take no notice and no push: stop the
+			// daemon too, rather than run on deaf.
 			runCtx, cancelRun := context.WithCancel(ctx)
 			defer cancelRun()
+			served := make(chan error, 1)
+			go func() { served <- deploy.Serve(runCtx, srv, ln) }()
+			a.logger.Info("listening", "addr", ln.Addr().String(), "tls", c.TLS.Enabled())
+			defer context.AfterFunc(ctx, func() {
+				a.logger.Info("stopping: the HTTP API takes no new upload; uploads in flight finish or are cut",
+					"budget", deploy.ShutdownBudget)
+			})()
 			go push.backups.Run(runCtx, time.Hour) // backups.max_age holds while nothing new comes
 			if carbonLog != nil {
 				go func() { _ = carbonLog.Run(runCtx) }()
@@ -131,7 +138,7 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			srvDone := make(chan struct{})
 			go func() { srvErr = <-served; cancelRun(); close(srvDone) }()
 			runErr := d.Run(runCtx)
-			stopSrv()
+			cancelRun() // the daemon stopped by itself (a fatal error): so does the server
 			<-srvDone
 			if srvErr != nil && !errors.Is(srvErr, http.ErrServerClosed) && runErr == nil {
 				runErr = fmt.Errorf("http server: %w", srvErr)
