@@ -142,7 +142,7 @@ func (k *keyPair) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 	if k.loaded != nil && stamp == k.stamp {
 		return k.loaded, nil
 	}
-	c, err := tls.LoadX509KeyPair(k.cert, k.key)
+	c, err := tlsconf.LoadKeyPair(k.cert, k.key)
 	if err != nil {
 		return nil, fmt.Errorf("tls: %w", err)
 	}
