@@ -69,7 +69,7 @@ func Find(root, home string) ([]Proc, error) {
 			return time.Time{}, false // gone meanwhile
 		}
 		ticks, err := parseStartTicks(data)
-		if err != nil {
+		if err != nil || exited(data) {
 			return time.Time{}, false
 		}
 		return startTime(btime, ticks), true
@@ -161,6 +161,15 @@ func parseStartTicks(data []byte) (int64, error) {
 		return 0, fmt.Errorf("malformed stat: %d fields after the command", len(f))
 	}
 	return strconv.ParseInt(f[idx], 10, 64)
+}
+
+// exited reports whether a /proc/<pid>/stat line is of a process that has
+// ended (a zombie its parent has not reaped yet, or dead): it runs
+// nothing any more.
+func exited(data []byte) bool {
+	i := bytes.LastIndexByte(data, ')')
+	f := strings.Fields(string(data[i+1:]))
+	return len(f) > 0 && (f[0] == "Z" || f[0] == "X")
 }
 
 func startTime(btime time.Time, ticks int64) time.Time {

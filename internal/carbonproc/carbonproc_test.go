@@ -34,11 +34,16 @@ func newFakeProc(t *testing.T) fakeProc {
 
 // proc adds a process started secs after boot with those arguments.
 func (f fakeProc) proc(pid int, comm string, secs int, args ...string) {
+	f.procIn("S", pid, comm, secs, args...)
+}
+
+// procIn adds a process in a state (S sleeping, Z zombie...).
+func (f fakeProc) procIn(state string, pid int, comm string, secs int, args ...string) {
 	dir := filepath.Join(f.root, strconv.Itoa(pid))
 	require.NoError(f.t, os.MkdirAll(dir, 0o755))
 	// Fields 3..21, then starttime (22) in ticks, then more.
 	fields := make([]string, 0, 25)
-	fields = append(fields, "S")
+	fields = append(fields, state)
 	for i := 4; i <= 21; i++ {
 		fields = append(fields, strconv.Itoa(i))
 	}
@@ -75,6 +80,7 @@ func TestFind(t *testing.T) {
 		{name: "pid file names a process that started after it: a reused pid", procs: func(f fakeProc) { f.proc(99, "bash", 80, "bash") },
 			pidFile: "99", pidAt: 60},
 		{name: "pid file names no process", pidFile: "12345", pidAt: 60},
+		{name: "a zombie runs nothing", procs: func(f fakeProc) { f.procIn("Z", 99, "java", 50, java(home)...) }, pidFile: "99", pidAt: 60},
 		{name: "pid file is junk", procs: func(f fakeProc) { f.proc(99, "java", 50, java(home)...) }, pidFile: "java", pidAt: 60,
 			want: []Proc{{PID: 99, Start: boot.Add(50 * time.Second), Via: ViaCmdline}}},
 		{name: "one process found both ways counts once", procs: func(f fakeProc) { f.proc(99, "java", 50, java(home)...) },
