@@ -25,6 +25,7 @@ type handover struct {
 	off  time.Time
 	file string
 	how  string // how off is known
+	proc string // the proc file system to look at the processes in
 }
 
 // handoverOf is the handover of an SVN node with a Carbon home; other
@@ -34,7 +35,7 @@ func (d *Daemon) handoverOf(file string, off time.Time, how string) handover {
 	if d.cfg.SVN.URL == "" || d.cfg.Carbon.Home == "" || off.IsZero() {
 		return handover{}
 	}
-	return handover{off: off, file: file, how: how}
+	return handover{off: off, file: file, how: how, proc: procRoot}
 }
 
 // takeOver writes or checks carbon.xml (prepareCarbon) and, on an SVN
@@ -75,7 +76,7 @@ func (d *Daemon) carbonHolding(h handover) (string, error) {
 	if h.off.IsZero() {
 		return "", nil
 	}
-	procs, err := carbonproc.Find(procRoot, d.cfg.Carbon.Home)
+	procs, err := carbonproc.Find(h.proc, d.cfg.Carbon.Home)
 	if err != nil {
 		return "", err
 	}
@@ -97,7 +98,7 @@ func (d *Daemon) carbonHolding(h handover) (string, error) {
 // (and in one WARN line). It returns false when ctx ends first. Where the
 // processes cannot be looked at (no /proc) it warns and goes on.
 func (d *Daemon) awaitCarbon(ctx context.Context, h handover) bool {
-	said := false
+	said := ""
 	for {
 		why, err := d.carbonHolding(h)
 		if err != nil {
@@ -106,16 +107,16 @@ func (d *Daemon) awaitCarbon(ctx context.Context, h handover) bool {
 			why = ""
 		}
 		if why == "" {
-			if said {
+			if said != "" {
 				d.log.Info("the Carbon JVM that ran its own synchronizer is gone: syncing the working copy", "home", d.cfg.Carbon.Home)
-				d.setWaiting(nil)
+				d.waitOver(said)
 			}
 			return true
 		}
-		if !said {
+		if said == "" {
 			d.log.Warn(why, "home", d.cfg.Carbon.Home)
 			d.setWaiting(errors.New(why))
-			said = true
+			said = why
 		}
 		if !sleepCtx(ctx, handoverPoll) {
 			return false
@@ -123,9 +124,24 @@ func (d *Daemon) awaitCarbon(ctx context.Context, h handover) bool {
 	}
 }
 
-// setWaiting says on every tenant why none can sync (nil: they can).
+// setWaiting says on every tenant why none can sync.
 func (d *Daemon) setWaiting(err error) {
 	for _, t := range d.tenantList() {
 		t.waiting(err)
+	}
+}
+
+// waitOver takes back what setWaiting said, also as the last error: the
+// wait was no failure of the tenant's.
+func (d *Daemon) waitOver(why string) {
+	for _, t := range d.tenantList() {
+		t.mu.Lock()
+		if t.st.Waiting == why {
+			t.st.Waiting = ""
+		}
+		if t.st.LastError == why {
+			t.st.LastError = ""
+		}
+		t.mu.Unlock()
 	}
 }
