@@ -255,6 +255,12 @@ func (ts *tenantSync) prepareWithRetry(ctx context.Context, prepare func(context
 // overwritten from) the wrong folder.
 func (ts *tenantSync) checkWorkingCopy(ctx context.Context) (*svn.Info, error) {
 	info, err := ts.svn.Info(ctx, ts.t.Dir)
+	if oldFormat(err) {
+		if err := ts.upgradeWorkingCopy(ctx); err != nil {
+			return nil, err
+		}
+		info, err = ts.svn.Info(ctx, ts.t.Dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("svn info %s: %w", ts.t.Dir, err)
 	}

@@ -1,0 +1,84 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/depsync/depsync/internal/atomicfile"
+)
+
+// upgrader brings a working copy of an older format to the client's
+// (svn upgrade); *svn.Client is one.
+type upgrader interface {
+	Upgrade(ctx context.Context, dir string) error
+}
+
+// oldFormat reports whether err is svn refusing a working copy made by an
+// older svn or by Carbon's SVNKit (E155036, "please see the 'svn upgrade'
+// command").
+func oldFormat(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "E155036")
+}
+
+// upgradeWorkingCopy upgrades the tenant's working copy, one Carbon's
+// synchronizer made in an older format, after keeping a copy of it as it
+// was under <state_dir>/upgraded/<UTC time>/tenant<id>: svn upgrade
+// rewrites .svn in place and cannot be undone.
+func (ts *tenantSync) upgradeWorkingCopy(ctx context.Context) error {
+	c := ts.svn
+	if b, ok := c.(*batchSVN); ok {
+		c = b.c
+	}
+	u, ok := c.(upgrader)
+	if !ok {
+		return fmt.Errorf("%s is a working copy of an older format: run svn upgrade on it", ts.t.Dir)
+	}
+	keep := filepath.Join(ts.d.cfg.StateDir, "upgraded", time.Now().UTC().Format("20060102T150405.000Z"),
+		"tenant"+strconv.Itoa(ts.t.ID))
+	if err := copyTree(ts.t.Dir, keep); err != nil {
+		return fmt.Errorf("keep a copy of %s before svn upgrade: %w", ts.t.Dir, err)
+	}
+	if err := u.Upgrade(ctx, ts.t.Dir); err != nil {
+		return fmt.Errorf("svn upgrade %s (a copy of it as it was is in %s): %w", ts.t.Dir, keep, err)
+	}
+	ts.log.Info("the working copy was of an older format (made by an older svn or Carbon's SVNKit): upgraded with svn upgrade",
+		"dir", ts.t.Dir, "copy", keep)
+	return nil
+}
+
+// copyTree copies the folder src, whole, to dst (made anew, owner-only):
+// folders, regular files with their mode and time, and symlinks as links.
+func copyTree(src, dst string) error {
+	if _, err := os.Lstat(dst); err == nil {
+		return fmt.Errorf("%s exists", dst)
+	}
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o700)
+		case d.Type()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		case d.Type().IsRegular():
+			return atomicfile.Copy(p, target, atomicfile.CopyOptions{KeepAttrs: true})
+		}
+		return nil // sockets, FIFOs: nothing svn keeps
+	})
+}
