@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,7 +13,36 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/internal/atomicfile"
+	"github.com/depsync/depsync/svn"
 )
+
+// sameLocation reports whether two repository URLs name the same folder,
+// however each was spelled: Carbon's SvnUrl, and so the URL its working
+// copies were checked out from, may differ from svn.url in the case of the
+// scheme or host, a default port, escaping or a trailing slash.
+func sameLocation(a, b string) bool {
+	return svn.SameURL(a, b) || canonicalURL(a) == canonicalURL(b)
+}
+
+// defaultPorts are the ports a URL of each scheme may leave out.
+var defaultPorts = map[string]string{"http": "80", "https": "443", "svn": "3690", "svn+ssh": "22"}
+
+// canonicalURL spells a repository URL one way: scheme and host in lower
+// case, no default port, the path unescaped without a trailing slash.
+func canonicalURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || u.Scheme == "" {
+		return s
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	if port := u.Port(); port != "" && port != defaultPorts[scheme] {
+		host = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return scheme + "://" + host + strings.TrimRight(u.Path, "/")
+}
 
 // upgrader brings a working copy of an older format to the client's
 // (svn upgrade); *svn.Client is one.

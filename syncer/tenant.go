@@ -264,7 +264,7 @@ func (ts *tenantSync) checkWorkingCopy(ctx context.Context) (*svn.Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("svn info %s: %w", ts.t.Dir, err)
 	}
-	if !svn.SameURL(info.URL, ts.t.URL) {
+	if !sameLocation(info.URL, ts.t.URL) {
 		return nil, configErrorf("%s is a working copy of %s, not of %s: move it away or fix svn.url", ts.t.Dir, info.URL, ts.t.URL)
 	}
 	return info, nil
