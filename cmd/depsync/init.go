@@ -165,6 +165,9 @@ func (a *app) initConfig(f *initFlags) error {
 		if out, err = filepath.Abs(out); err != nil {
 			return badInput(fmt.Errorf("--out %s: %w", f.out, err))
 		}
+		if fi, err := os.Stat(filepath.Dir(out)); err != nil || !fi.IsDir() {
+			return badInput(fmt.Errorf("--out %s: the folder %s does not exist", f.out, filepath.Dir(out)))
+		}
 	}
 	p := planInit(home, xml, b, role, out, f.peers)
 	return a.writeInit(p, out)

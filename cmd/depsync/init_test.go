@@ -212,6 +212,7 @@ func TestInitRefuses(t *testing.T) {
 		{name: "does not validate", block: managerBlock, args: []string{"--peer", "http://node2.example:9780"},
 			stderr: []string{"does not validate; nothing is written", "peers", "plain http://"}},
 		{name: "no home", block: managerBlock, args: []string{"--carbon-home", ""}, stderr: []string{"--carbon-home DIR is required"}},
+		{name: "no such output folder", block: managerBlock, args: []string{"--out", "/nonexistent-depsync/x.yaml"}, stderr: []string{"the folder /nonexistent-depsync does not exist"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
