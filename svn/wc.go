@@ -34,6 +34,17 @@ func (c *Client) cleanup(ctx context.Context, abs string) error {
 	return c.exec(ctx, &call{op: "cleanup", paths: []string{abs}, target: abs})
 }
 
+// Upgrade runs svn upgrade on the working copy dir: it brings a working
+// copy made by an older svn (or SVNKit), which svn refuses with E155036,
+// to this client's format. Only the .svn metadata changes; files stay.
+func (c *Client) Upgrade(ctx context.Context, dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return errorf("upgrade", dir, nil, "%v", err)
+	}
+	return c.exec(ctx, &call{op: "upgrade", paths: []string{abs}, target: abs})
+}
+
 // Resolve marks conflicts in dir (or the given paths inside it) resolved,
 // recursively, choosing accept ("working", "base", "mine-full",
 // "theirs-full", "mine-conflict", "theirs-conflict").

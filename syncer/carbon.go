@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"time"
 
 	"github.com/depsync/depsync/config/carbonxml"
 )
@@ -12,40 +14,66 @@ import (
 // carbon.write_config asks for it, and refuses to run the SVN loop when
 // carbon.xml enables Carbon's own synchronizer: two agents committing and
 // updating one working copy corrupt it. A node without a carbon.xml (a bare
-// directory) is fine unless write_config asks for one.
-func (d *Daemon) prepareCarbon() error {
+// directory) is fine unless write_config asks for one. It returns when the
+// block was last turned off, for awaitCarbon: a Carbon JVM started before
+// then still runs its own synchronizer.
+func (d *Daemon) prepareCarbon() (handover, error) {
 	file := d.cfg.Carbon.ConfigFile
 	if d.cfg.Carbon.WriteConfig {
+		// What the block said before, and since when: a block that was on
+		// is turned off now.
+		before, _ := carbonxml.Read(file)
+		changed := modTime(file)
 		res, err := carbonxml.Apply(file, carbonxml.FromConfig(d.cfg), carbonxml.ApplyOptions{})
 		if err != nil {
 			if carbonxml.IsBadInput(err) {
-				return &ConfigError{Err: fmt.Errorf("carbon.write_config: %w", err)}
+				return handover{}, &ConfigError{Err: fmt.Errorf("carbon.write_config: %w", err)}
 			}
-			return fmt.Errorf("carbon.write_config: %w", err)
+			return handover{}, fmt.Errorf("carbon.write_config: %w", err)
 		}
 		if res.Status != carbonxml.StatusUnchanged {
 			d.log.Info("carbon.xml written for this role; restart Carbon for it to take effect",
 				"file", res.File, "status", res.Status, "backup", res.Backup)
 		}
-		return nil
+		switch {
+		case before == nil || !before.Present:
+			// No block before: Carbon's synchronizer was never set up.
+			return handover{}, nil
+		case before.Enabled:
+			return d.handoverOf(file, time.Now(), "depsync turned it off"), nil
+		}
+		return d.handoverOf(file, changed, "carbon.xml last changed"), nil
 	}
 	if file == "" || d.cfg.SVN.URL == "" {
-		return nil
+		return handover{}, nil
 	}
+	changed := modTime(file)
 	b, err := carbonxml.Read(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return handover{}, nil
 	}
 	if err != nil {
 		// Carbon itself will complain about a broken carbon.xml; it is not
 		// depsync's to refuse over.
 		d.log.Warn("cannot read carbon.xml to check Carbon's own synchronizer is off", "file", file, "error", err)
-		return nil
+		return handover{}, nil
 	}
 	if b.Present && b.Enabled {
-		return configErrorf("%s (line %d) enables Carbon's own DeploymentSynchronizer: it and depsync would both work "+
+		return handover{}, configErrorf("%s (line %d) enables Carbon's own DeploymentSynchronizer: it and depsync would both work "+
 			"on %s and corrupt the working copy. Set <Enabled>false</Enabled> there "+
 			"(depsync carbon-config does it) or set carbon.write_config: true", file, b.Line, d.cfg.Carbon.DeploymentDir)
 	}
-	return nil
+	if !b.Present {
+		return handover{}, nil
+	}
+	return d.handoverOf(file, changed, "carbon.xml last changed"), nil
+}
+
+// modTime is a file's modification time, zero when it cannot be read.
+func modTime(file string) time.Time {
+	fi, err := os.Stat(file)
+	if err != nil {
+		return time.Time{}
+	}
+	return fi.ModTime()
 }

@@ -293,15 +293,10 @@ func (d *Daemon) opContext(ctx context.Context) (context.Context, context.Cancel
 // with an error only when syncing cannot work at all: svn missing or too
 // old, credentials refused, a config problem (see IsConfigError).
 func (d *Daemon) Run(ctx context.Context) error {
-	if err := d.prepareCarbon(); err != nil {
-		return err
-	}
 	d.log.Info("depsync starting", "role", d.cfg.Role, "node", d.cfg.NodeName, "mode", d.Mode(),
 		"tenants", len(d.tenantList()), "peers", len(d.cfg.Peers), "url", d.self)
-	if d.cfg.SVN.URL != "" {
-		if err := d.checkSVN(ctx); err != nil {
-			return err
-		}
+	if ok, err := d.takeOver(ctx); !ok {
+		return err
 	}
 	// A fatal error of one tenant stops them all.
 	ctx, cancel := context.WithCancel(ctx)
@@ -397,13 +392,10 @@ func (d *Daemon) checkSVN(ctx context.Context) error {
 // being written (up to sync.max_delay after they settle) and returns an
 // error naming any file it did not commit because it is invalid.
 func (d *Daemon) Once(ctx context.Context) error {
-	if err := d.prepareCarbon(); err != nil {
-		return err
-	}
 	if d.cfg.SVN.URL == "" {
 		return configErrorf("svn.url is empty: depsync run --once syncs over SVN")
 	}
-	if err := d.checkSVN(ctx); err != nil {
+	if err := d.takeOverOnce(ctx); err != nil {
 		return err
 	}
 	var errs []error

@@ -255,10 +255,16 @@ func (ts *tenantSync) prepareWithRetry(ctx context.Context, prepare func(context
 // overwritten from) the wrong folder.
 func (ts *tenantSync) checkWorkingCopy(ctx context.Context) (*svn.Info, error) {
 	info, err := ts.svn.Info(ctx, ts.t.Dir)
+	if oldFormat(err) {
+		if err := ts.upgradeWorkingCopy(ctx); err != nil {
+			return nil, err
+		}
+		info, err = ts.svn.Info(ctx, ts.t.Dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("svn info %s: %w", ts.t.Dir, err)
 	}
-	if !svn.SameURL(info.URL, ts.t.URL) {
+	if !sameLocation(info.URL, ts.t.URL) {
 		return nil, configErrorf("%s is a working copy of %s, not of %s: move it away or fix svn.url", ts.t.Dir, info.URL, ts.t.URL)
 	}
 	return info, nil

@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/depsync/depsync/config"
 )
 
 func newConfigCmd(a *app) *cobra.Command {
@@ -33,12 +35,9 @@ Exit status: 0 when valid, 2 when not (each problem is named on stderr).`,
   DEPSYNC_SVN_URL=http://svn:8080/svn/depsync depsync config check --config node1.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := a.loadConfig(nil)
+			c, err := checkConfig(a.configFile)
 			if err != nil {
-				return err
-			}
-			if err := c.Validate(); err != nil {
-				return badInput(fmt.Errorf("invalid config %s:\n%w", describeSource(c.Source), err))
+				return badInput(err)
 			}
 			if c.InsecureHTTP {
 				fmt.Fprintln(a.stderr, "depsync: warning: insecure_http: true allows plain HTTP off loopback: the API token and "+
@@ -59,6 +58,20 @@ Exit status: 0 when valid, 2 when not (each problem is named on stderr).`,
 		},
 	})
 	return cmd
+}
+
+// checkConfig loads a config file (the default files when file is "") with
+// the DEPSYNC_* environment and validates it: what config check does, and
+// what init does to the file it writes.
+func checkConfig(file string) (*config.Config, error) {
+	c, err := config.Load(config.Options{File: file})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid config %s:\n%w", describeSource(c.Source), err)
+	}
+	return c, nil
 }
 
 func describeSource(s string) string {

@@ -57,6 +57,7 @@ there is no SVN server, the manager pushes C-Apps straight to its peers.`,
 	root.AddCommand(
 		newVersionCmd(a),
 		newConfigCmd(a),
+		newInitCmd(a),
 		newCappCmd(a),
 		newCarbonConfigCmd(a),
 		newRunCmd(a),
