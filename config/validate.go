@@ -122,6 +122,10 @@ func (c *Config) Validate() error {
 	if _, err := ParseDeleteLimit(c.Sync.MaxDelete); c.Sync.MaxDelete != "" && err != nil {
 		add("sync.max_delete", c.Sync.MaxDelete, "%v", err)
 	}
+	// Zero is the default (a Config built in code rather than loaded).
+	if ttl := c.Sync.ApprovalTTL; ttl < 0 || ttl > 0 && ttl < MinApprovalTTL {
+		add("sync.approval_ttl", ttl.String(), "must be a duration of at least %s such as 10m", MinApprovalTTL)
+	}
 	if c.Backups.MaxAge < 0 {
 		add("backups.max_age", c.Backups.MaxAge.String(), "must be a duration such as 720h, or 0 for no age limit")
 	}
