@@ -11,10 +11,6 @@ import (
 	"time"
 )
 
-// DefaultApprovalTTL is how long an approval waits to be used by default
-// (sync.approval_ttl).
-const DefaultApprovalTTL = 10 * time.Minute
-
 // Errors of ApproveSelected: the selection does not match what is held, and
 // nothing was approved.
 var (
@@ -79,6 +75,16 @@ func Digest(paths []string) string {
 	sort.Strings(sorted)
 	sum := sha256.Sum256([]byte(strings.Join(slices.Compact(sorted), "\n")))
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// CheckDigest reports whether d has the form Digest gives, for a clear
+// error on a digest mistyped rather than one that changed.
+func CheckDigest(d string) error {
+	h, ok := strings.CutPrefix(d, "sha256:")
+	if _, err := hex.DecodeString(h); !ok || err != nil || len(h) != 2*sha256.Size {
+		return fmt.Errorf("digest %q: must be sha256: and 64 hex digits, as /v1/status shows it", d)
+	}
+	return nil
 }
 
 // Approve approves every current hold as it is; see ApproveSelected.

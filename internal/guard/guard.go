@@ -77,7 +77,7 @@ type Options struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// ApprovalTTL is how long an approval waits to be used before it
-	// expires (sync.approval_ttl; default DefaultApprovalTTL).
+	// expires (sync.approval_ttl; default config.DefaultApprovalTTL).
 	ApprovalTTL time.Duration
 	// OnApprove is called after Approve, so callers can run a pass at once.
 	OnApprove func()
@@ -120,7 +120,7 @@ func New(opts Options) *Guard {
 		g.now = time.Now
 	}
 	if g.ttl <= 0 {
-		g.ttl = DefaultApprovalTTL
+		g.ttl = config.Sync{}.ApprovalTimeout()
 	}
 	if g.limit == (config.DeleteLimit{}) {
 		g.limit = config.Sync{}.DeleteLimit()

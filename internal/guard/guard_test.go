@@ -281,3 +281,10 @@ func TestHoldDigestNamesEveryPath(t *testing.T) {
 	assert.Contains(t, logs.String(), "changed since it was approved")
 	assert.Contains(t, logs.String(), "not_approved="+many[19])
 }
+
+func TestCheckDigest(t *testing.T) {
+	require.NoError(t, CheckDigest(Digest(paths(3))))
+	for _, bad := range []string{"", "sha256:", "abc", "sha256:xyz", "md5:" + Digest(nil)[7:], Digest(nil)[:70]} {
+		assert.Error(t, CheckDigest(bad), bad)
+	}
+}
