@@ -131,8 +131,8 @@ func (g *Guard) ApproveSelected(sel Selection) ([]Hold, time.Time, error) {
 
 // selectLocked returns the holds sel names, sorted by scope, or an error
 // and none.
-func (g *Guard) selectLocked(sel Selection) ([]*held, error) {
-	var out []*held
+func (g *Guard) selectLocked(sel Selection) ([]*heldPaths, error) {
+	var out []*heldPaths
 	if len(sel.Scopes) == 0 {
 		for _, h := range g.holds {
 			if sel.Digest == "" || h.Digest == sel.Digest {

@@ -1,7 +1,10 @@
 // Package guard holds mass deletions until a person approves them. It is
 // the manager's one check before a deletion leaves the node, whether over
 // SVN or straight to peers: a vanished folder, an emptied carbonapps or more
-// deletions than sync.max_delete allows are held, everything else goes.
+// deletions than sync.max_delete allows are held, everything else goes. An
+// approval is bound to what was held when it was given: it lets through
+// those paths (or fewer) once, in its scope, before sync.approval_ttl is
+// up; anything more or other is held anew.
 package guard
 
 import (
@@ -47,9 +50,9 @@ type Hold struct {
 	Since  time.Time `json:"since"`
 }
 
-// held is a Hold with every path it holds, sorted: what an approval of it
-// covers.
-type held struct {
+// heldPaths is a Hold with every path it holds, sorted: what an approval
+// of it covers.
+type heldPaths struct {
 	Hold
 	all []string
 }
@@ -94,7 +97,7 @@ type Guard struct {
 	held      prometheus.Gauge
 
 	mu       sync.Mutex
-	holds    map[string]*held
+	holds    map[string]*heldPaths
 	approved map[string]*approval
 }
 
@@ -106,7 +109,7 @@ func New(opts Options) *Guard {
 		now:       opts.Now,
 		onApprove: opts.OnApprove,
 		ttl:       opts.ApprovalTTL,
-		holds:     map[string]*held{},
+		holds:     map[string]*heldPaths{},
 		approved:  map[string]*approval{},
 		held: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "depsync_deletions_held",
@@ -178,7 +181,7 @@ func (g *Guard) Check(p Pass) bool {
 	}
 	h, ok := g.holds[p.Scope]
 	if !ok {
-		h = &held{Hold: Hold{Scope: p.Scope, Since: g.now().UTC()}}
+		h = &heldPaths{Hold: Hold{Scope: p.Scope, Since: g.now().UTC()}}
 		g.holds[p.Scope] = h
 	}
 	changed := !ok || h.Reason != reason || h.Digest != digest
@@ -258,7 +261,7 @@ func describe(reason string, n, total int) string {
 	}
 }
 
-func sinceOf(h *held) string {
+func sinceOf(h *heldPaths) string {
 	if h == nil {
 		return ""
 	}
