@@ -122,10 +122,6 @@ func (c *Config) Validate() error {
 	if _, err := ParseDeleteLimit(c.Sync.MaxDelete); c.Sync.MaxDelete != "" && err != nil {
 		add("sync.max_delete", c.Sync.MaxDelete, "%v", err)
 	}
-	// Zero is the default (a Config built in code rather than loaded).
-	if ttl := c.Sync.ApprovalTTL; ttl < 0 || ttl > 0 && ttl < MinApprovalTTL {
-		add("sync.approval_ttl", ttl.String(), "must be a duration of at least %s such as 10m", MinApprovalTTL)
-	}
 	if c.Backups.MaxAge < 0 {
 		add("backups.max_age", c.Backups.MaxAge.String(), "must be a duration such as 720h, or 0 for no age limit")
 	}
@@ -155,6 +151,11 @@ func (c *Config) Validate() error {
 		if _, err := filepath.Match(pat, "x"); err != nil || strings.Contains(pat, "/") {
 			add("sync.ignore", pat, "must be a file name pattern such as *.log (no /)")
 		}
+	}
+	// Zero is the default (a Config built in code rather than loaded); a
+	// bare number (nanoseconds) is below the minimum.
+	if ttl := c.Sync.ApprovalTTL; ttl < 0 || ttl > 0 && ttl < MinApprovalTTL {
+		add("sync.approval_ttl", ttl.String(), "must be a duration of at least %s such as 10m", MinApprovalTTL)
 	}
 	if len(errs) > 0 {
 		return errs
