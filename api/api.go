@@ -41,6 +41,10 @@ type Status struct {
 	Peers         []PeerStatus   `json:"peers"`
 	// HeldDeletions are the mass deletions held until `depsync approve`.
 	HeldDeletions []guard.Hold `json:"held_deletions"`
+	// PendingApprovals are the approvals (`depsync approve`) not used yet:
+	// each lets its scope's next pass delete the paths held when it was
+	// given, or fewer, until it expires. Nil from an older node.
+	PendingApprovals []guard.Approval `json:"pending_approvals"`
 	// HoldsKnown, on a manager, says whether it has looked at the files of
 	// every tenant since it started: before, HeldDeletions is empty
 	// whatever its files say (its carbonapps may be away). Nil from a
@@ -150,9 +154,25 @@ type PeerStatus struct {
 	LastError   string     `json:"last_error"`
 }
 
-// ApproveReply is the body of POST /v1/approve: the holds let through.
+// ApproveRequest is the optional body of POST /v1/approve (or its query:
+// ?scope=...&scope=...&digest=...): which holds to approve. An empty one
+// approves every hold as it is.
+type ApproveRequest struct {
+	// Scopes are the holds to approve ("tenant -1234", "peer
+	// https://node2:9780"); each must hold something.
+	Scopes []string `json:"scopes,omitempty"`
+	// Digest is the hold's digest the person saw in /v1/status: the
+	// approval is refused (409) when the hold changed since.
+	Digest string `json:"digest,omitempty"`
+}
+
+// ApproveReply is the body of POST /v1/approve: the holds let through,
+// each with the digest of every path it covers.
 type ApproveReply struct {
 	Approved []guard.Hold `json:"approved"`
+	// ExpiresAt is when the approvals expire unused (sync.approval_ttl);
+	// nil when nothing was approved, or from an older node.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // Notice is the body of POST /v1/notify: the manager's new revision.

@@ -100,6 +100,10 @@ type Sync struct {
 	// are held for a person's approval: a share of the synced files such
 	// as "50%", or a count such as "10". See DeleteLimit.
 	MaxDelete string `mapstructure:"max_delete" yaml:"max_delete"`
+	// ApprovalTTL is how long an approval of held deletions (depsync
+	// approve) waits for the pass that uses it before it expires; 0 (a
+	// Config built in code) is DefaultApprovalTTL. See ApprovalTimeout.
+	ApprovalTTL time.Duration `mapstructure:"approval_ttl" yaml:"approval_ttl"`
 }
 
 // Backups bounds the copies kept under <state_dir>/overwritten.
@@ -147,6 +151,7 @@ func defaults() map[string]any {
 		"sync.ignore":           []string{},
 		"sync.prune":            true,
 		"sync.max_delete":       DefaultMaxDelete,
+		"sync.approval_ttl":     "10m",
 		"backups.max_age":       "720h",
 		"backups.max_bytes":     "1GiB",
 		"insecure_http":         false,

@@ -44,6 +44,8 @@ func TestLoadDefaults(t *testing.T) {
 	assert.True(t, c.Sync.Prune)
 	assert.Equal(t, 5*time.Second, c.SVN.PollInterval)
 	assert.Equal(t, 300*time.Millisecond, c.Sync.Debounce)
+	assert.Equal(t, 10*time.Minute, c.Sync.ApprovalTTL)
+	assert.Equal(t, 10*time.Minute, Sync{}.ApprovalTimeout(), "a Config built in code")
 	assert.Equal(t, 3, c.SVN.FailThreshold)
 	assert.NotEmpty(t, c.NodeName)
 	assert.Equal(t, f, c.Source)
@@ -190,6 +192,9 @@ func TestValidate(t *testing.T) {
 			"/opt/c/repository/tenants/3"},
 		{"tls half", "tls: {cert_file: /x}\n", "tls", "go together"},
 		{"zero poll", "svn: {poll_interval: 0s}\n", "svn.poll_interval", "positive"},
+		{"approval_ttl negative", "sync: {approval_ttl: -1m}\n", "sync.approval_ttl", "at least 1s"},
+		{"approval_ttl without unit", "sync: {approval_ttl: 600}\n", "sync.approval_ttl", "such as 10m"},
+		{"approval_ttl too short", "sync: {approval_ttl: 10ms}\n", "sync.approval_ttl", "at least 1s"},
 		{"debounce over max", "sync: {debounce: 10s, max_delay: 1s}\n", "sync.max_delay", "sync.debounce"},
 		{"threshold", "svn: {fail_threshold: 0}\n", "svn.fail_threshold", "at least 1"},
 		{"bad peer", "peers: ['node2:9780']\n", "peers", "base URL"},

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DefaultMaxDelete is the default of sync.max_delete: half of the synced
@@ -62,6 +63,21 @@ func (s Sync) DeleteLimit() DeleteLimit {
 		l, _ = ParseDeleteLimit(DefaultMaxDelete)
 	}
 	return l
+}
+
+// DefaultApprovalTTL is sync.approval_ttl's default.
+const DefaultApprovalTTL = 10 * time.Minute
+
+// MinApprovalTTL is the shortest sync.approval_ttl: an approval must live
+// long enough for the pass it wakes to use it.
+const MinApprovalTTL = time.Second
+
+// ApprovalTimeout returns sync.approval_ttl, DefaultApprovalTTL when unset.
+func (s Sync) ApprovalTimeout() time.Duration {
+	if s.ApprovalTTL <= 0 {
+		return DefaultApprovalTTL
+	}
+	return s.ApprovalTTL
 }
 
 // ByteSize is a number of bytes written in a config as 1GiB, 500MB, 64KiB

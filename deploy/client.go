@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -326,16 +327,35 @@ func (c *Client) StatusAt(ctx context.Context, node, path string) (json.RawMessa
 	return raw, nil
 }
 
-// Approve lets the deletions node holds through, once (POST /v1/approve),
-// and returns them; Approved is empty, not nil, when none was held. It is
-// sent once, never retried: an approval applies to what is held when it
-// arrives, so a second one could let through a hold nobody saw.
-func (c *Client) Approve(ctx context.Context, node string) (*api.ApproveReply, error) {
+// ErrApproveAll says a node too old to take a selection in POST
+// /v1/approve approved every hold it had instead; Approve returns its reply
+// with it, so the caller can show what went.
+var ErrApproveAll = errors.New("this node's depsync is older and approved every held deletion, not only those asked for")
+
+// Approve lets the deletions node holds through, once (POST /v1/approve):
+// those of sel's scopes (all with none) whose digest is sel's (any with
+// none), and returns them; Approved is empty, not nil, when none was held.
+// It is sent once, never retried: an approval applies to what is held when
+// it arrives, so a second one could let through a hold nobody saw.
+func (c *Client) Approve(ctx context.Context, node string, sel api.ApproveRequest) (*api.ApproveReply, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
+	var body []byte
+	if len(sel.Scopes) > 0 || sel.Digest != "" {
+		var err error
+		if body, err = json.Marshal(sel); err != nil {
+			return nil, fmt.Errorf("%s: POST /v1/approve: %w", node, err)
+		}
+	}
 	req, err := c.newRequest(ctx, http.MethodPost, node, "/v1/approve", nil)
 	if err != nil {
 		return nil, err
+	}
+	if body != nil {
+		// Sent by the plain client (never retried): the body is set here.
+		req.Request.Body = io.NopCloser(bytes.NewReader(body))
+		req.Request.ContentLength = int64(len(body))
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.rc.HTTPClient.Do(req.Request)
 	if err != nil {
@@ -351,6 +371,12 @@ func (c *Client) Approve(ctx context.Context, node string) (*api.ApproveReply, e
 	}
 	if reply.Approved == nil {
 		reply.Approved = []guard.Hold{}
+	}
+	if body != nil && len(reply.Approved) > 0 && reply.ExpiresAt == nil {
+		// A node from before approvals took a selection approves every
+		// hold whatever the body says: say so rather than echo it as
+		// what was asked.
+		return &reply, fmt.Errorf("%s: %w", node, ErrApproveAll)
 	}
 	return &reply, nil
 }

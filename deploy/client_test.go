@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -191,10 +192,13 @@ func TestClientStatusNotAStatus(t *testing.T) {
 // an empty list.
 func TestClientApprove(t *testing.T) {
 	var posts atomic.Int32
-	var reply atomic.Value
+	var reply, bodies atomic.Value
 	srv := httptest.NewServer(httpauth.Require(testToken, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		require.Equal(t, "/v1/approve", r.URL.Path)
 		require.Equal(t, http.MethodPost, r.Method)
+		b, err := io.ReadAll(r.Body)
+		require.NoError(t, err)
+		bodies.Store(string(b))
 		posts.Add(1)
 		reply.Load().(func(http.ResponseWriter))(w)
 	})))
@@ -207,24 +211,48 @@ func TestClientApprove(t *testing.T) {
 	reply.Store(func(w http.ResponseWriter) {
 		api.WriteJSON(w, http.StatusOK, api.ApproveReply{Approved: []guard.Hold{hold}})
 	})
-	got, err := c.Approve(ctx, srv.URL)
+	got, err := c.Approve(ctx, srv.URL, api.ApproveRequest{})
 	require.NoError(t, err)
 	require.Equal(t, []guard.Hold{hold}, got.Approved)
 
 	reply.Store(func(w http.ResponseWriter) { w.Write([]byte(`{"approved":null}`)) })
-	got, err = c.Approve(ctx, srv.URL)
+	got, err = c.Approve(ctx, srv.URL, api.ApproveRequest{})
 	require.NoError(t, err)
 	require.NotNil(t, got.Approved)
 	require.Empty(t, got.Approved)
 
 	reply.Store(func(w http.ResponseWriter) { api.WriteError(w, http.StatusServiceUnavailable, "not now") })
 	posts.Store(0)
-	_, err = c.Approve(ctx, srv.URL)
+	_, err = c.Approve(ctx, srv.URL, api.ApproveRequest{})
 	var ae *APIError
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, http.StatusServiceUnavailable, ae.StatusCode)
 	require.Equal(t, "not now", ae.Message)
 	require.EqualValues(t, 1, posts.Load(), "an approval is never sent twice")
+
+	// A selection goes as a JSON body; an empty one as no body at all.
+	expires := time.Date(2026, 12, 1, 10, 10, 0, 0, time.UTC)
+	reply.Store(func(w http.ResponseWriter) {
+		api.WriteJSON(w, http.StatusOK, api.ApproveReply{Approved: []guard.Hold{hold}, ExpiresAt: &expires})
+	})
+	sel := api.ApproveRequest{Scopes: []string{"tenant -1234"}, Digest: guard.Digest([]string{"a"})}
+	got, err = c.Approve(ctx, srv.URL, sel)
+	require.NoError(t, err)
+	require.Equal(t, &expires, got.ExpiresAt)
+	var sent api.ApproveRequest
+	require.NoError(t, json.Unmarshal([]byte(bodies.Load().(string)), &sent))
+	require.Equal(t, sel, sent)
+	_, err = c.Approve(ctx, srv.URL, api.ApproveRequest{})
+	require.NoError(t, err)
+	require.Empty(t, bodies.Load())
+
+	// A node too old for a selection approves everything: said, not hidden.
+	reply.Store(func(w http.ResponseWriter) {
+		api.WriteJSON(w, http.StatusOK, api.ApproveReply{Approved: []guard.Hold{hold}})
+	})
+	got, err = c.Approve(ctx, srv.URL, sel)
+	require.ErrorIs(t, err, ErrApproveAll)
+	require.Equal(t, []guard.Hold{hold}, got.Approved)
 }
 
 func TestJitterBackoff(t *testing.T) {

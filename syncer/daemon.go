@@ -166,7 +166,8 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 	}
 	d.deletions = deps.Guard
 	if d.deletions == nil {
-		d.deletions = guard.New(guard.Options{Limit: cfg.Sync.DeleteLimit(), Logger: d.log, Registerer: d.reg})
+		d.deletions = guard.New(guard.Options{Limit: cfg.Sync.DeleteLimit(), ApprovalTTL: cfg.Sync.ApprovalTimeout(),
+			Logger: d.log, Registerer: d.reg})
 	}
 	if d.svn == nil && cfg.SVN.URL != "" {
 		c, err := svn.New(svn.Options{

@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
 )
 
@@ -26,6 +28,8 @@ type (
 	// Rejection is a file the manager does not commit because it is not
 	// valid.
 	Rejection = api.Rejection
+	// ApproveRequest is the optional body of POST /v1/approve.
+	ApproveRequest = api.ApproveRequest
 	// ApproveReply is the body of POST /v1/approve.
 	ApproveReply = api.ApproveReply
 )
@@ -110,17 +114,69 @@ func (d *Daemon) tokenOnly(h http.Handler) http.Handler {
 	})
 }
 
-// serveApprove lets the held deletions through once and has the manager
-// look again at once.
-func (d *Daemon) serveApprove(w http.ResponseWriter, _ *http.Request) {
-	approved := d.deletions.Approve()
+// serveApprove lets the held deletions a request names (all, with an
+// empty one) through once, and has the manager look again at once. A
+// scope that holds nothing (404) or a hold whose digest is not the one
+// given (409) approves nothing.
+func (d *Daemon) serveApprove(w http.ResponseWriter, r *http.Request) {
+	sel, err := approveSelection(r)
+	if err != nil {
+		api.WriteError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	approved, expires, err := d.deletions.ApproveSelected(sel)
+	switch {
+	case errors.Is(err, guard.ErrNotHeld):
+		api.WriteError(w, http.StatusNotFound, err.Error())
+		return
+	case errors.Is(err, guard.ErrChanged):
+		api.WriteError(w, http.StatusConflict, err.Error())
+		return
+	case err != nil:
+		api.WriteError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	reply := ApproveReply{Approved: approved}
 	if len(approved) > 0 {
+		reply.ExpiresAt = &expires
 		d.pokeAll()
 		if d.direct != nil {
 			d.direct.Trigger()
 		}
 	}
-	api.WriteJSON(w, http.StatusOK, ApproveReply{Approved: approved})
+	api.WriteJSON(w, http.StatusOK, reply)
+}
+
+// approveSelection reads which holds a POST /v1/approve names: its query
+// (?scope=...&scope=...&digest=...) and its JSON body (an ApproveRequest),
+// both optional; an empty request names every hold.
+func approveSelection(r *http.Request) (guard.Selection, error) {
+	q := r.URL.Query()
+	sel := guard.Selection{Scopes: q["scope"], Digest: q.Get("digest")}
+	var body ApproveRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil && !errors.Is(err, io.EOF) {
+		return guard.Selection{}, fmt.Errorf(`body must be empty or JSON: {"scopes":["tenant -1234"],"digest":"sha256:..."}: %w`, err)
+	}
+	sel.Scopes = append(sel.Scopes, body.Scopes...)
+	switch {
+	case body.Digest != "" && sel.Digest != "" && body.Digest != sel.Digest:
+		return guard.Selection{}, errors.New("two different digests in the query and the body: give one")
+	case body.Digest != "":
+		sel.Digest = body.Digest
+	}
+	if sel.Digest != "" {
+		if err := guard.CheckDigest(sel.Digest); err != nil {
+			return guard.Selection{}, err
+		}
+	}
+	for _, s := range sel.Scopes {
+		if strings.TrimSpace(s) == "" {
+			return guard.Selection{}, errors.New(`scope must not be empty: give one as /v1/status shows it, such as "tenant -1234"`)
+		}
+	}
+	return sel, nil
 }
 
 func (d *Daemon) serveNotify(w http.ResponseWriter, r *http.Request) {
@@ -266,8 +322,9 @@ func (d *Daemon) status(only *tenantSync) Status {
 		Reason:  why,
 		Peers:   d.peers.status(),
 
-		HeldDeletions: d.deletions.Holds(),
-		Backups:       d.backups.Stats(),
+		HeldDeletions:    d.deletions.Holds(),
+		PendingApprovals: d.deletions.Pending(),
+		Backups:          d.backups.Stats(),
 	}
 	if d.cfg.Role == config.RoleManager {
 		s.Manager = d.self

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -72,4 +74,66 @@ func TestApproveCmd(t *testing.T) {
 		})
 	}
 	assert.Positive(t, posts.Load())
+}
+
+// TestApproveCmdSelects: --scope and --digest go to the node, which
+// approves exactly that hold or refuses (exit 1, its reason shown); the
+// reply's digest and expiry are echoed; a malformed --digest is a bad flag.
+func TestApproveCmdSelects(t *testing.T) {
+	const tok = "approve-token-0123456789abcdef0123456789"
+	const scope = "peer https://node2:9780"
+	digest := guard.Digest([]string{"A.car", "B.car", "C.car", "D.car"})
+	expires := time.Date(2026, 12, 1, 10, 10, 0, 0, time.UTC)
+	var old atomic.Bool // answers as a node from before selections
+	node := httptest.NewServer(httpauth.Require(tok, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var sel api.ApproveRequest
+		if r.ContentLength > 0 {
+			require.NoError(t, json.NewDecoder(r.Body).Decode(&sel))
+		}
+		hold := guard.Hold{Scope: scope, Reason: guard.ReasonLimit, Count: 4, Paths: []string{"A.car", "B.car", "C.car", "D.car"},
+			Digest: digest, Since: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+		switch {
+		case old.Load():
+			api.WriteJSON(w, http.StatusOK, api.ApproveReply{Approved: []guard.Hold{hold}})
+		case len(sel.Scopes) > 0 && sel.Scopes[0] != scope:
+			api.WriteError(w, http.StatusNotFound, fmt.Sprintf("scope %q: nothing held there", sel.Scopes[0]))
+		case sel.Digest != "" && sel.Digest != digest:
+			api.WriteError(w, http.StatusConflict, "the held deletions changed: 6 path(s) with digest sha256:... now")
+		default:
+			api.WriteJSON(w, http.StatusOK, api.ApproveReply{Approved: []guard.Hold{hold}, ExpiresAt: &expires})
+		}
+	})))
+	defer node.Close()
+	cfg := filepath.Join(t.TempDir(), "depsync.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("role: manager\n"), 0o600))
+	t.Setenv("DEPSYNC_TOKEN", tok)
+	other := guard.Digest([]string{"A.car"})
+	tests := []struct {
+		name   string
+		old    bool
+		args   []string
+		code   int
+		stdout []string
+		stderr string
+	}{
+		{"scope and digest", false, []string{"--scope", scope, "--digest", digest}, 0,
+			[]string{"approved 4 held deletion(s)", "expires unused at 2026-12-01T10:10:00Z", "digest " + digest}, ""},
+		{"digest changed", false, []string{"--scope", scope, "--digest", other}, 1, nil, "409 Conflict: the held deletions changed"},
+		{"scope not held", false, []string{"--scope", "tenant 7"}, 1, nil, `scope "tenant 7": nothing held there`},
+		{"malformed digest", false, []string{"--digest", "sha256:12"}, 2, nil, "64 hex digits"},
+		{"empty scope", false, []string{"--scope", ""}, 2, nil, "--scope"},
+		{"an older node approves all", true, []string{"--scope", scope}, 1, []string{"approved 4 held deletion(s)"},
+			"older and approved every held deletion"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old.Store(tt.old)
+			code, out, errOut := runCLI(t, append([]string{"approve", "--config", cfg, "--node", node.URL}, tt.args...)...)
+			assert.Equal(t, tt.code, code, errOut)
+			for _, s := range tt.stdout {
+				assert.Contains(t, out, s)
+			}
+			assert.Contains(t, errOut, tt.stderr)
+		})
+	}
 }

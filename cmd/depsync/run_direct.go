@@ -69,7 +69,8 @@ func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger
 		MaxAge: c.Backups.MaxAge, MaxBytes: int64(c.Backups.MaxBytes), Logger: log, Registerer: reg})
 	store.KeepBackups(keeper, "carbonapps")
 	p := &directPush{store: store, metrics: deploy.NewMetrics(reg), backups: keeper}
-	p.guard = guard.New(guard.Options{Limit: c.Sync.DeleteLimit(), Logger: log, Registerer: reg,
+	p.guard = guard.New(guard.Options{Limit: c.Sync.DeleteLimit(), ApprovalTTL: c.Sync.ApprovalTimeout(),
+		Logger: log, Registerer: reg,
 		OnApprove: func() {
 			if p.reconciler != nil {
 				p.reconciler.Trigger()

@@ -144,6 +144,14 @@ func printStatus(w io.Writer, node string, st *api.Status, now time.Time) {
 	for _, h := range st.HeldDeletions {
 		fmt.Fprintf(w, "  HELD: %d deletion(s) in %s (%s) since %s, e.g. %s: `depsync approve` lets them through; putting the files back clears it\n",
 			h.Count, h.Scope, h.Reason, h.Since.UTC().Format(time.RFC3339), strings.Join(h.Paths, " "))
+		if h.Digest != "" {
+			fmt.Fprintf(w, "    digest %s: to approve exactly these, depsync approve --scope %q --digest %s\n",
+				h.Digest, h.Scope, h.Digest)
+		}
+	}
+	for _, p := range st.PendingApprovals {
+		fmt.Fprintf(w, "  APPROVED: %d deletion(s) in %s (digest %s) at %s: the next pass may delete them, nothing more or other; expires unused at %s\n",
+			p.Count, p.Scope, p.Digest, p.ApprovedAt.UTC().Format(time.RFC3339), p.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	if b := st.Backups; b.Copies > 0 || b.MaxBytes > 0 {
 		fmt.Fprintf(w, "  backups: %s in %d copies (limit %s, %s)\n", inspectSize(b.Bytes), b.Copies,

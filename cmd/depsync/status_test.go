@@ -88,6 +88,12 @@ func TestPrintStatusHoldsAndBackups(t *testing.T) {
 		{"a hold says what to do", api.Status{Role: "manager", HeldDeletions: []guard.Hold{{
 			Scope: "tenant -1234", Reason: guard.ReasonDirGone, Count: 3, Paths: []string{"carbonapps/A.car"}, Since: now}}},
 			[]string{"HELD: 3 deletion(s) in tenant -1234 (directory_gone) since 2026-12-01T10:00:00Z", "depsync approve"}, nil},
+		{"a hold names its digest", api.Status{Role: "manager", HeldDeletions: []guard.Hold{{
+			Scope: "peer https://node2:9780", Reason: guard.ReasonLimit, Count: 4, Paths: []string{"A.car"}, Digest: "sha256:abc", Since: now}}},
+			[]string{`digest sha256:abc: to approve exactly these, depsync approve --scope "peer https://node2:9780" --digest sha256:abc`}, []string{"APPROVED"}},
+		{"a pending approval", api.Status{Role: "manager", PendingApprovals: []guard.Approval{{
+			Scope: "tenant -1234", Count: 4, Digest: "sha256:abc", ApprovedAt: now, ExpiresAt: now.Add(10 * time.Minute)}}},
+			[]string{"APPROVED: 4 deletion(s) in tenant -1234 (digest sha256:abc) at 2026-12-01T10:00:00Z", "expires unused at 2026-12-01T10:10:00Z"}, nil},
 		{"backups with their limits", api.Status{Role: "worker", Backups: backup.Stats{Bytes: 3 << 20, Copies: 4,
 			MaxBytes: 1 << 30, MaxAge: 720 * time.Hour}},
 			[]string{"backups: 3.1 MB in 4 copies (limit 1GiB, 720h0m0s)"}, []string{"HELD"}},

@@ -1,7 +1,10 @@
 // Package guard holds mass deletions until a person approves them. It is
 // the manager's one check before a deletion leaves the node, whether over
 // SVN or straight to peers: a vanished folder, an emptied carbonapps or more
-// deletions than sync.max_delete allows are held, everything else goes.
+// deletions than sync.max_delete allows are held, everything else goes. An
+// approval is bound to what was held when it was given: it lets through
+// those paths (or fewer) once, in its scope, before sync.approval_ttl is
+// up; anything more or other is held anew.
 package guard
 
 import (
@@ -39,9 +42,19 @@ type Hold struct {
 	Scope  string `json:"scope"`
 	Reason string `json:"reason"`
 	// Count is the number of paths held; Paths lists the first MaxPaths.
-	Count int       `json:"count"`
-	Paths []string  `json:"paths"`
-	Since time.Time `json:"since"`
+	Count int      `json:"count"`
+	Paths []string `json:"paths"`
+	// Digest names every path held (see Digest): what a person saw in
+	// `depsync status`, for `depsync approve --digest`.
+	Digest string    `json:"digest"`
+	Since  time.Time `json:"since"`
+}
+
+// heldPaths is a Hold with every path it holds, sorted: what an approval
+// of it covers.
+type heldPaths struct {
+	Hold
+	all []string
 }
 
 // Pass is one propagation's deletions, put to Check.
@@ -66,6 +79,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// ApprovalTTL is how long an approval waits to be used before it
+	// expires (sync.approval_ttl; default config.DefaultApprovalTTL).
+	ApprovalTTL time.Duration
 	// OnApprove is called after Approve, so callers can run a pass at once.
 	OnApprove func()
 }
@@ -77,11 +93,12 @@ type Guard struct {
 	log       *slog.Logger
 	now       func() time.Time
 	onApprove func()
+	ttl       time.Duration
 	held      prometheus.Gauge
 
 	mu       sync.Mutex
-	holds    map[string]*Hold
-	approved map[string]bool
+	holds    map[string]*heldPaths
+	approved map[string]*approval
 }
 
 // New returns a Guard.
@@ -91,8 +108,9 @@ func New(opts Options) *Guard {
 		log:       opts.Logger,
 		now:       opts.Now,
 		onApprove: opts.OnApprove,
-		holds:     map[string]*Hold{},
-		approved:  map[string]bool{},
+		ttl:       opts.ApprovalTTL,
+		holds:     map[string]*heldPaths{},
+		approved:  map[string]*approval{},
 		held: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "depsync_deletions_held",
 			Help: "Paths whose deletion is held until a person approves it (depsync approve).",
@@ -103,6 +121,9 @@ func New(opts Options) *Guard {
 	}
 	if g.now == nil {
 		g.now = time.Now
+	}
+	if g.ttl <= 0 {
+		g.ttl = config.Sync{}.ApprovalTimeout()
 	}
 	if g.limit == (config.DeleteLimit{}) {
 		g.limit = config.Sync{}.DeleteLimit()
@@ -120,10 +141,12 @@ func New(opts Options) *Guard {
 func (g *Guard) Exceeded(n, total int) bool { return g.limit.Exceeded(n, total) }
 
 // Check reports whether the deletions of p may go now. It returns true when
-// nothing is to be held, or when a person approved the hold of p.Scope
-// (once: the approval is used up). Otherwise it records or updates the hold
-// and returns false; the caller propagates the rest of its pass, without
-// p.Deleted. A pass with no deletions clears the scope's hold: the files
+// nothing is to be held, or when a person approved the hold of p.Scope and
+// p.Deleted are among the paths held then (once: the approval is used up).
+// Otherwise it records or updates the hold and returns false; the caller
+// propagates the rest of its pass, without p.Deleted. An approval that
+// does not cover p.Deleted is dropped: what is held now is not what the
+// person saw. A pass with no deletions clears the scope's hold: the files
 // came back.
 func (g *Guard) Check(p Pass) bool {
 	reason := p.Reason
@@ -132,36 +155,43 @@ func (g *Guard) Check(p Pass) bool {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.expireLocked()
 	if len(p.Deleted) == 0 || reason == "" {
 		g.clearLocked(p.Scope, len(p.Deleted) == 0)
 		return true
 	}
-	if g.approved[p.Scope] {
+	all := slices.Clone(p.Deleted)
+	sort.Strings(all)
+	all = slices.Compact(all)
+	digest := Digest(all)
+	if a, ok := g.approved[p.Scope]; ok {
 		delete(g.approved, p.Scope)
-		h := g.holds[p.Scope]
-		delete(g.holds, p.Scope)
-		g.updateLocked()
-		g.log.Warn("held deletion approved: propagating it", "scope", p.Scope, "count", len(p.Deleted),
-			"reason", reason, "held_since", sinceOf(h))
-		return true
-	}
-	paths := slices.Clone(p.Deleted)
-	sort.Strings(paths)
-	if len(paths) > MaxPaths {
-		paths = paths[:MaxPaths]
+		if a.covers(all) {
+			h := g.holds[p.Scope]
+			delete(g.holds, p.Scope)
+			g.updateLocked()
+			g.log.Warn("held deletion approved: propagating it", "scope", p.Scope, "count", len(all),
+				"reason", reason, "digest", digest, "approved_digest", a.Digest, "held_since", sinceOf(h))
+			return true
+		}
+		g.log.Warn("held deletion changed since it was approved: held anew, the approval is dropped; "+
+			"look at `depsync status` and approve again if it is meant",
+			"scope", p.Scope, "approved_count", a.Count, "approved_digest", a.Digest,
+			"count", len(all), "digest", digest, "not_approved", a.firstOutside(all))
 	}
 	h, ok := g.holds[p.Scope]
 	if !ok {
-		h = &Hold{Scope: p.Scope, Since: g.now().UTC()}
+		h = &heldPaths{Hold: Hold{Scope: p.Scope, Since: g.now().UTC()}}
 		g.holds[p.Scope] = h
 	}
-	changed := !ok || h.Reason != reason || h.Count != len(p.Deleted)
-	h.Reason, h.Count, h.Paths = reason, len(p.Deleted), paths
+	changed := !ok || h.Reason != reason || h.Digest != digest
+	h.Reason, h.Count, h.Digest, h.all = reason, len(all), digest, all
+	h.Paths = slices.Clone(all[:min(len(all), MaxPaths)])
 	g.updateLocked()
 	if changed {
-		g.log.Warn("deletion held: "+describe(reason, len(p.Deleted), p.Total)+
+		g.log.Warn("deletion held: "+describe(reason, len(all), p.Total)+
 			"; if it is meant, run `depsync approve`; if not, put the files back and the hold clears by itself",
-			"scope", p.Scope, "count", len(p.Deleted), "first", paths[0])
+			"scope", p.Scope, "count", len(all), "digest", digest, "first", all[0])
 	}
 	return false
 }
@@ -169,11 +199,11 @@ func (g *Guard) Check(p Pass) bool {
 // clearLocked drops the hold of scope; gone says the deletions disappeared
 // (the files came back) rather than went through.
 func (g *Guard) clearLocked(scope string, gone bool) {
+	delete(g.approved, scope)
 	if _, ok := g.holds[scope]; !ok {
 		return
 	}
 	delete(g.holds, scope)
-	delete(g.approved, scope)
 	g.updateLocked()
 	if gone {
 		g.log.Info("held deletion cleared: the files are back", "scope", scope)
@@ -192,32 +222,18 @@ func (g *Guard) updateLocked() {
 func (g *Guard) Holds() []Hold {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	return g.holdsLocked()
+}
+
+func (g *Guard) holdsLocked() []Hold {
 	out := make([]Hold, 0, len(g.holds))
 	for _, h := range g.holds {
-		c := *h
+		c := h.Hold
 		c.Paths = slices.Clone(h.Paths)
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Scope < out[j].Scope })
 	return out
-}
-
-// Approve lets every current hold through once, at the next Check of its
-// scope, and returns the holds it approved.
-func (g *Guard) Approve() []Hold {
-	holds := g.Holds()
-	g.mu.Lock()
-	for _, h := range holds {
-		g.approved[h.Scope] = true
-	}
-	g.mu.Unlock()
-	if len(holds) > 0 {
-		g.log.Warn("held deletions approved by a person", "holds", len(holds))
-		if g.onApprove != nil {
-			g.onApprove()
-		}
-	}
-	return holds
 }
 
 // Summary is one line for /readyz's log and `depsync status`: "" with no
@@ -245,7 +261,7 @@ func describe(reason string, n, total int) string {
 	}
 }
 
-func sinceOf(h *Hold) string {
+func sinceOf(h *heldPaths) string {
 	if h == nil {
 		return ""
 	}
