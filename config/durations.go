@@ -31,6 +31,7 @@ func durationFloors() map[string]durationFloor {
 		"sync.max_delay":       {min: 100 * time.Millisecond},
 		"sync.rescan_interval": {min: time.Minute},
 		"backups.max_age":      {min: time.Minute, zero: "no age limit"},
+		"sync.approval_ttl":    {min: MinApprovalTTL, zero: "the default, 10m"},
 	}
 }
 

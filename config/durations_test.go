@@ -24,6 +24,7 @@ func TestBareNumberIsNotADuration(t *testing.T) {
 	}{
 		{name: "yaml int", body: "svn: {poll_interval: 5}\n", key: "svn.poll_interval", hint: "5s"},
 		{name: "yaml backups", body: "backups: {max_age: 30}\n", key: "backups.max_age", hint: "30s"},
+		{name: "yaml approval", body: "sync: {approval_ttl: 600}\n", key: "sync.approval_ttl", hint: "600s"},
 		{name: "yaml float", body: "sync: {debounce: 0.5}\n", key: "sync.debounce", hint: "0.5s"},
 		{name: "yaml quoted", body: "sync: {rescan_interval: '600'}\n", key: "sync.rescan_interval", hint: "600s"},
 		{name: "yaml negative", body: "sync: {max_delay: -5}\n", key: "sync.max_delay", hint: "-5s"},

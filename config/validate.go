@@ -144,11 +144,6 @@ func (c *Config) Validate() error {
 			add("sync.ignore", pat, "must be a file name pattern such as *.log (no /)")
 		}
 	}
-	// Zero is the default (a Config built in code rather than loaded); a
-	// bare number (nanoseconds) is below the minimum.
-	if ttl := c.Sync.ApprovalTTL; ttl < 0 || ttl > 0 && ttl < MinApprovalTTL {
-		add("sync.approval_ttl", ttl.String(), "must be a duration of at least %s such as 10m", MinApprovalTTL)
-	}
 	if len(errs) > 0 {
 		return errs
 	}
