@@ -30,6 +30,12 @@ type Status struct {
 	Manager string `json:"manager,omitempty"`
 	Ready   bool   `json:"ready"`
 	Reason  string `json:"reason,omitempty"`
+
+	// ManagerMode, on a worker, is its manager's mode as the manager's
+	// notices and answers last said: ModeSVN, ModeDirect, or "unknown"
+	// while it cannot tell (Mode is the worker's own: whether it reaches
+	// SVN). Empty on a manager and from an older worker.
+	ManagerMode string `json:"manager_mode,omitempty"`
 	// Tenants lists every tenant up to MaxStatusTenants of them; past
 	// that, only the super tenant and the failing ones, and
 	// TenantsTruncated is set (ask for one with ?tenant=<id>). With

@@ -37,6 +37,8 @@ there is no SVN server, the manager pushes C-Apps straight to its peers.`,
 
   # deploy a C-App to a cluster from CI
   depsync capp push MyApp_1.0.0.car --node https://node1:9780 --wait 60s -o json`,
+		// --version: the build, without the svn look-up of `depsync version`.
+		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -48,6 +50,7 @@ there is no SVN server, the manager pushes C-Apps straight to its peers.`,
 			return nil
 		},
 	}
+	root.SetVersionTemplate(buildLine())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configFile, "config", "", "config file (default ./depsync.yaml, else /etc/depsync/depsync.yaml)")

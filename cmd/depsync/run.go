@@ -77,6 +77,7 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 				return syncError(d.Once(ctx))
 			}
 			reg := prometheus.NewRegistry()
+			reg.MustRegister(buildInfo())
 			push, err := newDirectPush(c, reg, a.logger)
 			if err != nil {
 				return badInput(err)

@@ -160,7 +160,13 @@ func printStatus(w io.Writer, node string, st *api.Status, now time.Time) {
 	if !st.Ready {
 		ready = "NOT READY: " + st.Reason
 	}
-	fmt.Fprintf(w, "%s: %s (%s), mode %s, %s\n", node, st.Node, st.Role, st.Mode, ready)
+	mode := st.Mode
+	if st.ManagerMode != "" {
+		// A worker's own mode says only whether it reaches SVN; its
+		// manager's says whether C-Apps come by SVN or straight.
+		mode += ", manager's mode " + st.ManagerMode
+	}
+	fmt.Fprintf(w, "%s: %s (%s), mode %s, %s\n", node, st.Node, st.Role, mode, ready)
 	if st.Manager != "" && st.Role != config.RoleManager {
 		fmt.Fprintf(w, "manager: %s\n", redact(st.Manager))
 	}

@@ -5,7 +5,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -67,4 +69,16 @@ func TestStatusExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPrintStatusManagersMode: a worker's status line names its manager's
+// mode next to its own.
+func TestPrintStatusManagersMode(t *testing.T) {
+	var b strings.Builder
+	printStatus(&b, "http://127.0.0.1:9780", &api.Status{Role: "worker", Node: "w1", Mode: "svn",
+		ManagerMode: "direct", Ready: true}, time.Now())
+	assert.Contains(t, b.String(), "w1 (worker), mode svn, manager's mode direct, ready")
+	b.Reset()
+	printStatus(&b, "http://127.0.0.1:9780", &api.Status{Role: "manager", Node: "m", Mode: "direct", Ready: true}, time.Now())
+	assert.Contains(t, b.String(), "m (manager), mode direct, ready")
 }

@@ -1,0 +1,54 @@
+package syncer
+
+// The mode as others see it: a worker's /v1/status says which mode its
+// manager is in (its own mode only says whether it reaches SVN), and every
+// node exports the cluster's mode as depsync_mode{mode}, so that "running on
+// the fallback" can be alerted on from any node.
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/depsync/depsync/config"
+)
+
+// ModeUnknown is a worker's manager_mode while it cannot tell: after a
+// start, until a notice or the manager's /v1/status says.
+const ModeUnknown = "unknown"
+
+// managerMode is the mode of this node's manager: a manager's own, a
+// worker's as its manager's notices and answers last said, ModeUnknown
+// while nothing has.
+func (d *Daemon) managerMode() string {
+	if d.cfg.Role == config.RoleManager {
+		return d.Mode()
+	}
+	if m := d.mgr.get(); m != "" {
+		return m
+	}
+	return ModeUnknown
+}
+
+// modeCollector exports depsync_mode{mode}: 1 for the manager's mode as
+// this node knows it (managerMode), 0 for the other; both 0 while a worker
+// cannot tell. Read when scraped, so it never lags the status.
+type modeCollector struct{ d *Daemon }
+
+var modeDesc = prometheus.NewDesc("depsync_mode",
+	"The cluster's mode: 1 for the current one (svn, or direct when the manager pushes C-Apps itself), 0 for the other. "+
+		"On a worker, its manager's mode as its notices and answers said (both 0 while it cannot tell).",
+	[]string{"mode"}, nil)
+
+// Describe implements prometheus.Collector.
+func (c modeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- modeDesc }
+
+// Collect implements prometheus.Collector.
+func (c modeCollector) Collect(ch chan<- prometheus.Metric) {
+	cur := c.d.managerMode()
+	for _, m := range []string{ModeSVN, ModeDirect} {
+		v := 0.0
+		if m == cur {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(modeDesc, prometheus.GaugeValue, v, m)
+	}
+}
