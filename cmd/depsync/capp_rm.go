@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -13,8 +15,10 @@ import (
 )
 
 type rmResult struct {
-	Node       string `json:"node"`
-	File       string `json:"file"`
+	Node string `json:"node"`
+	File string `json:"file"`
+	// ID is the C-App id the file was named by, when it was given as one.
+	ID         string `json:"id,omitempty"`
 	Status     string `json:"status"` // deleted, not_found, failed
 	DurationMS int64  `json:"duration_ms"`
 	Error      string `json:"error"`
@@ -27,11 +31,13 @@ func newCappRmCmd(a *app) *cobra.Command {
 	var force bool
 	var timeout time.Duration
 	cmd := &cobra.Command{
-		Use:   "rm FILE...",
+		Use:   "rm FILE|ID...",
 		Short: "Remove C-Apps from nodes",
-		Long: `Remove C-Apps (by file name, e.g. MyApp_1.0.0.car) from the carbonapps
-directory of each node: the --node list, else this config's own node and its
-peers. A worker sends you on to its manager, which then removes the file from
+		Long: `Remove C-Apps from the carbonapps directory of each node: the --node list,
+else this config's own node and its peers. Name each by its file name
+(MyApp_1.0.0.car) or by its C-App id (MyApp_1.0.0, name_version from its
+artifacts.xml, as capp list shows it): an id is looked up in each node's
+list, and every file with that id there is removed. A worker sends you on to its manager, which then removes the file from
 the workers itself (with sync.prune). --force makes a worker remove it
 without its manager (an emergency only: the manager's next reconcile puts
 back what it holds).
@@ -44,8 +50,9 @@ removal (default 30s).
 
 Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 2 bad input.`,
-		Example: `  depsync capp rm MyApp_1.0.0.car --node https://node1:9780`,
-		Args:    cobra.MinimumNArgs(1),
+		Example: `  depsync capp rm MyApp_1.0.0.car --node https://node1:9780
+  depsync capp rm HelloWorld_1.0.0 --node https://node1:9780`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if err := validOutput(output); err != nil {
 				return err
@@ -54,8 +61,8 @@ Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 				return err
 			}
 			for _, f := range files {
-				if !deploy.ValidName(f) {
-					return badInput(fmt.Errorf("%s: %w", f, deploy.ErrBadName))
+				if !deploy.ValidName(f) && !validID(f) {
+					return badInput(fmt.Errorf("%s: %w, nor a C-App id such as MyApp_1.0.0", f, deploy.ErrBadName))
 				}
 			}
 			cfg, err := a.loadConfig(nil)
@@ -70,28 +77,20 @@ Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 			if err != nil {
 				return err
 			}
-			results := make([]rmResult, len(targets)*len(files))
+			perNode := make([][]rmResult, len(targets))
 			var wg sync.WaitGroup
 			for i, n := range targets {
 				wg.Go(func() {
-					for j, f := range files {
-						start := time.Now()
-						servedBy, err := c.Delete(cmd.Context(), n, f, force)
-						r := rmResult{Node: redact(n), File: f, Status: "deleted", DurationMS: time.Since(start).Milliseconds()}
-						if servedBy != n {
-							r.Manager = redact(servedBy)
-						}
-						switch {
-						case deploy.IsNotFound(err):
-							r.Status, r.Error = "not_found", nodeError(n, err, timeout)
-						case err != nil:
-							r.Status, r.Error = "failed", nodeError(n, err, timeout)
-						}
-						results[i*len(files)+j] = r
+					for _, f := range files {
+						perNode[i] = append(perNode[i], removeOne(cmd.Context(), c, n, f, force, timeout)...)
 					}
 				})
 			}
 			wg.Wait()
+			var results []rmResult
+			for _, rs := range perNode {
+				results = append(results, rs...)
+			}
 			failures := 0
 			for _, r := range results {
 				if r.Error != "" {
@@ -112,12 +111,12 @@ Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 					if r.Manager != "" {
 						node += " -> " + r.Manager
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", node, r.File, r.Status, (time.Duration(r.DurationMS) * time.Millisecond).String())
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", node, r.name(), r.Status, (time.Duration(r.DurationMS) * time.Millisecond).String())
 				}
 				tw.Flush()
 				for _, r := range results {
 					if r.Error != "" && r.Status != "not_found" {
-						fmt.Fprintf(a.stdout, "%s %s: %s\n", r.Node, r.File, r.Error)
+						fmt.Fprintf(a.stdout, "%s %s: %s\n", r.Node, r.name(), r.Error)
 					}
 				}
 			}
@@ -134,4 +133,69 @@ Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 	f.DurationVar(&timeout, "timeout", defaultCallTimeout, "how long each node may take to answer")
 	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return cmd
+}
+
+// name is how a removal names its C-App: the file, with the id it was
+// given by.
+func (r rmResult) name() string {
+	switch {
+	case r.ID == "":
+		return r.File
+	case r.File == "":
+		return r.ID
+	}
+	return r.File + " (" + r.ID + ")"
+}
+
+// validID reports whether s can be a C-App id (name_version): what would
+// be a valid file name with ".car" after it, not already ending in it.
+func validID(s string) bool {
+	return !strings.HasSuffix(strings.ToLower(s), ".car") && deploy.ValidName(s+".car")
+}
+
+// removeOne removes arg from node n: the file of that name, or, for a
+// C-App id, every file the node lists with that id (not_found when none).
+func removeOne(ctx context.Context, c *deploy.Client, n, arg string, force bool, timeout time.Duration) []rmResult {
+	files, id := []string{arg}, ""
+	if !deploy.ValidName(arg) {
+		id = arg
+		start := time.Now()
+		entries, err := c.List(ctx, n)
+		if err != nil {
+			return []rmResult{{Node: redact(n), ID: id, Status: "failed", DurationMS: time.Since(start).Milliseconds(),
+				Error: nodeError(n, err, timeout)}}
+		}
+		if files = filesOfID(entries, id); len(files) == 0 {
+			return []rmResult{{Node: redact(n), ID: id, Status: "not_found", DurationMS: time.Since(start).Milliseconds(),
+				Error: fmt.Sprintf("%s: no C-App with id %s", redact(n), id)}}
+		}
+	}
+	var out []rmResult
+	for _, f := range files {
+		start := time.Now()
+		servedBy, err := c.Delete(ctx, n, f, force)
+		r := rmResult{Node: redact(n), File: f, ID: id, Status: "deleted", DurationMS: time.Since(start).Milliseconds()}
+		if servedBy != n {
+			r.Manager = redact(servedBy)
+		}
+		switch {
+		case deploy.IsNotFound(err):
+			r.Status, r.Error = "not_found", nodeError(n, err, timeout)
+		case err != nil:
+			r.Status, r.Error = "failed", nodeError(n, err, timeout)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// filesOfID returns the files of a node's list whose C-App id is id.
+func filesOfID(entries []deploy.Entry, id string) []string {
+	var out []string
+	for _, e := range entries {
+		if e.Valid() && e.ID == id {
+			out = append(out, e.File)
+		}
+	}
+	return out
 }
