@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -111,7 +112,10 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			mux.Handle("GET /v1/status", d.StatusHandler(carbonStatus(carbonLog)))
 			push.mount(mux, c, d.ManagerURL, a.logger)
 			mountDoctor(mux, c, push.store, a.logger) // GET /v1/doctor (depsync doctor --config)
-			srv := deploy.NewServer(c.Listen, mux, c.TLS)
+			// net/http's own lines (TLS handshake errors) go where the
+			// daemon's go, in its --log-format.
+			srv := deploy.NewServerWith(c.Listen, mux, c.TLS, deploy.ServerOptions{
+				ErrorLog: slog.NewLogLogger(a.logger.With("component", "http_server").Handler(), slog.LevelWarn)})
 			srvCtx, stopSrv := context.WithCancel(context.WithoutCancel(ctx))
 			served := make(chan error, 1)
 			go func() { served <- deploy.Serve(srvCtx, srv, ln) }()
