@@ -3,13 +3,21 @@
 package e2e
 
 import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -116,4 +124,100 @@ func TestStatusTellsTheTruth(t *testing.T) {
 	assert.Contains(t, metricsOf(m), `depsync_mode{mode="direct"} 1`)
 	_, out = statusCLI(t, bin, w)
 	assert.Contains(t, out, "manager's mode direct", out)
+}
+
+// TestCLIContextOverTLS: a TLS node run with --log-format json. The CLI
+// lists its C-Apps and removes one by its id with only --node, --ca-file
+// and --token-file, no config file; a client that fails the TLS handshake
+// is logged as a JSON line like every other.
+func TestCLIContextOverTLS(t *testing.T) {
+	bin := daemontest.Binary(t)
+	pki := filepath.Join(t.TempDir(), "pki")
+	out, err := exec.Command(bin, "tls", "init", "--out", pki, "--host", "manager,127.0.0.1,localhost").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	caPEM, err := os.ReadFile(filepath.Join(pki, "ca.crt"))
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(caPEM))
+	client := &http.Client{Timeout: 5 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	m := newTLSNode(t, bin, "manager", "manager", pki, nil)
+	apps := filepath.Join(m.Dir, "carbonapps")
+	require.NoError(t, os.MkdirAll(apps, 0o755))
+	testcapp.Write(t, apps, "HelloWorld_1.0.0.car", "HelloWorld", "1.0.0")
+
+	cmd := exec.Command(bin, "run", "--config", m.ConfigFile, "--log-format", "json")
+	cmd.Env = os.Environ()
+	var logs strings.Builder
+	var mu sync.Mutex
+	cmd.Stdout, cmd.Stderr = syncWriter{&mu, &logs}, syncWriter{&mu, &logs}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	require.NoError(t, cmd.Start())
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		if t.Failed() {
+			mu.Lock()
+			t.Logf("--- manager log ---\n%s", logs.String())
+			mu.Unlock()
+		}
+	})
+	daemontest.Eventually(t, 30*time.Second, "/healthz over https", func() bool {
+		resp, err := client.Get(m.url + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+
+	// The CLI from a folder without a depsync.yaml, no --config.
+	cli := func(args ...string) (int, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		c := exec.CommandContext(ctx, bin, args...)
+		c.Dir = t.TempDir()
+		c.Env = append(os.Environ(), "DEPSYNC_TOKEN=", "DEPSYNC_TLS_CA_FILE=")
+		b, err := c.CombinedOutput()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), string(b)
+		}
+		require.NoError(t, err, "%s", b)
+		return 0, string(b)
+	}
+	token := filepath.Join(pki, "token")
+	code, got := cli("capp", "list", "--node", m.url, "--ca-file", filepath.Join(pki, "ca.crt"), "--token-file", token)
+	require.Equal(t, 0, code, got)
+	assert.Contains(t, got, "HelloWorld_1.0.0.car")
+	code, got = cli("capp", "list", "--node", m.url, "--token-file", token)
+	assert.Equal(t, 1, code, got)
+	assert.Contains(t, got, "give --ca-file")
+	code, got = cli("capp", "rm", "HelloWorld_1.0.0", "--node", m.url, "--ca-file", filepath.Join(pki, "ca.crt"),
+		"--token-file", token)
+	require.Equal(t, 0, code, got)
+	assert.Contains(t, got, "HelloWorld_1.0.0.car (HelloWorld_1.0.0)")
+	assert.NoFileExists(t, filepath.Join(apps, "HelloWorld_1.0.0.car"))
+
+	// A handshake that fails: Go's own line, in the daemon's JSON.
+	conn, err := net.DialTimeout("tcp", m.Listen, 5*time.Second)
+	require.NoError(t, err)
+	_, err = conn.Write([]byte("\x16\x03\x01\x00\x05not-a-client-hello"))
+	require.NoError(t, err)
+	require.NoError(t, conn.Close())
+	daemontest.Eventually(t, 10*time.Second, "the handshake error in the log", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Contains(logs.String(), "TLS handshake error")
+	})
+	mu.Lock()
+	all := logs.String()
+	mu.Unlock()
+	sc := bufio.NewScanner(strings.NewReader(all))
+	for sc.Scan() {
+		var rec map[string]any
+		assert.NoError(t, json.Unmarshal(sc.Bytes(), &rec), "not a JSON line: %s", sc.Text())
+	}
 }
