@@ -58,7 +58,8 @@ func statusCLI(t *testing.T, bin string, n *daemontest.Node, args ...string) (in
 // TestStatusTellsTheTruth: `depsync status` exits 0 only while the node is
 // ready and in step, 1 while the manager holds deletions (in text and in
 // json); once SVN stops, the worker's /v1/status and depsync_mode say its
-// manager pushes directly within 15 s; every node exports its build.
+// manager pushes directly within 15 s, also after the worker restarts;
+// every node exports its build.
 func TestStatusTellsTheTruth(t *testing.T) {
 	srv := svntest.New(t, svntest.SVNServe)
 	bin := daemontest.Binary(t)
@@ -124,6 +125,13 @@ func TestStatusTellsTheTruth(t *testing.T) {
 	assert.Contains(t, metricsOf(m), `depsync_mode{mode="direct"} 1`)
 	_, out = statusCLI(t, bin, w)
 	assert.Contains(t, out, "manager's mode direct", out)
+
+	// A worker restarted meanwhile has had no notice: it asks.
+	w.Stop(t)
+	w.Start(t)
+	daemontest.Eventually(t, 15*time.Second, "the restarted worker to learn its manager is in direct mode", func() bool {
+		return managerMode() == "direct"
+	})
 }
 
 // TestCLIContextOverTLS: a TLS node run with --log-format json. The CLI

@@ -318,6 +318,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); d.peers.run(ctx) }()
+	if d.cfg.Role == config.RoleWorker {
+		wg.Add(1)
+		go func() { defer wg.Done(); d.learnManagerMode(ctx) }()
+	}
 	if d.cfg.Role == config.RoleManager && d.direct != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); d.runDirect(ctx) }()

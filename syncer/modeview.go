@@ -6,6 +6,9 @@ package syncer
 // the fallback" can be alerted on from any node.
 
 import (
+	"context"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/depsync/depsync/config"
@@ -26,6 +29,37 @@ func (d *Daemon) managerMode() string {
 		return m
 	}
 	return ModeUnknown
+}
+
+// modeAskEvery is how often a worker that knows its manager's mode asks it
+// again: a notice of a change of mode that did not get through (the worker
+// was restarting, the network dropped it) is not sent again.
+const modeAskEvery = 30 * time.Second
+
+// learnManagerMode keeps a worker's idea of its manager's mode true
+// between notices: while it is unknown (after a start) it asks the
+// manager's /v1/status at each poll, then every modeAskEvery. Each ask is
+// bounded by askTimeout per candidate. It returns when ctx ends.
+func (d *Daemon) learnManagerMode(ctx context.Context) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		candidates := d.cfg.Peers
+		if u := d.ManagerURL(); u != "" {
+			candidates = []string{u}
+		}
+		d.mgr.ask(ctx, candidates, d.superID())
+		wait := modeAskEvery
+		if d.mgr.get() == "" {
+			wait = d.cfg.SVN.PollInterval
+		}
+		t.Reset(jitter(max(wait, time.Second)))
+	}
 }
 
 // modeCollector exports depsync_mode{mode}: 1 for the manager's mode as

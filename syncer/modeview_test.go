@@ -1,10 +1,12 @@
 package syncer
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -68,4 +70,25 @@ func TestWorkerKnowsItsManagersMode(t *testing.T) {
 	assert.Equal(t, ModeDirect, st.Mode)
 	assert.Contains(t, m, `depsync_mode{mode="svn"} 0`)
 	assert.Contains(t, m, `depsync_mode{mode="direct"} 1`)
+}
+
+// TestWorkerAsksItsManagersModeWhileUnknown: a worker that has had no
+// notice (restarted while its manager is in direct mode) learns the mode
+// by asking, and stops asking when its context ends.
+func TestWorkerAsksItsManagersModeWhileUnknown(t *testing.T) {
+	c := testConfig(t, config.RoleWorker)
+	c.Token = testToken
+	c.Peers = []string{fakeManager(t, ModeDirect).URL}
+	d := newTestDaemon(t, c, &fakeSVN{})
+	require.Equal(t, ModeUnknown, d.managerMode())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); d.learnManagerMode(ctx) }()
+	require.Eventually(t, func() bool { return d.managerMode() == ModeDirect }, 10*time.Second, 10*time.Millisecond)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("learnManagerMode did not return when its context ended")
+	}
 }
