@@ -109,7 +109,8 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 }
 
 // loadConfig loads the config named by --config (or the default files) with
-// the given flag overrides, and --ca-file's where the command has it. Errors in the file are the user's to fix.
+// the given flag overrides, and --ca-file's where the command has it.
+// Errors in the file are the user's to fix.
 func (a *app) loadConfig(overrides map[string]any) (*config.Config, error) {
 	for k, v := range a.tls.overrides() {
 		if overrides == nil {
