@@ -260,3 +260,18 @@ func WriteJSON(w http.ResponseWriter, code int, v any) {
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
 }
+
+// CAppPresence is the body of GET /v1/capps/{file}: whether the node holds
+// the file, and what its Carbon log last said of the C-App (by the id of
+// ?id=, else of the file held, or by the file name), also once the file is
+// gone: how `depsync capp rm --wait` sees Carbon undeploy it.
+type CAppPresence struct {
+	File    string `json:"file"`
+	Present bool   `json:"present"`
+	// CarbonLog says whether the node reads a Carbon log it can open
+	// (false also when it reads none).
+	CarbonLog bool `json:"carbon_log"`
+	// Carbon is the log's last word on the C-App since Carbon's last
+	// start; nil when it said nothing.
+	Carbon *CarbonState `json:"carbon,omitempty"`
+}
