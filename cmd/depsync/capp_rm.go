@@ -29,7 +29,7 @@ func newCappRmCmd(a *app) *cobra.Command {
 	var nodes []string
 	var tokenFile, output string
 	var force bool
-	var timeout time.Duration
+	var timeout, wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "rm FILE|ID...",
 		Short: "Remove C-Apps from nodes",
@@ -48,10 +48,15 @@ https to http; otherwise nothing is sent there and the removal fails naming
 the URL: pass it with --node to let it through. --timeout bounds each
 removal (default 30s).
 
-Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
-2 bad input.`,
+--wait polls, up to the time given, until no node of the cluster (the nodes
+removed from, the peers each lists, a worker's manager when it is one of the
+nodes above) holds the C-Apps and, on each node that reads Carbon's log, the
+log says Carbon undeployed them; a node without a log counts by presence.
+
+Exit codes: 0 removed everywhere (and, with --wait, undeployed everywhere),
+1 a node failed or did not hold the file, or --wait ran out, 2 bad input.`,
 		Example: `  depsync capp rm MyApp_1.0.0.car --node https://node1:9780
-  depsync capp rm HelloWorld_1.0.0 --node https://node1:9780`,
+  depsync capp rm HelloWorld_1.0.0 --node https://node1:9780 --wait 60s`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if err := validOutput(output); err != nil {
@@ -59,6 +64,9 @@ Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 			}
 			if err := checkTimeout(timeout); err != nil {
 				return err
+			}
+			if wait < 0 {
+				return usageError{fmt.Errorf("--wait %s: must not be negative", wait)}
 			}
 			for _, f := range files {
 				if !deploy.ValidName(f) && !validID(f) {
@@ -97,10 +105,18 @@ Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 					failures++
 				}
 			}
+			var waited *rmWaitReport
+			if wait > 0 && failures == 0 {
+				waited = waitForUndeploy(cmd.Context(), a, cfg, c, targets, results, wait)
+			}
 			if output == "json" {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(map[string]any{"results": results}); err != nil {
+				out := map[string]any{"results": results}
+				if waited != nil {
+					out["wait"] = waited
+				}
+				if err := enc.Encode(out); err != nil {
 					return failed(err)
 				}
 			} else {
@@ -119,9 +135,15 @@ Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 						fmt.Fprintf(a.stdout, "%s %s: %s\n", r.Node, r.name(), r.Error)
 					}
 				}
+				if waited != nil {
+					writeRmWaitReport(a.stdout, waited)
+				}
 			}
-			if failures > 0 {
+			switch {
+			case failures > 0:
 				return failed(fmt.Errorf("%d of %d removals failed", failures, len(results)))
+			case waited != nil && !waited.OK:
+				return failed(fmt.Errorf("--wait %s: not every node is rid of the C-Apps: %s", wait, leftSummary(waited.Left)))
 			}
 			return nil
 		},
@@ -131,6 +153,7 @@ Exit codes: 0 removed everywhere, 1 a node failed or did not hold the file,
 	f.StringVar(&tokenFile, "token-file", "", "file holding the API token (default token_file or DEPSYNC_TOKEN)")
 	f.BoolVar(&force, "force", false, "make a worker remove the file without its manager (emergency only)")
 	f.DurationVar(&timeout, "timeout", defaultCallTimeout, "how long each node may take to answer")
+	f.DurationVar(&wait, "wait", 0, "wait up to this long for no node of the cluster to hold the C-Apps and Carbon to undeploy them (e.g. 60s)")
 	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return cmd
 }

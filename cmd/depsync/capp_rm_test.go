@@ -57,3 +57,36 @@ func TestValidID(t *testing.T) {
 		assert.Equal(t, want, validID(s), s)
 	}
 }
+
+// TestCappRmWait: --wait polls the cluster (the nodes removed from and the
+// peers they list) until none holds the C-App; a node without a Carbon log
+// counts by presence. A peer that still holds it is named when the wait
+// runs out, exit 1.
+func TestCappRmWait(t *testing.T) {
+	cfg := noConfig(t)
+	n1 := newPushNode(t, config.RoleManager)
+	n2 := newPushNode(t, config.RoleManager)
+	n1.peers = []string{n2.url}
+	for _, n := range []*pushNode{n1, n2} {
+		testcapp.Write(t, n.dir, "HelloWorld_1.0.0.car", "HelloWorld", "1.0.0")
+	}
+
+	code, out, errOut := runCLI(t, "--config", cfg, "capp", "rm", "HelloWorld_1.0.0", "--node", n1.url, "--wait", "300ms")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, n2.url+" still holds HelloWorld_1.0.0.car")
+	assert.Contains(t, errOut, "--wait 300ms: not every node is rid of the C-Apps")
+
+	code, out, errOut = runCLI(t, "--config", cfg, "capp", "rm", "HelloWorld_1.0.0.car", "--node", n2.url,
+		"--wait", "10s", "-o", "json")
+	require.Equal(t, 0, code, out+errOut)
+	var res struct {
+		Wait rmWaitReport `json:"wait"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &res), out)
+	assert.True(t, res.Wait.OK)
+	assert.ElementsMatch(t, []string{n2.url}, res.Wait.Nodes)
+	assert.Equal(t, []string{n2.url}, res.Wait.NoCarbonLog)
+
+	code, _, errOut = runCLI(t, "--config", cfg, "capp", "rm", "X_1.0.0", "--node", n1.url, "--wait", "-1s")
+	assert.Equal(t, 2, code, errOut)
+}
