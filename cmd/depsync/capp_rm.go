@@ -37,8 +37,9 @@ func newCappRmCmd(a *app) *cobra.Command {
 else this config's own node and its peers. Name each by its file name
 (MyApp_1.0.0.car) or by its C-App id (MyApp_1.0.0, name_version from its
 artifacts.xml, as capp list shows it): an id is looked up in each node's
-list, and every file with that id there is removed. A worker sends you on to its manager, which then removes the file from
-the workers itself (with sync.prune). --force makes a worker remove it
+list, and every file with that id there is removed. A worker sends you on to
+its manager, which then removes the file from the workers itself (with
+sync.prune). --force makes a worker remove it
 without its manager (an emergency only: the manager's next reconcile puts
 back what it holds).
 
