@@ -39,9 +39,8 @@ else this config's own node and its peers. Name each by its file name
 artifacts.xml, as capp list shows it): an id is looked up in each node's
 list, and every file with that id there is removed. A worker sends you on to
 its manager, which then removes the file from the workers itself (with
-sync.prune). --force makes a worker remove it
-without its manager (an emergency only: the manager's next reconcile puts
-back what it holds).
+sync.prune). --force makes a worker remove it without its manager (an
+emergency only: the manager's next reconcile puts back what it holds).
 
 A worker's refusal is followed to its manager only when that URL is one of
 the --node URLs, a configured peer or this config's own node, and never from
