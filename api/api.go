@@ -30,6 +30,12 @@ type Status struct {
 	Manager string `json:"manager,omitempty"`
 	Ready   bool   `json:"ready"`
 	Reason  string `json:"reason,omitempty"`
+
+	// ManagerMode, on a worker, is its manager's mode as the manager's
+	// notices and answers last said: ModeSVN, ModeDirect, or "unknown"
+	// while it cannot tell (Mode is the worker's own: whether it reaches
+	// SVN). Empty on a manager and from an older worker.
+	ManagerMode string `json:"manager_mode,omitempty"`
 	// Tenants lists every tenant up to MaxStatusTenants of them; past
 	// that, only the super tenant and the failing ones, and
 	// TenantsTruncated is set (ask for one with ?tenant=<id>). With
@@ -278,4 +284,19 @@ func WriteJSON(w http.ResponseWriter, code int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// CAppPresence is the body of GET /v1/capps/{file}: whether the node holds
+// the file, and what its Carbon log last said of the C-App (by the id of
+// ?id=, else of the file held, or by the file name), also once the file is
+// gone: how `depsync capp rm --wait` sees Carbon undeploy it.
+type CAppPresence struct {
+	File    string `json:"file"`
+	Present bool   `json:"present"`
+	// CarbonLog says whether the node reads a Carbon log it can open
+	// (false also when it reads none).
+	CarbonLog bool `json:"carbon_log"`
+	// Carbon is the log's last word on the C-App since Carbon's last
+	// start; nil when it said nothing.
+	Carbon *CarbonState `json:"carbon,omitempty"`
 }

@@ -107,7 +107,8 @@ type cappAPI struct {
 }
 
 // NewAPI returns the handler of the peer C-App API: GET /v1/capps,
-// PUT /v1/capps/{file} and DELETE /v1/capps/{file}, behind the bearer token.
+// GET /v1/capps/{file} (api.CAppPresence), PUT /v1/capps/{file} and
+// DELETE /v1/capps/{file}, behind the bearer token.
 // Mount it on both "/v1/capps" and "/v1/capps/" of the daemon's mux. File
 // names are checked on the raw, still escaped path, so no encoding trick
 // (%2e%2e%2f, %00, %2f) gets past (400).
@@ -132,6 +133,7 @@ func NewAPI(opts APIOptions) http.Handler {
 	a := &cappAPI{opts}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/capps", a.list)
+	mux.HandleFunc("GET /v1/capps/{file}", a.presence)
 	mux.HandleFunc("PUT /v1/capps/{file}", a.put)
 	mux.HandleFunc("DELETE /v1/capps/{file}", a.delete)
 	return httpauth.Require(opts.Token, checkRawName(mux))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"os"
 	"sync"
@@ -50,6 +51,10 @@ type ServerOptions struct {
 	MaxConnsPerIP int
 	// ReadHeaderTimeout bounds reading a request's headers (default 10s).
 	ReadHeaderTimeout time.Duration
+	// ErrorLog receives the server's own error lines (a failed TLS
+	// handshake, a handler's panic); nil: the standard logger, which
+	// bypasses the daemon's --log-format.
+	ErrorLog *log.Logger
 }
 
 // NewServer returns the daemon's HTTP server for h on addr, with the
@@ -101,6 +106,7 @@ func NewServerWith(addr string, h http.Handler, tlsCfg config.TLS, o ServerOptio
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ConnState:         gate.hook,
+		ErrorLog:          o.ErrorLog,
 	}
 	if tlsCfg.Enabled() {
 		kp := &keyPair{cert: tlsCfg.CertFile, key: tlsCfg.KeyFile}

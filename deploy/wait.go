@@ -123,54 +123,16 @@ func (c *Client) WaitForCluster(ctx context.Context, o WaitOptions) *WaitResult 
 	if o.Until == "" {
 		o.Until = UntilDeployed
 	}
-	known := map[string]bool{}
-	for _, n := range o.Known {
-		known[strings.TrimRight(n, "/")] = true
-	}
 	received := map[string]map[string]time.Time{}
 	for n, m := range o.Received {
 		received[strings.TrimRight(n, "/")] = m
 	}
-	cluster := map[string]bool{}
-	var order []string
-	add := func(n string, mustBeKnown bool) {
-		n = strings.TrimRight(n, "/")
-		if n == "" || cluster[n] || (mustBeKnown && !known[n]) {
-			return
-		}
-		if o.Check != nil {
-			if err := o.Check(n); err != nil {
-				c.opts.Logger.Warn("not polling a node a peer names: its URL breaks the --node rules", "url", RedactURL(n))
-				return
-			}
-		}
-		cluster[n] = true
-		order = append(order, n)
-	}
-	for _, n := range o.Nodes {
-		add(n, false)
-	}
-	statusRead := map[string]bool{}
+	cluster := c.newClusterNodes(o.Nodes, o.Known, o.Check)
 	noLog := map[string]bool{}
 	var noLogOrder []string
 	var last *WaitResult
 	for {
-		// Discovery first, so that the peers a node names are read in
-		// this very round.
-		for i := 0; i < len(order); i++ { // order grows as peers are found
-			n := order[i]
-			if statusRead[n] {
-				continue
-			}
-			if st, err := c.Status(ctx, n); err == nil {
-				statusRead[n] = true
-				add(st.Manager, true)
-				for _, p := range st.Peers {
-					add(p.URL, false)
-				}
-			}
-		}
-		nodes := append([]string(nil), order...)
+		nodes := cluster.discover(ctx)
 		rounds := c.round(ctx, nodes, o, received)
 		if ctx.Err() != nil && last != nil {
 			// A round cut short by the deadline says nothing new: report
@@ -301,4 +263,65 @@ func redactAll(urls []string) []string {
 		out[i] = RedactURL(u)
 	}
 	return out
+}
+
+// clusterNodes are the nodes a wait polls: the nodes given, then the peers
+// each lists in its /v1/status and the manager a worker names there when it
+// is one of the known nodes (a worker's idea of its manager comes from a
+// notice and can be planted, whereas its peers are its configuration);
+// every URL vetted by check first.
+type clusterNodes struct {
+	c          *Client
+	known      map[string]bool
+	check      func(string) error
+	in         map[string]bool
+	order      []string
+	statusRead map[string]bool
+}
+
+func (c *Client) newClusterNodes(nodes, known []string, check func(string) error) *clusterNodes {
+	k := &clusterNodes{c: c, known: map[string]bool{}, check: check, in: map[string]bool{}, statusRead: map[string]bool{}}
+	for _, n := range known {
+		k.known[strings.TrimRight(n, "/")] = true
+	}
+	for _, n := range nodes {
+		k.add(n, false)
+	}
+	return k
+}
+
+func (k *clusterNodes) add(n string, mustBeKnown bool) {
+	n = strings.TrimRight(n, "/")
+	if n == "" || k.in[n] || (mustBeKnown && !k.known[n]) {
+		return
+	}
+	if k.check != nil {
+		if err := k.check(n); err != nil {
+			k.c.opts.Logger.Warn("not polling a node a peer names: its URL breaks the --node rules", "url", RedactURL(n))
+			return
+		}
+	}
+	k.in[n] = true
+	k.order = append(k.order, n)
+}
+
+// discover reads the /v1/status of each node not read yet (a node that
+// does not answer is asked again next time), adds what it names, and
+// returns every node found so far, in the order found: the peers a node
+// names are read in the same round.
+func (k *clusterNodes) discover(ctx context.Context) []string {
+	for i := 0; i < len(k.order); i++ { // order grows as peers are found
+		n := k.order[i]
+		if k.statusRead[n] {
+			continue
+		}
+		if st, err := k.c.Status(ctx, n); err == nil {
+			k.statusRead[n] = true
+			k.add(st.Manager, true)
+			for _, p := range st.Peers {
+				k.add(p.URL, false)
+			}
+		}
+	}
+	return append([]string(nil), k.order...)
 }

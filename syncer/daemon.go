@@ -159,7 +159,7 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		d.grace = DefaultGrace
 	}
 	d.m = newMetrics(d.reg)
-	d.reg.MustRegister(&tenantsCollector{d: d})
+	d.reg.MustRegister(&tenantsCollector{d: d}, modeCollector{d})
 	if d.backups = deps.Backups; d.backups == nil {
 		d.backups = backup.New(backup.Root(cfg.StateDir), backup.Options{
 			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.reg})
@@ -314,6 +314,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); d.peers.run(ctx) }()
+	if d.cfg.Role == config.RoleWorker {
+		wg.Add(1)
+		go func() { defer wg.Done(); d.learnManagerMode(ctx) }()
+	}
 	if d.cfg.Role == config.RoleManager && d.direct != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); d.runDirect(ctx) }()

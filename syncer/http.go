@@ -331,6 +331,9 @@ func (d *Daemon) status(only *tenantSync) Status {
 		known := d.holdsKnown(only)
 		s.HoldsKnown = &known
 	}
+	if d.cfg.Role == config.RoleWorker {
+		s.ManagerMode = d.managerMode()
+	}
 	if r, ok := d.direct.(PeerReporter); ok && s.Mode == ModeDirect {
 		s.Peers = r.PeerStatuses()
 	}

@@ -141,13 +141,21 @@ func newNodeClient(a *app, cfg *config.Config, tokenFile string, timeout time.Du
 }
 
 // deployClient completes o with the token (--token-file, else the
-// config's), tls.ca_file and the logger.
+// config's), the CA (--ca-file, else tls.ca_file), the client certificate
+// of --cert-file and --key-file, and the logger.
 func deployClient(a *app, cfg *config.Config, tokenFile string, o deploy.ClientOptions) (*deploy.Client, error) {
+	if err := a.tls.check(); err != nil {
+		return nil, err
+	}
 	tok, err := readToken(cfg, tokenFile)
 	if err != nil {
 		return nil, err
 	}
 	o.Token, o.CAFile, o.Logger = tok, cfg.TLS.CAFile, a.logger
+	// Only a certificate given on the command line is presented: the
+	// config's tls.cert_file is the node's server certificate, whose key
+	// the operator running the CLI may not (and need not) be able to read.
+	o.CertFile, o.KeyFile = a.tls.certFile, a.tls.keyFile
 	c, err := deploy.NewClient(o)
 	if err != nil {
 		return nil, badInput(err)
@@ -175,8 +183,8 @@ func nodeError(node string, err error, timeout time.Duration) string {
 		}
 		return err.Error() + "; if it is your manager, pass it with --node " + me.Manager
 	case errors.As(err, new(x509.UnknownAuthorityError)):
-		return redactIn(err.Error(), node) + "; set tls.ca_file in the config to the CA that signed the nodes' certificates " +
-			"(the ca.crt of depsync tls init)"
+		return redactIn(err.Error(), node) + "; give --ca-file (or set tls.ca_file in the config) with the CA that signed " +
+			"the nodes' certificates (the ca.crt of depsync tls init)"
 	case errors.As(err, new(x509.HostnameError)):
 		return redactIn(err.Error(), node) + "; use a URL with one of the names or IPs the node's certificate was made for " +
 			"(its --host in depsync tls init)"

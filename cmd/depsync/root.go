@@ -16,6 +16,8 @@ type app struct {
 	configFile string
 	logLevel   string
 	logFormat  string
+	// tls is the TLS context of the commands that talk to nodes.
+	tls clientTLS
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -37,6 +39,8 @@ there is no SVN server, the manager pushes C-Apps straight to its peers.`,
 
   # deploy a C-App to a cluster from CI
   depsync capp push MyApp_1.0.0.car --node https://node1:9780 --wait 60s -o json`,
+		// --version: the build, without the svn look-up of `depsync version`.
+		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -48,6 +52,7 @@ there is no SVN server, the manager pushes C-Apps straight to its peers.`,
 			return nil
 		},
 	}
+	root.SetVersionTemplate(buildLine())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configFile, "config", "", "config file (default ./depsync.yaml, else /etc/depsync/depsync.yaml)")
@@ -66,6 +71,7 @@ there is no SVN server, the manager pushes C-Apps straight to its peers.`,
 		newApproveCmd(a),
 		newDoctorCmd(a),
 	)
+	addClientFlags(root, a)
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}
@@ -104,8 +110,15 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 }
 
 // loadConfig loads the config named by --config (or the default files) with
-// the given flag overrides. Errors in the file are the user's to fix.
+// the given flag overrides, and --ca-file's where the command has it.
+// Errors in the file are the user's to fix.
 func (a *app) loadConfig(overrides map[string]any) (*config.Config, error) {
+	for k, v := range a.tls.overrides() {
+		if overrides == nil {
+			overrides = map[string]any{}
+		}
+		overrides[k] = v
+	}
 	c, err := config.Load(config.Options{File: a.configFile, Overrides: overrides})
 	if err != nil {
 		return nil, badInput(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -82,6 +83,7 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 				return syncError(d.Once(ctx))
 			}
 			reg := prometheus.NewRegistry()
+			reg.MustRegister(buildInfo())
 			push, err := newDirectPush(c, reg, a.logger)
 			if err != nil {
 				return badInput(err)
@@ -115,7 +117,10 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			mux.Handle("GET /v1/status", d.StatusHandler(carbonStatus(carbonLog)))
 			push.mount(mux, c, d.ManagerURL, a.logger)
 			mountDoctor(mux, c, push.store, a.logger) // GET /v1/doctor (depsync doctor --config)
-			srv := deploy.NewServer(c.Listen, mux, c.TLS)
+			// net/http's own lines (TLS handshake errors) go where the
+			// daemon's go, in its --log-format.
+			srv := deploy.NewServerWith(c.Listen, mux, c.TLS, deploy.ServerOptions{
+				ErrorLog: slog.NewLogLogger(a.logger.With("component", "http_server").Handler(), slog.LevelWarn)})
 			// A stop stops the HTTP server at once, alongside the daemon:
 			// no upload begins after it, and those in flight have
 			// deploy.ShutdownBudget to finish within the stop. A node whose

@@ -57,8 +57,11 @@ tenant and the failing ones; the summary line counts them all. --tenant ID
 shows one tenant's detail (GET /v1/status?tenant=ID); a tenant the node
 does not sync is an error, exit 1.
 
-Exit status: 0 when the node answered, 1 when it could not be reached or
-refused, 2 for bad flags or config.`,
+Exit status: 0 when the node answered and is ready and in step (every
+tenant synced, without an error, not behind a revision it saw); 1 when it
+is not (a deletion held, a first sync not done, an error), could not be
+reached or refused; 2 for bad flags or config. -o json prints the node's
+reply whatever its state: the exit status says the same.`,
 		Example: `  depsync status
   depsync status --node http://node2:9780 -o json
   depsync status --tenant 3`,
@@ -87,8 +90,14 @@ refused, 2 for bad flags or config.`,
 					return failed(fmt.Errorf("%s: reply is not JSON: %w", redact(node), err))
 				}
 				buf.WriteByte('\n')
-				_, err = a.stdout.Write(buf.Bytes())
-				return err
+				if _, err := a.stdout.Write(buf.Bytes()); err != nil {
+					return err
+				}
+				var st api.Status
+				if err := json.Unmarshal(raw, &st); err != nil {
+					return failed(fmt.Errorf("%s: reply is not a status: %w", redact(node), err))
+				}
+				return notReady(node, &st, tenant != "")
 			}
 			if err != nil {
 				return failed(errors.New(nodeError(node, err, timeout)))
@@ -98,7 +107,7 @@ refused, 2 for bad flags or config.`,
 				return failed(fmt.Errorf("%s: reply is not a status: %w", redact(node), err))
 			}
 			printStatus(a.stdout, node, &st, time.Now())
-			return nil
+			return notReady(node, &st, tenant != "")
 		},
 	}
 	cmd.Flags().StringVar(&node, "node", "", "base URL of the node (default: this node's listen address)")
@@ -109,13 +118,55 @@ refused, 2 for bad flags or config.`,
 	return cmd
 }
 
+// notReady is the exit status of a status the node gave: nil when it is
+// ready and in step, else a failure (exit 1) saying why.
+func notReady(node string, st *api.Status, oneTenant bool) error {
+	if why := statusVerdict(st, oneTenant); why != "" {
+		return failed(fmt.Errorf("%s: %s", redact(node), why))
+	}
+	return nil
+}
+
+// statusVerdict says why a node's status is not ready or not in step, ""
+// when it is both. oneTenant: the status is of one tenant (--tenant), so
+// only that tenant's step counts. A node without tenant_summary (an older
+// version) is judged on ready alone: its in_step fields mean nothing.
+func statusVerdict(st *api.Status, oneTenant bool) string {
+	switch {
+	case !st.Ready && st.Reason != "":
+		return "not ready: " + st.Reason
+	case !st.Ready:
+		return "not ready"
+	case st.TenantSummary == nil:
+		return ""
+	case oneTenant:
+		for _, t := range st.Tenants {
+			switch {
+			case !t.InStep && t.LastError != "":
+				return fmt.Sprintf("tenant %d not in step: %s", t.ID, t.LastError)
+			case !t.InStep:
+				return fmt.Sprintf("tenant %d not in step: behind a revision it saw", t.ID)
+			}
+		}
+	case st.TenantSummary.InStep < st.TenantSummary.Count:
+		return fmt.Sprintf("%d of %d tenant(s) not in step", st.TenantSummary.Count-st.TenantSummary.InStep, st.TenantSummary.Count)
+	}
+	return ""
+}
+
 func printStatus(w io.Writer, node string, st *api.Status, now time.Time) {
 	node = redact(node)
 	ready := "ready"
 	if !st.Ready {
 		ready = "NOT READY: " + st.Reason
 	}
-	fmt.Fprintf(w, "%s: %s (%s), mode %s, %s\n", node, st.Node, st.Role, st.Mode, ready)
+	mode := st.Mode
+	if st.ManagerMode != "" {
+		// A worker's own mode says only whether it reaches SVN; its
+		// manager's says whether C-Apps come by SVN or straight.
+		mode += ", manager's mode " + st.ManagerMode
+	}
+	fmt.Fprintf(w, "%s: %s (%s), mode %s, %s\n", node, st.Node, st.Role, mode, ready)
 	if st.Manager != "" && st.Role != config.RoleManager {
 		fmt.Fprintf(w, "manager: %s\n", redact(st.Manager))
 	}

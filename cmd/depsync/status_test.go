@@ -128,7 +128,7 @@ func TestStatusJSONIsTheNodes(t *testing.T) {
 			api.WriteError(w, http.StatusServiceUnavailable, "busy")
 			return
 		}
-		w.Write([]byte(`{"role":"worker","node":"n2","manager":"https://u:secretpw@n1:9780/?k=v",` +
+		w.Write([]byte(`{"role":"worker","node":"n2","ready":true,"manager":"https://u:secretpw@n1:9780/?k=v",` +
 			`"peers":[{"url":"https://u:secretpw@n1:9780"}],"field_of_a_newer_node":{"x":1}}`))
 	})))
 	defer node.Close()

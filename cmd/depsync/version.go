@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 )
 
@@ -20,11 +21,16 @@ version of the svn command-line client on PATH (depsync needs svn 1.10 or later)
 		Example: `  depsync version`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(a.stdout, "depsync %s\ncommit: %s\ngo: %s %s/%s\nsvn: %s\n",
-				version, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH, svnVersion(cmd.Context()))
+			fmt.Fprintf(a.stdout, "%ssvn: %s\n", buildLine(), svnVersion(cmd.Context()))
 			return nil
 		},
 	}
+}
+
+// buildLine is what `depsync --version` prints, and `depsync version`
+// before the svn client it finds.
+func buildLine() string {
+	return fmt.Sprintf("depsync %s\ncommit: %s\ngo: %s %s/%s\n", version, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
 func svnVersion(ctx context.Context) string {
@@ -39,4 +45,14 @@ func svnVersion(ctx context.Context) string {
 		return fmt.Sprintf("%s: error: %v", path, err)
 	}
 	return strings.TrimSpace(string(out)) + " (" + path + ")"
+}
+
+// buildInfo is the gauge depsync_build_info{version,commit,go_version},
+// always 1: which build a node runs, for dashboards and alerts.
+func buildInfo() prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "depsync_build_info",
+		Help:        "Always 1; the labels say which build of depsync runs: its version, commit and Go version.",
+		ConstLabels: prometheus.Labels{"version": version, "commit": commit, "go_version": runtime.Version()},
+	}, func() float64 { return 1 })
 }
