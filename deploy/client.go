@@ -243,6 +243,9 @@ func (c *Client) getJSONHeader(ctx context.Context, node, path string, v any) (h
 	if err != nil {
 		return nil, err
 	}
+	// Said outright, so that a path that may one day also serve bytes
+	// (GET /v1/capps/{file}) keeps answering this client in JSON.
+	req.Header.Set("Accept", "application/json")
 	resp, err := c.rc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", node, err)
