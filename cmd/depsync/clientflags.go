@@ -25,7 +25,7 @@ DEPSYNC_TLS_CA_FILE; the ca.crt of depsync tls init), the token comes from
 --token-file (else token_file, or DEPSYNC_TOKEN), and --cert-file with
 --key-file give a client certificate to present to nodes that ask for one
 (a node's own tls.cert_file, or DEPSYNC_TLS_CERT_FILE, is its server's and
-is never presented). For example:
+is presented only by capp push/rm --force, when no --cert-file is given). For example:
   DEPSYNC_TOKEN=... depsync capp list --node https://node1:9780 --ca-file ca.crt`
 
 // addClientFlags gives each of nodeCommands under root the flags of

@@ -152,10 +152,13 @@ func deployClient(a *app, cfg *config.Config, tokenFile string, o deploy.ClientO
 		return nil, err
 	}
 	o.Token, o.CAFile, o.Logger = tok, cfg.TLS.CAFile, a.logger
-	// Only a certificate given on the command line is presented: the
-	// config's tls.cert_file is the node's server certificate, whose key
-	// the operator running the CLI may not (and need not) be able to read.
-	o.CertFile, o.KeyFile = a.tls.certFile, a.tls.keyFile
+	// A certificate given on the command line is presented; else only
+	// --force presents the config's tls.cert_file (newDeployClient): it is
+	// the node's server certificate, whose key the operator running the
+	// CLI may not (and need not) be able to read for anything else.
+	if a.tls.certFile != "" {
+		o.CertFile, o.KeyFile = a.tls.certFile, a.tls.keyFile
+	}
 	c, err := deploy.NewClient(o)
 	if err != nil {
 		return nil, badInput(err)
