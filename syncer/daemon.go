@@ -293,6 +293,9 @@ func (d *Daemon) opContext(ctx context.Context) (context.Context, context.Cancel
 // with an error only when syncing cannot work at all: svn missing or too
 // old, credentials refused, a config problem (see IsConfigError).
 func (d *Daemon) Run(ctx context.Context) error {
+	if err := d.checkLinks(); err != nil {
+		return err
+	}
 	if err := d.prepareCarbon(); err != nil {
 		return err
 	}

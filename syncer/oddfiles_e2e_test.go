@@ -3,6 +3,7 @@ package syncer_test
 import (
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -158,4 +159,31 @@ func TestE2EOddNamesDoNotBlockOtherCommits(t *testing.T) {
 	t.Logf("log lines: %d not committed, %d refused, %d commit failed", strings.Count(logs, "path not committed"),
 		strings.Count(logs, "svn refused the path"), strings.Count(logs, "commit failed"))
 	assert.NotContains(t, logs, "commit failed", "a commit failed over an odd name")
+}
+
+// TestE2ESymlinkedCarbonappsIsExit2: a synced folder that is a symlink is
+// refused at start (exit 2, naming it), in direct mode as in SVN mode,
+// rather than synced through the link by one mode and as a link by the
+// other.
+func TestE2ESymlinkedCarbonappsIsExit2(t *testing.T) {
+	n := daemontest.NewNode(t, daemontest.Binary(t), daemontest.Config{Name: "manager", Role: "manager", Settings: fast})
+	real := filepath.Join(n.Home, "carbonapps.real")
+	require.NoError(t, os.MkdirAll(real, 0o755))
+	testcapp.Write(t, real, "App_1.0.0.car", "App", "1.0.0")
+	require.NoError(t, os.MkdirAll(n.Dir, 0o755))
+	require.NoError(t, os.Symlink(real, filepath.Join(n.Dir, "carbonapps")))
+	cmd := exec.Command(n.Bin, "run", "--config", n.ConfigFile)
+	cmd.Env = n.Env()
+	cmd.WaitDelay = time.Second
+	timer := time.AfterFunc(30*time.Second, func() {
+		if err := cmd.Process.Kill(); err != nil {
+			t.Errorf("kill after 30s: %v", err)
+		}
+	})
+	defer timer.Stop()
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "%s", out)
+	assert.Equal(t, 2, ee.ExitCode(), "%s", out)
+	assert.Contains(t, string(out), "carbonapps is a symlink")
 }
