@@ -1,0 +1,59 @@
+package deploy
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/depsync/depsync/internal/testcapp"
+)
+
+// TestStoreListsOddNamesAsInvalid: a C-App name that is a symlink, a FIFO
+// or a socket is listed with Error set (never read, never hashed: not
+// pushed, and not taken for a deletion); a folder named like a C-App is
+// not listed; Get of a FIFO answers without blocking.
+func TestStoreListsOddNamesAsInvalid(t *testing.T) {
+	dir := t.TempDir()
+	elsewhere := t.TempDir()
+	target := testcapp.Write(t, elsewhere, "One_1.0.0.car", "One", "1.0.0")
+	testcapp.Write(t, dir, "Two_1.0.0.car", "Two", "1.0.0")
+	require.NoError(t, os.Symlink(target, filepath.Join(dir, "One_1.0.0.car")))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "Fifo_1.0.0.car"), 0o644))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "Dir_1.0.0.car"), 0o755))
+	s, err := NewStore(dir, 0)
+	require.NoError(t, err)
+
+	done := make(chan struct{})
+	var entries []Entry
+	go func() {
+		defer close(done)
+		entries, err = s.List()
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("List blocked")
+	}
+	require.NoError(t, err)
+	byName := map[string]Entry{}
+	for _, e := range entries {
+		byName[e.File] = e
+	}
+	assert.Len(t, entries, 3, "%v", entries)
+	assert.True(t, byName["Two_1.0.0.car"].Valid())
+	for name, kind := range map[string]string{"One_1.0.0.car": "symlink", "Fifo_1.0.0.car": "FIFO"} {
+		e, ok := byName[name]
+		require.True(t, ok, "%s not listed", name)
+		assert.False(t, e.Valid(), name)
+		assert.Contains(t, e.Error, kind, name)
+		assert.Empty(t, e.SHA256, name)
+	}
+	e, err := s.Get("Fifo_1.0.0.car")
+	require.NoError(t, err)
+	assert.Contains(t, e.Error, "FIFO")
+}
