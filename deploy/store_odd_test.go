@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -56,4 +58,40 @@ func TestStoreListsOddNamesAsInvalid(t *testing.T) {
 	e, err := s.Get("Fifo_1.0.0.car")
 	require.NoError(t, err)
 	assert.Contains(t, e.Error, "FIFO")
+}
+
+// TestStorePutReplacesOddNames: a push of a C-App whose name is a FIFO or
+// a symlink on this node replaces it with the file, without blocking on
+// the FIFO (the backup of what is replaced reads nothing of it) and
+// without writing through the link.
+func TestStorePutReplacesOddNames(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "carbonapps")
+	s, err := NewStore(dir, 0)
+	require.NoError(t, err)
+	s.KeepBackups(backup.New(filepath.Join(t.TempDir(), "overwritten"), backup.Options{}), "carbonapps")
+	outside := filepath.Join(t.TempDir(), "outside.car")
+	require.NoError(t, os.WriteFile(outside, []byte("not mine"), 0o644))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "Fifo_1.0.0.car"), 0o644))
+	require.NoError(t, os.Symlink(outside, filepath.Join(dir, "Link_1.0.0.car")))
+
+	for _, name := range []string{"Fifo_1.0.0.car", "Link_1.0.0.car"} {
+		body := testcapp.Build(t, name[:4], "1.0.0")
+		done := make(chan error, 1)
+		go func() {
+			_, err := s.Put(name, bytes.NewReader(body), sum(body), PutOptions{})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			require.NoError(t, err, name)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Put of %s blocked", name)
+		}
+		fi, err := os.Lstat(filepath.Join(dir, name))
+		require.NoError(t, err)
+		assert.True(t, fi.Mode().IsRegular(), name)
+	}
+	data, err := os.ReadFile(outside)
+	require.NoError(t, err)
+	assert.Equal(t, "not mine", string(data), "written through the link")
 }
