@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/internal/backup"
+	"github.com/depsync/depsync/internal/regfile"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -94,4 +95,25 @@ func TestStorePutReplacesOddNames(t *testing.T) {
 	data, err := os.ReadFile(outside)
 	require.NoError(t, err)
 	assert.Equal(t, "not mine", string(data), "written through the link")
+}
+
+// TestClientPutRefusesAFIFO: pushing a path that is a FIFO (a C-App
+// swapped for one after the manager listed it, or named by hand) fails
+// at once instead of blocking on the open.
+func TestClientPutRefusesAFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "App_1.0.0.car")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
+	c, err := NewClient(ClientOptions{Token: testToken, RetryMax: -1})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Put(t.Context(), "http://127.0.0.1:1", fifo, PutRequest{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, regfile.ErrNotRegular)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Put blocked on the FIFO")
+	}
 }

@@ -40,7 +40,17 @@ func (e *NotRegularError) Is(target error) bool { return target == ErrNotRegular
 // nor blocks on a FIFO (O_NONBLOCK, which changes nothing for reads of a
 // regular file). Anything else is a *NotRegularError.
 func Open(path string) (*os.File, fs.FileInfo, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|noFollow, 0)
+	return open(path, noFollow)
+}
+
+// OpenFollowing is Open for a path a person named (capp push of a file
+// anywhere): a symlink is followed, to a regular file only.
+func OpenFollowing(path string) (*os.File, fs.FileInfo, error) {
+	return open(path, 0)
+}
+
+func open(path string, flags int) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|flags, 0)
 	if err != nil {
 		if isLoop(err) {
 			return nil, nil, &NotRegularError{Path: path, Kind: "symlink"}
