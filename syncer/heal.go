@@ -54,6 +54,13 @@ func (ts *tenantSync) heal(ctx context.Context) bool {
 		}
 		m := missingFileRE.FindStringSubmatch(err.Error())
 		if m == nil || !strings.HasPrefix(filepath.Clean(m[1]), root) {
+			if d, ok := unreadableDir(err, ts.t.Dir); ok {
+				// svn 1.14 leaves the working copy locked then: say what
+				// ends it.
+				ts.log.Warn("svn cleanup cannot run while a folder holds a name that is not UTF-8; rename it",
+					"folder", d, "error", err)
+				return false
+			}
 			ts.log.Warn("svn cleanup failed", "error", err)
 			return false
 		}
