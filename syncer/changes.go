@@ -40,12 +40,13 @@ func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full
 		targets := map[string]struct{}{}
 		for p := range pending {
 			if badName(p) != "" {
-				odd = append(odd, p)
-				p = path.Dir(p) // its folder, for what else changed there
+				odd = append(odd, p) // its folder still is looked at
 			} else {
 				targets[p] = struct{}{}
 			}
-			targets[path.Dir(p)] = struct{}{}
+			if d := path.Dir(p); badName(d) == "" {
+				targets[d] = struct{}{}
+			}
 		}
 		list := make([]string, 0, len(targets))
 		for p := range targets {
