@@ -69,20 +69,6 @@ func open(path string, flags int) (*os.File, fs.FileInfo, error) {
 	return f, fi, nil
 }
 
-// Check looks at path without following a symlink in its last component:
-// nil for a regular file or a directory, a *NotRegularError for anything
-// else, or Lstat's error.
-func Check(path string) (fs.FileInfo, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return nil, err
-	}
-	if m := fi.Mode(); !m.IsRegular() && !m.IsDir() {
-		return fi, &NotRegularError{Path: path, Kind: Kind(m)}
-	}
-	return fi, nil
-}
-
 // Kind names the type of a file mode: "regular file", "directory",
 // "symlink", "FIFO", "socket", "device", or "irregular file".
 func Kind(m fs.FileMode) string {

@@ -63,20 +63,3 @@ func TestOpenRefusesWhatIsNotARegularFile(t *testing.T) {
 	_, _, err := Open(filepath.Join(dir, "missing"))
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 }
-
-func TestCheck(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("FIFOs and symlinks are Unix's")
-	}
-	dir := t.TempDir()
-	file := filepath.Join(dir, "a.car")
-	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
-	link := filepath.Join(dir, "l.car")
-	require.NoError(t, os.Symlink(file, link))
-	_, err := Check(file)
-	assert.NoError(t, err)
-	_, err = Check(dir)
-	assert.NoError(t, err)
-	_, err = Check(link)
-	assert.ErrorIs(t, err, ErrNotRegular)
-}
