@@ -115,6 +115,15 @@ func TestE2ESymlinksAreRejectedNotCommitted(t *testing.T) {
 	assert.NotContains(t, log, "linkdir")
 	assert.Equal(t, 1, strings.Count(log, "/carbonapps/App_1.0.0.car"), "the C-App was committed again or deleted:\n%s", log)
 	assert.Contains(t, manager.Logs(), "path not committed")
+
+	// The link replaced by a file: committed, no longer rejected.
+	require.NoError(t, os.Remove(filepath.Join(manager.Dir, apiDir, "passwd.xml")))
+	write(t, manager.Dir, apiDir+"/passwd.xml", "<api name=\"passwd\"/>\n")
+	onWorker(t, worker, apiDir+"/passwd.xml")
+	daemontest.Eventually(t, 10*time.Second, "the rejection dropped", func() bool {
+		_, still := rejected(t, manager)[apiDir+"/passwd.xml"]
+		return !still
+	})
 }
 
 // TestE2EOddNamesDoNotBlockOtherCommits: names svn cannot take (a newline,

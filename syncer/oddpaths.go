@@ -86,6 +86,10 @@ func (g *gate) odd(c candidate) bool {
 		why = fmt.Errorf("a %s, not a regular file: never committed as a link nor read; put the file itself here", kind)
 	}
 	if reason == "" {
+		if r, ok := g.rejected[c.path]; ok && oddReason(r.Reason) {
+			g.log.Info("path no longer odd; committing it", "path", c.path)
+			g.unreject(c.path) // fixed: it goes on like any file
+		}
 		return false
 	}
 	g.reject(c.path, sig, reason, "path not committed; it is looked at again when it changes", why)

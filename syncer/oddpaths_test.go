@@ -190,4 +190,12 @@ func TestGateRejectsOddPaths(t *testing.T) {
 		}
 	}
 	assert.Len(t, recs, 5, "each odd path recorded once: %v", recs)
+
+	// The link replaced by the file itself: no longer rejected.
+	require.NoError(t, os.Remove(filepath.Join(dir, "api", "passwd.xml")))
+	write("api/passwd.xml")
+	assert.False(t, g.odd(candidate{path: "api/passwd.xml", op: '+'}))
+	assert.NotContains(t, g.rejected, "api/passwd.xml")
+	assert.Len(t, recs, 6)
+	assert.True(t, recs[5].isDrop)
 }
