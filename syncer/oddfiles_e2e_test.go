@@ -196,3 +196,28 @@ func TestE2ESymlinkedCarbonappsIsExit2(t *testing.T) {
 	assert.Equal(t, 2, ee.ExitCode(), "%s", out)
 	assert.Contains(t, string(out), "carbonapps is a symlink")
 }
+
+// TestE2EOddNameSurvivesAServerOutage: with a name that is not UTF-8 in
+// the tree, a commit that fails for want of the server does not wedge the
+// manager (svn cleanup, which cannot run then, would leave the working
+// copy locked): the change goes once the server is back.
+func TestE2EOddNameSurvivesAServerOutage(t *testing.T) {
+	srv, manager, worker := pair(t, func(m, _ *daemontest.Node) {
+		write(t, m.Dir, apiDir+"/a.xml", "<api name=\"a\"/>\n")
+	})
+	waitSame(t, manager, worker, 30*time.Second)
+	write(t, manager.Dir, apiDir+"/bad\xff.xml", "<api/>\n")
+	daemontest.Eventually(t, 15*time.Second, "the odd name rejected", func() bool {
+		// JSON shows the byte that is not UTF-8 as U+FFFD.
+		return rejected(t, manager)[apiDir+"/bad\ufffd.xml"].Reason == "bad_name"
+	})
+
+	srv.Stop(t)
+	write(t, manager.Dir, apiDir+"/during.xml", "<api name=\"during\"/>\n")
+	daemontest.Eventually(t, 30*time.Second, "a commit to fail", func() bool {
+		return strings.Contains(manager.Logs(), "commit failed")
+	})
+	srv.Start(t)
+	onWorker(t, worker, apiDir+"/during.xml")
+	assert.NotContains(t, manager.Logs(), "E155004", "the working copy was left locked")
+}
