@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 )
 
@@ -153,9 +154,12 @@ func Parse(r io.ReaderAt, size int64, name string) (*App, error) {
 
 // ParseFile opens, stats and parses the C-App at path. A file whose size or
 // modification time changes while it is read is ErrIncomplete: it is still
-// being written.
+// being written. Anything but a regular file (a FIFO, a device) is an error,
+// found without blocking or reading it.
 func (p *Parser) ParseFile(path string) (*App, error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: a FIFO without a writer would block the open before its
+	// type could be checked.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -170,10 +170,10 @@ func (r *Reader) poll() (changed, more bool) {
 const maxReadPerPoll = 64 << 20
 
 // open opens the log if it is a regular file: a FIFO, a device or a
-// directory under its name is not readable (regfile.Open neither waits for
+// directory under its name is not readable (regfile.OpenFollowing neither waits for
 // a FIFO's writer nor reads a device).
 func (r *Reader) open() bool {
-	f, _, err := regfile.Open(r.path)
+	f, _, err := regfile.OpenFollowing(r.path)
 	if err != nil {
 		r.noteErr(err)
 		return false

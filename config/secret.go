@@ -25,9 +25,9 @@ const MinTokenLength = 32
 // surrounding whitespace trimmed (an editor's trailing newline, or spaces
 // that HTTP would strip from a header and so lock everyone out). An empty
 // file is an error. Errors never contain the file's content. The type is
-// checked as regfile.Open checks it.
+// checked as regfile.OpenFollowing checks it.
 func ReadSecretFile(path string) (string, error) {
-	f, fi, err := regfile.Open(path)
+	f, fi, err := regfile.OpenFollowing(path)
 	if err != nil {
 		var pe *fs.PathError
 		switch {

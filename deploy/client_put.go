@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/internal/regfile"
 )
 
 // PutRequest says how Client.Put sends a C-App.
@@ -51,10 +52,11 @@ func (c *Client) Put(ctx context.Context, node, path string, pr PutRequest) (*Pu
 	if !ValidName(pr.File) {
 		return nil, fmt.Errorf("%s: %w", pr.File, ErrBadName)
 	}
-	fi, err := os.Stat(path)
+	f, fi, err := regfile.OpenFollowing(path) // a FIFO would block every read after
 	if err != nil {
 		return nil, err
 	}
+	f.Close()
 	size := fi.Size()
 	if pr.SHA256 == nil {
 		pr.SHA256, err = hashFile(path)
@@ -94,7 +96,7 @@ func (c *Client) put(ctx context.Context, node, path string, size int64, pr PutR
 	var progressMu sync.Mutex
 	attempt := 0
 	body := retryablehttp.ReaderFunc(func() (io.Reader, error) {
-		f, err := os.Open(path)
+		f, _, err := regfile.OpenFollowing(path)
 		if err != nil {
 			return nil, err
 		}
@@ -163,7 +165,7 @@ func (p *progressFile) Read(b []byte) (int, error) {
 
 // hashFile returns the SHA-256 of the file at path.
 func hashFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, _, err := regfile.OpenFollowing(path)
 	if err != nil {
 		return nil, err
 	}

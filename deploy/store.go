@@ -17,6 +17,7 @@ import (
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/internal/atomicfile"
 	"github.com/depsync/depsync/internal/backup"
+	"github.com/depsync/depsync/internal/regfile"
 )
 
 // DefaultMaxSize is the largest C-App a Store accepts when NewStore is given
@@ -192,9 +193,10 @@ func (s *Store) Path(file string) (string, error) {
 }
 
 // List returns the C-Apps of the directory sorted by file name: every
-// regular file ending in ".car" whose name does not start with a dot.
-// Files that do not parse are listed with Error set (see Entry). Hashes and
-// parses are cached by (name, size, mtime, inode).
+// file ending in ".car" whose name does not start with a dot. Files that do
+// not parse, and names that are not regular files (a symlink, a FIFO), are
+// listed with Error set (see Entry). Hashes and parses are cached by (name,
+// size, mtime, inode).
 func (s *Store) List() ([]Entry, error) {
 	ents, err := os.ReadDir(s.dir)
 	if errors.Is(err, fs.ErrNotExist) && s.mkdirOnPut {
@@ -209,7 +211,7 @@ func (s *Store) List() ([]Entry, error) {
 	out := []Entry{}
 	for _, de := range ents {
 		name := de.Name()
-		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".car") || !de.Type().IsRegular() {
+		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".car") || de.IsDir() {
 			continue
 		}
 		e, err := s.entryLocked(name)
@@ -249,18 +251,18 @@ func (s *Store) Get(file string) (Entry, error) {
 // version of it. s.mu is held.
 func (s *Store) entryLocked(name string) (Entry, error) {
 	p := filepath.Join(s.dir, name)
-	f, err := os.Open(p)
+	f, fi, err := regfile.Open(p)
+	var nr *regfile.NotRegularError
+	if errors.As(err, &nr) {
+		if nr.Kind == "directory" {
+			return Entry{}, fs.ErrNotExist // not a C-App file at all
+		}
+		return irregularEntry(name, nr.Kind), nil
+	}
 	if err != nil {
 		return Entry{}, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return Entry{}, err
-	}
-	if !fi.Mode().IsRegular() {
-		return Entry{}, fs.ErrNotExist
-	}
 	k := keyOf(fi)
 	if c, ok := s.cache[name]; ok && c.key == k {
 		return c.entry, nil
@@ -282,6 +284,15 @@ func (s *Store) entryLocked(name string) (Entry, error) {
 	// failed parse is safe: the next List looks again.
 	s.cache[name] = cached{key: k, entry: e}
 	return e, nil
+}
+
+// irregularEntry is the entry of a C-App name that is a symlink, a FIFO, a
+// socket or a device: listed, so that it is neither taken for a deletion
+// (a manager pruning its peers) nor hidden, but with Error set, so that it
+// is never pushed. Nothing of it is read: a symlink would push what it
+// points at, a FIFO would block the reader.
+func irregularEntry(name, kind string) Entry {
+	return Entry{File: name, Error: fmt.Sprintf("not a regular file (%s): not synced; put the C-App file itself in its place", kind)}
 }
 
 // Delete removes dir/file, or returns ErrNotFound.

@@ -26,7 +26,13 @@ func (s *Store) backupLocked(file string) error {
 		return nil
 	}
 	src := filepath.Join(s.dir, file)
-	if _, err := os.Lstat(src); errors.Is(err, fs.ErrNotExist) {
+	fi, err := os.Lstat(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err == nil && !fi.Mode().IsRegular() {
+		// A link or a FIFO in the C-App's place holds no bytes of its
+		// own: nothing to keep, and reading it would follow or block.
 		return nil
 	}
 	sum := ""

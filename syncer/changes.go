@@ -19,6 +19,9 @@ type candidate struct {
 	path string
 	op   byte // '+' add, '~' modify, '-' delete
 	dir  bool
+	// unaddable: a new file in a new folder that holds a name svn cannot
+	// read, so that svn cannot add it (see walkNew).
+	unaddable bool
 }
 
 // changes runs svn status over the pending paths (with their parents, so
@@ -28,22 +31,31 @@ type candidate struct {
 func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full bool) ([]candidate, []svn.StatusEntry, error) {
 	var (
 		entries []svn.StatusEntry
+		odd     []string // names svn cannot take: rejected, never shown to svn
 		err     error
 	)
 	if full {
-		entries, err = m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{})
+		entries, odd, err = m.statusAround(ctx, svn.StatusOptions{}, []string{"."})
 	} else {
 		targets := map[string]struct{}{}
 		for p := range pending {
-			targets[p] = struct{}{}
-			targets[path.Dir(p)] = struct{}{}
+			if badName(p) != "" {
+				odd = append(odd, p) // its folder still is looked at
+			} else {
+				targets[p] = struct{}{}
+			}
+			if d := path.Dir(p); badName(d) == "" {
+				targets[d] = struct{}{}
+			}
 		}
 		list := make([]string, 0, len(targets))
 		for p := range targets {
-			list = append(list, filepath.FromSlash(p))
+			list = append(list, p)
 		}
 		sort.Strings(list)
-		entries, err = m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{Depth: "immediates"}, list...)
+		var more []string
+		entries, more, err = m.statusAround(ctx, svn.StatusOptions{Depth: "immediates"}, list)
+		odd = append(odd, more...)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("svn status: %w", err)
@@ -63,6 +75,11 @@ func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full
 		if !seen[c.path] {
 			seen[c.path] = true
 			cands = append(cands, c)
+		}
+	}
+	for _, p := range odd {
+		if _, err := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err == nil && !m.ignoredPath(p) {
+			add(candidate{path: p, op: '+'}) // for the gate to reject
 		}
 	}
 	for _, e := range entries {
@@ -132,7 +149,7 @@ func (m *manager) orphans(ctx context.Context, pending map[string]struct{}, entr
 	}
 	targets := map[string]bool{}
 	for p := range pending {
-		if covered(p) || m.ignoredPath(p) {
+		if covered(p) || m.ignoredPath(p) || badName(p) != "" {
 			continue
 		}
 		if _, err := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err != nil {
@@ -147,10 +164,10 @@ func (m *manager) orphans(ctx context.Context, pending map[string]struct{}, entr
 	}
 	list := make([]string, 0, len(targets))
 	for d := range targets {
-		list = append(list, filepath.FromSlash(d))
+		list = append(list, d)
 	}
 	sort.Strings(list)
-	more, err := m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{Depth: "empty"}, list...)
+	more, _, err := m.statusAround(ctx, svn.StatusOptions{Depth: "empty"}, list)
 	if err != nil {
 		return nil, fmt.Errorf("svn status: %w", err)
 	}
@@ -180,6 +197,7 @@ func (m *manager) orphans(ctx context.Context, pending map[string]struct{}, entr
 func (m *manager) walkNew(rel string) ([]candidate, error) {
 	root := filepath.Join(m.t.Dir, filepath.FromSlash(rel))
 	var out []candidate
+	unreadable := map[string]bool{} // folders holding a name svn cannot read
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -198,6 +216,9 @@ func (m *manager) walkNew(rel string) ([]candidate, error) {
 			return err
 		}
 		r = filepath.ToSlash(r)
+		if badName(d.Name()) != "" {
+			unreadable[path.Dir(r)] = true
+		}
 		if !d.IsDir() {
 			out = append(out, candidate{path: r, op: '+'})
 			return nil
@@ -211,5 +232,51 @@ func (m *manager) walkNew(rel string) ([]candidate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("walk %s: %w", root, err)
 	}
+	// svn cannot add anything to a new folder whose names it cannot read:
+	// its files are rejected with the odd name, not tried commit after
+	// commit.
+	for i, c := range out {
+		if unreadable[path.Dir(c.path)] {
+			out[i].unaddable = true
+		}
+	}
 	return out, nil
+}
+
+// maxUnreadable bounds the folders one status looks around.
+const maxUnreadable = 16
+
+// statusAround runs svn status over targets (slash, relative; "." the whole
+// tree). A folder whose names svn cannot read (one of them is not UTF-8:
+// E000022, which fails every status that reads the folder) is looked
+// around (see around), and the names there that svn cannot take are
+// returned, to be rejected: one such name does not stop the look at
+// everything else.
+func (m *manager) statusAround(ctx context.Context, opts svn.StatusOptions, targets []string) ([]svn.StatusEntry, []string, error) {
+	bad := map[string]bool{}
+	list := targets
+	var odd []string
+	for {
+		var paths []string
+		if len(list) != 1 || list[0] != "." {
+			paths = make([]string, len(list))
+			for i, p := range list {
+				paths[i] = filepath.FromSlash(p)
+			}
+		}
+		entries, err := m.svn.StatusWith(ctx, m.t.Dir, opts, paths...)
+		d, ok := unreadableDir(err, m.t.Dir)
+		if !ok || bad[d] || len(bad) >= maxUnreadable {
+			return entries, odd, err
+		}
+		m.log.Debug("svn cannot read the names of a folder; looking around it", "folder", d, "error", err)
+		bad[d] = true
+		infinity := opts.Depth == "" || opts.Depth == "infinity"
+		if list, odd, err = around(targets, bad, infinity, listNames(m.t.Dir, m.d.cfg.Ignored)); err != nil {
+			return nil, nil, err
+		}
+		if len(list) == 0 {
+			return nil, odd, nil
+		}
+	}
 }

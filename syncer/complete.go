@@ -4,11 +4,11 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/depsync/depsync/internal/lease"
+	"github.com/depsync/depsync/internal/regfile"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -58,12 +58,14 @@ func isXML(p string) bool { return strings.HasSuffix(strings.ToLower(p), ".xml")
 // processing instructions and space after it. A file cut short anywhere
 // fails.
 func wellFormedXML(abs string) bool {
-	f, err := os.Open(abs)
+	f, _, err := regfile.Open(abs)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	dec := xml.NewDecoder(f)
+	// Bounded: a file that grew past the limit since its stat is not
+	// proven here, and waits for the quiet time.
+	dec := xml.NewDecoder(io.LimitReader(f, maxProofXML))
 	// Carbon's files may declare ISO-8859-1; other encodings are read as
 	// they are and, if that fails, the file waits for the quiet time.
 	dec.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {

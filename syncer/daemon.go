@@ -294,6 +294,9 @@ func (d *Daemon) opContext(ctx context.Context) (context.Context, context.Cancel
 // with an error only when syncing cannot work at all: svn missing or too
 // old, credentials refused, a config problem (see IsConfigError).
 func (d *Daemon) Run(ctx context.Context) error {
+	if err := d.checkLinks(); err != nil {
+		return err
+	}
 	d.log.Info("depsync starting", "role", d.cfg.Role, "node", d.cfg.NodeName, "mode", d.Mode(),
 		"tenants", len(d.tenantList()), "peers", len(d.cfg.Peers), "url", d.self)
 	if ok, err := d.takeOver(ctx); !ok {

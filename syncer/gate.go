@@ -134,18 +134,20 @@ func (g *gate) validCApp(rel, abs string, sig fileSig, now time.Time) (bool, tim
 	if reason == "" {
 		reason = "unreadable"
 	}
-	g.reject(rel, sig, reason, err)
+	g.reject(rel, sig, reason, "invalid C-App not committed; it is looked at again when it changes", err)
 	return false, time.Time{}, nil
 }
 
-func (g *gate) reject(rel string, sig fileSig, reason string, err error) {
+// reject records a rejection of rel as it is (sig), with one log line
+// (msg).
+func (g *gate) reject(rel string, sig fileSig, reason, msg string, err error) {
 	r := Rejection{Path: rel, Reason: reason, Error: err.Error()}
 	var old *Rejection
 	if o, ok := g.rejected[rel]; ok {
 		old = &o.Rejection
 	}
 	g.rejected[rel] = rejectedFile{sig: sig, Rejection: r}
-	g.log.Warn("invalid C-App not committed; it is looked at again when it changes", "path", rel, "reason", reason, "error", err)
+	g.log.Warn(msg, "path", rel, "reason", reason, "error", err)
 	g.record(rel, old, &r)
 }
 

@@ -216,8 +216,8 @@ func TestGateRejectionIsJudgedOnce(t *testing.T) {
 
 	// Rejected for one reason, then for another: the replaced rejection is
 	// told, so that its gauge goes down.
-	g.reject("App_1.0.0.car", bad, "not_zip", assert.AnError)
-	g.reject("App_1.0.0.car", fixed, "malformed_xml", assert.AnError)
+	g.reject("App_1.0.0.car", bad, "not_zip", "invalid", assert.AnError)
+	g.reject("App_1.0.0.car", fixed, "malformed_xml", "invalid", assert.AnError)
 	require.Len(t, log, 4)
 	assert.Equal(t, recorded{rel: "App_1.0.0.car", oldWhy: "not_zip", nowWhy: "malformed_xml", message: assert.AnError.Error()}, log[3])
 	assert.Equal(t, "malformed_xml", g.rejected["App_1.0.0.car"].Reason)
@@ -249,7 +249,7 @@ func TestGateForget(t *testing.T) {
 			}
 			var log []recorded
 			g := testGate(dir, time.Now(), &log)
-			g.reject("App_1.0.0.car", fileSig{size: 1}, "not_zip", assert.AnError)
+			g.reject("App_1.0.0.car", fileSig{size: 1}, "not_zip", "invalid", assert.AnError)
 			g.seen["waiting.xml"] = seenFile{sig: fileSig{size: 1}}
 			pending := map[string]struct{}{}
 			if tt.pending {

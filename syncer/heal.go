@@ -35,6 +35,18 @@ const maxPlaceholders = 64
 // cleanup is done, and a placeholder a crash left behind is removed at the
 // next heal or start (see removeStalePlaceholders).
 func (ts *tenantSync) heal(ctx context.Context) bool {
+	// svn cleanup cannot run while a folder holds a name that is not
+	// UTF-8: it fails on it and (svn 1.14) leaves the working copy locked,
+	// which no later cleanup undoes. svn status, which only reads, tells
+	// first, so that a cleanup after a commit that failed for want of the
+	// server does not wedge the tenant until the name is fixed.
+	if _, err := ts.svn.StatusWith(ctx, ts.t.Dir, svn.StatusOptions{}); err != nil {
+		if d, ok := unreadableDir(err, ts.t.Dir); ok {
+			ts.log.Warn("svn cleanup not run: a folder holds a name that is not UTF-8, on which it would fail and leave the working copy locked; rename it",
+				"folder", d, "error", err)
+			return false
+		}
+	}
 	ts.removeStalePlaceholders()
 	var placed []placeholder // files and directories created, in order
 	defer func() { ts.removePlaceholders(placed) }()

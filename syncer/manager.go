@@ -400,6 +400,9 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 	current := map[string]bool{}
 	for _, c := range cands {
 		current[c.path] = true
+		if m.gate.odd(c) {
+			continue // rejected: neither committed nor taken for a deletion
+		}
 		if c.op == '-' || c.dir {
 			ready = append(ready, c)
 			continue

@@ -69,7 +69,7 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 	}
 	// Every versioned item, missing ones included, with its kind: the
 	// base of the share and the files below a deleted directory.
-	entries, err := m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{Verbose: true})
+	entries, _, err := m.statusAround(ctx, svn.StatusOptions{Verbose: true}, []string{"."})
 	if err != nil {
 		return nil, fmt.Errorf("svn status: %w", err)
 	}

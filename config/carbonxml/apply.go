@@ -162,7 +162,7 @@ func readFile(path string) ([]byte, string, fs.FileInfo, error) {
 		return nil, "", nil, fmt.Errorf("carbon.xml %s: %w", path, unwrapPath(err))
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, "", nil, fmt.Errorf("carbon.xml %s: %w (%s)", path, ErrNotRegular, regfile.Kind(fi.Mode()))
+		return nil, "", nil, fmt.Errorf("carbon.xml %s: %w (%s)", path, ErrNotRegular, regfile.Describe(fi.Mode()))
 	}
 	// Checked again on the opened file, and bounded: the path may have
 	// changed since the Stat.

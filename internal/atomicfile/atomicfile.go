@@ -18,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/depsync/depsync/internal/regfile"
 )
 
 // ErrNotDurable matches the error of a Commit whose rename was done but
@@ -171,18 +173,12 @@ type CopyOptions struct {
 // Copy copies the regular file src to dst atomically, creating dst's
 // folder when missing (0o700).
 func Copy(src, dst string, o CopyOptions) error {
-	in, err := os.Open(src)
+	// Anything but a regular file is refused without blocking (a FIFO).
+	in, fi, err := regfile.OpenFollowing(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	fi, err := in.Stat()
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file", src)
-	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/depsync/depsync/internal/atomicfile"
+	"github.com/depsync/depsync/internal/regfile"
 )
 
 // FolderFormat names each backup folder by its UTC time; nanoseconds keep
@@ -184,18 +185,12 @@ func (k *Keeper) keepLocked(dst, src, sum string) error {
 // path; when the content is there already the copy is dropped.
 func (k *Keeper) copyObject(src string) (string, error) {
 	objs := filepath.Join(k.root, objectsDir)
-	in, err := os.Open(src)
+	// Never blocks on a FIFO nor follows a link put in the file's place.
+	in, fi, err := regfile.Open(src)
 	if err != nil {
 		return "", err
 	}
 	defer in.Close()
-	fi, err := in.Stat()
-	if err != nil {
-		return "", err
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", src)
-	}
 	// Named by its hash once written: the destination given here only
 	// places the temporary file.
 	tmp, err := atomicfile.Create(filepath.Join(objs, "pending"), atomicfile.Options{Pattern: ".tmp-*"})

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"os"
 
+	"github.com/depsync/depsync/internal/regfile"
 	"golang.org/x/sys/unix"
 )
 
 func take(path string) (*os.File, error) {
-	f, err := os.Open(path)
+	// Never blocks on a FIFO nor follows a symlink: only a regular file
+	// can be proven complete.
+	f, _, err := regfile.Open(path)
 	if err != nil {
 		return nil, nil
 	}

@@ -79,3 +79,62 @@ func TestReadFile(t *testing.T) {
 	require.NoError(t, err, "exactly the limit is allowed")
 	assert.Equal(t, "<a/>", string(b))
 }
+
+func TestOpenRefusesWhatIsNotARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.xml")
+	require.NoError(t, os.WriteFile(file, []byte("<a/>"), 0o644))
+	link := filepath.Join(dir, "link.xml")
+	require.NoError(t, os.Symlink(file, link))
+	fifo := filepath.Join(dir, "fifo.xml")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
+
+	tests := []struct {
+		name, path, kind string
+	}{
+		{"regular file", file, ""},
+		{"symlink to a regular file", link, "symlink"},
+		{"FIFO without a writer", fifo, "FIFO"},
+		{"directory", dir, "directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				f, _, err := Open(tt.path)
+				if f != nil {
+					f.Close()
+				}
+				done <- err
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Open blocked")
+			}
+			if tt.kind == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, ErrNotRegular)
+			var nr *NotRegularError
+			require.True(t, errors.As(err, &nr))
+			assert.Equal(t, tt.kind, nr.Kind)
+		})
+	}
+	_, _, err := Open(filepath.Join(dir, "missing"))
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+}
+
+func TestOpenFollowingTakesALinkToARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.xml")
+	require.NoError(t, os.WriteFile(file, []byte("<a/>"), 0o644))
+	link := filepath.Join(dir, "link.xml")
+	require.NoError(t, os.Symlink(file, link))
+	f, fi, err := OpenFollowing(link)
+	require.NoError(t, err)
+	defer f.Close()
+	assert.True(t, fi.Mode().IsRegular())
+}
