@@ -100,6 +100,11 @@ type Sync struct {
 	// are held for a person's approval: a share of the synced files such
 	// as "50%", or a count such as "10". See DeleteLimit.
 	MaxDelete string `mapstructure:"max_delete" yaml:"max_delete"`
+	// DeleteSettle is how long deletions must stop coming before they are
+	// judged together by the deletion guard: a folder still being emptied
+	// (a long rm -rf) is judged whole, never slice by slice. 0 in a Config
+	// built in code: DefaultDeleteSettle. See SettleWindow.
+	DeleteSettle time.Duration `mapstructure:"delete_settle" yaml:"delete_settle"`
 }
 
 // Backups bounds the copies kept under <state_dir>/overwritten.
@@ -147,6 +152,7 @@ func defaults() map[string]any {
 		"sync.ignore":           []string{},
 		"sync.prune":            true,
 		"sync.max_delete":       DefaultMaxDelete,
+		"sync.delete_settle":    "2s",
 		"backups.max_age":       "720h",
 		"backups.max_bytes":     "1GiB",
 		"insecure_http":         false,

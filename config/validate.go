@@ -122,6 +122,9 @@ func (c *Config) Validate() error {
 	if _, err := ParseDeleteLimit(c.Sync.MaxDelete); c.Sync.MaxDelete != "" && err != nil {
 		add("sync.max_delete", c.Sync.MaxDelete, "%v", err)
 	}
+	if c.Sync.DeleteSettle < 0 {
+		add("sync.delete_settle", c.Sync.DeleteSettle.String(), "must be a positive duration such as 2s")
+	}
 	if c.Backups.MaxAge < 0 {
 		add("backups.max_age", c.Backups.MaxAge.String(), "must be a duration such as 720h, or 0 for no age limit")
 	}
