@@ -156,7 +156,7 @@ func TestFolderEmptiedInSlicesHeldWhole(t *testing.T) {
 	})
 	log := srv.SVN(t, "log", "-v", "-r", fmt.Sprintf("%d:HEAD", base+1), srv.URL+"/-1234")
 	deleted := regexp.MustCompile(`(?m)^\s+D /-1234/many`).FindAllString(log, -1)
-	assert.Empty(t, deleted, "no commit deletes a file of the folder while it is emptied:\n%s", log)
+	assert.Zero(t, len(deleted), "no commit deletes a file of the folder while it is emptied")
 	assert.Equal(t, n, least(), "the worker lost files of the folder while it was being emptied (%d commit(s) meanwhile)",
 		countLines(m.Logs(), "committed")-commitsBefore)
 	assert.Equal(t, n, filesUnder(wMany))
@@ -176,4 +176,50 @@ func TestFolderEmptiedInSlicesHeldWhole(t *testing.T) {
 // countLines counts the lines of logs that hold s.
 func countLines(logs, s string) int {
 	return len(regexp.MustCompile(`(?m)^.*`+regexp.QuoteMeta(s)+`.*$`).FindAllString(logs, -1))
+}
+
+// TestDirectModeCAppsRemovedInSlicesHeldWhole: in direct mode, C-Apps
+// removed from the manager two at a time (each slice below the
+// 3-deletion floor), with pauses longer than the debounce, are pruned
+// from no worker: the manager waits until they stop going, then holds the
+// eight of twelve as one (over sync.max_delete). Approved, they go.
+func TestDirectModeCAppsRemovedInSlicesHeldWhole(t *testing.T) {
+	bin := daemontest.Binary(t)
+	w := daemontest.NewNode(t, bin, daemontest.Config{Name: "w", Role: "worker", Settings: fast})
+	m := daemontest.NewNode(t, bin, daemontest.Config{Name: "m", Role: "manager", Peers: []string{w.URL}, Settings: fast})
+	w.SetPeers(t, m.URL)
+	apps := filepath.Join(m.Dir, "carbonapps")
+	require.NoError(t, os.MkdirAll(apps, 0o755))
+	var names []string
+	for i := range 12 {
+		n := fmt.Sprintf("App%02d", i)
+		testcapp.Write(t, apps, n+"_1.0.0.car", n, "1.0.0")
+		names = append(names, n+"_1.0.0.car")
+	}
+	w.Start(t)
+	m.Start(t)
+	assert.Equal(t, "direct", mode(t, m))
+	wApps := filepath.Join(w.Dir, "carbonapps")
+	daemontest.Eventually(t, 60*time.Second, "the worker to hold the twelve C-Apps", converged(t, m, w))
+
+	least := watchCount(wApps)
+	for i := 0; i < 8; i += 2 {
+		for _, n := range names[i : i+2] {
+			require.NoError(t, os.Remove(filepath.Join(apps, n)))
+		}
+		time.Sleep(400 * time.Millisecond) // an rm still running, slowly
+	}
+	daemontest.Eventually(t, 30*time.Second, "the manager to hold the eight deletions as one", func() bool {
+		return metric(m, "depsync_deletions_held") == 8
+	})
+	assert.Contains(t, m.Logs(), "8 of 12 synced files would be deleted at once")
+	assert.Equal(t, 12, least(), "the worker lost C-Apps while they were being removed from the manager")
+	assert.Len(t, carsIn(t, wApps), 12)
+
+	cmd := exec.Command(bin, "approve", "--config", m.ConfigFile, "--node", m.URL)
+	cmd.Env = m.Env()
+	got, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", got)
+	daemontest.Eventually(t, 30*time.Second, "the approved deletions to reach the worker", converged(t, m, w))
+	assert.Len(t, carsIn(t, wApps), 4)
 }
