@@ -455,7 +455,13 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		return res, err
 	}
 	res.lookWhole = deferred
-	if full && !deferred {
+	switch {
+	case deferred:
+		// Deletions wait to be judged: what the guard holds is not yet
+		// what the files say (a folder being emptied is not held yet),
+		// and a worker must not take what the manager lacks as final.
+		m.looked.Store(false)
+	case full:
 		// Every deletion of the tree went to the guard: what it holds
 		// now is what this tenant's files say, whatever the commit does.
 		m.looked.Store(true)

@@ -96,6 +96,7 @@ func TestManagerJudgesAFolderEmptiedInSlicesWhole(t *testing.T) {
 		assert.Empty(t, deletions(res), "slice %d: no deletion while the folder is being emptied", i)
 		assert.Equal(t, clock.Add(window), res.nextLook, "slice %d: looked at again once the folder has been quiet", i)
 		assert.Empty(t, holdsOf(m))
+		assert.False(t, m.d.holdsKnown(nil), "slice %d: what the manager holds is not known while deletions wait", i)
 		if i == 1 {
 			assert.Contains(t, res.summary, "+api/new.xml", "other changes go on")
 		}
@@ -113,6 +114,7 @@ func TestManagerJudgesAFolderEmptiedInSlicesWhole(t *testing.T) {
 	require.Len(t, holds, 1)
 	assert.Equal(t, guard.ReasonLimit, holds[0].Reason)
 	assert.Equal(t, 35, holds[0].Count)
+	assert.True(t, m.d.holdsKnown(nil))
 
 	// The rest of the folder, and the folder itself: gone whole, it can
 	// lose no more, and is held at once.
