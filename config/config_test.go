@@ -44,6 +44,7 @@ func TestLoadDefaults(t *testing.T) {
 	assert.True(t, c.Sync.Prune)
 	assert.Equal(t, 5*time.Second, c.SVN.PollInterval)
 	assert.Equal(t, 300*time.Millisecond, c.Sync.Debounce)
+	assert.Equal(t, 2*time.Second, c.Sync.DeleteSettle)
 	assert.Equal(t, 3, c.SVN.FailThreshold)
 	assert.NotEmpty(t, c.NodeName)
 	assert.Equal(t, f, c.Source)
@@ -191,6 +192,7 @@ func TestValidate(t *testing.T) {
 		{"tls half", "tls: {cert_file: /x}\n", "tls", "go together"},
 		{"zero poll", "svn: {poll_interval: 0s}\n", "svn.poll_interval", "positive"},
 		{"debounce over max", "sync: {debounce: 10s, max_delay: 1s}\n", "sync.max_delay", "sync.debounce"},
+		{"negative settle", "sync: {delete_settle: -1s}\n", "sync.delete_settle", "positive"},
 		{"threshold", "svn: {fail_threshold: 0}\n", "svn.fail_threshold", "at least 1"},
 		{"bad peer", "peers: ['node2:9780']\n", "peers", "base URL"},
 		{"peer with credentials", "peers: ['http://u:secret@node2:9780']\n", "peers", "must not carry credentials"},
