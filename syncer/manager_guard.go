@@ -209,10 +209,13 @@ func (m *manager) deletedByFolder(entries []svn.StatusEntry, dels []candidate) m
 		looks[top] = l
 	}
 	for _, d := range dels {
-		if l, ok := looks[d.path]; ok && d.dir {
-			l.Complete = true
-			looks[d.path] = l
+		top, _, _ := strings.Cut(d.path, "/")
+		l := looks[top]
+		if l.Count == 0 {
+			l.Count = 1 // a deletion svn lists no more: it counts all the same
 		}
+		l.Complete = l.Complete || (d.dir && d.path == top)
+		looks[top] = l
 	}
 	return looks
 }
