@@ -156,7 +156,7 @@ func testConfig(t *testing.T, role string) *config.Config {
 		// Deletions are judged at the look after the one that found them
 		// (see TestManagerJudgesAFolderEmptiedInSlicesWhole for the window).
 		Sync: config.Sync{Debounce: 50 * time.Millisecond, MaxDelay: time.Second, RescanInterval: time.Minute,
-			MaxDelete: config.DefaultMaxDelete, DeleteSettle: time.Nanosecond},
+			MaxDelete: config.DefaultMaxDelete, DeleteSettle: 100 * time.Millisecond},
 	}
 	require.NoError(t, os.MkdirAll(c.Carbon.DeploymentDir, 0o755))
 	return c
