@@ -53,6 +53,10 @@ type manager struct {
 	// they go to the guard (see guardDeletions).
 	settling     settling.State
 	settleWindow time.Duration
+	// waitingSince is when deletions began to wait without a break, zero
+	// when none waits; waitWarned: the long wait was logged.
+	waitingSince time.Time
+	waitWarned   bool
 }
 
 func newManager(ts *tenantSync) *manager {

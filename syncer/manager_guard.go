@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +76,7 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 		}
 	}
 	if len(dels) == 0 {
+		m.waitingSince, m.waitWarned = time.Time{}, false
 		if full {
 			// Nothing deleted anywhere: whatever was waiting came back.
 			m.settling = nil
@@ -100,8 +103,19 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 		}
 		m.log.Debug("deletions wait: a folder is still being emptied; they are judged together once it is quiet",
 			"deletions", len(dels), "until", until.Format(time.RFC3339Nano))
+		if m.waitingSince.IsZero() {
+			m.waitingSince = now
+		}
+		if waited := now.Sub(m.waitingSince); waited >= longWait && !m.waitWarned {
+			// Deletions that never stop coming (a tool deleting files
+			// in a synced folder all the time) would wait for ever: say so.
+			m.waitWarned = true
+			m.log.Warn("deletions keep coming: none is committed until none has come for sync.delete_settle",
+				"waiting", waited.Round(time.Second), "folders", joinLimited(slices.Sorted(maps.Keys(m.settling)), 10))
+		}
 		return kept, true, nil
 	}
+	m.waitingSince, m.waitWarned = time.Time{}, false
 	var (
 		total, reposCApps int
 		reason            string
@@ -190,6 +204,10 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 	}
 	return kept, false, nil
 }
+
+// longWait is how long deletions wait before the manager warns that they
+// keep coming.
+const longWait = time.Minute
 
 // deletedByFolder counts, per top-level folder (or top-level file), the
 // versioned items svn status found missing or deleted. A folder whose

@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,4 +135,17 @@ func TestManagerJudgesAFolderEmptiedInSlicesWhole(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 60, kept, "every file of the folder is still in the repository")
+
+	// Deletions that keep coming for a minute: one WARN says so.
+	var logs logBuffer
+	m.log = slog.New(slog.NewTextHandler(&logs, nil))
+	for _, p := range []string{filepath.Join(api, "a.xml"), filepath.Join(api, "new.xml"),
+		filepath.Join(dir, "carbonapps", "App_1.0.0.car")} {
+		require.NoError(t, os.Remove(p))
+		res = look()
+		assert.Empty(t, deletions(res))
+		assert.True(t, res.lookWhole)
+		clock = clock.Add(40 * time.Second)
+	}
+	assert.Equal(t, 1, strings.Count(logs.String(), "deletions keep coming"), logs.String())
 }
