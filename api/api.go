@@ -53,8 +53,9 @@ type Status struct {
 	PendingApprovals []guard.Approval `json:"pending_approvals"`
 	// HoldsKnown, on a manager, says whether it has looked at the files of
 	// every tenant since it started: before, HeldDeletions is empty
-	// whatever its files say (its carbonapps may be away). Nil from a
-	// worker or an older manager.
+	// whatever its files say (its carbonapps may be away). It is false too
+	// while deletions wait to be judged together (sync.delete_settle). Nil
+	// from a worker or an older manager.
 	HoldsKnown *bool `json:"holds_known,omitempty"`
 	// Backups is what the copies under <state_dir>/overwritten take, with
 	// their limits (backups.max_bytes, backups.max_age).

@@ -104,6 +104,11 @@ type Sync struct {
 	// approve) waits for the pass that uses it before it expires; 0 (a
 	// Config built in code) is DefaultApprovalTTL. See ApprovalTimeout.
 	ApprovalTTL time.Duration `mapstructure:"approval_ttl" yaml:"approval_ttl"`
+	// DeleteSettle is how long deletions must stop coming before they are
+	// judged together by the deletion guard: a folder still being emptied
+	// (a long rm -rf) is judged whole, never slice by slice. 0 in a Config
+	// built in code: DefaultDeleteSettle. See SettleWindow.
+	DeleteSettle time.Duration `mapstructure:"delete_settle" yaml:"delete_settle"`
 }
 
 // Backups bounds the copies kept under <state_dir>/overwritten.
@@ -152,6 +157,7 @@ func defaults() map[string]any {
 		"sync.prune":            true,
 		"sync.max_delete":       DefaultMaxDelete,
 		"sync.approval_ttl":     "10m",
+		"sync.delete_settle":    "2s",
 		"backups.max_age":       "720h",
 		"backups.max_bytes":     "1GiB",
 		"insecure_http":         false,

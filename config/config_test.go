@@ -46,6 +46,7 @@ func TestLoadDefaults(t *testing.T) {
 	assert.Equal(t, 300*time.Millisecond, c.Sync.Debounce)
 	assert.Equal(t, 10*time.Minute, c.Sync.ApprovalTTL)
 	assert.Equal(t, 10*time.Minute, Sync{}.ApprovalTimeout(), "a Config built in code")
+	assert.Equal(t, 2*time.Second, c.Sync.DeleteSettle)
 	assert.Equal(t, 3, c.SVN.FailThreshold)
 	assert.NotEmpty(t, c.NodeName)
 	assert.Equal(t, f, c.Source)
@@ -195,6 +196,7 @@ func TestValidate(t *testing.T) {
 		{"approval_ttl negative", "sync: {approval_ttl: -1m}\n", "sync.approval_ttl", "at least 1s"},
 		{"approval_ttl too short", "sync: {approval_ttl: 10ms}\n", "sync.approval_ttl", "at least 1s"},
 		{"debounce over max", "sync: {debounce: 10s, max_delay: 1s}\n", "sync.max_delay", "sync.debounce"},
+		{"negative settle", "sync: {delete_settle: -1s}\n", "sync.delete_settle", "at least 100ms"},
 		{"threshold", "svn: {fail_threshold: 0}\n", "svn.fail_threshold", "at least 1"},
 		{"bad peer", "peers: ['node2:9780']\n", "peers", "base URL"},
 		{"peer with credentials", "peers: ['http://u:secret@node2:9780']\n", "peers", "must not carry credentials"},

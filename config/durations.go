@@ -32,6 +32,7 @@ func durationFloors() map[string]durationFloor {
 		"sync.rescan_interval": {min: time.Minute},
 		"backups.max_age":      {min: time.Minute, zero: "no age limit"},
 		"sync.approval_ttl":    {min: MinApprovalTTL, zero: "the default, 10m"},
+		"sync.delete_settle":   {min: 100 * time.Millisecond, zero: "the default, 2s"},
 	}
 }
 

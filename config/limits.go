@@ -80,6 +80,20 @@ func (s Sync) ApprovalTimeout() time.Duration {
 	return s.ApprovalTTL
 }
 
+// DefaultDeleteSettle is the default of sync.delete_settle: longer than the
+// pauses of an rm -rf that is still running, short enough that a C-App
+// deleted by hand leaves within seconds.
+const DefaultDeleteSettle = 2 * time.Second
+
+// SettleWindow returns sync.delete_settle, or its default when unset (a
+// Config built in code).
+func (s Sync) SettleWindow() time.Duration {
+	if s.DeleteSettle <= 0 {
+		return DefaultDeleteSettle
+	}
+	return s.DeleteSettle
+}
+
 // ByteSize is a number of bytes written in a config as 1GiB, 500MB, 64KiB
 // or a plain number.
 type ByteSize int64

@@ -14,6 +14,7 @@ import (
 
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/lease"
+	"github.com/depsync/depsync/internal/settling"
 )
 
 // peerManifest is a peer's reply to GET /v1/capps.
@@ -207,7 +208,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 			delete(remoteBy, f)
 		}
 	}
-	held := 0
+	held, deferred := 0, 0
 	if r.opts.Prune {
 		var doomed []Entry
 		var names []string
@@ -225,13 +226,32 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 			doomed = append(doomed, rm)
 			names = append(names, rm.File)
 		}
+		// While this node's C-Apps keep going (a folder emptied a few
+		// at a time), the prunes wait and are judged together once no
+		// more have gone for DeleteSettle; none left, none can go: judged
+		// at once. The guard is not asked meanwhile: a hold stays.
+		var until time.Time
+		p.prunes, until = settling.Decide(p.prunes, map[string]settling.Look{
+			"carbonapps": {Count: len(doomed), Complete: missing || validLocal == 0},
+		}, r.opts.Now(), r.opts.DeleteSettle)
+		p.pruneAt = until
 		pass := guard.Pass{Scope: "peer " + p.url, Deleted: names, Total: validRemote}
 		if validLocal == 0 && validRemote > 0 {
 			pass.Reason = guard.ReasonEmptied
 		}
-		if !r.opts.Guard.Check(pass) {
+		switch {
+		case !until.IsZero():
+			deferred = len(doomed)
+			doomed = nil
+			log.Debug("prunes wait: this node's C-Apps are still going; they are judged together once that stops",
+				"count", deferred, "until", until.Format(time.RFC3339Nano))
+		case !r.opts.Guard.Check(pass):
 			held = len(doomed)
 			doomed = nil
+		default:
+			// On their way: a prune found later is new, with a window
+			// of its own.
+			p.prunes = nil
 		}
 		for _, rm := range doomed {
 			d := r.opts.AttemptTimeout
@@ -262,7 +282,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 	}
 	now := time.Now()
 	p.mu.Lock()
-	p.status.InSync = held == 0 && busy == 0 && !missing
+	p.status.InSync = held == 0 && busy == 0 && deferred == 0 && !missing
 	p.status.LastSuccess = now
 	p.status.LastError = ""
 	p.status.Pushed += pushed
@@ -273,7 +293,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 	} else {
 		p.busy = 0
 	}
-	if held == 0 && busy == 0 && !missing && pushed+deleted == 0 {
+	if held == 0 && busy == 0 && deferred == 0 && !missing && pushed+deleted == 0 {
 		// Found in step as it is: the next checks may be conditional.
 		p.etag, p.boot, p.localSum, p.lastFull = m.etag, m.boot, sumLocal, now
 	} else {

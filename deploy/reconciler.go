@@ -8,8 +8,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/backoff"
 	"github.com/depsync/depsync/internal/guard"
+	"github.com/depsync/depsync/internal/settling"
 )
 
 // ReconcilerOptions configure a Reconciler.
@@ -51,7 +53,15 @@ type ReconcilerOptions struct {
 	// holds no C-App (or is missing) while the peer holds some, or when
 	// they exceed sync.max_delete; everything else is pushed. Nil: a
 	// guard with the default limit.
-	Guard   *guard.Guard
+	Guard *guard.Guard
+	// DeleteSettle is how long the C-Apps to prune from a peer must stop
+	// growing in number before they are put to the Guard, all together
+	// (sync.delete_settle; default config.DefaultDeleteSettle): C-Apps
+	// removed from this node over several passes are judged as one, never
+	// pruned a slice at a time.
+	DeleteSettle time.Duration
+	// Now is the clock of DeleteSettle (default time.Now).
+	Now     func() time.Time
 	Logger  *slog.Logger
 	Metrics *Metrics
 }
@@ -120,6 +130,11 @@ type peer struct {
 	// writer still had it open: the next pass comes soon, sooner than
 	// CheckInterval, so a file is pushed the moment its writer closes it.
 	busy int
+	// prunes is what the last passes found to prune (see DeleteSettle);
+	// pruneAt, when not zero, is when the prunes put off may be judged:
+	// the next pass comes then.
+	prunes  settling.State
+	pruneAt time.Time
 
 	mu     sync.Mutex
 	status PeerStatus
@@ -156,6 +171,12 @@ func NewReconciler(opts ReconcilerOptions) (*Reconciler, error) {
 	}
 	if opts.Guard == nil {
 		opts.Guard = guard.New(guard.Options{Logger: opts.Logger})
+	}
+	if opts.DeleteSettle <= 0 {
+		opts.DeleteSettle = config.DefaultDeleteSettle
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	r := &Reconciler{opts: opts, client: opts.Client.AsReconciler(opts.NodeName)}
 	seen := map[string]bool{}
@@ -265,6 +286,11 @@ func (r *Reconciler) runPeer(ctx context.Context, p *peer) {
 			// doubling), not after the check interval.
 			next = min(next, busyRetry<<min(b-1, 8))
 		}
+		if at := p.prunesDue(); !at.IsZero() && err == nil {
+			// Prunes put off until this node's C-Apps stop going: judged
+			// as soon as they may be.
+			next = min(next, max(at.Sub(r.opts.Now()), busyRetry))
+		}
 		if err != nil {
 			failures++
 			next = backoff.Equal(backoff.Exponential(r.opts.RetryMin, r.opts.RetryMax, failures-1))
@@ -290,6 +316,14 @@ func (p *peer) busyPasses() int {
 	p.syncMu.Lock()
 	defer p.syncMu.Unlock()
 	return p.busy
+}
+
+// prunesDue is when the prunes the last pass put off may be judged, or
+// zero.
+func (p *peer) prunesDue() time.Time {
+	p.syncMu.Lock()
+	defer p.syncMu.Unlock()
+	return p.pruneAt
 }
 
 func (p *peer) snapshot() PeerStatus {

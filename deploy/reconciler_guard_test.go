@@ -35,7 +35,7 @@ func fastReconciler(t *testing.T, store *Store, g *guard.Guard, peers ...string)
 		Store: store, Peers: peers, Client: testClient(t), Prune: true, NodeName: "mgr",
 		Interval: time.Hour, CheckInterval: 30 * time.Millisecond,
 		RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond, Guard: g,
-		AttemptTimeout: 2 * time.Second,
+		AttemptTimeout: 2 * time.Second, DeleteSettle: 200 * time.Millisecond,
 	})
 	require.NoError(t, err)
 	return r

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/depsync/depsync/internal/settling"
 	"github.com/depsync/depsync/svn"
 )
 
@@ -47,16 +48,26 @@ type manager struct {
 	// (see folderGone); removed: it was removed, the loop stops; rewatch:
 	// it came back, the watcher starts anew on it.
 	goneHeld, removed, rewatch bool
+	// settling is what the last looks found deleted, per top-level
+	// folder; settleWindow is how long deletions must stop coming before
+	// they go to the guard (see guardDeletions).
+	settling     settling.State
+	settleWindow time.Duration
+	// waitingSince is when deletions began to wait without a break, zero
+	// when none waits; waitWarned: the long wait was logged.
+	waitingSince time.Time
+	waitWarned   bool
 }
 
 func newManager(ts *tenantSync) *manager {
 	c := ts.d.cfg
 	m := &manager{
-		tenantSync:  ts,
-		debounce:    c.Sync.Debounce,
-		maxDelay:    c.Sync.MaxDelay,
-		rescanEvery: c.Sync.RescanInterval,
-		pending:     map[string]struct{}{},
+		tenantSync:   ts,
+		debounce:     c.Sync.Debounce,
+		maxDelay:     c.Sync.MaxDelay,
+		rescanEvery:  c.Sync.RescanInterval,
+		pending:      map[string]struct{}{},
+		settleWindow: c.Sync.SettleWindow(),
 	}
 	m.gate = newGate(ts.t.Dir, m.debounce, m.maxDelay, ts.log, m.recordRejection)
 	return m
@@ -342,6 +353,7 @@ func (m *manager) pass(ctx context.Context) time.Time {
 	for _, p := range res.waiting {
 		m.pending[p] = struct{}{}
 	}
+	m.full = m.full || res.lookWhole
 	result := resultNoop
 	if res.rev > 0 {
 		result = resultSuccess
@@ -364,6 +376,9 @@ type syncResult struct {
 	summary  []string  // "+a", "~b", "-c"
 	waiting  []string  // paths to look at again
 	nextLook time.Time // when; zero when nothing waits
+	// lookWhole: deletions wait to be judged together; the next look
+	// is at the whole tree, so that it finds every one of them.
+	lookWhole bool
 }
 
 // maxCommit is the most paths one commit takes.
@@ -442,10 +457,18 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		ready = append(ready, c)
 	}
 	m.gate.forget(pending, full, current)
-	if ready, err = m.guardDeletions(ctx, ready, full); err != nil {
+	var deferred bool
+	if ready, deferred, err = m.guardDeletions(ctx, ready, full, now, wait); err != nil {
 		return res, err
 	}
-	if full {
+	res.lookWhole = deferred
+	switch {
+	case deferred:
+		// Deletions wait to be judged: what the guard holds is not yet
+		// what the files say (a folder being emptied is not held yet),
+		// and a worker must not take what the manager lacks as final.
+		m.looked.Store(false)
+	case full:
 		// Every deletion of the tree went to the guard: what it holds
 		// now is what this tenant's files say, whatever the commit does.
 		m.looked.Store(true)

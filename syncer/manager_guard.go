@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/depsync/depsync/internal/guard"
+	"github.com/depsync/depsync/internal/settling"
 	"github.com/depsync/depsync/svn"
 )
 
@@ -54,7 +58,17 @@ func (m *manager) holding() bool {
 // files, a carbonapps left with no C-App while the repository holds some,
 // or more than sync.max_delete. full says the pass looked at the whole
 // tree: only such a pass without deletions clears a hold.
-func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bool) ([]candidate, error) {
+//
+// Deletions still arriving are not judged yet: while a look finds more
+// deletions under a top-level folder than the look before, within
+// sync.delete_settle, every deletion of the pass waits (wait, until the
+// window ends; deferred is true and the next look is at the whole tree),
+// and the guard is not asked, so a hold stays as it is. Then all of them
+// go to the guard at once: a folder emptied by a long rm -rf is held
+// whole, never committed slice by slice. Additions and modifications go
+// on meanwhile.
+func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bool, now time.Time,
+	wait func(string, time.Time)) (kept []candidate, deferred bool, err error) {
 	var dels []candidate
 	for _, c := range ready {
 		if c.op == '-' {
@@ -62,17 +76,46 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 		}
 	}
 	if len(dels) == 0 {
+		m.waitingSince, m.waitWarned = time.Time{}, false
 		if full {
+			// Nothing deleted anywhere: whatever was waiting came back.
+			m.settling = nil
 			m.d.deletions.Check(guard.Pass{Scope: m.scope()})
 		}
-		return ready, nil
+		return ready, false, nil
 	}
 	// Every versioned item, missing ones included, with its kind: the
 	// base of the share and the files below a deleted directory.
 	entries, _, err := m.statusAround(ctx, svn.StatusOptions{Verbose: true}, []string{"."})
 	if err != nil {
-		return nil, fmt.Errorf("svn status: %w", err)
+		return nil, false, fmt.Errorf("svn status: %w", err)
 	}
+	var until time.Time
+	m.settling, until = settling.Decide(m.settling, m.deletedByFolder(entries, dels), now, m.settleWindow)
+	if !until.IsZero() {
+		kept = ready[:0:0]
+		for _, c := range ready {
+			if c.op == '-' {
+				wait(c.path, until)
+			} else {
+				kept = append(kept, c)
+			}
+		}
+		m.log.Debug("deletions wait: a folder is still being emptied; they are judged together once it is quiet",
+			"deletions", len(dels), "until", until.Format(time.RFC3339Nano))
+		if m.waitingSince.IsZero() {
+			m.waitingSince = now
+		}
+		if waited := now.Sub(m.waitingSince); waited >= longWait && !m.waitWarned {
+			// Deletions that never stop coming (a tool deleting files
+			// in a synced folder all the time) would wait for ever: say so.
+			m.waitWarned = true
+			m.log.Warn("deletions keep coming: none is committed until none has come for sync.delete_settle",
+				"waiting", waited.Round(time.Second), "folders", joinLimited(slices.Sorted(maps.Keys(m.settling)), 10))
+		}
+		return kept, true, nil
+	}
+	m.waitingSince, m.waitWarned = time.Time{}, false
 	var (
 		total, reposCApps int
 		reason            string
@@ -134,15 +177,65 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 		deleted = append(held, others...)
 	}
 	if m.d.deletions.Check(guard.Pass{Scope: m.scope(), Deleted: deleted, Total: total, Reason: reason}) {
-		return ready, nil
+		// On their way to the repository: a deletion found later is new,
+		// and waits for its own window.
+		m.settling = nil
+		return ready, false, nil
 	}
-	kept := ready[:0:0]
+	kept = ready[:0:0]
 	for _, c := range ready {
 		if c.op != '-' || !holdAll && !structural[c.path] {
 			kept = append(kept, c)
 		}
 	}
-	return kept, nil
+	if !holdAll {
+		// Only the held folders stay remembered: the others' deletions
+		// are on their way, as above.
+		heldIn := map[string]bool{}
+		for p := range structural {
+			top, _, _ := strings.Cut(p, "/")
+			heldIn[top] = true
+		}
+		for name := range m.settling {
+			if !heldIn[name] {
+				delete(m.settling, name)
+			}
+		}
+	}
+	return kept, false, nil
+}
+
+// longWait is how long deletions wait before the manager warns that they
+// keep coming.
+const longWait = time.Minute
+
+// deletedByFolder counts, per top-level folder (or top-level file), the
+// versioned items svn status found missing or deleted. A folder whose
+// own deletion is among dels is gone whole: no deletion can come in it any
+// more. (Taken from dels, the look the pass commits, rather than from
+// entries, a later look: the folder may have gone in between, and its
+// deletion must then be judged as the folder's.)
+func (m *manager) deletedByFolder(entries []svn.StatusEntry, dels []candidate) map[string]settling.Look {
+	looks := map[string]settling.Look{}
+	for _, e := range entries {
+		if e.Path == "." || e.Path == "" || (e.Item != "missing" && e.Item != "deleted") || m.ignoredPath(e.Path) {
+			continue
+		}
+		top, _, _ := strings.Cut(e.Path, "/")
+		l := looks[top]
+		l.Count++
+		looks[top] = l
+	}
+	for _, d := range dels {
+		top, _, _ := strings.Cut(d.path, "/")
+		l := looks[top]
+		if l.Count == 0 {
+			l.Count = 1 // a deletion svn lists no more: it counts all the same
+		}
+		l.Complete = l.Complete || (d.dir && d.path == top)
+		looks[top] = l
+	}
+	return looks
 }
 
 // isTopCApp reports whether p is a C-App Carbon deploys: a .car right in

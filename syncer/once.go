@@ -41,6 +41,7 @@ func (m *manager) once(ctx context.Context) error {
 		for _, p := range res.waiting {
 			m.pending[p] = struct{}{}
 		}
+		m.full = res.lookWhole // deletions waited: the next look finds them all
 		if !sleepCtx(ctx, time.Until(res.nextLook)) {
 			return ctx.Err()
 		}

@@ -153,8 +153,10 @@ func testConfig(t *testing.T, role string) *config.Config {
 		Carbon:   config.Carbon{Home: home, DeploymentDir: filepath.Join(home, "repository", "deployment", "server")},
 		SVN: config.SVN{URL: "http://svn.example/repo", AppendTenantID: true, PollInterval: time.Second,
 			FailThreshold: 2},
+		// Deletions are judged at the look after the one that found them
+		// (see TestManagerJudgesAFolderEmptiedInSlicesWhole for the window).
 		Sync: config.Sync{Debounce: 50 * time.Millisecond, MaxDelay: time.Second, RescanInterval: time.Minute,
-			MaxDelete: config.DefaultMaxDelete},
+			MaxDelete: config.DefaultMaxDelete, DeleteSettle: 100 * time.Millisecond},
 	}
 	require.NoError(t, os.MkdirAll(c.Carbon.DeploymentDir, 0o755))
 	return c
@@ -176,7 +178,7 @@ func TestManagerCommitsOnlyWhatIsReady(t *testing.T) {
 	dir := c.Carbon.DeploymentDir
 	f := &fakeSVN{commitRev: 7}
 	d := newTestDaemon(t, c, f)
-	m := newManager(d.tenants[0])
+	m := judgeAtOnce(newManager(d.tenants[0]))
 
 	write := func(rel, body string) {
 		p := filepath.Join(dir, filepath.FromSlash(rel))
@@ -277,7 +279,7 @@ func TestManagerCommitMayDeleteOnlyItsDeletions(t *testing.T) {
 	c := testConfig(t, config.RoleManager)
 	f := &fakeSVN{commitRev: 2}
 	d := newTestDaemon(t, c, f)
-	m := newManager(d.tenants[0])
+	m := judgeAtOnce(newManager(d.tenants[0]))
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
 	quiet(m)
 	f.status = []svn.StatusEntry{
@@ -583,8 +585,17 @@ func realManager(t *testing.T) (*manager, *svntest.Server) {
 	d, err := New(c, Deps{})
 	require.NoError(t, err)
 	m := newManager(d.tenants[0])
+	m.settleWindow = 0 // one pass judges its deletions (see judgeAtOnce)
 	require.NoError(t, m.prepare(context.Background()))
 	return m, srv
+}
+
+// judgeAtOnce has the manager put deletions to the guard in the pass that
+// finds them, for tests of a single pass: sync.delete_settle is tested in
+// TestManagerJudgesAFolderEmptiedInSlicesWhole.
+func judgeAtOnce(m *manager) *manager {
+	m.settleWindow = 0
+	return m
 }
 
 func TestManagerFindsFilesInNewDirectoriesFromAnyPendingPath(t *testing.T) {

@@ -301,7 +301,7 @@ func TestDeletedFileWrittenAgainDuringTheCommitIsLookedAtAgain(t *testing.T) {
 	ts := &timedSVN{SVN: client, started: make(chan []string, 1)}
 	d, err := New(c, Deps{SVN: ts})
 	require.NoError(t, err)
-	m := newManager(d.tenants[0])
+	m := judgeAtOnce(newManager(d.tenants[0]))
 	ctx := context.Background()
 	require.NoError(t, m.prepare(ctx))
 	quiet(m)

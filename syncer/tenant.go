@@ -43,7 +43,8 @@ type tenantSync struct {
 	backingOff atomic.Bool
 	// looked is set on a manager once a look at the whole tree has run
 	// to its end (its deletions, if any, went to the guard): from then on
-	// the daemon's held deletions are those of this tenant's files.
+	// the daemon's held deletions are those of this tenant's files. It is
+	// cleared while deletions wait to be judged (sync.delete_settle).
 	looked atomic.Bool
 
 	mu sync.Mutex

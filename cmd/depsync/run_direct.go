@@ -93,6 +93,7 @@ func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger
 	p.reconciler, err = deploy.NewReconciler(deploy.ReconcilerOptions{
 		Store: store, Peers: c.Peers, Client: client, Prune: c.Sync.Prune,
 		NodeName: c.NodeName, Logger: log, Metrics: p.metrics, Guard: p.guard, Interval: interval,
+		DeleteSettle: c.Sync.SettleWindow(),
 	})
 	if err != nil {
 		return nil, err
