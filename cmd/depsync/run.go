@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/depsync/depsync/deploy"
-	"github.com/depsync/depsync/internal/tlsconf"
 	"github.com/depsync/depsync/syncer"
 )
 
@@ -55,10 +54,9 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			if err != nil {
 				return err
 			}
-			// Nothing is touched on disk before the config is known good.
-			if err := c.Validate(); err != nil {
-				return badInput(fmt.Errorf("invalid config %s:\n%w", describeSource(c.Source), err))
-			}
+			// Nothing is touched on disk, and nothing listened on, before
+			// the config and the node pass the checks config check makes.
+			warnings, perr := preflight(cmd.Context(), c)
 			if c.InsecureHTTP {
 				// Once, at start: the operator chose this, a flood would
 				// only be ignored.
@@ -68,11 +66,11 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			if w := c.TokenFileWarning(); w != "" {
 				a.logger.Warn(w)
 			}
-			if c.TLS.Enabled() {
-				// Fail now, not at every handshake, on a bad certificate.
-				if _, err := tlsconf.LoadKeyPair(c.TLS.CertFile, c.TLS.KeyFile); err != nil {
-					return badInput(fmt.Errorf("tls.cert_file/tls.key_file: %w", err))
-				}
+			for _, w := range warnings {
+				a.logger.Warn(w)
+			}
+			if perr != nil {
+				return syncError(perr)
 			}
 			ctx := cmd.Context()
 			if once {
