@@ -34,7 +34,12 @@ type tlsSVNCluster struct {
 }
 
 func newTLSSVNCluster(t *testing.T) *tlsSVNCluster {
-	srv := svntest.New(t, svntest.SVNServe)
+	return newTLSClusterOver(t, svntest.New(t, svntest.SVNServe))
+}
+
+// newTLSClusterOver is newTLSSVNCluster over srv; without one (nil), the
+// manager pushes its C-Apps directly.
+func newTLSClusterOver(t *testing.T, srv *svntest.Server) *tlsSVNCluster {
 	bin := daemontest.Binary(t)
 	pki := filepath.Join(t.TempDir(), "pki")
 	out, err := exec.Command(bin, "tls", "init", "--out", pki,
@@ -146,4 +151,56 @@ func TestStatusCluster(t *testing.T) {
 
 	code, _, errOut = c.cli(t, "status", "--cluster", "--tenant", "3", "--node", c.m.url)
 	assert.Equal(t, 2, code, errOut)
+}
+
+// peerUp reads node's /v1/status through the CLI and says whether it has
+// peer up.
+func (c *tlsSVNCluster) peerUp(t *testing.T, node, peer string) bool {
+	_, out, _ := c.cli(t, "status", "--node", node, "-o", "json", "--timeout", "3s")
+	var st struct {
+		Peers []struct {
+			URL string
+			Up  bool
+		}
+	}
+	if json.Unmarshal([]byte(out), &st) != nil {
+		return false
+	}
+	for _, p := range st.Peers {
+		if p.URL == peer {
+			return p.Up
+		}
+	}
+	return false
+}
+
+// TestPeerDownWithin10s: a worker killed shows down in its manager's
+// /v1/status within 10 s, and a manager killed in its worker's; in direct
+// mode too, where the manager's peer table is its pushes'.
+func TestPeerDownWithin10s(t *testing.T) {
+	t.Run("svn", func(t *testing.T) { peerDownWithin10s(t, newTLSSVNCluster(t)) })
+	t.Run("direct", func(t *testing.T) { peerDownWithin10s(t, newTLSClusterOver(t, nil)) })
+}
+
+func peerDownWithin10s(t *testing.T, c *tlsSVNCluster) {
+	daemontest.Eventually(t, 30*time.Second, "the manager to see its worker up", func() bool {
+		return c.peerUp(t, c.m.url, c.w.url)
+	})
+	c.w.kill()
+	start := time.Now()
+	daemontest.Eventually(t, 10*time.Second, "the manager to see its worker down", func() bool {
+		return !c.peerUp(t, c.m.url, c.w.url)
+	})
+	t.Logf("the manager saw its worker down %s after it died", time.Since(start).Round(time.Millisecond))
+
+	c.w.start(t, c.client)
+	daemontest.Eventually(t, 30*time.Second, "the worker to see its manager up", func() bool {
+		return c.peerUp(t, c.w.url, c.m.url)
+	})
+	c.m.kill()
+	start = time.Now()
+	daemontest.Eventually(t, 10*time.Second, "the worker to see its manager down", func() bool {
+		return !c.peerUp(t, c.w.url, c.m.url)
+	})
+	t.Logf("the worker saw its manager down %s after it died", time.Since(start).Round(time.Millisecond))
 }
