@@ -86,6 +86,13 @@ func TestConfigCheckIsRunsGate(t *testing.T) {
 				require.NoError(t, os.MkdirAll(filepath.Dir(xml), 0o755))
 				require.NoError(t, os.WriteFile(xml, []byte(carbonXMLSyncOn), 0o644))
 			}},
+		{name: "carbon.xml unreadable", want: "cannot read carbon.xml", runCode: 2,
+			body: "svn: {url: 'http://127.0.0.1:1/svn/r'}\n",
+			setup: func(home string) {
+				xml := filepath.Join(home, "repository", "conf", "carbon.xml")
+				require.NoError(t, os.MkdirAll(filepath.Dir(xml), 0o755))
+				require.NoError(t, os.WriteFile(xml, []byte("<Server><DeploymentSynchronizer>"), 0o644))
+			}},
 		{name: "state_dir inside the deployment directory", want: "is inside the synced directory", runCode: 2,
 			body: "state_dir: HOME/repository/deployment/server/.state\n"},
 		{name: "state_dir cannot be created", want: "state_dir " + fileNotDir + "/state cannot be created", runCode: 2,
