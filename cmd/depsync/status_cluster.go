@@ -98,7 +98,16 @@ func clusterOf(reports []deploy.NodeReport) clusterView {
 		}
 	}
 	view := clusterView{InStep: len(reports) > 0}
+	seen := map[string]bool{}
 	for _, r := range reports {
+		if st := r.Status; st != nil && st.Node != "" {
+			// One node reached by two URLs (its peers' and the
+			// operator's spelling): one row.
+			if seen[st.Node] {
+				continue
+			}
+			seen[st.Node] = true
+		}
 		row := clusterRow{URL: redact(r.URL)}
 		if r.CAppsErr == nil && r.Status != nil {
 			n := len(r.CApps)

@@ -67,6 +67,12 @@ func TestStepVerdict(t *testing.T) {
 	assert.False(t, view.InStep)
 	assert.Equal(t, 2, view.Nodes[1].HeldDeletions)
 	assert.True(t, clusterOf([]deploy.NodeReport{mgr, {Status: status("worker", "svn", 7), CApps: same}}).InStep)
+
+	// One node reached by two URLs is one row.
+	m1, m2 := mgr, mgr
+	m1.URL, m2.URL = "https://node1:9780", "https://10.0.0.1:9780"
+	m1.Status.Node = "node1"
+	assert.Len(t, clusterOf([]deploy.NodeReport{m1, m2}).Nodes, 1)
 }
 
 func TestDriftOf(t *testing.T) {
