@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/internal/daemontest"
+	"github.com/depsync/depsync/internal/svntest"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -30,9 +31,16 @@ import (
 type tlsNode struct {
 	*daemontest.Node
 	url string
+	// kill kills the process start ran and waits for it to end.
+	kill func()
 }
 
 func newTLSNode(t *testing.T, bin, name, role, pki string, peers []string) *tlsNode {
+	return newTLSNodeSVN(t, bin, name, role, pki, peers, nil)
+}
+
+// newTLSNodeSVN is newTLSNode syncing over srv (none when nil).
+func newTLSNodeSVN(t *testing.T, bin, name, role, pki string, peers []string, srv *svntest.Server) *tlsNode {
 	settings := map[string]any{
 		"token_file":    filepath.Join(pki, "token"),
 		"tls.cert_file": filepath.Join(pki, name+".crt"),
@@ -42,7 +50,7 @@ func newTLSNode(t *testing.T, bin, name, role, pki string, peers []string) *tlsN
 	for k, v := range fast {
 		settings[k] = v
 	}
-	n := daemontest.NewNode(t, bin, daemontest.Config{Name: name, Role: role, Peers: peers, Settings: settings})
+	n := daemontest.NewNode(t, bin, daemontest.Config{Name: name, Role: role, Peers: peers, Settings: settings, SVN: srv})
 	return &tlsNode{Node: n, url: "https://" + n.Listen}
 }
 
@@ -52,6 +60,9 @@ func (n *tlsNode) start(t *testing.T, client *http.Client) {
 	t.Helper()
 	cmd := exec.Command(n.Bin, "run", "--config", n.ConfigFile, "--log-level", "debug")
 	cmd.Env = os.Environ() // the token comes from token_file
+	if n.SVN != nil && n.SVN.Password != "" {
+		cmd.Env = append(cmd.Env, "DEPSYNC_SVN_PASSWORD="+n.SVN.Password)
+	}
 	var logs strings.Builder
 	var mu sync.Mutex
 	cmd.Stdout, cmd.Stderr = syncWriter{&mu, &logs}, syncWriter{&mu, &logs}
@@ -60,6 +71,10 @@ func (n *tlsNode) start(t *testing.T, client *http.Client) {
 	done := make(chan struct{})
 	var waitErr error // read after done is closed
 	go func() { waitErr = cmd.Wait(); close(done) }()
+	n.kill = func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
 	t.Cleanup(func() {
 		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 			t.Errorf("kill %s: %v", n.Name, err)

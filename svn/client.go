@@ -178,6 +178,16 @@ func New(opts Options) (*Client, error) {
 	return c, nil
 }
 
+// Find returns the path of the svn binary bin (DefaultBinary when ""), or
+// an error of kind ErrNotInstalled: what New looks for first, for checks
+// that run before a Client is made.
+func Find(bin string) (string, error) {
+	if bin == "" {
+		bin = DefaultBinary
+	}
+	return lookBinary(bin)
+}
+
 func lookBinary(bin string) (string, error) {
 	p, err := lookPath(bin)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/config/carbonxml"
 )
 
@@ -48,20 +49,9 @@ func (d *Daemon) prepareCarbon() (handover, error) {
 		return handover{}, nil
 	}
 	changed := modTime(file)
-	b, err := carbonxml.Read(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		return handover{}, nil
-	}
-	if err != nil {
-		// Carbon itself will complain about a broken carbon.xml; it is not
-		// depsync's to refuse over.
-		d.log.Warn("cannot read carbon.xml to check Carbon's own synchronizer is off", "file", file, "error", err)
-		return handover{}, nil
-	}
-	if b.Present && b.Enabled {
-		return handover{}, configErrorf("%s (line %d) enables Carbon's own DeploymentSynchronizer: it and depsync would both work "+
-			"on %s and corrupt the working copy. Set <Enabled>false</Enabled> there "+
-			"(depsync carbon-config does it) or set carbon.write_config: true", file, b.Line, d.cfg.Carbon.DeploymentDir)
+	b, err := readCarbonXML(d.cfg)
+	if err != nil || b == nil {
+		return handover{}, err
 	}
 	if !b.Present {
 		return handover{}, nil
@@ -76,4 +66,48 @@ func modTime(file string) time.Time {
 		return time.Time{}
 	}
 	return fi.ModTime()
+}
+
+// CheckCarbonConfig is prepareCarbon's refusal without its writes, for the
+// checks run and config check make before anything starts: with
+// carbon.write_config, a carbon.xml that cannot be written as this role
+// needs; without it, on an SVN node, a carbon.xml that cannot be read or
+// that enables Carbon's own synchronizer.
+func CheckCarbonConfig(cfg *config.Config) error {
+	file := cfg.Carbon.ConfigFile
+	if cfg.Carbon.WriteConfig {
+		_, err := carbonxml.Apply(file, carbonxml.FromConfig(cfg), carbonxml.ApplyOptions{DryRun: true})
+		if err != nil && carbonxml.IsBadInput(err) {
+			return &ConfigError{Err: fmt.Errorf("carbon.write_config: %w", err)}
+		}
+		return nil
+	}
+	if file == "" || cfg.SVN.URL == "" {
+		return nil
+	}
+	_, err := readCarbonXML(cfg)
+	return err
+}
+
+// readCarbonXML reads the block of carbon.xml on a node that leaves the
+// file to the operator: nil without a file, a ConfigError when it cannot
+// be read (whether Carbon's own synchronizer is off is then unknown) or
+// when it enables that synchronizer: it and depsync would both work on one
+// working copy and corrupt it.
+func readCarbonXML(cfg *config.Config) (*carbonxml.Block, error) {
+	file := cfg.Carbon.ConfigFile
+	b, err := carbonxml.Read(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, configErrorf("cannot read carbon.xml to check that Carbon's own DeploymentSynchronizer is off: %w "+
+			"(make it readable by the user depsync runs as, or set carbon.write_config: true)", err)
+	}
+	if b.Present && b.Enabled {
+		return nil, configErrorf("%s (line %d) enables Carbon's own DeploymentSynchronizer: it and depsync would both work "+
+			"on %s and corrupt the working copy. Set <Enabled>false</Enabled> there "+
+			"(depsync carbon-config does it) or set carbon.write_config: true", file, b.Line, cfg.Carbon.DeploymentDir)
+	}
+	return b, nil
 }

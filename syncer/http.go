@@ -335,7 +335,7 @@ func (d *Daemon) status(only *tenantSync) Status {
 		s.ManagerMode = d.managerMode()
 	}
 	if r, ok := d.direct.(PeerReporter); ok && s.Mode == ModeDirect {
-		s.Peers = r.PeerStatuses()
+		s.Peers = d.peers.withProbes(r.PeerStatuses())
 	}
 	d.tenantsStatus(&s, only)
 	return s

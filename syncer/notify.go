@@ -23,9 +23,15 @@ const (
 	// notifyTimeout bounds one notice: a slow or down peer must not hold
 	// anything up, and the peer's poll catches up anyway.
 	notifyTimeout = 2 * time.Second
-	// probeEvery is how often a peer that got no notice lately is asked
-	// for /healthz, so that /v1/status says whether it is up.
-	probeEvery = 30 * time.Second
+	// probeEvery is how often a peer that got nothing else lately is asked
+	// for /healthz, so that /v1/status says it is down within 10 s of it
+	// dying: a probe at most probeEvery (+20% jitter) after the last
+	// word, which fails within probeTimeout.
+	probeEvery   = 3 * time.Second
+	probeTimeout = 2 * time.Second
+	// maxProbes bounds the probes in flight at once: 50 peers make no
+	// storm, and 16 hosts that never answer take one probeTimeout.
+	maxProbes = 16
 )
 
 // notifier tells peers about new revisions: one goroutine per peer, each
@@ -43,6 +49,10 @@ type notifier struct {
 	held func() int
 	m    *metrics
 	log  *slog.Logger
+	// every and probeTimeout are probeEvery and probeTimeout (tests
+	// shorten them); probes holds a slot per probe in flight.
+	every, probeTimeout time.Duration
+	probes              chan struct{}
 }
 
 type peer struct {
@@ -67,7 +77,8 @@ type peer struct {
 type PeerStatus = api.PeerStatus
 
 func newNotifier(urls []string, client *http.Client, token, node, self string, m *metrics, log *slog.Logger) *notifier {
-	n := &notifier{client: client, token: token, node: node, self: self, m: m, log: log}
+	n := &notifier{client: client, token: token, node: node, self: self, m: m, log: log,
+		every: probeEvery, probeTimeout: probeTimeout, probes: make(chan struct{}, maxProbes)}
 	for _, u := range urls {
 		n.peers = append(n.peers, &peer{url: u, kick: make(chan struct{}, 1)})
 	}
@@ -141,7 +152,7 @@ func (n *notifier) sendAll(ctx context.Context, rev int64) {
 }
 
 func (n *notifier) loop(ctx context.Context, p *peer) {
-	probe := time.NewTimer(jitter(5 * time.Second))
+	probe := time.NewTimer(jitter(n.every))
 	defer probe.Stop()
 	for {
 		select {
@@ -151,13 +162,14 @@ func (n *notifier) loop(ctx context.Context, p *peer) {
 			rev, tenants := p.take()
 			n.send(ctx, p, rev, tenants)
 		case <-probe.C:
+			// A notice sent since the last tick says as much as a probe.
 			p.mu.Lock()
-			idle := time.Since(p.lastTry) >= probeEvery
+			idle := time.Since(p.lastTry) >= n.every/2
 			p.mu.Unlock()
 			if idle {
 				n.probe(ctx, p)
 			}
-			probe.Reset(jitter(probeEvery))
+			probe.Reset(jitter(n.every))
 		}
 	}
 }
@@ -204,7 +216,13 @@ func (p *peer) contactedBefore() bool {
 
 // probe asks a peer's /healthz whether it is up.
 func (n *notifier) probe(ctx context.Context, p *peer) {
-	ctx, cancel := context.WithTimeout(ctx, notifyTimeout)
+	select {
+	case n.probes <- struct{}{}:
+		defer func() { <-n.probes }()
+	case <-ctx.Done():
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, n.probeTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/healthz", nil)
 	if err == nil {
@@ -293,4 +311,28 @@ func (n *notifier) status() []PeerStatus {
 		out = append(out, ps)
 	}
 	return out
+}
+
+// withProbes marks down each peer of ps (the reconciler's view in direct
+// mode, which only its passes update) that this node's last word with it
+// (a probe or a notice) failed after the reconciler's last success: a peer
+// that died shows down within the probes' time, not at the next pass.
+func (n *notifier) withProbes(ps []PeerStatus) []PeerStatus {
+	for i := range ps {
+		for _, p := range n.peers {
+			if p.url != ps[i].URL {
+				continue
+			}
+			p.mu.Lock()
+			down := p.contacted && !p.up && (ps[i].LastSuccess == nil || p.lastTry.After(*ps[i].LastSuccess))
+			if down {
+				ps[i].Up = false
+				if ps[i].LastError == "" {
+					ps[i].LastError = p.lastError
+				}
+			}
+			p.mu.Unlock()
+		}
+	}
+	return ps
 }

@@ -30,21 +30,39 @@ node_name that is not printable ASCII without spaces are errors; insecure_http: 
 accepts plain HTTP, with a warning. A token_file readable or writable by its
 group or others is a warning too.
 
+It is the gate depsync run starts behind, with run's words: the TLS files
+exist, parse and match (certificate with key; tls.ca_file holds a
+certificate), state_dir is a writable folder or can be made as one, the
+deployment directory is a folder where it exists, the svn client is on PATH
+when svn.url is set, and carbon.xml can be read and does not enable Carbon's
+own synchronizer (or carbon.write_config can write it). A carbon.log_file
+whose folder is not there and a peer whose host does not resolve are
+warnings.
+
 Exit status: 0 when valid, 2 when not (each problem is named on stderr).`,
 		Example: `  depsync config check --config /etc/depsync/depsync.yaml
   DEPSYNC_SVN_URL=http://svn:8080/svn/depsync depsync config check --config node1.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := checkConfig(a.configFile)
+			c, err := config.Load(config.Options{File: a.configFile})
 			if err != nil {
 				return badInput(err)
 			}
+			// What run checks before it starts, with run's words; the
+			// warnings are said whatever the verdict, as run says them.
+			warnings, perr := preflight(cmd.Context(), c)
 			if c.InsecureHTTP {
-				fmt.Fprintln(a.stderr, "depsync: warning: insecure_http: true allows plain HTTP off loopback: the API token and "+
-					"every C-App may cross the network in clear (see depsync tls init)")
+				warnings = append([]string{"insecure_http: true allows plain HTTP off loopback: the API token and " +
+					"every C-App may cross the network in clear (see depsync tls init)"}, warnings...)
 			}
 			if w := c.TokenFileWarning(); w != "" {
+				warnings = append(warnings, w)
+			}
+			for _, w := range warnings {
 				fmt.Fprintln(a.stderr, "depsync: warning: "+w)
+			}
+			if perr != nil {
+				return badInput(perr)
 			}
 			out, err := yaml.Marshal(c)
 			if err != nil {
@@ -68,8 +86,8 @@ func checkConfig(file string) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("invalid config %s:\n%w", describeSource(c.Source), err)
+	if err := validateConfig(c); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

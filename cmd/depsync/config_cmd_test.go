@@ -98,7 +98,11 @@ func TestConfigCheckSecurity(t *testing.T) {
 	tok := write("token", "0123456789abcdef0123456789abcdef\n")
 	short := write("short", "0123456789\n")
 	base := "role: manager\ncarbon: {home: /opt/c}\ntoken_file: " + tok + "\n"
-	tls := "tls: {cert_file: /etc/depsync/n.crt, key_file: /etc/depsync/n.key, ca_file: /etc/depsync/ca.crt}\n"
+	pki := filepath.Join(dir, "pki")
+	code, _, errOut := runCLI(t, "tls", "init", "--out", pki, "--host", "n,10.0.0.1")
+	require.Equal(t, 0, code, errOut)
+	tls := "tls: {cert_file: " + filepath.Join(pki, "n.crt") + ", key_file: " + filepath.Join(pki, "n.key") +
+		", ca_file: " + filepath.Join(pki, "ca.crt") + "}\n"
 	tests := []struct {
 		name, body string
 		code       int
@@ -193,13 +197,14 @@ func TestTokenFileOpenToOthersWarns(t *testing.T) {
 	tok := filepath.Join(dir, "token")
 	require.NoError(t, os.WriteFile(tok, []byte("0123456789abcdef0123456789abcdef\n"), 0o600))
 	cfg := filepath.Join(dir, "c.yaml")
-	// A missing certificate stops run right after its warnings.
+	// A missing certificate stops config check and run right after their
+	// warnings.
 	require.NoError(t, os.WriteFile(cfg, []byte("role: manager\ncarbon: {home: /opt/c}\ntoken_file: "+tok+"\n"+
 		"tls: {cert_file: "+filepath.Join(dir, "none.crt")+", key_file: "+filepath.Join(dir, "none.key")+"}\n"), 0o600))
 	for _, mode := range []os.FileMode{0o600, 0o644} {
 		require.NoError(t, os.Chmod(tok, mode))
 		code, out, errOut := runCLI(t, "config", "check", "--config", cfg)
-		assert.Equal(t, 0, code, errOut)
+		assert.Equal(t, 2, code, errOut)
 		code2, _, runErr := runCLI(t, "run", "--config", cfg)
 		assert.Equal(t, 2, code2, runErr)
 		for _, s := range []string{errOut, runErr} {

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/depsync/depsync/deploy"
-	"github.com/depsync/depsync/internal/tlsconf"
 	"github.com/depsync/depsync/syncer"
 )
 
@@ -41,6 +40,10 @@ SIGINT or SIGTERM stops watching, lets the svn operation in flight finish
 are refused, a C-App PUT or DELETE that still arrives gets 503, and uploads
 in flight get 10 s to finish, then are cut, their temporary files removed.
 
+Before anything is listened on or written, it makes the checks depsync
+config check makes (the config, the TLS files, state_dir, the svn client,
+carbon.xml) and refuses to start, with the same message, when one fails.
+
 With --once it runs one full sync (a commit on a manager, an update on a
 worker) and exits, for cron and CI.
 
@@ -55,10 +58,9 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			if err != nil {
 				return err
 			}
-			// Nothing is touched on disk before the config is known good.
-			if err := c.Validate(); err != nil {
-				return badInput(fmt.Errorf("invalid config %s:\n%w", describeSource(c.Source), err))
-			}
+			// Nothing is touched on disk, and nothing listened on, before
+			// the config and the node pass the checks config check makes.
+			warnings, perr := preflight(cmd.Context(), c)
 			if c.InsecureHTTP {
 				// Once, at start: the operator chose this, a flood would
 				// only be ignored.
@@ -68,11 +70,11 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			if w := c.TokenFileWarning(); w != "" {
 				a.logger.Warn(w)
 			}
-			if c.TLS.Enabled() {
-				// Fail now, not at every handshake, on a bad certificate.
-				if _, err := tlsconf.LoadKeyPair(c.TLS.CertFile, c.TLS.KeyFile); err != nil {
-					return badInput(fmt.Errorf("tls.cert_file/tls.key_file: %w", err))
-				}
+			for _, w := range warnings {
+				a.logger.Warn(w)
+			}
+			if perr != nil {
+				return syncError(perr)
 			}
 			ctx := cmd.Context()
 			if once {

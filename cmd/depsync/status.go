@@ -36,6 +36,7 @@ func joinInts(ids []int, n int) string {
 func newStatusCmd(a *app) *cobra.Command {
 	var node, tokenFile, output, tenant string
 	var timeout time.Duration
+	var cluster bool
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show a node's sync status",
@@ -61,18 +62,35 @@ Exit status: 0 when the node answered and is ready and in step (every
 tenant synced, without an error, not behind a revision it saw); 1 when it
 is not (a deletion held, a first sync not done, an error), could not be
 reached or refused; 2 for bad flags or config. -o json prints the node's
-reply whatever its state: the exit status says the same.`,
+reply whatever its state: the exit status says the same.
+
+With --cluster it asks the node and every node it names (its peers, a
+worker's manager, their peers), in parallel within --timeout, and prints a
+row per node: name, URL, role, mode, revision (tenant:revision with several
+tenants), C-Apps held, drift ("-" from a node that does not report it),
+held deletions, ready and in step. A worker is in step when it is ready,
+no tenant is behind the manager's revision (in SVN mode) and it holds the
+manager's C-Apps with the same digests and no others. -o json prints
+{"nodes":[...],"in_step":bool}. Exit status: 0 when every node answered
+and is ready and in step, else 1.`,
 		Example: `  depsync status
   depsync status --node http://node2:9780 -o json
-  depsync status --tenant 3`,
+  depsync status --tenant 3
+  depsync status --cluster --node https://node1:9780 --ca-file ca.crt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cluster && tenant != "" {
+				return usageError{errors.New("--cluster and --tenant go apart: --cluster shows every tenant's revision")}
+			}
 			node, client, err := a.askOne(node, tokenFile, output, timeout)
 			if err != nil {
 				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
+			if cluster {
+				return a.statusCluster(ctx, node, client, output)
+			}
 			if tenant != "" {
 				if _, err := strconv.Atoi(tenant); err != nil {
 					return badInput(fmt.Errorf("--tenant %q: give a tenant id, such as -1234 or 3", tenant))
@@ -115,6 +133,7 @@ reply whatever its state: the exit status says the same.`,
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().StringVar(&tenant, "tenant", "", "show only this tenant's detail (its id, e.g. 3)")
 	cmd.Flags().DurationVar(&timeout, "timeout", defaultCallTimeout, "how long to wait for the node")
+	cmd.Flags().BoolVar(&cluster, "cluster", false, "show every node of the cluster, one row each, and whether they are in step")
 	return cmd
 }
 
