@@ -36,6 +36,19 @@ func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full
 	)
 	if full {
 		entries, odd, err = m.statusAround(ctx, svn.StatusOptions{}, []string{"."})
+		if err == nil && len(odd) > 0 {
+			// A folder svn cannot list was looked around, by the names on
+			// disk: a file deleted there is in no listing. The paths the
+			// watch reported (a deletion that waited to be judged among
+			// them) are looked at one by one.
+			more, kerr := m.statusKnown(ctx, pending)
+			if kerr != nil {
+				// A path neither on disk nor versioned fails the call:
+				// the look goes on with what the whole tree showed.
+				m.log.Debug("svn status of the paths the watch reported", "error", kerr)
+			}
+			entries = append(entries, more...)
+		}
 	} else {
 		targets := map[string]struct{}{}
 		for p := range pending {
@@ -245,6 +258,24 @@ func (m *manager) walkNew(rel string) ([]candidate, error) {
 
 // maxUnreadable bounds the folders one status looks around.
 const maxUnreadable = 16
+
+// statusKnown is the status of each path of pending that svn can take
+// (none when they are too many for one call). It fails when one of them is
+// neither on disk nor versioned.
+func (m *manager) statusKnown(ctx context.Context, pending map[string]struct{}) ([]svn.StatusEntry, error) {
+	if len(pending) == 0 || len(pending) > maxTargets {
+		return nil, nil
+	}
+	list := make([]string, 0, len(pending))
+	for p := range pending {
+		if badName(p) == "" {
+			list = append(list, p)
+		}
+	}
+	sort.Strings(list)
+	entries, _, err := m.statusAround(ctx, svn.StatusOptions{Depth: "empty"}, list)
+	return entries, err
+}
 
 // statusAround runs svn status over targets (slash, relative; "." the whole
 // tree). A folder whose names svn cannot read (one of them is not UTF-8:
