@@ -26,7 +26,7 @@ build:
 package:
 	@for a in $(sort $(ARCHES) $(HOSTARCH)); do \
 	  echo "build bin/linux_$$a/depsync"; \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/linux_$$a/depsync ./cmd/depsync || exit 1; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o bin/linux_$$a/depsync ./cmd/depsync || exit 1; \
 	done
 	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(GO) run ./scripts/pkgbuild -version "$(VERSION)" \
 	  -arch "$(subst $(space),$(comma),$(strip $(ARCHES)))" -bins bin -host-bin bin/linux_$(HOSTARCH)/depsync -out dist

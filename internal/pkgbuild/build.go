@@ -107,14 +107,20 @@ func (p Package) info(stage, repo, format string, l Layout, manpages []string) *
 	var contents files.Contents
 	for _, f := range Files(l, manpages) {
 		c := &files.Content{Destination: f.Dst, FileInfo: &files.ContentFileInfo{Mode: os.FileMode(f.Mode), MTime: p.Epoch}}
-		switch f.Kind {
-		case Dir:
+		if f.Kind != Dir {
+			c.Source = filepath.Join(stage, f.Src)
+		}
+		switch {
+		case f.Kind == Dir:
 			c.Type = files.TypeDir
-		case Config:
+		case f.Kind == Config:
 			c.Type = files.TypeConfigNoReplace
-			c.Source = filepath.Join(stage, f.Src)
-		default:
-			c.Source = filepath.Join(stage, f.Src)
+		case f.Kind == Doc && format == "rpm":
+			c.Type = files.TypeRPMDoc
+		case f.Kind == License && format == "rpm":
+			c.Type = files.TypeRPMLicense
+		case f.Kind == DebOnly:
+			c.Packager = "deb"
 		}
 		contents = append(contents, c)
 	}
@@ -131,7 +137,7 @@ func (p Package) info(stage, repo, format string, l Layout, manpages []string) *
 		Description:   description,
 		Vendor:        "depsync",
 		Homepage:      "https://github.com/depsync/depsync",
-		License:       "see /usr/share/doc/depsync/copyright",
+		License:       "none chosen yet (see the copyright file)",
 		MTime:         p.Epoch,
 		Overridables: nfpm.Overridables{
 			Contents:   contents,
@@ -157,6 +163,7 @@ func (p Package) info(stage, repo, format string, l Layout, manpages []string) *
 		// non-native package with a changelog of its own.
 		info.Release = "1"
 		info.Depends = []string{"shadow-utils"} // useradd, in postinstall
+		info.Changelog = filepath.Join(stage, "rpm-changelog.yml")
 	}
 	return info
 }

@@ -16,6 +16,9 @@ import (
 // returned in kept.
 func Install(stage, destdir string, files []File) (kept []string, err error) {
 	for _, f := range files {
+		if f.Kind == DebOnly {
+			continue
+		}
 		dst := filepath.Join(destdir, f.Dst)
 		if f.Kind == Dir {
 			if err := os.MkdirAll(dst, fs.FileMode(f.Mode)); err != nil {

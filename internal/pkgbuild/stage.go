@@ -53,6 +53,7 @@ func Stage(ctx context.Context, dir string, o StageOptions) ([]string, error) {
 	copies := map[string]string{
 		"packaging/depsync.yaml":                     "depsync.yaml",
 		"packaging/copyright":                        "doc/copyright",
+		"packaging/lintian-overrides":                "lintian-overrides",
 		"README.md":                                  "doc/README.md",
 		"examples/manager.yaml":                      "doc/examples/manager.yaml",
 		"examples/worker.yaml":                       "doc/examples/worker.yaml",
@@ -70,6 +71,9 @@ func Stage(ctx context.Context, dir string, o StageOptions) ([]string, error) {
 		}
 	}
 	if err := write(dir, "doc/changelog.gz", gz([]byte(changelog(o.Version, o.Maintainer, o.Epoch)))); err != nil {
+		return nil, err
+	}
+	if err := write(dir, "rpm-changelog.yml", []byte(rpmChangelog(o.Version, o.Maintainer, o.Epoch))); err != nil {
 		return nil, err
 	}
 	env := append(os.Environ(), fmt.Sprintf("SOURCE_DATE_EPOCH=%d", o.Epoch.Unix()))
@@ -149,4 +153,11 @@ func changelog(version, maintainer string, at time.Time) string {
 	return fmt.Sprintf("depsync (%s) unstable; urgency=medium\n\n"+
 		"  * Built from the depsync source tree; see its git log for the changes.\n\n"+
 		" -- %s  %s\n", version, maintainer, at.UTC().Format(time.RFC1123Z))
+}
+
+// rpmChangelog is the same entry for the .rpm, in nFPM's changelog format.
+func rpmChangelog(version, maintainer string, at time.Time) string {
+	return fmt.Sprintf("- semver: %q\n  date: %s\n  packager: %q\n  changes:\n"+
+		"    - note: Built from the depsync source tree; see its git log for the changes.\n",
+		version, at.UTC().Format(time.RFC3339), maintainer)
 }
