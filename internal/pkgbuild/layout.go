@@ -91,7 +91,6 @@ func Files(l Layout, manpages []string) []File {
 		{Src: "monitoring/depsync-dashboard.json", Dst: path.Join(share, "grafana/depsync-dashboard.json"), Mode: 0o644},
 		{Src: "lintian-overrides", Dst: p("share/lintian/overrides/depsync"), Mode: 0o644, Kind: DebOnly},
 		{Dst: path.Join(l.Sysconf, "depsync"), Mode: 0o750, Kind: Dir},
-		{Dst: "/var/lib/depsync", Mode: 0o750, Kind: Dir},
 	}
 	for _, m := range slices.Sorted(slices.Values(manpages)) {
 		fs = append(fs, File{Src: path.Join("man", m), Dst: p(path.Join("share/man/man1", m)), Mode: 0o644, Kind: Doc})
