@@ -16,7 +16,7 @@ import (
 )
 
 // commentedKey is a line of packaging/depsync.yaml that is a key (or a
-// comment inside a section) commented out: "#role: ''", "#  home: ''".
+// comment inside a section) commented out: #role: "" or #  home: "".
 var commentedKey = regexp.MustCompile(`^#(\s*[a-z_]+:(\s.*)?|\s+#.*)$`)
 
 // uncomment turns the shipped config into the file an operator gets by
