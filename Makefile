@@ -48,6 +48,7 @@ test: deps
 	$(GO) test $(TESTFLAGS) ./...
 
 lint:
+	@bash scripts/check-size.sh
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
