@@ -56,7 +56,11 @@ var (
 )
 
 // hostBinary builds depsync for this machine once per test run, as make
-// package does (static, stripped, with testDescribe as its version).
+// package does (static, stripped, with testDescribe as its version), into
+// <binDir>/linux_<arch>/depsync, and scripts/pkgbuild into
+// <binDir>/pkgbuild: packages are built by that program, as make package
+// does, and outside this test binary's race detector, which would make
+// compressing 20 MB take minutes.
 func hostBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -64,19 +68,24 @@ func hostBinary(t *testing.T) string {
 		if binErr != nil {
 			return
 		}
-		bin := filepath.Join(binDir, "depsync")
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath",
-			"-ldflags", "-s -w -X main.version="+testDescribe+" -X main.commit=abc1234", "-o", bin, "./cmd/depsync")
-		cmd.Dir = repoRoot(t)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			binErr = &buildError{err: err, out: string(out)}
+		for _, b := range []struct{ out, ldflags, pkg string }{
+			{filepath.Join(binDir, "linux_"+runtime.GOARCH, "depsync"),
+				"-s -w -X main.version=" + testDescribe + " -X main.commit=abc1234", "./cmd/depsync"},
+			{filepath.Join(binDir, "pkgbuild"), "", "./scripts/pkgbuild"},
+		} {
+			cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", b.ldflags, "-o", b.out, b.pkg)
+			cmd.Dir = repoRoot(t)
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				binErr = &buildError{err: err, out: string(out)}
+				return
+			}
 		}
 	})
 	require.NoError(t, binErr)
-	return filepath.Join(binDir, "depsync")
+	return filepath.Join(binDir, "linux_"+runtime.GOARCH, "depsync")
 }
 
 type buildError struct {
@@ -88,8 +97,10 @@ func (e *buildError) Error() string { return "go build: " + e.err.Error() + ": "
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
+	for _, d := range []string{binDir, pkgDir} {
+		if d != "" {
+			os.RemoveAll(d)
+		}
 	}
 	os.Exit(code)
 }

@@ -2,33 +2,67 @@ package pkgbuild
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// buildPackages stages and builds the .deb and .rpm of this machine's
-// architecture into a new folder.
-func buildPackages(t *testing.T) (deb, rpm string) {
+// buildPackages builds the .deb and .rpm of this machine's architecture
+// into out as make package does: scripts/pkgbuild, SOURCE_DATE_EPOCH set.
+func buildPackages(t *testing.T, out string) (deb, rpm string) {
 	t.Helper()
-	dir, pages := stage(t, "/usr")
-	out := t.TempDir()
-	paths, err := Build(dir, repoRoot(t), out, Package{Version: mustVersion(t), Arch: runtime.GOARCH,
-		Maintainer: "depsync test <test@example.org>", Epoch: testEpoch}, pages)
-	require.NoError(t, err)
-	require.Len(t, paths, 2)
+	bin := hostBinary(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "pkgbuild"), "-version", testDescribe, "-arch", runtime.GOARCH,
+		"-bins", binDir, "-host-bin", bin, "-out", out, "-maintainer", "depsync test <test@example.org>")
+	cmd.Dir = repoRoot(t)
+	cmd.Env = append(os.Environ(), fmt.Sprintf("SOURCE_DATE_EPOCH=%d", testEpoch.Unix()))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	require.NoError(t, err, "pkgbuild: %s", stderr.String())
+	paths := strings.Fields(string(stdout))
+	require.Len(t, paths, 2, "pkgbuild prints the .deb and the .rpm: %s", stdout)
 	return paths[0], paths[1]
 }
 
+var (
+	pkgOnce        sync.Once
+	pkgDir         string
+	pkgDeb, pkgRPM string
+	pkgErr         error
+)
+
+// packages are the .deb and .rpm the tests share: built once per run.
+func packages(t *testing.T) (deb, rpm string) {
+	t.Helper()
+	pkgOnce.Do(func() {
+		if pkgDir, pkgErr = os.MkdirTemp("", "depsync-pkgbuild-dist-"); pkgErr != nil {
+			return
+		}
+		ok := t.Run("build", func(t *testing.T) { pkgDeb, pkgRPM = buildPackages(t, pkgDir) })
+		if !ok {
+			pkgErr = fmt.Errorf("building the packages failed (see the build subtest)")
+		}
+	})
+	require.NoError(t, pkgErr)
+	return pkgDeb, pkgRPM
+}
+
 func TestPackagesAreReproducible(t *testing.T) {
-	deb1, rpm1 := buildPackages(t)
-	deb2, rpm2 := buildPackages(t)
+	deb1, rpm1 := packages(t)
+	deb2, rpm2 := buildPackages(t, t.TempDir())
 	for _, pair := range [][2]string{{deb1, deb2}, {rpm1, rpm2}} {
 		a, err := os.ReadFile(pair[0])
 		require.NoError(t, err)
@@ -58,7 +92,7 @@ var wantPaths = []string{
 
 func TestDebMetadataAndInstall(t *testing.T) {
 	need(t, "root", "dpkg", "dpkg-deb", "useradd", "lintian", "systemd-analyze")
-	deb, _ := buildPackages(t)
+	deb, _ := packages(t)
 
 	info := sh(t, nil, "dpkg-deb", "-I", deb)
 	for _, want := range []string{"Package: depsync", "Version: 1.2.3+4.gabc1234", "Architecture: " + runtime.GOARCH,
@@ -139,7 +173,7 @@ func TestDebMetadataAndInstall(t *testing.T) {
 
 func TestRPMMetadata(t *testing.T) {
 	need(t, "rpm", "rpmlint")
-	_, rpm := buildPackages(t)
+	_, rpm := packages(t)
 	info := sh(t, []string{"TZ=UTC"}, "rpm", "-qip", rpm)
 	for _, want := range []string{"Name        : depsync", "Version     : 1.2.3+4.gabc1234", "Release     : 1",
 		"Architecture: " + rpmArch(runtime.GOARCH), "Build Date  : Tue Nov 14 22:13:20 2023"} {
