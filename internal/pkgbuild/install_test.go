@@ -2,6 +2,7 @@ package pkgbuild
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -47,6 +48,11 @@ func TestInstallUnderPrefix(t *testing.T) {
 	assert.Contains(t, unit, "ExecStartPre=/usr/local/bin/depsync config check --config /etc/depsync/%i.yaml")
 	assert.NotContains(t, unit, "/usr/bin/depsync")
 
+	t.Run("units load", func(t *testing.T) {
+		need(t, "systemd-analyze")
+		verifyUnits(t, dest)
+	})
+
 	conf := filepath.Join(dest, "etc/depsync/depsync.yaml")
 	require.NoError(t, os.WriteFile(conf, []byte("role: manager\n"), 0o640))
 	kept, err = Install(dir, dest, files)
@@ -67,4 +73,22 @@ func TestUnits(t *testing.T) {
 	}
 	assert.Contains(t, readFile(t, filepath.Join(repoRoot(t), "packaging/systemd/depsync@.service")),
 		"\nExecStart=/usr/bin/depsync run --config /etc/depsync/%i.yaml ")
+}
+
+// verifyUnits runs systemd-analyze verify on both units installed under
+// root: the host's own units stand in for the targets they are wanted by,
+// and the man pages are checked as files, not through man(1).
+func verifyUnits(t *testing.T, root string) {
+	t.Helper()
+	hostUnits := "/usr/lib/systemd/system"
+	if _, err := os.Stat(hostUnits); err == nil {
+		dst := filepath.Join(root, "usr/lib/systemd/system")
+		require.NoError(t, os.MkdirAll(dst, 0o755))
+		out, err := exec.Command("cp", "-an", hostUnits+"/.", dst).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	}
+	out, err := exec.Command("systemd-analyze", "verify", "--man=no", "--root="+root,
+		"depsync.service", "depsync@ei.service").CombinedOutput()
+	assert.NoError(t, err, "systemd-analyze verify: %s", out)
+	assert.Empty(t, string(out), "systemd-analyze verify says nothing of a unit it finds right")
 }
