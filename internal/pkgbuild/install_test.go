@@ -66,7 +66,7 @@ func TestUnits(t *testing.T) {
 	for _, u := range []string{"depsync.service", "depsync@.service"} {
 		body := readFile(t, filepath.Join(repoRoot(t), "packaging/systemd", u))
 		for _, want := range []string{"\nUser=depsync\n", "\nExecStartPre=/usr/bin/depsync config check --config ",
-			"\nRestartPreventExitStatus=2\n", "\nProtectSystem=full\n", "\nWantedBy=multi-user.target\n"} {
+			"\nRestartPreventExitStatus=2\n", "\nProtectSystem=full\n", "\nReadWritePaths=-/usr/local\n", "\nWantedBy=multi-user.target\n"} {
 			assert.Contains(t, body, want, u)
 		}
 		assert.NotContains(t, body, "ProtectHome=", "%s: Carbon homes under /home must stay writable", u)
