@@ -37,8 +37,10 @@ func RPMName(p Package) string {
 	return fmt.Sprintf("depsync-%s-1.%s.rpm", p.Version, rpmArch(p.Arch))
 }
 
+// debArch is Debian's name of a GOARCH: the same for amd64 and arm64.
 func debArch(goarch string) string { return goarch }
 
+// rpmArch is RPM's name of a GOARCH.
 func rpmArch(goarch string) string {
 	switch goarch {
 	case "amd64":
