@@ -4,13 +4,39 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 TESTFLAGS ?= -race -timeout 30m
+# Packages: every time in them is the commit's, so a commit gives the same bytes.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+ARCHES   ?= amd64 arm64
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+HOSTARCH := $(shell $(GO) env GOARCH)
+comma    := ,
+empty    :=
+space    := $(empty) $(empty)
 
-.PHONY: all build deps test lint demo bench chaos clean
+.PHONY: all build deps test lint demo bench chaos clean package install
 
 all: build
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/depsync ./cmd/depsync
+
+# dist/depsync_<version>_<arch>.deb and dist/depsync-<version>-1.<arch>.rpm
+# for each of ARCHES (static binaries), with nFPM (scripts/pkgbuild).
+package:
+	@for a in $(sort $(ARCHES) $(HOSTARCH)); do \
+	  echo "build bin/linux_$$a/depsync"; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o bin/linux_$$a/depsync ./cmd/depsync || exit 1; \
+	done
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(GO) run ./scripts/pkgbuild -version "$(VERSION)" \
+	  -arch "$(subst $(space),$(comma),$(strip $(ARCHES)))" -bins bin -host-bin bin/linux_$(HOSTARCH)/depsync -out dist
+
+# The files a package installs, under $(DESTDIR)$(PREFIX) (the config under
+# $(DESTDIR)/etc/depsync, never overwritten).
+install:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/linux_$(HOSTARCH)/depsync ./cmd/depsync
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(GO) run ./scripts/pkgbuild -install -version "$(VERSION)" \
+	  -host-bin bin/linux_$(HOSTARCH)/depsync -prefix "$(PREFIX)" -destdir "$(DESTDIR)"
 
 # Installs svn, svnserve, Apache httpd with mod_dav_svn (Debian, as root) when
 # missing; elsewhere prints what to install.
@@ -22,6 +48,7 @@ test: deps
 	$(GO) test $(TESTFLAGS) ./...
 
 lint:
+	@bash scripts/check-size.sh
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
@@ -43,4 +70,4 @@ chaos: deps
 	CHAOS_DURATION=$${CHAOS_DURATION:-5m} $(GO) test -v -count=1 -run '^TestChaos$$' -timeout 60m ./e2e/
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

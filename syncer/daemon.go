@@ -159,7 +159,7 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		d.grace = DefaultGrace
 	}
 	d.m = newMetrics(d.reg)
-	d.reg.MustRegister(&tenantsCollector{d: d}, modeCollector{d})
+	d.reg.MustRegister(&tenantsCollector{d: d}, modeCollector{d}, &fallbackCollector{d: d})
 	if d.backups = deps.Backups; d.backups == nil {
 		d.backups = backup.New(backup.Root(cfg.StateDir), backup.Options{
 			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.reg})

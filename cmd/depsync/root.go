@@ -70,6 +70,7 @@ there is no SVN server, the manager pushes C-Apps straight to its peers.`,
 		newTLSCmd(a),
 		newApproveCmd(a),
 		newDoctorCmd(a),
+		newGenManCmd(a),
 	)
 	addClientFlags(root, a)
 	for _, c := range root.Commands() {

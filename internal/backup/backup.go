@@ -107,7 +107,7 @@ func New(root string, opts Options) *Keeper {
 	}
 	k.stats.MaxBytes, k.stats.MaxAge = opts.MaxBytes, opts.MaxAge
 	if opts.Registerer != nil {
-		opts.Registerer.MustRegister(k.bytes)
+		opts.Registerer.MustRegister(k.bytes, limitGauge(opts.MaxBytes))
 	}
 	return k
 }
