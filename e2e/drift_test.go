@@ -134,6 +134,9 @@ func TestDriftOnAWorkerIsSeenAndPutBack(t *testing.T) {
 			return c == change && !in
 		})
 		assert.Contains(t, metricsOf(w), "depsync_drift_files 1")
+		code, out := statusCLI(t, bin, w)
+		assert.Equal(t, 1, code, "depsync status while the worker drifted:\n%s", out)
+		assert.Contains(t, out, rel)
 		daemontest.Eventually(t, poll+2*time.Second, rel+" put back", func() bool {
 			s := driftOf(t, w)
 			c, _ := s.listed(rel)
@@ -163,6 +166,23 @@ func TestDriftOnAWorkerIsSeenAndPutBack(t *testing.T) {
 			return err == nil && bytes.Equal(got, managers)
 		})
 		assert.True(t, backedUp(t, w, api, edit), "a copy of the edit in <state_dir>/overwritten")
+	})
+
+	t.Run("a file removed", func(t *testing.T) {
+		require.NoError(t, os.Remove(filepath.Join(w.Dir, "carbonapps", "Kept_1.0.0.car")))
+		seenThenPutBack(t, "carbonapps/Kept_1.0.0.car", "removed", converged(t, m, w))
+	})
+
+	t.Run("a folder made by hand", func(t *testing.T) {
+		rel := "synapse-configs/default/sequences"
+		mine := []byte("<sequence name=\"mine\"/>\n")
+		require.NoError(t, os.MkdirAll(filepath.Join(w.Dir, rel, "more"), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(w.Dir, rel, "more", "s.xml"), mine, 0o644))
+		seenThenPutBack(t, rel, "added", func() bool {
+			_, err := os.Stat(filepath.Join(w.Dir, rel))
+			return os.IsNotExist(err)
+		})
+		assert.True(t, backedUp(t, w, rel+"/more/s.xml", mine), "a copy of the folder's file in <state_dir>/overwritten")
 	})
 
 	t.Run("a C-App pushed with force is no drift", func(t *testing.T) {

@@ -283,9 +283,10 @@ func (ts *tenantSync) showDrift(s drift.Set) {
 const maxDriftPaths = 10
 
 // driftStatus is the drift of every tenant as /v1/status shows it: nil on
-// a manager, whose directory is the source of truth.
+// a manager, whose directory is the source of truth, and on a worker
+// without svn.url, which has no repository to compare with.
 func (d *Daemon) driftStatus(tenants []*tenantSync) *Drift {
-	if d.cfg.Role != config.RoleWorker {
+	if d.cfg.Role != config.RoleWorker || d.cfg.SVN.URL == "" {
 		return nil
 	}
 	out := &Drift{Paths: []api.DriftPath{}}
