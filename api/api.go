@@ -66,6 +66,30 @@ type Status struct {
 	// FaultyCApps are the C-Apps Carbon's log says are faulty, with
 	// Carbon's error line.
 	FaultyCApps []CarbonCApp `json:"faulty_capps,omitempty"`
+	// Drift, on a worker, is what its deployment directories hold that
+	// neither the repository nor the manager accounts for (changed by
+	// hand), until the next poll puts it back. Nil from a manager and from
+	// an older worker.
+	Drift *Drift `json:"drift,omitempty"`
+}
+
+// Drift is a worker's drift in Status.
+type Drift struct {
+	// Count is how many paths drifted, in every tenant.
+	Count int `json:"count"`
+	// Paths are the first 10 of them, by tenant and path.
+	Paths []DriftPath `json:"paths"`
+}
+
+// DriftPath is one drifted path.
+type DriftPath struct {
+	Tenant int    `json:"tenant"`
+	Path   string `json:"path"`
+	// Change is what happened to it: "added" (the repository does not
+	// hold it), "changed" or "removed".
+	Change string `json:"change"`
+	// Since is when the worker first saw it.
+	Since time.Time `json:"since"`
 }
 
 // CarbonLog says which Carbon log a node reads and whether it can.
@@ -143,6 +167,9 @@ type TenantStatus struct {
 	// and is not behind a revision the node saw.
 	Ready  bool `json:"ready"`
 	InStep bool `json:"in_step"`
+	// Drift counts the tenant's drifted paths (see Status.Drift): a
+	// tenant with drift is not in step.
+	Drift int `json:"drift,omitempty"`
 }
 
 // Rejection is a file a manager did not commit because it is not a valid

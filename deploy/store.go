@@ -102,6 +102,9 @@ type Store struct {
 
 	mu    sync.Mutex // serializes changes to the directory and the cache
 	cache map[string]cached
+	// arrived is what Put and Delete last left of each file: its sha256,
+	// or "" once deleted (see FromAPI).
+	arrived map[string]string
 }
 
 type cached struct {
@@ -306,6 +309,7 @@ func (s *Store) Delete(file string) error {
 	if err := s.backupLocked(file); err != nil {
 		return err
 	}
+	s.arrivedLocked(file, "")
 	if err := os.Remove(filepath.Join(s.dir, file)); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return ErrNotFound

@@ -71,6 +71,7 @@ func (s *Store) Put(file string, body io.Reader, wantSHA256 []byte, opts PutOpti
 	status := StatusCreated
 	if old, err := s.entryLocked(file); err == nil {
 		if old.SHA256 == res.SHA256 {
+			s.arrivedLocked(file, res.SHA256)
 			res.Status = StatusUnchanged
 			return res, nil
 		}
@@ -93,6 +94,7 @@ func (s *Store) Put(file string, body io.Reader, wantSHA256 []byte, opts PutOpti
 		if err := s.backupLocked(d); err != nil {
 			return PutResult{}, err
 		}
+		s.arrivedLocked(d, "")
 		if err := os.Remove(filepath.Join(s.dir, d)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return PutResult{}, fmt.Errorf("replace %s: %w", d, err)
 		}
@@ -103,6 +105,7 @@ func (s *Store) Put(file string, body io.Reader, wantSHA256 []byte, opts PutOpti
 			return PutResult{}, err
 		}
 	}
+	s.arrivedLocked(file, res.SHA256)
 	// Synced and closed above: this renames and syncs the directory.
 	if err := tmp.Commit(); err != nil {
 		return PutResult{}, fmt.Errorf("install %s: %w", file, err)

@@ -5,6 +5,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -75,8 +76,15 @@ func TestStraysKeptWhileTheManagerHoldsDeletions(t *testing.T) {
 			daemontest.Eventually(t, 20*time.Second, "the manager to show the hold", func() bool {
 				return len(held(t, m).HeldDeletions) == 1
 			})
+			// Pushed through the API, as in direct mode (by hand it would
+			// be drift, put back at the next poll).
 			stray := filepath.Join(w.Dir, "carbonapps", "Stray_1.0.0.car")
-			testcapp.Write(t, filepath.Dir(stray), filepath.Base(stray), "Stray", "1.0.0")
+			src := testcapp.Write(t, t.TempDir(), filepath.Base(stray), "Stray", "1.0.0")
+			push := exec.Command(bin, "--config", w.ConfigFile, "capp", "push", src, "--node", w.URL, "--via", "direct", "--force")
+			push.Env = w.Env()
+			out, err := push.CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			require.FileExists(t, stray)
 			// Updates keep coming: changes elsewhere on the manager.
 			api := filepath.Join("synapse-configs", "default", "api", "a.xml")
 			change := func(body string) {

@@ -56,6 +56,9 @@ type Deps struct {
 	// one is shared with the direct-mode reconciler. Nil: one made from
 	// sync.max_delete, its metric on Registry.
 	Guard *guard.Guard
+	// Arrivals, on a worker, tells the C-Apps its API wrote from drift.
+	// Nil: none came through the API.
+	Arrivals APIArrivals
 }
 
 // Daemon is one node's sync daemon: a tenantSync per tenant, the notifier of
@@ -97,7 +100,9 @@ type Daemon struct {
 	gone map[int]int64
 	// hub looks at the server once per poll for every tenant.
 	hub     *hub
-	watches *watchHub // for the manager's watchers; nil elsewhere
+	watches *watchHub // for the watchers of the node's directories
+	// arrivals are the C-Apps the API wrote (Deps.Arrivals).
+	arrivals APIArrivals
 	// startSlots bounds the tenants starting (first sync) at once.
 	startSlots chan struct{}
 	// heldSaid is how many deletions the last notice said this manager
@@ -158,8 +163,8 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 	if d.grace <= 0 {
 		d.grace = DefaultGrace
 	}
-	d.m = newMetrics(d.reg)
-	d.reg.MustRegister(&tenantsCollector{d: d}, modeCollector{d}, &fallbackCollector{d: d})
+	d.m, d.arrivals = newMetrics(d.reg), deps.Arrivals
+	d.reg.MustRegister(&tenantsCollector{d: d}, modeCollector{d}, &fallbackCollector{d: d}, driftCollector{d})
 	if d.backups = deps.Backups; d.backups == nil {
 		d.backups = backup.New(backup.Root(cfg.StateDir), backup.Options{
 			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.reg})
@@ -310,10 +315,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		fatalErr error
 	)
 
-	if d.cfg.Role == config.RoleManager { // without it, each watcher makes its own
-		d.watches, _ = newWatchHub(true, d.log)
-		defer d.watches.close() // after the watchers, which wg waits for
-	}
+	// Without it, each watcher makes its own. A worker watches for drift.
+	d.watches, _ = newWatchHub(d.cfg.Role == config.RoleManager, d.log)
+	defer d.watches.close() // after the watchers, which wg waits for
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); d.peers.run(ctx) }()

@@ -42,6 +42,7 @@ func (d *Daemon) tenantsStatus(s *Status, only *tenantSync) {
 		sum.Failing = sum.Failing[:api.MaxStatusTenants]
 	}
 	s.Tenants, s.TenantSummary = list, sum
+	s.Drift = d.driftStatus(all)
 }
 
 // tenantStatus is the tenant as /v1/status shows it.
@@ -49,8 +50,9 @@ func (t *tenantSync) tenantStatus() TenantStatus {
 	st := t.status()
 	ts := TenantStatus{ID: t.t.ID, Dir: t.t.Dir, URL: t.t.URL, Revision: st.Revision,
 		LastError: st.LastError, Rejected: t.rejectedList(), Ready: st.Ready}
+	ts.Drift = len(st.Drift)
 	ts.InStep = st.Ready && st.LastError == "" && st.Waiting == "" && st.DiskFull == "" &&
-		t.changedRev.Load() <= st.Revision
+		t.changedRev.Load() <= st.Revision && ts.Drift == 0
 	if !st.LastSync.IsZero() {
 		tm := st.LastSync.UTC()
 		ts.LastSync = &tm

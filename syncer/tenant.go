@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/drift"
 	"github.com/depsync/depsync/svn"
 )
 
@@ -67,6 +68,9 @@ type tenantState struct {
 	// DiskFull is set while the last operation failed for lack of space
 	// (a probe of the server does not clear it; a sync does).
 	DiskFull string
+	// Drift is a worker's drifted paths (see driftWatch); never changed
+	// in place, so a copy of the state may share it.
+	Drift drift.Set
 }
 
 // newTenantSync makes the n-th tenant (0: the super tenant).

@@ -108,6 +108,8 @@ func (w *worker) run(ctx context.Context) error {
 	if err := w.prepareWithRetry(ctx, w.prepare); err != nil || ctx.Err() != nil {
 		return err
 	}
+	dw := w.watchDrift(ctx)
+	defer dw.stop()
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
@@ -178,6 +180,10 @@ func (w *worker) run(ctx context.Context) error {
 		case <-retry.C:
 			setBackingOff(false)
 			update("retry", w.target)
+		case b := <-dw.batches:
+			w.lookAtDrift(ctx, dw, b)
+		case <-dw.polls():
+			w.undoDrift(ctx, dw)
 		case <-w.tick:
 			// The hub looked at the server (one look for every tenant).
 			if !backingOff {

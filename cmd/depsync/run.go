@@ -99,7 +99,8 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			// One guard and one backup keeper for the node: the manager's
 			// commits and its direct-mode prunes ask the same guard, so
 			// /v1/status and depsync approve see every hold.
-			deps := syncer.Deps{Logger: a.logger, Registry: reg, Backups: push.backups, Guard: push.guard}
+			deps := syncer.Deps{Logger: a.logger, Registry: reg, Backups: push.backups, Guard: push.guard,
+				Arrivals: push.store}
 			if push.reconciler != nil {
 				deps.Direct = directSyncer{push.reconciler}
 			}

@@ -163,10 +163,14 @@ func statusVerdict(st *api.Status, oneTenant bool) string {
 			switch {
 			case !t.InStep && t.LastError != "":
 				return fmt.Sprintf("tenant %d not in step: %s", t.ID, t.LastError)
+			case !t.InStep && t.Drift > 0:
+				return fmt.Sprintf("tenant %d not in step: %d path(s) changed by hand (drift)", t.ID, t.Drift)
 			case !t.InStep:
 				return fmt.Sprintf("tenant %d not in step: behind a revision it saw", t.ID)
 			}
 		}
+	case st.Drift != nil && st.Drift.Count > 0 && st.TenantSummary.Count == 1:
+		return fmt.Sprintf("not in step: %d path(s) changed by hand (drift), put back at the next poll", st.Drift.Count)
 	case st.TenantSummary.InStep < st.TenantSummary.Count:
 		return fmt.Sprintf("%d of %d tenant(s) not in step", st.TenantSummary.Count-st.TenantSummary.InStep, st.TenantSummary.Count)
 	}
@@ -209,6 +213,12 @@ func printStatus(w io.Writer, node string, st *api.Status, now time.Time) {
 	for _, t := range st.Tenants {
 		for _, r := range t.Rejected {
 			fmt.Fprintf(w, "  not committed (tenant %d): %s: %s: %s\n", t.ID, r.Path, r.Reason, r.Error)
+		}
+	}
+	if d := st.Drift; d != nil && d.Count > 0 {
+		fmt.Fprintf(w, "  DRIFT: %d path(s) changed by hand; the repository's state is put back at the next poll (copies in <state_dir>/overwritten)\n", d.Count)
+		for _, p := range d.Paths {
+			fmt.Fprintf(w, "    %s (tenant %d): %s\n", p.Path, p.Tenant, p.Change)
 		}
 	}
 	for _, h := range st.HeldDeletions {

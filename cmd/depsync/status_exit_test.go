@@ -23,6 +23,7 @@ func TestStatusExitCodes(t *testing.T) {
 	const tok = "tok-0123456789abcdef0123456789abcdef"
 	inStep := api.TenantStatus{ID: -1234, Revision: 7, Ready: true, InStep: true}
 	behind := api.TenantStatus{ID: 3, Revision: 5, Ready: true}
+	drifted := api.TenantStatus{ID: -1234, Revision: 7, Ready: true, Drift: 2}
 	failing := api.TenantStatus{ID: 4, Revision: 5, Ready: true, LastError: "svn: E170013: unreachable"}
 	sum := func(count, in int) *api.TenantSummary {
 		return &api.TenantSummary{Count: count, InStep: in, Failing: []int{}}
@@ -48,6 +49,10 @@ func TestStatusExitCodes(t *testing.T) {
 			TenantSummary: sum(2, 1)}, []string{"--tenant", "4", "-o", "json"}, 1, "tenant 4 not in step: svn: E170013"},
 		{"one tenant asked, in step", api.Status{Role: "worker", Ready: true, Tenants: []api.TenantStatus{inStep},
 			TenantSummary: sum(2, 1)}, []string{"--tenant", "-1234"}, 0, ""},
+		{"drift", api.Status{Role: "worker", Ready: true, Tenants: []api.TenantStatus{drifted},
+			TenantSummary: sum(1, 0), Drift: &api.Drift{Count: 2}}, nil, 1, "not in step: 2 path(s) changed by hand (drift)"},
+		{"one tenant asked, drift", api.Status{Role: "worker", Ready: true, Tenants: []api.TenantStatus{drifted},
+			TenantSummary: sum(2, 1)}, []string{"--tenant", "-1234"}, 1, "tenant -1234 not in step: 2 path(s) changed by hand"},
 		{"an older node: ready is all it says", api.Status{Role: "worker", Ready: true,
 			Tenants: []api.TenantStatus{{ID: -1234, Revision: 7}}}, nil, 0, ""},
 		{"bad tenant", api.Status{Role: "worker", Ready: true}, []string{"--tenant", "x"}, 2, "--tenant"},
@@ -81,4 +86,19 @@ func TestPrintStatusManagersMode(t *testing.T) {
 	b.Reset()
 	printStatus(&b, "http://127.0.0.1:9780", &api.Status{Role: "manager", Node: "m", Mode: "direct", Ready: true}, time.Now())
 	assert.Contains(t, b.String(), "m (manager), mode direct, ready")
+}
+
+// TestPrintStatusDrift: a worker's drift is printed with its paths.
+func TestPrintStatusDrift(t *testing.T) {
+	var b strings.Builder
+	printStatus(&b, "http://127.0.0.1:9780", &api.Status{Role: "worker", Node: "w1", Mode: "svn", Ready: true,
+		Drift: &api.Drift{Count: 1, Paths: []api.DriftPath{{Tenant: -1234, Path: "carbonapps/Hand_1.0.0.car", Change: "added"}}}},
+		time.Now())
+	assert.Contains(t, b.String(), "DRIFT: 1 path(s) changed by hand")
+	assert.Contains(t, b.String(), "carbonapps/Hand_1.0.0.car (tenant -1234): added")
+
+	b.Reset()
+	printStatus(&b, "http://127.0.0.1:9780", &api.Status{Role: "worker", Node: "w1", Mode: "svn", Ready: true,
+		Drift: &api.Drift{}}, time.Now())
+	assert.NotContains(t, b.String(), "DRIFT")
 }
