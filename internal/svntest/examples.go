@@ -15,8 +15,8 @@ import (
 // The users examples/svn/authz names: the manager's, which may write, and
 // the workers', which may only read.
 const (
-	ExampleManager = "depsync-manager"
-	ExampleWorker  = "depsync-worker"
+	ExampleManager = "depsync"
+	ExampleWorker  = "depsync-ro"
 )
 
 // ExampleServer is a Server configured with the files shipped in
