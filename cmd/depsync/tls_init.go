@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -121,7 +119,7 @@ func printTLSInit(w io.Writer, res *pki.Result) error {
 		fmt.Fprintf(w, "# its depsync.yaml (paths as written here; change them if you copy the files elsewhere):\n")
 		fmt.Fprintf(w, "token_file: %s\n", token)
 		fmt.Fprintf(w, "tls:\n  cert_file: %s\n  key_file: %s\n  ca_file: %s\n", n.CertFile, n.KeyFile, res.CACert)
-		fmt.Fprintf(w, "# its URL as a peer: https://%s\n", net.JoinHostPort(n.Host.First, strconv.Itoa(n.Host.Port)))
+		fmt.Fprintf(w, "# its URL as a peer: %s\n", n.Host.PeerURL())
 	}
 	return nil
 }

@@ -115,6 +115,17 @@ func ParseHost(spec string) (Host, error) {
 	return h, nil
 }
 
+// PeerURL is the node's URL as a peer of the others: https:// its first
+// name or IP (an IPv6 address in brackets) and its port, DefaultPort when
+// the Host has none.
+func (h Host) PeerURL() string {
+	port := h.Port
+	if port == 0 {
+		port = DefaultPort
+	}
+	return "https://" + net.JoinHostPort(h.First, strconv.Itoa(port))
+}
+
 // splitHostPort splits one part of a --host into its name or IP and its
 // port (0 when none). A bare IPv6 address has no port: its colons are its
 // own, so a port needs the brackets ([::1]:9443).

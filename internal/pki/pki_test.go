@@ -80,6 +80,19 @@ func TestParseHost(t *testing.T) {
 	}
 }
 
+func TestHostPeerURL(t *testing.T) {
+	for spec, want := range map[string]string{
+		"node1":                  "https://node1:9780",
+		"Node1.Example.com:9443": "https://node1.example.com:9443",
+		"10.0.0.1:443,node1":     "https://10.0.0.1:443",
+		"[fd00::1]:9443":         "https://[fd00::1]:9443",
+		"::1":                    "https://[::1]:9780",
+	} {
+		assert.Equal(t, want, mustHost(t, spec).PeerURL(), spec)
+	}
+	assert.Equal(t, "https://n:9780", Host{First: "n"}.PeerURL(), "no port: the default")
+}
+
 func mustHost(t *testing.T, spec string) Host {
 	h, err := ParseHost(spec)
 	require.NoError(t, err)
