@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -25,7 +24,7 @@ func newTLSInitCmd(a *app) *cobra.Command {
 	var out, caDir string
 	var hosts []string
 	cmd := &cobra.Command{
-		Use:   "init --out DIR --host NAME[,NAME|IP...] [--host ...]",
+		Use:   "init --out DIR --host NAME[:PORT][,NAME|IP...] [--host ...]",
 		Short: "Write a cluster CA, a certificate per node and an API token",
 		Long: `Write into DIR everything a cluster needs to talk HTTPS with no other tool:
 
@@ -52,12 +51,17 @@ already holds is refused.
 Then, for each node, it prints the lines of its depsync.yaml (tls: and
 token_file:). Copy ca.crt, token and the node's own .crt/.key to it; keep
 ca.key off the nodes (it signs new certificates). Peers are then https://
-URLs with one of the names or IPs of their --host.
+URLs with one of the names or IPs of their --host; the URL printed for each
+node carries the port given with its --host (NAME:PORT, an IPv6 address in
+brackets: [::1]:9443), 9780 when none. The port is only for that URL: the
+certificate holds names and IPs, and the node listens where its listen: says.
 
 Exit codes: 0 written, 1 writing failed, 2 bad input or a file exists.`,
 		Example: `  # a manager and a worker
   depsync tls init --out /etc/depsync/pki \
       --host node1.example.com,node1,10.0.0.1 --host node2.example.com,node2,10.0.0.2
+  # nodes listening on 9443: the printed peer URLs say so
+  depsync tls init --out /etc/depsync/pki --host node1.example.com:9443,10.0.0.1 --host node2.example.com:9443
   # later, a third node signed by the same CA
   depsync tls init --ca-dir /etc/depsync/pki --out /etc/depsync/pki --host node3.example.com,10.0.0.3`,
 		Args: cobra.NoArgs,
@@ -89,7 +93,7 @@ Exit codes: 0 written, 1 writing failed, 2 bad input or a file exists.`,
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "directory to write into (created 0700 if missing)")
 	f.StringVar(&caDir, "ca-dir", "", "sign with the cluster CA in this directory (ca.crt, ca.key) instead of making a new CA and token")
-	f.StringArrayVar(&hosts, "host", nil, "a node's names and IPs, comma-separated, the first naming its files (repeatable, one per node)")
+	f.StringArrayVar(&hosts, "host", nil, "a node's names and IPs, comma-separated, the first naming its files, one with :PORT for its peer URL (default 9780; repeatable, one per node)")
 	return cmd
 }
 
@@ -115,13 +119,7 @@ func printTLSInit(w io.Writer, res *pki.Result) error {
 		fmt.Fprintf(w, "# its depsync.yaml (paths as written here; change them if you copy the files elsewhere):\n")
 		fmt.Fprintf(w, "token_file: %s\n", token)
 		fmt.Fprintf(w, "tls:\n  cert_file: %s\n  key_file: %s\n  ca_file: %s\n", n.CertFile, n.KeyFile, res.CACert)
-		host := n.Host.First
-		if ip := net.ParseIP(host); ip != nil {
-			host = net.JoinHostPort(host, "9780")
-		} else {
-			host += ":9780"
-		}
-		fmt.Fprintf(w, "# its URL as a peer: https://%s\n", host)
+		fmt.Fprintf(w, "# its URL as a peer: %s\n", n.Host.PeerURL())
 	}
 	return nil
 }

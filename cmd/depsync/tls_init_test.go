@@ -106,3 +106,21 @@ func TestTLSInitCADir(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "ca.crt")
 }
+
+// TestTLSInitPeerURLPorts: the peer URL printed for each node carries the
+// port given with its --host (NAME[:PORT], IPv6 in brackets), 9780 when none.
+func TestTLSInitPeerURLPorts(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pki")
+	code, out, errOut := runCLI(t, "tls", "init", "--out", dir,
+		"--host", "node1.example.com:9443,node1,10.0.0.1", "--host", "[::1]:9444,node2", "--host", "10.0.0.3:8443", "--host", "node4")
+	require.Equal(t, 0, code, errOut)
+	for _, url := range []string{"https://node1.example.com:9443\n", "https://[::1]:9444\n", "https://10.0.0.3:8443\n", "https://node4:9780\n"} {
+		assert.Contains(t, out, "# its URL as a peer: "+url)
+	}
+	assert.NotContains(t, out, "https://node1.example.com:9780")
+	assert.FileExists(t, filepath.Join(dir, "node1.example.com.crt"), "the port is not part of the file name")
+
+	code, _, errOut = runCLI(t, "tls", "init", "--out", filepath.Join(t.TempDir(), "pki"), "--host", "node1:9443,10.0.0.1:9444")
+	assert.Equal(t, 2, code, errOut)
+	assert.Contains(t, errOut, "port")
+}

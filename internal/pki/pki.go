@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -47,18 +48,26 @@ var ErrExists = errors.New("already exists")
 // ErrBadHost is returned for a --host value that is not names and IPs.
 var ErrBadHost = errors.New("bad host")
 
+// DefaultPort is the port of a node's peer URL when its --host gives none
+// (the port of depsync's default listen address).
+const DefaultPort = 9780
+
 // Host is one node: its DNS names and IP addresses, in the order given.
-// The first of them names its files.
+// The first of them names its files. Port is the port its peer URL
+// carries; it is not part of the certificate.
 type Host struct {
 	Names []string
 	IPs   []net.IP
 	First string
+	Port  int
 }
 
 var dnsName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
 
-// ParseHost parses "NAME[,NAME|IP...]": the names and IPs of one node,
-// comma-separated.
+// ParseHost parses "NAME[:PORT][,NAME|IP...]": the names and IPs of one
+// node, comma-separated. Any one of them may carry the port of the node's
+// peer URL (an IPv6 address then in brackets: [::1]:9443); more than one
+// port must agree. Without one, Port is DefaultPort.
 func ParseHost(spec string) (Host, error) {
 	var h Host
 	seen := map[string]bool{}
@@ -71,26 +80,89 @@ func ParseHost(spec string) (Host, error) {
 			return Host{}, fmt.Errorf("%w %q: %q is a wildcard: a certificate valid for every name of a domain would pass "+
 				"for any node, and a worker could not tell its manager; list each node's own names", ErrBadHost, spec, part)
 		}
-		key := strings.ToLower(part)
+		host, port, err := splitHostPort(part)
+		if err != nil {
+			return Host{}, fmt.Errorf("%w %q: %w", ErrBadHost, spec, err)
+		}
+		if port != 0 {
+			if h.Port != 0 && h.Port != port {
+				return Host{}, fmt.Errorf("%w %q: two ports, %d and %d: give the node's port once", ErrBadHost, spec, h.Port, port)
+			}
+			h.Port = port
+		}
+		key := strings.ToLower(host)
 		if seen[key] {
 			continue
 		}
 		seen[key] = true
-		if ip := net.ParseIP(strings.Trim(part, "[]")); ip != nil {
+		if ip := net.ParseIP(key); ip != nil {
 			h.IPs = append(h.IPs, ip)
-		} else if dnsName.MatchString(part) && len(part) <= 253 {
+		} else if dnsName.MatchString(key) && len(key) <= 253 {
 			h.Names = append(h.Names, key)
 		} else {
 			return Host{}, fmt.Errorf("%w %q: %q is neither a DNS name nor an IP address", ErrBadHost, spec, part)
 		}
 		if h.First == "" {
-			h.First = strings.Trim(key, "[]")
+			h.First = key
 		}
 	}
 	if h.First == "" {
 		return Host{}, fmt.Errorf("%w %q: give a node's name, then its other names and IPs, comma-separated", ErrBadHost, spec)
 	}
+	if h.Port == 0 {
+		h.Port = DefaultPort
+	}
 	return h, nil
+}
+
+// PeerURL is the node's URL as a peer of the others: https:// its first
+// name or IP (an IPv6 address in brackets) and its port, DefaultPort when
+// the Host has none.
+func (h Host) PeerURL() string {
+	port := h.Port
+	if port == 0 {
+		port = DefaultPort
+	}
+	return "https://" + net.JoinHostPort(h.First, strconv.Itoa(port))
+}
+
+// splitHostPort splits one part of a --host into its name or IP and its
+// port (0 when none). A bare IPv6 address has no port: its colons are its
+// own, so a port needs the brackets ([::1]:9443).
+func splitHostPort(part string) (string, int, error) {
+	switch {
+	case strings.HasPrefix(part, "["):
+		end := strings.Index(part, "]")
+		if end < 0 {
+			return "", 0, fmt.Errorf("%q has no closing ]", part)
+		}
+		host, rest := part[1:end], part[end+1:]
+		if ip := net.ParseIP(host); ip == nil || ip.To4() != nil {
+			return "", 0, fmt.Errorf("%q: only an IPv6 address goes in brackets", part)
+		}
+		if rest == "" {
+			return host, 0, nil
+		}
+		if !strings.HasPrefix(rest, ":") {
+			return "", 0, fmt.Errorf("%q: after ] comes :PORT or nothing", part)
+		}
+		port, err := parsePort(part, rest[1:])
+		return host, port, err
+	case strings.Count(part, ":") == 1:
+		host, p, _ := strings.Cut(part, ":")
+		port, err := parsePort(part, p)
+		return host, port, err
+	default: // a name, an IPv4 address, or a bare IPv6 address
+		return part, 0, nil
+	}
+}
+
+func parsePort(part, p string) (int, error) {
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 65535 || strings.TrimLeft(p, "0123456789") != "" {
+		return 0, fmt.Errorf("%q: the port must be a number from 1 to 65535", part)
+	}
+	return n, nil
 }
 
 // Options say what Init writes.

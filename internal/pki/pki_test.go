@@ -24,6 +24,7 @@ func TestParseHost(t *testing.T) {
 		first     string
 		names     []string
 		ips       []string
+		port      int // checked when not 0
 		wantError bool
 	}{
 		{spec: "node1", first: "node1", names: []string{"node1"}},
@@ -38,6 +39,24 @@ func TestParseHost(t *testing.T) {
 		{spec: "*.example.com", wantError: true},
 		{spec: "node1,bad name", wantError: true},
 		{spec: "-node", wantError: true},
+		// A port (for the printed peer URL) on any one part; IPv6 with a port needs brackets.
+		{spec: "node1", first: "node1", names: []string{"node1"}, port: 9780},
+		{spec: "node1:9443,10.0.0.1", first: "node1", names: []string{"node1"}, ips: []string{"10.0.0.1"}, port: 9443},
+		{spec: "node1,10.0.0.1:9443", first: "node1", names: []string{"node1"}, ips: []string{"10.0.0.1"}, port: 9443},
+		{spec: "10.0.0.1:443", first: "10.0.0.1", ips: []string{"10.0.0.1"}, port: 443},
+		{spec: "[::1]:9443,node1", first: "::1", names: []string{"node1"}, ips: []string{"::1"}, port: 9443},
+		{spec: "[fe80::1]", first: "fe80::1", ips: []string{"fe80::1"}, port: 9780},
+		{spec: "node1:9443,node1:9443", first: "node1", names: []string{"node1"}, port: 9443},
+		{spec: "node1:9443,10.0.0.1:9444", wantError: true},
+		{spec: "node1:0", wantError: true},
+		{spec: "node1:65536", wantError: true},
+		{spec: "node1:https", wantError: true},
+		{spec: "node1:", wantError: true},
+		{spec: "node1:+80", wantError: true},
+		{spec: "[node1]:9443", wantError: true},
+		{spec: "[::1", wantError: true},
+		{spec: "::1:9443x", wantError: true},
+		{spec: "[::1]9443", wantError: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -54,8 +73,24 @@ func TestParseHost(t *testing.T) {
 				ips = append(ips, ip.String())
 			}
 			assert.Equal(t, tt.ips, ips)
+			if tt.port != 0 {
+				assert.Equal(t, tt.port, h.Port)
+			}
 		})
 	}
+}
+
+func TestHostPeerURL(t *testing.T) {
+	for spec, want := range map[string]string{
+		"node1":                  "https://node1:9780",
+		"Node1.Example.com:9443": "https://node1.example.com:9443",
+		"10.0.0.1:443,node1":     "https://10.0.0.1:443",
+		"[fd00::1]:9443":         "https://[fd00::1]:9443",
+		"::1":                    "https://[::1]:9780",
+	} {
+		assert.Equal(t, want, mustHost(t, spec).PeerURL(), spec)
+	}
+	assert.Equal(t, "https://n:9780", Host{First: "n"}.PeerURL(), "no port: the default")
 }
 
 func mustHost(t *testing.T, spec string) Host {

@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -61,6 +60,9 @@ type Server struct {
 	dir       string // private, world-traversable server directory
 	configDir string // svn --config-dir
 	port      int
+	// site, when set, renders the Apache site served (HTTPS) instead of the
+	// plain HTTP <Location> of New, for the port Apache listens on.
+	site func(port int) string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd     // nil while stopped
@@ -71,6 +73,24 @@ type Server struct {
 // registers t.Cleanup to stop the server and delete everything. Missing
 // binaries skip or fail the test as described for [Require].
 func New(t testing.TB, kind Kind) *Server {
+	t.Helper()
+	return newServer(t, kind, func(s *Server) {
+		s.Username, s.Password = User, randomPassword(t)
+		switch kind {
+		case SVNServe:
+			conf := "[general]\nanon-access = none\nauth-access = write\npassword-db = passwd\nrealm = depsync\n"
+			check(t, os.WriteFile(filepath.Join(s.RepoPath, "conf", "svnserve.conf"), []byte(conf), 0o644))
+			users := fmt.Sprintf("[users]\n%s = %s\n", s.Username, s.Password)
+			check(t, os.WriteFile(filepath.Join(s.RepoPath, "conf", "passwd"), []byte(users), 0o600))
+		case HTTP:
+			htpasswd(t, filepath.Join(s.dir, "htpasswd"), s.Username, s.Password)
+		}
+	})
+}
+
+// newServer creates the repository, lets auth set up the users and the
+// server's configuration (for SVNServe and HTTP only) and starts the server.
+func newServer(t testing.TB, kind Kind, auth func(s *Server)) *Server {
 	t.Helper()
 	bins := []string{"svn", "svnadmin"}
 	switch kind {
@@ -103,16 +123,7 @@ func New(t testing.TB, kind Kind) *Server {
 		s.URL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(s.RepoPath)}).String()
 		return s
 	}
-	s.Username, s.Password = User, randomPassword(t)
-	switch kind {
-	case SVNServe:
-		conf := "[general]\nanon-access = none\nauth-access = write\npassword-db = passwd\nrealm = depsync\n"
-		check(t, os.WriteFile(filepath.Join(s.RepoPath, "conf", "svnserve.conf"), []byte(conf), 0o644))
-		users := fmt.Sprintf("[users]\n%s = %s\n", s.Username, s.Password)
-		check(t, os.WriteFile(filepath.Join(s.RepoPath, "conf", "passwd"), []byte(users), 0o600))
-	case HTTP:
-		run(t, strings.NewReader(s.Password+"\n"), "htpasswd", "-c", "-i", filepath.Join(dir, "htpasswd"), s.Username)
-	}
+	auth(s)
 
 	t.Cleanup(func() {
 		s.stop()
@@ -129,6 +140,17 @@ func New(t testing.TB, kind Kind) *Server {
 	}
 	t.Fatalf("svntest: starting %s server: %v", kind, lastErr)
 	return nil
+}
+
+// htpasswd adds user with password to the htpasswd file path, creating it
+// if need be; the password goes on stdin, never in argv.
+func htpasswd(t testing.TB, path, user, password string) {
+	t.Helper()
+	args := []string{"-i", path, user}
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		args = append([]string{"-c"}, args...)
+	}
+	run(t, strings.NewReader(password+"\n"), "htpasswd", args...)
 }
 
 // Stop stops the server process and waits for it to exit. The repository is
@@ -289,7 +311,11 @@ func (s *Server) setPort(port int) {
 	case SVNServe:
 		s.URL = fmt.Sprintf("svn://127.0.0.1:%d/repo", port)
 	case HTTP:
-		s.URL = fmt.Sprintf("http://127.0.0.1:%d/svn/repo", port)
+		scheme := "http"
+		if s.site != nil {
+			scheme = "https"
+		}
+		s.URL = fmt.Sprintf("%s://127.0.0.1:%d/svn/repo", scheme, port)
 	}
 }
 
@@ -371,67 +397,6 @@ func (s *Server) kill() {
 	// still hold the port for a moment, start's retries cover it.
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 	s.cmd, s.done = nil, nil
-}
-
-// writeApacheConf writes a minimal httpd.conf serving RepoPath at /svn/repo.
-func (s *Server) writeApacheConf() (string, error) {
-	var runAs string
-	if os.Geteuid() == 0 {
-		// Apache refuses to serve as root; it drops to www-data, which must
-		// own the repository. Re-done on every start to fix up files that
-		// tests created as root (e.g. with svnadmin).
-		u, err := user.Lookup("www-data")
-		if err != nil {
-			return "", err
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		err = filepath.WalkDir(s.RepoPath, func(p string, _ os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			return os.Lchown(p, uid, gid)
-		})
-		if err != nil {
-			return "", err
-		}
-		runAs = "User www-data\nGroup www-data\n"
-	}
-	mods := apacheModulesDir()
-	var b strings.Builder
-	fmt.Fprintf(&b, "ServerRoot %q\nServerName 127.0.0.1\nListen 127.0.0.1:%d\n", s.dir, s.port)
-	fmt.Fprintf(&b, "PidFile %q\nErrorLog %q\nLogLevel warn\nDefaultRuntimeDir %q\n%s",
-		filepath.Join(s.dir, "httpd.pid"), filepath.Join(s.dir, "error.log"), s.dir, runAs)
-	for _, m := range []string{"mpm_event", "authn_core", "authn_file", "authz_core", "authz_user", "auth_basic", "dav", "dav_svn", "authz_svn"} {
-		fmt.Fprintf(&b, "LoadModule %s_module %q\n", m, filepath.Join(mods, "mod_"+m+".so"))
-	}
-	fmt.Fprintf(&b, `StartServers 1
-ServerLimit 2
-ThreadsPerChild 16
-MinSpareThreads 1
-MaxSpareThreads 32
-MaxRequestWorkers 32
-<Location /svn/repo>
-  DAV svn
-  SVNPath %q
-  AuthType Basic
-  AuthName "depsync"
-  AuthBasicProvider file
-  AuthUserFile %q
-  Require valid-user
-</Location>
-`, s.RepoPath, filepath.Join(s.dir, "htpasswd"))
-	conf := filepath.Join(s.dir, "httpd.conf")
-	return conf, os.WriteFile(conf, []byte(b.String()), 0o644)
-}
-
-func apacheModulesDir() string {
-	for _, d := range filepath.SplitList(apacheModsDirs) {
-		if _, err := os.Stat(filepath.Join(d, "mod_dav_svn.so")); err == nil {
-			return d
-		}
-	}
-	return ""
 }
 
 // tail returns the last lines of the server's logs.
