@@ -80,6 +80,19 @@ func localSum(local []Entry, missing bool) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// listLocal lists this node's C-Apps; missing says carbonapps is not
+// there, which is never made up as empty.
+func (r *Reconciler) listLocal() (local []Entry, missing bool, err error) {
+	local, err = r.opts.Store.List()
+	if errors.Is(err, fs.ErrNotExist) {
+		// Never made up empty: the guard holds what that would delete.
+		r.warnOnce("missing:"+r.opts.Store.Dir(), "carbonapps is missing on this node: nothing is pushed, and no deletion leaves until it is back (or a person approves)",
+			"dir", r.opts.Store.Dir())
+		return nil, true, nil
+	}
+	return local, false, err
+}
+
 // syncPeer is one level-triggered reconcile of one peer. With conditional,
 // a peer found in step by a full pass less than Interval ago, while this
 // node's manifest is unchanged, is only checked with a conditional GET:
@@ -89,17 +102,10 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 	defer p.syncMu.Unlock()
 	log := r.opts.Logger.With("peer", p.url)
 
-	local, err := r.opts.Store.List()
-	missing := errors.Is(err, fs.ErrNotExist)
-	if err != nil && !missing {
+	local, missing, err := r.listLocal()
+	if err != nil {
 		r.fail(p, p.snapshot().Up, err)
 		return err
-	}
-	if missing {
-		// Never made up empty: the guard holds what that would delete.
-		local = nil
-		r.warnOnce("missing:"+r.opts.Store.Dir(), "carbonapps is missing on this node: nothing is pushed, and no deletion leaves until it is back (or a person approves)",
-			"dir", r.opts.Store.Dir())
 	}
 	sumLocal := localSum(local, missing)
 	etag := ""
@@ -138,6 +144,14 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 		log.Info("peer restarted: checking its C-Apps again")
 	}
 	remote := m.entries
+	// The manifest may have taken a while (a peer coming back is retried
+	// for seconds): what is pushed and pruned is judged against this
+	// node's C-Apps as they are now, not as they were before the wait, so
+	// that nothing moved away meanwhile is taken for still present.
+	if local, missing, err = r.listLocal(); err != nil {
+		r.fail(p, true, err)
+		return err
+	}
 
 	remoteBy := make(map[string]Entry, len(remote))
 	for _, e := range remote {

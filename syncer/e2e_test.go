@@ -158,8 +158,12 @@ func TestE2EAddModifyDelete(t *testing.T) {
 	require.NoError(t, os.Remove(filepath.Join(apps, "Ünï @cøde_1.0.0.car")))
 	require.NoError(t, os.RemoveAll(filepath.Join(manager.Dir, "synapse-configs", "default", "local-entries")))
 	waitSame(t, manager, worker, 30*time.Second)
-	_, err = os.Stat(filepath.Join(worker.Dir, "synapse-configs", "default", "local-entries"))
-	assert.ErrorIs(t, err, os.ErrNotExist)
+	// The trees compare files: the folder itself goes in the same update,
+	// a moment after its files.
+	daemontest.Eventually(t, 10*time.Second, "the deleted folder gone on the worker", func() bool {
+		_, err := os.Stat(filepath.Join(worker.Dir, "synapse-configs", "default", "local-entries"))
+		return errors.Is(err, os.ErrNotExist)
+	})
 
 	st := status(t, manager)
 	assert.Equal(t, "manager", st.Role)
