@@ -8,6 +8,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/carbonlog"
+	"github.com/depsync/depsync/config"
 )
 
 // What Client.WaitForCluster waits for (WaitOptions.Until).
@@ -260,7 +261,7 @@ func verdictIsFor(c *api.CarbonState, since time.Time) bool {
 func redactAll(urls []string) []string {
 	out := make([]string, len(urls))
 	for i, u := range urls {
-		out[i] = RedactURL(u)
+		out[i] = config.RedactNodeURL(u)
 	}
 	return out
 }
@@ -297,7 +298,7 @@ func (k *clusterNodes) add(n string, mustBeKnown bool) {
 	}
 	if k.check != nil {
 		if err := k.check(n); err != nil {
-			k.c.opts.Logger.Warn("not polling a node a peer names: its URL breaks the --node rules", "url", RedactURL(n))
+			k.c.opts.Logger.Warn("not polling a node a peer names: its URL breaks the --node rules", "url", config.RedactNodeURL(n))
 			return
 		}
 	}
