@@ -41,3 +41,17 @@ func TestFollowComparesAsWorkersDo(t *testing.T) {
 		})
 	}
 }
+
+// TestClusterNodesCompareAsWorkersDo: --wait and status --cluster poll a
+// worker's manager when it is a known node, known by config.NormalURL's
+// comparison, and read a node spelled two ways once.
+func TestClusterNodesCompareAsWorkersDo(t *testing.T) {
+	c := &Client{}
+	k := c.newClusterNodes([]string{"https://w.example:9780"}, []string{"https://m.example"}, nil)
+	k.add("https://M.example:443/", true)
+	k.add("https://W.example:9780/", false)
+	k.add("https://evil.example", true)
+	k.add("https://p.example:9780/prefix/", false) // no base URL: compared as spelled
+	k.add("https://p.example:9780/prefix", false)
+	assert.Equal(t, []string{"https://w.example:9780", "https://M.example:443", "https://p.example:9780/prefix"}, k.order)
+}
