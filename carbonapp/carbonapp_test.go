@@ -394,6 +394,23 @@ func TestLatin1(t *testing.T) {
 	assert.Equal(t, "HélloApp_1.0.0", app.ID)
 }
 
+// Every encoding the other readers of Carbon's XML read as ISO-8859-1
+// (internal/xmlenc) is read here too.
+func TestSingleByteEncodings(t *testing.T) {
+	for _, enc := range []string{"windows-1252", "cp1252", "iso_8859-1", "US-ASCII"} {
+		xml := strings.Replace(goodArtifactsXML, "UTF-8", enc, 1)
+		if !strings.EqualFold(enc, "US-ASCII") {
+			xml = strings.Replace(xml, `name="HelloApp"`, "name=\"H\xe9lloApp\"", 1)
+		}
+		data := buildZip(t, with(goodEntries(), "artifacts.xml", xml))
+		_, err := parseBytes(data, "x.car", Limits{})
+		assert.NoError(t, err, enc)
+	}
+	xml := strings.Replace(goodArtifactsXML, "UTF-8", "UTF-16", 1)
+	_, err := parseBytes(buildZip(t, with(goodEntries(), "artifacts.xml", xml)), "x.car", Limits{})
+	assert.ErrorIs(t, err, ErrMalformedXML, "other encodings are refused")
+}
+
 func TestTruncatedIsIncomplete(t *testing.T) {
 	for _, data := range [][]byte{good(t), buildZip(t, append(goodEntries(),
 		entry{name: "HelloAPI_1.0.0/lib.zip", body: string(good(t)), store: true},

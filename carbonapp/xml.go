@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/depsync/depsync/internal/xmlenc"
 )
 
 // node is an element of a descriptor, kept only when it matters: the root,
@@ -53,7 +53,7 @@ func keepElement(depth int, name string) bool {
 func parseXML(entry string, data []byte) (*node, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	d := xml.NewDecoder(bytes.NewReader(data))
-	d.CharsetReader = charsetReader
+	d.CharsetReader = xmlenc.CharsetReader
 	var (
 		root  *node
 		stack []*node // kept elements; nil for skipped ones
@@ -128,41 +128,4 @@ func parseXML(entry string, data []byte) (*node, error) {
 		return nil, malformed(l, "unexpected end of file (unclosed element?)")
 	}
 	return root, nil
-}
-
-// charsetReader accepts the encodings descriptors declare besides UTF-8.
-func charsetReader(charset string, input io.Reader) (io.Reader, error) {
-	switch strings.ToLower(charset) {
-	case "us-ascii", "ascii", "utf8":
-		return input, nil
-	case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1":
-		return &latin1Reader{r: input}, nil
-	}
-	return nil, fmt.Errorf("encoding %q is not supported: save the file as UTF-8", charset)
-}
-
-// latin1Reader turns ISO-8859-1 bytes into UTF-8.
-type latin1Reader struct {
-	r   io.Reader
-	buf [512]byte
-	out []byte
-}
-
-func (l *latin1Reader) Read(p []byte) (int, error) {
-	for len(l.out) == 0 {
-		n, err := l.r.Read(l.buf[:])
-		if n == 0 {
-			if err == nil {
-				continue
-			}
-			return 0, err
-		}
-		l.out = l.out[:0]
-		for _, b := range l.buf[:n] {
-			l.out = utf8.AppendRune(l.out, rune(b))
-		}
-	}
-	n := copy(p, l.out)
-	l.out = l.out[n:]
-	return n, nil
 }

@@ -6,6 +6,22 @@ import (
 	"os"
 )
 
+// Warnings returns what is allowed but unsafe in the config, one sentence
+// each: insecure_http, then a token_file open to others. run logs them at
+// start and config check prints them, from here, so that both say the
+// same.
+func (c *Config) Warnings() []string {
+	var out []string
+	if c.InsecureHTTP {
+		out = append(out, "insecure_http: true: plain HTTP is allowed off loopback, so the API token and every C-App "+
+			"may cross the network in clear; configure tls.* and https:// peers (depsync tls init) instead")
+	}
+	if w := c.TokenFileWarning(); w != "" {
+		out = append(out, w)
+	}
+	return out
+}
+
 // TokenFileWarning says, in one sentence, why token_file is open to other
 // users (readable or writable by its group or by others: a reader holds
 // the key to every node, a writer can set one it knows), or returns ""

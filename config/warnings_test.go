@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,4 +30,19 @@ func TestTokenFileWarning(t *testing.T) {
 		assert.NotContains(t, got, "0123456789abcdef")
 	}
 	assert.Empty(t, (&Config{}).TokenFileWarning())
+}
+
+// TestWarnings: run and config check say the same warnings, from here.
+func TestWarnings(t *testing.T) {
+	assert.Empty(t, (&Config{}).Warnings())
+	ws := (&Config{InsecureHTTP: true}).Warnings()
+	require.Len(t, ws, 1)
+	assert.Contains(t, ws[0], "insecure_http: true")
+	assert.Contains(t, ws[0], "in clear")
+
+	p := filepath.Join(t.TempDir(), "token")
+	require.NoError(t, os.WriteFile(p, []byte("x"), 0o644))
+	ws = (&Config{InsecureHTTP: true, TokenFile: p}).Warnings()
+	require.Len(t, ws, 2)
+	assert.Contains(t, ws[1], "chmod 600")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/regfile"
 )
 
@@ -71,7 +72,7 @@ func (c *Client) Put(ctx context.Context, node, path string, pr PutRequest) (*Pu
 			return nil, ferr
 		}
 		if mgr != "" {
-			c.opts.Logger.Info("worker refused the C-App; sending it to its manager", "node", RedactURL(node), "manager", RedactURL(mgr), "file", pr.File)
+			c.opts.Logger.Info("worker refused the C-App; sending it to its manager", "node", config.RedactNodeURL(node), "manager", config.RedactNodeURL(mgr), "file", pr.File)
 			return c.put(ctx, mgr, path, size, pr)
 		}
 	}

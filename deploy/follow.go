@@ -31,53 +31,30 @@ func (e *ManagerNotAllowedError) Error() string {
 
 // follow returns the manager a worker's refusal err sends the request on
 // to, "" when err is no such refusal (or following is off), or a
-// *ManagerNotAllowedError.
+// *ManagerNotAllowedError. URLs are compared as config.NormalURL compares
+// them, as a worker compares a notice's manager with its peers: a manager
+// URL that is not a node's base URL never equals a listed one.
 func (c *Client) follow(node string, err error) (string, error) {
 	var ae *APIError
 	if !c.opts.FollowManager || !errors.As(err, &ae) || !IsWorkerRefusal(err) || ae.Manager == "" {
 		return "", nil
 	}
-	mgr := normalURL(ae.Manager)
-	if mgr == normalURL(node) {
+	mgr, merr := config.NormalURL(ae.Manager)
+	if n, nerr := config.NormalURL(node); merr == nil && nerr == nil && n == mgr {
 		return "", nil
 	}
 	listed := false
 	for _, a := range c.opts.FollowAllowed {
-		if a != "" && normalURL(a) == mgr {
+		if n, aerr := config.NormalURL(a); merr == nil && aerr == nil && n == mgr {
 			listed = true
 			break
 		}
 	}
 	if !listed {
-		return "", &ManagerNotAllowedError{Node: RedactURL(node), Manager: RedactURL(ae.Manager)}
+		return "", &ManagerNotAllowedError{Node: config.RedactNodeURL(node), Manager: config.RedactNodeURL(ae.Manager)}
 	}
-	if strings.HasPrefix(normalURL(node), "https://") && !strings.HasPrefix(mgr, "https://") {
-		return "", &ManagerNotAllowedError{Node: RedactURL(node), Manager: RedactURL(ae.Manager), Downgrade: true}
+	if u, perr := url.Parse(node); (perr != nil || strings.EqualFold(u.Scheme, "https")) && !strings.HasPrefix(mgr, "https://") {
+		return "", &ManagerNotAllowedError{Node: config.RedactNodeURL(node), Manager: config.RedactNodeURL(ae.Manager), Downgrade: true}
 	}
 	return strings.TrimRight(ae.Manager, "/"), nil
-}
-
-// normalURL is a base URL as compared: scheme and host in lower case, no
-// trailing slash. A URL with credentials, a query or a fragment never
-// equals a listed one.
-func normalURL(raw string) string {
-	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(raw), "/"))
-	if err != nil || u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
-		return "\x00invalid:" + raw
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	u.Host = strings.ToLower(u.Host)
-	return u.String()
-}
-
-// RedactURL returns a URL fit to print: without user info (a password),
-// query or fragment. It works on any string, URL or not, so that nothing
-// escapes it; the credentials go by config.RedactURL, the one rule for
-// every URL depsync prints.
-func RedactURL(raw string) string {
-	s := raw
-	if i := strings.IndexAny(s, "?#"); i >= 0 {
-		s = s[:i]
-	}
-	return config.RedactURL(s)
 }

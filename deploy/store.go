@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/depsync/depsync/api"
@@ -196,7 +195,7 @@ func (s *Store) Path(file string) (string, error) {
 }
 
 // List returns the C-Apps of the directory sorted by file name: every
-// file ending in ".car" whose name does not start with a dot. Files that do
+// C-App name (carbonapp.IsCApp: ending in ".car", not dot-prefixed). Files that do
 // not parse, and names that are not regular files (a symlink, a FIFO), are
 // listed with Error set (see Entry). Hashes and parses are cached by (name,
 // size, mtime, inode).
@@ -214,7 +213,7 @@ func (s *Store) List() ([]Entry, error) {
 	out := []Entry{}
 	for _, de := range ents {
 		name := de.Name()
-		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".car") || de.IsDir() {
+		if !carbonapp.IsCApp(name) || de.IsDir() {
 			continue
 		}
 		e, err := s.entryLocked(name)

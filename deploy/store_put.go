@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/internal/atomicfile"
@@ -131,7 +130,7 @@ func (s *Store) sameIDLocked(file, id string) ([]string, error) {
 	var out []string
 	for _, de := range ents {
 		name := de.Name()
-		if name == file || strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".car") || !de.Type().IsRegular() {
+		if name == file || !carbonapp.IsCApp(name) || !de.Type().IsRegular() {
 			continue
 		}
 		e, err := s.entryLocked(name)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/carbonlog"
+	"github.com/depsync/depsync/config"
 )
 
 // What Client.WaitForCluster waits for (WaitOptions.Until).
@@ -260,7 +261,7 @@ func verdictIsFor(c *api.CarbonState, since time.Time) bool {
 func redactAll(urls []string) []string {
 	out := make([]string, len(urls))
 	for i, u := range urls {
-		out[i] = RedactURL(u)
+		out[i] = config.RedactNodeURL(u)
 	}
 	return out
 }
@@ -269,7 +270,7 @@ func redactAll(urls []string) []string {
 // each lists in its /v1/status and the manager a worker names there when it
 // is one of the known nodes (a worker's idea of its manager comes from a
 // notice and can be planted, whereas its peers are its configuration);
-// every URL vetted by check first.
+// every URL vetted by check first. Nodes are told apart by nodeKey.
 type clusterNodes struct {
 	c          *Client
 	known      map[string]bool
@@ -282,7 +283,7 @@ type clusterNodes struct {
 func (c *Client) newClusterNodes(nodes, known []string, check func(string) error) *clusterNodes {
 	k := &clusterNodes{c: c, known: map[string]bool{}, check: check, in: map[string]bool{}, statusRead: map[string]bool{}}
 	for _, n := range known {
-		k.known[strings.TrimRight(n, "/")] = true
+		k.known[nodeKey(n)] = true
 	}
 	for _, n := range nodes {
 		k.add(n, false)
@@ -290,18 +291,29 @@ func (c *Client) newClusterNodes(nodes, known []string, check func(string) error
 	return k
 }
 
+// nodeKey is what tells two node URLs apart: config.NormalURL, as a
+// worker compares a notice's manager with its peers, or the URL without its
+// trailing slash when it is no node's base URL (a --node behind a path).
+func nodeKey(n string) string {
+	if k, err := config.NormalURL(n); err == nil {
+		return k
+	}
+	return strings.TrimRight(n, "/")
+}
+
 func (k *clusterNodes) add(n string, mustBeKnown bool) {
 	n = strings.TrimRight(n, "/")
-	if n == "" || k.in[n] || (mustBeKnown && !k.known[n]) {
+	key := nodeKey(n)
+	if n == "" || k.in[key] || (mustBeKnown && !k.known[key]) {
 		return
 	}
 	if k.check != nil {
 		if err := k.check(n); err != nil {
-			k.c.opts.Logger.Warn("not polling a node a peer names: its URL breaks the --node rules", "url", RedactURL(n))
+			k.c.opts.Logger.Warn("not polling a node a peer names: its URL breaks the --node rules", "url", config.RedactNodeURL(n))
 			return
 		}
 	}
-	k.in[n] = true
+	k.in[key] = true
 	k.order = append(k.order, n)
 }
 

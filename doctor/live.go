@@ -131,7 +131,7 @@ func ReadCApps(dir string) (map[string]string, error) {
 	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
 	for _, e := range ents {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".car") || !e.Type().IsRegular() {
+		if !carbonapp.IsCApp(name) || !e.Type().IsRegular() {
 			continue
 		}
 		app, err := carbonapp.ParseFile(filepath.Join(dir, name))

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/depsync/depsync/internal/xmlenc"
 )
 
 // elem is one live element of a parsed XML file. Comments, processing
@@ -94,13 +96,6 @@ func (e ParseError) Error() string {
 
 var xmlEncoding = regexp.MustCompile(`^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
 
-// latin1 lists the single-byte encodings read as ISO-8859-1, as the JDK's
-// parser would decode the ASCII-range content Carbon files hold.
-var latin1 = map[string]bool{
-	"iso-8859-1": true, "iso8859-1": true, "iso_8859-1": true, "latin1": true, "latin-1": true,
-	"l1": true, "us-ascii": true, "ascii": true, "windows-1252": true, "cp1252": true,
-}
-
 // parseXML parses src like Carbon's DOM/StAX readers: well-formedness is
 // required, comments are ignored, a declared ISO-8859-1 encoding is honoured.
 func parseXML(src []byte) (*elem, error) {
@@ -110,11 +105,10 @@ func parseXML(src []byte) (*elem, error) {
 		head = head[:200]
 	}
 	if m := xmlEncoding.FindSubmatch(head); m != nil {
-		enc := strings.ToLower(string(m[1]))
-		switch {
-		case latin1[enc]:
+		switch enc := string(m[1]); {
+		case xmlenc.SingleByte(enc):
 			src = widen(src)
-		case enc == "utf-8" || enc == "utf8":
+		case xmlenc.UTF8(enc):
 		default:
 			return nil, &ParseError{Line: 1, Err: fmt.Sprintf("unsupported encoding %q (use UTF-8 or ISO-8859-1)", m[1])}
 		}

@@ -189,7 +189,7 @@ func held(wc string) (map[string]*carbonapp.App, error) {
 	out := map[string]*carbonapp.App{}
 	for _, e := range ents {
 		n := e.Name()
-		if strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".car") || !e.Type().IsRegular() {
+		if !carbonapp.IsCApp(n) || !e.Type().IsRegular() {
 			continue
 		}
 		if app, err := carbonapp.ParseFile(filepath.Join(wc, n)); err == nil {

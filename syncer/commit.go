@@ -84,5 +84,3 @@ func (m *manager) message(summary []string) string {
 	}
 	return head + "\n\n" + strings.Join(summary, "\n")
 }
-
-func isCApp(p string) bool { return strings.HasSuffix(strings.ToLower(p), ".car") }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/depsync/depsync/internal/lease"
 	"github.com/depsync/depsync/internal/regfile"
-	"golang.org/x/text/encoding/charmap"
+	"github.com/depsync/depsync/internal/xmlenc"
 )
 
 // coalesce is how long the manager's watcher waits for more events before
@@ -66,15 +66,9 @@ func wellFormedXML(abs string) bool {
 	// Bounded: a file that grew past the limit since its stat is not
 	// proven here, and waits for the quiet time.
 	dec := xml.NewDecoder(io.LimitReader(f, maxProofXML))
-	// Carbon's files may declare ISO-8859-1; other encodings are read as
-	// they are and, if that fails, the file waits for the quiet time.
-	dec.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
-		switch strings.ToLower(label) {
-		case "iso-8859-1", "iso8859-1", "latin1", "latin-1":
-			return charmap.ISO8859_1.NewDecoder().Reader(r), nil
-		}
-		return r, nil
-	}
+	// Carbon's files may declare a single-byte encoding; one depsync does
+	// not read is not proven here, and the file waits for the quiet time.
+	dec.CharsetReader = xmlenc.CharsetReader
 	depth, roots := 0, 0
 	for {
 		tok, err := dec.Token()

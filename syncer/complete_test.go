@@ -30,6 +30,8 @@ func TestCompleteIsProvenOrWaits(t *testing.T) {
 		{"well-formed XML, closed", "api/a.xml", `<?xml version="1.0"?><api name="a"><resource/></api>`, false, true},
 		{"XML with comments and space around", "api/a.xml", "<!-- c -->\n<api/>\n<!-- end -->\n", false, true},
 		{"XML declaring Latin-1", "a.xml", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xe9</a>", false, true},
+		{"XML declaring windows-1252", "a.xml", "<?xml version=\"1.0\" encoding=\"windows-1252\"?><a>caf\xe9</a>", false, true},
+		{"XML declaring iso_8859-1", "a.xml", "<?xml version=\"1.0\" encoding=\"iso_8859-1\"?><a>caf\xe9</a>", false, true},
 		{"XML cut short", "api/a.xml", `<api name="a"><resource/>`, false, false},
 		{"XML cut in a tag", "api/a.xml", `<api name="a"><reso`, false, false},
 		{"XML empty", "api/a.xml", ``, false, false},

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/daemontest"
 	"github.com/depsync/depsync/internal/svntest"
@@ -138,7 +139,7 @@ func TestBurstGoesInAFewCommits(t *testing.T) {
 				got := 0
 				for _, c := range ts.done() {
 					for _, p := range c.paths {
-						if isCApp(p) {
+						if carbonapp.IsCApp(p) {
 							got++
 						}
 					}

@@ -220,11 +220,14 @@ func (d *Daemon) serveNotify(w http.ResponseWriter, r *http.Request) {
 
 // peerURL checks a notice's manager URL: it must be a plain http or https
 // base URL that is one of the configured peers, compared as
-// scheme://host:port. It returns the peer as configured. A worker without
+// config.NormalURL compares them. It returns the peer as configured. A worker without
 // peers cannot check it: it takes the notice but not the URL ("" and
 // true). A URL refused is logged the first time only, then counted.
 func (d *Daemon) peerURL(raw string) (string, bool) {
-	norm, err := normalURL(raw)
+	norm, err := "", fmt.Errorf("longer than %d bytes", maxNoticeURL)
+	if len(raw) <= maxNoticeURL {
+		norm, err = config.NormalURL(raw)
+	}
 	if err == nil {
 		if len(d.cfg.Peers) == 0 {
 			if d.refused.first("\x00no-peers") {
@@ -234,7 +237,7 @@ func (d *Daemon) peerURL(raw string) (string, bool) {
 			return "", true
 		}
 		for _, p := range d.cfg.Peers {
-			if pn, perr := normalURL(p); perr == nil && pn == norm {
+			if pn, perr := config.NormalURL(p); perr == nil && pn == norm {
 				return p, true
 			}
 		}
@@ -248,7 +251,7 @@ func (d *Daemon) peerURL(raw string) (string, bool) {
 	}
 	if d.refused.first(key) {
 		d.log.Warn("notice refused: its manager URL is not acceptable; list the manager in peers (further refusals are only counted in depsync_notifications_received_total{result=\"refused_url\"})",
-			"reason", err.Error(), "url", redact(raw))
+			"reason", err.Error(), "url", config.RedactNodeURL(raw))
 	}
 	return "", false
 }

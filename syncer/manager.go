@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/internal/settling"
 	"github.com/depsync/depsync/svn"
 )
@@ -439,7 +440,7 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 				continue
 			}
 		}
-		if isCApp(c.path) {
+		if carbonapp.IsCApp(c.path) {
 			ok, at, err := m.gate.validCApp(c.path, abs, sig, now)
 			if err != nil {
 				return res, err

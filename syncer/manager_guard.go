@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/settling"
 	"github.com/depsync/depsync/svn"
@@ -242,17 +243,17 @@ func (m *manager) deletedByFolder(entries []svn.StatusEntry, dels []candidate) m
 // carbonapps.
 func isTopCApp(p string) bool {
 	name, ok := strings.CutPrefix(p, "carbonapps/")
-	return ok && !strings.Contains(name, "/") && isCApp(name)
+	return ok && !strings.Contains(name, "/") && carbonapp.IsCApp(name)
 }
 
-// hasCApp reports whether dir holds at least one .car.
+// hasCApp reports whether dir holds at least one C-App Carbon deploys.
 func hasCApp(dir string) bool {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return false
 	}
 	for _, e := range entries {
-		if !e.IsDir() && isCApp(e.Name()) && !strings.HasPrefix(e.Name(), ".") {
+		if !e.IsDir() && carbonapp.IsCApp(e.Name()) {
 			return true
 		}
 	}

@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -168,38 +165,6 @@ func (e *statusError) Error() string { return e.status }
 // maxNoticeURL bounds the manager URL a notice may carry.
 const maxNoticeURL = 2048
 
-// normalURL returns scheme://host:port of a manager URL, lower-case, with
-// the default port made explicit, or an error saying what is wrong with
-// it: only http and https, with a host, without credentials, query or
-// fragment.
-func normalURL(raw string) (string, error) {
-	if len(raw) > maxNoticeURL {
-		return "", fmt.Errorf("longer than %d bytes", maxNoticeURL)
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", fmt.Errorf("not a URL")
-	}
-	scheme := strings.ToLower(u.Scheme)
-	switch {
-	case scheme != "http" && scheme != "https":
-		return "", fmt.Errorf("only http and https URLs")
-	case u.User != nil:
-		return "", fmt.Errorf("credentials in the URL")
-	case u.Hostname() == "":
-		return "", fmt.Errorf("no host")
-	case u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
-		return "", fmt.Errorf("a query or fragment")
-	case strings.Trim(u.Path, "/") != "":
-		return "", fmt.Errorf("a path: give the node's base URL")
-	}
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[scheme]
-	}
-	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port), nil
-}
-
 // urlRefusals remembers which refused notice URLs were logged, so that a
 // sender that repeats one does not flood the log.
 type urlRefusals struct {
@@ -224,21 +189,4 @@ func (r *urlRefusals) first(u string) bool {
 	}
 	r.logged[u] = n + 1
 	return !seen
-}
-
-// redact returns a URL for the log: scheme and host only, at most 100
-// bytes, never credentials, path or query.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		if len(raw) > 40 {
-			raw = raw[:40] + "..."
-		}
-		return fmt.Sprintf("%q", raw)
-	}
-	out := u.Scheme + "://" + u.Host
-	if len(out) > 100 {
-		out = out[:100] + "..."
-	}
-	return out
 }

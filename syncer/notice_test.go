@@ -75,6 +75,7 @@ func TestNoticeURLMustBeAPeer(t *testing.T) {
 		{"javascript", "javascript:alert(1)", http.StatusBadRequest, ""},
 		{"credentials", "http://user:pass@127.0.0.1:9781", http.StatusBadRequest, ""},
 		{"query", "http://127.0.0.1:9781/?x=1", http.StatusBadRequest, ""},
+		{"empty query", "http://127.0.0.1:9781?", http.StatusBadRequest, ""},
 		{"path", "http://127.0.0.1:9781/evil", http.StatusBadRequest, ""},
 		{"no host", "http:///x", http.StatusBadRequest, ""},
 		{"huge", "http://127.0.0.1:9781/" + strings.Repeat("a", 60<<10), http.StatusBadRequest, ""},
@@ -105,7 +106,7 @@ func TestNoticeURLMustBeAPeer(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	assert.Contains(t, rec.Body.String(), `depsync_notifications_received_total{result="refused_url"} 15`)
+	assert.Contains(t, rec.Body.String(), `depsync_notifications_received_total{result="refused_url"} 16`)
 }
 
 func TestNoticeNeedsTheTokenEvenFromLoopback(t *testing.T) {

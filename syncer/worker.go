@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/internal/atomicfile"
 	"github.com/depsync/depsync/svn"
 )
@@ -460,7 +461,7 @@ func (w *worker) dropStraysIn(ctx context.Context, carbonappsOnly bool) error {
 	for _, e := range entries {
 		name, ok := strings.CutPrefix(e.Path, "carbonapps/")
 		if e.Item != "unversioned" || !ok || strings.Contains(name, "/") ||
-			!strings.HasSuffix(name, ".car") || w.ignoredPath(e.Path) {
+			!carbonapp.IsCApp(name) || w.ignoredPath(e.Path) {
 			continue
 		}
 		strays = append(strays, e.Path)

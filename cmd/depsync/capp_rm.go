@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/deploy"
 )
 
@@ -173,9 +174,10 @@ func (r rmResult) name() string {
 }
 
 // validID reports whether s can be a C-App id (name_version): what would
-// be a valid file name with ".car" after it, not already ending in it.
+// be a valid file name with ".car" after it, not already ending in it in
+// any case (App.CAR is a file name mistyped, not an id).
 func validID(s string) bool {
-	return !strings.HasSuffix(strings.ToLower(s), ".car") && deploy.ValidName(s+".car")
+	return !carbonapp.IsCApp(strings.ToLower(s)) && deploy.ValidName(s+carbonapp.Ext)
 }
 
 // removeOne removes arg from node n: the file of that name, or, for a

@@ -51,14 +51,7 @@ Exit status: 0 when valid, 2 when not (each problem is named on stderr).`,
 			// What run checks before it starts, with run's words; the
 			// warnings are said whatever the verdict, as run says them.
 			warnings, perr := preflight(cmd.Context(), c)
-			if c.InsecureHTTP {
-				warnings = append([]string{"insecure_http: true allows plain HTTP off loopback: the API token and " +
-					"every C-App may cross the network in clear (see depsync tls init)"}, warnings...)
-			}
-			if w := c.TokenFileWarning(); w != "" {
-				warnings = append(warnings, w)
-			}
-			for _, w := range warnings {
+			for _, w := range append(c.Warnings(), warnings...) {
 				fmt.Fprintln(a.stderr, "depsync: warning: "+w)
 			}
 			if perr != nil {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/depsync/depsync/config"
 )
 
 // runCLI runs depsync in-process and returns its exit code and output.
@@ -110,7 +112,9 @@ func TestConfigCheckSecurity(t *testing.T) {
 	}{
 		{"public listen", base + "listen: 0.0.0.0:9780\n", 2, "listen: \"0.0.0.0:9780\": is not a loopback address"},
 		{"public listen with tls", base + "listen: 0.0.0.0:9780\n" + tls, 0, ""},
-		{"public listen insecure", base + "listen: 0.0.0.0:9780\ninsecure_http: true\n", 0, "warning: insecure_http: true"},
+		// The words run logs too (config.Warnings).
+		{"public listen insecure", base + "listen: 0.0.0.0:9780\ninsecure_http: true\n", 0,
+			"depsync: warning: " + (&config.Config{InsecureHTTP: true}).Warnings()[0]},
 		{"http peer", base + "peers: ['http://10.0.0.2:9780']\n", 2, "peers: \"http://10.0.0.2:9780\""},
 		{"https peer", base + "peers: ['https://10.0.0.2:9780']\n" + tls, 0, ""},
 		{"http peer insecure", base + "peers: ['http://10.0.0.2:9780']\ninsecure_http: true\n", 0, "warning"},

@@ -23,7 +23,7 @@ const (
 
 // redact is how every node URL is printed: without credentials, query or
 // fragment. One helper, so that no command prints a URL another way.
-func redact(u string) string { return deploy.RedactURL(u) }
+func redact(u string) string { return config.RedactNodeURL(u) }
 
 // checkNodeURL applies the rules of a node's base URL to a --node value
 // (flag names where it came from): http or https with a host, no

@@ -61,16 +61,9 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			// Nothing is touched on disk, and nothing listened on, before
 			// the config and the node pass the checks config check makes.
 			warnings, perr := preflight(cmd.Context(), c)
-			if c.InsecureHTTP {
-				// Once, at start: the operator chose this, a flood would
-				// only be ignored.
-				a.logger.Warn("insecure_http: true: plain HTTP is allowed off loopback, so the API token and every C-App " +
-					"may cross the network in clear; configure tls.* and https:// peers (depsync tls init) instead")
-			}
-			if w := c.TokenFileWarning(); w != "" {
-				a.logger.Warn(w)
-			}
-			for _, w := range warnings {
+			// Once, at start: the operator chose these, a flood would only
+			// be ignored.
+			for _, w := range append(c.Warnings(), warnings...) {
 				a.logger.Warn(w)
 			}
 			if perr != nil {

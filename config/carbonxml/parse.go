@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/xmlenc"
 )
 
 // span is a byte range [start, end) of the original file.
@@ -65,11 +66,10 @@ func encodingOf(src []byte) (singleByte bool, err error) {
 	if m == nil {
 		return false, nil
 	}
-	switch strings.ToLower(string(m[1])) {
-	case "utf-8", "utf8":
+	switch enc := string(m[1]); {
+	case xmlenc.UTF8(enc):
 		return false, nil
-	case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii",
-		"windows-1252", "cp1252":
+	case xmlenc.SingleByte(enc):
 		return true, nil
 	}
 	return false, fmt.Errorf("%w: %q (depsync edits UTF-8 and ISO-8859-1 files)", ErrUnsupportedEncoding, m[1])

@@ -17,9 +17,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/depsync/depsync/carbonapp"
 )
 
 // Options configure a stand-in. Home is required unless both LogFile and
@@ -237,7 +238,7 @@ func (c *Carbon) scan() error {
 	}
 	present := map[string]os.FileInfo{}
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".car") {
+		if e.IsDir() || !carbonapp.IsCApp(e.Name()) {
 			continue
 		}
 		fi, err := e.Info()
