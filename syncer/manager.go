@@ -11,6 +11,7 @@ import (
 
 	"github.com/depsync/depsync/internal/settling"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/debounce"
 )
 
 // maxTargets is how many pending paths are looked at one by one; above it
@@ -117,7 +118,8 @@ func (m *manager) run(ctx context.Context) error {
 	if err := m.prepareWithRetry(ctx, m.prepare); err != nil || ctx.Err() != nil {
 		return err
 	}
-	w := NewWatcher(m.t.Dir, m.d.cfg.Ignored, min(coalesce, m.debounce), min(maxCoalesce, m.maxDelay), m.log)
+	quiet, bound := debounce.ManagerWindows(m.debounce, m.maxDelay)
+	w := NewWatcher(m.t.Dir, m.d.cfg.Ignored, quiet, bound, m.log)
 	w.hub = m.d.watches
 	m.d.m.watcherMetrics(m.label, w)
 	batches := make(chan Batch)
