@@ -19,6 +19,7 @@ import (
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/tlsconf"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/fswatch"
 )
 
 // Modes of a daemon, as /v1/status shows them.
@@ -97,7 +98,7 @@ type Daemon struct {
 	gone map[int]int64
 	// hub looks at the server once per poll for every tenant.
 	hub     *hub
-	watches *watchHub // for the manager's watchers; nil elsewhere
+	watches *fswatch.Hub // for the manager's watchers; nil elsewhere
 	// startSlots bounds the tenants starting (first sync) at once.
 	startSlots chan struct{}
 	// heldSaid is how many deletions the last notice said this manager
@@ -311,8 +312,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	)
 
 	if d.cfg.Role == config.RoleManager { // without it, each watcher makes its own
-		d.watches, _ = newWatchHub(true, d.log)
-		defer d.watches.close() // after the watchers, which wg waits for
+		d.watches, _ = fswatch.NewHub(true, d.log)
+		defer d.watches.Close() // after the watchers, which wg waits for
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -12,6 +12,7 @@ import (
 	"github.com/depsync/depsync/internal/settling"
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/debounce"
+	"github.com/depsync/depsync/syncer/internal/fswatch"
 )
 
 // maxTargets is how many pending paths are looked at one by one; above it
@@ -119,10 +120,10 @@ func (m *manager) run(ctx context.Context) error {
 		return err
 	}
 	quiet, bound := debounce.ManagerWindows(m.debounce, m.maxDelay)
-	w := NewWatcher(m.t.Dir, m.d.cfg.Ignored, quiet, bound, m.log)
-	w.hub = m.d.watches
+	w := fswatch.NewWatcher(m.t.Dir, m.d.cfg.Ignored, quiet, bound, m.log)
+	w.UseHub(m.d.watches)
 	m.d.m.watcherMetrics(m.label, w)
-	batches := make(chan Batch)
+	batches := make(chan fswatch.Batch)
 	watchErr := make(chan error, 1)
 	// The watcher's goroutine ends with ctx and is waited for, so that
 	// nothing of this tenant outlives run. One runs at a time, and sends
@@ -155,7 +156,7 @@ func (m *manager) run(ctx context.Context) error {
 	// The first look waits for the watches: a file written after it but
 	// before them would wait for the rescan.
 	select {
-	case <-w.ready:
+	case <-w.Ready():
 	case err := <-watchErr:
 		watchErr <- err // the loop's to handle (it has room: just taken)
 	case <-ctx.Done():

@@ -1,4 +1,4 @@
-package syncer
+package fswatch
 
 import (
 	"context"
@@ -47,9 +47,9 @@ type Watcher struct {
 	ready     chan struct{}
 	readyOnce sync.Once
 
-	// hub is the daemon's (see watchHub); nil: Run makes one of its own,
+	// hub is the daemon's (see Hub); nil: Run makes one of its own,
 	// which watches no closes.
-	hub *watchHub
+	hub *Hub
 }
 
 // NewWatcher returns a watcher of root. ignored is asked about each path
@@ -68,6 +68,14 @@ func NewWatcher(root string, ignored func(name string) bool, debounce, maxDelay 
 		ready: make(chan struct{})}
 }
 
+// UseHub has Run subscribe to the daemon's hub (see Hub) rather than make
+// one of its own, which would watch no closes. It is called before Run.
+func (w *Watcher) UseHub(h *Hub) { w.hub = h }
+
+// Ready is closed once Run has its first watches in place: from then on
+// every change below the root is seen.
+func (w *Watcher) Ready() <-chan struct{} { return w.ready }
+
 // Counts returns how many events the watcher has seen and how many times
 // its queue overflowed.
 func (w *Watcher) Counts() (events, overflows int64) {
@@ -81,15 +89,15 @@ func (w *Watcher) Counts() (events, overflows int64) {
 func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 	hub := w.hub
 	if hub == nil {
-		h, err := newWatchHub(false, w.log)
+		h, err := NewHub(false, w.log)
 		if err != nil {
 			return fmt.Errorf("watch %s: %w", w.root, err)
 		}
-		defer h.close()
+		defer h.Close()
 		hub = h
 	}
 	sub := hub.subscribe(w.root)
-	defer sub.cancel()
+	defer sub.Cancel()
 	closed := sub.closed // nil, and never ready, without a close watch
 	if _, err := w.addTree(sub, w.root, false); err != nil {
 		return err
@@ -218,7 +226,7 @@ func (w *Watcher) relative(name string) (string, bool) {
 // addTree watches dir and every directory below it that is not ignored, and
 // returns the relative paths of everything it found there. made says dir
 // appeared while watched.
-func (w *Watcher) addTree(sub *watchSub, dir string, made bool) ([]string, error) {
+func (w *Watcher) addTree(sub *Sub, dir string, made bool) ([]string, error) {
 	var found []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -240,7 +248,7 @@ func (w *Watcher) addTree(sub *watchSub, dir string, made bool) ([]string, error
 			}
 		}
 		if d.IsDir() {
-			closeErr, err := sub.add(p, made)
+			closeErr, err := sub.Add(p, made)
 			if err != nil {
 				return fmt.Errorf("watch %s: %w", p, err)
 			}
