@@ -14,6 +14,7 @@ import (
 
 	"github.com/depsync/depsync/internal/atomicfile"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/svnbatch"
 )
 
 // sameLocation reports whether two repository URLs name the same folder,
@@ -62,11 +63,7 @@ func oldFormat(err error) bool {
 // was under <state_dir>/upgraded/<UTC time>/tenant<id>: svn upgrade
 // rewrites .svn in place and cannot be undone.
 func (ts *tenantSync) upgradeWorkingCopy(ctx context.Context) error {
-	c := ts.svn
-	if b, ok := c.(*batchSVN); ok {
-		c = b.c
-	}
-	u, ok := c.(upgrader)
+	u, ok := svnbatch.Inner(ts.svn).(upgrader)
 	if !ok {
 		return fmt.Errorf("%s is a working copy of an older format: run svn upgrade on it", ts.t.Dir)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/depsync/depsync/internal/tlsconf"
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
+	"github.com/depsync/depsync/syncer/internal/svnbatch"
 )
 
 // Modes of a daemon, as /v1/status shows them.
@@ -110,8 +111,8 @@ type Daemon struct {
 
 // startParallel is how many tenants run their first sync (checkout,
 // reconcile or update) at once. Their svn work meets in batches (see
-// batchSVN): a hundred tenants starting together cost a few svn runs, and
-// the daemon never runs more than svnProcs svn processes, so that they do
+// package svnbatch): a hundred tenants starting together cost a few svn runs, and
+// the daemon never runs more than a few svn processes, so that they do
 // not starve each other (and the SVN server) of CPU.
 const startParallel = 128
 
@@ -187,7 +188,7 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		d.svn = c
 	}
 	if d.svn != nil {
-		d.svn = batched(d.svn)
+		d.svn = svnbatch.Wrap(d.svn)
 	}
 	hc := deps.HTTPClient
 	if hc == nil {

@@ -17,6 +17,6 @@
 // One goroutine per tenant runs the loop (the tenantSync); the HTTP handlers
 // (Handler) read its state under a mutex. svn is reached through the small
 // SVN interface, which *svn.Client satisfies and tests fake; the daemon
-// wraps the client in batchSVN, which lets the calls of tenants that meet
+// wraps the client with package svnbatch, which lets the calls of tenants that meet
 // share one svn run and bounds the svn processes of the node.
 package syncer

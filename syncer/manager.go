@@ -13,6 +13,7 @@ import (
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/debounce"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
+	"github.com/depsync/depsync/syncer/internal/svnbatch"
 )
 
 // maxTargets is how many pending paths are looked at one by one; above it
@@ -385,7 +386,7 @@ type syncResult struct {
 }
 
 // maxCommit is the most paths one commit takes.
-const maxCommit = 2000
+const maxCommit = svnbatch.MaxCommit
 
 // sync finds the changes under pending (or the whole tree), keeps back
 // what is not ready and commits the rest.

@@ -13,6 +13,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/svnbatch"
 )
 
 // A tenant folder removed on the manager (carbon.tenants: all) is a
@@ -29,19 +30,10 @@ import (
 // guard's count of a larger tenant stops there.
 const maxGoneListed = 10000
 
-// tenantRemover is what removing a tenant needs of svn, on top of SVN; an
-// *svn.Client has it (test fakes may not).
-type tenantRemover interface {
-	ListFiles(ctx context.Context, url string, max int) (int, []string, error)
-	DeleteURL(ctx context.Context, url, message string) error
-}
-
-var _ tenantRemover = (*svn.Client)(nil)
-
 // removable reports whether the tenant is one discovered at runtime, whose
 // folder's removal is the removal of the tenant (never the super tenant).
 func (ts *tenantSync) removable() bool {
-	_, ok := ts.svn.(tenantRemover)
+	_, ok := ts.svn.(svnbatch.Remover)
 	return ok && ts.d.cfg.Carbon.AllTenants && ts.t.ID != config.SuperTenantID && ts.d.cfg.SVN.AppendTenantID
 }
 
@@ -50,7 +42,7 @@ func (ts *tenantSync) removable() bool {
 // person has approved, deletes the tenant's repository folder. It reports
 // whether the tenant is removed (its loop then stops).
 func (m *manager) folderGone(ctx context.Context) (bool, error) {
-	r := m.svn.(tenantRemover)
+	r := m.svn.(svnbatch.Remover)
 	n, paths, err := r.ListFiles(ctx, m.t.URL, maxGoneListed)
 	if errors.Is(err, svn.ErrNotFound) {
 		// Removed from the repository already (by another manager, or

@@ -1,4 +1,16 @@
-package syncer
+// Package svnbatch batches the svn calls of many tenants behind the SVN
+// interface they are made on. Each tenant's loop calls svn as if it were
+// alone; Wrap lets the calls that meet go in one svn process (one status,
+// one update, one commit of many working copies: svn takes targets in
+// several working copies of one repository, and commits them in one
+// revision). A call that meets no other runs at once, as before: a lone
+// change waits for nothing. A batch that fails as a whole is run again one
+// call at a time, so that each tenant sees its own result and error.
+//
+// It also bounds the daemon's svn processes (svnProcs), which is what lets
+// a hundred tenants start together without a hundred svn processes
+// fighting for the CPU and the server.
+package svnbatch
 
 import (
 	"context"
@@ -11,30 +23,23 @@ import (
 	"github.com/depsync/depsync/svn"
 )
 
-// The svn work of many tenants, batched. Each tenant's loop calls svn as if
-// it were alone; batchSVN lets the calls that meet go in one svn process
-// (one status, one update, one commit of many working copies: svn takes
-// targets in several working copies of one repository, and commits them in
-// one revision). A call that meets no other runs at once, as before: a lone
-// change waits for nothing. A batch that fails as a whole is run again one
-// call at a time, so that each tenant sees its own result and error.
-//
-// It also bounds the daemon's svn processes (svnProcs), which is what
-// lets a hundred tenants start together (startParallel) without a hundred
-// svn processes fighting for the CPU and the server.
-
 // svnProcs is the most svn processes a daemon runs at once.
 const svnProcs = 4
 
 // maxBatch is the most calls one svn run takes.
 const maxBatch = 256
 
+// MaxCommit is the most paths one commit takes, a tenant's own or a
+// batch's: each stays well within the svn timeout (and Apache's default
+// request body limit).
+const MaxCommit = 2000
+
 // manySVN is what batching needs of the client on top of SVN.
 type manySVN interface {
 	InfoMany(ctx context.Context, targets []string) ([]*svn.Info, []error)
 	MkdirMany(ctx context.Context, urls []string, parents bool, message string) error
 	CheckoutMany(ctx context.Context, urls []string, parent string, force bool) ([]int64, error)
-	tenantRemover
+	Remover
 }
 
 var _ manySVN = (*svn.Client)(nil)
@@ -72,9 +77,9 @@ type wcReq struct {
 	deletable []string
 }
 
-// batched wraps c when it can batch (the svn client can; tests' fakes
+// Wrap wraps c when it can batch (the svn client can; tests' fakes
 // cannot, and are used as they are).
-func batched(c SVN) SVN {
+func Wrap(c SVN) SVN {
 	many, ok := c.(manySVN)
 	if !ok {
 		return c
@@ -130,9 +135,18 @@ func batched(c SVN) SVN {
 	return b
 }
 
-// folderChecker tells whether a repository folder exists, more cheaply
-// than svn info when many are asked about (batchSVN).
-type folderChecker interface {
+// Inner returns the client c wraps, or c when it wraps none: for what only
+// the client itself can do (svn upgrade).
+func Inner(c SVN) SVN {
+	if b, ok := c.(*batchSVN); ok {
+		return b.c
+	}
+	return c
+}
+
+// FolderChecker tells whether a repository folder exists, more cheaply
+// than svn info when many are asked about (what Wrap returns has it).
+type FolderChecker interface {
 	HasFolder(ctx context.Context, url string) (bool, error)
 }
 
@@ -256,7 +270,7 @@ func (b *batchSVN) ListDirs(ctx context.Context, url string) ([]string, error) {
 	return out, err
 }
 
-// ListFiles is the client's (tenantRemover).
+// ListFiles is the client's (Remover).
 func (b *batchSVN) ListFiles(ctx context.Context, url string, max int) (int, []string, error) {
 	var (
 		n     int
@@ -266,7 +280,7 @@ func (b *batchSVN) ListFiles(ctx context.Context, url string, max int) (int, []s
 	return n, paths, err
 }
 
-// DeleteURL is the client's (tenantRemover).
+// DeleteURL is the client's (Remover).
 func (b *batchSVN) DeleteURL(ctx context.Context, url, message string) error {
 	return b.slot(ctx, func() error { return b.many.DeleteURL(ctx, url, message) })
 }
@@ -398,11 +412,11 @@ func (b *batchSVN) commitMany(ctx context.Context, _ struct{}, reqs []wcReq) ([]
 	}
 	revs := make([]int64, len(reqs))
 	errs := make([]error, len(reqs))
-	// Commits of at most maxCommit paths, like a tenant's own: each stays
+	// Commits of at most MaxCommit paths, like a tenant's own: each stays
 	// well within the svn timeout.
 	for start := 0; start < len(reqs); {
 		end, n := start, 0
-		for end < len(reqs) && (end == start || n+len(reqs[end].paths) <= maxCommit) {
+		for end < len(reqs) && (end == start || n+len(reqs[end].paths) <= MaxCommit) {
 			n += len(reqs[end].paths)
 			end++
 		}
