@@ -14,7 +14,6 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/svn"
-	"github.com/depsync/depsync/syncer/internal/svnbatch"
 )
 
 // tenantSync keeps one deployment directory in step with one repository
@@ -295,8 +294,8 @@ func (ts *tenantSync) ensureRemote(ctx context.Context) error {
 // answers them all. Without the tenant id in the URL (nothing to list
 // above svn.url), or when the list fails, it asks svn info.
 func (ts *tenantSync) hasFolder(ctx context.Context) (bool, error) {
-	if fc, ok := ts.svn.(svnbatch.FolderChecker); ok && ts.d.cfg.SVN.AppendTenantID {
-		if exists, err := fc.HasFolder(ctx, ts.t.URL); err == nil || fatal(err) {
+	if ts.d.cfg.SVN.AppendTenantID {
+		if exists, err := ts.svn.HasFolder(ctx, ts.t.URL); err == nil || fatal(err) {
 			return exists, err
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/svn"
-	"github.com/depsync/depsync/syncer/internal/svnbatch"
 )
 
 // A tenant folder removed on the manager (carbon.tenants: all) is a
@@ -33,8 +32,7 @@ const maxGoneListed = 10000
 // removable reports whether the tenant is one discovered at runtime, whose
 // folder's removal is the removal of the tenant (never the super tenant).
 func (ts *tenantSync) removable() bool {
-	_, ok := ts.svn.(svnbatch.Remover)
-	return ok && ts.d.cfg.Carbon.AllTenants && ts.t.ID != config.SuperTenantID && ts.d.cfg.SVN.AppendTenantID
+	return ts.d.cfg.Carbon.AllTenants && ts.t.ID != config.SuperTenantID && ts.d.cfg.SVN.AppendTenantID
 }
 
 // folderGone deals with the manager's tenant folder being missing: it puts
@@ -42,8 +40,7 @@ func (ts *tenantSync) removable() bool {
 // person has approved, deletes the tenant's repository folder. It reports
 // whether the tenant is removed (its loop then stops).
 func (m *manager) folderGone(ctx context.Context) (bool, error) {
-	r := m.svn.(svnbatch.Remover)
-	n, paths, err := r.ListFiles(ctx, m.t.URL, maxGoneListed)
+	n, paths, err := m.svn.ListFiles(ctx, m.t.URL, maxGoneListed)
 	if errors.Is(err, svn.ErrNotFound) {
 		// Removed from the repository already (by another manager, or
 		// by hand): nothing left to hold.
@@ -60,7 +57,7 @@ func (m *manager) folderGone(ctx context.Context) (bool, error) {
 	m.goneHeld = false
 	msg := fmt.Sprintf("depsync %s: remove tenant %d (its folder was removed on the manager; %d file(s))",
 		m.d.cfg.NodeName, m.t.ID, n)
-	if err := r.DeleteURL(ctx, m.t.URL, msg); err != nil && !errors.Is(err, svn.ErrNotFound) {
+	if err := m.svn.DeleteURL(ctx, m.t.URL, msg); err != nil && !errors.Is(err, svn.ErrNotFound) {
 		return false, fmt.Errorf("delete %s: %w", m.t.URL, err)
 	}
 	m.log.Warn("tenant removed from the repository: its folder was removed here and the deletion approved",

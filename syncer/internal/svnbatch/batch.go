@@ -15,10 +15,8 @@ package svnbatch
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/depsync/depsync/svn"
 )
@@ -39,7 +37,6 @@ type manySVN interface {
 	InfoMany(ctx context.Context, targets []string) ([]*svn.Info, []error)
 	MkdirMany(ctx context.Context, urls []string, parents bool, message string) error
 	CheckoutMany(ctx context.Context, urls []string, parent string, force bool) ([]int64, error)
-	Remover
 }
 
 var _ manySVN = (*svn.Client)(nil)
@@ -144,26 +141,15 @@ func Inner(c SVN) SVN {
 	return c
 }
 
-// FolderChecker tells whether a repository folder exists, more cheaply
-// than svn info when many are asked about (what Wrap returns has it).
-type FolderChecker interface {
-	HasFolder(ctx context.Context, url string) (bool, error)
-}
-
 // HasFolder reports whether url is a folder of the repository: the
 // questions of many tenants about their folders cost one svn list of the
 // folder holding them, not one svn info each.
 func (b *batchSVN) HasFolder(ctx context.Context, u string) (bool, error) {
-	trimmed := strings.TrimRight(u, "/")
-	i := strings.LastIndexByte(trimmed, '/')
-	if i < 0 {
-		return false, fmt.Errorf("%s: not a URL with a parent folder", u)
+	parent, name, err := svn.SplitURL(u)
+	if err != nil {
+		return false, err
 	}
-	name := trimmed[i+1:]
-	if s, err := url.PathUnescape(name); err == nil {
-		name = s
-	}
-	return b.folders.do(ctx, trimmed[:i], name)
+	return b.folders.do(ctx, parent, name)
 }
 
 // slot runs fn as one svn process of the daemon's few.
@@ -270,19 +256,19 @@ func (b *batchSVN) ListDirs(ctx context.Context, url string) ([]string, error) {
 	return out, err
 }
 
-// ListFiles is the client's (Remover).
+// ListFiles is the client's.
 func (b *batchSVN) ListFiles(ctx context.Context, url string, max int) (int, []string, error) {
 	var (
 		n     int
 		paths []string
 	)
-	err := b.slot(ctx, func() (err error) { n, paths, err = b.many.ListFiles(ctx, url, max); return err })
+	err := b.slot(ctx, func() (err error) { n, paths, err = b.c.ListFiles(ctx, url, max); return err })
 	return n, paths, err
 }
 
-// DeleteURL is the client's (Remover).
+// DeleteURL is the client's.
 func (b *batchSVN) DeleteURL(ctx context.Context, url, message string) error {
-	return b.slot(ctx, func() error { return b.many.DeleteURL(ctx, url, message) })
+	return b.slot(ctx, func() error { return b.c.DeleteURL(ctx, url, message) })
 }
 
 func (b *batchSVN) mkdirMany(ctx context.Context, parents bool, reqs []mkdirReq) ([]struct{}, []error, error) {

@@ -26,16 +26,15 @@ type SVN interface {
 	// ListDirs names the folders under url: a worker's tenants with
 	// carbon.tenants: all.
 	ListDirs(ctx context.Context, url string) ([]string, error)
-}
-
-var _ SVN = (*svn.Client)(nil)
-
-// Remover is what removing a tenant needs of svn, on top of SVN; an
-// *svn.Client has it, and so has what Wrap returns of one (test fakes may
-// not).
-type Remover interface {
+	// HasFolder reports whether url is a folder of the repository: what
+	// Wrap returns answers the questions of many tenants with one svn
+	// list of the folder holding theirs.
+	HasFolder(ctx context.Context, url string) (bool, error)
+	// ListFiles counts the files under url and names up to max of them,
+	// and DeleteURL deletes url in one commit: what removing a tenant
+	// needs (its files for the deletion guard, then its folder).
 	ListFiles(ctx context.Context, url string, max int) (int, []string, error)
 	DeleteURL(ctx context.Context, url, message string) error
 }
 
-var _ Remover = (*svn.Client)(nil)
+var _ SVN = (*svn.Client)(nil)
