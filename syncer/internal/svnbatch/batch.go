@@ -132,15 +132,6 @@ func Wrap(c SVN) SVN {
 	return b
 }
 
-// Inner returns the client c wraps, or c when it wraps none: for what only
-// the client itself can do (svn upgrade).
-func Inner(c SVN) SVN {
-	if b, ok := c.(*batchSVN); ok {
-		return b.c
-	}
-	return c
-}
-
 // HasFolder reports whether url is a folder of the repository: the
 // questions of many tenants about their folders cost one svn list of the
 // folder holding them, not one svn info each.
@@ -264,6 +255,11 @@ func (b *batchSVN) ListFiles(ctx context.Context, url string, max int) (int, []s
 	)
 	err := b.slot(ctx, func() (err error) { n, paths, err = b.c.ListFiles(ctx, url, max); return err })
 	return n, paths, err
+}
+
+// Upgrade is the client's.
+func (b *batchSVN) Upgrade(ctx context.Context, dir string) error {
+	return b.slot(ctx, func() error { return b.c.Upgrade(ctx, dir) })
 }
 
 // DeleteURL is the client's.

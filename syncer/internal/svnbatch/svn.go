@@ -35,6 +35,9 @@ type SVN interface {
 	// needs (its files for the deletion guard, then its folder).
 	ListFiles(ctx context.Context, url string, max int) (int, []string, error)
 	DeleteURL(ctx context.Context, url, message string) error
+	// Upgrade brings a working copy of an older format (Carbon's
+	// SVNKit's) to the client's: svn upgrade.
+	Upgrade(ctx context.Context, dir string) error
 }
 
 var _ SVN = (*svn.Client)(nil)
