@@ -44,12 +44,6 @@ func canonicalURL(s string) string {
 	return scheme + "://" + host + strings.TrimRight(u.Path, "/")
 }
 
-// upgrader brings a working copy of an older format to the client's
-// (svn upgrade); *svn.Client is one.
-type upgrader interface {
-	Upgrade(ctx context.Context, dir string) error
-}
-
 // oldFormat reports whether err is svn refusing a working copy made by an
 // older svn or by Carbon's SVNKit (E155036, "please see the 'svn upgrade'
 // command").
@@ -62,20 +56,12 @@ func oldFormat(err error) bool {
 // was under <state_dir>/upgraded/<UTC time>/tenant<id>: svn upgrade
 // rewrites .svn in place and cannot be undone.
 func (ts *tenantSync) upgradeWorkingCopy(ctx context.Context) error {
-	c := ts.svn
-	if b, ok := c.(*batchSVN); ok {
-		c = b.c
-	}
-	u, ok := c.(upgrader)
-	if !ok {
-		return fmt.Errorf("%s is a working copy of an older format: run svn upgrade on it", ts.t.Dir)
-	}
 	keep := filepath.Join(ts.d.cfg.StateDir, "upgraded", time.Now().UTC().Format("20060102T150405.000Z"),
 		"tenant"+strconv.Itoa(ts.t.ID))
 	if err := copyTree(ts.t.Dir, keep); err != nil {
 		return fmt.Errorf("keep a copy of %s before svn upgrade: %w", ts.t.Dir, err)
 	}
-	if err := u.Upgrade(ctx, ts.t.Dir); err != nil {
+	if err := ts.svn.Upgrade(ctx, ts.t.Dir); err != nil {
 		return fmt.Errorf("svn upgrade %s (a copy of it as it was is in %s): %w", ts.t.Dir, keep, err)
 	}
 	ts.log.Info("the working copy was of an older format (made by an older svn or Carbon's SVNKit): upgraded with svn upgrade",

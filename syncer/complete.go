@@ -5,25 +5,11 @@ import (
 	"errors"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/depsync/depsync/internal/lease"
 	"github.com/depsync/depsync/internal/regfile"
 	"github.com/depsync/depsync/internal/xmlenc"
 )
-
-// coalesce is how long the manager's watcher waits for more events before
-// it hands a batch over. It only groups the events of one operation (a cp
-// writes in many syscalls); the quiet time (sync.debounce) is the gate's,
-// and only for files it cannot prove complete.
-const coalesce = 10 * time.Millisecond
-
-// maxCoalesce bounds how long a stream of events that never goes quiet
-// for coalesce holds a batch back (sync.max_delay is the gate's, for files
-// it cannot prove complete): files already complete go into the next
-// commit while others are still arriving, and what arrives while a commit
-// is in flight gathers for the one after it.
-const maxCoalesce = 100 * time.Millisecond
 
 // maxProofXML is the largest XML file parsed to prove it complete; a
 // larger one waits for the quiet time.

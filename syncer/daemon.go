@@ -19,6 +19,8 @@ import (
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/tlsconf"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/fswatch"
+	"github.com/depsync/depsync/syncer/internal/svnbatch"
 )
 
 // Modes of a daemon, as /v1/status shows them.
@@ -100,7 +102,7 @@ type Daemon struct {
 	gone map[int]int64
 	// hub looks at the server once per poll for every tenant.
 	hub     *hub
-	watches *watchHub // for the watchers of the node's directories
+	watches *fswatch.Hub // for the watchers of the node's directories
 	// arrivals are the C-Apps the API wrote (Deps.Arrivals).
 	arrivals APIArrivals
 	// startSlots bounds the tenants starting (first sync) at once.
@@ -114,8 +116,8 @@ type Daemon struct {
 
 // startParallel is how many tenants run their first sync (checkout,
 // reconcile or update) at once. Their svn work meets in batches (see
-// batchSVN): a hundred tenants starting together cost a few svn runs, and
-// the daemon never runs more than svnProcs svn processes, so that they do
+// package svnbatch): a hundred tenants starting together cost a few svn runs, and
+// the daemon never runs more than a few svn processes, so that they do
 // not starve each other (and the SVN server) of CPU.
 const startParallel = 128
 
@@ -191,7 +193,7 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		d.svn = c
 	}
 	if d.svn != nil {
-		d.svn = batched(d.svn)
+		d.svn = svnbatch.Wrap(d.svn)
 	}
 	hc := deps.HTTPClient
 	if hc == nil {
@@ -315,9 +317,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		fatalErr error
 	)
 
-	// Without it, each watcher makes its own. A worker watches for drift.
-	d.watches, _ = newWatchHub(d.cfg.Role == config.RoleManager, d.log)
-	defer d.watches.close() // after the watchers, which wg waits for
+	// Without it, each watcher makes its own. A worker watches for drift;
+	// only the manager's watchers wait for closes.
+	d.watches, _ = fswatch.NewHub(d.cfg.Role == config.RoleManager, d.log)
+	defer d.watches.Close() // after the watchers, which wg waits for
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); d.peers.run(ctx) }()

@@ -2,6 +2,9 @@ package syncer
 
 import (
 	"context"
+
+	"github.com/depsync/depsync/syncer/internal/debounce"
+	"github.com/depsync/depsync/syncer/internal/fswatch"
 )
 
 // PeerReporter is what a DirectSyncer may also offer: its view of the
@@ -15,9 +18,9 @@ type PeerReporter interface {
 // all: no manager loop runs then, so this watcher alone turns changes in
 // the deployment directory into reconciles of the peers.
 func (d *Daemon) watchForDirect(ctx context.Context) {
-	w := NewWatcher(d.cfg.Carbon.DeploymentDir, d.cfg.Ignored, min(coalesce, d.cfg.Sync.Debounce), d.cfg.Sync.MaxDelay, d.log)
-	w.hub = d.watches
-	batches := make(chan Batch)
+	w := fswatch.NewWatcher(d.cfg.Carbon.DeploymentDir, d.cfg.Ignored, min(debounce.Coalesce, d.cfg.Sync.Debounce), d.cfg.Sync.MaxDelay, d.log)
+	w.UseHub(d.watches)
+	batches := make(chan fswatch.Batch)
 	errs := make(chan error, 1)
 	go func() { errs <- w.Run(ctx, batches) }()
 	var fails failures

@@ -10,6 +10,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/syncer/internal/fswatch"
 )
 
 // Runtime discovery of tenants (carbon.tenants: all). A manager follows
@@ -96,21 +97,21 @@ func (d *Daemon) watchTenants(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	var (
-		sub     *watchSub
+		sub     *fswatch.Sub
 		events  <-chan fsnotify.Event
 		errs    <-chan error
 		watched bool
 	)
 	if d.watches != nil {
-		sub = d.watches.subscribeDir(dir)
-		defer sub.cancel()
-		events, errs = sub.events, sub.errs
+		sub = d.watches.SubscribeDir(dir)
+		defer sub.Cancel()
+		events, errs = sub.Events(), sub.Errs()
 	}
 	watch := func() {
 		if sub != nil && !watched {
 			// Missing until the first tenant's folder is made: the next
 			// tick tries again.
-			_, err := sub.add(dir, false)
+			_, err := sub.Add(dir, false)
 			watched = err == nil
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/syncer/internal/fswatch"
 )
 
 // TestManagerFindsTenantFoldersAsTheyAreMade: with carbon.tenants: all, the
@@ -21,10 +22,10 @@ import (
 // nothing.
 func TestManagerFindsTenantFoldersAsTheyAreMade(t *testing.T) {
 	d := allTenantsDaemon(t, config.RoleManager, &fakeSVN{})
-	hub, err := newWatchHub(false, nil)
+	hub, err := fswatch.NewHub(false, nil)
 	require.NoError(t, err)
 	d.watches = hub
-	defer hub.close()
+	defer hub.Close()
 	tenants := filepath.Join(d.cfg.Carbon.Home, "repository", "tenants")
 	require.NoError(t, os.MkdirAll(filepath.Join(tenants, "3"), 0o755))
 
@@ -54,7 +55,7 @@ func TestManagerFindsTenantFoldersAsTheyAreMade(t *testing.T) {
 	// Made while the loop runs; once the watch is in place, the folder
 	// of tenant 7 is heard of.
 	require.Eventually(t, func() bool {
-		return len(hub.fw.WatchList()) == 1
+		return hub.Watched() == 1
 	}, 10*time.Second, 5*time.Millisecond, "repository/tenants watched")
 	require.NoError(t, os.MkdirAll(filepath.Join(tenants, "3", "carbonapps", "deep"), 0o755))
 	require.NoError(t, os.Mkdir(filepath.Join(tenants, "not-a-tenant"), 0o755))

@@ -1,7 +1,7 @@
 // Package syncer is the depsync daemon: it keeps each tenant's deployment
 // directory in step with its folder in SVN, in one of two roles.
 //
-// A manager's directory is the source of truth. A Watcher reports changed
+// A manager's directory is the source of truth. A Watcher (package fswatch) reports changed
 // paths; the manager looks at them with svn status, waits until each file is
 // stable (and, for a .car, until package carbonapp reads it whole), commits
 // exactly those paths and tells every peer at once (POST /v1/notify). A full
@@ -17,6 +17,6 @@
 // One goroutine per tenant runs the loop (the tenantSync); the HTTP handlers
 // (Handler) read its state under a mutex. svn is reached through the small
 // SVN interface, which *svn.Client satisfies and tests fake; the daemon
-// wraps the client in batchSVN, which lets the calls of tenants that meet
+// wraps the client with package svnbatch, which lets the calls of tenants that meet
 // share one svn run and bounds the svn processes of the node.
 package syncer

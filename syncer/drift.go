@@ -17,6 +17,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/drift"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/fswatch"
 )
 
 // APIArrivals says which C-Apps of the super tenant's carbonapps are as the
@@ -47,7 +48,7 @@ const driftWait = time.Second
 // batches of paths events named, the set of drifted paths, and the timer
 // of the polls that put them back. Only the worker's loop uses it.
 type driftWatch struct {
-	batches chan Batch
+	batches chan fswatch.Batch
 	set     drift.Set
 	poll    *time.Timer
 	armed   bool
@@ -63,10 +64,10 @@ type driftWatch struct {
 // the repository's.
 func (w *worker) watchDrift(ctx context.Context) *driftWatch {
 	ctx, cancel := context.WithCancel(ctx)
-	dw := &driftWatch{batches: make(chan Batch), poll: stoppedTimer()}
-	wt := NewWatcher(w.t.Dir, w.d.cfg.Ignored, min(driftQuiet, max(w.d.cfg.Sync.Debounce, time.Millisecond)),
+	dw := &driftWatch{batches: make(chan fswatch.Batch), poll: newStoppedTimer()}
+	wt := fswatch.NewWatcher(w.t.Dir, w.d.cfg.Ignored, min(driftQuiet, max(w.d.cfg.Sync.Debounce, time.Millisecond)),
 		driftMaxDelay, w.log)
-	wt.hub = w.d.watches
+	wt.UseHub(w.d.watches)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -79,12 +80,19 @@ func (w *worker) watchDrift(ctx context.Context) *driftWatch {
 	return dw
 }
 
+// newStoppedTimer is a timer that fires only once it is Reset.
+func newStoppedTimer() *time.Timer {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return t
+}
+
 // polls is the channel of the polls that put drift back.
 func (dw *driftWatch) polls() <-chan time.Time { return dw.poll.C }
 
 // lookAtDrift judges the paths of a batch (or, after lost events, what svn
 // says of the whole tree) and shows the drifted ones.
-func (w *worker) lookAtDrift(ctx context.Context, dw *driftWatch, b Batch) {
+func (w *worker) lookAtDrift(ctx context.Context, dw *driftWatch, b fswatch.Batch) {
 	looked := drift.Looked(b.Paths)
 	if b.Rescan {
 		looked = []string{"."}

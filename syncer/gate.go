@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/syncer/internal/debounce"
 )
 
 // gate is the manager's readiness check: a changed file goes into a commit
@@ -84,22 +85,19 @@ func newGate(dir string, debounce, maxDelay time.Duration, log *slog.Logger, rec
 // least debounce ago (for clocks that disagree). When it is not, it returns
 // when to look again.
 func (g *gate) stable(p string, sig fileSig, now time.Time) (time.Time, bool) {
-	age := now.Sub(sig.changed())
-	if age >= g.debounce {
-		return time.Time{}, true
-	}
 	prev, ok := g.seen[p]
-	if ok && prev.sig == sig && now.Sub(prev.at) >= g.debounce {
+	var sameSince time.Time
+	if ok && prev.sig == sig {
+		sameSince = prev.at
+	}
+	next, quiet := debounce.Quiet(now, sig.changed(), sameSince, g.debounce)
+	if quiet {
 		return time.Time{}, true
 	}
-	if !ok || prev.sig != sig {
+	if sameSince.IsZero() {
 		g.seen[p] = seenFile{sig: sig, at: now}
 	}
-	next := now.Add(g.debounce - max(age, 0))
-	if age < 0 { // a change in the future: trust our own looks
-		next = now.Add(g.debounce)
-	}
-	return next.Add(5 * time.Millisecond), false
+	return next, false
 }
 
 // passed forgets the wait for a file that goes into a commit.

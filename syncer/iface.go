@@ -3,31 +3,12 @@ package syncer
 import (
 	"context"
 
-	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/svnbatch"
 )
 
-// SVN is the part of *svn.Client the daemon uses. It is declared here, on
-// the consumer's side, so that tests can force every error path with a fake.
-type SVN interface {
-	CheckVersion(ctx context.Context) error
-	Info(ctx context.Context, pathOrURL string) (*svn.Info, error)
-	Mkdir(ctx context.Context, url string, parents bool, message string) error
-	Checkout(ctx context.Context, url, dir string, force bool) (int64, error)
-	UpdateWith(ctx context.Context, dir string, opts svn.UpdateOptions, paths ...string) (*svn.UpdateResult, error)
-	StatusWith(ctx context.Context, dir string, opts svn.StatusOptions, paths ...string) ([]svn.StatusEntry, error)
-	CommitWith(ctx context.Context, dir, message string, opts svn.CommitOptions, paths ...string) (int64, error)
-	Revert(ctx context.Context, dir string, paths ...string) error
-	Resolve(ctx context.Context, dir, accept string, paths ...string) error
-	Cleanup(ctx context.Context, dir string) error
-	// Log lists the revisions from..to of url with their changed paths:
-	// one call tells which tenants a poll's new revisions touched.
-	Log(ctx context.Context, url string, from, to int64) ([]svn.LogEntry, error)
-	// ListDirs names the folders under url: a worker's tenants with
-	// carbon.tenants: all.
-	ListDirs(ctx context.Context, url string) ([]string, error)
-}
-
-var _ SVN = (*svn.Client)(nil)
+// SVN is the part of *svn.Client the daemon uses (see svnbatch.SVN): tests
+// fake it to force every error path.
+type SVN = svnbatch.SVN
 
 // DirectSyncer is the hook for direct mode (package deploy's reconciler):
 // C-Apps pushed from the manager straight to its peers over HTTP when there

@@ -12,6 +12,9 @@ import (
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/internal/settling"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/debounce"
+	"github.com/depsync/depsync/syncer/internal/fswatch"
+	"github.com/depsync/depsync/syncer/internal/svnbatch"
 )
 
 // maxTargets is how many pending paths are looked at one by one; above it
@@ -118,10 +121,11 @@ func (m *manager) run(ctx context.Context) error {
 	if err := m.prepareWithRetry(ctx, m.prepare); err != nil || ctx.Err() != nil {
 		return err
 	}
-	w := NewWatcher(m.t.Dir, m.d.cfg.Ignored, min(coalesce, m.debounce), min(maxCoalesce, m.maxDelay), m.log)
-	w.hub = m.d.watches
+	quiet, bound := debounce.ManagerWindows(m.debounce, m.maxDelay)
+	w := fswatch.NewWatcher(m.t.Dir, m.d.cfg.Ignored, quiet, bound, m.log)
+	w.UseHub(m.d.watches)
 	m.d.m.watcherMetrics(m.label, w)
-	batches := make(chan Batch)
+	batches := make(chan fswatch.Batch)
 	watchErr := make(chan error, 1)
 	// The watcher's goroutine ends with ctx and is waited for, so that
 	// nothing of this tenant outlives run. One runs at a time, and sends
@@ -154,7 +158,7 @@ func (m *manager) run(ctx context.Context) error {
 	// The first look waits for the watches: a file written after it but
 	// before them would wait for the rescan.
 	select {
-	case <-w.ready:
+	case <-w.Ready():
 	case err := <-watchErr:
 		watchErr <- err // the loop's to handle (it has room: just taken)
 	case <-ctx.Done():
@@ -383,7 +387,7 @@ type syncResult struct {
 }
 
 // maxCommit is the most paths one commit takes.
-const maxCommit = 2000
+const maxCommit = svnbatch.MaxCommit
 
 // sync finds the changes under pending (or the whole tree), keeps back
 // what is not ready and commits the rest.

@@ -6,6 +6,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/depsync/depsync/syncer/internal/fswatch"
 )
 
 // metrics are the daemon's Prometheus metrics, registered on its own
@@ -27,7 +29,7 @@ type metrics struct {
 	// watchers are the watchers of each tenant label, summed when
 	// scraped: the tenants labelled otherTenants share one series.
 	wmu      sync.Mutex
-	watchers map[string][]*Watcher
+	watchers map[string][]*fswatch.Watcher
 }
 
 // maxTenantLabels is how many tenants (the super tenant and the first of
@@ -100,11 +102,11 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 
 // watcherMetrics exposes a tenant's watcher counters, read when scraped;
 // the watchers of tenants that share a label are summed.
-func (m *metrics) watcherMetrics(tenant string, w *Watcher) {
+func (m *metrics) watcherMetrics(tenant string, w *fswatch.Watcher) {
 	m.wmu.Lock()
 	defer m.wmu.Unlock()
 	if m.watchers == nil {
-		m.watchers = map[string][]*Watcher{}
+		m.watchers = map[string][]*fswatch.Watcher{}
 	}
 	first := len(m.watchers[tenant]) == 0
 	m.watchers[tenant] = append(m.watchers[tenant], w)

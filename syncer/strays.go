@@ -2,85 +2,43 @@ package syncer
 
 import (
 	"context"
-	"path"
 	"strings"
 	"time"
 )
 
 // managerLacks returns the strays (C-Apps in carbonapps the repository
-// does not hold) that the manager does not hold either, and may go. While
-// the manager is in direct mode, or its mode cannot be told (after a
-// restart, until a notice or its /v1/status says "svn"), none may: the
-// manager pushed them and will commit them once SVN serves it again. In
-// svn mode, the manager's own list decides: what it holds is on its way
-// into the repository. While the manager holds deletions (its carbonapps
-// away or emptied), none may: what it lacks then is no word on what should
-// go; nor while it cannot tell yet whether it holds any (restarted, it has
-// not looked at the tenant's files since). Kept because of the manager's
-// holds, strays are checked again at the next polls (recheckStrays):
-// a hold can clear, and a manager finish its first look, without a commit
-// and so without a notice; kept because the manager did not answer, at the
-// polls from strayAskAgain on. A worker without peers cannot ask: it goes by
-// the mode and the held deletions its last notice gave.
+// does not hold) that the manager does not hold either, and may go: it
+// asks the manager what decideStrays needs to know, and does what it
+// says. Kept because of the manager's holds, strays are checked again at
+// the next polls (recheckStrays); kept because the manager did not answer,
+// at the polls from strayAskAgain on.
 func (w *worker) managerLacks(ctx context.Context, strays []string) []string {
 	candidates := w.d.cfg.Peers
 	if u := w.d.ManagerURL(); u != "" {
 		candidates = []string{u}
 	}
 	mode, from, holds := w.d.mgr.ask(ctx, candidates, w.t.ID)
-	if mode == "" {
-		mode, holds = w.d.mgr.get(), w.d.mgr.heldByNotice()
+	f := strayFacts{asked: mode != "", canAsk: len(candidates) > 0, mode: mode, holds: holds}
+	if !f.asked {
+		f.mode, f.holds = w.d.mgr.get(), w.d.mgr.heldByNotice()
 	}
-	switch {
-	case mode != ModeSVN:
-		w.keep(strays, "the manager is in direct mode or its mode cannot be told", mode)
-		return nil
-	case holds < 0:
-		w.recheckAfter(0)
-		w.keep(strays, "the manager has not looked at its files since it started", mode)
-		return nil
-	case holds > 0:
-		// Its carbonapps may be away or emptied: what it lacks now is no
-		// word on what should go. No deletion leaves it until a person
-		// approves, or the files are back.
-		w.recheckAfter(0)
-		w.keep(strays, "the manager holds deletions", mode)
-		return nil
-	case from == "" && len(candidates) == 0:
-		// A worker without peers cannot ask its manager: a notice that
-		// said "svn" is all it has. List the manager in peers for the
-		// check of the manager's own C-Apps below.
-		return strays
-	case from == "":
-		// Asked again after a while rather than at each poll: a manager
-		// that does not answer would hold the loop up for askTimeout
-		// every time. Back, it may commit nothing (it does not hold them
-		// either), and so send no notice that would bring the check.
-		w.recheckAfter(strayAskAgain)
-		w.keep(strays, "the manager cannot be asked whether it holds them", mode)
-		return nil
+	v := decideStrays(strays, f)
+	if v.list {
+		f.listed = true
+		f.held, f.listErr = w.d.mgr.capps(ctx, from)
+		v = decideStrays(strays, f)
 	}
-	held, err := w.d.mgr.capps(ctx, from)
-	if err != nil {
-		w.recheckAfter(0)
-		w.keep(strays, "the manager's C-Apps cannot be listed: "+err.Error(), mode)
-		return nil
+	if v.recheck {
+		w.recheckAfter(v.recheckAfter)
 	}
-	var out []string
-	for _, p := range strays {
-		if !held[path.Base(p)] {
-			out = append(out, p)
-		}
+	if v.keep != "" {
+		w.keep(strays, v.keep, f.mode)
 	}
-	if kept := len(strays) - len(out); kept > 0 {
-		w.log.Debug("C-Apps the repository does not hold yet kept: the manager holds them", "count", kept)
+	if v.heldKept > 0 {
+		w.log.Debug("C-Apps the repository does not hold yet kept: the manager holds them", "count", v.heldKept)
 	}
-	return out
+	return v.remove
 }
-
-// strayAskAgain is how long a worker waits before it asks a manager that
-// did not answer about its strays again.
-const strayAskAgain = time.Minute
 
 // recheckAfter has the polls look at the strays again, from after on.
 func (w *worker) recheckAfter(after time.Duration) {

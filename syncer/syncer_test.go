@@ -133,6 +133,28 @@ func (f *fakeSVN) ListDirs(_ context.Context, url string) ([]string, error) {
 	defer f.mu.Unlock()
 	return f.dirs, nil
 }
+
+// errFakeCannot is what fakeSVN answers where it has nothing to fake: a
+// question about a folder goes to Info (a failed cheap look falls back to
+// it), and a tenant's removal fails (see removerSVN for one that works).
+var errFakeCannot = errors.New("fakeSVN: not faked")
+
+func (f *fakeSVN) HasFolder(_ context.Context, url string) (bool, error) {
+	f.record("has " + url)
+	return false, errFakeCannot
+}
+func (f *fakeSVN) ListFiles(_ context.Context, url string, _ int) (int, []string, error) {
+	f.record("list -R " + url)
+	return 0, nil, errFakeCannot
+}
+func (f *fakeSVN) Upgrade(_ context.Context, dir string) error {
+	f.record("upgrade " + dir)
+	return errFakeCannot
+}
+func (f *fakeSVN) DeleteURL(_ context.Context, url, _ string) error {
+	f.record("delete " + url)
+	return errFakeCannot
+}
 func (f *fakeSVN) Cleanup(context.Context, string) error {
 	f.record("cleanup")
 	if f.cleanup != nil {

@@ -298,8 +298,8 @@ func (ts *tenantSync) ensureRemote(ctx context.Context) error {
 // answers them all. Without the tenant id in the URL (nothing to list
 // above svn.url), or when the list fails, it asks svn info.
 func (ts *tenantSync) hasFolder(ctx context.Context) (bool, error) {
-	if fc, ok := ts.svn.(folderChecker); ok && ts.d.cfg.SVN.AppendTenantID {
-		if exists, err := fc.HasFolder(ctx, ts.t.URL); err == nil || fatal(err) {
+	if ts.d.cfg.SVN.AppendTenantID {
+		if exists, err := ts.svn.HasFolder(ctx, ts.t.URL); err == nil || fatal(err) {
 			return exists, err
 		}
 	}

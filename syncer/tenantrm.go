@@ -29,20 +29,10 @@ import (
 // guard's count of a larger tenant stops there.
 const maxGoneListed = 10000
 
-// tenantRemover is what removing a tenant needs of svn, on top of SVN; an
-// *svn.Client has it (test fakes may not).
-type tenantRemover interface {
-	ListFiles(ctx context.Context, url string, max int) (int, []string, error)
-	DeleteURL(ctx context.Context, url, message string) error
-}
-
-var _ tenantRemover = (*svn.Client)(nil)
-
 // removable reports whether the tenant is one discovered at runtime, whose
 // folder's removal is the removal of the tenant (never the super tenant).
 func (ts *tenantSync) removable() bool {
-	_, ok := ts.svn.(tenantRemover)
-	return ok && ts.d.cfg.Carbon.AllTenants && ts.t.ID != config.SuperTenantID && ts.d.cfg.SVN.AppendTenantID
+	return ts.d.cfg.Carbon.AllTenants && ts.t.ID != config.SuperTenantID && ts.d.cfg.SVN.AppendTenantID
 }
 
 // folderGone deals with the manager's tenant folder being missing: it puts
@@ -50,8 +40,7 @@ func (ts *tenantSync) removable() bool {
 // person has approved, deletes the tenant's repository folder. It reports
 // whether the tenant is removed (its loop then stops).
 func (m *manager) folderGone(ctx context.Context) (bool, error) {
-	r := m.svn.(tenantRemover)
-	n, paths, err := r.ListFiles(ctx, m.t.URL, maxGoneListed)
+	n, paths, err := m.svn.ListFiles(ctx, m.t.URL, maxGoneListed)
 	if errors.Is(err, svn.ErrNotFound) {
 		// Removed from the repository already (by another manager, or
 		// by hand): nothing left to hold.
@@ -68,7 +57,7 @@ func (m *manager) folderGone(ctx context.Context) (bool, error) {
 	m.goneHeld = false
 	msg := fmt.Sprintf("depsync %s: remove tenant %d (its folder was removed on the manager; %d file(s))",
 		m.d.cfg.NodeName, m.t.ID, n)
-	if err := r.DeleteURL(ctx, m.t.URL, msg); err != nil && !errors.Is(err, svn.ErrNotFound) {
+	if err := m.svn.DeleteURL(ctx, m.t.URL, msg); err != nil && !errors.Is(err, svn.ErrNotFound) {
 		return false, fmt.Errorf("delete %s: %w", m.t.URL, err)
 	}
 	m.log.Warn("tenant removed from the repository: its folder was removed here and the deletion approved",

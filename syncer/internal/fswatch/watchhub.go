@@ -1,4 +1,4 @@
-package syncer
+package fswatch
 
 import (
 	"errors"
@@ -15,13 +15,13 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// watchHub gives every Watcher of a daemon one fsnotify watcher and one
+// Hub gives every Watcher of a daemon one fsnotify watcher and one
 // close watch. inotify instances are a per-user resource that every program
 // of the user shares (fs.inotify.max_user_instances, 128 by default): with
 // one per tenant, a manager with more than about a hundred tenants could
 // not watch the others ("too many open files"), whose changes then waited
 // for the periodic rescan.
-type watchHub struct {
+type Hub struct {
 	fw     *fsnotify.Watcher
 	closes *closeWatch // nil: files wait for the quiet time
 	done   chan struct{}
@@ -29,7 +29,7 @@ type watchHub struct {
 	// mu guards subs, the subscriptions by root (a root has two while a
 	// Watcher is replaced by another). dispatch takes it.
 	mu   sync.Mutex
-	subs map[string][]*watchSub
+	subs map[string][]*Sub
 	// wmu guards refs and the subscriptions' dirs, and is held across
 	// fsnotify's Add and Remove, never by dispatch: fsnotify may wait for
 	// dispatch to take an event. refs counts the subscriptions watching
@@ -38,12 +38,12 @@ type watchHub struct {
 	refs map[string]int
 }
 
-// watchSub is one Watcher's share of the hub: the events below its root.
-type watchSub struct {
-	hub  *watchHub
+// Sub is one Watcher's share of the hub: the events below its root.
+type Sub struct {
+	hub  *Hub
 	root string
 	// shallow: only the events of root and of the entries right in it,
-	// none from below them (subscribeDir).
+	// none from below them (SubscribeDir).
 	shallow bool
 	events  chan fsnotify.Event
 	errs    chan error          // room for one: a pending error stands for any
@@ -55,14 +55,14 @@ type watchSub struct {
 // lost (then it rescans its tree, as after a queue overflow).
 const subQueue = 1024
 
-// newWatchHub starts a hub; with closes it also watches closes (see
-// closeWatch), where the system can. close ends it.
-func newWatchHub(closes bool, log *slog.Logger) (*watchHub, error) {
+// NewHub starts a hub; with closes it also watches closes (see
+// closeWatch), where the system can. Close ends it.
+func NewHub(closes bool, log *slog.Logger) (*Hub, error) {
 	fw, err := fsnotify.NewBufferedWatcher(4096)
 	if err != nil {
 		return nil, fmt.Errorf("watch: %w", err)
 	}
-	h := &watchHub{fw: fw, done: make(chan struct{}), subs: map[string][]*watchSub{}, refs: map[string]int{}}
+	h := &Hub{fw: fw, done: make(chan struct{}), subs: map[string][]*Sub{}, refs: map[string]int{}}
 	if closes {
 		if h.closes, err = newCloseWatch(log); err != nil && log != nil {
 			log.Info("closes not watched; changed files wait for a short quiet time", "err", err)
@@ -72,8 +72,8 @@ func newWatchHub(closes bool, log *slog.Logger) (*watchHub, error) {
 	return h, nil
 }
 
-// close ends the hub; its Watchers must be done.
-func (h *watchHub) close() {
+// Close ends the hub; its Watchers must be done.
+func (h *Hub) Close() {
 	if h == nil {
 		return
 	}
@@ -82,7 +82,7 @@ func (h *watchHub) close() {
 	h.closes.close()
 }
 
-func (h *watchHub) dispatch() {
+func (h *Hub) dispatch() {
 	defer close(h.done)
 	for {
 		select {
@@ -109,7 +109,7 @@ func (h *watchHub) dispatch() {
 
 // route hands ev to the subscriptions of every root above it (roots may
 // nest: each Watcher keeps what is its own).
-func (h *watchHub) route(ev fsnotify.Event) {
+func (h *Hub) route(ev fsnotify.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for p := ev.Name; ; {
@@ -132,7 +132,7 @@ func (h *watchHub) route(ev fsnotify.Event) {
 }
 
 // subscribe starts a subscription to the events below root.
-func (h *watchHub) subscribe(root string) *watchSub {
+func (h *Hub) subscribe(root string) *Sub {
 	s := h.newSub(root, false)
 	if h.closes != nil {
 		s.closed = make(chan string, 256)
@@ -140,39 +140,50 @@ func (h *watchHub) subscribe(root string) *watchSub {
 	return h.register(s)
 }
 
-// subscribeDir starts a subscription to the events of dir and of the
+// SubscribeDir starts a subscription to the events of dir and of the
 // entries right in it (made, removed, renamed), without closes: what the
 // manager's look for new tenant folders needs of repository/tenants, whose
 // tenants' own events, routed through it, it does not want.
-func (h *watchHub) subscribeDir(dir string) *watchSub {
+func (h *Hub) SubscribeDir(dir string) *Sub {
 	return h.register(h.newSub(dir, true))
 }
 
-func (h *watchHub) newSub(root string, shallow bool) *watchSub {
-	return &watchSub{hub: h, root: root, shallow: shallow, events: make(chan fsnotify.Event, subQueue),
+func (h *Hub) newSub(root string, shallow bool) *Sub {
+	return &Sub{hub: h, root: root, shallow: shallow, events: make(chan fsnotify.Event, subQueue),
 		errs: make(chan error, 1), dirs: map[string]struct{}{}}
 }
 
-func (h *watchHub) register(s *watchSub) *watchSub {
+func (h *Hub) register(s *Sub) *Sub {
 	h.mu.Lock()
 	h.subs[s.root] = append(h.subs[s.root], s)
 	h.mu.Unlock()
 	return s
 }
 
+// Watched returns how many directories the hub's fsnotify watcher
+// watches: a watch in place is the only sign a test has of it.
+func (h *Hub) Watched() int { return len(h.fw.WatchList()) }
+
+// Events are the file-system events of the subscription's tree.
+func (s *Sub) Events() <-chan fsnotify.Event { return s.events }
+
+// Errs carries the hub's errors, and an event lost for a full queue: the
+// subscriber looks at its whole tree again.
+func (s *Sub) Errs() <-chan error { return s.errs }
+
 // fail hands the subscription an error unless one is pending already.
-func (s *watchSub) fail(err error) {
+func (s *Sub) fail(err error) {
 	select {
 	case s.errs <- err:
 	default:
 	}
 }
 
-// add watches dir, and asks the close watch for it too. closeErr, which
+// Add watches dir, and asks the close watch for it too. closeErr, which
 // costs only speed, is for the log. made says dir appeared while watched
 // (a Create): it may be a directory moved in from another watched tree,
 // whose watch fsnotify keeps under the old path (see unstale).
-func (s *watchSub) add(dir string, made bool) (closeErr, err error) {
+func (s *Sub) Add(dir string, made bool) (closeErr, err error) {
 	h := s.hub
 	h.wmu.Lock()
 	defer h.wmu.Unlock()
@@ -207,7 +218,7 @@ func (s *watchSub) add(dir string, made bool) (closeErr, err error) {
 // from one watched tree to another, its inotify watch stayed, and events
 // in it would go to the tree it left. Every watched path that is no longer
 // on disk is stale: it is forgotten, and dir watched anew. Called with wmu.
-func (h *watchHub) unstale(dir string) error {
+func (h *Hub) unstale(dir string) error {
 	for p := range h.refs {
 		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
 			h.forgetLocked(p)
@@ -219,7 +230,7 @@ func (h *watchHub) unstale(dir string) error {
 // forget stops watching dir and the directories below it, for every
 // subscription: they were removed or moved away (a directory moved within
 // a tree is watched anew at its new path when its Create comes).
-func (h *watchHub) forget(dir string) {
+func (h *Hub) forget(dir string) {
 	h.wmu.Lock()
 	defer h.wmu.Unlock()
 	if _, watched := h.refs[dir]; watched {
@@ -227,9 +238,9 @@ func (h *watchHub) forget(dir string) {
 	}
 }
 
-func (h *watchHub) forgetLocked(dir string) {
+func (h *Hub) forgetLocked(dir string) {
 	h.mu.Lock()
-	var subs []*watchSub
+	var subs []*Sub
 	for _, ss := range h.subs {
 		subs = append(subs, ss...)
 	}
@@ -250,8 +261,8 @@ func (h *watchHub) forgetLocked(dir string) {
 	}
 }
 
-// cancel ends the subscription and drops the watches no other one needs.
-func (s *watchSub) cancel() {
+// Cancel ends the subscription and drops the watches no other one needs.
+func (s *Sub) Cancel() {
 	h := s.hub
 	h.mu.Lock()
 	subs := h.subs[s.root]

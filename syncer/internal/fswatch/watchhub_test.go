@@ -1,4 +1,4 @@
-package syncer
+package fswatch
 
 import (
 	"context"
@@ -14,17 +14,17 @@ import (
 
 // newPlainHub is a daemon's watch hub without a close watch: whatever a
 // watcher on it reports, fsnotify told it.
-func newPlainHub(t *testing.T) *watchHub {
+func newPlainHub(t *testing.T) *Hub {
 	t.Helper()
-	h, err := newWatchHub(false, nil)
+	h, err := NewHub(false, nil)
 	require.NoError(t, err)
-	t.Cleanup(h.close)
+	t.Cleanup(h.Close)
 	return h
 }
 
 // runOnHub runs a watcher of root on hub (quiet time 20 ms) until the
 // test ends, and returns its batches.
-func runOnHub(t *testing.T, hub *watchHub, root string) (*Watcher, chan Batch) {
+func runOnHub(t *testing.T, hub *Hub, root string) (*Watcher, chan Batch) {
 	t.Helper()
 	w := NewWatcher(root, nil, 20*time.Millisecond, time.Second, nil)
 	w.hub = hub
@@ -158,9 +158,9 @@ func TestWatchHubTellsAWatcherThatFallsBehindToRescan(t *testing.T) {
 	hub := newPlainHub(t)
 	root := t.TempDir()
 	sub := hub.subscribe(root)
-	defer sub.cancel()
+	defer sub.Cancel()
 	other := hub.subscribe(filepath.Join(t.TempDir(), "other"))
-	defer other.cancel()
+	defer other.Cancel()
 	for i := 0; i <= subQueue; i++ {
 		hub.route(fsnotify.Event{Name: filepath.Join(root, "carbonapps", "a.car"), Op: fsnotify.Write})
 	}
@@ -185,9 +185,9 @@ func TestHubDirSubscriptionSeesOnlyItsEntries(t *testing.T) {
 	require.NoError(t, os.Mkdir(tenant, 0o755))
 	w, out := runOnHub(t, hub, tenant)
 	<-w.ready
-	sub := hub.subscribeDir(root)
-	defer sub.cancel()
-	_, err := sub.add(root, false)
+	sub := hub.SubscribeDir(root)
+	defer sub.Cancel()
+	_, err := sub.Add(root, false)
 	require.NoError(t, err)
 
 	// Inside the tenant's tree: its watcher hears, the folder's does not.

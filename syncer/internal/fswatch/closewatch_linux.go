@@ -1,4 +1,4 @@
-package syncer
+package fswatch
 
 import (
 	"encoding/binary"

@@ -1,4 +1,4 @@
-package syncer
+package svnbatch
 
 import (
 	"context"
@@ -161,7 +161,7 @@ func TestBatchSVNTenants(t *testing.T) {
 	srv := svntest.New(t, svntest.File)
 	client, err := svn.New(svn.Options{StateDir: t.TempDir()})
 	require.NoError(t, err)
-	b := batched(client)
+	b := Wrap(client)
 	require.IsType(t, &batchSVN{}, b)
 	ctx := t.Context()
 	const n = 20

@@ -1,27 +1,25 @@
-package syncer
+// Package svnbatch batches the svn calls of many tenants behind the SVN
+// interface they are made on. Each tenant's loop calls svn as if it were
+// alone; Wrap lets the calls that meet go in one svn process (one status,
+// one update, one commit of many working copies: svn takes targets in
+// several working copies of one repository, and commits them in one
+// revision). A call that meets no other runs at once, as before: a lone
+// change waits for nothing. A batch that fails as a whole is run again one
+// call at a time, so that each tenant sees its own result and error.
+//
+// It also bounds the daemon's svn processes (svnProcs), which is what lets
+// a hundred tenants start together without a hundred svn processes
+// fighting for the CPU and the server.
+package svnbatch
 
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/depsync/depsync/svn"
 )
-
-// The svn work of many tenants, batched. Each tenant's loop calls svn as if
-// it were alone; batchSVN lets the calls that meet go in one svn process
-// (one status, one update, one commit of many working copies: svn takes
-// targets in several working copies of one repository, and commits them in
-// one revision). A call that meets no other runs at once, as before: a lone
-// change waits for nothing. A batch that fails as a whole is run again one
-// call at a time, so that each tenant sees its own result and error.
-//
-// It also bounds the daemon's svn processes (svnProcs), which is what
-// lets a hundred tenants start together (startParallel) without a hundred
-// svn processes fighting for the CPU and the server.
 
 // svnProcs is the most svn processes a daemon runs at once.
 const svnProcs = 4
@@ -29,12 +27,16 @@ const svnProcs = 4
 // maxBatch is the most calls one svn run takes.
 const maxBatch = 256
 
+// MaxCommit is the most paths one commit takes, a tenant's own or a
+// batch's: each stays well within the svn timeout (and Apache's default
+// request body limit).
+const MaxCommit = 2000
+
 // manySVN is what batching needs of the client on top of SVN.
 type manySVN interface {
 	InfoMany(ctx context.Context, targets []string) ([]*svn.Info, []error)
 	MkdirMany(ctx context.Context, urls []string, parents bool, message string) error
 	CheckoutMany(ctx context.Context, urls []string, parent string, force bool) ([]int64, error)
-	tenantRemover
 }
 
 var _ manySVN = (*svn.Client)(nil)
@@ -72,9 +74,9 @@ type wcReq struct {
 	deletable []string
 }
 
-// batched wraps c when it can batch (the svn client can; tests' fakes
+// Wrap wraps c when it can batch (the svn client can; tests' fakes
 // cannot, and are used as they are).
-func batched(c SVN) SVN {
+func Wrap(c SVN) SVN {
 	many, ok := c.(manySVN)
 	if !ok {
 		return c
@@ -130,26 +132,15 @@ func batched(c SVN) SVN {
 	return b
 }
 
-// folderChecker tells whether a repository folder exists, more cheaply
-// than svn info when many are asked about (batchSVN).
-type folderChecker interface {
-	HasFolder(ctx context.Context, url string) (bool, error)
-}
-
 // HasFolder reports whether url is a folder of the repository: the
 // questions of many tenants about their folders cost one svn list of the
 // folder holding them, not one svn info each.
 func (b *batchSVN) HasFolder(ctx context.Context, u string) (bool, error) {
-	trimmed := strings.TrimRight(u, "/")
-	i := strings.LastIndexByte(trimmed, '/')
-	if i < 0 {
-		return false, fmt.Errorf("%s: not a URL with a parent folder", u)
+	parent, name, err := svn.SplitURL(u)
+	if err != nil {
+		return false, err
 	}
-	name := trimmed[i+1:]
-	if s, err := url.PathUnescape(name); err == nil {
-		name = s
-	}
-	return b.folders.do(ctx, trimmed[:i], name)
+	return b.folders.do(ctx, parent, name)
 }
 
 // slot runs fn as one svn process of the daemon's few.
@@ -256,19 +247,24 @@ func (b *batchSVN) ListDirs(ctx context.Context, url string) ([]string, error) {
 	return out, err
 }
 
-// ListFiles is the client's (tenantRemover).
+// ListFiles is the client's.
 func (b *batchSVN) ListFiles(ctx context.Context, url string, max int) (int, []string, error) {
 	var (
 		n     int
 		paths []string
 	)
-	err := b.slot(ctx, func() (err error) { n, paths, err = b.many.ListFiles(ctx, url, max); return err })
+	err := b.slot(ctx, func() (err error) { n, paths, err = b.c.ListFiles(ctx, url, max); return err })
 	return n, paths, err
 }
 
-// DeleteURL is the client's (tenantRemover).
+// Upgrade is the client's.
+func (b *batchSVN) Upgrade(ctx context.Context, dir string) error {
+	return b.slot(ctx, func() error { return b.c.Upgrade(ctx, dir) })
+}
+
+// DeleteURL is the client's.
 func (b *batchSVN) DeleteURL(ctx context.Context, url, message string) error {
-	return b.slot(ctx, func() error { return b.many.DeleteURL(ctx, url, message) })
+	return b.slot(ctx, func() error { return b.c.DeleteURL(ctx, url, message) })
 }
 
 func (b *batchSVN) mkdirMany(ctx context.Context, parents bool, reqs []mkdirReq) ([]struct{}, []error, error) {
@@ -398,11 +394,11 @@ func (b *batchSVN) commitMany(ctx context.Context, _ struct{}, reqs []wcReq) ([]
 	}
 	revs := make([]int64, len(reqs))
 	errs := make([]error, len(reqs))
-	// Commits of at most maxCommit paths, like a tenant's own: each stays
+	// Commits of at most MaxCommit paths, like a tenant's own: each stays
 	// well within the svn timeout.
 	for start := 0; start < len(reqs); {
 		end, n := start, 0
-		for end < len(reqs) && (end == start || n+len(reqs[end].paths) <= maxCommit) {
+		for end < len(reqs) && (end == start || n+len(reqs[end].paths) <= MaxCommit) {
 			n += len(reqs[end].paths)
 			end++
 		}

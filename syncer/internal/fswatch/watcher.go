@@ -1,4 +1,4 @@
-package syncer
+package fswatch
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/depsync/depsync/syncer/internal/debounce"
 	"github.com/fsnotify/fsnotify"
 )
 
@@ -46,9 +47,9 @@ type Watcher struct {
 	ready     chan struct{}
 	readyOnce sync.Once
 
-	// hub is the daemon's (see watchHub); nil: Run makes one of its own,
+	// hub is the daemon's (see Hub); nil: Run makes one of its own,
 	// which watches no closes.
-	hub *watchHub
+	hub *Hub
 }
 
 // NewWatcher returns a watcher of root. ignored is asked about each path
@@ -67,6 +68,14 @@ func NewWatcher(root string, ignored func(name string) bool, debounce, maxDelay 
 		ready: make(chan struct{})}
 }
 
+// UseHub has Run subscribe to the daemon's hub (see Hub) rather than make
+// one of its own, which would watch no closes. It is called before Run.
+func (w *Watcher) UseHub(h *Hub) { w.hub = h }
+
+// Ready is closed once Run has its first watches in place: from then on
+// every change below the root is seen.
+func (w *Watcher) Ready() <-chan struct{} { return w.ready }
+
 // Counts returns how many events the watcher has seen and how many times
 // its queue overflowed.
 func (w *Watcher) Counts() (events, overflows int64) {
@@ -80,15 +89,15 @@ func (w *Watcher) Counts() (events, overflows int64) {
 func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 	hub := w.hub
 	if hub == nil {
-		h, err := newWatchHub(false, w.log)
+		h, err := NewHub(false, w.log)
 		if err != nil {
 			return fmt.Errorf("watch %s: %w", w.root, err)
 		}
-		defer h.close()
+		defer h.Close()
 		hub = h
 	}
 	sub := hub.subscribe(w.root)
-	defer sub.cancel()
+	defer sub.Cancel()
 	closed := sub.closed // nil, and never ready, without a close watch
 	if _, err := w.addTree(sub, w.root, false); err != nil {
 		return err
@@ -97,31 +106,20 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 
 	pending := map[string]struct{}{}
 	rescan := false
-	var (
-		quiet    = stoppedTimer()
-		deadline = stoppedTimer()
-		ready    bool // the burst is over; deliver as soon as out takes it
-		burst    bool // a burst is under way (deadline armed)
-		// closes: a file of the burst is complete (see closeWatch), so
-		// the burst needs only closeQuiet to end, whatever events come
-		// meanwhile (fsnotify's own for that file may come after the
-		// close): a lone file goes at once, a burst of files renamed in
-		// one after another still goes together.
-		closes bool
-	)
-	defer quiet.Stop()
-	defer deadline.Stop()
-
-	note := func() {
-		ready = false
-		if closes {
-			quiet.Reset(min(closeQuiet, w.debounce))
-		} else {
-			quiet.Reset(w.debounce)
-		}
-		if !burst {
-			burst = true
-			deadline.Reset(w.maxDelay)
+	// burst says when the events gathered are over (see package debounce);
+	// wake is its one timer.
+	burst := debounce.NewBurst(w.debounce, w.maxDelay)
+	wake := stoppedTimer()
+	defer wake.Stop()
+	// note records an event; complete: a file of the burst is complete
+	// (see closeWatch), so the burst needs only the short quiet to end,
+	// whatever events come meanwhile (fsnotify's own for that file may
+	// come after the close): a lone file goes at once, a burst of files
+	// renamed in one after another still goes together.
+	note := func(complete bool) {
+		burst.Note(time.Now(), complete)
+		if at, ok := burst.Next(); ok {
+			wake.Reset(time.Until(at))
 		}
 	}
 	for {
@@ -129,7 +127,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 			send chan<- Batch
 			b    Batch
 		)
-		if ready {
+		if burst.Ready() {
 			send, b = out, w.batch(pending, rescan)
 		}
 		select {
@@ -142,6 +140,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 			}
 			w.events.Add(1)
 			pending[rel] = struct{}{}
+			complete := false
 			if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
 				// A directory removed or moved away: its watch goes
 				// (moved within the tree, its Create comes next).
@@ -162,12 +161,10 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 					// With closes watched, each file found is either
 					// closed already or to be reported when it is:
 					// nothing is gained by the quiet time.
-					if closed != nil && len(found) > 0 {
-						closes = true
-					}
+					complete = closed != nil && len(found) > 0
 				}
 			}
-			note()
+			note(complete)
 		case name := <-closed:
 			rel, keep := w.relative(name)
 			if !keep {
@@ -177,8 +174,7 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 			pending[rel] = struct{}{}
 			// Closed after writing, or renamed in: nothing more of it is
 			// coming, so waiting for the events to go quiet gains nothing.
-			closes = true
-			note()
+			note(true)
 		case err := <-sub.errs:
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
 				w.overflows.Add(1)
@@ -187,16 +183,17 @@ func (w *Watcher) Run(ctx context.Context, out chan<- Batch) error {
 				w.log.Warn("watcher error; rescanning the whole tree", "root", w.root, "err", err)
 			}
 			rescan = true
-			note()
-		case <-quiet.C:
-			ready = true
-		case <-deadline.C:
-			ready = true
+			note(false)
+		case <-wake.C:
+			burst.Advance(time.Now())
+			if at, ok := burst.Next(); ok {
+				wake.Reset(time.Until(at))
+			}
 		case send <- b:
 			pending = map[string]struct{}{}
-			rescan, ready, burst, closes = false, false, false, false
-			quiet.Stop()
-			deadline.Stop()
+			rescan = false
+			burst.Sent()
+			wake.Stop()
 		}
 	}
 }
@@ -229,7 +226,7 @@ func (w *Watcher) relative(name string) (string, bool) {
 // addTree watches dir and every directory below it that is not ignored, and
 // returns the relative paths of everything it found there. made says dir
 // appeared while watched.
-func (w *Watcher) addTree(sub *watchSub, dir string, made bool) ([]string, error) {
+func (w *Watcher) addTree(sub *Sub, dir string, made bool) ([]string, error) {
 	var found []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -251,7 +248,7 @@ func (w *Watcher) addTree(sub *watchSub, dir string, made bool) ([]string, error
 			}
 		}
 		if d.IsDir() {
-			closeErr, err := sub.add(p, made)
+			closeErr, err := sub.Add(p, made)
 			if err != nil {
 				return fmt.Errorf("watch %s: %w", p, err)
 			}
@@ -267,11 +264,6 @@ func (w *Watcher) addTree(sub *watchSub, dir string, made bool) ([]string, error
 	}
 	return found, nil
 }
-
-// closeQuiet is how long a burst that holds a closed file waits for more
-// events: long enough for the next of many files renamed in one after
-// another, short against the coalescing quiet (10 ms) it replaces.
-const closeQuiet = 2 * time.Millisecond
 
 func stoppedTimer() *time.Timer {
 	t := time.NewTimer(time.Hour)

@@ -1,6 +1,6 @@
 //go:build linux
 
-package syncer
+package fswatch
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // startClosesWatcher is startWatcher on hub, which watches closes, with
 // quiet times of an hour: whatever it reports within a test, it reports
 // because the kernel said the file was closed or renamed in.
-func startClosesWatcher(t *testing.T, hub *watchHub, root string) (*Watcher, chan Batch) {
+func startClosesWatcher(t *testing.T, hub *Hub, root string) (*Watcher, chan Batch) {
 	t.Helper()
 	w := NewWatcher(root, func(name string) bool { return name == ".svn" }, time.Hour, time.Hour, nil)
 	w.hub = hub
@@ -25,15 +25,15 @@ func startClosesWatcher(t *testing.T, hub *watchHub, root string) (*Watcher, cha
 }
 
 // newTestHub is a daemon's watch hub, closes watched.
-func newTestHub(t *testing.T) *watchHub {
+func newTestHub(t *testing.T) *Hub {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("closes are watched on Linux only")
 	}
-	h, err := newWatchHub(true, nil)
+	h, err := NewHub(true, nil)
 	require.NoError(t, err)
 	require.NotNil(t, h.closes)
-	t.Cleanup(h.close)
+	t.Cleanup(h.Close)
 	return h
 }
 
