@@ -24,13 +24,12 @@ type Fetched struct {
 // Fetch GETs a C-App's bytes from node (GET /v1/capps/{file}), checking
 // them against the reply's Content-Digest. A file the node does not hold
 // is a Fetched with Present false, not an error. The bytes are kept in
-// memory: C-Apps are bounded by the node's max size.
+// memory: C-Apps are bounded by the node's max size. Like Put, it is
+// bounded by ctx alone: a large C-App takes its time.
 func (c *Client) Fetch(ctx context.Context, node, file string) (*Fetched, error) {
 	if !ValidName(file) {
 		return nil, fmt.Errorf("%s: %w", file, ErrBadName)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	defer cancel()
 	req, err := c.newRequest(ctx, http.MethodGet, node, "/v1/capps/"+file, nil)
 	if err != nil {
 		return nil, err
