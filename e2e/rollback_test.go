@@ -4,11 +4,15 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -190,14 +194,80 @@ func testPushRollback(t *testing.T, c *rollbackCluster) {
 	assert.Contains(t, out, "--rollback needs --wait")
 }
 
-// TestPushRollbackDirect: capp push --wait --rollback in direct mode.
+// TestPushRollbackDirect: capp push --wait --rollback in direct mode;
+// history and rollback --to say they need SVN.
 func TestPushRollbackDirect(t *testing.T) {
-	testPushRollback(t, newRollbackCluster(t, nil))
+	c := newRollbackCluster(t, nil)
+	testPushRollback(t, c)
+
+	_, out, code := c.run(t, "capp", "history", "App_1.0.0.car", "--node", c.m.URL)
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "need SVN")
+	_, out, code = c.run(t, "rollback", "App_1.0.0.car", "--to", "1", "--node", c.m.URL)
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "need SVN")
+}
+
+// historyOut is what `capp history -o json` prints.
+type historyOut struct {
+	URL     string `json:"url"`
+	Changes []struct {
+		File, Author, Action, SHA256, Message string
+		Revision                              int64
+	} `json:"changes"`
 }
 
 // TestPushRollbackSVN: capp push --wait --rollback over real SVN: the
-// rollback is one commit restoring the previous content.
+// rollback is one commit restoring the previous content, capp history
+// shows v1, v2 and the rollback, and depsync rollback --to puts v1 back
+// after a later change.
 func TestPushRollbackSVN(t *testing.T) {
 	c := newRollbackCluster(t, svntest.New(t, svntest.SVNServe))
 	testPushRollback(t, c)
+
+	sha := func(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+	out, all, code := c.run(t, "capp", "history", "App_1.0.0.car", "--node", c.m.URL, "-o", "json")
+	require.Equal(t, 0, code, all)
+	var h historyOut
+	require.NoError(t, json.Unmarshal([]byte(out), &h), all)
+	require.GreaterOrEqual(t, len(h.Changes), 3, all)
+	rollbackRev, v2Rev, v1Rev := h.Changes[0], h.Changes[1], h.Changes[2]
+	assert.Contains(t, rollbackRev.Message, "rollback", all)
+	assert.Equal(t, "modified", rollbackRev.Action)
+	assert.Equal(t, "modified", v2Rev.Action)
+	assert.Equal(t, "added", v1Rev.Action)
+	assert.Equal(t, v1Rev.SHA256, rollbackRev.SHA256, "the rollback's bytes are v1's")
+	assert.NotEqual(t, v1Rev.SHA256, v2Rev.SHA256)
+	_, text, code := c.run(t, "capp", "history", "--node", c.m.URL)
+	require.Equal(t, 0, code, text)
+	assert.Contains(t, text, fmt.Sprintf("r%d", v1Rev.Revision))
+	assert.Contains(t, text, "Fresh_1.0.0.car", "the history of every C-App")
+
+	// A later good v3, then back to v1 by revision.
+	v1Bytes, err := os.ReadFile(filepath.Join(c.m.Dir, "carbonapps", "App_1.0.0.car"))
+	require.NoError(t, err)
+	require.Equal(t, v1Rev.SHA256, sha(v1Bytes))
+	v3 := testcapp.Write(t, t.TempDir(), "App_1.0.0.car", "App", "1.0.0", testcapp.Extra(map[string][]byte{"notes.txt": []byte("v3")}))
+	_, all, code = c.push(t, v3, "--wait", "60s")
+	require.Equal(t, 0, code, all)
+	out, all, code = c.run(t, "rollback", "App_1.0.0.car", "--to", strconv.FormatInt(v1Rev.Revision, 10),
+		"--node", c.m.URL, "--wait", "60s", "-o", "json")
+	require.Equal(t, 0, code, all)
+	var rb struct {
+		Rollback struct {
+			Done     bool  `json:"done"`
+			Revision int64 `json:"revision"`
+		} `json:"rollback"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rb), all)
+	assert.True(t, rb.Rollback.Done, all)
+	assert.Greater(t, rb.Rollback.Revision, rollbackRev.Revision)
+	c.holds(t, "App_1.0.0.car", v1Bytes)
+	assert.Equal(t, 4, deployedCount(t, c.cw, "App_1.0.0"), "the worker's Carbon deployed v1, v1 again, v3, then v1 once more")
+
+	// Bad input changes nothing.
+	_, all, code = c.run(t, "rollback", "../x.car", "--to", "1", "--node", c.m.URL)
+	assert.Equal(t, 2, code, all)
+	_, all, code = c.run(t, "rollback", "App_1.0.0.car", "--node", c.m.URL)
+	assert.Equal(t, 2, code, all)
 }

@@ -10,25 +10,14 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"time"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/svn"
 )
 
-// Change is one revision that changed one C-App of a tenant's carbonapps.
-type Change struct {
-	File     string    `json:"file"`
-	Revision int64     `json:"revision"`
-	Time     time.Time `json:"time"`
-	Author   string    `json:"author"`
-	// Action is "added", "modified", "replaced" or "deleted".
-	Action string `json:"action"`
-	// SHA256 is the digest of the file's bytes at that revision (not for
-	// a deletion, nor when they could not be read).
-	SHA256  string `json:"sha256,omitempty"`
-	Message string `json:"message"`
-}
+// Change is one revision that changed one C-App (see api.CAppChange).
+type Change = api.CAppChange
 
 var actions = map[string]string{"A": "added", "M": "modified", "R": "replaced", "D": "deleted"}
 

@@ -116,6 +116,9 @@ func Restore(ctx context.Context, o Options, files []string, rev int64, why stri
 	if len(paths) == 0 {
 		return 0, out, nil
 	}
+	if err := mayRemove(o, wc, out); err != nil {
+		return 0, nil, err
+	}
 	origin := o.Origin
 	if origin == "" {
 		origin, _ = os.Hostname() // only a word in the commit message
@@ -126,4 +129,22 @@ func Restore(ctx context.Context, o Options, files []string, rev int64, why stri
 		return 0, nil, fmt.Errorf("commit: %w", err)
 	}
 	return committed, out, nil
+}
+
+// mayRemove puts the removals of out, if any, to o.MayRemove.
+func mayRemove(o Options, wc string, out []Restored) error {
+	var removed []string
+	for _, r := range out {
+		if r.Action == ActionRemoved {
+			removed = append(removed, r.File)
+		}
+	}
+	if len(removed) == 0 || o.MayRemove == nil {
+		return nil
+	}
+	held, err := held(wc)
+	if err != nil {
+		return err
+	}
+	return o.MayRemove(removed, len(held)+len(removed))
 }

@@ -110,16 +110,26 @@ func recordPriors(ctx context.Context, c *deploy.Client, nodes []string, capps [
 func rollBack(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client, nodes []string, via string,
 	capps []*localCApp, priors []prior, results []pushResult, o *pushOptions) *rollbackReport {
 	rep := &rollbackReport{Restored: []rollbackItem{}, Removed: []rollbackItem{}}
-	var restoredWant []deploy.Want
-	var gone []deploy.Gone
-	ids := map[string]string{}
 	received := map[string]map[string]time.Time{}
-	var failures []string
 	if via == viaSVN {
 		rollBackSVN(ctx, a, cfg, capps, results, rep)
 	} else {
 		rollBackDirect(ctx, c, priors, o, rep, received)
 	}
+	waitRollback(ctx, a, cfg, c, nodes, rep, received, o.until, o.wait)
+	return rep
+}
+
+// waitRollback waits up to wait for Carbon to deploy each C-App rep
+// restored, and undeploy each one it removed, on every node of the
+// cluster, and sets rep.Done when it did. It waits for nothing when a part
+// of the rollback failed (rep.Error, or an item's Error).
+func waitRollback(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client, nodes []string, rep *rollbackReport,
+	received map[string]map[string]time.Time, until string, wait time.Duration) {
+	var restoredWant []deploy.Want
+	var gone []deploy.Gone
+	var failures []string
+	ids := map[string]string{}
 	seen := map[string]bool{}
 	for _, x := range rep.Restored {
 		if x.Error != "" {
@@ -144,18 +154,18 @@ func rollBack(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client,
 		}
 	}
 	if rep.Error != "" {
-		return rep
+		return
 	}
 	if len(failures) > 0 {
 		rep.Error = "not everything could be put back: " + strings.Join(failures, "; ")
-		return rep
+		return
 	}
 
-	wctx, cancel := context.WithTimeout(ctx, o.wait)
+	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	ok := true
 	if len(restoredWant) > 0 {
-		w := waitForWant(wctx, a, cfg, c, nodes, restoredWant, ids, received, o.until, o.wait)
+		w := waitForWant(wctx, a, cfg, c, nodes, restoredWant, ids, received, until, wait)
 		ok = ok && w.OK
 		rep.States = append(rep.States, w.States...)
 		rep.Lacking = append(rep.Lacking, w.Lacking...)
@@ -175,7 +185,7 @@ func rollBack(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client,
 		for _, l := range res.Lacking {
 			x := waitLacking{Node: redact(l.Node), File: l.File}
 			if l.Err != nil {
-				x.Error = nodeError(l.Node, l.Err, o.wait)
+				x.Error = nodeError(l.Node, l.Err, wait)
 			}
 			if l.Carbon != nil {
 				x.State = l.Carbon.State
@@ -184,7 +194,6 @@ func rollBack(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client,
 		}
 	}
 	rep.Done = ok && len(rep.Faulty) == 0
-	return rep
 }
 
 // rollBackDirect PUTs each prior's bytes back to its node, or DELETEs the
