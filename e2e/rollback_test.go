@@ -188,6 +188,28 @@ func testPushRollback(t *testing.T, c *rollbackCluster) {
 	c.holds(t, "Bystander_1.0.0.car", bystanderBytes)
 	c.holds(t, "App_1.0.0.car", v1Bytes)
 
+	// The wait runs out (the worker's Carbon says nothing): rolled back
+	// too. The removal is done once no node holds the file and no Carbon
+	// says it is still deployed.
+	c.cw.pause()
+	slow := testcapp.Write(t, src, "Slow_1.0.0.car", "Slow", "1.0.0")
+	p, out, code = c.push(t, slow, "--wait", "3s", "--rollback")
+	c.cw.paused.Store(false)
+	require.Equal(t, 1, code, out)
+	require.NotNil(t, p.Wait, out)
+	assert.False(t, p.Wait.OK)
+	assert.Empty(t, p.Wait.Faulty)
+	require.NotNil(t, p.Rollback, out)
+	assert.True(t, p.Rollback.Done, out)
+	require.NotEmpty(t, p.Rollback.Removed, out)
+	assert.Equal(t, "Slow_1.0.0.car", p.Rollback.Removed[0].File)
+	assert.Contains(t, out, "--wait 3s")
+	for _, n := range []*daemontest.Node{c.m, c.w} {
+		_, err := os.Stat(filepath.Join(n.Dir, "carbonapps", "Slow_1.0.0.car"))
+		assert.ErrorIs(t, err, os.ErrNotExist, "%s is rid of the C-App whose wait ran out", n.Name)
+	}
+	c.holds(t, "Bystander_1.0.0.car", bystanderBytes)
+
 	// Without --wait there is nothing to judge by: refused, nothing sent.
 	_, out, code = c.run(t, "capp", "push", fresh, "--node", c.m.URL, "--via", c.via, "--rollback")
 	assert.Equal(t, 2, code, out)
