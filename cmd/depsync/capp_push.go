@@ -138,8 +138,8 @@ on the nodes it can reach (--node, else this config's node and peers). The
 peers a node lists are polled only when they pass the --node rules; a
 worker's manager only when it is a known node.
 
---rollback (with --wait) undoes the push when a node's Carbon finds a
-pushed C-App faulty or the wait runs out. Before sending anything the
+--rollback (with --wait) undoes the push when a delivery fails, a node's
+Carbon finds a pushed C-App faulty or the wait runs out. Before sending anything the
 command records what each node holds under each pushed file name (GET
 /v1/capps/{file}: the bytes and their digest, or nothing); with --via svn
 the repository's history is that record. It then puts back every C-App of
@@ -277,7 +277,7 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 	if o.wait > 0 && failures == 0 {
 		report.Wait = waitForCluster(ctx, a, cfg, client, nodes, capps, report.Results, o)
 	}
-	if o.rollback && needsRollback(report.Wait) {
+	if o.rollback && needsRollback(failures, report.Wait) {
 		report.Rollback = rollBack(ctx, a, cfg, client, nodes, via, capps, priors, report.Results, o)
 	}
 
@@ -286,7 +286,7 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 	}
 	switch {
 	case failures > 0:
-		return failed(fmt.Errorf("%d of %d deliveries failed", failures, len(report.Results)))
+		return failed(fmt.Errorf("%d of %d deliveries failed%s", failures, len(report.Results), rollbackSummary(report.Rollback)))
 	case report.Wait != nil && len(report.Wait.Faulty) > 0:
 		return failed(fmt.Errorf("Carbon failed to deploy: %s%s", faultySummary(report.Wait.Faulty), rollbackSummary(report.Rollback)))
 	case report.Wait != nil && !report.Wait.OK:

@@ -59,10 +59,11 @@ type rollbackItem struct {
 	Error  string `json:"error,omitempty"`
 }
 
-// needsRollback reports whether a push's wait ended so that --rollback
-// undoes it: Carbon found a C-App faulty, or the wait ran out.
-func needsRollback(w *waitReport) bool {
-	return w != nil && (len(w.Faulty) > 0 || !w.OK)
+// needsRollback reports whether a push ended so that --rollback undoes
+// it: a delivery failed (some nodes may hold the new bytes, others not),
+// Carbon found a C-App faulty, or the wait ran out.
+func needsRollback(failures int, w *waitReport) bool {
+	return failures > 0 || w != nil && (len(w.Faulty) > 0 || !w.OK)
 }
 
 // recordPriors fetches what each node holds under each pushed file name
