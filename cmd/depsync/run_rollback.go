@@ -88,7 +88,7 @@ func (h *rollbackHandler) history(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, http.StatusBadGateway, err.Error())
 		return
 	}
-	api.WriteJSON(w, http.StatusOK, api.History{URL: deploy.RedactURL(publish.Folder(o.URL)), Changes: changes})
+	api.WriteJSON(w, http.StatusOK, api.History{URL: redact(publish.Folder(o.URL)), Changes: changes})
 }
 
 func (h *rollbackHandler) rollback(w http.ResponseWriter, r *http.Request) {
@@ -111,7 +111,7 @@ func (h *rollbackHandler) rollback(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), historyBudget)
 	defer cancel()
 	o := h.options()
-	scope := "rollback " + deploy.RedactURL(publish.Folder(o.URL))
+	scope := "rollback " + redact(publish.Folder(o.URL))
 	o.MayRemove = func(removed []string, total int) error {
 		reason := ""
 		if len(removed) >= total {
