@@ -48,8 +48,8 @@ The token comes from --token-file, else token_file or DEPSYNC_TOKEN.`,
 			if err := checkTimeout(timeout); err != nil {
 				return err
 			}
-			if n < 1 {
-				return usageError{fmt.Errorf("-n %d: must be 1 or more", n)}
+			if n < 1 || n > maxHistory {
+				return usageError{fmt.Errorf("-n %d: must be from 1 to %d", n, maxHistory)}
 			}
 			file := ""
 			if len(args) == 1 {

@@ -24,6 +24,10 @@ import (
 // log, a checkout of carbonapps and a commit.
 const historyBudget = 5 * time.Minute
 
+// maxHistory bounds the changes of one GET /v1/history: each costs an
+// svn cat for its digest.
+const maxHistory = 1000
+
 // errHeld is a rollback whose removals the deletion guard holds.
 var errHeld = errors.New("held")
 
@@ -73,8 +77,8 @@ func (h *rollbackHandler) history(w http.ResponseWriter, r *http.Request) {
 	n := 20
 	if s := r.URL.Query().Get("n"); s != "" {
 		v, err := strconv.Atoi(s)
-		if err != nil || v < 1 {
-			api.WriteError(w, http.StatusBadRequest, "n: must be a positive number")
+		if err != nil || v < 1 || v > maxHistory {
+			api.WriteError(w, http.StatusBadRequest, fmt.Sprintf("n: must be from 1 to %d", maxHistory))
 			return
 		}
 		n = v

@@ -110,3 +110,54 @@ func TestRollbackEndpoint(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusConflict, resp.StatusCode, "a worker sends the rollback to its manager")
 }
+
+// TestHistoryEndpoint: GET /v1/history takes the token, refuses bad input,
+// answers the changes in svn mode and says history needs SVN without it.
+func TestHistoryEndpoint(t *testing.T) {
+	srv := svntest.New(t, svntest.File)
+	cfg := &config.Config{NodeName: "m", Role: config.RoleManager, Token: config.Secret(rollbackToken),
+		SVN: config.SVN{URL: srv.URL, AppendTenantID: true}}
+	p := testcapp.Write(t, t.TempDir(), "H_1.0.0.car", "H", "1.0.0")
+	app, err := carbonapp.ParseFile(p)
+	require.NoError(t, err)
+	res := publish.SVN(context.Background(), publish.Options{URL: cfg.Tenants()[0].URL, TempDir: t.TempDir()}, []publish.CApp{{Path: p, App: app}})
+	require.NoError(t, res[0].Err)
+
+	get := func(c *config.Config, token, query string) (int, string) {
+		mux := http.NewServeMux()
+		mountRollback(mux, c, nil, slog.New(slog.DiscardHandler))
+		hs := httptest.NewServer(mux)
+		defer hs.Close()
+		req, err := http.NewRequest(http.MethodGet, hs.URL+api.HistoryPath+query, nil)
+		require.NoError(t, err)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out bytes.Buffer
+		_, _ = out.ReadFrom(resp.Body)
+		return resp.StatusCode, out.String()
+	}
+	code, _ := get(cfg, "", "")
+	assert.Equal(t, http.StatusUnauthorized, code)
+	for _, q := range []string{"?n=0", "?n=1001", "?n=x", "?file=..%2Fx.car"} {
+		code, body := get(cfg, rollbackToken, q)
+		assert.Equal(t, http.StatusBadRequest, code, "%s: %s", q, body)
+	}
+	code, body := get(cfg, rollbackToken, "?file=H_1.0.0.car&n=5")
+	require.Equal(t, http.StatusOK, code, body)
+	var h api.History
+	require.NoError(t, json.Unmarshal([]byte(body), &h))
+	require.Len(t, h.Changes, 1)
+	assert.Equal(t, "added", h.Changes[0].Action)
+	assert.Equal(t, app.SHA256, h.Changes[0].SHA256)
+	assert.Equal(t, res[0].Revision, h.Changes[0].Revision)
+
+	direct := *cfg
+	direct.SVN = config.SVN{}
+	code, body = get(&direct, rollbackToken, "")
+	assert.Equal(t, http.StatusConflict, code)
+	assert.Contains(t, body, "need SVN")
+}
