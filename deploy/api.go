@@ -107,7 +107,8 @@ type cappAPI struct {
 }
 
 // NewAPI returns the handler of the peer C-App API: GET /v1/capps,
-// GET /v1/capps/{file} (api.CAppPresence), PUT /v1/capps/{file} and
+// GET /v1/capps/{file} (the bytes, or api.CAppPresence for an Accept of
+// application/json), PUT /v1/capps/{file} and
 // DELETE /v1/capps/{file}, behind the bearer token.
 // Mount it on both "/v1/capps" and "/v1/capps/" of the daemon's mux. File
 // names are checked on the raw, still escaped path, so no encoding trick
@@ -133,7 +134,7 @@ func NewAPI(opts APIOptions) http.Handler {
 	a := &cappAPI{opts}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/capps", a.list)
-	mux.HandleFunc("GET /v1/capps/{file}", a.presence)
+	mux.HandleFunc("GET /v1/capps/{file}", a.get)
 	mux.HandleFunc("PUT /v1/capps/{file}", a.put)
 	mux.HandleFunc("DELETE /v1/capps/{file}", a.delete)
 	return httpauth.Require(opts.Token, checkRawName(mux))

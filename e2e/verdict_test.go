@@ -36,7 +36,13 @@ type standIn struct {
 
 func newStandIn(t *testing.T, n *daemontest.Node, layout carbontest.Layout) *standIn {
 	t.Helper()
-	c, err := carbontest.New(carbontest.Options{Home: n.Home, Layout: layout})
+	return newStandInWith(t, carbontest.Options{Home: n.Home, Layout: layout})
+}
+
+// newStandInWith is newStandIn with the stand-in's options.
+func newStandInWith(t *testing.T, opts carbontest.Options) *standIn {
+	t.Helper()
+	c, err := carbontest.New(opts)
 	require.NoError(t, err)
 	require.NoError(t, c.Start())
 	s := &standIn{Carbon: c}

@@ -55,6 +55,10 @@ type Options struct {
 	// Origin names who publishes, in the commit message; default the host
 	// name.
 	Origin string
+	// MayRemove, when set, is asked before Restore commits the removal of
+	// C-Apps (their file names, and how many C-Apps the folder holds): an
+	// error commits nothing. The manager puts it to its deletion guard.
+	MayRemove func(removed []string, total int) error
 }
 
 // Result is what became of one C-App.

@@ -7,6 +7,6 @@ func newCappCmd(a *app) *cobra.Command {
 		Use:   "capp",
 		Short: "Inspect and deploy Carbon Applications (.car files)",
 	}
-	cmd.AddCommand(newCappInspectCmd(a), newCappPushCmd(a), newCappListCmd(a), newCappRmCmd(a))
+	cmd.AddCommand(newCappInspectCmd(a), newCappPushCmd(a), newCappListCmd(a), newCappRmCmd(a), newCappHistoryCmd(a))
 	return cmd
 }

@@ -39,6 +39,7 @@ type pushOptions struct {
 	until     string
 	timeout   time.Duration
 	output    string
+	rollback  bool
 }
 
 // pushResult is one C-App delivered (or not) to one node, or to SVN.
@@ -67,6 +68,8 @@ type pushReport struct {
 	Via     string       `json:"via"`
 	Results []pushResult `json:"results"`
 	Wait    *waitReport  `json:"wait,omitempty"`
+	// Rollback is what --rollback put back, when the wait failed.
+	Rollback *rollbackReport `json:"rollback,omitempty"`
 }
 
 // localCApp is a C-App to push, validated.
@@ -135,6 +138,20 @@ on the nodes it can reach (--node, else this config's node and peers). The
 peers a node lists are polled only when they pass the --node rules; a
 worker's manager only when it is a known node.
 
+--rollback (with --wait) undoes the push when a delivery fails, a node's
+Carbon finds a pushed C-App faulty or the wait runs out. Before sending anything the
+command records what each node holds under each pushed file name (GET
+/v1/capps/{file}: the bytes and their digest, or nothing); with --via svn
+the repository's history is that record. It then puts back every C-App of
+the push on every node the way the push went (direct: the previous bytes
+PUT back, a file that was new DELETEd; svn: one commit restoring each file
+as it was before the push's revision, so the history shows both), and
+waits a fresh --wait for Carbon to say "deployed" for each C-App put back
+(and "undeployed" for each one removed) on every node. It touches no file
+name but those pushed. The exit code is 1 either way; the output says
+which node and C-App were faulty and whether the rollback completed
+(-o json: "rollback": {done, restored, removed, states}).
+
 The token comes from --token-file, else token_file or DEPSYNC_TOKEN. The
 config file is optional: on a CI runner --node and DEPSYNC_TOKEN suffice.
 
@@ -144,6 +161,9 @@ out, 2 bad input (a file, a flag, the config).`,
 		Example: `  # from a CI pipeline, straight to the nodes, waiting for the whole cluster
   DEPSYNC_TOKEN=... depsync capp push target/MyApp_1.0.0.car \
       --node https://node1:9780 --via direct --wait 2m -o json
+
+  # undo the push by itself if Carbon finds it faulty anywhere
+  depsync capp push MyApp_1.0.0.car --wait 2m --rollback
 
   # through SVN, as configured in depsync.yaml
   depsync capp push MyApp_1.0.0.car --via svn
@@ -165,6 +185,7 @@ out, 2 bad input (a file, a flag, the config).`,
 	f.StringVar(&o.until, "until", deploy.UntilDeployed, "what --wait waits for: deployed (Carbon's log says so on every node that has one) or present (the bytes are there)")
 	f.DurationVar(&o.timeout, "timeout", defaultPushTimeout, "how long one C-App may take to reach one node before that node counts as failed")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
+	f.BoolVar(&o.rollback, "rollback", false, "with --wait: put back what the nodes held before when Carbon finds a pushed C-App faulty or the wait runs out")
 	return cmd
 }
 
@@ -187,6 +208,12 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 	}
 	if err := checkTimeout(o.timeout); err != nil {
 		return err
+	}
+	if o.rollback && o.wait <= 0 {
+		return usageError{errors.New("--rollback needs --wait: it undoes the push when the wait fails")}
+	}
+	if o.rollback && o.replace {
+		return usageError{errors.New("--rollback with --replace: a rollback puts back only the file names pushed, not the files --replace removes")}
 	}
 	capps, err := validateCApps(args)
 	if err != nil {
@@ -224,6 +251,13 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 		}
 	}
 
+	var priors []prior
+	if o.rollback && via == viaDirect {
+		if priors, err = recordPriors(ctx, client, nodes, capps, o.timeout); err != nil {
+			return failed(fmt.Errorf("--rollback: nothing sent: what the nodes hold now could not be recorded: %w", err))
+		}
+	}
+
 	switch via {
 	case viaDirect:
 		report.Results = pushDirect(ctx, a, client, nodes, capps, o)
@@ -243,17 +277,21 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 	if o.wait > 0 && failures == 0 {
 		report.Wait = waitForCluster(ctx, a, cfg, client, nodes, capps, report.Results, o)
 	}
+	if o.rollback && needsRollback(failures, report.Wait) {
+		report.Rollback = rollBack(ctx, a, cfg, client, nodes, via, capps, priors, report.Results, o)
+	}
 
 	if err := writePushReport(a.stdout, o.output, report); err != nil {
 		return failed(err)
 	}
 	switch {
 	case failures > 0:
-		return failed(fmt.Errorf("%d of %d deliveries failed", failures, len(report.Results)))
+		return failed(fmt.Errorf("%d of %d deliveries failed%s", failures, len(report.Results), rollbackSummary(report.Rollback)))
 	case report.Wait != nil && len(report.Wait.Faulty) > 0:
-		return failed(fmt.Errorf("Carbon failed to deploy: %s", faultySummary(report.Wait.Faulty)))
+		return failed(fmt.Errorf("Carbon failed to deploy: %s%s", faultySummary(report.Wait.Faulty), rollbackSummary(report.Rollback)))
 	case report.Wait != nil && !report.Wait.OK:
-		return failed(fmt.Errorf("--wait %s: not every node %s the C-Apps: %s", o.wait, untilVerb(report.Wait.Until), lackingSummary(report.Wait.Lacking)))
+		return failed(fmt.Errorf("--wait %s: not every node %s the C-Apps: %s%s", o.wait, untilVerb(report.Wait.Until), lackingSummary(report.Wait.Lacking),
+			rollbackSummary(report.Rollback)))
 	}
 	return nil
 }
@@ -418,6 +456,9 @@ func writePushReport(w io.Writer, format string, r *pushReport) error {
 	}
 	if r.Wait != nil {
 		writeWaitReport(w, r.Wait)
+	}
+	if r.Rollback != nil {
+		writeRollbackReport(w, r.Rollback)
 	}
 	return nil
 }

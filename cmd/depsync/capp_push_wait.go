@@ -65,8 +65,6 @@ type waitState struct {
 // configuration), and a worker's manager only when it is already known:
 // one of nodes, a configured peer or this config's node.
 func waitForCluster(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client, nodes []string, capps []*localCApp, results []pushResult, o *pushOptions) *waitReport {
-	ctx, cancel := context.WithTimeout(ctx, o.wait)
-	defer cancel()
 	want := make([]deploy.Want, len(capps))
 	ids := map[string]string{}
 	for i, ca := range capps {
@@ -83,10 +81,21 @@ func waitForCluster(ctx context.Context, a *app, cfg *config.Config, c *deploy.C
 		}
 		received[r.storedBy][r.File] = *r.received
 	}
+	return waitForWant(ctx, a, cfg, c, nodes, want, ids, received, o.until, o.wait)
+}
+
+// waitForWant is waitForCluster for the bytes of want (ids: their C-App
+// ids by file name), Carbon's verdict on a node counting from received
+// (node, file: the node's own time it stored the file), else from the
+// file's mtime there.
+func waitForWant(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client, nodes []string, want []deploy.Want, ids map[string]string,
+	received map[string]map[string]time.Time, until string, wait time.Duration) *waitReport {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
 	res := c.WaitForCluster(ctx, deploy.WaitOptions{
 		Nodes:    nodes,
 		Want:     want,
-		Until:    o.until,
+		Until:    until,
 		Received: received,
 		OnNoCarbonLog: func(n string) {
 			a.logger.Warn("node reads no Carbon log (carbon.log_file missing or unreadable there): counting it by presence, not by Carbon's verdict", "node", redact(n))
@@ -94,7 +103,7 @@ func waitForCluster(ctx context.Context, a *app, cfg *config.Config, c *deploy.C
 		Known: append(append([]string{localURL(cfg)}, nodes...), cfg.Peers...),
 		Check: func(n string) error { return checkNodeURL("peer", n, cfg.InsecureHTTP) },
 	})
-	rep := &waitReport{OK: res.OK, Until: o.until, Nodes: make([]string, len(res.Nodes))}
+	rep := &waitReport{OK: res.OK, Until: until, Nodes: make([]string, len(res.Nodes))}
 	for i, n := range res.Nodes {
 		rep.Nodes[i] = redact(n)
 	}
@@ -104,29 +113,32 @@ func waitForCluster(ctx context.Context, a *app, cfg *config.Config, c *deploy.C
 	for _, l := range res.Lacking {
 		x := waitLacking{Node: redact(l.Node), File: l.File}
 		if l.Err != nil {
-			x.Error = nodeError(l.Node, l.Err, o.wait)
+			x.Error = nodeError(l.Node, l.Err, wait)
 		}
 		if l.Carbon != nil {
 			x.State = l.Carbon.State
 		}
 		rep.Lacking = append(rep.Lacking, x)
 	}
-	conv := func(v deploy.Verdict) waitState {
-		s := waitState{Node: redact(v.Node), File: v.File, ID: ids[v.File], Present: v.Present, CarbonLog: v.CarbonLog,
-			Current: v.Current, Done: v.Done}
-		if v.Carbon != nil {
-			t := v.Carbon.Time
-			s.State, s.Time, s.Error = v.Carbon.State, &t, v.Carbon.Error
-		}
-		return s
-	}
 	for _, v := range res.Faulty {
-		rep.Faulty = append(rep.Faulty, conv(v))
+		rep.Faulty = append(rep.Faulty, waitStateOf(v, ids))
 	}
 	for _, v := range res.States {
-		rep.States = append(rep.States, conv(v))
+		rep.States = append(rep.States, waitStateOf(v, ids))
 	}
 	return rep
+}
+
+// waitStateOf is a verdict as the report shows it, with the C-App's id
+// from ids by file name.
+func waitStateOf(v deploy.Verdict, ids map[string]string) waitState {
+	s := waitState{Node: redact(v.Node), File: v.File, ID: ids[v.File], Present: v.Present, CarbonLog: v.CarbonLog,
+		Current: v.Current, Done: v.Done}
+	if v.Carbon != nil {
+		t := v.Carbon.Time
+		s.State, s.Time, s.Error = v.Carbon.State, &t, v.Carbon.Error
+	}
+	return s
 }
 
 func untilVerb(until string) string {

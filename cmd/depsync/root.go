@@ -69,6 +69,7 @@ there is no SVN server, the manager pushes C-Apps straight to its peers.`,
 		newStatusCmd(a),
 		newTLSCmd(a),
 		newApproveCmd(a),
+		newRollbackCmd(a),
 		newDoctorCmd(a),
 		newGenManCmd(a),
 	)

@@ -112,7 +112,8 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			mux.Handle("/", d.Handler())
 			mux.Handle("GET /v1/status", d.StatusHandler(carbonStatus(carbonLog)))
 			push.mount(mux, c, d.ManagerURL, a.logger)
-			mountDoctor(mux, c, push.store, a.logger) // GET /v1/doctor (depsync doctor --config)
+			mountDoctor(mux, c, push.store, a.logger)   // GET /v1/doctor (depsync doctor --config)
+			mountRollback(mux, c, push.guard, a.logger) // GET /v1/history, POST /v1/rollback (svn mode)
 			// net/http's own lines (TLS handshake errors) go where the
 			// daemon's go, in its --log-format.
 			srv := deploy.NewServerWith(c.Listen, mux, c.TLS, deploy.ServerOptions{

@@ -43,6 +43,11 @@ type Options struct {
 	// Now stamps lines (default time.Now), in Location (default time.Local).
 	Now      func() time.Time
 	Location *time.Location
+	// Refuse, when set, is asked about each Synapse artifact of a C-App
+	// deployed (its carbonapps file name and bytes): an error makes the
+	// C-App faulty with that error, as on a node whose Carbon lacks what
+	// the artifact needs while another node's deploys it.
+	Refuse func(car string, data []byte) error
 }
 
 // deployedApp is what the stand-in remembers of a .car it has handled.

@@ -122,7 +122,11 @@ func (c *Carbon) deploy(name, carPath string, data []byte, app *deployedApp) err
 		}
 		dir := a.Name + "_" + a.Version
 		file := extracted + "/" + dir + "/" + a.Files[0]
-		if xerr := checkXML(files[path.Join(dir, a.Files[0])]); xerr != nil {
+		xerr := checkXML(files[path.Join(dir, a.Files[0])])
+		if xerr == nil && c.opts.Refuse != nil {
+			xerr = c.opts.Refuse(name, data)
+		}
+		if xerr != nil {
 			app.faulty = true
 			return c.fail(parsed.ID, file, xerr, done)
 		}
