@@ -129,15 +129,32 @@ func (c *Client) WaitForCluster(ctx context.Context, o WaitOptions) *WaitResult 
 		received[strings.TrimRight(n, "/")] = m
 	}
 	cluster := c.newClusterNodes(o.Nodes, o.Known, o.Check)
+	res := pollCluster(ctx, cluster, interval, o.OnNoCarbonLog, func(ctx context.Context, nodes []string) []nodeRound {
+		return c.round(ctx, nodes, o, received)
+	})
+	switch {
+	case len(res.Faulty) > 0:
+		c.opts.Logger.Debug("a node says a C-App is faulty", "nodes", redactAll(res.Nodes))
+	case res.OK:
+		c.opts.Logger.Debug("every node holds the C-Apps", "nodes", redactAll(res.Nodes), "until", o.Until)
+	}
+	return res
+}
+
+// pollCluster runs round over the nodes cluster finds, every interval,
+// until a round finds a faulty verdict or nothing lacking (OK), or ctx is
+// done: then it returns the last whole round's result, since a round cut
+// short by the deadline says nothing new. onNoLog hears once of each node
+// that reads no Carbon log.
+func pollCluster(ctx context.Context, cluster *clusterNodes, interval time.Duration, onNoLog func(string),
+	round func(context.Context, []string) []nodeRound) *WaitResult {
 	noLog := map[string]bool{}
 	var noLogOrder []string
 	var last *WaitResult
 	for {
 		nodes := cluster.discover(ctx)
-		rounds := c.round(ctx, nodes, o, received)
+		rounds := round(ctx, nodes)
 		if ctx.Err() != nil && last != nil {
-			// A round cut short by the deadline says nothing new: report
-			// what the last whole round saw.
 			return last
 		}
 		res := &WaitResult{Nodes: nodes}
@@ -145,8 +162,8 @@ func (c *Client) WaitForCluster(ctx context.Context, o WaitOptions) *WaitResult 
 			if r.noLog && !noLog[nodes[i]] {
 				noLog[nodes[i]] = true
 				noLogOrder = append(noLogOrder, nodes[i])
-				if o.OnNoCarbonLog != nil {
-					o.OnNoCarbonLog(nodes[i])
+				if onNoLog != nil {
+					onNoLog(nodes[i])
 				}
 			}
 			res.Lacking = append(res.Lacking, r.lacking...)
@@ -155,11 +172,9 @@ func (c *Client) WaitForCluster(ctx context.Context, o WaitOptions) *WaitResult 
 		}
 		res.NoCarbonLog = append([]string(nil), noLogOrder...)
 		if len(res.Faulty) > 0 {
-			c.opts.Logger.Debug("a node says a C-App is faulty", "nodes", redactAll(nodes))
 			return res
 		}
 		if len(res.Lacking) == 0 {
-			c.opts.Logger.Debug("every node holds the C-Apps", "nodes", redactAll(nodes), "until", o.Until)
 			res.OK = true
 			return res
 		}

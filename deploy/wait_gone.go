@@ -63,46 +63,15 @@ func (c *Client) WaitGone(ctx context.Context, o GoneOptions) *WaitResult {
 		interval = 500 * time.Millisecond
 	}
 	cluster := c.newClusterNodes(o.Nodes, o.Known, o.Check)
-	noLog := map[string]bool{}
-	var noLogOrder []string
-	var last *WaitResult
-	for {
-		nodes := cluster.discover(ctx)
+	return pollCluster(ctx, cluster, interval, o.OnNoCarbonLog, func(ctx context.Context, nodes []string) []nodeRound {
 		rounds := make([]nodeRound, len(nodes))
 		var wg sync.WaitGroup
 		for i, n := range nodes {
 			wg.Go(func() { rounds[i] = c.checkGone(ctx, n, o.Gone) })
 		}
 		wg.Wait()
-		if ctx.Err() != nil && last != nil {
-			return last
-		}
-		res := &WaitResult{Nodes: nodes}
-		for i, r := range rounds {
-			if r.noLog && !noLog[nodes[i]] {
-				noLog[nodes[i]] = true
-				noLogOrder = append(noLogOrder, nodes[i])
-				if o.OnNoCarbonLog != nil {
-					o.OnNoCarbonLog(nodes[i])
-				}
-			}
-			res.Lacking = append(res.Lacking, r.lacking...)
-			res.States = append(res.States, r.states...)
-		}
-		res.NoCarbonLog = append([]string(nil), noLogOrder...)
-		if len(res.Lacking) == 0 {
-			res.OK = true
-			return res
-		}
-		last = res
-		t := time.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return res
-		case <-t.C:
-		}
-	}
+		return rounds
+	})
 }
 
 // checkGone returns what node still holds of gone, or has not seen Carbon

@@ -27,6 +27,32 @@ type waitReport struct {
 	NoCarbonLog []string `json:"no_carbon_log,omitempty"`
 }
 
+// redactNodes is nodes as a report prints them (never nil: JSON says []).
+func redactNodes(nodes []string) []string {
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
+		out[i] = redact(n)
+	}
+	return out
+}
+
+// lackingOf is what a wait's last round found lacking, as a report prints
+// it.
+func lackingOf(lacks []deploy.Lack, wait time.Duration) []waitLacking {
+	var out []waitLacking
+	for _, l := range lacks {
+		x := waitLacking{Node: redact(l.Node), File: l.File}
+		if l.Err != nil {
+			x.Error = nodeError(l.Node, l.Err, wait)
+		}
+		if l.Carbon != nil {
+			x.State = l.Carbon.State
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
 type waitLacking struct {
 	Node  string `json:"node"`
 	File  string `json:"file,omitempty"`
@@ -103,23 +129,8 @@ func waitForWant(ctx context.Context, a *app, cfg *config.Config, c *deploy.Clie
 		Known: append(append([]string{localURL(cfg)}, nodes...), cfg.Peers...),
 		Check: func(n string) error { return checkNodeURL("peer", n, cfg.InsecureHTTP) },
 	})
-	rep := &waitReport{OK: res.OK, Until: until, Nodes: make([]string, len(res.Nodes))}
-	for i, n := range res.Nodes {
-		rep.Nodes[i] = redact(n)
-	}
-	for _, n := range res.NoCarbonLog {
-		rep.NoCarbonLog = append(rep.NoCarbonLog, redact(n))
-	}
-	for _, l := range res.Lacking {
-		x := waitLacking{Node: redact(l.Node), File: l.File}
-		if l.Err != nil {
-			x.Error = nodeError(l.Node, l.Err, wait)
-		}
-		if l.Carbon != nil {
-			x.State = l.Carbon.State
-		}
-		rep.Lacking = append(rep.Lacking, x)
-	}
+	rep := &waitReport{OK: res.OK, Until: until, Nodes: redactNodes(res.Nodes), NoCarbonLog: redactNodes(res.NoCarbonLog),
+		Lacking: lackingOf(res.Lacking, wait)}
 	for _, v := range res.Faulty {
 		rep.Faulty = append(rep.Faulty, waitStateOf(v, ids))
 	}

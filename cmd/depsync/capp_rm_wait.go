@@ -50,24 +50,8 @@ func waitForUndeploy(ctx context.Context, a *app, cfg *config.Config, c *deploy.
 			a.logger.Warn("node reads no Carbon log (or does not say what it reads): counting it by presence, not by Carbon's word", "node", redact(n))
 		},
 	})
-	rep := &rmWaitReport{OK: res.OK, Nodes: make([]string, len(res.Nodes))}
-	for i, n := range res.Nodes {
-		rep.Nodes[i] = redact(n)
-	}
-	for _, n := range res.NoCarbonLog {
-		rep.NoCarbonLog = append(rep.NoCarbonLog, redact(n))
-	}
-	for _, l := range res.Lacking {
-		x := waitLacking{Node: redact(l.Node), File: l.File}
-		if l.Err != nil {
-			x.Error = nodeError(l.Node, l.Err, wait)
-		}
-		if l.Carbon != nil {
-			x.State = l.Carbon.State
-		}
-		rep.Left = append(rep.Left, x)
-	}
-	return rep
+	return &rmWaitReport{OK: res.OK, Nodes: redactNodes(res.Nodes), NoCarbonLog: redactNodes(res.NoCarbonLog),
+		Left: lackingOf(res.Lacking, wait)}
 }
 
 // leftSummary says what keeps a cluster from being rid of the C-Apps.
