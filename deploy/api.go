@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -21,6 +20,7 @@ import (
 	"github.com/depsync/depsync/carbonlog"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/httpauth"
+	"github.com/depsync/depsync/internal/sfv"
 )
 
 // ReconcilerHeader marks the requests of a manager's reconciler; its value
@@ -330,7 +330,7 @@ func (a *cappAPI) put(w http.ResponseWriter, r *http.Request) {
 	if a.stopping(w, r) || a.refuse(w, r) {
 		return
 	}
-	want, err := parseContentDigest(r.Header.Values("Content-Digest"))
+	want, err := sfv.ParseContentDigest(r.Header.Values("Content-Digest"))
 	if err != nil {
 		a.Metrics.received("bad_request")
 		api.WriteError(w, http.StatusBadRequest, err.Error())
@@ -425,9 +425,4 @@ func (a *cappAPI) delete(w http.ResponseWriter, r *http.Request) {
 		a.Logger.Error("delete C-App", "file", file, "err", err)
 		api.WriteError(w, http.StatusInternalServerError, err.Error())
 	}
-}
-
-// ContentDigest formats a SHA-256 as an RFC 9530 Content-Digest value.
-func ContentDigest(sum []byte) string {
-	return "sha-256=:" + base64.StdEncoding.EncodeToString(sum) + ":"
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/internal/regfile"
+	"github.com/depsync/depsync/internal/sfv"
 )
 
 // get answers GET /v1/capps/{file}: the presence of the file in JSON
@@ -82,7 +83,7 @@ func (a *cappAPI) serveBytes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Digest", ContentDigest(h.Sum(nil)))
+	w.Header().Set("Content-Digest", sfv.ContentDigest(h.Sum(nil)))
 	w.Header().Set("Content-Length", strconv.FormatInt(fi.Size(), 10))
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {

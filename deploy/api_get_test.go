@@ -15,6 +15,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/sfv"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -51,7 +52,7 @@ func TestGetCAppServesBytesOrPresence(t *testing.T) {
 		body, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)
 		assert.Equal(t, want, body, "Accept %q gets the bytes", accept)
-		assert.Equal(t, ContentDigest(sum[:]), resp.Header.Get("Content-Digest"))
+		assert.Equal(t, sfv.ContentDigest(sum[:]), resp.Header.Get("Content-Digest"))
 		assert.Equal(t, "application/octet-stream", resp.Header.Get("Content-Type"))
 	}
 	for _, accept := range []string{"application/json", "text/plain, application/json;q=0.9"} {

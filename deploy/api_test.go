@@ -20,6 +20,7 @@ import (
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/httpauth"
+	"github.com/depsync/depsync/internal/sfv"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -93,7 +94,7 @@ func TestAPIPut(t *testing.T) {
 		}
 		return out
 	}
-	digest := func(b []byte) string { return ContentDigest(sum(b)) }
+	digest := func(b []byte) string { return sfv.ContentDigest(sum(b)) }
 
 	type step struct {
 		method, path string
@@ -232,7 +233,7 @@ func TestAPISlowClientIsCut(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	fmt.Fprintf(conn, "PUT /v1/capps/App_1.0.0.car HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Digest: %s\r\nContent-Length: %d\r\n\r\n",
-		testToken, ContentDigest(sum(app)), len(app))
+		testToken, sfv.ContentDigest(sum(app)), len(app))
 	_, err = conn.Write(app[:100]) // then nothing
 	require.NoError(t, err)
 	start := time.Now()

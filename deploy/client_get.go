@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/depsync/depsync/internal/sfv"
 )
 
 // Fetched is a C-App as a node held it: its bytes, or nothing.
@@ -49,7 +51,7 @@ func (c *Client) Fetch(ctx context.Context, node, file string) (*Fetched, error)
 	if ct := resp.Header.Get("Content-Type"); ct != "application/octet-stream" {
 		return nil, fmt.Errorf("%s: GET %s answered %q, not the C-App's bytes: a depsync too old to serve them", node, file, ct)
 	}
-	want, err := parseContentDigest(resp.Header.Values("Content-Digest"))
+	want, err := sfv.ParseContentDigest(resp.Header.Values("Content-Digest"))
 	if err != nil {
 		return nil, fmt.Errorf("%s: GET %s: %w", node, file, err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/regfile"
+	"github.com/depsync/depsync/internal/sfv"
 )
 
 // PutRequest says how Client.Put sends a C-App.
@@ -127,7 +128,7 @@ func (c *Client) put(ctx context.Context, node, path string, size int64, pr PutR
 	// refusal of a large C-App arrives as a reply, not as a reset
 	// connection.
 	req.Header.Set("Expect", "100-continue")
-	req.Header.Set("Content-Digest", ContentDigest(pr.SHA256))
+	req.Header.Set("Content-Digest", sfv.ContentDigest(pr.SHA256))
 	resp, err := c.rc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s: PUT %s: %w", node, pr.File, err)

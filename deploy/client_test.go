@@ -22,6 +22,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
+	"github.com/depsync/depsync/internal/sfv"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -266,7 +267,7 @@ func TestJitterBackoff(t *testing.T) {
 
 func TestContentDigestRoundTrip(t *testing.T) {
 	s := sha256.Sum256([]byte("x"))
-	got, err := parseContentDigest([]string{ContentDigest(s[:])})
+	got, err := sfv.ParseContentDigest([]string{sfv.ContentDigest(s[:])})
 	require.NoError(t, err)
 	require.Equal(t, hex.EncodeToString(s[:]), hex.EncodeToString(got))
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/sfv"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -162,7 +163,7 @@ func TestShortBodyIsInterrupted(t *testing.T) {
 			require.NoError(t, err)
 			defer conn.Close()
 			fmt.Fprintf(conn, "PUT /v1/capps/App_1.0.0.car HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"+
-				"Content-Digest: %s\r\nContent-Length: %d\r\n\r\n", hardToken, ContentDigest(sum(app)), len(app))
+				"Content-Digest: %s\r\nContent-Length: %d\r\n\r\n", hardToken, sfv.ContentDigest(sum(app)), len(app))
 			_, err = conn.Write(app[:cut])
 			require.NoError(t, err)
 			require.NoError(t, conn.(*net.TCPConn).CloseWrite())

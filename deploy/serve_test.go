@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/sfv"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -39,7 +40,7 @@ func TestServeCutsUploadsAtStop(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	_, err = fmt.Fprintf(conn, "PUT /v1/capps/Slow_1.car HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"+
-		"Content-Length: %d\r\nContent-Digest: %s\r\n\r\n", hardToken, 32<<20, ContentDigest(make([]byte, 32)))
+		"Content-Length: %d\r\nContent-Digest: %s\r\n\r\n", hardToken, 32<<20, sfv.ContentDigest(make([]byte, 32)))
 	require.NoError(t, err)
 	trickled := make(chan struct{})
 	go func() {

@@ -1,4 +1,7 @@
-package deploy
+// Package sfv parses the HTTP structured fields (RFC 8941) depsync reads:
+// the Content-Digest header (RFC 9530) with which a C-App's bytes travel
+// between nodes, and formats that header's value.
+package sfv
 
 import (
 	"encoding/base64"
@@ -7,13 +10,13 @@ import (
 	"strings"
 )
 
-// parseContentDigest returns the sha-256 of an RFC 9530 Content-Digest
+// ParseContentDigest returns the sha-256 of an RFC 9530 Content-Digest
 // header: a structured-field dictionary (RFC 8941 section 3.2) such as
 // "sha-512=:...:, sha-256=:<base64>:". The field's lines are combined with
 // commas, as RFC 9110 combines them; when a key appears twice the last
 // value wins; a header that does not parse as a dictionary is refused as a
 // whole (RFC 8941 section 4.2: parsing fails, nothing of it is used).
-func parseContentDigest(values []string) ([]byte, error) {
+func ParseContentDigest(values []string) ([]byte, error) {
 	const need = "Content-Digest header with sha-256 required (RFC 9530): sha-256=:<base64 of the body's SHA-256>:"
 	if len(values) == 0 {
 		return nil, errors.New(need)
@@ -230,4 +233,9 @@ func (p *sfParser) bareItem() (any, error) {
 		return struct{}{}, nil
 	}
 	return nil, fmt.Errorf("unexpected %q at offset %d", c, p.i)
+}
+
+// ContentDigest formats a SHA-256 as an RFC 9530 Content-Digest value.
+func ContentDigest(sum []byte) string {
+	return "sha-256=:" + base64.StdEncoding.EncodeToString(sum) + ":"
 }

@@ -1,4 +1,4 @@
-package deploy
+package sfv
 
 import (
 	"bytes"
@@ -43,7 +43,7 @@ func TestParseContentDigest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseContentDigest(tt.values)
+			got, err := ParseContentDigest(tt.values)
 			if tt.err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.err)
