@@ -19,7 +19,9 @@ import (
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/carbonlog"
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/internal/httpauth"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/sfv"
 )
 
@@ -118,7 +120,7 @@ func NewAPI(opts APIOptions) http.Handler {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.BodyStall <= 0 {
-		opts.BodyStall = DefaultBodyStall
+		opts.BodyStall = httpserver.DefaultBodyStall
 	}
 	if opts.Tenant == 0 {
 		opts.Tenant = carbonlog.SuperTenant
@@ -137,27 +139,7 @@ func NewAPI(opts APIOptions) http.Handler {
 	mux.HandleFunc("GET /v1/capps/{file}", a.get)
 	mux.HandleFunc("PUT /v1/capps/{file}", a.put)
 	mux.HandleFunc("DELETE /v1/capps/{file}", a.delete)
-	return httpauth.Require(opts.Token, checkRawName(mux))
-}
-
-// checkRawName rejects any /v1/capps/<x> whose raw path element is not a
-// valid file name before the mux can clean or unescape it.
-func checkRawName(next http.Handler) http.Handler {
-	const prefix = "/v1/capps/"
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw := r.URL.EscapedPath()
-		if r.URL.RawPath != "" {
-			raw = r.URL.RawPath
-		}
-		if strings.HasPrefix(raw, prefix) || strings.HasPrefix(r.URL.Path, prefix) {
-			name, _ := strings.CutPrefix(raw, prefix)
-			if !ValidName(name) || r.URL.Path != prefix+name {
-				api.WriteError(w, http.StatusBadRequest, ErrBadName.Error())
-				return
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
+	return httpauth.Require(opts.Token, cappname.Guard(mux))
 }
 
 // list answers the node's manifest with an ETag of it and of this run
@@ -211,7 +193,7 @@ func (a *cappAPI) list(w http.ResponseWriter, r *http.Request) {
 // the stop's budget. Clients retry it; the manager's reconciler does by
 // itself.
 func (a *cappAPI) stopping(w http.ResponseWriter, r *http.Request) bool {
-	if !serverStopping(r) {
+	if !httpserver.Stopping(r) {
 		return false
 	}
 	a.Metrics.received("stopping")
@@ -343,7 +325,7 @@ func (a *cappAPI) put(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("%s: %d bytes, over the limit of %d", ErrTooLarge, r.ContentLength, max))
 		return
 	}
-	body := http.MaxBytesReader(w, GuardBody(w, r.Body, a.BodyStall), max+1)
+	body := http.MaxBytesReader(w, httpserver.GuardBody(w, r.Body, a.BodyStall), max+1)
 	start := time.Now()
 	res, err := a.Store.Put(file, body, want, PutOptions{Replace: boolParam(r, "replace"), Length: r.ContentLength})
 	if err != nil {
@@ -384,7 +366,7 @@ func (a *cappAPI) put(w http.ResponseWriter, r *http.Request) {
 func putErrorCode(err error) (int, string) {
 	var mbe *http.MaxBytesError
 	switch {
-	case errors.Is(err, ErrBadName):
+	case errors.Is(err, cappname.ErrBad):
 		return http.StatusBadRequest, "bad_name"
 	case errors.Is(err, ErrDigestMismatch):
 		return http.StatusBadRequest, "digest_mismatch"
@@ -394,7 +376,7 @@ func putErrorCode(err error) (int, string) {
 		return http.StatusUnprocessableEntity, "invalid"
 	case errors.Is(err, ErrDuplicateID):
 		return http.StatusConflict, "duplicate_id"
-	case errors.Is(err, errBodyStalled):
+	case errors.Is(err, httpserver.ErrBodyStalled):
 		return http.StatusRequestTimeout, "timeout"
 	case errors.Is(err, errReceive):
 		return http.StatusBadRequest, "interrupted"
@@ -419,7 +401,7 @@ func (a *cappAPI) delete(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case errors.Is(err, ErrNotFound):
 		api.WriteError(w, http.StatusNotFound, fmt.Sprintf("%s: %s", ErrNotFound, file))
-	case errors.Is(err, ErrBadName):
+	case errors.Is(err, cappname.ErrBad):
 		api.WriteError(w, http.StatusBadRequest, err.Error())
 	default:
 		a.Logger.Error("delete C-App", "file", file, "err", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/internal/sfv"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -79,7 +80,7 @@ func TestGetCAppServesBytesOrPresence(t *testing.T) {
 	assert.False(t, f.Present)
 
 	_, err = c.Fetch(context.Background(), n.url, "../x.car")
-	require.ErrorIs(t, err, ErrBadName)
+	require.ErrorIs(t, err, cappname.ErrBad)
 	code, _ := rawRequest(t, n.url, http.MethodGet, "/v1/capps/%2e%2e%2fx.car", map[string]string{"Authorization": "Bearer " + testToken}, nil)
 	assert.Equal(t, http.StatusBadRequest, code)
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/deploy/cappname"
 )
 
 // presence answers GET /v1/capps/{file}[?id=ID]: whether the node holds the
@@ -16,8 +17,8 @@ import (
 func (a *cappAPI) presence(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
 	id := r.URL.Query().Get("id")
-	if len(id) > MaxNameLen {
-		api.WriteError(w, http.StatusBadRequest, fmt.Sprintf("id: longer than %d bytes", MaxNameLen))
+	if len(id) > cappname.MaxLen {
+		api.WriteError(w, http.StatusBadRequest, fmt.Sprintf("id: longer than %d bytes", cappname.MaxLen))
 		return
 	}
 	entries, err := a.Store.List()

@@ -20,6 +20,7 @@ import (
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/httpauth"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/sfv"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -50,7 +51,7 @@ func newTestNode(t testing.TB, role string, opts ...nodeOpt) *testNode {
 	mux.Handle("/v1/capps", api)
 	mux.Handle("/v1/capps/", api)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
-	srv := httptest.NewServer(NewServer("", mux, config.TLS{}).Handler)
+	srv := httptest.NewServer(httpserver.New("", mux, config.TLS{}).Handler)
 	t.Cleanup(srv.Close)
 	return &testNode{dir: dir, store: s, srv: srv, url: srv.URL}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -45,7 +46,7 @@ func BenchmarkPush200MB(b *testing.B) {
 	mux := http.NewServeMux()
 	api := NewAPI(APIOptions{Store: store, Role: config.RoleManager, Token: testToken})
 	mux.Handle("/v1/capps/", api)
-	srv := httptest.NewServer(NewServer("", mux, config.TLS{}).Handler)
+	srv := httptest.NewServer(httpserver.New("", mux, config.TLS{}).Handler)
 	defer srv.Close()
 	c, err := NewClient(ClientOptions{Token: testToken})
 	if err != nil {

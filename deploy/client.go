@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/internal/backoff"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
@@ -421,8 +422,8 @@ func (c *Client) Delete(ctx context.Context, node, file string, force bool) (ser
 }
 
 func (c *Client) delete(ctx context.Context, node, file string, force bool) error {
-	if !ValidName(file) {
-		return fmt.Errorf("%s: %w", file, ErrBadName)
+	if !cappname.Valid(file) {
+		return fmt.Errorf("%s: %w", file, cappname.ErrBad)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()

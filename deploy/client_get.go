@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/internal/sfv"
 )
 
@@ -29,8 +30,8 @@ type Fetched struct {
 // memory: C-Apps are bounded by the node's max size. Like Put, it is
 // bounded by ctx alone: a large C-App takes its time.
 func (c *Client) Fetch(ctx context.Context, node, file string) (*Fetched, error) {
-	if !ValidName(file) {
-		return nil, fmt.Errorf("%s: %w", file, ErrBadName)
+	if !cappname.Valid(file) {
+		return nil, fmt.Errorf("%s: %w", file, cappname.ErrBad)
 	}
 	req, err := c.newRequest(ctx, http.MethodGet, node, "/v1/capps/"+file, nil)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/internal/regfile"
 	"github.com/depsync/depsync/internal/sfv"
 )
@@ -51,8 +52,8 @@ func (c *Client) Put(ctx context.Context, node, path string, pr PutRequest) (*Pu
 	if pr.File == "" {
 		pr.File = filepath.Base(path)
 	}
-	if !ValidName(pr.File) {
-		return nil, fmt.Errorf("%s: %w", pr.File, ErrBadName)
+	if !cappname.Valid(pr.File) {
+		return nil, fmt.Errorf("%s: %w", pr.File, cappname.ErrBad)
 	}
 	f, fi, err := regfile.OpenFollowing(path) // a FIFO would block every read after
 	if err != nil {

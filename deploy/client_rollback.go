@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/deploy/cappname"
 )
 
 // History asks node for the SVN history of its C-Apps (GET /v1/history):
@@ -18,8 +19,8 @@ import (
 func (c *Client) History(ctx context.Context, node, file string, n int) (*api.History, error) {
 	q := url.Values{}
 	if file != "" {
-		if !ValidName(file) {
-			return nil, fmt.Errorf("%s: %w", file, ErrBadName)
+		if !cappname.Valid(file) {
+			return nil, fmt.Errorf("%s: %w", file, cappname.ErrBad)
 		}
 		q.Set("file", file)
 	}

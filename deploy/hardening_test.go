@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/sfv"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -33,9 +34,9 @@ import (
 // hardToken is a token of the length the config requires.
 const hardToken = "0123456789abcdef0123456789abcdef"
 
-// serveNode runs the API of a store behind NewServerWith on a real
+// serveNode runs the API of a store behind httpserver.NewWith on a real
 // 127.0.0.1 socket and returns its base URL.
-func serveNode(t *testing.T, store *Store, role string, tlsCfg config.TLS, so ServerOptions, opts ...nodeOpt) string {
+func serveNode(t *testing.T, store *Store, role string, tlsCfg config.TLS, so httpserver.Options, opts ...nodeOpt) string {
 	t.Helper()
 	o := APIOptions{Store: store, Role: role, Token: hardToken}
 	for _, f := range opts {
@@ -49,12 +50,12 @@ func serveNode(t *testing.T, store *Store, role string, tlsCfg config.TLS, so Se
 		// Large enough that a few unread replies fill the socket buffers.
 		_, _ = w.Write([]byte(strings.Repeat("depsync_metric 1\n", 4096)))
 	})
-	srv := NewServerWith("127.0.0.1:0", mux, tlsCfg, so)
+	srv := httpserver.NewWith("127.0.0.1:0", mux, tlsCfg, so)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, srv, ln) }()
+	go func() { done <- httpserver.Serve(ctx, srv, ln) }()
 	t.Cleanup(func() { cancel(); <-done })
 	scheme := "http"
 	if tlsCfg.Enabled() {
@@ -78,7 +79,7 @@ func TestReadersThatNeverReadAreCut(t *testing.T) {
 	store := newStore(t)
 	const bad = 6
 	base := serveNode(t, store, config.RoleManager, config.TLS{},
-		ServerOptions{WriteTimeout: time.Second, MaxConns: bad})
+		httpserver.Options{WriteTimeout: time.Second, MaxConns: bad})
 	addr := strings.TrimPrefix(base, "http://")
 
 	var closed atomic.Int32
@@ -118,7 +119,7 @@ func TestReadersThatNeverReadAreCut(t *testing.T) {
 // served while the others are busy (not idle), and is served once one
 // closes.
 func TestConnectionCapQueues(t *testing.T) {
-	base := serveNode(t, newStore(t), config.RoleManager, config.TLS{}, ServerOptions{MaxConns: 1})
+	base := serveNode(t, newStore(t), config.RoleManager, config.TLS{}, httpserver.Options{MaxConns: 1})
 	addr := strings.TrimPrefix(base, "http://")
 	hold, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
@@ -155,7 +156,7 @@ func TestConnectionCapQueues(t *testing.T) {
 // and nothing is stored.
 func TestShortBodyIsInterrupted(t *testing.T) {
 	store := newStore(t)
-	base := serveNode(t, store, config.RoleManager, config.TLS{}, ServerOptions{})
+	base := serveNode(t, store, config.RoleManager, config.TLS{}, httpserver.Options{})
 	app := testcapp.Build(t, "App", "1.0.0", testcapp.Pad(200<<10))
 	for _, cut := range []int{0, 1000, len(app) - 1} {
 		t.Run(fmt.Sprint(cut), func(t *testing.T) {
@@ -265,7 +266,7 @@ func TestReconcilerWritesNeedTheManagersCertificate(t *testing.T) {
 
 	store := newStore(t)
 	base := serveNode(t, store, config.RoleWorker,
-		config.TLS{CertFile: srvCert, KeyFile: srvKey, CAFile: ca.caFile}, ServerOptions{},
+		config.TLS{CertFile: srvCert, KeyFile: srvKey, CAFile: ca.caFile}, httpserver.Options{},
 		func(o *APIOptions) { o.ManagerHosts = []string{"manager.test"} })
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.ca)

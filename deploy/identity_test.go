@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -57,7 +58,7 @@ func TestWorkerTellsItsManagerExactly(t *testing.T) {
 	srvCert, srvKey := ca.leaf(t, "127.0.0.1")
 	store := newStore(t)
 	base := serveNode(t, store, config.RoleWorker,
-		config.TLS{CertFile: srvCert, KeyFile: srvKey, CAFile: ca.caFile}, ServerOptions{},
+		config.TLS{CertFile: srvCert, KeyFile: srvKey, CAFile: ca.caFile}, httpserver.Options{},
 		func(o *APIOptions) { o.ManagerHosts = []string{"manager.test", "10.9.9.9"} })
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.ca)

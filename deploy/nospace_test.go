@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -59,7 +60,7 @@ func TestPutOnFullDisk(t *testing.T) {
 	assert.Equal(t, "no_space", kind)
 	assert.Empty(t, dirNames(t, dir), "no temporary or partial file left")
 
-	base := serveNode(t, store, config.RoleManager, config.TLS{}, ServerOptions{})
+	base := serveNode(t, store, config.RoleManager, config.TLS{}, httpserver.Options{})
 	c, err := NewClient(ClientOptions{Token: hardToken, RetryMax: -1})
 	require.NoError(t, err)
 	p := filepath.Join(t.TempDir(), "Big_1.0.0.car")

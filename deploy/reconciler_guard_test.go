@@ -17,6 +17,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/guard"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -271,10 +272,10 @@ func TestReconcilerRechecksPeers(t *testing.T) {
 		mux.Handle("/v1/capps", api)
 		mux.Handle("/v1/capps/", api)
 		mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {})
-		srv := NewServer(addr, mux, config.TLS{})
+		srv := httpserver.New(addr, mux, config.TLS{})
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { _ = Serve(ctx, srv, ln); close(done) }()
+		go func() { _ = httpserver.Serve(ctx, srv, ln); close(done) }()
 		return func() { cancel(); <-done }
 	}
 	stop := start(ln)
@@ -311,7 +312,7 @@ func TestReconcilerConvergesAfterFullDisk(t *testing.T) {
 	wDir := filepath.Join(fsDir, "carbonapps")
 	wStore, err := NewStore(wDir, 0)
 	require.NoError(t, err)
-	wURL := serveNode(t, wStore, config.RoleWorker, config.TLS{}, ServerOptions{})
+	wURL := serveNode(t, wStore, config.RoleWorker, config.TLS{}, httpserver.Options{})
 
 	mgrDir := t.TempDir()
 	testcapp.Write(t, mgrDir, "Big_1.car", "Big", "1", testcapp.Pad(1<<20))

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -169,7 +170,7 @@ func (f *flakyNode) serve(t *testing.T, ln net.Listener) {
 	mux.Handle("/v1/capps", api)
 	mux.Handle("/v1/capps/", api)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {})
-	f.srv = NewServer(f.addr, mux, config.TLS{})
+	f.srv = httpserver.New(f.addr, mux, config.TLS{})
 	go f.srv.Serve(ln)
 	t.Cleanup(func() { f.srv.Close() })
 }

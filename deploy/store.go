@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/internal/atomicfile"
 	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/internal/regfile"
@@ -34,7 +36,6 @@ const (
 // *DuplicateIDError (errors.As) naming the other file, ErrInvalidCApp wraps
 // the carbonapp error.
 var (
-	ErrBadName        = errors.New("bad C-App file name: only letters, digits, '.', '_' and '-', starting with a letter or digit, ending in .car, at most 255 bytes")
 	ErrDigestMismatch = errors.New("content digest mismatch: the bytes received are not the ones sent")
 	ErrInvalidCApp    = errors.New("not a valid C-App")
 	ErrTooLarge       = errors.New("C-App too large")
@@ -185,11 +186,11 @@ func (s *Store) Dir() string { return s.dir }
 // MaxSize returns the size limit of one C-App.
 func (s *Store) MaxSize() int64 { return s.maxSize }
 
-// Path returns the path of file in the directory (ErrBadName if file is not
+// Path returns the path of file in the directory (cappname.ErrBad if file is not
 // a valid C-App file name).
 func (s *Store) Path(file string) (string, error) {
-	if !ValidName(file) {
-		return "", ErrBadName
+	if !cappname.Valid(file) {
+		return "", cappname.ErrBad
 	}
 	return filepath.Join(s.dir, file), nil
 }
@@ -237,8 +238,8 @@ func (s *Store) List() ([]Entry, error) {
 
 // Get returns the entry of one file, or ErrNotFound.
 func (s *Store) Get(file string) (Entry, error) {
-	if !ValidName(file) {
-		return Entry{}, ErrBadName
+	if !cappname.Valid(file) {
+		return Entry{}, cappname.ErrBad
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -299,8 +300,8 @@ func irregularEntry(name, kind string) Entry {
 
 // Delete removes dir/file, or returns ErrNotFound.
 func (s *Store) Delete(file string) error {
-	if !ValidName(file) {
-		return ErrBadName
+	if !cappname.Valid(file) {
+		return cappname.ErrBad
 	}
 	defer s.pruneBackups() // after the unlock
 	s.mu.Lock()
@@ -321,3 +322,10 @@ func (s *Store) Delete(file string) error {
 	}
 	return nil
 }
+
+// tempPrefix starts the name of every temporary file the Store writes:
+// dot-prefixed and never ending in ".car", so Carbon's deployer and
+// depsync's watcher both ignore it.
+const tempPrefix = ".depsync-"
+
+func isTemp(name string) bool { return strings.HasPrefix(name, tempPrefix) }

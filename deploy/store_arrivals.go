@@ -3,6 +3,8 @@ package deploy
 import (
 	"errors"
 	"io/fs"
+
+	"github.com/depsync/depsync/deploy/cappname"
 )
 
 // arrivedLocked records that the store itself left file with the bytes of
@@ -21,7 +23,7 @@ func (s *Store) arrivedLocked(file, sha string) {
 // absent after a delete. A file a person copied in, edited or removed by
 // hand since is not.
 func (s *Store) FromAPI(file string) bool {
-	if !ValidName(file) {
+	if !cappname.Valid(file) {
 		return false
 	}
 	s.mu.Lock()

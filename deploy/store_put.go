@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/internal/atomicfile"
 )
 
@@ -23,8 +24,8 @@ import (
 // left behind. If dir/file already holds the same bytes, nothing is written
 // and the status is "unchanged".
 func (s *Store) Put(file string, body io.Reader, wantSHA256 []byte, opts PutOptions) (PutResult, error) {
-	if !ValidName(file) {
-		return PutResult{}, ErrBadName
+	if !cappname.Valid(file) {
+		return PutResult{}, cappname.ErrBad
 	}
 	tmp, err := s.createTemp(file)
 	if err != nil {

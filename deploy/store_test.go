@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -35,18 +36,6 @@ func dirNames(t testing.TB, dir string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func TestValidName(t *testing.T) {
-	good := []string{"App_1.0.0.car", "a.car", "0x.car", "My-App_1.0.0-SNAPSHOT.car", strings.Repeat("a", 251) + ".car"}
-	bad := []string{"", ".car", ".x.car", "../x.car", "a/b.car", `a\b.car`, "x.car\x00", "x.car%00", "%2e%2e%2fx.car",
-		"x.zip", "x.CAR", "-x.car", "_x.car", "a..car", "x .car", "é.car", strings.Repeat("a", 252) + ".car", "x.car/"}
-	for _, n := range good {
-		require.True(t, ValidName(n), n)
-	}
-	for _, n := range bad {
-		require.False(t, ValidName(n), n)
-	}
 }
 
 func TestStorePutListDelete(t *testing.T) {
@@ -99,7 +88,7 @@ func TestStorePutListDelete(t *testing.T) {
 
 	require.NoError(t, s.Delete("App_1.0.0.car"))
 	require.ErrorIs(t, s.Delete("App_1.0.0.car"), ErrNotFound)
-	require.ErrorIs(t, s.Delete("../x.car"), ErrBadName)
+	require.ErrorIs(t, s.Delete("../x.car"), cappname.ErrBad)
 }
 
 func TestStoreListCache(t *testing.T) {
@@ -136,7 +125,7 @@ func TestStorePutErrorsLeaveNothing(t *testing.T) {
 		want []byte
 		err  error
 	}{
-		{"bad name", "../x.car", a, nil, ErrBadName},
+		{"bad name", "../x.car", a, nil, cappname.ErrBad},
 		{"digest mismatch", "App_1.0.0.car", a, sum([]byte("other")), ErrDigestMismatch},
 		{"not a zip", "App_1.0.0.car", []byte("hello"), nil, ErrInvalidCApp},
 		{"empty", "App_1.0.0.car", nil, nil, ErrInvalidCApp},

@@ -11,14 +11,15 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/carbonlog"
+	"github.com/depsync/depsync/deploy/cappname"
 )
 
 // Presence asks node whether it holds file and what its Carbon log last
 // said of the C-App (GET /v1/capps/{file}); id, when known, is the C-App's
 // id, which the node cannot read from a file it no longer holds.
 func (c *Client) Presence(ctx context.Context, node, file, id string) (*api.CAppPresence, error) {
-	if !ValidName(file) {
-		return nil, fmt.Errorf("%s: %w", file, ErrBadName)
+	if !cappname.Valid(file) {
+		return nil, fmt.Errorf("%s: %w", file, cappname.ErrBad)
 	}
 	path := "/v1/capps/" + file
 	if id != "" {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/carbonlog"
+	"github.com/depsync/depsync/deploy/cappname"
 )
 
 // TestPresence: GET /v1/capps/{file} says whether the node holds the file
@@ -46,7 +47,7 @@ func TestPresence(t *testing.T) {
 	assert.Nil(t, p.Carbon, "a gone file's id is not known without ?id=")
 
 	_, err = c.Presence(context.Background(), n.url, "../x.car", "")
-	assert.ErrorIs(t, err, ErrBadName)
+	assert.ErrorIs(t, err, cappname.ErrBad)
 }
 
 // TestWaitGone: the wait ends once no node holds the C-App and each node

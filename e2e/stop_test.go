@@ -20,8 +20,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/internal/daemontest"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/svntest"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -116,7 +116,7 @@ func TestStopDuringSlowUpload(t *testing.T) {
 	exit := m.Stop(t) // waits for the exit (its SIGTERM comes second)
 	took := time.Since(start)
 	assert.Equal(t, 0, exit, "exit status of a stop during an upload")
-	assert.Less(t, took, deploy.ShutdownBudget+10*time.Second, "the stop took %s", took)
+	assert.Less(t, took, httpserver.ShutdownBudget+10*time.Second, "the stop took %s", took)
 	assert.Empty(t, tempFiles(t, apps), "temporary files left in carbonapps")
 	assert.NoFileExists(t, filepath.Join(apps, "Late_1.0.0.car"), "a C-App taken after the stop began")
 	assert.NoFileExists(t, filepath.Join(apps, "Slow_1.0.0.car"))

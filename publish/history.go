@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/depsync/depsync/api"
-	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/svn"
 )
 
@@ -26,8 +26,8 @@ var actions = map[string]string{"A": "added", "M": "modified", "R": "replaced", 
 // svn log, with the digest of each version read back from the repository.
 // A folder that does not exist yet has no history.
 func History(ctx context.Context, o Options, file string, n int) ([]Change, error) {
-	if file != "" && !deploy.ValidName(file) {
-		return nil, fmt.Errorf("%s: %w", file, deploy.ErrBadName)
+	if file != "" && !cappname.Valid(file) {
+		return nil, fmt.Errorf("%s: %w", file, cappname.ErrBad)
 	}
 	tmp, err := os.MkdirTemp(o.TempDir, "depsync-history-")
 	if err != nil {

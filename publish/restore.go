@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/depsync/depsync/carbonapp"
-	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/internal/atomicfile"
 	"github.com/depsync/depsync/svn"
 )
@@ -48,8 +48,8 @@ type Restored struct {
 // its bytes then are not a valid C-App. why goes into the commit message.
 func Restore(ctx context.Context, o Options, files []string, rev int64, why string) (int64, []Restored, error) {
 	for _, f := range files {
-		if !deploy.ValidName(f) {
-			return 0, nil, fmt.Errorf("%s: %w", f, deploy.ErrBadName)
+		if !cappname.Valid(f) {
+			return 0, nil, fmt.Errorf("%s: %w", f, cappname.ErrBad)
 		}
 	}
 	tmp, err := os.MkdirTemp(o.TempDir, "depsync-restore-")

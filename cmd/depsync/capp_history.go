@@ -13,6 +13,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/cappname"
 )
 
 // defaultHistoryTimeout bounds capp history and rollback: the node runs
@@ -54,8 +55,8 @@ The token comes from --token-file, else token_file or DEPSYNC_TOKEN.`,
 			file := ""
 			if len(args) == 1 {
 				file = args[0]
-				if !deploy.ValidName(file) {
-					return badInput(fmt.Errorf("%s: %w", file, deploy.ErrBadName))
+				if !cappname.Valid(file) {
+					return badInput(fmt.Errorf("%s: %w", file, cappname.ErrBad))
 				}
 			}
 			cfg, err := a.loadConfig(nil)

@@ -18,6 +18,7 @@ import (
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/publish"
 	"github.com/depsync/depsync/svn"
 )
@@ -304,8 +305,8 @@ func validateCApps(paths []string) ([]*localCApp, error) {
 	var errs []error
 	for _, p := range paths {
 		file := filepath.Base(p)
-		if !deploy.ValidName(file) {
-			errs = append(errs, fmt.Errorf("%s: %w", p, deploy.ErrBadName))
+		if !cappname.Valid(file) {
+			errs = append(errs, fmt.Errorf("%s: %w", p, cappname.ErrBad))
 			continue
 		}
 		app, err := carbonapp.ParseFile(p)

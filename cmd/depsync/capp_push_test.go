@@ -19,6 +19,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/svntest"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -58,7 +59,7 @@ func newPushNode(t *testing.T, role string) *pushNode {
 		}
 		json.NewEncoder(w).Encode(map[string]any{"role": role, "mode": "direct", "peers": peers, "manager": n.manager})
 	})
-	n.srv = httptest.NewServer(deploy.NewServer("", mux, config.TLS{}).Handler)
+	n.srv = httptest.NewServer(httpserver.New("", mux, config.TLS{}).Handler)
 	t.Cleanup(n.srv.Close)
 	n.url = n.srv.URL
 	return n

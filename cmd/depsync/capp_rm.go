@@ -13,6 +13,7 @@ import (
 
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/cappname"
 )
 
 type rmResult struct {
@@ -72,8 +73,8 @@ Exit codes: 0 removed everywhere (and, with --wait, undeployed everywhere),
 				return usageError{fmt.Errorf("--wait %s: must not be negative", wait)}
 			}
 			for _, f := range files {
-				if !deploy.ValidName(f) && !validID(f) {
-					return badInput(fmt.Errorf("%s: %w, nor a C-App id such as MyApp_1.0.0", f, deploy.ErrBadName))
+				if !cappname.Valid(f) && !validID(f) {
+					return badInput(fmt.Errorf("%s: %w, nor a C-App id such as MyApp_1.0.0", f, cappname.ErrBad))
 				}
 			}
 			cfg, err := a.loadConfig(nil)
@@ -177,14 +178,14 @@ func (r rmResult) name() string {
 // be a valid file name with ".car" after it, not already ending in it in
 // any case (App.CAR is a file name mistyped, not an id).
 func validID(s string) bool {
-	return !carbonapp.IsCApp(strings.ToLower(s)) && deploy.ValidName(s+carbonapp.Ext)
+	return !carbonapp.IsCApp(strings.ToLower(s)) && cappname.Valid(s+carbonapp.Ext)
 }
 
 // removeOne removes arg from node n: the file of that name, or, for a
 // C-App id, every file the node lists with that id (not_found when none).
 func removeOne(ctx context.Context, c *deploy.Client, n, arg string, force bool, timeout time.Duration) []rmResult {
 	files, id := []string{arg}, ""
-	if !deploy.ValidName(arg) {
+	if !cappname.Valid(arg) {
 		id = arg
 		start := time.Now()
 		entries, err := c.List(ctx, n)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -33,13 +34,13 @@ func TestForceOverTLSNeedsAClusterCertificate(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/capps", api)
 	mux.Handle("/v1/capps/", api)
-	srv := deploy.NewServerWith("127.0.0.1:0", mux, config.TLS{CertFile: filepath.Join(pki, "worker.crt"),
-		KeyFile: filepath.Join(pki, "worker.key"), CAFile: filepath.Join(pki, "ca.crt")}, deploy.ServerOptions{})
+	srv := httpserver.NewWith("127.0.0.1:0", mux, config.TLS{CertFile: filepath.Join(pki, "worker.crt"),
+		KeyFile: filepath.Join(pki, "worker.key"), CAFile: filepath.Join(pki, "ca.crt")}, httpserver.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- deploy.Serve(ctx, srv, ln) }()
+	go func() { done <- httpserver.Serve(ctx, srv, ln) }()
 	t.Cleanup(func() { cancel(); <-done })
 	node := "https://" + ln.Addr().String()
 

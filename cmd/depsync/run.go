@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
-	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/syncer"
 )
 
@@ -116,21 +116,21 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			mountRollback(mux, c, push.guard, a.logger) // GET /v1/history, POST /v1/rollback (svn mode)
 			// net/http's own lines (TLS handshake errors) go where the
 			// daemon's go, in its --log-format.
-			srv := deploy.NewServerWith(c.Listen, mux, c.TLS, deploy.ServerOptions{
+			srv := httpserver.NewWith(c.Listen, mux, c.TLS, httpserver.Options{
 				ErrorLog: slog.NewLogLogger(a.logger.With("component", "http_server").Handler(), slog.LevelWarn)})
 			// A stop stops the HTTP server at once, alongside the daemon:
 			// no upload begins after it, and those in flight have
-			// deploy.ShutdownBudget to finish within the stop. A node whose
+			// httpserver.ShutdownBudget to finish within the stop. A node whose
 			// HTTP server died can take no notice and no push: stop the
 			// daemon too, rather than run on deaf.
 			runCtx, cancelRun := context.WithCancel(ctx)
 			defer cancelRun()
 			served := make(chan error, 1)
-			go func() { served <- deploy.Serve(runCtx, srv, ln) }()
+			go func() { served <- httpserver.Serve(runCtx, srv, ln) }()
 			a.logger.Info("listening", "addr", ln.Addr().String(), "tls", c.TLS.Enabled())
 			defer context.AfterFunc(ctx, func() {
 				a.logger.Info("stopping: the HTTP API takes no new upload; uploads in flight finish or are cut",
-					"budget", deploy.ShutdownBudget)
+					"budget", httpserver.ShutdownBudget)
 			})()
 			go push.backups.Run(runCtx, time.Hour) // backups.max_age holds while nothing new comes
 			if carbonLog != nil {

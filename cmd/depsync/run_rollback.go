@@ -13,7 +13,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
-	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
 	"github.com/depsync/depsync/publish"
@@ -70,8 +70,8 @@ func (h *rollbackHandler) history(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	file := r.URL.Query().Get("file")
-	if file != "" && !deploy.ValidName(file) {
-		api.WriteError(w, http.StatusBadRequest, deploy.ErrBadName.Error())
+	if file != "" && !cappname.Valid(file) {
+		api.WriteError(w, http.StatusBadRequest, cappname.ErrBad.Error())
 		return
 	}
 	n := 20
@@ -167,8 +167,8 @@ func checkRollback(req api.RollbackRequest) error {
 	}
 	seen := map[string]bool{}
 	for _, f := range req.Files {
-		if !deploy.ValidName(f) {
-			return fmt.Errorf("%s: %w", f, deploy.ErrBadName)
+		if !cappname.Valid(f) {
+			return fmt.Errorf("%s: %w", f, cappname.ErrBad)
 		}
 		if seen[f] {
 			return fmt.Errorf("%s is named twice", f)

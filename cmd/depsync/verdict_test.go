@@ -24,6 +24,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/internal/carbontest"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -56,7 +57,7 @@ func newCarbonNode(t *testing.T) *carbonNode {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/capps", a)
 	mux.Handle("/v1/capps/", a)
-	srv := httptest.NewServer(deploy.NewServer("", mux, config.TLS{}).Handler)
+	srv := httptest.NewServer(httpserver.New("", mux, config.TLS{}).Handler)
 	t.Cleanup(srv.Close)
 	return &carbonNode{url: srv.URL, reader: r}
 }

@@ -1,4 +1,4 @@
-package deploy
+package httpserver
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 // (an upload) finish; those still running then are cut.
 const ShutdownBudget = 10 * time.Second
 
-// cutWait bounds the wait for the handlers of cut requests to return: they
+// CutWait bounds the wait for the handlers of cut requests to return: they
 // do at their next read of the closed connection.
-const cutWait = 5 * time.Second
+const CutWait = 5 * time.Second
 
 // Serve runs srv on ln (TLS when srv.TLSConfig is set) until ctx ends, then
 // stops it. The listener closes at once, and so does a connection that
@@ -35,7 +35,7 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
 		if base != nil {
 			c = base(l)
 		}
-		return context.WithValue(c, stoppingKey{}, (<-chan struct{})(stop))
+		return StoppingContext(c, stop)
 	}
 	live := &liveConns{next: srv.ConnState, stop: stop}
 	srv.ConnState = live.hook
@@ -62,8 +62,8 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
 		// already; Close's error can only say so again.
 		_ = srv.Close()
 		err = nil
-		if n := live.wait(cutWait); n > 0 {
-			err = fmt.Errorf("%d connections still served %s after the stop cut them", n, cutWait)
+		if n := live.wait(CutWait); n > 0 {
+			err = fmt.Errorf("%d connections still served %s after the stop cut them", n, CutWait)
 		}
 	}
 	<-errc
@@ -74,9 +74,15 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
 // begins to stop.
 type stoppingKey struct{}
 
-// serverStopping reports whether the server serving r (with Serve) has
+// StoppingContext returns ctx marked so that Stopping reports true for a
+// request under it once stop is closed: what Serve gives each connection.
+func StoppingContext(ctx context.Context, stop <-chan struct{}) context.Context {
+	return context.WithValue(ctx, stoppingKey{}, stop)
+}
+
+// Stopping reports whether the server serving r (with Serve) has
 // begun to stop.
-func serverStopping(r *http.Request) bool {
+func Stopping(r *http.Request) bool {
 	stop, _ := r.Context().Value(stoppingKey{}).(<-chan struct{})
 	if stop == nil {
 		return false

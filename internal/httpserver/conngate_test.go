@@ -1,4 +1,4 @@
-package deploy
+package httpserver
 
 import (
 	"bufio"
@@ -18,21 +18,21 @@ import (
 // TestIdleConnectionsDoNotLockOutTheAPI: 300 connections (more than
 // DefaultMaxConns) each send one GET /healthz and stay idle; then a probe
 // and a request with the token, on fresh connections, still answer at
-// once. The server is NewServerWith's on a real loopback socket: with its
+// once. The server is NewWith's on a real loopback socket: with its
 // default limits (the client's share closes its own idle connections), and
 // without a per-client share (idle connections make room at the cap).
 func TestIdleConnectionsDoNotLockOutTheAPI(t *testing.T) {
-	t.Run("defaults", func(t *testing.T) { idleLockout(t, ServerOptions{}) })
-	t.Run("no_share", func(t *testing.T) { idleLockout(t, ServerOptions{MaxConnsPerIP: DefaultMaxConns}) })
+	t.Run("defaults", func(t *testing.T) { idleLockout(t, Options{}) })
+	t.Run("no_share", func(t *testing.T) { idleLockout(t, Options{MaxConnsPerIP: DefaultMaxConns}) })
 }
 
-func idleLockout(t *testing.T, so ServerOptions) {
+func idleLockout(t *testing.T, so Options) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	mux.Handle("GET /v1/status", httpauth.Require(hardToken, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("GET /v1/status", httpauth.Require(gateToken, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("{}\n"))
 	})))
-	srv := NewServerWith("127.0.0.1:0", mux, config.TLS{}, so)
+	srv := NewWith("127.0.0.1:0", mux, config.TLS{}, so)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -70,7 +70,7 @@ func idleLockout(t *testing.T, so ServerOptions) {
 			return 0, err
 		}
 		if auth {
-			req.Header.Set("Authorization", "Bearer "+hardToken)
+			req.Header.Set("Authorization", "Bearer "+gateToken)
 		}
 		resp, err := c.Do(req)
 		if err != nil {
@@ -127,3 +127,5 @@ func TestAdmit(t *testing.T) {
 		})
 	}
 }
+
+const gateToken = "0123456789abcdef0123456789abcdef"

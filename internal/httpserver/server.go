@@ -1,4 +1,8 @@
-package deploy
+// Package httpserver builds and runs depsync's HTTP server: timeouts
+// against slow clients, a cap on connections with idle ones making room
+// (conngate.go), TLS with certificates re-read when they change, and a stop
+// that lets uploads in flight finish within a budget before cutting them.
+package httpserver
 
 import (
 	"crypto/tls"
@@ -12,6 +16,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/internal/tlsconf"
 )
 
@@ -35,10 +40,12 @@ const (
 	minProgress = 64 << 10
 )
 
-var errBodyStalled = errors.New("the client stopped sending the body")
+// ErrBodyStalled is wrapped by the read error of a request body whose
+// client stopped sending (see GuardBody).
+var ErrBodyStalled = errors.New("the client stopped sending the body")
 
-// ServerOptions tune NewServerWith; zero fields take the defaults.
-type ServerOptions struct {
+// Options tune NewWith; zero fields take the defaults.
+type Options struct {
 	// BodyStall: see GuardBody (default DefaultBodyStall).
 	BodyStall time.Duration
 	// WriteTimeout bounds writing each response (default
@@ -57,13 +64,13 @@ type ServerOptions struct {
 	ErrorLog *log.Logger
 }
 
-// NewServer returns the daemon's HTTP server for h on addr, with the
-// default ServerOptions: see NewServerWith.
-func NewServer(addr string, h http.Handler, tlsCfg config.TLS) *http.Server {
-	return NewServerWith(addr, h, tlsCfg, ServerOptions{})
+// New returns the daemon's HTTP server for h on addr, with the
+// default Options: see NewWith.
+func New(addr string, h http.Handler, tlsCfg config.TLS) *http.Server {
+	return NewWith(addr, h, tlsCfg, Options{})
 }
 
-// NewServerWith returns the daemon's HTTP server for h on addr. It rejects
+// NewWith returns the daemon's HTTP server for h on addr. It rejects
 // bad C-App names under /v1/capps/ (400) before h's mux can clean the path
 // (a ServeMux would redirect a literal "/v1/capps/../x.car"). It has
 // timeouts against slow clients: headers must arrive within 10 s, an idle
@@ -82,7 +89,7 @@ func NewServer(addr string, h http.Handler, tlsCfg config.TLS) *http.Server {
 // client certificate, verified against tls.ca_file: what makes a
 // reconciler's writes the manager's (see APIOptions.ManagerHosts). Start it
 // with ListenAndServeTLS("", "") or Serve.
-func NewServerWith(addr string, h http.Handler, tlsCfg config.TLS, o ServerOptions) *http.Server {
+func NewWith(addr string, h http.Handler, tlsCfg config.TLS, o Options) *http.Server {
 	if o.BodyStall <= 0 {
 		o.BodyStall = DefaultBodyStall
 	}
@@ -101,7 +108,7 @@ func NewServerWith(addr string, h http.Handler, tlsCfg config.TLS, o ServerOptio
 	gate := newConnGate(connLimits{max: o.MaxConns, perIP: o.MaxConnsPerIP, pressureIdle: pressureIdle}, time.Now)
 	srv := &http.Server{
 		Addr:              addr,
-		Handler:           guardAll(checkRawName(h), o.BodyStall, o.WriteTimeout),
+		Handler:           guardAll(cappname.Guard(h), o.BodyStall, o.WriteTimeout),
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
@@ -217,7 +224,7 @@ func (g *guardedBody) Read(p []byte) (int, error) {
 		_ = g.rc.SetReadDeadline(time.Time{})
 	}
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
-		err = fmt.Errorf("%w for %s: %w", errBodyStalled, g.stall, err)
+		err = fmt.Errorf("%w for %s: %w", ErrBodyStalled, g.stall, err)
 	}
 	return n, err
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -52,7 +53,7 @@ func TestServerTLS(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/capps", api)
 	mux.Handle("/v1/capps/", api)
-	srv := NewServer("127.0.0.1:0", mux, config.TLS{CertFile: cert, KeyFile: key})
+	srv := httpserver.New("127.0.0.1:0", mux, config.TLS{CertFile: cert, KeyFile: key})
 	require.NotNil(t, srv.TLSConfig)
 	require.NotZero(t, srv.ReadHeaderTimeout)
 	require.NotZero(t, srv.IdleTimeout)
@@ -60,7 +61,7 @@ func TestServerTLS(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, srv, ln) }()
+	go func() { done <- httpserver.Serve(ctx, srv, ln) }()
 	node := "https://" + ln.Addr().String()
 
 	c, err := NewClient(ClientOptions{Token: testToken, CAFile: cert, RetryMax: -1})

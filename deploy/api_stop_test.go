@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/sfv"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -28,13 +29,13 @@ func TestServeCutsUploadsAtStop(t *testing.T) {
 	api := NewAPI(APIOptions{Store: store, Role: config.RoleManager, Token: hardToken})
 	mux := http.NewServeMux()
 	mux.Handle("/v1/capps/", api)
-	srv := NewServerWith("127.0.0.1:0", mux, config.TLS{}, ServerOptions{})
+	srv := httpserver.NewWith("127.0.0.1:0", mux, config.TLS{}, httpserver.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, srv, ln) }()
+	go func() { done <- httpserver.Serve(ctx, srv, ln) }()
 
 	conn, err := net.Dial("tcp", ln.Addr().String())
 	require.NoError(t, err)
@@ -66,10 +67,10 @@ func TestServeCutsUploadsAtStop(t *testing.T) {
 	select {
 	case err := <-done:
 		require.NoError(t, err, "a stop that cut an upload is a clean stop")
-	case <-time.After(ShutdownBudget + cutWait + 5*time.Second):
+	case <-time.After(httpserver.ShutdownBudget + httpserver.CutWait + 5*time.Second):
 		t.Fatal("Serve did not return")
 	}
-	assert.Less(t, time.Since(start), ShutdownBudget+cutWait)
+	assert.Less(t, time.Since(start), httpserver.ShutdownBudget+httpserver.CutWait)
 	assert.Empty(t, temps(), "the cut upload's temporary file, once Serve returned")
 	<-trickled
 }
@@ -86,7 +87,7 @@ func TestStoppingRefusesChanges(t *testing.T) {
 	close(stop)
 	do := func(method, path string, body []byte) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, path, bytes.NewReader(body))
-		r = r.WithContext(context.WithValue(r.Context(), stoppingKey{}, (<-chan struct{})(stop)))
+		r = r.WithContext(httpserver.StoppingContext(r.Context(), stop))
 		r.Header.Set("Authorization", "Bearer "+hardToken)
 		w := httptest.NewRecorder()
 		api.ServeHTTP(w, r)

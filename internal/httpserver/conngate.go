@@ -1,4 +1,4 @@
-package deploy
+package httpserver
 
 import (
 	"net"
@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Connection limits of the server (see ServerOptions).
+// Connection limits of the server (see Options).
 const (
 	// DefaultMaxConnsPerIP is how many of the MaxConns slots one client
 	// address may hold.
