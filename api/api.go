@@ -1,6 +1,6 @@
 // Package api holds the wire types of depsync's HTTP API, shared by the
 // servers (package syncer's /v1/status, /v1/notify and /v1/approve, package
-// deploy's /v1/capps) and their clients (deploy.Client, the daemon's
+// deploy's /v1/capps) and their clients (deploy/client, the daemon's
 // notifier, the CLI). Field names and JSON tags are a contract between
 // nodes of different versions: rename none.
 package api
@@ -126,6 +126,15 @@ type CarbonCApp struct {
 	File   string `json:"file,omitempty"`
 	CarbonState
 }
+
+// ReconcilerHeader marks the requests of a manager's reconciler; its value
+// is the manager's node name. A worker applies PUT and DELETE only when it
+// is present (or with ?force=true).
+const ReconcilerHeader = "Depsync-Reconciler"
+
+// BootHeader, on replies to GET /v1/capps, identifies the node's current
+// run: it changes when the node restarts.
+const BootHeader = "Depsync-Boot"
 
 // CarbonLogHeader, on replies to GET /v1/capps, says whether the node reads
 // a Carbon log: "readable" or "unreadable". A node without the header

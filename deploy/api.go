@@ -25,15 +25,6 @@ import (
 	"github.com/depsync/depsync/internal/sfv"
 )
 
-// ReconcilerHeader marks the requests of a manager's reconciler; its value
-// is the manager's node name. A worker applies PUT and DELETE only when it
-// is present (or with ?force=true).
-const ReconcilerHeader = "Depsync-Reconciler"
-
-// BootHeader, on replies to GET /v1/capps, identifies the node's current
-// run: it changes when the node restarts.
-const BootHeader = "Depsync-Boot"
-
 // APIOptions configure the peer C-App API.
 type APIOptions struct {
 	Store *Store
@@ -177,7 +168,7 @@ func (a *cappAPI) list(w http.ResponseWriter, r *http.Request) {
 	h.Write([]byte(carbon))
 	h.Write(body)
 	etag := `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
-	w.Header().Set(BootHeader, a.BootID)
+	w.Header().Set(api.BootHeader, a.BootID)
 	w.Header().Set("ETag", etag)
 	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag {
 		w.WriteHeader(http.StatusNotModified)
@@ -220,7 +211,7 @@ func (a *cappAPI) refuse(w http.ResponseWriter, r *http.Request) bool {
 		}
 		return false
 	}
-	if r.Header.Get(ReconcilerHeader) != "" {
+	if r.Header.Get(api.ReconcilerHeader) != "" {
 		if err := a.managerCert(r); err != nil {
 			a.Metrics.received("forbidden")
 			a.Logger.Warn("reconciler write refused: not the manager's certificate", "remote", r.RemoteAddr, "err", err)
@@ -336,7 +327,7 @@ func (a *cappAPI) put(w http.ResponseWriter, r *http.Request) {
 			lvl = slog.LevelError
 		}
 		a.Logger.Log(r.Context(), lvl, "C-App refused", "file", file, "code", code, "err", err,
-			"reconciler", r.Header.Get(ReconcilerHeader))
+			"reconciler", r.Header.Get(api.ReconcilerHeader))
 		msg := err.Error()
 		if code == http.StatusInsufficientStorage {
 			msg = "no space left on this node's carbonapps file system: nothing was stored; free space there (the manager retries by itself): " + msg
@@ -347,7 +338,7 @@ func (a *cappAPI) put(w http.ResponseWriter, r *http.Request) {
 	a.Metrics.received(res.Status)
 	a.Logger.Info("C-App received", "file", file, "id", res.ID, "status", res.Status, "sha256", res.SHA256,
 		"replaced", res.Replaced, "duration", time.Since(start).Round(time.Millisecond),
-		"reconciler", r.Header.Get(ReconcilerHeader))
+		"reconciler", r.Header.Get(api.ReconcilerHeader))
 	code := http.StatusOK
 	if res.Status == StatusCreated {
 		code = http.StatusCreated
@@ -368,7 +359,7 @@ func putErrorCode(err error) (int, string) {
 	switch {
 	case errors.Is(err, cappname.ErrBad):
 		return http.StatusBadRequest, "bad_name"
-	case errors.Is(err, ErrDigestMismatch):
+	case errors.Is(err, sfv.ErrDigestMismatch):
 		return http.StatusBadRequest, "digest_mismatch"
 	case errors.Is(err, ErrTooLarge), errors.As(err, &mbe), errors.Is(err, carbonapp.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, "too_large"
@@ -397,7 +388,7 @@ func (a *cappAPI) delete(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		a.Metrics.received("deleted")
-		a.Logger.Info("C-App deleted", "file", file, "reconciler", r.Header.Get(ReconcilerHeader))
+		a.Logger.Info("C-App deleted", "file", file, "reconciler", r.Header.Get(api.ReconcilerHeader))
 		w.WriteHeader(http.StatusNoContent)
 	case errors.Is(err, ErrNotFound):
 		api.WriteError(w, http.StatusNotFound, fmt.Sprintf("%s: %s", ErrNotFound, file))

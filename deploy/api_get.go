@@ -18,7 +18,7 @@ import (
 
 // get answers GET /v1/capps/{file}: the presence of the file in JSON
 // (api.CAppPresence) when the request's Accept names application/json, as
-// Client.Presence's does; else the C-App's bytes with their
+// (*client.Client).Presence does; else the C-App's bytes with their
 // Content-Digest, which is what a client keeps to put them back later
 // (`capp push --rollback`).
 func (a *cappAPI) get(w http.ResponseWriter, r *http.Request) {

@@ -16,13 +16,14 @@ import (
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy/cappname"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/sfv"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
 // TestGetCAppServesBytesOrPresence: GET /v1/capps/{file} answers the bytes
 // with their Content-Digest, unless the request asks for JSON (as
-// Client.Presence does), which keeps getting api.CAppPresence.
+// client.Client.Presence does), which keeps getting api.CAppPresence.
 func TestGetCAppServesBytesOrPresence(t *testing.T) {
 	n := newTestNode(t, config.RoleManager)
 	src := testcapp.Write(t, t.TempDir(), "App_1.0.0.car", "App", "1.0.0")
@@ -67,7 +68,7 @@ func TestGetCAppServesBytesOrPresence(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, get("", "").StatusCode, "the token is required")
 	assert.Equal(t, http.StatusUnauthorized, get("", "wrong").StatusCode)
 
-	c, err := NewClient(ClientOptions{Token: testToken})
+	c, err := client.New(client.Options{Token: testToken})
 	require.NoError(t, err)
 	f, err := c.Fetch(context.Background(), n.url, "App_1.0.0.car")
 	require.NoError(t, err)
@@ -97,10 +98,10 @@ func TestGetCAppRefusesASymlink(t *testing.T) {
 	secret := filepath.Join(t.TempDir(), "secret")
 	require.NoError(t, os.WriteFile(secret, []byte("secret"), 0o600))
 	require.NoError(t, os.Symlink(secret, filepath.Join(n.dir, "Link_1.0.0.car")))
-	c, err := NewClient(ClientOptions{Token: testToken, RetryMax: -1})
+	c, err := client.New(client.Options{Token: testToken, RetryMax: -1})
 	require.NoError(t, err)
 	_, err = c.Fetch(context.Background(), n.url, "Link_1.0.0.car")
-	var ae *APIError
+	var ae *client.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, http.StatusConflict, ae.StatusCode)
 	assert.NotContains(t, err.Error(), "secret")

@@ -153,9 +153,9 @@ func TestAPIPut(t *testing.T) {
 			{"DELETE", "/v1/capps/App_1.0.0.car", auth, nil, 409, "", "this node is a worker"},
 		}, after: []string{"App_1.0.0.car"}},
 		{name: "worker accepts reconciler", role: config.RoleWorker, steps: []step{
-			{"PUT", "/v1/capps/App_1.0.0.car", with(auth, "Content-Digest", digest(app), ReconcilerHeader, "mgr"), app, 201, StatusCreated, ""},
+			{"PUT", "/v1/capps/App_1.0.0.car", with(auth, "Content-Digest", digest(app), api.ReconcilerHeader, "mgr"), app, 201, StatusCreated, ""},
 			{"PUT", "/v1/capps/Other_2.0.0.car?force=true", with(auth, "Content-Digest", digest(other)), other, 201, StatusCreated, ""},
-			{"DELETE", "/v1/capps/Other_2.0.0.car", with(auth, ReconcilerHeader, "mgr"), nil, 204, "", ""},
+			{"DELETE", "/v1/capps/Other_2.0.0.car", with(auth, api.ReconcilerHeader, "mgr"), nil, 204, "", ""},
 		}, after: []string{"App_1.0.0.car"}},
 		{name: "delete", setup: map[string][]byte{"App_1.0.0.car": app}, steps: []step{
 			{"DELETE", "/v1/capps/App_1.0.0.car", auth, nil, 204, "", ""},

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -64,10 +65,10 @@ func TestServerTLS(t *testing.T) {
 	go func() { done <- httpserver.Serve(ctx, srv, ln) }()
 	node := "https://" + ln.Addr().String()
 
-	c, err := NewClient(ClientOptions{Token: testToken, CAFile: cert, RetryMax: -1})
+	c, err := client.New(client.Options{Token: testToken, CAFile: cert, RetryMax: -1})
 	require.NoError(t, err)
 	p := testcapp.Write(t, t.TempDir(), "A_1.car", "A", "1")
-	reply, err := c.Put(context.Background(), node, p, PutRequest{})
+	reply, err := c.Put(context.Background(), node, p, client.PutRequest{})
 	require.NoError(t, err)
 	require.Equal(t, StatusCreated, reply.Status)
 	list, err := c.List(context.Background(), node)
@@ -75,12 +76,12 @@ func TestServerTLS(t *testing.T) {
 	require.Len(t, list, 1)
 
 	// Without the CA the certificate is refused.
-	c2, err := NewClient(ClientOptions{Token: testToken, RetryMax: -1})
+	c2, err := client.New(client.Options{Token: testToken, RetryMax: -1})
 	require.NoError(t, err)
 	_, err = c2.List(context.Background(), node)
 	require.Error(t, err)
 
-	_, err = NewClient(ClientOptions{CAFile: filepath.Join(dir, "nope.pem")})
+	_, err = client.New(client.Options{CAFile: filepath.Join(dir, "nope.pem")})
 	require.Error(t, err)
 
 	cancel()

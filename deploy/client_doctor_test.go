@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/doctor"
 )
 
@@ -32,8 +33,8 @@ func TestClientDoctor(t *testing.T) {
 	assert.Equal(t, map[string]string{}, f.CApps, "known empty, not unknown")
 	assert.Equal(t, &doctor.DepsyncRole{Role: "worker"}, f.Depsync)
 
-	_, err = testClient(t, func(o *ClientOptions) { o.Token = "another-token-0123456789abcdef0123456789" }).Doctor(context.Background(), srv.URL)
-	var ae *APIError
+	_, err = testClient(t, func(o *client.Options) { o.Token = "another-token-0123456789abcdef0123456789" }).Doctor(context.Background(), srv.URL)
+	var ae *client.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, http.StatusUnauthorized, ae.StatusCode)
 
@@ -41,7 +42,7 @@ func TestClientDoctor(t *testing.T) {
 	old := httptest.NewServer(http.NotFoundHandler())
 	defer old.Close()
 	_, err = testClient(t).Doctor(context.Background(), old.URL)
-	assert.True(t, IsNotFound(err), "%v", err)
+	assert.True(t, client.IsNotFound(err), "%v", err)
 }
 
 func TestClientDoctorDeadline(t *testing.T) {
@@ -54,7 +55,7 @@ func TestClientDoctorDeadline(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(stuck)
-	c := testClient(t, func(o *ClientOptions) { o.RetryMax = -1; o.Timeout = 200 * time.Millisecond })
+	c := testClient(t, func(o *client.Options) { o.RetryMax = -1; o.Timeout = 200 * time.Millisecond })
 	start := time.Now()
 	_, err := c.Doctor(context.Background(), srv.URL)
 	require.Error(t, err)

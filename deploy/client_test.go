@@ -3,8 +3,6 @@ package deploy
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -20,9 +18,9 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
-	"github.com/depsync/depsync/internal/sfv"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -32,14 +30,14 @@ func TestClientPutFollowsWorkerToManager(t *testing.T) {
 	p := testcapp.Write(t, t.TempDir(), "App_1.0.0.car", "App", "1.0.0")
 
 	// Without following: the worker's refusal, with the manager's URL.
-	_, err := testClient(t).Put(context.Background(), w.url, p, PutRequest{})
-	require.True(t, IsWorkerRefusal(err), "%v", err)
-	var ae *APIError
+	_, err := testClient(t).Put(context.Background(), w.url, p, client.PutRequest{})
+	require.True(t, client.IsWorkerRefusal(err), "%v", err)
+	var ae *client.APIError
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, mgr.url, ae.Manager)
 
-	c := testClient(t, func(o *ClientOptions) { o.FollowManager = true; o.FollowAllowed = []string{w.url, mgr.url + "/"} })
-	reply, err := c.Put(context.Background(), w.url, p, PutRequest{})
+	c := testClient(t, func(o *client.Options) { o.FollowManager = true; o.FollowAllowed = []string{w.url, mgr.url + "/"} })
+	reply, err := c.Put(context.Background(), w.url, p, client.PutRequest{})
 	require.NoError(t, err)
 	require.Equal(t, mgr.url, reply.Node)
 	require.Equal(t, StatusCreated, reply.Status)
@@ -47,7 +45,7 @@ func TestClientPutFollowsWorkerToManager(t *testing.T) {
 	require.Empty(t, manifest(t, w.dir))
 
 	// Forced: the worker takes it.
-	reply, err = c.Put(context.Background(), w.url, p, PutRequest{Force: true})
+	reply, err = c.Put(context.Background(), w.url, p, client.PutRequest{Force: true})
 	require.NoError(t, err)
 	require.Equal(t, w.url, reply.Node)
 	require.Contains(t, manifest(t, w.dir), "App_1.0.0.car")
@@ -57,7 +55,7 @@ func TestClientPutFollowsWorkerToManager(t *testing.T) {
 	require.Equal(t, mgr.url, servedBy)
 	require.Empty(t, manifest(t, mgr.dir))
 	_, err = c.Delete(context.Background(), mgr.url, "App_1.0.0.car", false)
-	require.True(t, IsNotFound(err), "%v", err)
+	require.True(t, client.IsNotFound(err), "%v", err)
 }
 
 // TestClientRetryReopensFile: a 503 on the first attempt, then the whole
@@ -93,7 +91,7 @@ func TestClientRetryReopensFile(t *testing.T) {
 	var progress []int64
 	// The node's limit is 256 KiB; use a bigger store for this one.
 	n.store.maxSize = 1 << 20
-	reply, err := testClient(t).Put(context.Background(), front.URL, p, PutRequest{Progress: func(s int64) { progress = append(progress, s) }})
+	reply, err := testClient(t).Put(context.Background(), front.URL, p, client.PutRequest{Progress: func(s int64) { progress = append(progress, s) }})
 	require.NoError(t, err)
 	require.Equal(t, StatusCreated, reply.Status)
 	require.Equal(t, int32(2), calls.Load())
@@ -119,7 +117,7 @@ func TestClientNeverLogsToken(t *testing.T) {
 		http.Error(w, "no", http.StatusBadGateway)
 	}))
 	defer down.Close()
-	c := testClient(t, func(o *ClientOptions) { o.Logger = l; o.Token = "super-secret-token-xyz-0123456789abcdef" })
+	c := testClient(t, func(o *client.Options) { o.Logger = l; o.Token = "super-secret-token-xyz-0123456789abcdef" })
 	_, err := c.List(context.Background(), down.URL)
 	require.Error(t, err)
 	_, err = c.List(context.Background(), "http://127.0.0.1:1")
@@ -151,7 +149,7 @@ func TestClientStatus(t *testing.T) {
 		api.WriteJSON(w, http.StatusOK, want)
 	})))
 	defer srv.Close()
-	c := testClient(t, func(o *ClientOptions) { o.RetryMax = -1 })
+	c := testClient(t, func(o *client.Options) { o.RetryMax = -1 })
 	ctx := context.Background()
 
 	st, err := c.Status(ctx, srv.URL)
@@ -167,8 +165,8 @@ func TestClientStatus(t *testing.T) {
 	require.NoError(t, err)
 	require.JSONEq(t, newer, string(raw))
 
-	_, err = testClient(t, func(o *ClientOptions) { o.Token = "wrong"; o.RetryMax = -1 }).Status(ctx, srv.URL)
-	var ae *APIError
+	_, err = testClient(t, func(o *client.Options) { o.Token = "wrong"; o.RetryMax = -1 }).Status(ctx, srv.URL)
+	var ae *client.APIError
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, http.StatusUnauthorized, ae.StatusCode)
 	require.Contains(t, ae.Message, "bearer token")
@@ -225,7 +223,7 @@ func TestClientApprove(t *testing.T) {
 	reply.Store(func(w http.ResponseWriter) { api.WriteError(w, http.StatusServiceUnavailable, "not now") })
 	posts.Store(0)
 	_, err = c.Approve(ctx, srv.URL, api.ApproveRequest{})
-	var ae *APIError
+	var ae *client.APIError
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, http.StatusServiceUnavailable, ae.StatusCode)
 	require.Equal(t, "not now", ae.Message)
@@ -252,24 +250,8 @@ func TestClientApprove(t *testing.T) {
 		api.WriteJSON(w, http.StatusOK, api.ApproveReply{Approved: []guard.Hold{hold}})
 	})
 	got, err = c.Approve(ctx, srv.URL, sel)
-	require.ErrorIs(t, err, ErrApproveAll)
+	require.ErrorIs(t, err, client.ErrApproveAll)
 	require.Equal(t, []guard.Hold{hold}, got.Approved)
-}
-
-func TestJitterBackoff(t *testing.T) {
-	for attempt := 0; attempt < 40; attempt++ {
-		d := jitterBackoff(100*time.Millisecond, 5*time.Second, attempt, nil)
-		require.Greater(t, d, time.Duration(0))
-		require.LessOrEqual(t, d, 5*time.Second)
-	}
-	require.LessOrEqual(t, jitterBackoff(100*time.Millisecond, 5*time.Second, 0, nil), 100*time.Millisecond)
-}
-
-func TestContentDigestRoundTrip(t *testing.T) {
-	s := sha256.Sum256([]byte("x"))
-	got, err := sfv.ParseContentDigest([]string{sfv.ContentDigest(s[:])})
-	require.NoError(t, err)
-	require.Equal(t, hex.EncodeToString(s[:]), hex.EncodeToString(got))
 }
 
 // TestClientLargeRefusedBeforeBody: a node refuses a large C-App (worker,
@@ -280,19 +262,19 @@ func TestClientLargeRefusedBeforeBody(t *testing.T) {
 	w.store.maxSize = 64 << 20
 	p := testcapp.Write(t, t.TempDir(), "Big_1.car", "Big", "1", testcapp.Pad(32<<20))
 	for i := 0; i < 3; i++ {
-		_, err := testClient(t).Put(context.Background(), w.url, p, PutRequest{})
-		require.True(t, IsWorkerRefusal(err), "%v", err)
-		var ae *APIError
+		_, err := testClient(t).Put(context.Background(), w.url, p, client.PutRequest{})
+		require.True(t, client.IsWorkerRefusal(err), "%v", err)
+		var ae *client.APIError
 		require.ErrorAs(t, err, &ae)
 		require.Equal(t, "http://mgr:9780", ae.Manager)
 
-		_, err = testClient(t, func(o *ClientOptions) { o.Token = "wrong" }).Put(context.Background(), w.url, p, PutRequest{Force: true})
+		_, err = testClient(t, func(o *client.Options) { o.Token = "wrong" }).Put(context.Background(), w.url, p, client.PutRequest{Force: true})
 		require.ErrorAs(t, err, &ae)
 		require.Equal(t, http.StatusUnauthorized, ae.StatusCode)
 	}
 	w.store.maxSize = 1 << 20
-	_, err := testClient(t).Put(context.Background(), w.url, p, PutRequest{Force: true})
-	var ae *APIError
+	_, err := testClient(t).Put(context.Background(), w.url, p, client.PutRequest{Force: true})
+	var ae *client.APIError
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, http.StatusRequestEntityTooLarge, ae.StatusCode)
 	require.Empty(t, dirNames(t, w.dir))

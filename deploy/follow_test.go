@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -40,9 +41,9 @@ func TestClientNeverFollowsToUnlistedManager(t *testing.T) {
 		"with credentials": {"http://u:p@" + evil.Listener.Addr().String()},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := testClient(t, func(o *ClientOptions) { o.FollowManager = true; o.FollowAllowed = allowed })
-			_, err := c.Put(context.Background(), w.url, p, PutRequest{})
-			var me *ManagerNotAllowedError
+			c := testClient(t, func(o *client.Options) { o.FollowManager = true; o.FollowAllowed = allowed })
+			_, err := c.Put(context.Background(), w.url, p, client.PutRequest{})
+			var me *client.ManagerNotAllowedError
 			require.ErrorAs(t, err, &me)
 			assert.Equal(t, evil.URL, me.Manager)
 			assert.Contains(t, err.Error(), evil.URL)
@@ -65,14 +66,14 @@ func TestClientNeverFollowsHTTPSToHTTP(t *testing.T) {
 	api := NewAPI(APIOptions{Store: store, Role: config.RoleWorker, Token: testToken, ManagerURL: func() string { return plain.URL }})
 	w := httptest.NewTLSServer(api)
 	t.Cleanup(w.Close)
-	c := testClient(t, func(o *ClientOptions) {
+	c := testClient(t, func(o *client.Options) {
 		o.FollowManager = true
 		o.FollowAllowed = []string{w.URL, plain.URL}
 		o.TLSConfig = w.Client().Transport.(*http.Transport).TLSClientConfig
 	})
 	p := testcapp.Write(t, t.TempDir(), "App_1.0.0.car", "App", "1.0.0")
-	_, err = c.Put(context.Background(), w.URL, p, PutRequest{})
-	var me *ManagerNotAllowedError
+	_, err = c.Put(context.Background(), w.URL, p, client.PutRequest{})
+	var me *client.ManagerNotAllowedError
 	require.ErrorAs(t, err, &me)
 	assert.True(t, me.Downgrade)
 	assert.Contains(t, err.Error(), "plain http after https")
@@ -96,16 +97,16 @@ func TestClientPresentsCertificate(t *testing.T) {
 	t.Cleanup(srv.Close)
 	tlsCfg := srv.Client().Transport.(*http.Transport).TLSClientConfig
 
-	c := testClient(t, func(o *ClientOptions) { o.TLSConfig = tlsCfg; o.CertFile, o.KeyFile = cert, key; o.RetryMax = -1 })
+	c := testClient(t, func(o *client.Options) { o.TLSConfig = tlsCfg; o.CertFile, o.KeyFile = cert, key; o.RetryMax = -1 })
 	_, err := c.List(context.Background(), srv.URL)
 	require.NoError(t, err)
 	assert.Equal(t, int32(1), seen.Load())
 
-	without := testClient(t, func(o *ClientOptions) { o.TLSConfig = tlsCfg; o.RetryMax = -1 })
+	without := testClient(t, func(o *client.Options) { o.TLSConfig = tlsCfg; o.RetryMax = -1 })
 	_, err = without.List(context.Background(), srv.URL)
 	require.Error(t, err)
 
-	_, err = NewClient(ClientOptions{CertFile: cert, KeyFile: filepath.Join(dir, "nope")})
+	_, err = client.New(client.Options{CertFile: cert, KeyFile: filepath.Join(dir, "nope")})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "tls.cert_file/tls.key_file")
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/sfv"
 	"github.com/depsync/depsync/internal/testcapp"
@@ -102,12 +103,12 @@ func TestReadersThatNeverReadAreCut(t *testing.T) {
 	}
 	// A legitimate push meanwhile: it waits for a slot at most until the
 	// bad sockets are cut.
-	c, err := NewClient(ClientOptions{Token: hardToken, RetryMax: -1, Timeout: 20 * time.Second})
+	c, err := client.New(client.Options{Token: hardToken, RetryMax: -1, Timeout: 20 * time.Second})
 	require.NoError(t, err)
 	p := testcapp.Write(t, t.TempDir(), "A_1.car", "A", "1")
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
-	reply, err := c.Put(ctx, base, p, PutRequest{})
+	reply, err := c.Put(ctx, base, p, client.PutRequest{})
 	require.NoError(t, err)
 	assert.Equal(t, StatusCreated, reply.Status)
 
@@ -291,19 +292,19 @@ func TestReconcilerWritesNeedTheManagersCertificate(t *testing.T) {
 				require.NoError(t, err)
 				tc.Certificates = []tls.Certificate{kp}
 			}
-			c, err := NewClient(ClientOptions{Token: hardToken, TLSConfig: tc, RetryMax: -1})
+			c, err := client.New(client.Options{Token: hardToken, TLSConfig: tc, RetryMax: -1})
 			require.NoError(t, err)
 			if tt.reconciler {
 				c = c.AsReconciler("manager")
 			}
-			_, err = c.Put(context.Background(), base, app, PutRequest{})
+			_, err = c.Put(context.Background(), base, app, client.PutRequest{})
 			if tt.want == 0 {
 				require.NoError(t, err)
 				_, err = c.Delete(context.Background(), base, "A_1.car", false)
 				require.NoError(t, err)
 				return
 			}
-			var ae *APIError
+			var ae *client.APIError
 			require.ErrorAs(t, err, &ae)
 			assert.Equal(t, tt.want, ae.StatusCode, ae.Message)
 			if tt.want == http.StatusForbidden {
@@ -316,10 +317,10 @@ func TestReconcilerWritesNeedTheManagersCertificate(t *testing.T) {
 	// A certificate from another CA fails the handshake itself.
 	kp, err := tls.LoadX509KeyPair(foreignCert, foreignKey)
 	require.NoError(t, err)
-	c, err := NewClient(ClientOptions{Token: hardToken, RetryMax: -1,
+	c, err := client.New(client.Options{Token: hardToken, RetryMax: -1,
 		TLSConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{kp}, MinVersion: tls.VersionTLS12}})
 	require.NoError(t, err)
-	_, err = c.AsReconciler("manager").Put(context.Background(), base, app, PutRequest{})
+	_, err = c.AsReconciler("manager").Put(context.Background(), base, app, client.PutRequest{})
 	require.Error(t, err)
 	assert.Empty(t, dirNames(t, store.Dir()))
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -87,12 +88,12 @@ func TestWorkerTellsItsManagerExactly(t *testing.T) {
 			if tt.cert != nil {
 				tc.Certificates = []tls.Certificate{*tt.cert}
 			}
-			c, err := NewClient(ClientOptions{Token: hardToken, TLSConfig: tc, RetryMax: -1})
+			c, err := client.New(client.Options{Token: hardToken, TLSConfig: tc, RetryMax: -1})
 			require.NoError(t, err)
 			if tt.reconciler {
 				c = c.AsReconciler("manager")
 			}
-			_, err = c.Put(context.Background(), base, app, PutRequest{Force: tt.force})
+			_, err = c.Put(context.Background(), base, app, client.PutRequest{Force: tt.force})
 			if tt.want == 0 {
 				require.NoError(t, err)
 				_, err = c.Delete(context.Background(), base, "A_1.car", tt.force)
@@ -100,7 +101,7 @@ func TestWorkerTellsItsManagerExactly(t *testing.T) {
 				assert.Empty(t, dirNames(t, store.Dir()))
 				return
 			}
-			var ae *APIError
+			var ae *client.APIError
 			require.ErrorAs(t, err, &ae)
 			assert.Equal(t, tt.want, ae.StatusCode, ae.Message)
 			assert.Empty(t, dirNames(t, store.Dir()))
@@ -109,15 +110,15 @@ func TestWorkerTellsItsManagerExactly(t *testing.T) {
 
 	// A forced DELETE without a certificate is refused too, and the file stays.
 	kp := ca.leafWith(t, "m", []string{"manager.test"})
-	mc, err := NewClient(ClientOptions{Token: hardToken, RetryMax: -1,
+	mc, err := client.New(client.Options{Token: hardToken, RetryMax: -1,
 		TLSConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{kp}, MinVersion: tls.VersionTLS12}})
 	require.NoError(t, err)
-	_, err = mc.AsReconciler("manager").Put(context.Background(), base, app, PutRequest{})
+	_, err = mc.AsReconciler("manager").Put(context.Background(), base, app, client.PutRequest{})
 	require.NoError(t, err)
-	anon, err := NewClient(ClientOptions{Token: hardToken, RetryMax: -1, TLSConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}})
+	anon, err := client.New(client.Options{Token: hardToken, RetryMax: -1, TLSConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}})
 	require.NoError(t, err)
 	_, err = anon.Delete(context.Background(), base, "A_1.car", true)
-	var ae *APIError
+	var ae *client.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, http.StatusForbidden, ae.StatusCode)
 	assert.Contains(t, ae.Message, "client certificate")

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -61,19 +62,19 @@ func TestPutOnFullDisk(t *testing.T) {
 	assert.Empty(t, dirNames(t, dir), "no temporary or partial file left")
 
 	base := serveNode(t, store, config.RoleManager, config.TLS{}, httpserver.Options{})
-	c, err := NewClient(ClientOptions{Token: hardToken, RetryMax: -1})
+	c, err := client.New(client.Options{Token: hardToken, RetryMax: -1})
 	require.NoError(t, err)
 	p := filepath.Join(t.TempDir(), "Big_1.0.0.car")
 	require.NoError(t, os.WriteFile(p, bigApp, 0o644))
-	_, err = c.Put(t.Context(), base, p, PutRequest{})
-	var ae *APIError
+	_, err = c.Put(t.Context(), base, p, client.PutRequest{})
+	var ae *client.APIError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, http.StatusInsufficientStorage, ae.StatusCode)
 	assert.Contains(t, ae.Message, "no space left")
 	assert.Empty(t, dirNames(t, dir))
 
 	// What fits still goes in.
-	_, err = c.Put(t.Context(), base, small, PutRequest{})
+	_, err = c.Put(t.Context(), base, small, client.PutRequest{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Small_1.car"}, dirNames(t, dir))
 }

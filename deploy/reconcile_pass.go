@@ -4,54 +4,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"net/http"
 	"time"
 
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/lease"
 	"github.com/depsync/depsync/internal/settling"
 )
-
-// peerManifest is a peer's reply to GET /v1/capps.
-type peerManifest struct {
-	entries     []Entry
-	etag, boot  string
-	notModified bool // If-None-Match matched: nothing changed there
-}
-
-// manifest GETs node's C-Apps; with etag set, conditionally.
-func (c *Client) manifest(ctx context.Context, node, etag string) (peerManifest, error) {
-	req, err := c.newRequest(ctx, http.MethodGet, node, "/v1/capps", nil)
-	if err != nil {
-		return peerManifest{}, err
-	}
-	if etag != "" {
-		req.Header.Set("If-None-Match", etag)
-	}
-	resp, err := c.rc.Do(req)
-	if err != nil {
-		return peerManifest{}, fmt.Errorf("%s: %w", node, err)
-	}
-	defer resp.Body.Close()
-	m := peerManifest{etag: resp.Header.Get("ETag"), boot: resp.Header.Get(BootHeader)}
-	switch resp.StatusCode {
-	case http.StatusNotModified:
-		m.notModified = true
-		return m, nil
-	case http.StatusOK:
-	default:
-		return peerManifest{}, apiError(node, resp)
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&m.entries); err != nil {
-		return peerManifest{}, fmt.Errorf("%s: reply to GET /v1/capps: %w", node, err)
-	}
-	return m, nil
-}
 
 // attemptTimeout bounds one request that sends size bytes.
 func (r *Reconciler) attemptTimeout(size int64) time.Duration {
@@ -113,11 +75,11 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 		etag = p.etag
 	}
 	actx, cancel := context.WithTimeout(ctx, r.opts.AttemptTimeout)
-	m, err := r.client.manifest(actx, p.url, etag)
+	m, err := r.client.Manifest(actx, p.url, etag)
 	err = r.unanswered(actx, p, "GET /v1/capps", r.opts.AttemptTimeout, err)
 	cancel()
 	if err != nil {
-		var ae *APIError
+		var ae *client.APIError
 		if errors.As(err, &ae) {
 			r.fail(p, true, err)
 		} else {
@@ -132,7 +94,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 	p.status.Up = true
 	p.mu.Unlock()
 	r.opts.Metrics.peerUp(p.url, true)
-	if m.notModified {
+	if m.NotModified {
 		now := time.Now()
 		p.mu.Lock()
 		p.status.LastSuccess = now
@@ -140,10 +102,10 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 		r.opts.Metrics.success(p.url, float64(now.UnixNano())/1e9)
 		return nil
 	}
-	if p.boot != "" && m.boot != "" && m.boot != p.boot {
+	if p.boot != "" && m.Boot != "" && m.Boot != p.boot {
 		log.Info("peer restarted: checking its C-Apps again")
 	}
-	remote := m.entries
+	remote := m.Entries
 	// The manifest may have taken a while (a peer coming back is retried
 	// for seconds): what is pushed and pruned is judged against this
 	// node's C-Apps as they are now, not as they were before the wait, so
@@ -195,7 +157,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 		start := time.Now()
 		d := r.attemptTimeout(l.Size)
 		actx, cancel := context.WithTimeout(ctx, d)
-		reply, err := r.client.Put(actx, p.url, path, PutRequest{File: l.File, SHA256: sum, Replace: true})
+		reply, err := r.client.Put(actx, p.url, path, client.PutRequest{File: l.File, SHA256: sum, Replace: true})
 		err = r.unanswered(actx, p, "PUT "+l.File, d, err)
 		cancel()
 		if err != nil {
@@ -203,7 +165,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 				return ctx.Err()
 			}
 			r.opts.Metrics.push(p.url, ResultError, 0)
-			var ae *APIError
+			var ae *client.APIError
 			if !errors.As(err, &ae) && !errors.Is(err, fs.ErrNotExist) {
 				// No answer: the peer is down, the rest would wait too.
 				err = fmt.Errorf("push %s: %w", l.File, err)
@@ -273,7 +235,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 			_, err := r.client.Delete(actx, p.url, rm.File, false)
 			err = r.unanswered(actx, p, "DELETE "+rm.File, d, err)
 			cancel()
-			if err != nil && !IsNotFound(err) {
+			if err != nil && !client.IsNotFound(err) {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
@@ -309,10 +271,10 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 	}
 	if held == 0 && busy == 0 && deferred == 0 && !missing && pushed+deleted == 0 {
 		// Found in step as it is: the next checks may be conditional.
-		p.etag, p.boot, p.localSum, p.lastFull = m.etag, m.boot, sumLocal, now
+		p.etag, p.boot, p.localSum, p.lastFull = m.ETag, m.Boot, sumLocal, now
 	} else {
 		// Changed (or held): the next pass lists the peer again.
-		p.etag, p.boot = "", m.boot
+		p.etag, p.boot = "", m.Boot
 	}
 	r.opts.Metrics.success(p.url, float64(now.UnixNano())/1e9)
 	if pushed+deleted > 0 {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/backoff"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/settling"
@@ -22,7 +23,7 @@ type ReconcilerOptions struct {
 	Peers []string
 	// Client talks to the peers; the Reconciler uses a copy that marks its
 	// requests with the Depsync-Reconciler header (NodeName).
-	Client *Client
+	Client *client.Client
 	// Prune removes from peers the C-Apps this node does not hold.
 	Prune bool
 	// NodeName is this node's name, sent in the Depsync-Reconciler header.
@@ -92,7 +93,7 @@ type PeerStatus struct {
 // down peer delays nobody.
 type Reconciler struct {
 	opts   ReconcilerOptions
-	client *Client
+	client *client.Client
 	peers  []*peer
 	runMu  sync.Mutex // one Run at a time
 
@@ -181,7 +182,7 @@ func NewReconciler(opts ReconcilerOptions) (*Reconciler, error) {
 	r := &Reconciler{opts: opts, client: opts.Client.AsReconciler(opts.NodeName)}
 	seen := map[string]bool{}
 	for _, u := range opts.Peers {
-		if _, err := endpoint(u, ""); err != nil {
+		if _, err := client.Endpoint(u, ""); err != nil {
 			return nil, fmt.Errorf("reconciler: %w", err)
 		}
 		if seen[u] {

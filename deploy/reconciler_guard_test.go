@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
@@ -212,7 +213,7 @@ func TestReconcilerPeerThatNeverAnswers(t *testing.T) {
 	}))
 	good := newTestNode(t, config.RoleWorker)
 	r, err := NewReconciler(ReconcilerOptions{
-		Store: mgr, Peers: []string{hole, hang, good.url}, Client: testClient(t, func(o *ClientOptions) { o.RetryMax = -1 }),
+		Store: mgr, Peers: []string{hole, hang, good.url}, Client: testClient(t, func(o *client.Options) { o.RetryMax = -1 }),
 		Prune: true, NodeName: "mgr", Interval: time.Hour, RetryMin: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond,
 		AttemptTimeout: 300 * time.Millisecond,
 	})
@@ -318,7 +319,7 @@ func TestReconcilerConvergesAfterFullDisk(t *testing.T) {
 	testcapp.Write(t, mgrDir, "Big_1.car", "Big", "1", testcapp.Pad(1<<20))
 	mgr, err := NewStore(mgrDir, 0)
 	require.NoError(t, err)
-	c, err := NewClient(ClientOptions{Token: hardToken, RetryMax: -1})
+	c, err := client.New(client.Options{Token: hardToken, RetryMax: -1})
 	require.NoError(t, err)
 	r, err := NewReconciler(ReconcilerOptions{
 		Store: mgr, Peers: []string{wURL}, Client: c, Prune: true, NodeName: "mgr",

@@ -15,17 +15,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
-func testClient(t testing.TB, opts ...func(*ClientOptions)) *Client {
+func testClient(t testing.TB, opts ...func(*client.Options)) *client.Client {
 	t.Helper()
-	o := ClientOptions{Token: testToken, RetryMax: 2, RetryWaitMin: 10 * time.Millisecond, RetryWaitMax: 50 * time.Millisecond}
+	o := client.Options{Token: testToken, RetryMax: 2, RetryWaitMin: 10 * time.Millisecond, RetryWaitMax: 50 * time.Millisecond}
 	for _, f := range opts {
 		f(&o)
 	}
-	c, err := NewClient(o)
+	c, err := client.New(o)
 	require.NoError(t, err)
 	return c
 }
@@ -248,7 +249,7 @@ func TestReconcilerWrongToken(t *testing.T) {
 	w := newTestNode(t, config.RoleWorker)
 	testcapp.Write(t, mgrDir, "A_1.car", "A", "1")
 	r, err := NewReconciler(ReconcilerOptions{Store: mgr, Peers: []string{w.url}, NodeName: "mgr",
-		Client: testClient(t, func(o *ClientOptions) { o.Token = "wrong-secret-value" })})
+		Client: testClient(t, func(o *client.Options) { o.Token = "wrong-secret-value" })})
 	require.NoError(t, err)
 	err = r.SyncOnce(context.Background())
 	require.Error(t, err)

@@ -36,11 +36,10 @@ const (
 // *DuplicateIDError (errors.As) naming the other file, ErrInvalidCApp wraps
 // the carbonapp error.
 var (
-	ErrDigestMismatch = errors.New("content digest mismatch: the bytes received are not the ones sent")
-	ErrInvalidCApp    = errors.New("not a valid C-App")
-	ErrTooLarge       = errors.New("C-App too large")
-	ErrDuplicateID    = errors.New("another file holds the same C-App id")
-	ErrNotFound       = errors.New("no such C-App")
+	ErrInvalidCApp = errors.New("not a valid C-App")
+	ErrTooLarge    = errors.New("C-App too large")
+	ErrDuplicateID = errors.New("another file holds the same C-App id")
+	ErrNotFound    = errors.New("no such C-App")
 )
 
 // errReceive: the body could not be read to its end.

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/internal/regfile"
 	"github.com/depsync/depsync/internal/testcapp"
@@ -103,11 +104,11 @@ func TestStorePutReplacesOddNames(t *testing.T) {
 func TestClientPutRefusesAFIFO(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "App_1.0.0.car")
 	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
-	c, err := NewClient(ClientOptions{Token: testToken, RetryMax: -1})
+	c, err := client.New(client.Options{Token: testToken, RetryMax: -1})
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.Put(t.Context(), "http://127.0.0.1:1", fifo, PutRequest{})
+		_, err := c.Put(t.Context(), "http://127.0.0.1:1", fifo, client.PutRequest{})
 		done <- err
 	}()
 	select {

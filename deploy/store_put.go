@@ -14,6 +14,7 @@ import (
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/internal/atomicfile"
+	"github.com/depsync/depsync/internal/sfv"
 )
 
 // Put writes the C-App read from body to dir/file. The body goes to a
@@ -49,7 +50,7 @@ func (s *Store) Put(file string, body io.Reader, wantSHA256 []byte, opts PutOpti
 	}
 	sum := h.Sum(nil)
 	if wantSHA256 != nil && !bytes.Equal(sum, wantSHA256) {
-		return PutResult{}, fmt.Errorf("%w: received %d bytes with sha256 %x, expected %x", ErrDigestMismatch, n, sum, wantSHA256)
+		return PutResult{}, fmt.Errorf("%w: received %d bytes with sha256 %x, expected %x", sfv.ErrDigestMismatch, n, sum, wantSHA256)
 	}
 	if err := tmp.Sync(); err != nil {
 		return PutResult{}, fmt.Errorf("write %s: %w", file, err)

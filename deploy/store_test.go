@@ -20,6 +20,7 @@ import (
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/internal/backup"
+	"github.com/depsync/depsync/internal/sfv"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -126,7 +127,7 @@ func TestStorePutErrorsLeaveNothing(t *testing.T) {
 		err  error
 	}{
 		{"bad name", "../x.car", a, nil, cappname.ErrBad},
-		{"digest mismatch", "App_1.0.0.car", a, sum([]byte("other")), ErrDigestMismatch},
+		{"digest mismatch", "App_1.0.0.car", a, sum([]byte("other")), sfv.ErrDigestMismatch},
 		{"not a zip", "App_1.0.0.car", []byte("hello"), nil, ErrInvalidCApp},
 		{"empty", "App_1.0.0.car", nil, nil, ErrInvalidCApp},
 		{"truncated", "App_1.0.0.car", a[:len(a)/2], nil, carbonapp.ErrIncomplete},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/carbonlog"
+	"github.com/depsync/depsync/deploy/client"
 )
 
 // fakeCarbon is a Carbon log reader whose states the test sets.
@@ -85,7 +86,7 @@ func TestAPIListCarbon(t *testing.T) {
 
 	// A node without a Carbon log: no header, no states.
 	plain := newTestNode(t, "manager")
-	_, err := c.Put(context.Background(), plain.url, pa, PutRequest{})
+	_, err := c.Put(context.Background(), plain.url, pa, client.PutRequest{})
 	require.NoError(t, err)
 	l, err := c.ListCarbon(context.Background(), plain.url)
 	require.NoError(t, err)
@@ -97,7 +98,7 @@ func TestAPIListCarbon(t *testing.T) {
 	fc := newFakeCarbon()
 	n := newTestNode(t, "manager", withCarbon(fc, nil))
 	for _, p := range []string{pa, pb} {
-		_, err := c.Put(context.Background(), n.url, p, PutRequest{})
+		_, err := c.Put(context.Background(), n.url, p, client.PutRequest{})
 		require.NoError(t, err)
 	}
 	// By id; B only by its file name (Carbon never logged its id).
@@ -141,20 +142,20 @@ func TestAPIPutReceived(t *testing.T) {
 	n := newTestNode(t, "manager", withCarbon(newFakeCarbon(), clock))
 	c := testClient(t)
 	pa, _ := waitC(t, "A_1.0.0.car", "A")
-	r, err := c.Put(context.Background(), n.url, pa, PutRequest{})
+	r, err := c.Put(context.Background(), n.url, pa, client.PutRequest{})
 	require.NoError(t, err)
 	require.Equal(t, StatusCreated, r.Status)
 	require.NotNil(t, r.Received)
 	assert.True(t, clock.now().Equal(*r.Received), "the node's own clock, after the file is in place")
 
 	// The same bytes again: Carbon redeploys nothing, so no new time.
-	r, err = c.Put(context.Background(), n.url, pa, PutRequest{})
+	r, err = c.Put(context.Background(), n.url, pa, client.PutRequest{})
 	require.NoError(t, err)
 	assert.Equal(t, StatusUnchanged, r.Status)
 	assert.Nil(t, r.Received)
 }
 
-// TestWaitForClusterCarbon: with UntilDeployed a node counts once its
+// TestWaitForClusterCarbon: with client.UntilDeployed a node counts once its
 // Carbon log says "deployed" in a line Carbon wrote at or after the bytes
 // landed, or that the node read live at or after it; an older verdict does
 // not count, not even re-read from the log's history with a fresh Seen
@@ -187,7 +188,7 @@ func TestWaitForClusterCarbon(t *testing.T) {
 		{name: "faulty before the push: earlier bytes", readable: true, state: &carbonlog.CAppState{State: carbonlog.Faulty, Time: before, Seen: before, Live: true, Error: "old"}},
 		{name: "faulty re-read from history: earlier bytes", readable: true, state: &carbonlog.CAppState{State: carbonlog.Faulty, Time: before, Seen: after, Error: "old"}},
 		{name: "no readable log: by presence", readable: false, ok: true, noLog: true},
-		{name: "until present", until: UntilPresent, readable: true, state: &carbonlog.CAppState{State: carbonlog.Deploying, Time: after, Seen: after, Live: true}, ok: true},
+		{name: "until present", until: client.UntilPresent, readable: true, state: &carbonlog.CAppState{State: carbonlog.Deploying, Time: after, Seen: after, Live: true}, ok: true},
 		{name: "no PUT time: the mtime marks the bytes", readable: true, noPut: true,
 			state: &carbonlog.CAppState{State: carbonlog.Deployed, Time: hourAgo, Seen: inAnHour, Live: true}, ok: true},
 		{name: "no PUT time: a verdict before the mtime is old", readable: true, noPut: true,
@@ -202,14 +203,14 @@ func TestWaitForClusterCarbon(t *testing.T) {
 			n := newTestNode(t, "manager", withCarbon(fc, &fixedClock{t: t0}))
 			c := testClient(t)
 			p, want := waitC(t, "A_1.0.0.car", "A")
-			r, err := c.Put(context.Background(), n.url, p, PutRequest{})
+			r, err := c.Put(context.Background(), n.url, p, client.PutRequest{})
 			require.NoError(t, err)
 			if tc.state != nil {
 				s := *tc.state
 				s.ID, s.File = "A_1.0.0", "A_1.0.0.car"
 				fc.set(s)
 			}
-			o := WaitOptions{Nodes: []string{n.url}, Want: []Want{want}, Until: tc.until, Interval: 10 * time.Millisecond}
+			o := client.WaitOptions{Nodes: []string{n.url}, Want: []client.Want{want}, Until: tc.until, Interval: 10 * time.Millisecond}
 			if !tc.noPut {
 				o.Received = map[string]map[string]time.Time{n.url: {"A_1.0.0.car": *r.Received}}
 			}

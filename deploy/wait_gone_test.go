@@ -13,6 +13,7 @@ import (
 
 	"github.com/depsync/depsync/carbonlog"
 	"github.com/depsync/depsync/deploy/cappname"
+	"github.com/depsync/depsync/deploy/client"
 )
 
 // TestPresence: GET /v1/capps/{file} says whether the node holds the file
@@ -23,7 +24,7 @@ func TestPresence(t *testing.T) {
 	n := newTestNode(t, "manager", withCarbon(fc, nil))
 	c := testClient(t)
 	pa, _ := waitC(t, "A_1.0.0.car", "A")
-	_, err := c.Put(context.Background(), n.url, pa, PutRequest{})
+	_, err := c.Put(context.Background(), n.url, pa, client.PutRequest{})
 	require.NoError(t, err)
 	fc.set(carbonlog.CAppState{ID: "A_1.0.0", State: carbonlog.Deployed, Time: t0, Seen: t0})
 
@@ -61,11 +62,11 @@ func TestWaitGone(t *testing.T) {
 	c := testClient(t)
 	pa, _ := waitC(t, "A_1.0.0.car", "A")
 	for _, n := range []*testNode{withLog, plain} {
-		_, err := c.Put(context.Background(), n.url, pa, PutRequest{})
+		_, err := c.Put(context.Background(), n.url, pa, client.PutRequest{})
 		require.NoError(t, err)
 	}
 	fc.set(carbonlog.CAppState{ID: "A_1.0.0", State: carbonlog.Deployed, Time: t0, Seen: t0})
-	o := GoneOptions{Nodes: []string{withLog.url, plain.url}, Gone: []Gone{{File: "A_1.0.0.car", ID: "A_1.0.0"}},
+	o := client.GoneOptions{Nodes: []string{withLog.url, plain.url}, Gone: []client.Gone{{File: "A_1.0.0.car", ID: "A_1.0.0"}},
 		Interval: 10 * time.Millisecond}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -88,7 +89,7 @@ func TestWaitGone(t *testing.T) {
 	assert.Equal(t, "deployed", res.Lacking[0].Carbon.State)
 	assert.Equal(t, []string{plain.url}, res.NoCarbonLog)
 
-	done := make(chan *WaitResult, 1)
+	done := make(chan *client.WaitResult, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -118,7 +119,7 @@ func TestWaitGoneOlderNode(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := testClient(t)
-	o := GoneOptions{Nodes: []string{srv.URL}, Gone: []Gone{{File: "A_1.0.0.car"}}, Interval: 10 * time.Millisecond}
+	o := client.GoneOptions{Nodes: []string{srv.URL}, Gone: []client.Gone{{File: "A_1.0.0.car"}}, Interval: 10 * time.Millisecond}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	res := c.WaitGone(ctx, o)
 	cancel()

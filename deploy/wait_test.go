@@ -19,6 +19,7 @@ import (
 
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/httpauth"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -63,17 +64,17 @@ func (n *statusNode) set(key string, v any) {
 }
 
 // waitC is a C-App file and what WaitForCluster wants of it.
-func waitC(t *testing.T, file, name string) (string, Want) {
+func waitC(t *testing.T, file, name string) (string, client.Want) {
 	t.Helper()
 	p := testcapp.Write(t, t.TempDir(), file, name, "1.0.0")
 	app, err := carbonapp.ParseFile(p)
 	require.NoError(t, err)
-	return p, Want{File: file, SHA256: app.SHA256}
+	return p, client.Want{File: file, SHA256: app.SHA256}
 }
 
 // once runs one round of WaitForCluster and then waits out the deadline,
 // so that what it reports does not depend on how fast the machine is.
-func once(t *testing.T, c *Client, o WaitOptions) *WaitResult {
+func once(t *testing.T, c *client.Client, o client.WaitOptions) *client.WaitResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
@@ -91,18 +92,18 @@ func TestWaitForClusterFindsPeers(t *testing.T) {
 	pb, b := waitC(t, "B_1.0.0.car", "B")
 	c := testClient(t)
 	for _, p := range []string{pa, pb} {
-		_, err := c.Put(context.Background(), mgr.url, p, PutRequest{})
+		_, err := c.Put(context.Background(), mgr.url, p, client.PutRequest{})
 		require.NoError(t, err)
 	}
-	_, err := c.Put(context.Background(), w.url, pa, PutRequest{})
+	_, err := c.Put(context.Background(), w.url, pa, client.PutRequest{})
 	require.NoError(t, err)
 
 	start := time.Now()
-	res := once(t, c, WaitOptions{Nodes: []string{mgr.url}, Want: []Want{a, b}})
+	res := once(t, c, client.WaitOptions{Nodes: []string{mgr.url}, Want: []client.Want{a, b}})
 	assert.Less(t, time.Since(start), 5*time.Second)
 	require.False(t, res.OK)
 	require.Equal(t, []string{mgr.url, w.url}, res.Nodes)
-	require.Equal(t, []Lack{{Node: w.url, File: "B_1.0.0.car"}}, res.Lacking)
+	require.Equal(t, []client.Lack{{Node: w.url, File: "B_1.0.0.car"}}, res.Lacking)
 
 	// B reaches the worker once the wait has polled it: the next round
 	// sees it.
@@ -111,20 +112,20 @@ func TestWaitForClusterFindsPeers(t *testing.T) {
 		for w.hits.Load() < polled+2 { // its status and its list
 			time.Sleep(time.Millisecond)
 		}
-		_, err := c.Put(context.Background(), w.url, pb, PutRequest{})
+		_, err := c.Put(context.Background(), w.url, pb, client.PutRequest{})
 		assert.NoError(t, err)
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	res = c.WaitForCluster(ctx, WaitOptions{Nodes: []string{mgr.url}, Want: []Want{a, b}, Interval: 10 * time.Millisecond})
+	res = c.WaitForCluster(ctx, client.WaitOptions{Nodes: []string{mgr.url}, Want: []client.Want{a, b}, Interval: 10 * time.Millisecond})
 	require.True(t, res.OK, "%+v", res.Lacking)
 	require.Empty(t, res.Lacking)
 	require.Equal(t, []string{mgr.url, w.url}, res.Nodes)
 
 	// Other bytes under the same name are not the C-App.
-	res = once(t, c, WaitOptions{Nodes: []string{w.url}, Want: []Want{{File: a.File, SHA256: b.SHA256}}})
+	res = once(t, c, client.WaitOptions{Nodes: []string{w.url}, Want: []client.Want{{File: a.File, SHA256: b.SHA256}}})
 	require.False(t, res.OK)
-	require.Equal(t, []Lack{{Node: w.url, File: a.File}}, res.Lacking)
+	require.Equal(t, []client.Lack{{Node: w.url, File: a.File}}, res.Lacking)
 }
 
 // TestWaitForClusterPollsOnlyWhereAllowed: a worker's manager is polled
@@ -134,7 +135,7 @@ func TestWaitForClusterPollsOnlyWhereAllowed(t *testing.T) {
 	w, planted, refused, known := newStatusNode(t), newStatusNode(t), newStatusNode(t), newStatusNode(t)
 	_, a := waitC(t, "A_1.0.0.car", "A")
 	var logs bytes.Buffer
-	c := testClient(t, func(o *ClientOptions) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	c := testClient(t, func(o *client.Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	check := func(n string) error {
 		if n == refused.url {
 			return errors.New("refused")
@@ -144,7 +145,7 @@ func TestWaitForClusterPollsOnlyWhereAllowed(t *testing.T) {
 
 	w.set("manager", planted.url)
 	w.set("peers", []map[string]any{{"url": refused.url}})
-	res := once(t, c, WaitOptions{Nodes: []string{w.url}, Want: []Want{a}, Known: []string{known.url}, Check: check})
+	res := once(t, c, client.WaitOptions{Nodes: []string{w.url}, Want: []client.Want{a}, Known: []string{known.url}, Check: check})
 	require.False(t, res.OK)
 	assert.Equal(t, []string{w.url}, res.Nodes)
 	assert.Zero(t, planted.hits.Load(), "a manager that is not known was polled")
@@ -152,7 +153,7 @@ func TestWaitForClusterPollsOnlyWhereAllowed(t *testing.T) {
 	assert.Contains(t, logs.String(), "not polling a node a peer names")
 
 	w.set("manager", known.url+"/")
-	res = once(t, c, WaitOptions{Nodes: []string{w.url}, Want: []Want{a}, Known: []string{known.url}, Check: check})
+	res = once(t, c, client.WaitOptions{Nodes: []string{w.url}, Want: []client.Want{a}, Known: []string{known.url}, Check: check})
 	assert.Equal(t, []string{w.url, known.url}, res.Nodes)
 	assert.NotZero(t, known.hits.Load())
 }
@@ -161,8 +162,8 @@ func TestWaitForClusterPollsOnlyWhereAllowed(t *testing.T) {
 // everything, with the error, and the wait ends at the deadline.
 func TestWaitForClusterUnreachable(t *testing.T) {
 	_, a := waitC(t, "A_1.0.0.car", "A")
-	c := testClient(t, func(o *ClientOptions) { o.RetryMax = -1 })
-	res := once(t, c, WaitOptions{Nodes: []string{"http://127.0.0.1:1"}, Want: []Want{a}})
+	c := testClient(t, func(o *client.Options) { o.RetryMax = -1 })
+	res := once(t, c, client.WaitOptions{Nodes: []string{"http://127.0.0.1:1"}, Want: []client.Want{a}})
 	require.False(t, res.OK)
 	require.Len(t, res.Lacking, 1)
 	assert.Equal(t, "http://127.0.0.1:1", res.Lacking[0].Node)

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/depsync/depsync/api"
-	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/guard"
 )
 
@@ -68,14 +68,14 @@ Exit status: 0 when the node answered (whether or not anything was held),
 					return usageError{errors.New(`--scope: give a scope as depsync status shows it, such as "tenant -1234"`)}
 				}
 			}
-			node, client, err := a.askOne(node, tokenFile, output, timeout)
+			node, nc, err := a.askOne(node, tokenFile, output, timeout)
 			if err != nil {
 				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			reply, err := client.Approve(ctx, node, api.ApproveRequest{Scopes: scopes, Digest: digest})
-			if errors.Is(err, deploy.ErrApproveAll) {
+			reply, err := nc.Approve(ctx, node, api.ApproveRequest{Scopes: scopes, Digest: digest})
+			if errors.Is(err, client.ErrApproveAll) {
 				printApproved(a.stdout, node, reply)
 				return failed(errors.New(redactIn(err.Error(), node)))
 			}

@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/depsync/depsync/api"
-	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/deploy/cappname"
+	"github.com/depsync/depsync/deploy/client"
 )
 
 // defaultHistoryTimeout bounds capp history and rollback: the node runs
@@ -95,7 +95,7 @@ The token comes from --token-file, else token_file or DEPSYNC_TOKEN.`,
 // historyError says history needs SVN when the node is in direct mode,
 // and what went wrong otherwise.
 func historyError(node string, err error, timeout time.Duration) string {
-	var ae *deploy.APIError
+	var ae *client.APIError
 	switch {
 	case errors.As(err, &ae) && ae.StatusCode == http.StatusConflict:
 		return ae.Message

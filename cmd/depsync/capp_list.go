@@ -12,7 +12,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/carbonlog"
-	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/client"
 )
 
 func newCappListCmd(a *app) *cobra.Command {
@@ -78,7 +78,7 @@ error naming it, exit 1.`,
 
 // writeCappList prints a node's C-Apps with their Carbon state and, under
 // the table, Carbon's error line for each faulty one.
-func writeCappList(w io.Writer, l *deploy.Listing) error {
+func writeCappList(w io.Writer, l *client.Listing) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "FILE\tID\tSTATE\tSIZE\tSHA256\tMODIFIED")
 	for _, e := range l.Entries {

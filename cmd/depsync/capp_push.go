@@ -17,8 +17,8 @@ import (
 
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/config"
-	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/deploy/cappname"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/publish"
 	"github.com/depsync/depsync/svn"
 )
@@ -183,7 +183,7 @@ out, 2 bad input (a file, a flag, the config).`,
 	f.BoolVar(&o.replace, "replace", false, "remove another file holding the same C-App id in the same step")
 	f.BoolVar(&o.force, "force", false, "make a worker take the file without its manager (emergency only; see above)")
 	f.DurationVar(&o.wait, "wait", 0, "wait up to this long for every node of the cluster to hold the files and Carbon to deploy them (e.g. 60s)")
-	f.StringVar(&o.until, "until", deploy.UntilDeployed, "what --wait waits for: deployed (Carbon's log says so on every node that has one) or present (the bytes are there)")
+	f.StringVar(&o.until, "until", client.UntilDeployed, "what --wait waits for: deployed (Carbon's log says so on every node that has one) or present (the bytes are there)")
 	f.DurationVar(&o.timeout, "timeout", defaultPushTimeout, "how long one C-App may take to reach one node before that node counts as failed")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
 	f.BoolVar(&o.rollback, "rollback", false, "with --wait: put back what the nodes held before when Carbon finds a pushed C-App faulty or the wait runs out")
@@ -203,7 +203,7 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 		return usageError{fmt.Errorf("--wait %s: must not be negative", o.wait)}
 	}
 	switch o.until {
-	case deploy.UntilPresent, deploy.UntilDeployed:
+	case client.UntilPresent, client.UntilDeployed:
 	default:
 		return usageError{fmt.Errorf("--until %q: must be present or deployed", o.until)}
 	}
@@ -240,7 +240,7 @@ func runCappPush(ctx context.Context, a *app, o *pushOptions, args []string) err
 	}
 
 	report := &pushReport{Via: via}
-	var client *deploy.Client
+	var client *client.Client
 	var nodes []string
 	needNodes := via == viaDirect || o.wait > 0
 	if needNodes {
@@ -334,7 +334,7 @@ func validateCApps(paths []string) ([]*localCApp, error) {
 
 // pushDirect PUTs every C-App to every node: nodes in parallel, a node's
 // files one after the other.
-func pushDirect(ctx context.Context, a *app, c *deploy.Client, nodes []string, capps []*localCApp, o *pushOptions) []pushResult {
+func pushDirect(ctx context.Context, a *app, c *client.Client, nodes []string, capps []*localCApp, o *pushOptions) []pushResult {
 	results := make([]pushResult, len(nodes)*len(capps))
 	bar := newProgress(a.stderr, capps, len(nodes))
 	defer bar.stop()
@@ -345,7 +345,7 @@ func pushDirect(ctx context.Context, a *app, c *deploy.Client, nodes []string, c
 				k := i*len(capps) + j
 				start := time.Now()
 				pctx, cancel := context.WithTimeout(ctx, o.timeout)
-				reply, err := c.Put(pctx, node, ca.path, deploy.PutRequest{
+				reply, err := c.Put(pctx, node, ca.path, client.PutRequest{
 					File: ca.file, SHA256: ca.sha256, Replace: o.replace, Force: o.force,
 					Progress: bar.tracker(k),
 				})

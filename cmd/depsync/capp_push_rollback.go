@@ -15,7 +15,7 @@ import (
 
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/config"
-	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/publish"
 )
 
@@ -70,7 +70,7 @@ func needsRollback(failures int, w *waitReport) bool {
 // before anything is sent, so that a rollback can put it back. Any node
 // that cannot say is an error: a push that could not be undone is not
 // started.
-func recordPriors(ctx context.Context, c *deploy.Client, nodes []string, capps []*localCApp, timeout time.Duration) ([]prior, error) {
+func recordPriors(ctx context.Context, c *client.Client, nodes []string, capps []*localCApp, timeout time.Duration) ([]prior, error) {
 	out := make([]prior, len(nodes)*len(capps))
 	errs := make([]error, len(out))
 	var wg sync.WaitGroup
@@ -108,7 +108,7 @@ func recordPriors(ctx context.Context, c *deploy.Client, nodes []string, capps [
 // pushed to (direct). Then it waits, a fresh --wait, for Carbon to deploy
 // each C-App put back, and undeploy each one removed, on every node. It
 // touches only the file names of the push.
-func rollBack(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client, nodes []string, via string,
+func rollBack(ctx context.Context, a *app, cfg *config.Config, c *client.Client, nodes []string, via string,
 	capps []*localCApp, priors []prior, results []pushResult, o *pushOptions) *rollbackReport {
 	rep := &rollbackReport{Restored: []rollbackItem{}, Removed: []rollbackItem{}}
 	received := map[string]map[string]time.Time{}
@@ -125,10 +125,10 @@ func rollBack(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client,
 // restored, and undeploy each one it removed, on every node of the
 // cluster, and sets rep.Done when it did. It waits for nothing when a part
 // of the rollback failed (rep.Error, or an item's Error).
-func waitRollback(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client, nodes []string, rep *rollbackReport,
+func waitRollback(ctx context.Context, a *app, cfg *config.Config, c *client.Client, nodes []string, rep *rollbackReport,
 	received map[string]map[string]time.Time, until string, wait time.Duration) {
-	var restoredWant []deploy.Want
-	var gone []deploy.Gone
+	var restoredWant []client.Want
+	var gone []client.Gone
 	var failures []string
 	ids := map[string]string{}
 	seen := map[string]bool{}
@@ -139,7 +139,7 @@ func waitRollback(ctx context.Context, a *app, cfg *config.Config, c *deploy.Cli
 		}
 		if !seen[x.File] {
 			seen[x.File] = true
-			restoredWant = append(restoredWant, deploy.Want{File: x.File, SHA256: x.SHA256})
+			restoredWant = append(restoredWant, client.Want{File: x.File, SHA256: x.SHA256})
 			ids[x.File] = x.ID
 		}
 	}
@@ -150,7 +150,7 @@ func waitRollback(ctx context.Context, a *app, cfg *config.Config, c *deploy.Cli
 		}
 		if !seen[x.File] {
 			seen[x.File] = true
-			gone = append(gone, deploy.Gone{File: x.File, ID: x.ID})
+			gone = append(gone, client.Gone{File: x.File, ID: x.ID})
 			ids[x.File] = x.ID
 		}
 	}
@@ -173,7 +173,7 @@ func waitRollback(ctx context.Context, a *app, cfg *config.Config, c *deploy.Cli
 		rep.Faulty = append(rep.Faulty, w.Faulty...)
 	}
 	if len(gone) > 0 {
-		res := c.WaitGone(wctx, deploy.GoneOptions{
+		res := c.WaitGone(wctx, client.GoneOptions{
 			Nodes: nodes,
 			Gone:  gone,
 			Known: append(append([]string{localURL(cfg)}, nodes...), cfg.Peers...),
@@ -200,7 +200,7 @@ func waitRollback(ctx context.Context, a *app, cfg *config.Config, c *deploy.Cli
 // rollBackDirect PUTs each prior's bytes back to its node, or DELETEs the
 // file where the node held none: a worker's refusal leads to its manager
 // as the push's did. received gets the nodes' own times of the PUTs.
-func rollBackDirect(ctx context.Context, c *deploy.Client, priors []prior, o *pushOptions, rep *rollbackReport, received map[string]map[string]time.Time) {
+func rollBackDirect(ctx context.Context, c *client.Client, priors []prior, o *pushOptions, rep *rollbackReport, received map[string]map[string]time.Time) {
 	tmp, err := os.MkdirTemp("", "depsync-rollback-")
 	if err != nil {
 		rep.Error = fmt.Sprintf("rollback: %v", err)
@@ -213,7 +213,7 @@ func rollBackDirect(ctx context.Context, c *deploy.Client, priors []prior, o *pu
 		if !p.present {
 			_, err := c.Delete(pctx, p.node, p.file, o.force)
 			cancel()
-			if err != nil && !deploy.IsNotFound(err) {
+			if err != nil && !client.IsNotFound(err) {
 				item.Error = nodeError(p.node, err, o.timeout)
 			}
 			rep.Removed = append(rep.Removed, item)
@@ -225,9 +225,9 @@ func rollBackDirect(ctx context.Context, c *deploy.Client, priors []prior, o *pu
 		if err == nil {
 			err = os.WriteFile(path, p.data, 0o600)
 		}
-		var reply *deploy.PutReply
+		var reply *client.PutReply
 		if err == nil {
-			reply, err = c.Put(pctx, p.node, path, deploy.PutRequest{File: p.file, SHA256: p.sha256, Force: o.force})
+			reply, err = c.Put(pctx, p.node, path, client.PutRequest{File: p.file, SHA256: p.sha256, Force: o.force})
 		}
 		cancel()
 		switch {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/svntest"
 	"github.com/depsync/depsync/internal/testcapp"
@@ -259,7 +260,7 @@ func TestCappPushWait(t *testing.T) {
 	// A reconciler in step: the wait succeeds.
 	store, err := deploy.NewStore(mgr.dir, 0)
 	require.NoError(t, err)
-	c, err := deploy.NewClient(deploy.ClientOptions{Token: cliToken})
+	c, err := client.New(client.Options{Token: cliToken})
 	require.NoError(t, err)
 	r, err := deploy.NewReconciler(deploy.ReconcilerOptions{Store: store, Peers: []string{w.url}, Client: c, NodeName: "mgr",
 		Interval: 100 * time.Millisecond})

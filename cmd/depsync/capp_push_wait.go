@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/config"
-	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/client"
 )
 
 // waitReport says whether every node of the cluster holds the C-Apps and,
@@ -38,7 +38,7 @@ func redactNodes(nodes []string) []string {
 
 // lackingOf is what a wait's last round found lacking, as a report prints
 // it.
-func lackingOf(lacks []deploy.Lack, wait time.Duration) []waitLacking {
+func lackingOf(lacks []client.Lack, wait time.Duration) []waitLacking {
 	var out []waitLacking
 	for _, l := range lacks {
 		x := waitLacking{Node: redact(l.Node), File: l.File}
@@ -84,17 +84,17 @@ type waitState struct {
 
 // waitForCluster waits up to o.wait for every node of the cluster to hold
 // the C-Apps and, with --until deployed, for Carbon to deploy them there
-// (see deploy.Client.WaitForCluster). Carbon's verdict on a node counts
+// (see client.Client.WaitForCluster). Carbon's verdict on a node counts
 // from the node's own time of the push (results), else from the file's
 // mtime there. The token goes only where it may: the nodes, the peers they
 // list when those pass the --node rules (a node's peers are its
 // configuration), and a worker's manager only when it is already known:
 // one of nodes, a configured peer or this config's node.
-func waitForCluster(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client, nodes []string, capps []*localCApp, results []pushResult, o *pushOptions) *waitReport {
-	want := make([]deploy.Want, len(capps))
+func waitForCluster(ctx context.Context, a *app, cfg *config.Config, c *client.Client, nodes []string, capps []*localCApp, results []pushResult, o *pushOptions) *waitReport {
+	want := make([]client.Want, len(capps))
 	ids := map[string]string{}
 	for i, ca := range capps {
-		want[i] = deploy.Want{File: ca.file, SHA256: ca.app.SHA256}
+		want[i] = client.Want{File: ca.file, SHA256: ca.app.SHA256}
 		ids[ca.file] = ca.app.ID
 	}
 	received := map[string]map[string]time.Time{}
@@ -114,11 +114,11 @@ func waitForCluster(ctx context.Context, a *app, cfg *config.Config, c *deploy.C
 // ids by file name), Carbon's verdict on a node counting from received
 // (node, file: the node's own time it stored the file), else from the
 // file's mtime there.
-func waitForWant(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client, nodes []string, want []deploy.Want, ids map[string]string,
+func waitForWant(ctx context.Context, a *app, cfg *config.Config, c *client.Client, nodes []string, want []client.Want, ids map[string]string,
 	received map[string]map[string]time.Time, until string, wait time.Duration) *waitReport {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	res := c.WaitForCluster(ctx, deploy.WaitOptions{
+	res := c.WaitForCluster(ctx, client.WaitOptions{
 		Nodes:    nodes,
 		Want:     want,
 		Until:    until,
@@ -142,7 +142,7 @@ func waitForWant(ctx context.Context, a *app, cfg *config.Config, c *deploy.Clie
 
 // waitStateOf is a verdict as the report shows it, with the C-App's id
 // from ids by file name.
-func waitStateOf(v deploy.Verdict, ids map[string]string) waitState {
+func waitStateOf(v client.Verdict, ids map[string]string) waitState {
 	s := waitState{Node: redact(v.Node), File: v.File, ID: ids[v.File], Present: v.Present, CarbonLog: v.CarbonLog,
 		Current: v.Current, Done: v.Done}
 	if v.Carbon != nil {
@@ -153,7 +153,7 @@ func waitStateOf(v deploy.Verdict, ids map[string]string) waitState {
 }
 
 func untilVerb(until string) string {
-	if until == deploy.UntilPresent {
+	if until == client.UntilPresent {
 		return "holds"
 	}
 	return "deployed"
@@ -204,7 +204,7 @@ func writeWaitReport(w io.Writer, r *waitReport) {
 		for _, x := range r.Faulty {
 			fmt.Fprintf(w, "FAULTY on %s: C-App %s (%s): %s\n", x.Node, x.ID, x.File, dash(x.Error))
 		}
-	case r.OK && r.Until == deploy.UntilPresent:
+	case r.OK && r.Until == client.UntilPresent:
 		fmt.Fprintf(w, "every node holds the C-Apps: %s\n", strings.Join(r.Nodes, ", "))
 	case r.OK:
 		fmt.Fprintf(w, "Carbon deployed the C-Apps on every node: %s\n", strings.Join(r.Nodes, ", "))

@@ -14,6 +14,7 @@ import (
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/deploy/cappname"
+	"github.com/depsync/depsync/deploy/client"
 )
 
 type rmResult struct {
@@ -183,7 +184,7 @@ func validID(s string) bool {
 
 // removeOne removes arg from node n: the file of that name, or, for a
 // C-App id, every file the node lists with that id (not_found when none).
-func removeOne(ctx context.Context, c *deploy.Client, n, arg string, force bool, timeout time.Duration) []rmResult {
+func removeOne(ctx context.Context, c *client.Client, n, arg string, force bool, timeout time.Duration) []rmResult {
 	files, id := []string{arg}, ""
 	if !cappname.Valid(arg) {
 		id = arg
@@ -207,7 +208,7 @@ func removeOne(ctx context.Context, c *deploy.Client, n, arg string, force bool,
 			r.Manager = redact(servedBy)
 		}
 		switch {
-		case deploy.IsNotFound(err):
+		case client.IsNotFound(err):
 			r.Status, r.Error = "not_found", nodeError(n, err, timeout)
 		case err != nil:
 			r.Status, r.Error = "failed", nodeError(n, err, timeout)

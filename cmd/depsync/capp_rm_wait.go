@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/config"
-	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/client"
 )
 
 // rmWaitReport says whether every node of the cluster is rid of the
@@ -29,19 +29,19 @@ type rmWaitReport struct {
 // nodes removed from, the peers they list, a worker's manager when it is a
 // known node) to be rid of the C-Apps of results, and Carbon to have
 // undeployed them there. The token goes where capp push --wait sends it.
-func waitForUndeploy(ctx context.Context, a *app, cfg *config.Config, c *deploy.Client, nodes []string, results []rmResult, wait time.Duration) *rmWaitReport {
+func waitForUndeploy(ctx context.Context, a *app, cfg *config.Config, c *client.Client, nodes []string, results []rmResult, wait time.Duration) *rmWaitReport {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	var gone []deploy.Gone
-	seen := map[deploy.Gone]bool{}
+	var gone []client.Gone
+	seen := map[client.Gone]bool{}
 	for _, r := range results {
-		g := deploy.Gone{File: r.File, ID: r.ID}
+		g := client.Gone{File: r.File, ID: r.ID}
 		if r.Status == "deleted" && !seen[g] {
 			seen[g] = true
 			gone = append(gone, g)
 		}
 	}
-	res := c.WaitGone(ctx, deploy.GoneOptions{
+	res := c.WaitGone(ctx, client.GoneOptions{
 		Nodes: nodes,
 		Gone:  gone,
 		Known: append(append([]string{localURL(cfg)}, nodes...), cfg.Peers...),

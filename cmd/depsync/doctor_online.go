@@ -13,6 +13,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/doctor"
 )
 
@@ -94,11 +95,11 @@ func doctorOnline(ctx context.Context, a *app, tokenFile string, timeout time.Du
 	facts := []*doctor.Facts{self}
 	var down []doctor.Unreachable
 	if len(peers) > 0 {
-		client, err := newNodeClient(a, c, tokenFile, timeout)
+		nc, err := newNodeClient(a, c, tokenFile, timeout)
 		if err != nil {
 			return nil, err
 		}
-		got := askPeers(ctx, client, peers, timeout)
+		got := askPeers(ctx, nc, peers, timeout)
 		names := map[string]bool{self.Node: true}
 		for i, p := range peers {
 			f, err := got[i].facts, got[i].err
@@ -134,7 +135,7 @@ type peerFacts struct {
 
 // askPeers asks every peer at once, each call within timeout, so that one
 // stuck node costs one timeout, not one per node.
-func askPeers(ctx context.Context, client *deploy.Client, peers []string, timeout time.Duration) []peerFacts {
+func askPeers(ctx context.Context, nc *client.Client, peers []string, timeout time.Duration) []peerFacts {
 	out := make([]peerFacts, len(peers))
 	var wg sync.WaitGroup
 	for i, p := range peers {
@@ -143,7 +144,7 @@ func askPeers(ctx context.Context, client *deploy.Client, peers []string, timeou
 			defer wg.Done()
 			cctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
-			out[i].facts, out[i].err = client.Doctor(cctx, p)
+			out[i].facts, out[i].err = nc.Doctor(cctx, p)
 		}()
 	}
 	wg.Wait()
@@ -153,10 +154,10 @@ func askPeers(ctx context.Context, client *deploy.Client, peers []string, timeou
 // doctorNodeError is nodeError, with a depsync too old to serve
 // GET /v1/doctor told apart from a missing node.
 func doctorNodeError(node string, err error, timeout time.Duration) string {
-	if deploy.IsNotFound(err) {
+	if client.IsNotFound(err) {
 		return redact(node) + ": does not serve GET /v1/doctor (a depsync older than doctor's online mode): upgrade it"
 	}
-	var ae *deploy.APIError
+	var ae *client.APIError
 	if errors.As(err, &ae) && ae.StatusCode == http.StatusUnauthorized {
 		return redact(node) + ": refused the API token (401): every node needs the same token_file or DEPSYNC_TOKEN"
 	}

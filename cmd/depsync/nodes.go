@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/config"
-	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/client"
 )
 
 // Default --timeout values. A push carries a C-App that may be hundreds of
@@ -124,9 +124,9 @@ func readToken(cfg *config.Config, tokenFile string) (string, error) {
 // push/rm --force) has the client present this config's tls.cert_file and
 // key_file, when set: over TLS a worker takes a forced write only from a
 // client certificate of the cluster.
-func newDeployClient(a *app, cfg *config.Config, tokenFile string, follow, force bool, nodes []string, timeout time.Duration) (*deploy.Client, error) {
+func newDeployClient(a *app, cfg *config.Config, tokenFile string, follow, force bool, nodes []string, timeout time.Duration) (*client.Client, error) {
 	allowed := append(append(append([]string{}, nodes...), cfg.Peers...), localURL(cfg))
-	o := deploy.ClientOptions{FollowManager: follow, FollowAllowed: allowed, Timeout: timeout}
+	o := client.Options{FollowManager: follow, FollowAllowed: allowed, Timeout: timeout}
 	if force && cfg.TLS.CertFile != "" && cfg.TLS.KeyFile != "" {
 		o.CertFile, o.KeyFile = cfg.TLS.CertFile, cfg.TLS.KeyFile
 	}
@@ -136,14 +136,14 @@ func newDeployClient(a *app, cfg *config.Config, tokenFile string, follow, force
 // newNodeClient returns the client of a command that asks one node one
 // thing (status, approve): one attempt, bounded by timeout, and no
 // following of a worker to its manager.
-func newNodeClient(a *app, cfg *config.Config, tokenFile string, timeout time.Duration) (*deploy.Client, error) {
-	return deployClient(a, cfg, tokenFile, deploy.ClientOptions{RetryMax: -1, Timeout: timeout})
+func newNodeClient(a *app, cfg *config.Config, tokenFile string, timeout time.Duration) (*client.Client, error) {
+	return deployClient(a, cfg, tokenFile, client.Options{RetryMax: -1, Timeout: timeout})
 }
 
 // deployClient completes o with the token (--token-file, else the
 // config's), the CA (--ca-file, else tls.ca_file), the client certificate
 // of --cert-file and --key-file, and the logger.
-func deployClient(a *app, cfg *config.Config, tokenFile string, o deploy.ClientOptions) (*deploy.Client, error) {
+func deployClient(a *app, cfg *config.Config, tokenFile string, o client.Options) (*client.Client, error) {
 	if err := a.tls.check(); err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func deployClient(a *app, cfg *config.Config, tokenFile string, o deploy.ClientO
 	if a.tls.certFile != "" {
 		o.CertFile, o.KeyFile = a.tls.certFile, a.tls.keyFile
 	}
-	c, err := deploy.NewClient(o)
+	c, err := client.New(o)
 	if err != nil {
 		return nil, badInput(err)
 	}
@@ -178,7 +178,7 @@ func checkTimeout(d time.Duration) error {
 // on: a deadline becomes "no answer within --timeout", a manager that is not
 // followed says how to follow it. URLs in it are redacted.
 func nodeError(node string, err error, timeout time.Duration) string {
-	var me *deploy.ManagerNotAllowedError
+	var me *client.ManagerNotAllowedError
 	switch {
 	case errors.As(err, &me):
 		if me.Downgrade {
@@ -211,7 +211,7 @@ func redactIn(msg, node string) string {
 // (status, approve): -o and --timeout checked, the config loaded, the node
 // resolved by the --node rules, and a client that makes one attempt within
 // --timeout. Its errors are already the command's (exit 2).
-func (a *app) askOne(node, tokenFile, output string, timeout time.Duration) (string, *deploy.Client, error) {
+func (a *app) askOne(node, tokenFile, output string, timeout time.Duration) (string, *client.Client, error) {
 	if err := validOutput(output); err != nil {
 		return "", nil, err
 	}

@@ -53,7 +53,7 @@ func startProgress(w io.Writer, capps []*localCApp, nodes int) *progress {
 	return &progress{bar: bar, sent: make([]atomic.Int64, len(capps)*nodes)}
 }
 
-// tracker returns the deploy.PutRequest Progress function of upload k.
+// tracker returns the client.PutRequest Progress function of upload k.
 func (p *progress) tracker(k int) func(int64) {
 	if p == nil {
 		return nil

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/depsync/depsync/api"
-	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/client"
 )
 
 type rollbackOptions struct {
@@ -63,7 +63,7 @@ the manager refuses, saying rollback needs SVN.`,
 				return usageError{fmt.Errorf("--wait %s: must not be negative", o.wait)}
 			}
 			switch o.until {
-			case deploy.UntilPresent, deploy.UntilDeployed:
+			case client.UntilPresent, client.UntilDeployed:
 			default:
 				return usageError{fmt.Errorf("--until %q: must be present or deployed", o.until)}
 			}
@@ -132,7 +132,7 @@ the manager refuses, saying rollback needs SVN.`,
 	f.StringVar(&o.tokenFile, "token-file", "", "file holding the API token (default token_file or DEPSYNC_TOKEN)")
 	f.Int64Var(&o.to, "to", 0, "the SVN revision to go back to (required)")
 	f.DurationVar(&o.wait, "wait", 0, "wait up to this long for every node to hold the C-Apps and Carbon to deploy them (e.g. 60s)")
-	f.StringVar(&o.until, "until", deploy.UntilDeployed, "what --wait waits for: deployed or present")
+	f.StringVar(&o.until, "until", client.UntilDeployed, "what --wait waits for: deployed or present")
 	f.DurationVar(&o.timeout, "timeout", defaultHistoryTimeout, "how long the manager may take to commit")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
 	return cmd

@@ -12,6 +12,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/syncer"
@@ -81,7 +82,7 @@ func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger
 	}
 	// With TLS the reconciler presents this node's certificate: it is what
 	// makes a worker take its writes as the manager's.
-	client, err := deploy.NewClient(deploy.ClientOptions{Token: c.Token.Reveal(), CAFile: c.TLS.CAFile,
+	client, err := client.New(client.Options{Token: c.Token.Reveal(), CAFile: c.TLS.CAFile,
 		CertFile: c.TLS.CertFile, KeyFile: c.TLS.KeyFile, Logger: log})
 	if err != nil {
 		return nil, err

@@ -17,7 +17,7 @@ import (
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/carbonlog"
 	"github.com/depsync/depsync/config"
-	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/client"
 )
 
 // joinInts lists at most n ids, then how many more.
@@ -82,21 +82,21 @@ and is ready and in step, else 1.`,
 			if cluster && tenant != "" {
 				return usageError{errors.New("--cluster and --tenant go apart: --cluster shows every tenant's revision")}
 			}
-			node, client, err := a.askOne(node, tokenFile, output, timeout)
+			node, nc, err := a.askOne(node, tokenFile, output, timeout)
 			if err != nil {
 				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			if cluster {
-				return a.statusCluster(ctx, node, client, output)
+				return a.statusCluster(ctx, node, nc, output)
 			}
 			if tenant != "" {
 				if _, err := strconv.Atoi(tenant); err != nil {
 					return badInput(fmt.Errorf("--tenant %q: give a tenant id, such as -1234 or 3", tenant))
 				}
 			}
-			raw, err := client.StatusAt(ctx, node, deploy.StatusPath(tenant))
+			raw, err := nc.StatusAt(ctx, node, client.StatusPath(tenant))
 			if output == "json" {
 				// The node's own reply, whole: fields this CLI does not
 				// know are shown too.

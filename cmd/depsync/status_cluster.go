@@ -13,6 +13,7 @@ import (
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
+	"github.com/depsync/depsync/deploy/client"
 )
 
 // clusterRow is one node of `depsync status --cluster`.
@@ -51,14 +52,14 @@ type clusterView struct {
 }
 
 // statusCluster reads node and the nodes it names (see
-// deploy.Client.ReadCluster), prints one row per node, and fails (exit 1)
+// client.Client.ReadCluster), prints one row per node, and fails (exit 1)
 // unless every node answered and is ready and in step.
-func (a *app) statusCluster(ctx context.Context, node string, client *deploy.Client, output string) error {
+func (a *app) statusCluster(ctx context.Context, node string, nc *client.Client, output string) error {
 	cfg, err := a.loadConfig(nil)
 	if err != nil {
 		return err
 	}
-	reports := client.ReadCluster(ctx, deploy.ClusterOptions{
+	reports := nc.ReadCluster(ctx, client.ClusterOptions{
 		Nodes: []string{node},
 		Known: append([]string{node, localURL(cfg)}, cfg.Peers...),
 		Check: func(n string) error { return checkNodeURL("peer", n, cfg.InsecureHTTP) },
@@ -89,8 +90,8 @@ func (a *app) statusCluster(ctx context.Context, node string, client *deploy.Cli
 
 // clusterOf makes the rows of the nodes read and says whether the whole
 // cluster is in step.
-func clusterOf(reports []deploy.NodeReport) clusterView {
-	var mgr *deploy.NodeReport
+func clusterOf(reports []client.NodeReport) clusterView {
+	var mgr *client.NodeReport
 	for i := range reports {
 		if st := reports[i].Status; st != nil && st.Role == config.RoleManager {
 			mgr = &reports[i]
@@ -138,7 +139,7 @@ func clusterOf(reports []deploy.NodeReport) clusterView {
 // revision (in SVN mode; a worker may be ahead, updated to a revision of
 // the repository that another tenant's commit made) and it holds the
 // manager's C-Apps, byte for byte, and no others.
-func stepVerdict(r deploy.NodeReport, mgr *deploy.NodeReport) string {
+func stepVerdict(r client.NodeReport, mgr *client.NodeReport) string {
 	st := r.Status
 	if st == nil {
 		return "no answer: " + errText(r.Err)

@@ -39,6 +39,10 @@ func ParseContentDigest(values []string) ([]byte, error) {
 	return sum, nil
 }
 
+// ErrDigestMismatch: the bytes received are not those a Content-Digest
+// named.
+var ErrDigestMismatch = errors.New("content digest mismatch: the bytes received are not the ones sent")
+
 // sfParser parses RFC 8941 structured fields, as much as a dictionary of
 // digests needs: every item type is parsed (so that no member can hide
 // another), but only byte sequences keep their value.

@@ -2,7 +2,9 @@ package sfv
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -53,4 +55,11 @@ func TestParseContentDigest(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+func TestContentDigestRoundTrip(t *testing.T) {
+	s := sha256.Sum256([]byte("x"))
+	got, err := ParseContentDigest([]string{ContentDigest(s[:])})
+	require.NoError(t, err)
+	require.Equal(t, hex.EncodeToString(s[:]), hex.EncodeToString(got))
 }

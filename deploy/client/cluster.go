@@ -1,4 +1,4 @@
-package deploy
+package client
 
 import (
 	"context"
@@ -34,7 +34,7 @@ type NodeReport struct {
 	Raw    json.RawMessage
 	// CApps are the C-Apps the node holds (GET /v1/capps); CAppsErr says
 	// why they could not be read.
-	CApps    []Entry
+	CApps    []api.Entry
 	CAppsErr error
 	Err      error
 }

@@ -1,4 +1,4 @@
-package deploy
+package client
 
 import (
 	"bytes"
@@ -25,8 +25,8 @@ import (
 	"github.com/depsync/depsync/internal/tlsconf"
 )
 
-// ClientOptions configure a Client.
-type ClientOptions struct {
+// Options configure a Client.
+type Options struct {
 	// Token is the bearer token of the nodes' /v1 API. It is sent in the
 	// Authorization header only, and never logged.
 	Token string
@@ -71,14 +71,14 @@ type ClientOptions struct {
 
 // Client talks to the peer C-App API of depsync nodes, with retries.
 type Client struct {
-	opts  ClientOptions
+	opts  Options
 	rc    *retryablehttp.Client
 	plain *http.Client // no retries, for probes
 }
 
-// NewClient returns a Client. It fails only if CAFile, CertFile or KeyFile
+// New returns a Client. It fails only if CAFile, CertFile or KeyFile
 // cannot be read.
-func NewClient(opts ClientOptions) (*Client, error) {
+func New(opts Options) (*Client, error) {
 	if opts.RetryMax == 0 {
 		opts.RetryMax = 4
 	} else if opts.RetryMax < 0 {
@@ -201,8 +201,8 @@ func apiError(node string, resp *http.Response) error {
 	return e
 }
 
-// endpoint joins a node's base URL and a path (with query).
-func endpoint(node, path string) (string, error) {
+// Endpoint joins a node's base URL and a path (with query).
+func Endpoint(node, path string) (string, error) {
 	u, err := url.Parse(strings.TrimRight(node, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", fmt.Errorf("node %q: must be a base URL such as http://node1:9780", node)
@@ -214,7 +214,7 @@ func endpoint(node, path string) (string, error) {
 }
 
 func (c *Client) newRequest(ctx context.Context, method, node, path string, body any) (*retryablehttp.Request, error) {
-	u, err := endpoint(node, path)
+	u, err := Endpoint(node, path)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func (c *Client) newRequest(ctx context.Context, method, node, path string, body
 	httpauth.Set(req.Request, c.opts.Token)
 	req.Header.Set("User-Agent", "depsync")
 	if c.opts.Reconciler != "" {
-		req.Header.Set(ReconcilerHeader, c.opts.Reconciler)
+		req.Header.Set(api.ReconcilerHeader, c.opts.Reconciler)
 	}
 	return req, nil
 }
@@ -262,7 +262,7 @@ func (c *Client) getJSONHeader(ctx context.Context, node, path string, v any) (h
 }
 
 // List returns the C-Apps of node.
-func (c *Client) List(ctx context.Context, node string) ([]Entry, error) {
+func (c *Client) List(ctx context.Context, node string) ([]api.Entry, error) {
 	l, err := c.ListCarbon(ctx, node)
 	if err != nil {
 		return nil, err
@@ -272,10 +272,10 @@ func (c *Client) List(ctx context.Context, node string) ([]Entry, error) {
 
 // Listing is a node's reply to GET /v1/capps.
 type Listing struct {
-	Entries []Entry
+	Entries []api.Entry
 	// CarbonLog is the node's api.CarbonLogHeader: api.CarbonLogReadable,
 	// api.CarbonLogUnreadable, or "" from a node that reads no Carbon log
-	// (or predates it). Only with a readable log is Entry.Carbon news.
+	// (or predates it). Only with a readable log is api.Entry.Carbon news.
 	CarbonLog string
 }
 
@@ -285,7 +285,7 @@ func (l *Listing) CarbonReadable() bool { return l.CarbonLog == api.CarbonLogRea
 // ListCarbon returns the C-Apps of node, with their Carbon states and
 // whether the node's Carbon log is readable.
 func (c *Client) ListCarbon(ctx context.Context, node string) (*Listing, error) {
-	var out []Entry
+	var out []api.Entry
 	h, err := c.getJSONHeader(ctx, node, "/v1/capps", &out)
 	if err != nil {
 		return nil, err
@@ -388,7 +388,7 @@ func (c *Client) Approve(ctx context.Context, node string, sel api.ApproveReques
 // Probe reports whether node's depsync answers at all (any HTTP reply to
 // GET /healthz), without retries.
 func (c *Client) Probe(ctx context.Context, node string) error {
-	u, err := endpoint(node, "/healthz")
+	u, err := Endpoint(node, "/healthz")
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package deploy
+package client
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 )
 
 // ManagerNotAllowedError is a worker's 409 naming a manager that Put and
-// Delete do not follow: not one of ClientOptions.FollowAllowed, or plain
+// Delete do not follow: not one of Options.FollowAllowed, or plain
 // http after https. Nothing was sent to that manager.
 type ManagerNotAllowedError struct {
 	Node    string // the worker asked (redacted)

@@ -1,4 +1,4 @@
-package deploy
+package client
 
 import (
 	"context"
@@ -224,7 +224,7 @@ func (c *Client) check(ctx context.Context, node string, o WaitOptions, received
 	if err != nil {
 		return nodeRound{lacking: []Lack{{Node: node, Err: err}}}
 	}
-	have := map[string]Entry{}
+	have := map[string]api.Entry{}
 	for _, e := range l.Entries {
 		have[e.File] = e
 	}

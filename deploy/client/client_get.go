@@ -1,4 +1,4 @@
-package deploy
+package client
 
 import (
 	"bytes"
@@ -62,7 +62,7 @@ func (c *Client) Fetch(ctx context.Context, node, file string) (*Fetched, error)
 	}
 	got := sha256.Sum256(buf.Bytes())
 	if !bytes.Equal(got[:], want) {
-		return nil, fmt.Errorf("%s: GET %s: %w", node, file, ErrDigestMismatch)
+		return nil, fmt.Errorf("%s: GET %s: %w", node, file, sfv.ErrDigestMismatch)
 	}
 	return &Fetched{File: file, Present: true, Data: buf.Bytes(), SHA256: got[:]}, nil
 }

@@ -1,4 +1,4 @@
-package deploy
+package client
 
 import (
 	"net/http"
@@ -28,7 +28,7 @@ func TestFollowComparesAsWorkersDo(t *testing.T) {
 		{"empty query", "https://m.example:9780?", "https://m.example:9780", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &Client{opts: ClientOptions{FollowManager: true, FollowAllowed: []string{tc.allowed}}}
+			c := &Client{opts: Options{FollowManager: true, FollowAllowed: []string{tc.allowed}}}
 			got, err := c.follow("https://w.example:9780", refusal(tc.manager))
 			if tc.follows {
 				assert.NoError(t, err)
