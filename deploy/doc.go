@@ -1,11 +1,12 @@
 // Package deploy moves C-Apps (.car files) straight between depsync nodes
 // over HTTP, without SVN: the peer C-App API every node serves under
 // /v1/capps, the Store behind it that writes a C-App into Carbon's
-// carbonapps directory verified and atomically, and the Reconciler with
-// which a manager in direct mode keeps each peer's carbonapps in step with
-// its own. The client of the API (used by `depsync capp push` and by the
-// Reconciler) is package deploy/client; the name rule both sides apply is
-// package deploy/cappname.
+// carbonapps directory verified and atomically, and the metrics of direct
+// mode. The client of the API (used by `depsync capp push` and by the
+// reconciler) is package deploy/client; the reconciler, with which a
+// manager in direct mode keeps each peer's carbonapps in step with its own,
+// is package deploy/reconcile; the name rule all of them apply is package
+// deploy/cappname.
 //
 // # Peer API
 //

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/depsync/depsync/deploy/client"
 	"github.com/stretchr/testify/require"
 )
 
@@ -50,4 +51,29 @@ func waitFor(t testing.TB, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+func testClient(t testing.TB, opts ...func(*client.Options)) *client.Client {
+	t.Helper()
+	o := client.Options{Token: testToken, RetryMax: 2, RetryWaitMin: 10 * time.Millisecond, RetryWaitMax: 50 * time.Millisecond}
+	for _, f := range opts {
+		f(&o)
+	}
+	c, err := client.New(o)
+	require.NoError(t, err)
+	return c
+}
+
+// manifest maps file -> sha256 of a directory's C-Apps.
+func manifest(t testing.TB, dir string) map[string]string {
+	t.Helper()
+	s, err := NewStore(dir, 0)
+	require.NoError(t, err)
+	l, err := s.List()
+	require.NoError(t, err)
+	out := map[string]string{}
+	for _, e := range l {
+		out[e.File] = e.SHA256
+	}
+	return out
 }

@@ -58,7 +58,8 @@ func (m *Metrics) received(result string) {
 	}
 }
 
-func (m *Metrics) peerUp(peer string, up bool) {
+// SetPeerUp records whether peer answered (depsync_peer_up).
+func (m *Metrics) SetPeerUp(peer string, up bool) {
 	if m == nil {
 		return
 	}
@@ -69,7 +70,9 @@ func (m *Metrics) peerUp(peer string, up bool) {
 	m.PeerUp.WithLabelValues(peer).Set(v)
 }
 
-func (m *Metrics) push(peer, result string, bytes int64) {
+// CountPush counts a C-App pushed to or deleted from peer, by result, and
+// the bytes sent (depsync_push_total, depsync_push_bytes_total).
+func (m *Metrics) CountPush(peer, result string, bytes int64) {
 	if m == nil {
 		return
 	}
@@ -79,7 +82,9 @@ func (m *Metrics) push(peer, result string, bytes int64) {
 	}
 }
 
-func (m *Metrics) success(peer string, unix float64) {
+// SetLastSuccess records when peer was last found or brought in step
+// (depsync_peer_last_success_timestamp_seconds).
+func (m *Metrics) SetLastSuccess(peer string, unix float64) {
 	if m != nil {
 		m.LastSuccess.WithLabelValues(peer).Set(unix)
 	}

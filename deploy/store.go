@@ -170,7 +170,7 @@ func NewStoreWith(dir string, o StoreOptions) (*Store, error) {
 		return nil, fmt.Errorf("carbonapps directory: %w", err)
 	}
 	for _, e := range ents {
-		if isTemp(e.Name()) && !e.IsDir() {
+		if IsTemp(e.Name()) && !e.IsDir() {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("remove stale temporary file: %w", err)
 			}
@@ -327,4 +327,6 @@ func (s *Store) Delete(file string) error {
 // depsync's watcher both ignore it.
 const tempPrefix = ".depsync-"
 
-func isTemp(name string) bool { return strings.HasPrefix(name, tempPrefix) }
+// IsTemp reports whether name is one of the Store's temporary files: an
+// upload in progress, or one a crash left (removed when a Store opens).
+func IsTemp(name string) bool { return strings.HasPrefix(name, tempPrefix) }

@@ -235,7 +235,7 @@ func TestStoreCrashMidUpload(t *testing.T) {
 	child.feed(t, testcapp.Build(t, "App", "1.0.0", testcapp.Pad(2<<20))[:1<<20])
 	waitFor(t, func() bool {
 		for _, n := range dirNames(t, dir) {
-			if isTemp(n) {
+			if IsTemp(n) {
 				fi, err := os.Stat(filepath.Join(dir, n))
 				return err == nil && fi.Size() > 0
 			}
@@ -247,7 +247,7 @@ func TestStoreCrashMidUpload(t *testing.T) {
 	names := dirNames(t, dir)
 	require.Len(t, names, 2, "the temporary file stays after a crash")
 	for _, n := range names {
-		require.True(t, n == "Keep_1.car" || isTemp(n), n)
+		require.True(t, n == "Keep_1.car" || IsTemp(n), n)
 		require.False(t, strings.HasSuffix(n, ".car") && n != "Keep_1.car", "no partial .car")
 	}
 	_, err := NewStore(dir, 0)

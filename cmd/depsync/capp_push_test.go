@@ -20,6 +20,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/deploy/client"
+	"github.com/depsync/depsync/deploy/reconcile"
 	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/svntest"
 	"github.com/depsync/depsync/internal/testcapp"
@@ -262,7 +263,7 @@ func TestCappPushWait(t *testing.T) {
 	require.NoError(t, err)
 	c, err := client.New(client.Options{Token: cliToken})
 	require.NoError(t, err)
-	r, err := deploy.NewReconciler(deploy.ReconcilerOptions{Store: store, Peers: []string{w.url}, Client: c, NodeName: "mgr",
+	r, err := reconcile.New(reconcile.Options{Store: store, Peers: []string{w.url}, Client: c, NodeName: "mgr",
 		Interval: 100 * time.Millisecond})
 	require.NoError(t, err)
 	ctx := t.Context()

@@ -13,6 +13,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/deploy/client"
+	"github.com/depsync/depsync/deploy/reconcile"
 	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/syncer"
@@ -24,7 +25,7 @@ import (
 type directPush struct {
 	store      *deploy.Store
 	metrics    *deploy.Metrics
-	reconciler *deploy.Reconciler // nil on a worker or a manager without peers
+	reconciler *reconcile.Reconciler // nil on a worker or a manager without peers
 	// backups keeps the copies under <state_dir>/overwritten for the store
 	// and the syncer alike (one keeper, one metric, one set of limits).
 	backups *backup.Keeper
@@ -37,7 +38,7 @@ type directPush struct {
 
 // directSyncer adapts the reconciler to the syncer's hook, including the
 // peers' status shown in /v1/status while in direct mode.
-type directSyncer struct{ *deploy.Reconciler }
+type directSyncer struct{ *reconcile.Reconciler }
 
 // PeerStatuses implements syncer.PeerReporter.
 func (r directSyncer) PeerStatuses() []syncer.PeerStatus {
@@ -91,7 +92,7 @@ func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger
 	if ri := c.Sync.RescanInterval; ri > 0 && ri < interval {
 		interval = ri
 	}
-	p.reconciler, err = deploy.NewReconciler(deploy.ReconcilerOptions{
+	p.reconciler, err = reconcile.New(reconcile.Options{
 		Store: store, Peers: c.Peers, Client: client, Prune: c.Sync.Prune,
 		NodeName: c.NodeName, Logger: log, Metrics: p.metrics, Guard: p.guard, Interval: interval,
 		DeleteSettle: c.Sync.SettleWindow(),

@@ -1,4 +1,9 @@
-package deploy
+// Package reconcile is how a manager in direct mode keeps each peer's
+// carbonapps directory in step with its own Store: one goroutine per peer,
+// level-triggered passes that compare manifests, push what a peer lacks and
+// (with prune) delete what this node does not hold once the deletion guard
+// lets them through.
+package reconcile
 
 import (
 	"context"
@@ -9,16 +14,17 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/backoff"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/settling"
 )
 
-// ReconcilerOptions configure a Reconciler.
-type ReconcilerOptions struct {
+// Options configure a Reconciler.
+type Options struct {
 	// Store is the manager's own carbonapps directory: the source of truth.
-	Store *Store
+	Store *deploy.Store
 	// Peers are the base URLs of the nodes to keep in step (not this one).
 	Peers []string
 	// Client talks to the peers; the Reconciler uses a copy that marks its
@@ -64,7 +70,7 @@ type ReconcilerOptions struct {
 	// Now is the clock of DeleteSettle (default time.Now).
 	Now     func() time.Time
 	Logger  *slog.Logger
-	Metrics *Metrics
+	Metrics *deploy.Metrics
 }
 
 // PeerStatus is the Reconciler's view of one peer.
@@ -92,7 +98,7 @@ type PeerStatus struct {
 // this node does not hold. Every peer has its own goroutine, so a slow or
 // down peer delays nobody.
 type Reconciler struct {
-	opts   ReconcilerOptions
+	opts   Options
 	client *client.Client
 	peers  []*peer
 	runMu  sync.Mutex // one Run at a time
@@ -141,8 +147,8 @@ type peer struct {
 	status PeerStatus
 }
 
-// NewReconciler returns a Reconciler; call Run to start it.
-func NewReconciler(opts ReconcilerOptions) (*Reconciler, error) {
+// New returns a Reconciler; call Run to start it.
+func New(opts Options) (*Reconciler, error) {
 	if opts.Store == nil || opts.Client == nil {
 		return nil, errors.New("reconciler: Store and Client are required")
 	}
@@ -340,7 +346,7 @@ func (r *Reconciler) setDown(p *peer, err error) {
 	p.status.InSync = false
 	p.status.LastError = err.Error()
 	p.mu.Unlock()
-	r.opts.Metrics.peerUp(p.url, false)
+	r.opts.Metrics.SetPeerUp(p.url, false)
 	if was {
 		r.opts.Logger.Warn("peer down: C-Apps will reach it when it answers again", "peer", p.url, "err", err)
 	}
@@ -354,7 +360,7 @@ func (r *Reconciler) fail(p *peer, up bool, err error) {
 	p.status.InSync = false
 	p.status.LastError = err.Error()
 	p.mu.Unlock()
-	r.opts.Metrics.peerUp(p.url, up)
+	r.opts.Metrics.SetPeerUp(p.url, up)
 	if changed {
 		r.opts.Logger.Warn("reconcile failed; retrying with backoff", "peer", p.url, "err", err)
 	}

@@ -1,4 +1,4 @@
-package deploy
+package reconcile
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpserver"
@@ -31,9 +32,9 @@ func runReconciler(t *testing.T, r *Reconciler) {
 	t.Cleanup(func() { cancel(); <-done })
 }
 
-func fastReconciler(t *testing.T, store *Store, g *guard.Guard, peers ...string) *Reconciler {
+func fastReconciler(t *testing.T, store *deploy.Store, g *guard.Guard, peers ...string) *Reconciler {
 	t.Helper()
-	r, err := NewReconciler(ReconcilerOptions{
+	r, err := New(Options{
 		Store: store, Peers: peers, Client: testClient(t), Prune: true, NodeName: "mgr",
 		Interval: time.Hour, CheckInterval: 30 * time.Millisecond,
 		RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond, Guard: g,
@@ -62,7 +63,7 @@ func TestReconcilerHoldsEmptiedCarbonapps(t *testing.T) {
 	for _, n := range []string{"A", "B", "C"} {
 		testcapp.Write(t, mgrDir, n+"_1.car", n, "1")
 	}
-	mgr, err := NewStoreWith(mgrDir, StoreOptions{NoCreate: true})
+	mgr, err := deploy.NewStoreWith(mgrDir, deploy.StoreOptions{NoCreate: true})
 	require.NoError(t, err)
 	w := newTestNode(t, config.RoleWorker)
 	reg := prometheus.NewRegistry()
@@ -133,7 +134,7 @@ func TestReconcilerMaxDelete(t *testing.T) {
 	for _, n := range names {
 		testcapp.Write(t, mgrDir, n+"_1.car", n, "1")
 	}
-	mgr, err := NewStore(mgrDir, 0)
+	mgr, err := deploy.NewStore(mgrDir, 0)
 	require.NoError(t, err)
 	w := newTestNode(t, config.RoleWorker)
 	limit, err := config.ParseDeleteLimit("50%")
@@ -199,7 +200,7 @@ func blackHole(t *testing.T) string {
 func TestReconcilerPeerThatNeverAnswers(t *testing.T) {
 	mgrDir := t.TempDir()
 	testcapp.Write(t, mgrDir, "A_1.car", "A", "1")
-	mgr, err := NewStore(mgrDir, 0)
+	mgr, err := deploy.NewStore(mgrDir, 0)
 	require.NoError(t, err)
 	hole := blackHole(t)
 	// Lists an empty manifest, then hangs on every PUT.
@@ -212,7 +213,7 @@ func TestReconcilerPeerThatNeverAnswers(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	good := newTestNode(t, config.RoleWorker)
-	r, err := NewReconciler(ReconcilerOptions{
+	r, err := New(Options{
 		Store: mgr, Peers: []string{hole, hang, good.url}, Client: testClient(t, func(o *client.Options) { o.RetryMax = -1 }),
 		Prune: true, NodeName: "mgr", Interval: time.Hour, RetryMin: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond,
 		AttemptTimeout: 300 * time.Millisecond,
@@ -257,10 +258,10 @@ func TestReconcilerRechecksPeers(t *testing.T) {
 	mgrDir := t.TempDir()
 	testcapp.Write(t, mgrDir, "A_1.car", "A", "1")
 	testcapp.Write(t, mgrDir, "B_1.car", "B", "1")
-	mgr, err := NewStore(mgrDir, 0)
+	mgr, err := deploy.NewStore(mgrDir, 0)
 	require.NoError(t, err)
 	wDir := filepath.Join(t.TempDir(), "carbonapps")
-	wStore, err := NewStore(wDir, 0)
+	wStore, err := deploy.NewStore(wDir, 0)
 	require.NoError(t, err)
 
 	// The worker runs on a fixed address so that it can restart there.
@@ -268,7 +269,7 @@ func TestReconcilerRechecksPeers(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	start := func(ln net.Listener) func() {
-		api := NewAPI(APIOptions{Store: wStore, Role: config.RoleWorker, Token: testToken})
+		api := deploy.NewAPI(deploy.APIOptions{Store: wStore, Role: config.RoleWorker, Token: testToken})
 		mux := http.NewServeMux()
 		mux.Handle("/v1/capps", api)
 		mux.Handle("/v1/capps/", api)
@@ -311,17 +312,17 @@ func TestReconcilerConvergesAfterFullDisk(t *testing.T) {
 	filler := filepath.Join(fsDir, "filler")
 	require.NoError(t, os.WriteFile(filler, make([]byte, 2<<20+512<<10), 0o644))
 	wDir := filepath.Join(fsDir, "carbonapps")
-	wStore, err := NewStore(wDir, 0)
+	wStore, err := deploy.NewStore(wDir, 0)
 	require.NoError(t, err)
 	wURL := serveNode(t, wStore, config.RoleWorker, config.TLS{}, httpserver.Options{})
 
 	mgrDir := t.TempDir()
 	testcapp.Write(t, mgrDir, "Big_1.car", "Big", "1", testcapp.Pad(1<<20))
-	mgr, err := NewStore(mgrDir, 0)
+	mgr, err := deploy.NewStore(mgrDir, 0)
 	require.NoError(t, err)
 	c, err := client.New(client.Options{Token: hardToken, RetryMax: -1})
 	require.NoError(t, err)
-	r, err := NewReconciler(ReconcilerOptions{
+	r, err := New(Options{
 		Store: mgr, Peers: []string{wURL}, Client: c, Prune: true, NodeName: "mgr",
 		Interval: time.Hour, CheckInterval: 30 * time.Millisecond,
 		RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
@@ -331,7 +332,7 @@ func TestReconcilerConvergesAfterFullDisk(t *testing.T) {
 	waitFor(t, func() bool { return strings.Contains(r.Status()[0].LastError, "507") })
 	stays(t, 500*time.Millisecond, "nothing partial in the full carbonapps", func() bool {
 		names := dirNames(t, wDir)
-		return len(names) == 0 || (len(names) == 1 && isTemp(names[0]))
+		return len(names) == 0 || (len(names) == 1 && deploy.IsTemp(names[0]))
 	})
 	assert.True(t, r.Status()[0].Up, "a full disk is not a down peer")
 	require.NoError(t, os.Remove(filler))

@@ -1,4 +1,4 @@
-package deploy
+package reconcile
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
@@ -34,7 +35,7 @@ func testClient(t testing.TB, opts ...func(*client.Options)) *client.Client {
 // manifest maps file -> sha256 of a directory's C-Apps.
 func manifest(t testing.TB, dir string) map[string]string {
 	t.Helper()
-	s, err := NewStore(dir, 0)
+	s, err := deploy.NewStore(dir, 0)
 	require.NoError(t, err)
 	l, err := s.List()
 	require.NoError(t, err)
@@ -73,7 +74,7 @@ func gather(t testing.TB, reg *prometheus.Registry, name string, labels map[stri
 
 func TestReconcilerTwoPeers(t *testing.T) {
 	mgrDir := t.TempDir()
-	mgr, err := NewStore(mgrDir, 0)
+	mgr, err := deploy.NewStore(mgrDir, 0)
 	require.NoError(t, err)
 	w1 := newTestNode(t, config.RoleWorker)
 	w2 := newTestNode(t, config.RoleWorker)
@@ -90,10 +91,10 @@ func TestReconcilerTwoPeers(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(w1.dir, "Copying_1.car"), testcapp.Build(t, "Copying", "1"), 0o644))
 
 	reg := prometheus.NewRegistry()
-	r, err := NewReconciler(ReconcilerOptions{
+	r, err := New(Options{
 		Store: mgr, Peers: []string{w1.url, w2.url}, Client: testClient(t), Prune: true, NodeName: "mgr",
 		Interval: time.Hour, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
-		Metrics: NewMetrics(reg),
+		Metrics: deploy.NewMetrics(reg),
 	})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -166,7 +167,7 @@ func newFlakyNode(t *testing.T) *flakyNode {
 }
 
 func (f *flakyNode) serve(t *testing.T, ln net.Listener) {
-	api := NewAPI(APIOptions{Store: f.store, Role: config.RoleWorker, Token: testToken})
+	api := deploy.NewAPI(deploy.APIOptions{Store: f.store, Role: config.RoleWorker, Token: testToken})
 	mux := http.NewServeMux()
 	mux.Handle("/v1/capps", api)
 	mux.Handle("/v1/capps/", api)
@@ -187,16 +188,16 @@ func (f *flakyNode) start(t *testing.T) {
 
 func TestReconcilerPeerDownThenBack(t *testing.T) {
 	mgrDir := t.TempDir()
-	mgr, err := NewStore(mgrDir, 0)
+	mgr, err := deploy.NewStore(mgrDir, 0)
 	require.NoError(t, err)
 	up := newTestNode(t, config.RoleWorker)
 	down := newFlakyNode(t)
 
 	reg := prometheus.NewRegistry()
-	r, err := NewReconciler(ReconcilerOptions{
+	r, err := New(Options{
 		Store: mgr, Peers: []string{down.url, up.url}, Client: testClient(t), Prune: true, NodeName: "mgr",
 		Interval: time.Hour, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
-		Metrics: NewMetrics(reg),
+		Metrics: deploy.NewMetrics(reg),
 	})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -227,11 +228,11 @@ func TestReconcilerPeerDownThenBack(t *testing.T) {
 
 func TestReconcilerNoPrune(t *testing.T) {
 	mgrDir := t.TempDir()
-	mgr, _ := NewStore(mgrDir, 0)
+	mgr, _ := deploy.NewStore(mgrDir, 0)
 	w := newTestNode(t, config.RoleWorker)
 	testcapp.Write(t, w.dir, "Extra_1.car", "Extra", "1")
 	testcapp.Write(t, mgrDir, "A_1.car", "A", "1")
-	r, err := NewReconciler(ReconcilerOptions{Store: mgr, Peers: []string{w.url}, Client: testClient(t), NodeName: "mgr"})
+	r, err := New(Options{Store: mgr, Peers: []string{w.url}, Client: testClient(t), NodeName: "mgr"})
 	require.NoError(t, err)
 	require.NoError(t, r.SyncOnce(context.Background()))
 	got := []string{}
@@ -245,10 +246,10 @@ func TestReconcilerNoPrune(t *testing.T) {
 
 func TestReconcilerWrongToken(t *testing.T) {
 	mgrDir := t.TempDir()
-	mgr, _ := NewStore(mgrDir, 0)
+	mgr, _ := deploy.NewStore(mgrDir, 0)
 	w := newTestNode(t, config.RoleWorker)
 	testcapp.Write(t, mgrDir, "A_1.car", "A", "1")
-	r, err := NewReconciler(ReconcilerOptions{Store: mgr, Peers: []string{w.url}, NodeName: "mgr",
+	r, err := New(Options{Store: mgr, Peers: []string{w.url}, NodeName: "mgr",
 		Client: testClient(t, func(o *client.Options) { o.Token = "wrong-secret-value" })})
 	require.NoError(t, err)
 	err = r.SyncOnce(context.Background())
@@ -267,11 +268,11 @@ func TestReconcilerWrongToken(t *testing.T) {
 // between them.
 func TestReconcilerDuplicateIDOnManager(t *testing.T) {
 	mgrDir := t.TempDir()
-	mgr, _ := NewStore(mgrDir, 0)
+	mgr, _ := deploy.NewStore(mgrDir, 0)
 	w := newTestNode(t, config.RoleWorker)
 	testcapp.Write(t, mgrDir, "A_1.car", "A", "1")
 	testcapp.Write(t, mgrDir, "A_1-copy.car", "A", "1", testcapp.Artifacts("api_z"))
-	r, err := NewReconciler(ReconcilerOptions{Store: mgr, Peers: []string{w.url}, Client: testClient(t), NodeName: "mgr", Prune: true})
+	r, err := New(Options{Store: mgr, Peers: []string{w.url}, Client: testClient(t), NodeName: "mgr", Prune: true})
 	require.NoError(t, err)
 	for i := 0; i < 3; i++ {
 		require.NoError(t, r.SyncOnce(context.Background()))

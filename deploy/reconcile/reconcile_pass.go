@@ -1,4 +1,4 @@
-package deploy
+package reconcile
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/lease"
@@ -31,7 +33,7 @@ func (r *Reconciler) unanswered(actx context.Context, p *peer, what string, d ti
 
 // localSum digests this node's manifest, to tell whether it changed since
 // the peer was last found in step.
-func localSum(local []Entry, missing bool) string {
+func localSum(local []api.Entry, missing bool) string {
 	h := sha256.New()
 	if missing {
 		h.Write([]byte("missing\n"))
@@ -44,7 +46,7 @@ func localSum(local []Entry, missing bool) string {
 
 // listLocal lists this node's C-Apps; missing says carbonapps is not
 // there, which is never made up as empty.
-func (r *Reconciler) listLocal() (local []Entry, missing bool, err error) {
+func (r *Reconciler) listLocal() (local []api.Entry, missing bool, err error) {
 	local, err = r.opts.Store.List()
 	if errors.Is(err, fs.ErrNotExist) {
 		// Never made up empty: the guard holds what that would delete.
@@ -93,13 +95,13 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 	p.mu.Lock()
 	p.status.Up = true
 	p.mu.Unlock()
-	r.opts.Metrics.peerUp(p.url, true)
+	r.opts.Metrics.SetPeerUp(p.url, true)
 	if m.NotModified {
 		now := time.Now()
 		p.mu.Lock()
 		p.status.LastSuccess = now
 		p.mu.Unlock()
-		r.opts.Metrics.success(p.url, float64(now.UnixNano())/1e9)
+		r.opts.Metrics.SetLastSuccess(p.url, float64(now.UnixNano())/1e9)
 		return nil
 	}
 	if p.boot != "" && m.Boot != "" && m.Boot != p.boot {
@@ -115,7 +117,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 		return err
 	}
 
-	remoteBy := make(map[string]Entry, len(remote))
+	remoteBy := make(map[string]api.Entry, len(remote))
 	for _, e := range remote {
 		remoteBy[e.File] = e
 	}
@@ -134,7 +136,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 			// Carbon deploys only one of them here; pushing both with
 			// replace would make the peer flip between them forever.
 			if r.warnOnce("dup:"+l.File, "two files hold one C-App id: only the first is pushed", "id", l.ID, "pushed", first, "skipped", l.File) {
-				r.opts.Metrics.push(p.url, ResultError, 0)
+				r.opts.Metrics.CountPush(p.url, deploy.ResultError, 0)
 			}
 			continue
 		}
@@ -164,7 +166,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			r.opts.Metrics.push(p.url, ResultError, 0)
+			r.opts.Metrics.CountPush(p.url, deploy.ResultError, 0)
 			var ae *client.APIError
 			if !errors.As(err, &ae) && !errors.Is(err, fs.ErrNotExist) {
 				// No answer: the peer is down, the rest would wait too.
@@ -177,7 +179,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 			continue
 		}
 		pushed++
-		r.opts.Metrics.push(p.url, reply.Status, reply.Bytes)
+		r.opts.Metrics.CountPush(p.url, reply.Status, reply.Bytes)
 		log.Info("C-App pushed", "file", l.File, "id", reply.ID, "status", reply.Status, "replaced", reply.Replaced,
 			"bytes", reply.Bytes, "duration", time.Since(start).Round(time.Millisecond))
 		for _, f := range reply.Replaced {
@@ -186,7 +188,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 	}
 	held, deferred := 0, 0
 	if r.opts.Prune {
-		var doomed []Entry
+		var doomed []api.Entry
 		var names []string
 		validRemote := 0
 		for _, rm := range remote {
@@ -239,12 +241,12 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				r.opts.Metrics.push(p.url, ResultError, 0)
+				r.opts.Metrics.CountPush(p.url, deploy.ResultError, 0)
 				errs = append(errs, fmt.Errorf("delete %s: %w", rm.File, err))
 				continue
 			}
 			deleted++
-			r.opts.Metrics.push(p.url, ResultDeleted, 0)
+			r.opts.Metrics.CountPush(p.url, deploy.ResultDeleted, 0)
 			log.Info("C-App deleted from peer", "file", rm.File, "id", rm.ID)
 		}
 	}
@@ -276,7 +278,7 @@ func (r *Reconciler) syncPeer(ctx context.Context, p *peer, conditional bool) er
 		// Changed (or held): the next pass lists the peer again.
 		p.etag, p.boot = "", m.Boot
 	}
-	r.opts.Metrics.success(p.url, float64(now.UnixNano())/1e9)
+	r.opts.Metrics.SetLastSuccess(p.url, float64(now.UnixNano())/1e9)
 	if pushed+deleted > 0 {
 		log.Info("peer in step", "pushed", pushed, "deleted", deleted)
 	}

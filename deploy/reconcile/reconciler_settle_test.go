@@ -1,4 +1,4 @@
-package deploy
+package reconcile
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -31,7 +32,7 @@ func TestReconcilerJudgesCAppsRemovedInSlicesWhole(t *testing.T) {
 		testcapp.Write(t, mgrDir, n+"_1.car", n, "1")
 		names = append(names, n+"_1.car")
 	}
-	mgr, err := NewStore(mgrDir, 0)
+	mgr, err := deploy.NewStore(mgrDir, 0)
 	require.NoError(t, err)
 	w := newTestNode(t, config.RoleWorker)
 	limit, err := config.ParseDeleteLimit("50%")
@@ -39,7 +40,7 @@ func TestReconcilerJudgesCAppsRemovedInSlicesWhole(t *testing.T) {
 	g := guard.New(guard.Options{Limit: limit})
 	const window = 2 * time.Second
 	clock := time.Now()
-	r, err := NewReconciler(ReconcilerOptions{
+	r, err := New(Options{
 		Store: mgr, Peers: []string{w.url}, Client: testClient(t), Prune: true, NodeName: "mgr",
 		Guard: g, AttemptTimeout: 5 * time.Second, DeleteSettle: window,
 		Now: func() time.Time { return clock },

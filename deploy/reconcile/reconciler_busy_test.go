@@ -1,4 +1,4 @@
-package deploy
+package reconcile
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -23,7 +24,7 @@ func TestReconcilerPushesOnlyClosedCApps(t *testing.T) {
 		t.Skip("the proof of no writer is a Linux file lease")
 	}
 	mgrDir := t.TempDir()
-	mgr, err := NewStore(mgrDir, 0)
+	mgr, err := deploy.NewStore(mgrDir, 0)
 	require.NoError(t, err)
 	w := newTestNode(t, config.RoleWorker)
 	testcapp.Write(t, mgrDir, "A_1.car", "A", "1")
@@ -32,7 +33,7 @@ func TestReconcilerPushesOnlyClosedCApps(t *testing.T) {
 	require.NoError(t, err)
 	defer writer.Close()
 
-	r, err := NewReconciler(ReconcilerOptions{
+	r, err := New(Options{
 		Store: mgr, Peers: []string{w.url}, Client: testClient(t), Prune: true, NodeName: "mgr",
 		Interval: time.Hour, CheckInterval: time.Hour,
 	})

@@ -1,4 +1,4 @@
-package deploy
+package reconcile
 
 import (
 	"net/http"
@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -32,7 +33,7 @@ func TestReconcilerJudgesCAppsAsTheyAreAfterTheManifest(t *testing.T) {
 	for _, n := range names {
 		testcapp.Write(t, mgrDir, n, n[:1], "1")
 	}
-	mgr, err := NewStoreWith(mgrDir, StoreOptions{NoCreate: true})
+	mgr, err := deploy.NewStoreWith(mgrDir, deploy.StoreOptions{NoCreate: true})
 	require.NoError(t, err)
 	w := newTestNode(t, config.RoleWorker)
 	target, err := url.Parse(w.url)
