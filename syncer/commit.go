@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // commit commits ready (looked at as written, the C-Apps of checked
@@ -45,7 +46,7 @@ func (m *manager) commit(ctx context.Context, ready []candidate, written, checke
 		if err != nil {
 			m.suspectCommitted(written)
 			m.settleSuspects(ctx)
-			return fmt.Errorf("commit %d change(s) (%s): %w", len(paths), joinLimited(summary, 5), err)
+			return fmt.Errorf("commit %d change(s) (%s): %w", len(paths), tenant.JoinLimited(summary, 5), err)
 		}
 		res.rev = rev
 		res.suspect = m.afterCommit(ready, written, checked, wait)
@@ -78,7 +79,7 @@ func (m *manager) refuse(ready []candidate, refused []string, err error) []candi
 // ~synapse-configs/default/api/a.xml -Old_1.0.0.car", the first 20 on the
 // first line and every path below it when there are more.
 func (m *manager) message(summary []string) string {
-	head := fmt.Sprintf("depsync %s: %s", m.d.cfg.NodeName, joinLimited(summary, 20))
+	head := fmt.Sprintf("depsync %s: %s", m.d.cfg.NodeName, tenant.JoinLimited(summary, 20))
 	if len(summary) <= 20 {
 		return head
 	}

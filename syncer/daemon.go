@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
 	"github.com/depsync/depsync/syncer/internal/svnbatch"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // Modes of a daemon, as /v1/status shows them.
@@ -123,10 +123,7 @@ const startParallel = 128
 
 // ConfigError is a problem the operator must fix in the config or on the
 // node (exit code 2), as opposed to a failure of the work.
-type ConfigError struct{ Err error }
-
-func (e *ConfigError) Error() string { return e.Err.Error() }
-func (e *ConfigError) Unwrap() error { return e.Err }
+type ConfigError = tenant.ConfigError
 
 // IsConfigError reports whether err is the operator's to fix.
 func IsConfigError(err error) bool {
@@ -497,11 +494,4 @@ func (d *Daemon) unknownTenant(id int, rev int64, notice bool) {
 	if added {
 		d.discovered(ts)
 	}
-}
-
-func joinLimited(items []string, n int) string {
-	if len(items) <= n {
-		return strings.Join(items, " ")
-	}
-	return fmt.Sprintf("%s (+%d more)", strings.Join(items[:n], " "), len(items)-n)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 func TestNoSpace(t *testing.T) {
@@ -33,7 +34,7 @@ func TestNoSpace(t *testing.T) {
 		{&svn.Error{Op: "update", Message: "svn: E155004: Working copy locked"}, false},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, noSpace(tt.err), "%v", tt.err)
+		assert.Equal(t, tt.want, tenant.NoSpace(tt.err), "%v", tt.err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // missingFileRE finds the file svn cleanup could not find: "Can't change
@@ -60,7 +61,7 @@ func (ts *tenantSync) heal(ctx context.Context) bool {
 					names = append(names, pl.path)
 				}
 				ts.log.Warn("working copy cleaned up with placeholders for files deleted since svn was interrupted",
-					"placeholders", joinLimited(names, 5))
+					"placeholders", tenant.JoinLimited(names, 5))
 			}
 			return true
 		}
@@ -101,6 +102,3 @@ func (ts *tenantSync) heal(ctx context.Context) bool {
 	}
 	return false
 }
-
-// lockedErr reports whether err says the working copy needs a cleanup.
-func lockedErr(err error) bool { return errors.Is(err, svn.ErrLocked) }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // hub is the daemon's one look at the server per poll, whatever the number
@@ -28,7 +29,7 @@ type hub struct {
 	// prefix is svn.url's path inside the repository ("/depsync"), as svn
 	// log prints changed paths.
 	prefix string
-	fails  failures
+	fails  tenant.Failures
 }
 
 func newHub(d *Daemon) *hub { return &hub{d: d} }
@@ -46,7 +47,7 @@ func (h *hub) start(ctx context.Context) {
 
 // run looks every poll interval until ctx is done.
 func (h *hub) run(ctx context.Context) {
-	t := time.NewTimer(jitter(h.d.cfg.SVN.PollInterval))
+	t := time.NewTimer(tenant.Jitter(h.d.cfg.SVN.PollInterval))
 	defer t.Stop()
 	for {
 		select {
@@ -55,7 +56,7 @@ func (h *hub) run(ctx context.Context) {
 		case <-t.C:
 			h.look(ctx)
 			h.d.announceHolds()
-			t.Reset(jitter(h.d.cfg.SVN.PollInterval))
+			t.Reset(tenant.Jitter(h.d.cfg.SVN.PollInterval))
 		}
 	}
 }
@@ -73,10 +74,10 @@ func (h *hub) look(ctx context.Context) {
 			t.probeFailed(err)
 		}
 		h.d.svnResult(err)
-		h.fails.fail(h.d.log, "server check", err)
+		h.fails.Fail(h.d.log, "server check", err)
 		return
 	}
-	h.fails.ok(h.d.log, "server check")
+	h.fails.OK(h.d.log, "server check")
 	h.d.svnResult(nil)
 	h.prefix, _ = info.RepoPath()
 	if head := info.LastChangedRev; head > h.base || !h.known {

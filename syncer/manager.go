@@ -15,6 +15,7 @@ import (
 	"github.com/depsync/depsync/syncer/internal/debounce"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
 	"github.com/depsync/depsync/syncer/internal/svnbatch"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // maxTargets is how many pending paths are looked at one by one; above it
@@ -34,7 +35,7 @@ type manager struct {
 
 	nextLook  time.Time // when the next pass is due; zero: none
 	notBefore time.Time // backoff after a failure
-	fails     failures
+	fails     tenant.Failures
 	// unreachable: the last pass failed for want of the server; its
 	// backoff ends when the hub hears from the server again.
 	unreachable bool
@@ -168,7 +169,7 @@ func (m *manager) run(ctx context.Context) error {
 	look := time.NewTimer(time.Hour)
 	look.Stop()
 	defer look.Stop()
-	rescan := time.NewTimer(jitter(m.rescanEvery))
+	rescan := time.NewTimer(tenant.Jitter(m.rescanEvery))
 	defer rescan.Stop()
 	schedule := func(at time.Time) {
 		if at.Before(m.notBefore) {
@@ -180,7 +181,7 @@ func (m *manager) run(ctx context.Context) error {
 		}
 	}
 
-	var watchFails failures
+	var watchFails tenant.Failures
 	m.full = true // the start-up reconcile
 	first := true // it runs a few tenants at a time (see startSlots)
 	schedule(time.Now())
@@ -196,11 +197,11 @@ func (m *manager) run(ctx context.Context) error {
 			// it anew and reconcile, since events were lost meanwhile.
 			// With backoff, and logged once then summarised, so a missing
 			// directory neither spins nor floods the log.
-			watch(watchFails.fail(m.log, "watcher", err))
+			watch(watchFails.Fail(m.log, "watcher", err))
 			m.full = true
 			schedule(time.Now().Add(time.Second))
 		case b := <-batches:
-			watchFails.ok(m.log, "watcher")
+			watchFails.OK(m.log, "watcher")
 			for _, p := range b.Paths {
 				m.pending[p] = struct{}{}
 			}
@@ -246,7 +247,7 @@ func (m *manager) run(ctx context.Context) error {
 		case <-rescan.C:
 			m.full = true
 			schedule(time.Now())
-			rescan.Reset(jitter(m.rescanEvery))
+			rescan.Reset(tenant.Jitter(m.rescanEvery))
 		case <-m.tick:
 			// The hub looked at the server (one look for every tenant).
 			m.serverAnswered()
@@ -319,14 +320,14 @@ func (m *manager) pass(ctx context.Context) time.Time {
 				removed, gerr := m.folderGone(opCtx)
 				if gerr == nil {
 					m.looked.Store(true)
-					m.fails.ok(m.log, "commit")
+					m.fails.OK(m.log, "commit")
 					m.notBefore = time.Time{}
 					m.removed = removed
 					return m.retryGone()
 				}
 				err = errors.Join(err, gerr)
 			}
-			wait := m.fails.fail(m.log, "commit", err)
+			wait := m.fails.Fail(m.log, "commit", err)
 			m.notBefore = time.Now().Add(wait)
 			return m.notBefore
 		}
@@ -334,36 +335,36 @@ func (m *manager) pass(ctx context.Context) time.Time {
 			m.catchUpNeeded = true
 		}
 		m.unreachable = errors.Is(err, svn.ErrUnreachable)
-		m.cleanupNext = m.cleanupNext || noSpace(err)
+		m.cleanupNext = m.cleanupNext || tenant.NoSpace(err)
 		for p := range pending {
 			m.pending[p] = struct{}{}
 		}
 		m.full = m.full || full
-		m.observe("commit", resultError, start)
+		m.observe("commit", tenant.ResultError, start)
 		m.failed(err)
 		// Cleaned up: try again at once, but only the first time; a lock
 		// that keeps coming back (another agent on this working copy)
 		// goes through the backoff like any failure.
 		// The heal runs every time; only the retry at once is limited.
-		if lockedErr(err) && m.heal(opCtx) && m.fails.n == 0 {
-			m.fails.fail(m.log, "commit", err)
+		if tenant.Locked(err) && m.heal(opCtx) && m.fails.Count() == 0 {
+			m.fails.Fail(m.log, "commit", err)
 			return time.Now()
 		}
-		wait := m.fails.fail(m.log, "commit", err)
+		wait := m.fails.Fail(m.log, "commit", err)
 		m.notBefore = time.Now().Add(wait)
 		return m.notBefore
 	}
-	m.fails.ok(m.log, "commit")
+	m.fails.OK(m.log, "commit")
 	m.notBefore, m.unreachable = time.Time{}, false
 	for _, p := range res.waiting {
 		m.pending[p] = struct{}{}
 	}
 	m.full = m.full || res.lookWhole
-	result := resultNoop
+	result := tenant.ResultNoop
 	if res.rev > 0 {
-		result = resultSuccess
+		result = tenant.ResultSuccess
 		m.knownRev = res.rev
-		m.log.Info("committed", "revision", res.rev, "changes", joinLimited(res.summary, 20),
+		m.log.Info("committed", "revision", res.rev, "changes", tenant.JoinLimited(res.summary, 20),
 			"took", time.Since(start).Round(time.Millisecond))
 		if !res.suspect {
 			m.d.peers.notifyTenant(m.t.ID, res.rev)

@@ -17,6 +17,7 @@ import (
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/settling"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // errDirMissing says the deployment directory is gone: the manager waits
@@ -112,7 +113,7 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 			// in a synced folder all the time) would wait for ever: say so.
 			m.waitWarned = true
 			m.log.Warn("deletions keep coming: none is committed until none has come for sync.delete_settle",
-				"waiting", waited.Round(time.Second), "folders", joinLimited(slices.Sorted(maps.Keys(m.settling)), 10))
+				"waiting", waited.Round(time.Second), "folders", tenant.JoinLimited(slices.Sorted(maps.Keys(m.settling)), 10))
 		}
 		return kept, true, nil
 	}

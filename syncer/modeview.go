@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // ModeUnknown is a worker's manager_mode while it cannot tell: after a
@@ -58,7 +59,7 @@ func (d *Daemon) learnManagerMode(ctx context.Context) {
 		if d.mgr.get() == "" {
 			wait = d.cfg.SVN.PollInterval
 		}
-		t.Reset(jitter(max(wait, time.Second)))
+		t.Reset(tenant.Jitter(max(wait, time.Second)))
 	}
 }
 

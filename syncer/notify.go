@@ -14,6 +14,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/internal/httpauth"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // Notice is the body of POST /v1/notify (see api.Notice).
@@ -152,7 +153,7 @@ func (n *notifier) sendAll(ctx context.Context, rev int64) {
 }
 
 func (n *notifier) loop(ctx context.Context, p *peer) {
-	probe := time.NewTimer(jitter(n.every))
+	probe := time.NewTimer(tenant.Jitter(n.every))
 	defer probe.Stop()
 	for {
 		select {
@@ -169,7 +170,7 @@ func (n *notifier) loop(ctx context.Context, p *peer) {
 			if idle {
 				n.probe(ctx, p)
 			}
-			probe.Reset(jitter(n.every))
+			probe.Reset(tenant.Jitter(n.every))
 		}
 	}
 }
@@ -189,9 +190,9 @@ func (n *notifier) send(ctx context.Context, p *peer, rev int64, tenants []api.N
 	body, _ := json.Marshal(notice)
 	start := time.Now()
 	err := n.post(ctx, p.url+"/v1/notify", body)
-	result := resultSuccess
+	result := tenant.ResultSuccess
 	if err != nil {
-		result = resultError
+		result = tenant.ResultError
 	}
 	n.m.notifySent.WithLabelValues(p.url, result).Inc()
 	wasUp := n.record(p, err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // managerLacks returns the strays (C-Apps in carbonapps the repository
@@ -57,7 +59,7 @@ func (w *worker) keep(strays []string, why, mode string) {
 		mode = "unknown"
 	}
 	w.log.Info("C-Apps the repository does not hold kept on this worker: "+why,
-		"paths", joinLimited(strays, 10), "manager_mode", mode)
+		"paths", tenant.JoinLimited(strays, 10), "manager_mode", mode)
 }
 
 // recheckStrays looks at the strays of carbonapps again, apart from any

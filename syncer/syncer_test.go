@@ -22,6 +22,7 @@ import (
 	"github.com/depsync/depsync/internal/svntest"
 	"github.com/depsync/depsync/internal/testcapp"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // fakeSVN records calls and returns canned results, so that the daemon's
@@ -269,7 +270,7 @@ func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
 	m.pending["a.xml"] = struct{}{}
 	before := time.Now()
 	next := m.pass(context.Background())
-	assert.True(t, next.After(before.Add(backoffMin/2)), "a failure backs off")
+	assert.True(t, next.After(before.Add(tenant.BackoffMin/2)), "a failure backs off")
 	assert.Contains(t, m.pending, "a.xml", "nothing is forgotten after a failure")
 	st := d.tenants[0].status()
 	assert.Contains(t, st.LastError, "Unable to connect")
@@ -278,7 +279,7 @@ func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
 
 	m.pass(context.Background())
 	assert.Equal(t, ModeDirect, d.Mode(), "fail_threshold unreachable failures switch to direct mode")
-	assert.Greater(t, m.fails.n, 1)
+	assert.Greater(t, m.fails.Count(), 1)
 
 	// The server is back: the hub's word ends the backoff, the change
 	// goes in, the mode is svn again.

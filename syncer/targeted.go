@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // Targeted updates. An update of the whole working copy costs svn time in
@@ -112,7 +113,7 @@ func (w *worker) updatePaths(ctx context.Context, rev int64, paths []string) (*s
 		res.Revision = rev
 		return res, nil
 	}
-	if noSpace(err) {
+	if tenant.NoSpace(err) {
 		// The whole tree would only find the disk as full, and its
 		// error would hide why (the working copy locked by this one):
 		// the full disk is what the worker reports and heals from.

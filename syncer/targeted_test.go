@@ -16,6 +16,7 @@ import (
 	"github.com/depsync/depsync/internal/svntest"
 	"github.com/depsync/depsync/internal/testcapp"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // realWorker is a worker of the manager's repository, its first update
@@ -351,7 +352,7 @@ func TestWorkerNoticesDoNotPushTheRetryAway(t *testing.T) {
 	require.NoError(t, <-done)
 	// The first failure, and at most one retry on its timer: not one more
 	// step of backoff per notice.
-	assert.LessOrEqual(t, w.fails.n, 2, "each notice pushed the retry further away")
+	assert.LessOrEqual(t, w.fails.Count(), 2, "each notice pushed the retry further away")
 }
 
 // TestTargetedUpdateOnAFullDiskSaysSo: a targeted update that runs out of
@@ -369,6 +370,6 @@ func TestTargetedUpdateOnAFullDiskSaysSo(t *testing.T) {
 
 	_, err := w.update(context.Background(), 3)
 	require.Error(t, err)
-	assert.True(t, noSpace(err), "the full disk is the error: %v", err)
+	assert.True(t, tenant.NoSpace(err), "the full disk is the error: %v", err)
 	assert.Equal(t, 1, countCalls(f, "update"), "no whole update after it")
 }

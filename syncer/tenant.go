@@ -15,6 +15,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/drift"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // tenantSync keeps one deployment directory in step with one repository
@@ -183,7 +184,7 @@ func (ts *tenantSync) failed(err error) {
 	ts.mu.Lock()
 	ts.st.LastError = err.Error()
 	ts.st.Failures++
-	if noSpace(err) {
+	if tenant.NoSpace(err) {
 		ts.st.DiskFull = diskFullHint
 	}
 	n := ts.st.Failures
@@ -223,7 +224,7 @@ func (ts *tenantSync) once(ctx context.Context) error {
 // prepareWithRetry runs prepare until it succeeds, ctx is done or the
 // error is fatal, backing off in between.
 func (ts *tenantSync) prepareWithRetry(ctx context.Context, prepare func(context.Context) error) error {
-	var f failures
+	var f tenant.Failures
 	for {
 		// A few tenants at a time (see startSlots); the slot is given
 		// back before waiting, so a tenant that cannot start holds up none.
@@ -236,15 +237,15 @@ func (ts *tenantSync) prepareWithRetry(ctx context.Context, prepare func(context
 		cancel()
 		ts.d.startDone()
 		if err == nil {
-			f.ok(ts.log, "start-up")
+			f.OK(ts.log, "start-up")
 			return nil
 		}
-		ts.observe("prepare", resultError, start)
+		ts.observe("prepare", tenant.ResultError, start)
 		ts.failed(err)
 		if fatal(err) {
 			return err
 		}
-		wait := f.fail(ts.log, "start-up", err)
+		wait := f.Fail(ts.log, "start-up", err)
 		// A notice means the manager is there: try again at once.
 		select {
 		case <-ctx.Done():

@@ -13,12 +13,13 @@ import (
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/internal/atomicfile"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // worker follows the repository: it never commits.
 type worker struct {
 	*tenantSync
-	fails failures
+	fails tenant.Failures
 	// rev is the working copy's revision after the last update.
 	rev int64
 	// target is the revision the last update aimed at (0: HEAD), for its
@@ -145,12 +146,12 @@ func (w *worker) run(ctx context.Context) error {
 				w.log.Debug("update failed again", "trigger", why, "error", err)
 				return
 			}
-			wait := w.fails.fail(w.log, "update", err)
+			wait := w.fails.Fail(w.log, "update", err)
 			retry.Reset(wait)
 			setBackingOff(true)
 			return
 		}
-		w.fails.ok(w.log, "update")
+		w.fails.OK(w.log, "update")
 		if backingOff {
 			retry.Stop()
 			setBackingOff(false)
@@ -210,7 +211,7 @@ func (w *worker) poll(ctx context.Context, update func(string, int64)) {
 	cancel()
 	if err != nil {
 		w.failed(err)
-		w.fails.fail(w.log, "poll", err)
+		w.fails.Fail(w.log, "poll", err)
 		return
 	}
 	w.probed()
@@ -256,25 +257,25 @@ func (w *worker) sync(ctx context.Context, why string, rev int64) error {
 		w.cleanupNext = false
 	}
 	res, err := w.update(opCtx, rev)
-	if err != nil && lockedErr(err) && w.heal(opCtx) {
+	if err != nil && tenant.Locked(err) && w.heal(opCtx) {
 		res, err = w.update(opCtx, rev)
 	}
 	if err != nil {
-		w.cleanupNext = w.cleanupNext || noSpace(err)
+		w.cleanupNext = w.cleanupNext || tenant.NoSpace(err)
 		w.wholeDue = time.Time{} // after a failure, the whole tree
-		w.observe("update", resultError, start)
+		w.observe("update", tenant.ResultError, start)
 		w.failed(err)
 		return err
 	}
 	if err := w.dropStrays(opCtx); err != nil {
-		w.cleanupNext = w.cleanupNext || noSpace(err)
-		w.observe("update", resultError, start)
+		w.cleanupNext = w.cleanupNext || tenant.NoSpace(err)
+		w.observe("update", tenant.ResultError, start)
 		w.failed(err)
 		return err
 	}
-	result := resultNoop
+	result := tenant.ResultNoop
 	if len(res.Changed) > 0 {
-		result = resultSuccess
+		result = tenant.ResultSuccess
 		w.log.Info("updated", "revision", res.Revision, "from", before, "changes", len(res.Changed),
 			"trigger", why, "took", time.Since(start).Round(time.Millisecond))
 	} else {
@@ -395,7 +396,7 @@ func (w *worker) protectLocal(ctx context.Context, paths ...string) error {
 	if err := w.svn.Revert(ctx, w.t.Dir, revert...); err != nil {
 		return fmt.Errorf("svn revert: %w", err)
 	}
-	w.log.Info("local changes reverted; the repository's version wins", "paths", joinLimited(revert, 10))
+	w.log.Info("local changes reverted; the repository's version wins", "paths", tenant.JoinLimited(revert, 10))
 	return nil
 }
 
@@ -482,7 +483,7 @@ func (w *worker) dropStraysIn(ctx context.Context, carbonappsOnly bool) error {
 		}
 	}
 	w.log.Warn("C-Apps the repository does not hold removed from this worker (the manager is the source of truth); copies kept",
-		"paths", joinLimited(strays, 10), "backup", root)
+		"paths", tenant.JoinLimited(strays, 10), "backup", root)
 	return nil
 }
 
