@@ -43,22 +43,22 @@ func TestWorkerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 	f := &fakeSVN{}
 	d := newTestDaemon(t, testConfig(t, config.RoleWorker), f)
 	w := newWorker(d.tenants[0])
-	require.NoError(t, w.sync(context.Background(), "start", 0))
+	require.NoError(t, w.Sync(context.Background(), "start", 0))
 	ok, _ := d.Ready()
 	require.True(t, ok)
 
 	f.updateErr = []error{full}
-	require.Error(t, w.sync(context.Background(), "notice", 0))
+	require.Error(t, w.Sync(context.Background(), "notice", 0))
 	st := d.Status()
 	assert.False(t, st.Ready, "a full disk is not ready, whatever the server checks say")
 	assert.Contains(t, st.Reason, "no space left on device")
 	assert.Contains(t, st.Tenants[0].LastError, "No space left on device")
-	w.probed() // a poll of the server succeeds meanwhile
+	d.tenants[0].probed() // a poll of the server succeeds meanwhile
 	ok, _ = d.Ready()
 	assert.False(t, ok)
 
 	before := len(f.Calls())
-	require.NoError(t, w.sync(context.Background(), "retry", 0))
+	require.NoError(t, w.Sync(context.Background(), "retry", 0))
 	calls := f.Calls()[before:]
 	require.GreaterOrEqual(t, len(calls), 2)
 	// After a look (svn status) that svn cleanup can run (see heal).

@@ -14,6 +14,26 @@
 // wins and nothing a person put there is lost without a copy. svn installs
 // each file by rename, so Carbon never sees a half-written one.
 //
+// The seams, as the code is cut (package worker is the first role out):
+//   - The tenant's runtime state (tenantSync, tenant.go): what /v1/status,
+//     /readyz and the metrics show of it, the channels its notices and the
+//     hub's looks come in on, its working copy, heal, placeholders and
+//     backups. The roles report to it; package tenant has what their loops
+//     share (failures and backoff, the error classes).
+//   - The manager role (manager.go, changes.go, gate.go, complete.go,
+//     commit.go, aftercommit.go, manager_guard.go, catchup.go, once.go,
+//     lease.go, tenantrm.go): the loop, a pass over the changes, the
+//     completeness gate, the commit and what follows it, the deletion
+//     guard, catch-up and the removal of a tenant folder.
+//   - The worker role (package worker): the loop, whole and targeted
+//     updates, strays, drift and the removal of a tenant; it takes what it
+//     uses from the daemon through worker.Env (workerenv.go builds it).
+//   - The peer (notify.go, mgrstate.go, http.go's /v1/notify): the
+//     notifier of a manager's peers, and a worker's view of its manager
+//     (its mode and held deletions, as noticed or asked).
+//   - The poll (hub.go): one look at the server per poll for every tenant,
+//     which tickles each tenant's loop.
+//
 // One goroutine per tenant runs the loop (the tenantSync); the HTTP handlers
 // (Handler) read its state under a mutex. svn is reached through the small
 // SVN interface, which *svn.Client satisfies and tests fake; the daemon

@@ -20,6 +20,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/worker"
 )
 
 // logBuffer is a slog destination safe for concurrent use.
@@ -230,7 +231,7 @@ func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
 				c.Peers = []string{tt.manager(t)}
 			}
 			d, w, _, p := workerWithStray(t, c)
-			require.NoError(t, w.dropStrays(context.Background()))
+			require.NoError(t, w.DropStrays(context.Background()))
 			_, err := os.Stat(p)
 			if tt.removed {
 				assert.ErrorIs(t, err, os.ErrNotExist)
@@ -242,10 +243,10 @@ func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
 				// one from a manager that has not looked yet says nothing.
 				d.mgr.set(ModeSVN, "notice")
 				d.mgr.setHeld(noticeHeld(Notice{Mode: ModeSVN, HoldsUnknown: true}))
-				require.NoError(t, w.dropStrays(context.Background()))
+				require.NoError(t, w.DropStrays(context.Background()))
 				assert.FileExists(t, p, "kept while the manager's holds are unknown")
 				d.mgr.setHeld(noticeHeld(Notice{Mode: ModeSVN}))
-				require.NoError(t, w.dropStrays(context.Background()))
+				require.NoError(t, w.DropStrays(context.Background()))
 				_, err := os.Stat(p)
 				assert.ErrorIs(t, err, os.ErrNotExist)
 			}
@@ -262,26 +263,26 @@ func TestWorkerAsksAgainOnceTheManagerHasLooked(t *testing.T) {
 	c.Peers = []string{stubManager(t, func() bool { return false }, known.Load)}
 	_, w, f, p := workerWithStray(t, c)
 
-	require.NoError(t, w.dropStrays(context.Background()))
+	require.NoError(t, w.DropStrays(context.Background()))
 	assert.FileExists(t, p)
-	require.True(t, w.strayRecheck, "to be asked again")
-	w.recheckStrays(context.Background())
+	require.True(t, recheck(w), "to be asked again")
+	w.RecheckStrays(context.Background())
 	assert.FileExists(t, p, "still not known")
 
 	known.Store(true)
-	w.recheckStrays(context.Background())
+	w.RecheckStrays(context.Background())
 	assert.NoFileExists(t, p)
-	assert.False(t, w.strayRecheck)
+	assert.False(t, recheck(w))
 
 	// Strays that went meanwhile (an update made them versioned) end the
 	// checks too.
 	known.Store(false)
 	require.NoError(t, os.WriteFile(p, []byte("car"), 0o644))
-	require.NoError(t, w.dropStrays(context.Background()))
-	require.True(t, w.strayRecheck)
+	require.NoError(t, w.DropStrays(context.Background()))
+	require.True(t, recheck(w))
 	f.status = nil
-	w.recheckStrays(context.Background())
-	assert.False(t, w.strayRecheck, "nothing left to check")
+	w.RecheckStrays(context.Background())
+	assert.False(t, recheck(w), "nothing left to check")
 }
 
 // A worker that kept a stray because its manager did not answer asks
@@ -298,15 +299,16 @@ func TestWorkerAsksAnUnansweringManagerAgainLater(t *testing.T) {
 	d.mgr.set(ModeSVN, "notice")
 
 	before := time.Now()
-	require.NoError(t, w.dropStrays(context.Background()))
+	require.NoError(t, w.DropStrays(context.Background()))
 	assert.FileExists(t, p, "kept: the manager did not answer")
-	require.True(t, w.strayRecheck, "to be asked again")
-	assert.False(t, w.strayRecheckAt.Before(before.Add(strayAskAgain)), "not before %s", strayAskAgain)
+	require.True(t, recheck(w), "to be asked again")
+	_, at := w.StrayRecheck()
+	assert.False(t, at.Before(before.Add(worker.StrayAskAgain)), "not before %s", worker.StrayAskAgain)
 
 	down.Store(false)
-	w.recheckStrays(context.Background())
+	w.RecheckStrays(context.Background())
 	assert.NoFileExists(t, p, "the manager answers and does not hold it")
-	assert.False(t, w.strayRecheck)
+	assert.False(t, recheck(w))
 }
 
 // stubManager serves what a worker asks a manager about its strays: a
@@ -333,7 +335,7 @@ func stubManager(t *testing.T, down, known func() bool) string {
 
 // workerWithStray is a worker of c (over a fake svn) with one C-App in
 // carbonapps that the repository does not hold, at p.
-func workerWithStray(t *testing.T, c *config.Config) (*Daemon, *worker, *fakeSVN, string) {
+func workerWithStray(t *testing.T, c *config.Config) (*Daemon, *worker.Worker, *fakeSVN, string) {
 	t.Helper()
 	f := &fakeSVN{status: []svn.StatusEntry{{Path: "carbonapps/During_1.0.0.car", Item: "unversioned", Kind: "file"}}}
 	d := newTestDaemon(t, c, f)
@@ -341,4 +343,10 @@ func workerWithStray(t *testing.T, c *config.Config) (*Daemon, *worker, *fakeSVN
 	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 	require.NoError(t, os.WriteFile(p, []byte("car"), 0o644))
 	return d, newWorker(d.tenants[0]), f, p
+}
+
+// recheck reports whether w's polls look at its kept strays again.
+func recheck(w *worker.Worker) bool {
+	again, _ := w.StrayRecheck()
+	return again
 }

@@ -348,7 +348,7 @@ func TestWorkerBacksUpBeforeReverting(t *testing.T) {
 	}
 	d := newTestDaemon(t, c, f)
 	w := newWorker(d.tenants[0])
-	res, err := w.update(context.Background(), 0)
+	res, err := w.Update(context.Background(), 0)
 	require.NoError(t, err)
 	assert.Equal(t, int64(5), res.Revision)
 	assert.Equal(t, [][]string{{"api/a.xml", "gone.xml"}}, f.reverted, "unversioned files are left alone")
@@ -370,7 +370,7 @@ func TestWorkerDoesNotRevertWithoutABackup(t *testing.T) {
 	require.NoError(t, os.WriteFile(c.StateDir, []byte("in the way"), 0o644))
 	f := &fakeSVN{status: []svn.StatusEntry{{Path: "a.xml", Item: "modified", Kind: "file"}}}
 	d := newTestDaemon(t, c, f)
-	_, err := newWorker(d.tenants[0]).update(context.Background(), 0)
+	_, err := newWorker(d.tenants[0]).Update(context.Background(), 0)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "back up")
 	assert.Equal(t, []string{"status"}, f.Calls(), "no revert, no update after a failed backup")
@@ -388,7 +388,7 @@ func TestWorkerAfterForcedUpdateBacksUpObstructions(t *testing.T) {
 	// update (a local edit) and after it (the unversioned file svn took
 	// over with --force, "E").
 	f.status = []svn.StatusEntry{{Path: "n.xml", Item: "modified", Kind: "file"}}
-	_, err := w.update(context.Background(), 0)
+	_, err := w.Update(context.Background(), 0)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"status", "revert", "update", "status", "revert"}, f.Calls())
 	matches, err := filepath.Glob(filepath.Join(c.StateDir, "overwritten", "*", "n.xml"))
@@ -407,12 +407,12 @@ func TestWorkerMovesObstructionsAside(t *testing.T) {
 	d := newTestDaemon(t, c, f)
 	w := newWorker(d.tenants[0])
 	f.status = nil // nothing local before the update
-	_, err := w.update(context.Background(), 0)
+	_, err := w.Update(context.Background(), 0)
 	require.Error(t, err, "without anything in the way, the error stands")
 
 	f.updateErr = []error{obstructed, nil}
 	f.status = []svn.StatusEntry{{Path: "x.car", Item: "unversioned", Kind: "dir"}}
-	_, err = w.update(context.Background(), 0)
+	_, err = w.Update(context.Background(), 0)
 	require.NoError(t, err)
 	_, err = os.Stat(filepath.Join(c.Carbon.DeploymentDir, "x.car"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
@@ -758,18 +758,19 @@ func TestWorkerPollTakesOnlyNotifiedOrSettledRevisions(t *testing.T) {
 	f := &fakeSVN{info: &svn.Info{Kind: "dir", Revision: 9, LastChangedRev: 9}}
 	d := newTestDaemon(t, testConfig(t, config.RoleWorker), f)
 	w := newWorker(d.tenants[0])
-	w.rev = 7
-	w.settle = 100 * time.Millisecond
+	settle := 100 * time.Millisecond
+	w.SetRev(7)
+	w.SetSettle(settle)
 	var got []int64
 	update := func(_ string, rev int64) { got = append(got, rev) }
 
-	w.poll(context.Background(), update)
+	w.Poll(context.Background(), update)
 	assert.Empty(t, got, "a fresh revision nobody notified waits: it may hold a C-App committed half-written")
 	d.notified(Notice{Revision: 8})
-	w.poll(context.Background(), update)
+	w.Poll(context.Background(), update)
 	assert.Equal(t, []int64{8}, got, "the notified revision is taken")
-	time.Sleep(w.settle)
-	w.poll(context.Background(), update)
+	time.Sleep(settle)
+	w.Poll(context.Background(), update)
 	assert.Equal(t, []int64{8, 9}, got, "a revision that stayed the newest for the settle time is taken")
 	d.notified(Notice{Revision: 5})
 	assert.Equal(t, int64(8), d.tenants[0].notifiedRev.Load(), "an old notice does not go back")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -210,7 +209,7 @@ func (ts *tenantSync) run(ctx context.Context) error {
 	if ts.d.cfg.Role == config.RoleManager {
 		return newManager(ts).run(ctx)
 	}
-	return newWorker(ts).run(ctx)
+	return newWorker(ts).Run(ctx)
 }
 
 // once runs one full sync, by role.
@@ -218,7 +217,7 @@ func (ts *tenantSync) once(ctx context.Context) error {
 	if ts.d.cfg.Role == config.RoleManager {
 		return newManager(ts).once(ctx)
 	}
-	return newWorker(ts).once(ctx)
+	return newWorker(ts).Once(ctx)
 }
 
 // prepareWithRetry runs prepare until it succeeds, ctx is done or the
@@ -315,18 +314,6 @@ func (ts *tenantSync) hasFolder(ctx context.Context) (bool, error) {
 		return false, configErrorf("%s is a %s in the repository, not a folder", ts.t.URL, info.Kind)
 	}
 	return true, nil
-}
-
-// dirEmpty reports whether dir is missing or holds nothing.
-func dirEmpty(dir string) (bool, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return true, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return len(entries) == 0, nil
 }
 
 // ignoredPath reports whether any component of the slash path rel matches

@@ -4,10 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/depsync/depsync/config"
@@ -86,66 +82,6 @@ func (m *manager) folderBack(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
-}
-
-// goneFromRepository reports whether the tenant's folder is no longer in
-// the repository: asked after a failed update, since svn update of a
-// working copy whose folder was deleted fails. It lists svn.url, which
-// must be there: a repository that moved or an svn.url gone wrong makes
-// every tenant's URL missing, and is no removal of any of them.
-func (w *worker) goneFromRepository(ctx context.Context) bool {
-	if !w.removable() {
-		return false
-	}
-	opCtx, cancel := w.d.opContext(ctx)
-	defer cancel()
-	names, err := w.svn.ListDirs(opCtx, w.d.cfg.SVN.URL)
-	if err != nil {
-		return false
-	}
-	id := strconv.Itoa(w.t.ID)
-	for _, n := range names {
-		if n == id {
-			return false
-		}
-	}
-	return true
-}
-
-// removeLocal copies every file of the tenant's directory to
-// <state_dir>/overwritten, then removes the directory: the tenant was
-// removed from the repository by the manager.
-func (w *worker) removeLocal() error {
-	var files []string
-	err := filepath.WalkDir(w.t.Dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if e.IsDir() && e.Name() == ".svn" {
-			return filepath.SkipDir
-		}
-		if e.Type().IsRegular() {
-			rel, err := filepath.Rel(w.t.Dir, p)
-			if err != nil {
-				return err
-			}
-			files = append(files, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("list %s: %w", w.t.Dir, err)
-	}
-	root, err := w.backup(files)
-	if err != nil {
-		return err
-	}
-	if err := os.RemoveAll(w.t.Dir); err != nil {
-		return fmt.Errorf("remove %s: %w", w.t.Dir, err)
-	}
-	w.log.Warn("tenant removed from the repository by the manager: its folder removed here, copies kept",
-		"dir", w.t.Dir, "files", len(files), "backup", root)
 	return nil
 }
 

@@ -155,11 +155,11 @@ func TestWorkerRemovesGoneTenant(t *testing.T) {
 	write("carbonapps/A_1.0.0.car", "app")
 	write(".svn/wc.db", "metadata")
 	ctx := context.Background()
-	assert.False(t, w.goneFromRepository(ctx), "the repository still holds it")
+	assert.False(t, w.GoneFromRepository(ctx), "the repository still holds it")
 
 	f.fakeSVN.dirs = []string{"-1234"}
-	require.True(t, w.goneFromRepository(ctx))
-	require.NoError(t, w.removeLocal())
+	require.True(t, w.GoneFromRepository(ctx))
+	require.NoError(t, w.RemoveLocal())
 	_, err := os.Stat(ts.t.Dir)
 	assert.True(t, os.IsNotExist(err))
 	var copies []string
@@ -173,5 +173,5 @@ func TestWorkerRemovesGoneTenant(t *testing.T) {
 	assert.True(t, strings.HasSuffix(copies[0], "tenants/7/carbonapps/A_1.0.0.car"), copies[0])
 
 	w2 := newWorker(d.tenantList()[0])
-	assert.False(t, w2.goneFromRepository(ctx), "never the super tenant")
+	assert.False(t, w2.GoneFromRepository(ctx), "never the super tenant")
 }
