@@ -19,6 +19,7 @@ import (
 	"github.com/depsync/depsync/internal/tlsconf"
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
+	"github.com/depsync/depsync/syncer/internal/peer"
 	"github.com/depsync/depsync/syncer/internal/svnbatch"
 	"github.com/depsync/depsync/syncer/internal/tenant"
 )
@@ -78,8 +79,8 @@ type Daemon struct {
 	backups *backup.Keeper
 	// deletions holds mass deletions (see package guard).
 	deletions *guard.Guard
-	// mgr is what a worker knows of its manager (see mgrstate.go).
-	mgr managerState
+	// mgr is what a worker knows of its manager (see package peer).
+	mgr *peer.Manager
 	// refused remembers notice URLs refused, to log each once.
 	refused urlRefusals
 
@@ -203,7 +204,7 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 	d.peers = newNotifier(cfg.Peers, hc, cfg.Token.Reveal(), cfg.NodeName, d.self, d.m, d.log)
 	d.peers.mode = d.Mode
 	d.peers.held = d.heldForNotices
-	d.mgr.init(cfg.Peers, hc, cfg.Token.Reveal(), d.m, d.log)
+	d.mgr = peer.New(hc, cfg.Token.Reveal(), d.log)
 	for _, t := range cfg.Tenants() {
 		d.addTenant(t)
 	}
@@ -455,8 +456,8 @@ func (d *Daemon) notified(n Notice) {
 		d.mu.Unlock()
 		d.peers.heard(n.URL)
 	}
-	d.mgr.set(n.Mode, "notice")
-	d.mgr.setHeld(noticeHeld(n))
+	d.mgr.Set(n.Mode, "notice")
+	d.mgr.SetHeld(peer.NoticeHeld(n))
 	if len(n.Tenants) == 0 {
 		// An older manager's notice, or a change of mode: every tenant.
 		for _, t := range d.tenantList() {

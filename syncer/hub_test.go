@@ -154,8 +154,8 @@ func TestNoticeNamesItsTenants(t *testing.T) {
 // TestNotifierCoalescesTenants: notices queued for several tenants go out
 // as one naming each with its newest revision; a change of mode names all.
 func TestNotifierCoalescesTenants(t *testing.T) {
-	p := &peer{url: "http://w", kick: make(chan struct{}, 1)}
-	n := &notifier{peers: []*peer{p}}
+	p := &peerLink{url: "http://w", kick: make(chan struct{}, 1)}
+	n := &notifier{peers: []*peerLink{p}}
 	n.notifyTenant(7, 5)
 	n.notifyTenant(3, 6)
 	n.notifyTenant(7, 8)

@@ -26,7 +26,7 @@ func (d *Daemon) managerMode() string {
 	if d.cfg.Role == config.RoleManager {
 		return d.Mode()
 	}
-	if m := d.mgr.get(); m != "" {
+	if m := d.mgr.Mode(); m != "" {
 		return m
 	}
 	return ModeUnknown
@@ -54,9 +54,9 @@ func (d *Daemon) learnManagerMode(ctx context.Context) {
 		if u := d.ManagerURL(); u != "" {
 			candidates = []string{u}
 		}
-		d.mgr.ask(ctx, candidates, d.superID())
+		d.mgr.Ask(ctx, candidates, d.superID())
 		wait := modeAskEvery
-		if d.mgr.get() == "" {
+		if d.mgr.Mode() == "" {
 			wait = d.cfg.SVN.PollInterval
 		}
 		t.Reset(tenant.Jitter(max(wait, time.Second)))

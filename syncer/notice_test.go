@@ -20,6 +20,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/peer"
 	"github.com/depsync/depsync/syncer/internal/worker"
 )
 
@@ -139,14 +140,14 @@ func TestNoticeCarriesTheMode(t *testing.T) {
 	d := newTestDaemon(t, testConfig(t, config.RoleWorker), &fakeSVN{})
 	h := d.Handler()
 	c := d.cfg.Token.Reveal()
-	assert.Equal(t, "", d.mgr.get(), "unknown after a start")
+	assert.Equal(t, "", d.mgr.Mode(), "unknown after a start")
 	assert.Equal(t, http.StatusBadRequest, notify(h, c, `{"revision":3,"mode":"bogus"}`).Code)
 	assert.Equal(t, http.StatusAccepted, notify(h, c, `{"revision":0,"mode":"direct"}`).Code, "a mode change before any revision")
-	assert.Equal(t, ModeDirect, d.mgr.get())
+	assert.Equal(t, ModeDirect, d.mgr.Mode())
 	assert.Equal(t, http.StatusAccepted, notify(h, c, `{"revision":4}`).Code)
-	assert.Equal(t, ModeDirect, d.mgr.get(), "a notice without a mode changes nothing")
+	assert.Equal(t, ModeDirect, d.mgr.Mode(), "a notice without a mode changes nothing")
 	assert.Equal(t, http.StatusAccepted, notify(h, c, `{"revision":5,"mode":"svn"}`).Code)
-	assert.Equal(t, ModeSVN, d.mgr.get())
+	assert.Equal(t, ModeSVN, d.mgr.Mode())
 
 	// The manager's notices carry its mode.
 	got := make(chan Notice, 4)
@@ -241,11 +242,11 @@ func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
 			if tt.manager == nil {
 				// A notice saying "svn" is all a worker without peers has;
 				// one from a manager that has not looked yet says nothing.
-				d.mgr.set(ModeSVN, "notice")
-				d.mgr.setHeld(noticeHeld(Notice{Mode: ModeSVN, HoldsUnknown: true}))
+				d.mgr.Set(ModeSVN, "notice")
+				d.mgr.SetHeld(peer.NoticeHeld(Notice{Mode: ModeSVN, HoldsUnknown: true}))
 				require.NoError(t, w.DropStrays(context.Background()))
 				assert.FileExists(t, p, "kept while the manager's holds are unknown")
-				d.mgr.setHeld(noticeHeld(Notice{Mode: ModeSVN}))
+				d.mgr.SetHeld(peer.NoticeHeld(Notice{Mode: ModeSVN}))
 				require.NoError(t, w.DropStrays(context.Background()))
 				_, err := os.Stat(p)
 				assert.ErrorIs(t, err, os.ErrNotExist)
@@ -296,7 +297,7 @@ func TestWorkerAsksAnUnansweringManagerAgainLater(t *testing.T) {
 	c.Token = testToken
 	c.Peers = []string{stubManager(t, down.Load, func() bool { return true })}
 	d, w, _, p := workerWithStray(t, c)
-	d.mgr.set(ModeSVN, "notice")
+	d.mgr.Set(ModeSVN, "notice")
 
 	before := time.Now()
 	require.NoError(t, w.DropStrays(context.Background()))

@@ -39,7 +39,7 @@ const (
 // sending only the latest revision, so a slow peer neither blocks the
 // manager nor the other peers, and notices to it do not pile up.
 type notifier struct {
-	peers  []*peer
+	peers  []*peerLink
 	client *http.Client
 	token  string
 	node   string
@@ -56,7 +56,8 @@ type notifier struct {
 	probes              chan struct{}
 }
 
-type peer struct {
+// peerLink is one peer the notifier sends to.
+type peerLink struct {
 	url  string
 	kick chan struct{} // capacity 1: a new revision is waiting
 
@@ -81,7 +82,7 @@ func newNotifier(urls []string, client *http.Client, token, node, self string, m
 	n := &notifier{client: client, token: token, node: node, self: self, m: m, log: log,
 		every: probeEvery, probeTimeout: probeTimeout, probes: make(chan struct{}, maxProbes)}
 	for _, u := range urls {
-		n.peers = append(n.peers, &peer{url: u, kick: make(chan struct{}, 1)})
+		n.peers = append(n.peers, &peerLink{url: u, kick: make(chan struct{}, 1)})
 	}
 	return n
 }
@@ -126,7 +127,7 @@ func (n *notifier) queue(rev int64, id int, all bool) {
 
 // take returns what the next notice to p says and clears it: a lost
 // notice is made good by the peer's poll.
-func (p *peer) take() (int64, []api.NoticeTenant) {
+func (p *peerLink) take() (int64, []api.NoticeTenant) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	rev, all, ts := p.latest, p.all, p.tenants
@@ -152,7 +153,7 @@ func (n *notifier) sendAll(ctx context.Context, rev int64) {
 	wg.Wait()
 }
 
-func (n *notifier) loop(ctx context.Context, p *peer) {
+func (n *notifier) loop(ctx context.Context, p *peerLink) {
 	probe := time.NewTimer(tenant.Jitter(n.every))
 	defer probe.Stop()
 	for {
@@ -175,7 +176,7 @@ func (n *notifier) loop(ctx context.Context, p *peer) {
 	}
 }
 
-func (n *notifier) send(ctx context.Context, p *peer, rev int64, tenants []api.NoticeTenant) {
+func (n *notifier) send(ctx context.Context, p *peerLink, rev int64, tenants []api.NoticeTenant) {
 	notice := Notice{Revision: rev, Node: n.node, URL: n.self, Tenants: tenants}
 	if n.mode != nil {
 		notice.Mode = n.mode()
@@ -209,14 +210,14 @@ func (n *notifier) send(ctx context.Context, p *peer, rev int64, tenants []api.N
 	}
 }
 
-func (p *peer) contactedBefore() bool {
+func (p *peerLink) contactedBefore() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.contacted
 }
 
 // probe asks a peer's /healthz whether it is up.
-func (n *notifier) probe(ctx context.Context, p *peer) {
+func (n *notifier) probe(ctx context.Context, p *peerLink) {
 	select {
 	case n.probes <- struct{}{}:
 		defer func() { <-n.probes }()
@@ -242,7 +243,7 @@ func (n *notifier) probe(ctx context.Context, p *peer) {
 }
 
 // record updates a peer's state and returns whether it was up before.
-func (n *notifier) record(p *peer, err error) bool {
+func (n *notifier) record(p *peerLink, err error) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	wasUp := p.up

@@ -6,6 +6,7 @@ import (
 
 	"github.com/depsync/depsync/internal/drift"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/peer"
 	"github.com/depsync/depsync/syncer/internal/worker"
 )
 
@@ -28,7 +29,7 @@ func newWorker(ts *tenantSync) *worker.Worker {
 		State:   side,
 		Files:   side,
 		Node:    side,
-		Manager: managerView{d},
+		Manager: managerView{d.mgr, d},
 	})
 }
 
@@ -66,14 +67,12 @@ func (s workerSide) SVNResult(err error) { s.ts.d.svnResult(err) }
 func (s workerSide) Removed()            { s.ts.d.removeTenant(s.ts) }
 
 // managerView is what this worker knows of its manager (worker.Manager):
-// its notices and what it answers when asked (see mgrstate.go).
-type managerView struct{ d *Daemon }
+// its notices and what it answers when asked (package peer), and the URL
+// its last notice came from.
+type managerView struct {
+	*peer.Manager
+	d *Daemon
+}
 
+// URL is the manager that last sent a notice.
 func (v managerView) URL() string { return v.d.ManagerURL() }
-func (v managerView) Ask(ctx context.Context, candidates []string, tenant int) (mode, from string, held int) {
-	return v.d.mgr.ask(ctx, candidates, tenant)
-}
-func (v managerView) Last() (mode string, held int) { return v.d.mgr.get(), v.d.mgr.heldByNotice() }
-func (v managerView) CApps(ctx context.Context, base string) (map[string]bool, error) {
-	return v.d.mgr.capps(ctx, base)
-}
