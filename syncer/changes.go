@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/gate"
 )
 
 // candidate is a changed path found by svn status.
@@ -52,12 +53,12 @@ func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full
 	} else {
 		targets := map[string]struct{}{}
 		for p := range pending {
-			if badName(p) != "" {
+			if gate.BadName(p) != "" {
 				odd = append(odd, p) // its folder still is looked at
 			} else {
 				targets[p] = struct{}{}
 			}
-			if d := path.Dir(p); badName(d) == "" {
+			if d := path.Dir(p); gate.BadName(d) == "" {
 				targets[d] = struct{}{}
 			}
 		}
@@ -162,7 +163,7 @@ func (m *manager) orphans(ctx context.Context, pending map[string]struct{}, entr
 	}
 	targets := map[string]bool{}
 	for p := range pending {
-		if covered(p) || m.ignoredPath(p) || badName(p) != "" {
+		if covered(p) || m.ignoredPath(p) || gate.BadName(p) != "" {
 			continue
 		}
 		if _, err := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err != nil {
@@ -229,7 +230,7 @@ func (m *manager) walkNew(rel string) ([]candidate, error) {
 			return err
 		}
 		r = filepath.ToSlash(r)
-		if badName(d.Name()) != "" {
+		if gate.BadName(d.Name()) != "" {
 			unreadable[path.Dir(r)] = true
 		}
 		if !d.IsDir() {
@@ -268,7 +269,7 @@ func (m *manager) statusKnown(ctx context.Context, pending map[string]struct{}) 
 	}
 	list := make([]string, 0, len(pending))
 	for p := range pending {
-		if badName(p) == "" {
+		if gate.BadName(p) == "" {
 			list = append(list, p)
 		}
 	}

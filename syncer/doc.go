@@ -20,11 +20,11 @@
 //     hub's looks come in on, its working copy, heal, placeholders and
 //     backups. The roles report to it; package tenant has what their loops
 //     share (failures and backoff, the error classes).
-//   - The manager role (manager.go, changes.go, gate.go, complete.go,
-//     commit.go, aftercommit.go, manager_guard.go, catchup.go, once.go,
-//     lease.go, tenantrm.go): the loop, a pass over the changes, the
-//     completeness gate, the commit and what follows it, the deletion
-//     guard, catch-up and the removal of a tenant folder.
+//   - The manager role (manager.go, changes.go, commit.go, aftercommit.go,
+//     manager_guard.go, catchup.go, once.go, lease.go, tenantrm.go,
+//     rejections.go): the loop, a pass over the changes, the commit and
+//     what follows it, the deletion guard, catch-up and the removal of a
+//     tenant folder. Its completeness gate is package gate.
 //   - The worker role (package worker): the loop, whole and targeted
 //     updates, strays, drift and the removal of a tenant; it takes what it
 //     uses from the daemon through worker.Env (workerenv.go builds it).

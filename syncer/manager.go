@@ -14,6 +14,7 @@ import (
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/debounce"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
+	"github.com/depsync/depsync/syncer/internal/gate"
 	"github.com/depsync/depsync/syncer/internal/svnbatch"
 	"github.com/depsync/depsync/syncer/internal/tenant"
 )
@@ -31,7 +32,7 @@ type manager struct {
 	pending map[string]struct{}
 	full    bool
 	// gate says which changed files are ready to commit.
-	gate *gate
+	gate *gate.Gate
 
 	nextLook  time.Time // when the next pass is due; zero: none
 	notBefore time.Time // backoff after a failure
@@ -39,7 +40,7 @@ type manager struct {
 	// unreachable: the last pass failed for want of the server; its
 	// backoff ends when the hub hears from the server again.
 	unreachable bool
-	suspect     map[string]fileSig // a failed commit's files (settleSuspects)
+	suspect     map[string]gate.Sig // a failed commit's files (settleSuspects)
 	// knownRev is the newest revision of the folder the manager knows
 	// its directory holds: its own last commit or update.
 	knownRev int64
@@ -74,7 +75,7 @@ func newManager(ts *tenantSync) *manager {
 		pending:      map[string]struct{}{},
 		settleWindow: c.Sync.SettleWindow(),
 	}
-	m.gate = newGate(ts.t.Dir, m.debounce, m.maxDelay, ts.log, m.recordRejection)
+	m.gate = gate.New(ts.t.Dir, m.debounce, m.maxDelay, ts.log, m.recordRejection)
 	return m
 }
 
@@ -394,7 +395,7 @@ const maxCommit = svnbatch.MaxCommit
 // what is not ready and commits the rest.
 func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bool) (syncResult, error) {
 	var res syncResult
-	now := m.gate.now()
+	now := m.gate.Now()
 	if len(pending) > maxTargets {
 		full = true
 	}
@@ -416,12 +417,12 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		}
 	}
 	var ready []candidate
-	checked := map[string]fileSig{} // .car files validated, to check after the commit
-	written := map[string]fileSig{} // every file committed, as it was looked at
+	checked := map[string]gate.Sig{} // .car files validated, to check after the commit
+	written := map[string]gate.Sig{} // every file committed, as it was looked at
 	current := map[string]bool{}
 	for _, c := range cands {
 		current[c.path] = true
-		if m.gate.odd(c) {
+		if m.gate.Odd(c.path, c.op == '-', c.unaddable) {
 			continue // rejected: neither committed nor taken for a deletion
 		}
 		if c.op == '-' || c.dir {
@@ -429,7 +430,7 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 			continue
 		}
 		abs := filepath.Join(m.t.Dir, filepath.FromSlash(c.path))
-		sig, err := statSig(abs)
+		sig, err := gate.Stat(abs)
 		if errors.Is(err, fs.ErrNotExist) {
 			wait(c.path, now.Add(m.debounce)) // gone since: look again
 			continue
@@ -439,14 +440,14 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		}
 		// A file proven complete goes at once; anything else waits for
 		// the quiet time.
-		if !m.gate.complete(c.path, abs, sig) {
-			if at, ok := m.gate.stable(c.path, sig, now); !ok {
+		if !m.gate.Complete(c.path, abs, sig) {
+			if at, ok := m.gate.Stable(c.path, sig, now); !ok {
 				wait(c.path, at)
 				continue
 			}
 		}
 		if carbonapp.IsCApp(c.path) {
-			ok, at, err := m.gate.validCApp(c.path, abs, sig, now)
+			ok, at, err := m.gate.ValidCApp(c.path, abs, sig, now)
 			if err != nil {
 				return res, err
 			}
@@ -458,11 +459,11 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 			}
 			checked[c.path] = sig
 		}
-		m.gate.passed(c.path)
+		m.gate.Passed(c.path)
 		written[c.path] = sig
 		ready = append(ready, c)
 	}
-	m.gate.forget(pending, full, current)
+	m.gate.Forget(pending, full, current)
 	var deferred bool
 	if ready, deferred, err = m.guardDeletions(ctx, ready, full, now, wait); err != nil {
 		return res, err

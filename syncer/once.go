@@ -54,7 +54,7 @@ func (m *manager) once(ctx context.Context) error {
 	if m.holding() {
 		return fmt.Errorf("deletions held, not committed: %s", m.d.deletions.Summary())
 	}
-	if len(m.gate.rejected) > 0 {
+	if m.gate.Rejected() > 0 {
 		var names []string
 		for _, r := range m.rejectedList() {
 			names = append(names, r.Path+" ("+r.Reason+")")

@@ -58,7 +58,7 @@ func TestManagerJudgesAFolderEmptiedInSlicesWhole(t *testing.T) {
 	const window = 2 * time.Second
 	m.settleWindow = window
 	clock := time.Now()
-	m.gate.now = func() time.Time { return clock }
+	m.gate.Now = func() time.Time { return clock }
 	look := func() syncResult {
 		t.Helper()
 		res, err := m.sync(context.Background(), nil, true)
