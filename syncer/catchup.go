@@ -48,7 +48,7 @@ func (m *manager) probe(ctx context.Context, changed int64) {
 	m.observe("update", tenant.ResultSuccess, start)
 	m.knownRev = max(rev, changed)
 	m.succeeded(rev, true)
-	m.d.peers.notifyTenant(m.t.ID, rev)
+	m.d.peers.NotifyTenant(m.t.ID, rev)
 }
 
 // catchUp brings the repository's changes into the manager's working copy

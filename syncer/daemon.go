@@ -74,7 +74,7 @@ type Daemon struct {
 	m       *metrics
 	direct  DirectSyncer
 	grace   time.Duration
-	peers   *notifier
+	peers   *peer.Notifier
 	self    string // this node's base URL, sent with notices (cfg.SelfURL)
 	backups *backup.Keeper
 	// deletions holds mass deletions (see package guard).
@@ -201,9 +201,8 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		}
 	}
 	d.self = cfg.SelfURL()
-	d.peers = newNotifier(cfg.Peers, hc, cfg.Token.Reveal(), cfg.NodeName, d.self, d.m, d.log)
-	d.peers.mode = d.Mode
-	d.peers.held = d.heldForNotices
+	d.peers = peer.NewNotifier(peer.Options{URLs: cfg.Peers, Client: hc, Token: cfg.Token.Reveal(), Node: cfg.NodeName,
+		Self: d.self, Mode: d.Mode, Held: d.heldForNotices, Sent: d.m.notifySent, Log: d.log})
 	d.mgr = peer.New(hc, cfg.Token.Reveal(), d.log)
 	for _, t := range cfg.Tenants() {
 		d.addTenant(t)
@@ -266,7 +265,7 @@ func peerClient(t config.TLS) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 4
 	tr.TLSClientConfig = tlsCfg
-	return &http.Client{Transport: tr, Timeout: notifyTimeout}, nil
+	return &http.Client{Transport: tr, Timeout: peer.NotifyTimeout}, nil
 }
 
 // Registry is the registry the daemon's metrics are on; register other
@@ -321,7 +320,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer d.watches.Close() // after the watchers, which wg waits for
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); d.peers.run(ctx) }()
+	go func() { defer wg.Done(); d.peers.Run(ctx) }()
 	if d.cfg.Role == config.RoleWorker {
 		wg.Add(1)
 		go func() { defer wg.Done(); d.learnManagerMode(ctx) }()
@@ -419,8 +418,8 @@ func (d *Daemon) Once(ctx context.Context) error {
 	}
 	if d.cfg.Role == config.RoleManager {
 		if rev := d.revision(); rev > 0 {
-			nctx, cancel := context.WithTimeout(ctx, 2*notifyTimeout)
-			d.peers.sendAll(nctx, rev)
+			nctx, cancel := context.WithTimeout(ctx, 2*peer.NotifyTimeout)
+			d.peers.SendAll(nctx, rev)
 			cancel()
 		}
 	}
@@ -454,7 +453,7 @@ func (d *Daemon) notified(n Notice) {
 		}
 		d.managerURL = n.URL
 		d.mu.Unlock()
-		d.peers.heard(n.URL)
+		d.peers.Heard(n.URL)
 	}
 	d.mgr.Set(n.Mode, "notice")
 	d.mgr.SetHeld(peer.NoticeHeld(n))

@@ -28,10 +28,9 @@
 //   - The worker role (package worker): the loop, whole and targeted
 //     updates, strays, drift and the removal of a tenant; it takes what it
 //     uses from the daemon through worker.Env (workerenv.go builds it).
-//   - The peer: the notifier of a manager's peers (notify.go, and
-//     http.go's /v1/notify on the receiving side), and a worker's view of
-//     its manager (package peer: its mode and held deletions, as noticed
-//     or asked).
+//   - The peer (package peer): the notifier of a manager's peers, and a
+//     worker's view of its manager (its mode and held deletions, as
+//     noticed or asked); http.go's /v1/notify is the receiving side.
 //   - The poll (hub.go): one look at the server per poll for every tenant,
 //     which tickles each tenant's loop.
 //

@@ -28,6 +28,10 @@ type (
 	// Rejection is a file the manager does not commit because it is not
 	// valid.
 	Rejection = api.Rejection
+	// Notice is the body of POST /v1/notify.
+	Notice = api.Notice
+	// PeerStatus is a peer as /v1/status shows it.
+	PeerStatus = api.PeerStatus
 	// ApproveRequest is the optional body of POST /v1/approve.
 	ApproveRequest = api.ApproveRequest
 	// ApproveReply is the body of POST /v1/approve.
@@ -323,7 +327,7 @@ func (d *Daemon) status(only *tenantSync) Status {
 		Manager: d.ManagerURL(),
 		Ready:   ready,
 		Reason:  why,
-		Peers:   d.peers.status(),
+		Peers:   d.peers.Status(),
 
 		HeldDeletions:    d.deletions.Holds(),
 		PendingApprovals: d.deletions.Pending(),
@@ -338,7 +342,7 @@ func (d *Daemon) status(only *tenantSync) Status {
 		s.ManagerMode = d.managerMode()
 	}
 	if r, ok := d.direct.(PeerReporter); ok && s.Mode == ModeDirect {
-		s.Peers = d.peers.withProbes(r.PeerStatuses())
+		s.Peers = d.peers.WithProbes(r.PeerStatuses())
 	}
 	d.tenantsStatus(&s, only)
 	return s

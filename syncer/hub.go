@@ -167,6 +167,6 @@ func (d *Daemon) announceHolds() {
 		return
 	}
 	if t := d.tenant(d.superID()); t != nil {
-		d.peers.notifyTenant(t.t.ID, t.status().Revision)
+		d.peers.NotifyTenant(t.t.ID, t.status().Revision)
 	}
 }

@@ -150,21 +150,3 @@ func TestNoticeNamesItsTenants(t *testing.T) {
 		assert.Equal(t, int64(10), ts.notifiedRev.Load(), "tenant %d", ts.t.ID)
 	}
 }
-
-// TestNotifierCoalescesTenants: notices queued for several tenants go out
-// as one naming each with its newest revision; a change of mode names all.
-func TestNotifierCoalescesTenants(t *testing.T) {
-	p := &peerLink{url: "http://w", kick: make(chan struct{}, 1)}
-	n := &notifier{peers: []*peerLink{p}}
-	n.notifyTenant(7, 5)
-	n.notifyTenant(3, 6)
-	n.notifyTenant(7, 8)
-	rev, ts := p.take()
-	assert.Equal(t, int64(8), rev)
-	assert.Equal(t, []api.NoticeTenant{{ID: 3, Revision: 6}, {ID: 7, Revision: 8}}, ts)
-	n.notifyTenant(3, 9)
-	n.notify(9)
-	rev, ts = p.take()
-	assert.Equal(t, int64(9), rev)
-	assert.Nil(t, ts, "every tenant")
-}

@@ -368,7 +368,7 @@ func (m *manager) pass(ctx context.Context) time.Time {
 		m.log.Info("committed", "revision", res.rev, "changes", tenant.JoinLimited(res.summary, 20),
 			"took", time.Since(start).Round(time.Millisecond))
 		if !res.suspect {
-			m.d.peers.notifyTenant(m.t.ID, res.rev)
+			m.d.peers.NotifyTenant(m.t.ID, res.rev)
 		}
 	}
 	m.observe("commit", result, start)

@@ -39,7 +39,7 @@ func (d *Daemon) svnResult(err error) {
 		if d.cfg.Role == config.RoleManager {
 			// Workers must know at once: in direct mode they keep what
 			// the manager pushes although the repository lacks it.
-			d.peers.notify(d.revision())
+			d.peers.Notify(d.revision())
 		}
 		select {
 		case d.modeCh <- struct{}{}:

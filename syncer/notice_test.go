@@ -161,12 +161,12 @@ func TestNoticeCarriesTheMode(t *testing.T) {
 	mc := testConfig(t, config.RoleManager)
 	mc.Peers = []string{srv.URL}
 	md := newTestDaemon(t, mc, &fakeSVN{})
-	md.peers.sendAll(context.Background(), 7)
+	md.peers.SendAll(context.Background(), 7)
 	n := <-got
 	assert.Equal(t, int64(7), n.Revision)
 	assert.Equal(t, ModeSVN, n.Mode)
 	md.unreachable.Store(int64(mc.SVN.FailThreshold))
-	md.peers.sendAll(context.Background(), 7)
+	md.peers.SendAll(context.Background(), 7)
 	assert.Equal(t, ModeDirect, (<-got).Mode)
 }
 

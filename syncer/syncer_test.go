@@ -523,11 +523,11 @@ func TestNotifierDoesNotWaitForSlowPeers(t *testing.T) {
 	d := newTestDaemon(t, c, &fakeSVN{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { d.peers.run(ctx); close(done) }()
+	go func() { d.peers.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
 
 	start := time.Now()
-	d.peers.notify(5)
+	d.peers.Notify(5)
 	assert.Less(t, time.Since(start), 50*time.Millisecond, "notify returns at once")
 	select {
 	case n := <-got:
@@ -540,8 +540,8 @@ func TestNotifierDoesNotWaitForSlowPeers(t *testing.T) {
 	// Notices to the slow peer coalesce while it hangs.
 	// The good peer may get 6 on its way to 7 (it is quick enough to take
 	// 6 before 7 is asked for), but 7 must come, and nothing after it.
-	d.peers.notify(6)
-	d.peers.notify(7)
+	d.peers.Notify(6)
+	d.peers.Notify(7)
 	deadline := time.After(time.Second)
 	for last := int64(0); last != 7; {
 		select {

@@ -59,7 +59,7 @@ func (m *manager) folderGone(ctx context.Context) (bool, error) {
 	m.log.Warn("tenant removed from the repository: its folder was removed here and the deletion approved",
 		"url", m.t.URL, "files", n)
 	if info, err := m.svn.Info(ctx, m.d.cfg.SVN.URL); err == nil {
-		m.d.peers.notifyTenant(m.t.ID, info.LastChangedRev)
+		m.d.peers.NotifyTenant(m.t.ID, info.LastChangedRev)
 	}
 	return true, nil
 }
