@@ -81,7 +81,7 @@ func (m *manager) suspectCommitted(written map[string]gate.Sig) {
 // While the working copy cannot be cleaned up they stay suspect, and the
 // next pass tries again before anything else.
 func (m *manager) settleSuspects(ctx context.Context) {
-	if len(m.suspect) == 0 || !m.heal(ctx) {
+	if len(m.suspect) == 0 || !m.files.Heal(ctx) {
 		return
 	}
 	for p, sig := range m.suspect {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/gate"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // candidate is a changed path found by svn status.
@@ -297,7 +298,7 @@ func (m *manager) statusAround(ctx context.Context, opts svn.StatusOptions, targ
 			}
 		}
 		entries, err := m.svn.StatusWith(ctx, m.t.Dir, opts, paths...)
-		d, ok := unreadableDir(err, m.t.Dir)
+		d, ok := tenant.UnreadableDir(err, m.t.Dir)
 		if !ok || bad[d] || len(bad) >= maxUnreadable {
 			return entries, odd, err
 		}

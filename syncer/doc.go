@@ -17,9 +17,9 @@
 // The seams, as the code is cut (package worker is the first role out):
 //   - The tenant's runtime state (tenantSync, tenant.go): what /v1/status,
 //     /readyz and the metrics show of it, the channels its notices and the
-//     hub's looks come in on, its working copy, heal, placeholders and
-//     backups. The roles report to it; package tenant has what their loops
-//     share (failures and backoff, the error classes).
+//     hub's looks come in on. The roles report to it; package tenant has
+//     what their loops share (the working copy's heal and backups as
+//     tenant.Files, failures and backoff, the error classes).
 //   - The manager role (manager.go, changes.go, commit.go, aftercommit.go,
 //     manager_guard.go, catchup.go, once.go, lease.go, tenantrm.go,
 //     rejections.go): the loop, a pass over the changes, the commit and

@@ -284,7 +284,7 @@ func (m *manager) pass(ctx context.Context) time.Time {
 	if err == nil {
 		m.settleSuspects(opCtx) // before svn runs what a failed commit left
 	}
-	if err == nil && m.cleanupNext && m.heal(opCtx) {
+	if err == nil && m.cleanupNext && m.files.Heal(opCtx) {
 		// A full disk may have interrupted svn: finish its work first.
 		m.cleanupNext = false
 	}
@@ -347,7 +347,7 @@ func (m *manager) pass(ctx context.Context) time.Time {
 		// that keeps coming back (another agent on this working copy)
 		// goes through the backoff like any failure.
 		// The heal runs every time; only the retry at once is limited.
-		if tenant.Locked(err) && m.heal(opCtx) && m.fails.Count() == 0 {
+		if tenant.Locked(err) && m.files.Heal(opCtx) && m.fails.Count() == 0 {
 			m.fails.Fail(m.log, "commit", err)
 			return time.Now()
 		}

@@ -678,17 +678,17 @@ func TestHealPutsPlaceholdersForFilesGoneSinceAnInterruptedSVN(t *testing.T) {
 		return &svn.Error{Op: "cleanup", Message: "svn: E000002: Can't change perms of file '" + gone + "': No such file or directory"}
 	}
 	d := newTestDaemon(t, c, f)
-	require.True(t, d.tenants[0].heal(context.Background()))
+	require.True(t, d.tenants[0].files.Heal(context.Background()))
 	assert.True(t, sawPlaceholder)
 	_, err := os.Stat(filepath.Dir(gone))
 	assert.ErrorIs(t, err, os.ErrNotExist, "placeholders and their directories are removed again")
 
 	// A cleanup failing for another reason is reported, not looped on.
 	f.cleanup = func() error { return errors.New("svn: E000013: Permission denied") }
-	assert.False(t, d.tenants[0].heal(context.Background()))
+	assert.False(t, d.tenants[0].files.Heal(context.Background()))
 	// A path outside the working copy is never touched.
 	f.cleanup = func() error { return errors.New("svn: E000002: Can't open file '/etc/x': No such file or directory") }
-	assert.False(t, d.tenants[0].heal(context.Background()))
+	assert.False(t, d.tenants[0].files.Heal(context.Background()))
 }
 
 func TestManagerCatchUpKeepsTheManagersFiles(t *testing.T) {

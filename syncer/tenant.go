@@ -48,6 +48,9 @@ type tenantSync struct {
 	// cleared while deletions wait to be judged (sync.delete_settle).
 	looked atomic.Bool
 
+	// files is the directory as a working copy: heal, backups.
+	files *tenant.Files
+
 	mu sync.Mutex
 	st tenantState
 }
@@ -79,7 +82,7 @@ func newTenantSync(d *Daemon, t config.Tenant, n int) *tenantSync {
 	if n < maxTenantLabels {
 		label = tenantLabel(t.ID)
 	}
-	return &tenantSync{
+	ts := &tenantSync{
 		d:     d,
 		t:     t,
 		label: label,
@@ -89,6 +92,9 @@ func newTenantSync(d *Daemon, t config.Tenant, n int) *tenantSync {
 		tick:  make(chan struct{}, 1),
 		st:    tenantState{Rejected: map[string]Rejection{}},
 	}
+	ts.files = &tenant.Files{Dir: t.Dir, ID: t.ID, StateDir: d.cfg.StateDir, Log: ts.log, SVN: ts.svn,
+		Backups: d.backups, Kept: func() { d.m.backups.WithLabelValues(label).Inc() }}
+	return ts
 }
 
 func (ts *tenantSync) status() tenantState {
@@ -205,7 +211,7 @@ func fatal(err error) bool {
 
 // run is the tenant's loop, by role.
 func (ts *tenantSync) run(ctx context.Context) error {
-	ts.removeStalePlaceholders()
+	ts.files.RemoveStalePlaceholders()
 	if ts.d.cfg.Role == config.RoleManager {
 		return newManager(ts).run(ctx)
 	}

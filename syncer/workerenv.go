@@ -48,9 +48,9 @@ func (s workerSide) HasFolder(ctx context.Context) (bool, error) { return s.ts.h
 func (s workerSide) CheckWorkingCopy(ctx context.Context) (*svn.Info, error) {
 	return s.ts.checkWorkingCopy(ctx)
 }
-func (s workerSide) Heal(ctx context.Context) bool         { return s.ts.heal(ctx) }
-func (s workerSide) Backup(paths []string) (string, error) { return s.ts.backup(paths) }
-func (s workerSide) BackupRoot() string                    { return s.ts.backupRoot() }
+func (s workerSide) Heal(ctx context.Context) bool         { return s.ts.files.Heal(ctx) }
+func (s workerSide) Backup(paths []string) (string, error) { return s.ts.files.Backup(paths) }
+func (s workerSide) BackupRoot() string                    { return s.ts.files.BackupRoot() }
 func (s workerSide) BackedUp()                             { s.ts.d.m.backups.WithLabelValues(s.ts.label).Inc() }
 func (s workerSide) Ignored(rel string) bool               { return s.ts.ignoredPath(rel) }
 func (s workerSide) Removable() bool                       { return s.ts.removable() }
