@@ -38,7 +38,7 @@ func TestManagerShipsProvenFilesAtOnce(t *testing.T) {
 	}}
 	d, err := New(c, Deps{SVN: f})
 	require.NoError(t, err)
-	m := newManager(d.tenants[0])
+	m := newManager(d.tenants.list[0])
 
 	res, err := m.sync(context.Background(), nil, true)
 	require.NoError(t, err)

@@ -93,14 +93,8 @@ type Daemon struct {
 	mu         sync.Mutex
 	managerURL string
 
-	// tmu guards the tenants, which grow at runtime with carbon.tenants:
-	// all. Read them through tenantList.
-	tmu     sync.RWMutex
-	tenants []*tenantSync
-	byID    map[int]*tenantSync
-	// gone is the revision each removed tenant was removed in: news of
-	// it up to there (the removal itself) does not bring it back.
-	gone map[int]int64
+	// tenants are the tenants this node syncs (see tenantSet).
+	tenants tenantSet
 	// hub looks at the server once per poll for every tenant.
 	hub     *hub
 	watches *fswatch.Hub // for the watchers of the node's directories
@@ -111,8 +105,6 @@ type Daemon struct {
 	// heldSaid is how many deletions the last notice said this manager
 	// holds, -1 for not known yet (see announceHolds).
 	heldSaid atomic.Int64
-	// spawn starts a tenant found at runtime (set by Run, under tmu).
-	spawn func(*tenantSync)
 }
 
 // startParallel is how many tenants run their first sync (checkout,
@@ -150,7 +142,6 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		direct: deps.Direct,
 		grace:  deps.Grace,
 		modeCh: make(chan struct{}, 1),
-		byID:   map[int]*tenantSync{},
 
 		startSlots: make(chan struct{}, startParallel),
 	}
@@ -214,29 +205,17 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 // addTenant adds a tenant and returns it, or the one already there with
 // that id (and false).
 func (d *Daemon) addTenant(t config.Tenant) (*tenantSync, bool) {
-	d.tmu.Lock()
-	defer d.tmu.Unlock()
-	if ts := d.byID[t.ID]; ts != nil {
-		return ts, false
-	}
-	ts := newTenantSync(d, t, len(d.tenants))
-	d.tenants = append(d.tenants, ts)
-	d.byID[t.ID] = ts
-	return ts, true
+	return d.tenants.add(t, func(n int) *tenantSync { return newTenantSync(d, t, n) })
 }
 
 // tenantList returns the tenants as they are now (the super tenant first).
 func (d *Daemon) tenantList() []*tenantSync {
-	d.tmu.RLock()
-	defer d.tmu.RUnlock()
-	return d.tenants[:len(d.tenants):len(d.tenants)]
+	return d.tenants.all()
 }
 
 // tenant returns the tenant with that id, or nil.
 func (d *Daemon) tenant(id int) *tenantSync {
-	d.tmu.RLock()
-	defer d.tmu.RUnlock()
-	return d.byID[id]
+	return d.tenants.get(id)
 }
 
 // superID is the id of the first tenant (the super tenant).
@@ -359,8 +338,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		// A tenant found at runtime that cannot work is logged, not
 		// fatal: the tenants configured go on.
-		d.tmu.Lock()
-		d.spawn = func(t *tenantSync) {
+		d.tenants.setSpawn(func(t *tenantSync) {
 			if ctx.Err() != nil {
 				return
 			}
@@ -372,17 +350,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 					d.log.Error("tenant found at runtime stopped", "tenant", t.t.ID, "error", err)
 				}
 			}()
-		}
-		d.tmu.Unlock()
+		})
 		if d.cfg.Carbon.AllTenants && d.cfg.Role == config.RoleManager {
 			wg.Add(1)
 			go func() { defer wg.Done(); d.watchTenants(ctx, min(d.cfg.SVN.PollInterval, 2*time.Second)) }()
 		}
 	}
 	<-ctx.Done()
-	d.tmu.Lock()
-	d.spawn = nil
-	d.tmu.Unlock()
+	d.tenants.setSpawn(nil)
 	wg.Wait()
 	if fatalErr != nil {
 		return fatalErr

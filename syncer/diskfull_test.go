@@ -42,7 +42,7 @@ func TestWorkerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 	full := &svn.Error{Op: "update", Message: "svn: E000028: Can't write to file '/wc/.svn/tmp/svn-1': No space left on device"}
 	f := &fakeSVN{}
 	d := newTestDaemon(t, testConfig(t, config.RoleWorker), f)
-	w := newWorker(d.tenants[0])
+	w := newWorker(d.tenants.list[0])
 	require.NoError(t, w.Sync(context.Background(), "start", 0))
 	ok, _ := d.Ready()
 	require.True(t, ok)
@@ -53,7 +53,7 @@ func TestWorkerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 	assert.False(t, st.Ready, "a full disk is not ready, whatever the server checks say")
 	assert.Contains(t, st.Reason, "no space left on device")
 	assert.Contains(t, st.Tenants[0].LastError, "No space left on device")
-	d.tenants[0].probed() // a poll of the server succeeds meanwhile
+	d.tenants.list[0].probed() // a poll of the server succeeds meanwhile
 	ok, _ = d.Ready()
 	assert.False(t, ok)
 
@@ -75,7 +75,7 @@ func TestManagerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 		status:    []svn.StatusEntry{{Path: "a.xml", Item: "modified", Kind: "file"}}}
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
 	d := newTestDaemon(t, c, f)
-	m := newManager(d.tenants[0])
+	m := newManager(d.tenants.list[0])
 	quiet(m)
 	m.full = true
 	next := m.pass(context.Background())

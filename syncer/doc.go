@@ -31,6 +31,9 @@
 //   - The peer (package peer): the notifier of a manager's peers, and a
 //     worker's view of its manager (its mode and held deletions, as
 //     noticed or asked); http.go's /v1/notify is the receiving side.
+//   - The tenants (tenantSet, tenants.go; discover.go): the registry of
+//     the tenants synced, which grows when one is found and shrinks when
+//     one is removed.
 //   - The poll (hub.go): one look at the server per poll for every tenant,
 //     which tickles each tenant's loop.
 //

@@ -33,7 +33,7 @@ func TestHealJournalsPlaceholdersAndRemovesStaleOnes(t *testing.T) {
 		return &svn.Error{Op: "cleanup", Message: "svn: E000002: Can't change perms of file '" + gone + "': No such file or directory"}
 	}
 	d := newTestDaemon(t, c, f)
-	ts := d.tenants[0]
+	ts := d.tenants.list[0]
 	journal := filepath.Join(c.StateDir, "heal", "-1234.placeholders")
 	require.True(t, ts.files.Heal(context.Background()))
 	assert.Contains(t, journalled, "f "+gone, "recorded before svn cleanup ran")

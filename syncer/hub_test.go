@@ -44,7 +44,7 @@ func TestHubOneLookForEveryTenant(t *testing.T) {
 	h.look(context.Background())
 	assert.Equal(t, 2, countCalls(f, "info "), "start and one look: one svn info each, for 51 tenants")
 	assert.Zero(t, countCalls(f, "log "), "nothing moved: no log")
-	for _, ts := range d.tenants {
+	for _, ts := range d.tenants.list {
 		assert.Zero(t, ts.changedRev.Load())
 		assert.Len(t, ts.tick, 1, "every tenant is told the hub looked")
 		<-ts.tick
@@ -61,7 +61,7 @@ func TestHubOneLookForEveryTenant(t *testing.T) {
 	h.look(context.Background())
 	assert.Equal(t, []string{"log http://svn.example/repo/depsync 11:12"}, filter(f.Calls(), "log "))
 	changed := map[int]int64{}
-	for _, ts := range d.tenants {
+	for _, ts := range d.tenants.list {
 		if r := ts.changedRev.Load(); r > 0 {
 			changed[ts.t.ID] = r
 		}
@@ -106,7 +106,7 @@ func TestHubNewRepositoryIsABase(t *testing.T) {
 			f.mu.Unlock()
 			d.hub.look(context.Background())
 			changed := map[int]int64{}
-			for _, ts := range d.tenants {
+			for _, ts := range d.tenants.list {
 				if r := ts.changedRev.Load(); r > 0 {
 					changed[ts.t.ID] = r
 				}
@@ -139,14 +139,14 @@ func TestNoticeNamesItsTenants(t *testing.T) {
 	rec := notify(h, testToken, string(body))
 	require.Equal(t, 202, rec.Code, rec.Body.String())
 	got := map[int]int64{}
-	for _, ts := range d.tenants {
+	for _, ts := range d.tenants.list {
 		got[ts.t.ID] = ts.notifiedRev.Load()
 	}
 	assert.Equal(t, map[int]int64{-1234: 0, 3: 0, 7: 9}, got)
 
 	rec = notify(h, testToken, `{"revision":10}`)
 	require.Equal(t, 202, rec.Code, rec.Body.String())
-	for _, ts := range d.tenants {
+	for _, ts := range d.tenants.list {
 		assert.Equal(t, int64(10), ts.notifiedRev.Load(), "tenant %d", ts.t.ID)
 	}
 }

@@ -28,7 +28,7 @@ func realWorker(t *testing.T, srv *svntest.Server) (*worker.Worker, *Daemon) {
 	c.SVN.URL = srv.URL
 	d, err := New(c, Deps{})
 	require.NoError(t, err)
-	w := newWorker(d.tenants[0])
+	w := newWorker(d.tenants.list[0])
 	ctx := context.Background()
 	require.NoError(t, w.Prepare(ctx))
 	require.NoError(t, w.Sync(ctx, "start", 0))
@@ -78,7 +78,7 @@ func TestTargetedUpdate(t *testing.T) {
 	commit("synapse-configs/default/api/a.xml", "synapse-configs/default/api/b.xml")
 
 	w, wd := realWorker(t, srv)
-	dir := wd.tenants[0].t.Dir
+	dir := wd.tenants.list[0].t.Dir
 	assert.Equal(t, "<a1/>", read(t, dir, "synapse-configs/default/api/a.xml"))
 	w.SetWholeCost(time.Hour) // as if the tree were huge
 
@@ -222,11 +222,11 @@ func TestWorkerFreshCheckoutNeedsNoUpdate(t *testing.T) {
 			counter := &updateCounter{SVN: client}
 			d, err := New(c, Deps{SVN: counter})
 			require.NoError(t, err)
-			w := newWorker(d.tenants[0])
+			w := newWorker(d.tenants.list[0])
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- w.Run(ctx) }()
-			require.Eventually(t, func() bool { return d.tenants[0].status().Ready }, 30*time.Second, 10*time.Millisecond)
+			require.Eventually(t, func() bool { return d.tenants.list[0].status().Ready }, 30*time.Second, 10*time.Millisecond)
 			cancel()
 			require.NoError(t, <-done)
 			assert.Equal(t, "a", read(t, c.Carbon.DeploymentDir, "carbonapps/a.txt"))
@@ -305,7 +305,7 @@ func TestDeletedFileWrittenAgainDuringTheCommitIsLookedAtAgain(t *testing.T) {
 	ts := &timedSVN{SVN: client, started: make(chan []string, 1)}
 	d, err := New(c, Deps{SVN: ts})
 	require.NoError(t, err)
-	m := judgeAtOnce(newManager(d.tenants[0]))
+	m := judgeAtOnce(newManager(d.tenants.list[0]))
 	ctx := context.Background()
 	require.NoError(t, m.prepare(ctx))
 	quiet(m)
@@ -341,7 +341,7 @@ func TestWorkerNoticesDoNotPushTheRetryAway(t *testing.T) {
 	full := &svn.Error{Op: "update", Kind: nil, Message: "svn: E200030: sqlite[S13]: database or disk is full"}
 	f := &fakeSVN{updateErr: []error{full, full, full, full, full, full}}
 	d := newTestDaemon(t, c, f)
-	w := newWorker(d.tenants[0])
+	w := newWorker(d.tenants.list[0])
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
@@ -367,7 +367,7 @@ func TestTargetedUpdateOnAFullDiskSaysSo(t *testing.T) {
 	full := &svn.Error{Op: "update", Message: "svn: E200030: sqlite[S13]: database or disk is full"}
 	f := &fakeSVN{updateErr: []error{full}, log: []svn.LogEntry{{Revision: 3, Paths: []string{"/-1234/carbonapps/Big_1.0.0.car"}}}}
 	d := newTestDaemon(t, c, f)
-	w := newWorker(d.tenants[0])
+	w := newWorker(d.tenants.list[0])
 	w.SetRev(2)
 	w.SetWholeCost(time.Hour)
 	w.SetWholeDue(time.Now().Add(time.Hour))

@@ -88,29 +88,14 @@ func (m *manager) folderBack(ctx context.Context) error {
 // removeTenant forgets a tenant whose loop stopped because it was removed;
 // found again (its folder made anew), it starts afresh.
 func (d *Daemon) removeTenant(ts *tenantSync) {
-	d.tmu.Lock()
-	defer d.tmu.Unlock()
-	if d.byID[ts.t.ID] != ts {
-		return
-	}
-	delete(d.byID, ts.t.ID)
-	kept := make([]*tenantSync, 0, len(d.tenants))
-	for _, t := range d.tenants {
-		if t != ts {
-			kept = append(kept, t)
+	d.tenants.remove(ts, func() {
+		ts.setFailures(0)
+		if ts.label != otherTenants {
+			for _, g := range []interface{ DeleteLabelValues(...string) bool }{d.m.lastSuccess, d.m.failures, d.m.revision} {
+				g.DeleteLabelValues(ts.label)
+			}
 		}
-	}
-	d.tenants = kept
-	if d.gone == nil {
-		d.gone = map[int]int64{}
-	}
-	d.gone[ts.t.ID] = max(ts.changedRev.Load(), ts.notifiedRev.Load(), ts.status().Revision)
-	ts.setFailures(0)
-	if ts.label != otherTenants {
-		for _, g := range []interface{ DeleteLabelValues(...string) bool }{d.m.lastSuccess, d.m.failures, d.m.revision} {
-			g.DeleteLabelValues(ts.label)
-		}
-	}
+	})
 }
 
 // retryGone is when a manager holding a removed tenant folder looks again:
@@ -122,8 +107,5 @@ func (m *manager) retryGone() time.Time {
 // removedBy reports whether revision rev of tenant id is no newer than its
 // removal: the removal's own news, which must not bring the tenant back.
 func (d *Daemon) removedBy(id int, rev int64) bool {
-	d.tmu.RLock()
-	defer d.tmu.RUnlock()
-	at, ok := d.gone[id]
-	return ok && rev <= at
+	return d.tenants.removedBy(id, rev)
 }

@@ -33,7 +33,7 @@ const maxPlaceholders = 64
 // empty App.car (or anything in carbonapps) for a broken C-App: each is
 // written to a journal in state_dir before it is made, removed as soon as
 // cleanup is done, and a placeholder a crash left behind is removed at the
-// next heal or start (see removeStalePlaceholders).
+// next heal or start (see RemoveStalePlaceholders).
 func (wc *Files) Heal(ctx context.Context) bool {
 	// svn cleanup cannot run while a folder holds a name that is not
 	// UTF-8: it fails on it and (svn 1.14) leaves the working copy locked,
