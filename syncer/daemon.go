@@ -90,9 +90,6 @@ type Daemon struct {
 	unreachable atomic.Int64
 	modeCh      chan struct{} // signalled when the mode may have changed
 
-	mu         sync.Mutex
-	managerURL string
-
 	// tenants are the tenants this node syncs (see tenantSet).
 	tenants tenantSet
 	// hub looks at the server once per poll for every tenant.
@@ -258,9 +255,7 @@ func (d *Daemon) Guard() *guard.Guard { return d.deletions }
 // ManagerURL is the base URL of the manager that last sent this node a
 // notice, or "" when none has (or this node is the manager).
 func (d *Daemon) ManagerURL() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.managerURL
+	return d.mgr.URL()
 }
 
 // opContext returns the context svn operations run in: it outlives ctx by
@@ -422,12 +417,7 @@ func (d *Daemon) pokeAll() {
 // notice's URL has been checked against the peers (serveNotify).
 func (d *Daemon) notified(n Notice) {
 	if n.URL != "" {
-		d.mu.Lock()
-		if d.managerURL != n.URL {
-			d.log.Info("manager known", "manager", n.URL, "node", n.Node)
-		}
-		d.managerURL = n.URL
-		d.mu.Unlock()
+		d.mgr.Noticed(n.URL, n.Node)
 		d.peers.Heard(n.URL)
 	}
 	d.mgr.Set(n.Mode, "notice")

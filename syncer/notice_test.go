@@ -84,9 +84,7 @@ func TestNoticeURLMustBeAPeer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d.mu.Lock()
-			d.managerURL = ""
-			d.mu.Unlock()
+			d.mgr = peer.New(nil, "", d.log) // no manager known
 			body, err := json.Marshal(Notice{Revision: 3, Node: "m", URL: tt.url})
 			require.NoError(t, err)
 			rec := notify(h, testToken, string(body))

@@ -6,7 +6,6 @@ import (
 
 	"github.com/depsync/depsync/internal/drift"
 	"github.com/depsync/depsync/svn"
-	"github.com/depsync/depsync/syncer/internal/peer"
 	"github.com/depsync/depsync/syncer/internal/worker"
 )
 
@@ -29,7 +28,7 @@ func newWorker(ts *tenantSync) *worker.Worker {
 		State:   side,
 		Files:   side,
 		Node:    side,
-		Manager: managerView{d.mgr, d},
+		Manager: d.mgr,
 	})
 }
 
@@ -65,14 +64,3 @@ func (s workerSide) OpContext(ctx context.Context) (context.Context, context.Can
 }
 func (s workerSide) SVNResult(err error) { s.ts.d.svnResult(err) }
 func (s workerSide) Removed()            { s.ts.d.removeTenant(s.ts) }
-
-// managerView is what this worker knows of its manager (worker.Manager):
-// its notices and what it answers when asked (package peer), and the URL
-// its last notice came from.
-type managerView struct {
-	*peer.Manager
-	d *Daemon
-}
-
-// URL is the manager that last sent a notice.
-func (v managerView) URL() string { return v.d.ManagerURL() }

@@ -15,7 +15,7 @@ import (
 	"github.com/depsync/depsync/internal/httpauth"
 )
 
-// Manager is what a worker knows of its manager's mode. It starts
+// Manager is what a worker knows of its manager: its URL and mode. It starts
 // unknown (after a restart nothing is known) and is learnt from notices
 // and from the manager's /v1/status. While it is not "svn" the worker
 // keeps the C-Apps the repository does not hold: the manager may have
@@ -25,7 +25,9 @@ type Manager struct {
 	token  string
 	log    *slog.Logger
 
-	mu     sync.Mutex
+	mu sync.Mutex
+	// url is the manager's base URL as its last notice gave it.
+	url    string
 	mode   string // "", api.ModeSVN or api.ModeDirect
 	source string // "notice" or "status"
 	at     time.Time
@@ -41,6 +43,25 @@ func NoticeHeld(n api.Notice) int {
 		return -1
 	}
 	return n.DeletionsHeld
+}
+
+// Noticed records the URL of the manager a notice came from (checked
+// against the peers) and the node it names.
+func (s *Manager) Noticed(url, node string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.url != url {
+		s.log.Info("manager known", "manager", url, "node", node)
+	}
+	s.url = url
+}
+
+// URL is the base URL of the manager that last sent a notice, "" when
+// none has.
+func (s *Manager) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.url
 }
 
 // SetHeld records the deletions a notice says the manager holds.
