@@ -2,9 +2,9 @@
 // tenant's folder in the repository and never commits.
 //
 // Its loop (Worker.Run) updates at start, on a manager's notice and when
-// the daemon's hub sees the folder change (a revision nobody notified is
-// taken once it has stayed the newest for a settle time); it backs off
-// after failures. Before svn touches anything, local edits are copied to
+// the daemon's hub sees the folder change (take.go: a revision nobody
+// notified is taken once it has stayed the newest for a settle time); it
+// backs off after failures. Before svn touches anything, local edits are copied to
 // <state_dir>/overwritten and reverted, so the repository wins and nothing
 // is lost without a copy; an update of the changed paths alone
 // (targeted.go) replaces the whole one when the tree is costly to look at.

@@ -30,14 +30,13 @@ type Worker struct {
 	// target is the revision the last update aimed at (0: HEAD), for its
 	// retry.
 	target int64
-	// seenRev is the newest revision the poll saw, and seenAt when it
-	// first saw it: a revision nobody notified is only taken once it has
-	// been there for settle (see poll).
-	seenRev int64
-	seenAt  time.Time
-	settle  time.Duration
-	strays  strayState
-	plan    planState
+	// seen is the newest revision the poll saw, and when it first saw
+	// it: a revision nobody notified is only taken once it has been there
+	// for settle (see decideTake).
+	seen   sighting
+	settle time.Duration
+	strays strayState
+	plan   planState
 	// cleanupNext: the last try ran out of space; the next one starts
 	// with svn cleanup.
 	cleanupNext bool
@@ -236,29 +235,12 @@ func (w *Worker) Poll(ctx context.Context, update func(string, int64)) {
 }
 
 // consider compares the folder's last changed revision with the working
-// copy's and updates when it moved. A revision the manager notified is
-// taken at once. One it did not notify (the notice was lost, or the
-// manager found a C-App rewritten while it was being committed and holds
-// the notice back until the whole one follows) is taken once it has been
-// the newest for the settle time: by then a half-written C-App has been
-// replaced by a newer revision.
+// copy's and updates when it moved, as decideTake says.
 func (w *Worker) consider(changed int64, update func(string, int64)) {
-	if changed <= w.rev {
-		return
-	}
-	notified := w.env.Signals.Notified.Load()
-	if notified >= changed {
-		update("poll", changed)
-		return
-	}
-	if changed != w.seenRev {
-		w.seenRev, w.seenAt = changed, time.Now()
-	}
-	switch {
-	case time.Since(w.seenAt) >= w.settle:
-		update("poll", changed)
-	case notified > w.rev:
-		update("poll", notified)
+	var take int64
+	take, w.seen = decideTake(changed, w.rev, w.env.Signals.Notified.Load(), w.seen, time.Now(), w.settle)
+	if take > 0 {
+		update("poll", take)
 	}
 }
 
