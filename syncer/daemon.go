@@ -441,7 +441,7 @@ func (d *Daemon) notified(n Notice) {
 // unknownTenant is told of a change to a tenant this node does not sync:
 // with carbon.tenants: all a worker starts syncing it.
 // A notice's revision is taken at once; one the hub saw waits like any
-// (see worker.consider).
+// (see package worker's decideTake).
 func (d *Daemon) unknownTenant(id int, rev int64, notice bool) {
 	if !d.cfg.Carbon.AllTenants || d.cfg.Role != config.RoleWorker || id <= 0 {
 		d.log.Debug("change to a tenant this node does not sync", "tenant", id, "revision", rev)

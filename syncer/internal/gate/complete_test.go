@@ -35,7 +35,7 @@ func TestCompleteIsProvenOrWaits(t *testing.T) {
 		{"well-formed XML still open for writing", "api/a.xml", `<api/>`, true, false},
 		{"other file, closed", "lib/x.jar", "bytes", false, true},
 		{"other file, open for writing", "lib/x.jar", "bytes", true, false},
-		{"a C-App closed: validCApp proves it", "carbonapps/A.car", "not judged here", false, true},
+		{"a C-App closed: ValidCApp proves it", "carbonapps/A.car", "not judged here", false, true},
 		{"a C-App open for writing", "carbonapps/A.car", "PK", true, false},
 	}
 	for _, tt := range tests {

@@ -94,7 +94,7 @@ func (g *Gate) Odd(rel string, deleted, unaddable bool) bool {
 }
 
 // oddReason reports whether a rejection's reason is an odd path's (the
-// gate also rejects invalid C-Apps, judged by validCApp).
+// gate also rejects invalid C-Apps, judged by ValidCApp).
 func oddReason(r string) bool {
 	switch r {
 	case reasonSymlink, reasonIrregular, reasonBadName, ReasonSVNRefused:
