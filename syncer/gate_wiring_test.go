@@ -13,7 +13,7 @@ import (
 // been left alone long enough to be committed. It returns the clock's time;
 // a file stamped with it (stamp) is one being written right now.
 func quiet(m *manager) time.Time {
-	at := time.Now().Add(2 * m.debounce)
+	at := time.Now().Add(2 * m.times.debounce)
 	m.gate.Now = func() time.Time { return at }
 	return at
 }

@@ -104,4 +104,4 @@ func TestCAppOpenForWritingIsNotCommitted(t *testing.T) {
 }
 
 // settle lets the quiet time pass so the gate takes the C-App as stable.
-func settle(m *manager) { time.Sleep(2 * m.debounce) }
+func settle(m *manager) { time.Sleep(2 * m.times.debounce) }

@@ -26,7 +26,7 @@ const maxTargets = 512
 // manager commits its deployment directory: it is the source of truth.
 type manager struct {
 	*tenantSync
-	debounce, maxDelay, rescanEvery time.Duration
+	times managerTimes
 
 	// Paths to look at (slash, relative), and whether the whole tree is.
 	pending map[string]struct{}
@@ -50,10 +50,27 @@ type manager struct {
 	// cleanupNext: a pass ran out of space; the next one starts with svn
 	// cleanup.
 	cleanupNext bool
+	folder      folderState
+	del         deletionWait
+}
+
+// managerTimes are the manager's settings of time: the debounce and its
+// bound (sync.debounce, sync.max_delay) and how often the whole tree is
+// looked at (sync.rescan_interval).
+type managerTimes struct {
+	debounce, maxDelay, rescanEvery time.Duration
+}
+
+// folderState is what the manager knows of its tenant's folder.
+type folderState struct {
 	// goneHeld: the tenant's folder is missing and its removal is held
 	// (see folderGone); removed: it was removed, the loop stops; rewatch:
 	// it came back, the watcher starts anew on it.
 	goneHeld, removed, rewatch bool
+}
+
+// deletionWait is how the manager's deletions wait to be judged.
+type deletionWait struct {
 	// settling is what the last looks found deleted, per top-level
 	// folder; settleWindow is how long deletions must stop coming before
 	// they go to the guard (see guardDeletions).
@@ -68,14 +85,12 @@ type manager struct {
 func newManager(ts *tenantSync) *manager {
 	c := ts.d.cfg
 	m := &manager{
-		tenantSync:   ts,
-		debounce:     c.Sync.Debounce,
-		maxDelay:     c.Sync.MaxDelay,
-		rescanEvery:  c.Sync.RescanInterval,
-		pending:      map[string]struct{}{},
-		settleWindow: c.Sync.SettleWindow(),
+		tenantSync: ts,
+		times:      managerTimes{debounce: c.Sync.Debounce, maxDelay: c.Sync.MaxDelay, rescanEvery: c.Sync.RescanInterval},
+		pending:    map[string]struct{}{},
+		del:        deletionWait{settleWindow: c.Sync.SettleWindow()},
 	}
-	m.gate = gate.New(ts.t.Dir, m.debounce, m.maxDelay, ts.log, m.recordRejection)
+	m.gate = gate.New(ts.t.Dir, m.times.debounce, m.times.maxDelay, ts.log, m.recordRejection)
 	return m
 }
 
@@ -123,7 +138,7 @@ func (m *manager) run(ctx context.Context) error {
 	if err := m.prepareWithRetry(ctx, m.prepare); err != nil || ctx.Err() != nil {
 		return err
 	}
-	quiet, bound := debounce.ManagerWindows(m.debounce, m.maxDelay)
+	quiet, bound := debounce.ManagerWindows(m.times.debounce, m.times.maxDelay)
 	w := fswatch.NewWatcher(m.t.Dir, m.d.cfg.Ignored, quiet, bound, m.log)
 	w.UseHub(m.d.watches)
 	m.d.m.watcherMetrics(m.label, w)
@@ -170,7 +185,7 @@ func (m *manager) run(ctx context.Context) error {
 	look := time.NewTimer(time.Hour)
 	look.Stop()
 	defer look.Stop()
-	rescan := time.NewTimer(tenant.Jitter(m.rescanEvery))
+	rescan := time.NewTimer(tenant.Jitter(m.times.rescanEvery))
 	defer rescan.Stop()
 	schedule := func(at time.Time) {
 		if at.Before(m.notBefore) {
@@ -223,13 +238,13 @@ func (m *manager) run(ctx context.Context) error {
 				m.d.startDone()
 				first = false
 			}
-			if m.removed {
+			if m.folder.removed {
 				m.d.removeTenant(m.tenantSync)
 				return nil
 			}
-			if m.rewatch {
+			if m.folder.rewatch {
 				// The folder came back: the watcher saw the old one go.
-				m.rewatch = false
+				m.folder.rewatch = false
 				stopWatch()
 				watching.Wait()
 				select {
@@ -248,7 +263,7 @@ func (m *manager) run(ctx context.Context) error {
 		case <-rescan.C:
 			m.full = true
 			schedule(time.Now())
-			rescan.Reset(tenant.Jitter(m.rescanEvery))
+			rescan.Reset(tenant.Jitter(m.times.rescanEvery))
 		case <-m.tick:
 			// The hub looked at the server (one look for every tenant).
 			m.serverAnswered()
@@ -323,7 +338,7 @@ func (m *manager) pass(ctx context.Context) time.Time {
 					m.looked.Store(true)
 					m.fails.OK(m.log, "commit")
 					m.notBefore = time.Time{}
-					m.removed = removed
+					m.folder.removed = removed
 					return m.retryGone()
 				}
 				err = errors.Join(err, gerr)
@@ -432,7 +447,7 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		abs := filepath.Join(m.t.Dir, filepath.FromSlash(c.path))
 		sig, err := gate.Stat(abs)
 		if errors.Is(err, fs.ErrNotExist) {
-			wait(c.path, now.Add(m.debounce)) // gone since: look again
+			wait(c.path, now.Add(m.times.debounce)) // gone since: look again
 			continue
 		}
 		if err != nil {
@@ -488,7 +503,7 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 	// is not complete and waits for the next look.
 	leases, busy := leaseCApps(m.t.Dir, checked)
 	defer leases.release()
-	ready = m.holdBusy(ready, busy, checked, written, func(p string) { wait(p, now.Add(m.debounce)) })
+	ready = m.holdBusy(ready, busy, checked, written, func(p string) { wait(p, now.Add(m.times.debounce)) })
 	if len(ready) == 0 {
 		return res, nil
 	}

@@ -15,7 +15,7 @@ func (m *manager) once(ctx context.Context) error {
 		return err
 	}
 	m.full = true
-	deadline := time.Now().Add(max(10*m.maxDelay, time.Minute))
+	deadline := time.Now().Add(max(10*m.times.maxDelay, time.Minute))
 	var rev int64
 	for {
 		start := time.Now()

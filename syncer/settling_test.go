@@ -56,7 +56,7 @@ func TestManagerJudgesAFolderEmptiedInSlicesWhole(t *testing.T) {
 	require.Positive(t, commitAll(t, m).rev)
 
 	const window = 2 * time.Second
-	m.settleWindow = window
+	m.del.settleWindow = window
 	clock := time.Now()
 	m.gate.Now = func() time.Time { return clock }
 	look := func() syncResult {

@@ -608,7 +608,7 @@ func realManager(t *testing.T) (*manager, *svntest.Server) {
 	d, err := New(c, Deps{})
 	require.NoError(t, err)
 	m := newManager(d.tenants.list[0])
-	m.settleWindow = 0 // one pass judges its deletions (see judgeAtOnce)
+	m.del.settleWindow = 0 // one pass judges its deletions (see judgeAtOnce)
 	require.NoError(t, m.prepare(context.Background()))
 	return m, srv
 }
@@ -617,7 +617,7 @@ func realManager(t *testing.T) (*manager, *svntest.Server) {
 // finds them, for tests of a single pass: sync.delete_settle is tested in
 // TestManagerJudgesAFolderEmptiedInSlicesWhole.
 func judgeAtOnce(m *manager) *manager {
-	m.settleWindow = 0
+	m.del.settleWindow = 0
 	return m
 }
 

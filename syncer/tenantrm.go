@@ -47,10 +47,10 @@ func (m *manager) folderGone(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("list the files of %s: %w", m.t.URL, err)
 	}
 	if !m.d.deletions.Check(guard.Pass{Scope: m.scope(), Deleted: paths, Total: n, Reason: guard.ReasonDirGone}) {
-		m.goneHeld = true
+		m.folder.goneHeld = true
 		return false, nil
 	}
-	m.goneHeld = false
+	m.folder.goneHeld = false
 	msg := fmt.Sprintf("depsync %s: remove tenant %d (its folder was removed on the manager; %d file(s))",
 		m.d.cfg.NodeName, m.t.ID, n)
 	if err := m.svn.DeleteURL(ctx, m.t.URL, msg); err != nil && !errors.Is(err, svn.ErrNotFound) {
@@ -69,16 +69,16 @@ func (m *manager) folderGone(ctx context.Context) (bool, error) {
 // made anew (not a working copy) is checked out into first, its files
 // winning, as at start.
 func (m *manager) folderBack(ctx context.Context) error {
-	if !m.goneHeld {
+	if !m.folder.goneHeld {
 		return nil
 	}
-	m.goneHeld = false
-	m.rewatch = true
+	m.folder.goneHeld = false
+	m.folder.rewatch = true
 	m.d.deletions.Check(guard.Pass{Scope: m.scope()})
 	if !svn.IsWorkingCopy(m.t.Dir) {
 		m.knownRev = 0
 		if err := m.prepare(ctx); err != nil {
-			m.goneHeld = true // try again at the next pass
+			m.folder.goneHeld = true // try again at the next pass
 			return err
 		}
 	}

@@ -77,7 +77,7 @@ func TestManagerHoldsRemovedTenant(t *testing.T) {
 	assert.Equal(t, 2, holds[0].Count)
 	assert.Equal(t, f.files, holds[0].Paths)
 	assert.Empty(t, f.deleted)
-	assert.False(t, m.removed)
+	assert.False(t, m.folder.removed)
 	assert.NotEmpty(t, ts.status().Waiting, "readyz says what the tenant waits for")
 	st := d.Status()
 	require.Len(t, st.HeldDeletions, 1)
@@ -99,7 +99,7 @@ func TestManagerHoldsRemovedTenant(t *testing.T) {
 	assert.Empty(t, f.deleted, "an approval alone deletes nothing before the manager looks")
 	pass()
 	assert.Equal(t, []string{"http://svn.example/repo/5"}, f.deleted)
-	assert.True(t, m.removed, "the tenant's loop stops")
+	assert.True(t, m.folder.removed, "the tenant's loop stops")
 	assert.Empty(t, d.deletions.Holds())
 
 	// Removed from the daemon; the news of its removal does not bring it
@@ -119,7 +119,7 @@ func TestManagerRemovedTenantAlreadyGone(t *testing.T) {
 	m := newManager(ts)
 	m.full = true
 	m.pass(context.Background())
-	assert.True(t, m.removed)
+	assert.True(t, m.folder.removed)
 	assert.Empty(t, d.deletions.Holds())
 	assert.Empty(t, f.deleted)
 }
@@ -135,7 +135,7 @@ func TestSuperTenantDirMissingNotRemoved(t *testing.T) {
 	m := newManager(ts)
 	m.full = true
 	m.pass(context.Background())
-	assert.False(t, m.removed)
+	assert.False(t, m.folder.removed)
 	assert.Empty(t, d.deletions.Holds())
 	assert.NotContains(t, strings.Join(f.Calls(), "\n"), "list -R")
 }
