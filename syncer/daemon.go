@@ -70,25 +70,16 @@ type Daemon struct {
 	cfg     *config.Config
 	svn     SVN
 	log     *slog.Logger
-	reg     *prometheus.Registry
-	m       *metrics
-	direct  DirectSyncer
+	m       *metrics // with the registry they are on
 	grace   time.Duration
 	peers   *peer.Notifier
-	self    string // this node's base URL, sent with notices (cfg.SelfURL)
+	notices noticeState
 	backups *backup.Keeper
 	// deletions holds mass deletions (see package guard).
 	deletions *guard.Guard
 	// mgr is what a worker knows of its manager (see package peer).
-	mgr *peer.Manager
-	// refused remembers notice URLs refused, to log each once.
-	refused urlRefusals
-
-	// unreachable counts consecutive svn operations, of any tenant, that
-	// failed with svn.ErrUnreachable; the mode is "direct" from
-	// svn.fail_threshold on.
-	unreachable atomic.Int64
-	modeCh      chan struct{} // signalled when the mode may have changed
+	mgr      *peer.Manager
+	fallback fallbackState
 
 	// tenants are the tenants this node syncs (see tenantSet).
 	tenants tenantSet
@@ -97,11 +88,30 @@ type Daemon struct {
 	watches *fswatch.Hub // for the watchers of the node's directories
 	// arrivals are the C-Apps the API wrote (Deps.Arrivals).
 	arrivals APIArrivals
-	// startSlots bounds the tenants starting (first sync) at once.
-	startSlots chan struct{}
+}
+
+// noticeState is what the daemon keeps of the notices it sends and
+// receives.
+type noticeState struct {
+	// self is this node's base URL, sent with notices (cfg.SelfURL).
+	self string
+	// refused remembers notice URLs refused, to log each once.
+	refused urlRefusals
 	// heldSaid is how many deletions the last notice said this manager
 	// holds, -1 for not known yet (see announceHolds).
 	heldSaid atomic.Int64
+}
+
+// fallbackState is the daemon's mode: svn, or direct while the SVN server
+// is unreachable (see Mode).
+type fallbackState struct {
+	// unreachable counts consecutive svn operations, of any tenant, that
+	// failed with svn.ErrUnreachable; the mode is "direct" from
+	// svn.fail_threshold on.
+	unreachable atomic.Int64
+	changed     chan struct{} // signalled when the mode may have changed
+	// direct runs while the mode is direct, on a manager (Deps.Direct).
+	direct DirectSyncer
 }
 
 // startParallel is how many tenants run their first sync (checkout,
@@ -132,35 +142,33 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		return nil, &ConfigError{Err: fmt.Errorf("invalid config:\n%w", err)}
 	}
 	d := &Daemon{
-		cfg:    cfg,
-		svn:    deps.SVN,
-		log:    deps.Logger,
-		reg:    deps.Registry,
-		direct: deps.Direct,
-		grace:  deps.Grace,
-		modeCh: make(chan struct{}, 1),
-
-		startSlots: make(chan struct{}, startParallel),
+		cfg:   cfg,
+		svn:   deps.SVN,
+		log:   deps.Logger,
+		grace: deps.Grace,
 	}
+	d.fallback.changed, d.fallback.direct = make(chan struct{}, 1), deps.Direct
+	d.tenants.starting = make(chan struct{}, startParallel)
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
-	if d.reg == nil {
-		d.reg = prometheus.NewRegistry()
+	reg := deps.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
 	}
 	if d.grace <= 0 {
 		d.grace = DefaultGrace
 	}
-	d.m, d.arrivals = newMetrics(d.reg), deps.Arrivals
-	d.reg.MustRegister(&tenantsCollector{d: d}, modeCollector{d}, &fallbackCollector{d: d}, driftCollector{d})
+	d.m, d.arrivals = newMetrics(reg), deps.Arrivals
+	d.m.reg.MustRegister(&tenantsCollector{d: d}, modeCollector{d}, &fallbackCollector{d: d}, driftCollector{d})
 	if d.backups = deps.Backups; d.backups == nil {
 		d.backups = backup.New(backup.Root(cfg.StateDir), backup.Options{
-			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.reg})
+			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.m.reg})
 	}
 	d.deletions = deps.Guard
 	if d.deletions == nil {
 		d.deletions = guard.New(guard.Options{Limit: cfg.Sync.DeleteLimit(), ApprovalTTL: cfg.Sync.ApprovalTimeout(),
-			Logger: d.log, Registerer: d.reg})
+			Logger: d.log, Registerer: d.m.reg})
 	}
 	if d.svn == nil && cfg.SVN.URL != "" {
 		c, err := svn.New(svn.Options{
@@ -188,9 +196,9 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 			return nil, &ConfigError{Err: err}
 		}
 	}
-	d.self = cfg.SelfURL()
+	d.notices.self = cfg.SelfURL()
 	d.peers = peer.NewNotifier(peer.Options{URLs: cfg.Peers, Client: hc, Token: cfg.Token.Reveal(), Node: cfg.NodeName,
-		Self: d.self, Mode: d.Mode, Held: d.heldForNotices, Sent: d.m.notifySent, Log: d.log})
+		Self: d.notices.self, Mode: d.Mode, Held: d.heldForNotices, Sent: d.m.notifySent, Log: d.log})
 	d.mgr = peer.New(hc, cfg.Token.Reveal(), d.log)
 	for _, t := range cfg.Tenants() {
 		d.addTenant(t)
@@ -222,14 +230,14 @@ func (d *Daemon) superID() int { return config.SuperTenantID }
 // reports false when ctx ended first. Give it back with startDone.
 func (d *Daemon) startSlot(ctx context.Context) bool {
 	select {
-	case d.startSlots <- struct{}{}:
+	case d.tenants.starting <- struct{}{}:
 		return true
 	case <-ctx.Done():
 		return false
 	}
 }
 
-func (d *Daemon) startDone() { <-d.startSlots }
+func (d *Daemon) startDone() { <-d.tenants.starting }
 
 // peerClient is the HTTP client for notices: short timeouts, and the CA of
 // tls.ca_file when the peers use a private one.
@@ -246,7 +254,7 @@ func peerClient(t config.TLS) (*http.Client, error) {
 
 // Registry is the registry the daemon's metrics are on; register other
 // components' metrics (package deploy's) on it so /metrics shows them too.
-func (d *Daemon) Registry() *prometheus.Registry { return d.reg }
+func (d *Daemon) Registry() *prometheus.Registry { return d.m.reg }
 
 // Guard is the mass-deletion guard: share it with the direct-mode
 // reconciler so that one `depsync approve` covers both.
@@ -276,7 +284,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return err
 	}
 	d.log.Info("depsync starting", "role", d.cfg.Role, "node", d.cfg.NodeName, "mode", d.Mode(),
-		"tenants", len(d.tenantList()), "peers", len(d.cfg.Peers), "url", d.self)
+		"tenants", len(d.tenantList()), "peers", len(d.cfg.Peers), "url", d.notices.self)
 	if ok, err := d.takeOver(ctx); !ok {
 		return err
 	}
@@ -299,7 +307,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); d.learnManagerMode(ctx) }()
 	}
-	if d.cfg.Role == config.RoleManager && d.direct != nil {
+	if d.cfg.Role == config.RoleManager && d.fallback.direct != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); d.runDirect(ctx) }()
 	}
@@ -308,7 +316,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		for _, t := range d.tenantList() {
 			t.setReady()
 		}
-		if d.cfg.Role == config.RoleManager && d.direct != nil {
+		if d.cfg.Role == config.RoleManager && d.fallback.direct != nil {
 			wg.Add(1)
 			go func() { defer wg.Done(); d.watchForDirect(ctx) }()
 		}

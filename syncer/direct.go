@@ -32,7 +32,7 @@ func (d *Daemon) watchForDirect(ctx context.Context) {
 			return
 		case <-batches:
 			fails.OK(d.log, "watcher")
-			d.direct.Trigger()
+			d.fallback.direct.Trigger()
 		case err := <-errs:
 			if ctx.Err() != nil {
 				return
@@ -42,7 +42,7 @@ func (d *Daemon) watchForDirect(ctx context.Context) {
 			if !sleepCtx(ctx, fails.Fail(d.log, "watcher", err)) {
 				return
 			}
-			d.direct.Trigger()
+			d.fallback.direct.Trigger()
 			go func() { errs <- w.Run(ctx, batches) }()
 		}
 	}

@@ -161,7 +161,7 @@ func (d *Daemon) announceHolds() {
 		return
 	}
 	n := int64(d.heldForNotices())
-	if d.heldSaid.Swap(n) == n {
+	if d.notices.heldSaid.Swap(n) == n {
 		// Said already. (Not again at every poll: a worker backing off
 		// would try an update at each notice, and back off further.)
 		return

@@ -199,7 +199,7 @@ func (m *manager) run(ctx context.Context) error {
 
 	var watchFails tenant.Failures
 	m.full = true // the start-up reconcile
-	first := true // it runs a few tenants at a time (see startSlots)
+	first := true // it runs a few tenants at a time (see startParallel)
 	schedule(time.Now())
 	for {
 		select {
@@ -222,8 +222,8 @@ func (m *manager) run(ctx context.Context) error {
 				m.pending[p] = struct{}{}
 			}
 			m.full = m.full || b.Rescan
-			if m.d.direct != nil && m.d.Mode() == ModeDirect {
-				m.d.direct.Trigger()
+			if m.d.fallback.direct != nil && m.d.Mode() == ModeDirect {
+				m.d.fallback.direct.Trigger()
 			}
 			schedule(time.Now())
 		case <-look.C:

@@ -163,7 +163,7 @@ func TestNoticeCarriesTheMode(t *testing.T) {
 	n := <-got
 	assert.Equal(t, int64(7), n.Revision)
 	assert.Equal(t, ModeSVN, n.Mode)
-	md.unreachable.Store(int64(mc.SVN.FailThreshold))
+	md.fallback.unreachable.Store(int64(mc.SVN.FailThreshold))
 	md.peers.SendAll(context.Background(), 7)
 	assert.Equal(t, ModeDirect, (<-got).Mode)
 }

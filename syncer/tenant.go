@@ -231,7 +231,7 @@ func (ts *tenantSync) once(ctx context.Context) error {
 func (ts *tenantSync) prepareWithRetry(ctx context.Context, prepare func(context.Context) error) error {
 	var f tenant.Failures
 	for {
-		// A few tenants at a time (see startSlots); the slot is given
+		// A few tenants at a time (see startParallel); the slot is given
 		// back before waiting, so a tenant that cannot start holds up none.
 		if !ts.d.startSlot(ctx) {
 			return nil

@@ -18,6 +18,9 @@ type tenantSet struct {
 	gone map[int]int64
 	// spawn starts a tenant found at runtime (set by Run while it runs).
 	spawn func(*tenantSync)
+	// starting bounds the tenants starting (first sync) at once (see
+	// startParallel).
+	starting chan struct{}
 }
 
 // add adds the tenant newTS makes (told how many there are) and returns

@@ -180,7 +180,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.log.Debug("checked out", "revision", w.rev)
 		w.env.State.Succeeded(w.rev, true)
 	case w.env.Node.StartSlot(ctx):
-		// The first update runs a few tenants at a time (see startSlots).
+		// The first update runs a few tenants at a time (Node.StartSlot).
 		update("start", 0)
 		w.env.Node.StartDone()
 	}
