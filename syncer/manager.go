@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/carbonapp"
-	"github.com/depsync/depsync/internal/settling"
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/debounce"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
@@ -59,27 +58,6 @@ type manager struct {
 // looked at (sync.rescan_interval).
 type managerTimes struct {
 	debounce, maxDelay, rescanEvery time.Duration
-}
-
-// folderState is what the manager knows of its tenant's folder.
-type folderState struct {
-	// goneHeld: the tenant's folder is missing and its removal is held
-	// (see folderGone); removed: it was removed, the loop stops; rewatch:
-	// it came back, the watcher starts anew on it.
-	goneHeld, removed, rewatch bool
-}
-
-// deletionWait is how the manager's deletions wait to be judged.
-type deletionWait struct {
-	// settling is what the last looks found deleted, per top-level
-	// folder; settleWindow is how long deletions must stop coming before
-	// they go to the guard (see guardDeletions).
-	settling     settling.State
-	settleWindow time.Duration
-	// waitingSince is when deletions began to wait without a break, zero
-	// when none waits; waitWarned: the long wait was logged.
-	waitingSince time.Time
-	waitWarned   bool
 }
 
 func newManager(ts *tenantSync) *manager {

@@ -20,6 +20,19 @@ import (
 	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
+// deletionWait is how the manager's deletions wait to be judged.
+type deletionWait struct {
+	// settling is what the last looks found deleted, per top-level
+	// folder; settleWindow is how long deletions must stop coming before
+	// they go to the guard (see guardDeletions).
+	settling     settling.State
+	settleWindow time.Duration
+	// waitingSince is when deletions began to wait without a break, zero
+	// when none waits; waitWarned: the long wait was logged.
+	waitingSince time.Time
+	waitWarned   bool
+}
+
 // errDirMissing says the deployment directory is gone: the manager waits
 // for it and never commits its loss or makes it anew, empty.
 var errDirMissing = errors.New("deployment directory missing")

@@ -25,6 +25,14 @@ import (
 // guard's count of a larger tenant stops there.
 const maxGoneListed = 10000
 
+// folderState is what the manager knows of its tenant's folder.
+type folderState struct {
+	// goneHeld: the tenant's folder is missing and its removal is held
+	// (see folderGone); removed: it was removed, the loop stops; rewatch:
+	// it came back, the watcher starts anew on it.
+	goneHeld, removed, rewatch bool
+}
+
 // removable reports whether the tenant is one discovered at runtime, whose
 // folder's removal is the removal of the tenant (never the super tenant).
 func (ts *tenantSync) removable() bool {
