@@ -20,6 +20,7 @@ import (
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
 	"github.com/depsync/depsync/syncer/internal/peer"
+	"github.com/depsync/depsync/syncer/internal/poll"
 	"github.com/depsync/depsync/syncer/internal/svnbatch"
 	"github.com/depsync/depsync/syncer/internal/tenant"
 )
@@ -84,7 +85,7 @@ type Daemon struct {
 	// tenants are the tenants this node syncs (see tenantSet).
 	tenants tenantSet
 	// hub looks at the server once per poll for every tenant.
-	hub     *hub
+	hub     *poll.Hub
 	watches *fswatch.Hub // for the watchers of the node's directories
 	// arrivals are the C-Apps the API wrote (Deps.Arrivals).
 	arrivals APIArrivals
@@ -323,10 +324,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	} else {
 		// The hub's base revision is taken before any tenant syncs, so
 		// that nothing committed meanwhile is missed.
-		d.hub.start(ctx)
+		d.hub.Start(ctx)
 		d.discover(ctx)
 		wg.Add(1)
-		go func() { defer wg.Done(); d.hub.run(ctx) }()
+		go func() { defer wg.Done(); d.hub.Run(ctx) }()
 		for _, t := range d.tenantList() {
 			wg.Add(1)
 			go func() {

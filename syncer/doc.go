@@ -34,8 +34,8 @@
 //   - The tenants (tenantSet, tenants.go; discover.go): the registry of
 //     the tenants synced, which grows when one is found and shrinks when
 //     one is removed.
-//   - The poll (hub.go): one look at the server per poll for every tenant,
-//     which tickles each tenant's loop.
+//   - The poll (package poll; hub.go wires it): one look at the server
+//     per poll for every tenant, which tickles each tenant's loop.
 //
 // One goroutine per tenant runs the loop (the tenantSync); the HTTP handlers
 // (Handler) read its state under a mutex. svn is reached through the small

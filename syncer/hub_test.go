@@ -38,10 +38,10 @@ func TestHubOneLookForEveryTenant(t *testing.T) {
 		Kind: "dir", Revision: 10, LastChangedRev: 10}}
 	d := newTestDaemon(t, c, f)
 	h := d.hub
-	h.start(context.Background())
-	require.Equal(t, int64(10), h.base)
+	h.Start(context.Background())
+	require.Equal(t, int64(10), h.Base())
 
-	h.look(context.Background())
+	h.Look(context.Background())
 	assert.Equal(t, 2, countCalls(f, "info "), "start and one look: one svn info each, for 51 tenants")
 	assert.Zero(t, countCalls(f, "log "), "nothing moved: no log")
 	for _, ts := range d.tenants.list {
@@ -58,7 +58,7 @@ func TestHubOneLookForEveryTenant(t *testing.T) {
 		{Revision: 12, Paths: []string{"/depsync/7/carbonapps/b.car", "/depsync/99/y", "/elsewhere/3/z", "/depsync/readme"}},
 	}
 	f.mu.Unlock()
-	h.look(context.Background())
+	h.Look(context.Background())
 	assert.Equal(t, []string{"log http://svn.example/repo/depsync 11:12"}, filter(f.Calls(), "log "))
 	changed := map[int]int64{}
 	for _, ts := range d.tenants.list {
@@ -67,9 +67,9 @@ func TestHubOneLookForEveryTenant(t *testing.T) {
 		}
 	}
 	assert.Equal(t, map[int]int64{-1234: 11, 7: 12}, changed, "only the tenants the log names")
-	assert.Equal(t, int64(12), h.base)
+	assert.Equal(t, int64(12), h.Base())
 
-	h.look(context.Background())
+	h.Look(context.Background())
 	assert.Equal(t, 1, countCalls(f, "log "), "nothing new: no log again")
 }
 
@@ -96,7 +96,7 @@ func TestHubNewRepositoryIsABase(t *testing.T) {
 				f.infoErr = svn.ErrUnreachable
 			}
 			d := newTestDaemon(t, c, f)
-			d.hub.start(context.Background())
+			d.hub.Start(context.Background())
 
 			f.mu.Lock()
 			f.infoErr = nil
@@ -104,7 +104,7 @@ func TestHubNewRepositoryIsABase(t *testing.T) {
 				Kind: "dir", Revision: 2, LastChangedRev: 2}
 			f.log = []svn.LogEntry{{Revision: 1, Paths: []string{"/7"}}, {Revision: 2, Paths: []string{"/7/carbonapps/a.car"}}}
 			f.mu.Unlock()
-			d.hub.look(context.Background())
+			d.hub.Look(context.Background())
 			changed := map[int]int64{}
 			for _, ts := range d.tenants.list {
 				if r := ts.changedRev.Load(); r > 0 {
@@ -112,7 +112,7 @@ func TestHubNewRepositoryIsABase(t *testing.T) {
 				}
 			}
 			assert.Equal(t, tc.want, changed)
-			assert.Equal(t, int64(2), d.hub.base)
+			assert.Equal(t, int64(2), d.hub.Base())
 		})
 	}
 }
