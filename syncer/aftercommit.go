@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"github.com/depsync/depsync/syncer/internal/gate"
 	"os"
 	"path/filepath"
 	"time"
@@ -11,7 +12,7 @@ import (
 // look (wait) at those that changed meanwhile. It reports whether a C-App
 // changed while svn read it: the revision is then not announced until the
 // whole one follows.
-func (m *manager) afterCommit(ready []candidate, written, checked map[string]fileSig, wait func(string, time.Time)) (suspect bool) {
+func (m *manager) afterCommit(ready []candidate, written, checked map[string]gate.Sig, wait func(string, time.Time)) (suspect bool) {
 	// A file deleted at the look and written again since (its deletion
 	// was scheduled with --keep-local) is on disk, unversioned now: look
 	// at it again, or nothing would until the next full reconcile.
@@ -31,15 +32,15 @@ func (m *manager) afterCommit(ready []candidate, written, checked map[string]fil
 	// compare the contents, so the next pass commits it.
 	for p, sig := range written {
 		abs := filepath.Join(m.t.Dir, filepath.FromSlash(p))
-		if now, err := statSig(abs); err == nil && now != sig {
-			_ = os.Chtimes(abs, time.Time{}, now.mtime.Add(time.Microsecond))
+		if now, err := gate.Stat(abs); err == nil && now != sig {
+			_ = os.Chtimes(abs, time.Time{}, now.MTime.Add(time.Microsecond))
 			if _, isCApp := checked[p]; !isCApp {
 				wait(p, time.Now())
 			}
 		}
 	}
 	for p, sig := range checked {
-		if now, err := statSig(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err != nil || now != sig {
+		if now, err := gate.Stat(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err != nil || now != sig {
 			m.log.Warn("C-App changed while it was being committed; committing it again before telling the workers", "path", p)
 			wait(p, time.Now())
 			suspect = true
@@ -64,9 +65,9 @@ func (m *manager) afterCommit(ready []candidate, written, checked map[string]fil
 
 // suspectCommitted keeps the files a failed commit was given, as they were
 // looked at, until settleSuspects has dealt with them.
-func (m *manager) suspectCommitted(written map[string]fileSig) {
+func (m *manager) suspectCommitted(written map[string]gate.Sig) {
 	if m.suspect == nil {
-		m.suspect = map[string]fileSig{}
+		m.suspect = map[string]gate.Sig{}
 	}
 	for p, sig := range written {
 		if _, ok := m.suspect[p]; !ok {
@@ -80,13 +81,13 @@ func (m *manager) suspectCommitted(written map[string]fileSig) {
 // While the working copy cannot be cleaned up they stay suspect, and the
 // next pass tries again before anything else.
 func (m *manager) settleSuspects(ctx context.Context) {
-	if len(m.suspect) == 0 || !m.heal(ctx) {
+	if len(m.suspect) == 0 || !m.files.Heal(ctx) {
 		return
 	}
 	for p, sig := range m.suspect {
 		abs := filepath.Join(m.t.Dir, filepath.FromSlash(p))
-		if now, err := statSig(abs); err == nil && now != sig {
-			_ = os.Chtimes(abs, time.Time{}, now.mtime.Add(time.Microsecond))
+		if now, err := gate.Stat(abs); err == nil && now != sig {
+			_ = os.Chtimes(abs, time.Time{}, now.MTime.Add(time.Microsecond))
 		}
 	}
 	m.suspect = nil

@@ -34,7 +34,7 @@ func TestManagerCommitsWhatChangedDuringACommitThatFailedAfterTheServerTookIt(t 
 	require.NoError(t, err)
 	d, err := New(c, Deps{SVN: client})
 	require.NoError(t, err)
-	m := newManager(d.tenants[0])
+	m := newManager(d.tenants.list[0])
 	ctx := context.Background()
 	dir := m.t.Dir
 	write := func(name, data string) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // serverAnswered is the hub's word that the server answered just now: a
@@ -36,18 +37,18 @@ func (m *manager) probe(ctx context.Context, changed int64) {
 		"revision", changed, "known", m.knownRev)
 	rev, err := m.catchUp(opCtx)
 	if err != nil {
-		m.observe("update", resultError, start)
+		m.observe("update", tenant.ResultError, start)
 		m.failed(err)
-		m.fails.fail(m.log, "update from the repository", err)
+		m.fails.Fail(m.log, "update from the repository", err)
 		return
 	}
 	if rev == 0 {
 		return
 	}
-	m.observe("update", resultSuccess, start)
+	m.observe("update", tenant.ResultSuccess, start)
 	m.knownRev = max(rev, changed)
 	m.succeeded(rev, true)
-	m.d.peers.notifyTenant(m.t.ID, rev)
+	m.d.peers.NotifyTenant(m.t.ID, rev)
 }
 
 // catchUp brings the repository's changes into the manager's working copy
@@ -165,7 +166,7 @@ func (m *manager) resolveLocal(ctx context.Context, entries []svn.StatusEntry) (
 		}
 	}
 	if len(all) > 0 {
-		m.log.Warn("conflicts in the manager's working copy; keeping the manager's version", "paths", joinLimited(all, 10))
+		m.log.Warn("conflicts in the manager's working copy; keeping the manager's version", "paths", tenant.JoinLimited(all, 10))
 	}
 	return all, nil
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/gate"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // candidate is a changed path found by svn status.
@@ -52,12 +54,12 @@ func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full
 	} else {
 		targets := map[string]struct{}{}
 		for p := range pending {
-			if badName(p) != "" {
+			if gate.BadName(p) != "" {
 				odd = append(odd, p) // its folder still is looked at
 			} else {
 				targets[p] = struct{}{}
 			}
-			if d := path.Dir(p); badName(d) == "" {
+			if d := path.Dir(p); gate.BadName(d) == "" {
 				targets[d] = struct{}{}
 			}
 		}
@@ -162,7 +164,7 @@ func (m *manager) orphans(ctx context.Context, pending map[string]struct{}, entr
 	}
 	targets := map[string]bool{}
 	for p := range pending {
-		if covered(p) || m.ignoredPath(p) || badName(p) != "" {
+		if covered(p) || m.ignoredPath(p) || gate.BadName(p) != "" {
 			continue
 		}
 		if _, err := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err != nil {
@@ -229,7 +231,7 @@ func (m *manager) walkNew(rel string) ([]candidate, error) {
 			return err
 		}
 		r = filepath.ToSlash(r)
-		if badName(d.Name()) != "" {
+		if gate.BadName(d.Name()) != "" {
 			unreadable[path.Dir(r)] = true
 		}
 		if !d.IsDir() {
@@ -268,7 +270,7 @@ func (m *manager) statusKnown(ctx context.Context, pending map[string]struct{}) 
 	}
 	list := make([]string, 0, len(pending))
 	for p := range pending {
-		if badName(p) == "" {
+		if gate.BadName(p) == "" {
 			list = append(list, p)
 		}
 	}
@@ -296,7 +298,7 @@ func (m *manager) statusAround(ctx context.Context, opts svn.StatusOptions, targ
 			}
 		}
 		entries, err := m.svn.StatusWith(ctx, m.t.Dir, opts, paths...)
-		d, ok := unreadableDir(err, m.t.Dir)
+		d, ok := tenant.UnreadableDir(err, m.t.Dir)
 		if !ok || bad[d] || len(bad) >= maxUnreadable {
 			return entries, odd, err
 		}

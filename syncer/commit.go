@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/gate"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // commit commits ready (looked at as written, the C-Apps of checked
@@ -18,7 +20,7 @@ import (
 // a name or a kind of file it cannot take, found only by svn) is rejected
 // and the rest committed without it, so that one odd path does not stop
 // every commit of the tenant.
-func (m *manager) commit(ctx context.Context, ready []candidate, written, checked map[string]fileSig,
+func (m *manager) commit(ctx context.Context, ready []candidate, written, checked map[string]gate.Sig,
 	wait func(string, time.Time), res *syncResult) error {
 	for tries := 0; ; tries++ {
 		paths := make([]string, len(ready))
@@ -45,7 +47,7 @@ func (m *manager) commit(ctx context.Context, ready []candidate, written, checke
 		if err != nil {
 			m.suspectCommitted(written)
 			m.settleSuspects(ctx)
-			return fmt.Errorf("commit %d change(s) (%s): %w", len(paths), joinLimited(summary, 5), err)
+			return fmt.Errorf("commit %d change(s) (%s): %w", len(paths), tenant.JoinLimited(summary, 5), err)
 		}
 		res.rev = rev
 		res.suspect = m.afterCommit(ready, written, checked, wait)
@@ -65,11 +67,11 @@ func (m *manager) refuse(ready []candidate, refused []string, err error) []candi
 			out = append(out, c)
 			continue
 		}
-		var sig fileSig
+		var sig gate.Sig
 		if fi, lerr := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(c.path))); lerr == nil {
-			sig = fileSig{size: fi.Size(), mtime: fi.ModTime(), ctime: ctime(fi)}
+			sig = gate.SigOf(fi)
 		}
-		m.gate.reject(c.path, sig, reasonSVNRefused, "svn refused the path; the rest is committed without it, and it is looked at again when it changes", err)
+		m.gate.Reject(c.path, sig, gate.ReasonSVNRefused, "svn refused the path; the rest is committed without it, and it is looked at again when it changes", err)
 	}
 	return out
 }
@@ -78,7 +80,7 @@ func (m *manager) refuse(ready []candidate, refused []string, err error) []candi
 // ~synapse-configs/default/api/a.xml -Old_1.0.0.car", the first 20 on the
 // first line and every path below it when there are more.
 func (m *manager) message(summary []string) string {
-	head := fmt.Sprintf("depsync %s: %s", m.d.cfg.NodeName, joinLimited(summary, 20))
+	head := fmt.Sprintf("depsync %s: %s", m.d.cfg.NodeName, tenant.JoinLimited(summary, 20))
 	if len(summary) <= 20 {
 		return head
 	}

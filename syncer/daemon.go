@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,7 +19,10 @@ import (
 	"github.com/depsync/depsync/internal/tlsconf"
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
+	"github.com/depsync/depsync/syncer/internal/peer"
+	"github.com/depsync/depsync/syncer/internal/poll"
 	"github.com/depsync/depsync/syncer/internal/svnbatch"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // Modes of a daemon, as /v1/status shows them.
@@ -69,49 +71,48 @@ type Daemon struct {
 	cfg     *config.Config
 	svn     SVN
 	log     *slog.Logger
-	reg     *prometheus.Registry
-	m       *metrics
-	direct  DirectSyncer
+	m       *metrics // with the registry they are on
 	grace   time.Duration
-	peers   *notifier
-	self    string // this node's base URL, sent with notices (cfg.SelfURL)
+	peers   *peer.Notifier
+	notices noticeState
 	backups *backup.Keeper
 	// deletions holds mass deletions (see package guard).
 	deletions *guard.Guard
-	// mgr is what a worker knows of its manager (see mgrstate.go).
-	mgr managerState
+	// mgr is what a worker knows of its manager (see package peer).
+	mgr      *peer.Manager
+	fallback fallbackState
+
+	// tenants are the tenants this node syncs (see tenantSet).
+	tenants tenantSet
+	// hub looks at the server once per poll for every tenant.
+	hub     *poll.Hub
+	watches *fswatch.Hub // for the watchers of the node's directories
+	// arrivals are the C-Apps the API wrote (Deps.Arrivals).
+	arrivals APIArrivals
+}
+
+// noticeState is what the daemon keeps of the notices it sends and
+// receives.
+type noticeState struct {
+	// self is this node's base URL, sent with notices (cfg.SelfURL).
+	self string
 	// refused remembers notice URLs refused, to log each once.
 	refused urlRefusals
+	// heldSaid is how many deletions the last notice said this manager
+	// holds, -1 for not known yet (see announceHolds).
+	heldSaid atomic.Int64
+}
 
+// fallbackState is the daemon's mode: svn, or direct while the SVN server
+// is unreachable (see Mode).
+type fallbackState struct {
 	// unreachable counts consecutive svn operations, of any tenant, that
 	// failed with svn.ErrUnreachable; the mode is "direct" from
 	// svn.fail_threshold on.
 	unreachable atomic.Int64
-	modeCh      chan struct{} // signalled when the mode may have changed
-
-	mu         sync.Mutex
-	managerURL string
-
-	// tmu guards the tenants, which grow at runtime with carbon.tenants:
-	// all. Read them through tenantList.
-	tmu     sync.RWMutex
-	tenants []*tenantSync
-	byID    map[int]*tenantSync
-	// gone is the revision each removed tenant was removed in: news of
-	// it up to there (the removal itself) does not bring it back.
-	gone map[int]int64
-	// hub looks at the server once per poll for every tenant.
-	hub     *hub
-	watches *fswatch.Hub // for the watchers of the node's directories
-	// arrivals are the C-Apps the API wrote (Deps.Arrivals).
-	arrivals APIArrivals
-	// startSlots bounds the tenants starting (first sync) at once.
-	startSlots chan struct{}
-	// heldSaid is how many deletions the last notice said this manager
-	// holds, -1 for not known yet (see announceHolds).
-	heldSaid atomic.Int64
-	// spawn starts a tenant found at runtime (set by Run, under tmu).
-	spawn func(*tenantSync)
+	changed     chan struct{} // signalled when the mode may have changed
+	// direct runs while the mode is direct, on a manager (Deps.Direct).
+	direct DirectSyncer
 }
 
 // startParallel is how many tenants run their first sync (checkout,
@@ -123,10 +124,7 @@ const startParallel = 128
 
 // ConfigError is a problem the operator must fix in the config or on the
 // node (exit code 2), as opposed to a failure of the work.
-type ConfigError struct{ Err error }
-
-func (e *ConfigError) Error() string { return e.Err.Error() }
-func (e *ConfigError) Unwrap() error { return e.Err }
+type ConfigError = tenant.ConfigError
 
 // IsConfigError reports whether err is the operator's to fix.
 func IsConfigError(err error) bool {
@@ -145,36 +143,33 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		return nil, &ConfigError{Err: fmt.Errorf("invalid config:\n%w", err)}
 	}
 	d := &Daemon{
-		cfg:    cfg,
-		svn:    deps.SVN,
-		log:    deps.Logger,
-		reg:    deps.Registry,
-		direct: deps.Direct,
-		grace:  deps.Grace,
-		modeCh: make(chan struct{}, 1),
-		byID:   map[int]*tenantSync{},
-
-		startSlots: make(chan struct{}, startParallel),
+		cfg:   cfg,
+		svn:   deps.SVN,
+		log:   deps.Logger,
+		grace: deps.Grace,
 	}
+	d.fallback.changed, d.fallback.direct = make(chan struct{}, 1), deps.Direct
+	d.tenants.starting = make(chan struct{}, startParallel)
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
-	if d.reg == nil {
-		d.reg = prometheus.NewRegistry()
+	reg := deps.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
 	}
 	if d.grace <= 0 {
 		d.grace = DefaultGrace
 	}
-	d.m, d.arrivals = newMetrics(d.reg), deps.Arrivals
-	d.reg.MustRegister(&tenantsCollector{d: d}, modeCollector{d}, &fallbackCollector{d: d}, driftCollector{d})
+	d.m, d.arrivals = newMetrics(reg), deps.Arrivals
+	d.m.reg.MustRegister(&tenantsCollector{d: d}, modeCollector{d}, &fallbackCollector{d: d}, driftCollector{d})
 	if d.backups = deps.Backups; d.backups == nil {
 		d.backups = backup.New(backup.Root(cfg.StateDir), backup.Options{
-			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.reg})
+			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.m.reg})
 	}
 	d.deletions = deps.Guard
 	if d.deletions == nil {
 		d.deletions = guard.New(guard.Options{Limit: cfg.Sync.DeleteLimit(), ApprovalTTL: cfg.Sync.ApprovalTimeout(),
-			Logger: d.log, Registerer: d.reg})
+			Logger: d.log, Registerer: d.m.reg})
 	}
 	if d.svn == nil && cfg.SVN.URL != "" {
 		c, err := svn.New(svn.Options{
@@ -202,11 +197,10 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 			return nil, &ConfigError{Err: err}
 		}
 	}
-	d.self = cfg.SelfURL()
-	d.peers = newNotifier(cfg.Peers, hc, cfg.Token.Reveal(), cfg.NodeName, d.self, d.m, d.log)
-	d.peers.mode = d.Mode
-	d.peers.held = d.heldForNotices
-	d.mgr.init(cfg.Peers, hc, cfg.Token.Reveal(), d.m, d.log)
+	d.notices.self = cfg.SelfURL()
+	d.peers = peer.NewNotifier(peer.Options{URLs: cfg.Peers, Client: hc, Token: cfg.Token.Reveal(), Node: cfg.NodeName,
+		Self: d.notices.self, Mode: d.Mode, Held: d.heldForNotices, Sent: d.m.notifySent, Log: d.log})
+	d.mgr = peer.New(hc, cfg.Token.Reveal(), d.log)
 	for _, t := range cfg.Tenants() {
 		d.addTenant(t)
 	}
@@ -217,29 +211,17 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 // addTenant adds a tenant and returns it, or the one already there with
 // that id (and false).
 func (d *Daemon) addTenant(t config.Tenant) (*tenantSync, bool) {
-	d.tmu.Lock()
-	defer d.tmu.Unlock()
-	if ts := d.byID[t.ID]; ts != nil {
-		return ts, false
-	}
-	ts := newTenantSync(d, t, len(d.tenants))
-	d.tenants = append(d.tenants, ts)
-	d.byID[t.ID] = ts
-	return ts, true
+	return d.tenants.add(t, func(n int) *tenantSync { return newTenantSync(d, t, n) })
 }
 
 // tenantList returns the tenants as they are now (the super tenant first).
 func (d *Daemon) tenantList() []*tenantSync {
-	d.tmu.RLock()
-	defer d.tmu.RUnlock()
-	return d.tenants[:len(d.tenants):len(d.tenants)]
+	return d.tenants.all()
 }
 
 // tenant returns the tenant with that id, or nil.
 func (d *Daemon) tenant(id int) *tenantSync {
-	d.tmu.RLock()
-	defer d.tmu.RUnlock()
-	return d.byID[id]
+	return d.tenants.get(id)
 }
 
 // superID is the id of the first tenant (the super tenant).
@@ -249,14 +231,14 @@ func (d *Daemon) superID() int { return config.SuperTenantID }
 // reports false when ctx ended first. Give it back with startDone.
 func (d *Daemon) startSlot(ctx context.Context) bool {
 	select {
-	case d.startSlots <- struct{}{}:
+	case d.tenants.starting <- struct{}{}:
 		return true
 	case <-ctx.Done():
 		return false
 	}
 }
 
-func (d *Daemon) startDone() { <-d.startSlots }
+func (d *Daemon) startDone() { <-d.tenants.starting }
 
 // peerClient is the HTTP client for notices: short timeouts, and the CA of
 // tls.ca_file when the peers use a private one.
@@ -268,12 +250,12 @@ func peerClient(t config.TLS) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 4
 	tr.TLSClientConfig = tlsCfg
-	return &http.Client{Transport: tr, Timeout: notifyTimeout}, nil
+	return &http.Client{Transport: tr, Timeout: peer.NotifyTimeout}, nil
 }
 
 // Registry is the registry the daemon's metrics are on; register other
 // components' metrics (package deploy's) on it so /metrics shows them too.
-func (d *Daemon) Registry() *prometheus.Registry { return d.reg }
+func (d *Daemon) Registry() *prometheus.Registry { return d.m.reg }
 
 // Guard is the mass-deletion guard: share it with the direct-mode
 // reconciler so that one `depsync approve` covers both.
@@ -282,9 +264,7 @@ func (d *Daemon) Guard() *guard.Guard { return d.deletions }
 // ManagerURL is the base URL of the manager that last sent this node a
 // notice, or "" when none has (or this node is the manager).
 func (d *Daemon) ManagerURL() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.managerURL
+	return d.mgr.URL()
 }
 
 // opContext returns the context svn operations run in: it outlives ctx by
@@ -305,7 +285,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return err
 	}
 	d.log.Info("depsync starting", "role", d.cfg.Role, "node", d.cfg.NodeName, "mode", d.Mode(),
-		"tenants", len(d.tenantList()), "peers", len(d.cfg.Peers), "url", d.self)
+		"tenants", len(d.tenantList()), "peers", len(d.cfg.Peers), "url", d.notices.self)
 	if ok, err := d.takeOver(ctx); !ok {
 		return err
 	}
@@ -323,12 +303,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer d.watches.Close() // after the watchers, which wg waits for
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); d.peers.run(ctx) }()
+	go func() { defer wg.Done(); d.peers.Run(ctx) }()
 	if d.cfg.Role == config.RoleWorker {
 		wg.Add(1)
 		go func() { defer wg.Done(); d.learnManagerMode(ctx) }()
 	}
-	if d.cfg.Role == config.RoleManager && d.direct != nil {
+	if d.cfg.Role == config.RoleManager && d.fallback.direct != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); d.runDirect(ctx) }()
 	}
@@ -337,17 +317,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 		for _, t := range d.tenantList() {
 			t.setReady()
 		}
-		if d.cfg.Role == config.RoleManager && d.direct != nil {
+		if d.cfg.Role == config.RoleManager && d.fallback.direct != nil {
 			wg.Add(1)
 			go func() { defer wg.Done(); d.watchForDirect(ctx) }()
 		}
 	} else {
 		// The hub's base revision is taken before any tenant syncs, so
 		// that nothing committed meanwhile is missed.
-		d.hub.start(ctx)
+		d.hub.Start(ctx)
 		d.discover(ctx)
 		wg.Add(1)
-		go func() { defer wg.Done(); d.hub.run(ctx) }()
+		go func() { defer wg.Done(); d.hub.Run(ctx) }()
 		for _, t := range d.tenantList() {
 			wg.Add(1)
 			go func() {
@@ -362,8 +342,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		// A tenant found at runtime that cannot work is logged, not
 		// fatal: the tenants configured go on.
-		d.tmu.Lock()
-		d.spawn = func(t *tenantSync) {
+		d.tenants.setSpawn(func(t *tenantSync) {
 			if ctx.Err() != nil {
 				return
 			}
@@ -375,17 +354,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 					d.log.Error("tenant found at runtime stopped", "tenant", t.t.ID, "error", err)
 				}
 			}()
-		}
-		d.tmu.Unlock()
+		})
 		if d.cfg.Carbon.AllTenants && d.cfg.Role == config.RoleManager {
 			wg.Add(1)
 			go func() { defer wg.Done(); d.watchTenants(ctx, min(d.cfg.SVN.PollInterval, 2*time.Second)) }()
 		}
 	}
 	<-ctx.Done()
-	d.tmu.Lock()
-	d.spawn = nil
-	d.tmu.Unlock()
+	d.tenants.setSpawn(nil)
 	wg.Wait()
 	if fatalErr != nil {
 		return fatalErr
@@ -421,8 +397,8 @@ func (d *Daemon) Once(ctx context.Context) error {
 	}
 	if d.cfg.Role == config.RoleManager {
 		if rev := d.revision(); rev > 0 {
-			nctx, cancel := context.WithTimeout(ctx, 2*notifyTimeout)
-			d.peers.sendAll(nctx, rev)
+			nctx, cancel := context.WithTimeout(ctx, 2*peer.NotifyTimeout)
+			d.peers.SendAll(nctx, rev)
 			cancel()
 		}
 	}
@@ -450,16 +426,11 @@ func (d *Daemon) pokeAll() {
 // notice's URL has been checked against the peers (serveNotify).
 func (d *Daemon) notified(n Notice) {
 	if n.URL != "" {
-		d.mu.Lock()
-		if d.managerURL != n.URL {
-			d.log.Info("manager known", "manager", n.URL, "node", n.Node)
-		}
-		d.managerURL = n.URL
-		d.mu.Unlock()
-		d.peers.heard(n.URL)
+		d.mgr.Noticed(n.URL, n.Node)
+		d.peers.Heard(n.URL)
 	}
-	d.mgr.set(n.Mode, "notice")
-	d.mgr.setHeld(noticeHeld(n))
+	d.mgr.Set(n.Mode, "notice")
+	d.mgr.SetHeld(peer.NoticeHeld(n))
 	if len(n.Tenants) == 0 {
 		// An older manager's notice, or a change of mode: every tenant.
 		for _, t := range d.tenantList() {
@@ -479,7 +450,7 @@ func (d *Daemon) notified(n Notice) {
 // unknownTenant is told of a change to a tenant this node does not sync:
 // with carbon.tenants: all a worker starts syncing it.
 // A notice's revision is taken at once; one the hub saw waits like any
-// (see worker.consider).
+// (see package worker's decideTake).
 func (d *Daemon) unknownTenant(id int, rev int64, notice bool) {
 	if !d.cfg.Carbon.AllTenants || d.cfg.Role != config.RoleWorker || id <= 0 {
 		d.log.Debug("change to a tenant this node does not sync", "tenant", id, "revision", rev)
@@ -497,11 +468,4 @@ func (d *Daemon) unknownTenant(id int, rev int64, notice bool) {
 	if added {
 		d.discovered(ts)
 	}
-}
-
-func joinLimited(items []string, n int) string {
-	if len(items) <= n {
-		return strings.Join(items, " ")
-	}
-	return fmt.Sprintf("%s (+%d more)", strings.Join(items[:n], " "), len(items)-n)
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/depsync/depsync/syncer/internal/debounce"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // PeerReporter is what a DirectSyncer may also offer: its view of the
@@ -23,25 +24,25 @@ func (d *Daemon) watchForDirect(ctx context.Context) {
 	batches := make(chan fswatch.Batch)
 	errs := make(chan error, 1)
 	go func() { errs <- w.Run(ctx, batches) }()
-	var fails failures
+	var fails tenant.Failures
 	for {
 		select {
 		case <-ctx.Done():
 			<-errs
 			return
 		case <-batches:
-			fails.ok(d.log, "watcher")
-			d.direct.Trigger()
+			fails.OK(d.log, "watcher")
+			d.fallback.direct.Trigger()
 		case err := <-errs:
 			if ctx.Err() != nil {
 				return
 			}
 			// The directory may be missing or made anew: the reconciler's
 			// own periodic pass covers the gap until the watch is back.
-			if !sleepCtx(ctx, fails.fail(d.log, "watcher", err)) {
+			if !sleepCtx(ctx, fails.Fail(d.log, "watcher", err)) {
 				return
 			}
-			d.direct.Trigger()
+			d.fallback.direct.Trigger()
 			go func() { errs <- w.Run(ctx, batches) }()
 		}
 	}

@@ -78,9 +78,7 @@ func (d *Daemon) discover(ctx context.Context) []*tenantSync {
 
 // discovered starts a tenant found at runtime, when the daemon runs.
 func (d *Daemon) discovered(ts *tenantSync) {
-	d.tmu.RLock()
-	spawn := d.spawn
-	d.tmu.RUnlock()
+	spawn := d.tenants.spawner()
 	d.log.Info("tenant found; syncing it", "tenant", ts.t.ID, "dir", ts.t.Dir, "url", ts.t.URL)
 	if spawn != nil {
 		spawn(ts)

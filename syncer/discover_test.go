@@ -33,7 +33,7 @@ func TestManagerFindsTenantFoldersAsTheyAreMade(t *testing.T) {
 		mu    sync.Mutex
 		found []int
 	)
-	d.spawn = func(ts *tenantSync) {
+	d.tenants.spawn = func(ts *tenantSync) {
 		mu.Lock()
 		defer mu.Unlock()
 		found = append(found, ts.t.ID)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 func TestNoSpace(t *testing.T) {
@@ -33,7 +34,7 @@ func TestNoSpace(t *testing.T) {
 		{&svn.Error{Op: "update", Message: "svn: E155004: Working copy locked"}, false},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, noSpace(tt.err), "%v", tt.err)
+		assert.Equal(t, tt.want, tenant.NoSpace(tt.err), "%v", tt.err)
 	}
 }
 
@@ -41,23 +42,23 @@ func TestWorkerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 	full := &svn.Error{Op: "update", Message: "svn: E000028: Can't write to file '/wc/.svn/tmp/svn-1': No space left on device"}
 	f := &fakeSVN{}
 	d := newTestDaemon(t, testConfig(t, config.RoleWorker), f)
-	w := newWorker(d.tenants[0])
-	require.NoError(t, w.sync(context.Background(), "start", 0))
+	w := newWorker(d.tenants.list[0])
+	require.NoError(t, w.Sync(context.Background(), "start", 0))
 	ok, _ := d.Ready()
 	require.True(t, ok)
 
 	f.updateErr = []error{full}
-	require.Error(t, w.sync(context.Background(), "notice", 0))
+	require.Error(t, w.Sync(context.Background(), "notice", 0))
 	st := d.Status()
 	assert.False(t, st.Ready, "a full disk is not ready, whatever the server checks say")
 	assert.Contains(t, st.Reason, "no space left on device")
 	assert.Contains(t, st.Tenants[0].LastError, "No space left on device")
-	w.probed() // a poll of the server succeeds meanwhile
+	d.tenants.list[0].probed() // a poll of the server succeeds meanwhile
 	ok, _ = d.Ready()
 	assert.False(t, ok)
 
 	before := len(f.Calls())
-	require.NoError(t, w.sync(context.Background(), "retry", 0))
+	require.NoError(t, w.Sync(context.Background(), "retry", 0))
 	calls := f.Calls()[before:]
 	require.GreaterOrEqual(t, len(calls), 2)
 	// After a look (svn status) that svn cleanup can run (see heal).
@@ -74,7 +75,7 @@ func TestManagerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 		status:    []svn.StatusEntry{{Path: "a.xml", Item: "modified", Kind: "file"}}}
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
 	d := newTestDaemon(t, c, f)
-	m := newManager(d.tenants[0])
+	m := newManager(d.tenants.list[0])
 	quiet(m)
 	m.full = true
 	next := m.pass(context.Background())

@@ -14,6 +14,29 @@
 // wins and nothing a person put there is lost without a copy. svn installs
 // each file by rename, so Carbon never sees a half-written one.
 //
+// The seams, as the code is cut (package worker is the first role out):
+//   - The tenant's runtime state (tenantSync, tenant.go): what /v1/status,
+//     /readyz and the metrics show of it, the channels its notices and the
+//     hub's looks come in on. The roles report to it; package tenant has
+//     what their loops share (the working copy's heal and backups as
+//     tenant.Files, failures and backoff, the error classes).
+//   - The manager role (manager.go, changes.go, commit.go, aftercommit.go,
+//     manager_guard.go, catchup.go, once.go, lease.go, tenantrm.go,
+//     rejections.go): the loop, a pass over the changes, the commit and
+//     what follows it, the deletion guard, catch-up and the removal of a
+//     tenant folder. Its completeness gate is package gate.
+//   - The worker role (package worker): the loop, whole and targeted
+//     updates, strays, drift and the removal of a tenant; it takes what it
+//     uses from the daemon through worker.Env (workerenv.go builds it).
+//   - The peer (package peer): the notifier of a manager's peers, and a
+//     worker's view of its manager (its mode and held deletions, as
+//     noticed or asked); http.go's /v1/notify is the receiving side.
+//   - The tenants (tenantSet, tenants.go; discover.go): the registry of
+//     the tenants synced, which grows when one is found and shrinks when
+//     one is removed.
+//   - The poll (package poll; hub.go wires it): one look at the server
+//     per poll for every tenant, which tickles each tenant's loop.
+//
 // One goroutine per tenant runs the loop (the tenantSync); the HTTP handlers
 // (Handler) read its state under a mutex. svn is reached through the small
 // SVN interface, which *svn.Client satisfies and tests fake; the daemon

@@ -93,7 +93,7 @@ func runningManager(t *testing.T, delay time.Duration) (*manager, *timedSVN, *sv
 	ts := &timedSVN{SVN: client, delay: delay, started: make(chan []string, 1)}
 	d, err := New(c, Deps{SVN: ts})
 	require.NoError(t, err)
-	m := newManager(d.tenants[0])
+	m := newManager(d.tenants.list[0])
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.run(ctx) }()

@@ -215,7 +215,7 @@ func TestApproveEndpoint(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Contains(t, rec.Body.String(), `"scope": "tenant -1234"`)
 	assert.Contains(t, rec.Body.String(), `"reason": "carbonapps_emptied"`)
-	assert.Len(t, d.tenants[0].wake, 1, "the manager looks again at once")
+	assert.Len(t, d.tenants.list[0].wake, 1, "the manager looks again at once")
 }
 
 func TestGuardFromDepsIsShared(t *testing.T) {
@@ -267,7 +267,7 @@ func TestManagerSaysWhenItsHoldsAreKnown(t *testing.T) {
 	f := &fakeSVN{commitErr: errors.New("svn: E165001: Commit blocked by pre-commit hook"),
 		status: []svn.StatusEntry{{Path: "a.xml", Item: "unversioned", Kind: "file"}}}
 	d := newTestDaemon(t, c, f)
-	refused := newManager(d.tenants[0])
+	refused := newManager(d.tenants.list[0])
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
 	quiet(refused)
 	refused.full = true

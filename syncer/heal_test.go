@@ -33,13 +33,14 @@ func TestHealJournalsPlaceholdersAndRemovesStaleOnes(t *testing.T) {
 		return &svn.Error{Op: "cleanup", Message: "svn: E000002: Can't change perms of file '" + gone + "': No such file or directory"}
 	}
 	d := newTestDaemon(t, c, f)
-	ts := d.tenants[0]
-	require.True(t, ts.heal(context.Background()))
+	ts := d.tenants.list[0]
+	journal := filepath.Join(c.StateDir, "heal", "-1234.placeholders")
+	require.True(t, ts.files.Heal(context.Background()))
 	assert.Contains(t, journalled, "f "+gone, "recorded before svn cleanup ran")
 	assert.Contains(t, journalled, "d "+filepath.Join(dir, "carbonapps"))
 	_, err := os.Stat(filepath.Join(dir, "carbonapps"))
 	assert.ErrorIs(t, err, os.ErrNotExist, "nothing left in the live tree")
-	_, err = os.Stat(ts.journalFile())
+	_, err = os.Stat(journal)
 	assert.ErrorIs(t, err, os.ErrNotExist, "journal removed")
 
 	// As a crash during cleanup leaves it.
@@ -50,15 +51,15 @@ func TestHealJournalsPlaceholdersAndRemovesStaleOnes(t *testing.T) {
 	require.NoError(t, os.WriteFile(kept, []byte("PK real content"), 0o644))
 	outside := filepath.Join(t.TempDir(), "outside.car")
 	require.NoError(t, os.WriteFile(outside, nil, 0o644))
-	require.NoError(t, os.MkdirAll(filepath.Dir(ts.journalFile()), 0o700))
-	require.NoError(t, os.WriteFile(ts.journalFile(), []byte(strings.Join([]string{
+	require.NoError(t, os.MkdirAll(filepath.Dir(journal), 0o700))
+	require.NoError(t, os.WriteFile(journal, []byte(strings.Join([]string{
 		"d " + apps, "f " + gone, "f " + kept, "f " + outside, "f ../../etc/passwd", "garbage"}, "\n")+"\n"), 0o600))
-	ts.removeStalePlaceholders()
+	ts.files.RemoveStalePlaceholders()
 	_, err = os.Stat(gone)
 	assert.ErrorIs(t, err, os.ErrNotExist, "the empty placeholder is removed")
 	assert.FileExists(t, kept, "a file with content is somebody's")
 	assert.FileExists(t, outside, "nothing outside the deployment directory is touched")
 	assert.DirExists(t, apps, "a directory that is not empty stays")
-	_, err = os.Stat(ts.journalFile())
+	_, err = os.Stat(journal)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }

@@ -28,6 +28,10 @@ type (
 	// Rejection is a file the manager does not commit because it is not
 	// valid.
 	Rejection = api.Rejection
+	// Notice is the body of POST /v1/notify.
+	Notice = api.Notice
+	// PeerStatus is a peer as /v1/status shows it.
+	PeerStatus = api.PeerStatus
 	// ApproveRequest is the optional body of POST /v1/approve.
 	ApproveRequest = api.ApproveRequest
 	// ApproveReply is the body of POST /v1/approve.
@@ -51,7 +55,7 @@ func (d *Daemon) Handler() http.Handler {
 		}
 		api.WriteJSON(w, http.StatusOK, api.Health{Status: "ready"})
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{Registry: d.reg}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(d.m.reg, promhttp.HandlerOpts{Registry: d.m.reg}))
 	mux.Handle("GET /v1/status", d.StatusHandler(nil))
 	mux.Handle("POST /v1/notify", d.tokenOnly(http.HandlerFunc(d.serveNotify)))
 	mux.Handle("POST /v1/approve", d.tokenOnly(http.HandlerFunc(d.serveApprove)))
@@ -140,8 +144,8 @@ func (d *Daemon) serveApprove(w http.ResponseWriter, r *http.Request) {
 	if len(approved) > 0 {
 		reply.ExpiresAt = &expires
 		d.pokeAll()
-		if d.direct != nil {
-			d.direct.Trigger()
+		if d.fallback.direct != nil {
+			d.fallback.direct.Trigger()
 		}
 	}
 	api.WriteJSON(w, http.StatusOK, reply)
@@ -230,7 +234,7 @@ func (d *Daemon) peerURL(raw string) (string, bool) {
 	}
 	if err == nil {
 		if len(d.cfg.Peers) == 0 {
-			if d.refused.first("\x00no-peers") {
+			if d.notices.refused.first("\x00no-peers") {
 				d.log.Info("notices name their manager but this worker has no peers: list the manager in peers " +
 					"so that it is named in /v1/status and 409 replies")
 			}
@@ -249,7 +253,7 @@ func (d *Daemon) peerURL(raw string) (string, bool) {
 	if len(key) > 256 {
 		key = key[:256]
 	}
-	if d.refused.first(key) {
+	if d.notices.refused.first(key) {
 		d.log.Warn("notice refused: its manager URL is not acceptable; list the manager in peers (further refusals are only counted in depsync_notifications_received_total{result=\"refused_url\"})",
 			"reason", err.Error(), "url", config.RedactNodeURL(raw))
 	}
@@ -323,22 +327,22 @@ func (d *Daemon) status(only *tenantSync) Status {
 		Manager: d.ManagerURL(),
 		Ready:   ready,
 		Reason:  why,
-		Peers:   d.peers.status(),
+		Peers:   d.peers.Status(),
 
 		HeldDeletions:    d.deletions.Holds(),
 		PendingApprovals: d.deletions.Pending(),
 		Backups:          d.backups.Stats(),
 	}
 	if d.cfg.Role == config.RoleManager {
-		s.Manager = d.self
+		s.Manager = d.notices.self
 		known := d.holdsKnown(only)
 		s.HoldsKnown = &known
 	}
 	if d.cfg.Role == config.RoleWorker {
 		s.ManagerMode = d.managerMode()
 	}
-	if r, ok := d.direct.(PeerReporter); ok && s.Mode == ModeDirect {
-		s.Peers = d.peers.withProbes(r.PeerStatuses())
+	if r, ok := d.fallback.direct.(PeerReporter); ok && s.Mode == ModeDirect {
+		s.Peers = d.peers.WithProbes(r.PeerStatuses())
 	}
 	d.tenantsStatus(&s, only)
 	return s

@@ -38,13 +38,13 @@ func TestHubOneLookForEveryTenant(t *testing.T) {
 		Kind: "dir", Revision: 10, LastChangedRev: 10}}
 	d := newTestDaemon(t, c, f)
 	h := d.hub
-	h.start(context.Background())
-	require.Equal(t, int64(10), h.base)
+	h.Start(context.Background())
+	require.Equal(t, int64(10), h.Base())
 
-	h.look(context.Background())
+	h.Look(context.Background())
 	assert.Equal(t, 2, countCalls(f, "info "), "start and one look: one svn info each, for 51 tenants")
 	assert.Zero(t, countCalls(f, "log "), "nothing moved: no log")
-	for _, ts := range d.tenants {
+	for _, ts := range d.tenants.list {
 		assert.Zero(t, ts.changedRev.Load())
 		assert.Len(t, ts.tick, 1, "every tenant is told the hub looked")
 		<-ts.tick
@@ -58,18 +58,18 @@ func TestHubOneLookForEveryTenant(t *testing.T) {
 		{Revision: 12, Paths: []string{"/depsync/7/carbonapps/b.car", "/depsync/99/y", "/elsewhere/3/z", "/depsync/readme"}},
 	}
 	f.mu.Unlock()
-	h.look(context.Background())
+	h.Look(context.Background())
 	assert.Equal(t, []string{"log http://svn.example/repo/depsync 11:12"}, filter(f.Calls(), "log "))
 	changed := map[int]int64{}
-	for _, ts := range d.tenants {
+	for _, ts := range d.tenants.list {
 		if r := ts.changedRev.Load(); r > 0 {
 			changed[ts.t.ID] = r
 		}
 	}
 	assert.Equal(t, map[int]int64{-1234: 11, 7: 12}, changed, "only the tenants the log names")
-	assert.Equal(t, int64(12), h.base)
+	assert.Equal(t, int64(12), h.Base())
 
-	h.look(context.Background())
+	h.Look(context.Background())
 	assert.Equal(t, 1, countCalls(f, "log "), "nothing new: no log again")
 }
 
@@ -96,7 +96,7 @@ func TestHubNewRepositoryIsABase(t *testing.T) {
 				f.infoErr = svn.ErrUnreachable
 			}
 			d := newTestDaemon(t, c, f)
-			d.hub.start(context.Background())
+			d.hub.Start(context.Background())
 
 			f.mu.Lock()
 			f.infoErr = nil
@@ -104,15 +104,15 @@ func TestHubNewRepositoryIsABase(t *testing.T) {
 				Kind: "dir", Revision: 2, LastChangedRev: 2}
 			f.log = []svn.LogEntry{{Revision: 1, Paths: []string{"/7"}}, {Revision: 2, Paths: []string{"/7/carbonapps/a.car"}}}
 			f.mu.Unlock()
-			d.hub.look(context.Background())
+			d.hub.Look(context.Background())
 			changed := map[int]int64{}
-			for _, ts := range d.tenants {
+			for _, ts := range d.tenants.list {
 				if r := ts.changedRev.Load(); r > 0 {
 					changed[ts.t.ID] = r
 				}
 			}
 			assert.Equal(t, tc.want, changed)
-			assert.Equal(t, int64(2), d.hub.base)
+			assert.Equal(t, int64(2), d.hub.Base())
 		})
 	}
 }
@@ -139,32 +139,14 @@ func TestNoticeNamesItsTenants(t *testing.T) {
 	rec := notify(h, testToken, string(body))
 	require.Equal(t, 202, rec.Code, rec.Body.String())
 	got := map[int]int64{}
-	for _, ts := range d.tenants {
+	for _, ts := range d.tenants.list {
 		got[ts.t.ID] = ts.notifiedRev.Load()
 	}
 	assert.Equal(t, map[int]int64{-1234: 0, 3: 0, 7: 9}, got)
 
 	rec = notify(h, testToken, `{"revision":10}`)
 	require.Equal(t, 202, rec.Code, rec.Body.String())
-	for _, ts := range d.tenants {
+	for _, ts := range d.tenants.list {
 		assert.Equal(t, int64(10), ts.notifiedRev.Load(), "tenant %d", ts.t.ID)
 	}
-}
-
-// TestNotifierCoalescesTenants: notices queued for several tenants go out
-// as one naming each with its newest revision; a change of mode names all.
-func TestNotifierCoalescesTenants(t *testing.T) {
-	p := &peer{url: "http://w", kick: make(chan struct{}, 1)}
-	n := &notifier{peers: []*peer{p}}
-	n.notifyTenant(7, 5)
-	n.notifyTenant(3, 6)
-	n.notifyTenant(7, 8)
-	rev, ts := p.take()
-	assert.Equal(t, int64(8), rev)
-	assert.Equal(t, []api.NoticeTenant{{ID: 3, Revision: 6}, {ID: 7, Revision: 8}}, ts)
-	n.notifyTenant(3, 9)
-	n.notify(9)
-	rev, ts = p.take()
-	assert.Equal(t, int64(9), rev)
-	assert.Nil(t, ts, "every tenant")
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/depsync/depsync/internal/lease"
+	"github.com/depsync/depsync/syncer/internal/gate"
 )
 
 // commitLeases are read leases on the C-Apps a commit is about to read.
@@ -20,7 +21,7 @@ type commitLeases []*lease.Lease
 // dir, with the signature the gate saw) and returns the leases and the
 // paths that must wait: open for writing somewhere, or changed since the
 // gate looked.
-func leaseCApps(dir string, checked map[string]fileSig) (commitLeases, []string) {
+func leaseCApps(dir string, checked map[string]gate.Sig) (commitLeases, []string) {
 	var (
 		held commitLeases
 		busy []string
@@ -37,7 +38,7 @@ func leaseCApps(dir string, checked map[string]fileSig) (commitLeases, []string)
 		}
 		// Under the lease no writer can start; one that finished between
 		// the gate's look and the lease shows here.
-		if now, err := statSig(abs); err != nil || now != sig {
+		if now, err := gate.Stat(abs); err != nil || now != sig {
 			busy = append(busy, p)
 		}
 	}
@@ -53,7 +54,7 @@ func (l commitLeases) release() {
 
 // holdBusy takes the busy C-Apps out of a commit: they are forgotten as
 // checked and written, and told to wait.
-func (m *manager) holdBusy(ready []candidate, busy []string, checked, written map[string]fileSig, wait func(string)) []candidate {
+func (m *manager) holdBusy(ready []candidate, busy []string, checked, written map[string]gate.Sig, wait func(string)) []candidate {
 	if len(busy) == 0 {
 		return ready
 	}

@@ -57,7 +57,7 @@ func TestCommitHoldsWritersOffTheCAppsItReads(t *testing.T) {
 	}}
 	d, err := New(c, Deps{SVN: fake})
 	require.NoError(t, err)
-	m := newManager(d.tenants[0])
+	m := newManager(d.tenants.list[0])
 	settle(m)
 
 	res, err := m.sync(context.Background(), nil, true)
@@ -83,7 +83,7 @@ func TestCAppOpenForWritingIsNotCommitted(t *testing.T) {
 	f := &fakeSVN{commitRev: 3, status: []svn.StatusEntry{{Path: "carbonapps/A_1.0.0.car", Item: "unversioned", Kind: "file"}}}
 	d, err := New(c, Deps{SVN: f})
 	require.NoError(t, err)
-	m := newManager(d.tenants[0])
+	m := newManager(d.tenants.list[0])
 	settle(m)
 
 	// A writer that has the whole, valid C-App open, not yet closed (a copy
@@ -104,4 +104,4 @@ func TestCAppOpenForWritingIsNotCommitted(t *testing.T) {
 }
 
 // settle lets the quiet time pass so the gate takes the C-App as stable.
-func settle(m *manager) { time.Sleep(2 * m.debounce) }
+func settle(m *manager) { time.Sleep(2 * m.times.debounce) }

@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/carbonapp"
-	"github.com/depsync/depsync/internal/settling"
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/debounce"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
+	"github.com/depsync/depsync/syncer/internal/gate"
 	"github.com/depsync/depsync/syncer/internal/svnbatch"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // maxTargets is how many pending paths are looked at one by one; above it
@@ -24,21 +25,21 @@ const maxTargets = 512
 // manager commits its deployment directory: it is the source of truth.
 type manager struct {
 	*tenantSync
-	debounce, maxDelay, rescanEvery time.Duration
+	times managerTimes
 
 	// Paths to look at (slash, relative), and whether the whole tree is.
 	pending map[string]struct{}
 	full    bool
 	// gate says which changed files are ready to commit.
-	gate *gate
+	gate *gate.Gate
 
 	nextLook  time.Time // when the next pass is due; zero: none
 	notBefore time.Time // backoff after a failure
-	fails     failures
+	fails     tenant.Failures
 	// unreachable: the last pass failed for want of the server; its
 	// backoff ends when the hub hears from the server again.
 	unreachable bool
-	suspect     map[string]fileSig // a failed commit's files (settleSuspects)
+	suspect     map[string]gate.Sig // a failed commit's files (settleSuspects)
 	// knownRev is the newest revision of the folder the manager knows
 	// its directory holds: its own last commit or update.
 	knownRev int64
@@ -48,32 +49,26 @@ type manager struct {
 	// cleanupNext: a pass ran out of space; the next one starts with svn
 	// cleanup.
 	cleanupNext bool
-	// goneHeld: the tenant's folder is missing and its removal is held
-	// (see folderGone); removed: it was removed, the loop stops; rewatch:
-	// it came back, the watcher starts anew on it.
-	goneHeld, removed, rewatch bool
-	// settling is what the last looks found deleted, per top-level
-	// folder; settleWindow is how long deletions must stop coming before
-	// they go to the guard (see guardDeletions).
-	settling     settling.State
-	settleWindow time.Duration
-	// waitingSince is when deletions began to wait without a break, zero
-	// when none waits; waitWarned: the long wait was logged.
-	waitingSince time.Time
-	waitWarned   bool
+	folder      folderState
+	del         deletionWait
+}
+
+// managerTimes are the manager's settings of time: the debounce and its
+// bound (sync.debounce, sync.max_delay) and how often the whole tree is
+// looked at (sync.rescan_interval).
+type managerTimes struct {
+	debounce, maxDelay, rescanEvery time.Duration
 }
 
 func newManager(ts *tenantSync) *manager {
 	c := ts.d.cfg
 	m := &manager{
-		tenantSync:   ts,
-		debounce:     c.Sync.Debounce,
-		maxDelay:     c.Sync.MaxDelay,
-		rescanEvery:  c.Sync.RescanInterval,
-		pending:      map[string]struct{}{},
-		settleWindow: c.Sync.SettleWindow(),
+		tenantSync: ts,
+		times:      managerTimes{debounce: c.Sync.Debounce, maxDelay: c.Sync.MaxDelay, rescanEvery: c.Sync.RescanInterval},
+		pending:    map[string]struct{}{},
+		del:        deletionWait{settleWindow: c.Sync.SettleWindow()},
 	}
-	m.gate = newGate(ts.t.Dir, m.debounce, m.maxDelay, ts.log, m.recordRejection)
+	m.gate = gate.New(ts.t.Dir, m.times.debounce, m.times.maxDelay, ts.log, m.recordRejection)
 	return m
 }
 
@@ -121,7 +116,7 @@ func (m *manager) run(ctx context.Context) error {
 	if err := m.prepareWithRetry(ctx, m.prepare); err != nil || ctx.Err() != nil {
 		return err
 	}
-	quiet, bound := debounce.ManagerWindows(m.debounce, m.maxDelay)
+	quiet, bound := debounce.ManagerWindows(m.times.debounce, m.times.maxDelay)
 	w := fswatch.NewWatcher(m.t.Dir, m.d.cfg.Ignored, quiet, bound, m.log)
 	w.UseHub(m.d.watches)
 	m.d.m.watcherMetrics(m.label, w)
@@ -168,7 +163,7 @@ func (m *manager) run(ctx context.Context) error {
 	look := time.NewTimer(time.Hour)
 	look.Stop()
 	defer look.Stop()
-	rescan := time.NewTimer(jitter(m.rescanEvery))
+	rescan := time.NewTimer(tenant.Jitter(m.times.rescanEvery))
 	defer rescan.Stop()
 	schedule := func(at time.Time) {
 		if at.Before(m.notBefore) {
@@ -180,9 +175,9 @@ func (m *manager) run(ctx context.Context) error {
 		}
 	}
 
-	var watchFails failures
+	var watchFails tenant.Failures
 	m.full = true // the start-up reconcile
-	first := true // it runs a few tenants at a time (see startSlots)
+	first := true // it runs a few tenants at a time (see startParallel)
 	schedule(time.Now())
 	for {
 		select {
@@ -196,17 +191,17 @@ func (m *manager) run(ctx context.Context) error {
 			// it anew and reconcile, since events were lost meanwhile.
 			// With backoff, and logged once then summarised, so a missing
 			// directory neither spins nor floods the log.
-			watch(watchFails.fail(m.log, "watcher", err))
+			watch(watchFails.Fail(m.log, "watcher", err))
 			m.full = true
 			schedule(time.Now().Add(time.Second))
 		case b := <-batches:
-			watchFails.ok(m.log, "watcher")
+			watchFails.OK(m.log, "watcher")
 			for _, p := range b.Paths {
 				m.pending[p] = struct{}{}
 			}
 			m.full = m.full || b.Rescan
-			if m.d.direct != nil && m.d.Mode() == ModeDirect {
-				m.d.direct.Trigger()
+			if m.d.fallback.direct != nil && m.d.Mode() == ModeDirect {
+				m.d.fallback.direct.Trigger()
 			}
 			schedule(time.Now())
 		case <-look.C:
@@ -221,13 +216,13 @@ func (m *manager) run(ctx context.Context) error {
 				m.d.startDone()
 				first = false
 			}
-			if m.removed {
+			if m.folder.removed {
 				m.d.removeTenant(m.tenantSync)
 				return nil
 			}
-			if m.rewatch {
+			if m.folder.rewatch {
 				// The folder came back: the watcher saw the old one go.
-				m.rewatch = false
+				m.folder.rewatch = false
 				stopWatch()
 				watching.Wait()
 				select {
@@ -246,7 +241,7 @@ func (m *manager) run(ctx context.Context) error {
 		case <-rescan.C:
 			m.full = true
 			schedule(time.Now())
-			rescan.Reset(jitter(m.rescanEvery))
+			rescan.Reset(tenant.Jitter(m.times.rescanEvery))
 		case <-m.tick:
 			// The hub looked at the server (one look for every tenant).
 			m.serverAnswered()
@@ -282,7 +277,7 @@ func (m *manager) pass(ctx context.Context) time.Time {
 	if err == nil {
 		m.settleSuspects(opCtx) // before svn runs what a failed commit left
 	}
-	if err == nil && m.cleanupNext && m.heal(opCtx) {
+	if err == nil && m.cleanupNext && m.files.Heal(opCtx) {
 		// A full disk may have interrupted svn: finish its work first.
 		m.cleanupNext = false
 	}
@@ -319,14 +314,14 @@ func (m *manager) pass(ctx context.Context) time.Time {
 				removed, gerr := m.folderGone(opCtx)
 				if gerr == nil {
 					m.looked.Store(true)
-					m.fails.ok(m.log, "commit")
+					m.fails.OK(m.log, "commit")
 					m.notBefore = time.Time{}
-					m.removed = removed
+					m.folder.removed = removed
 					return m.retryGone()
 				}
 				err = errors.Join(err, gerr)
 			}
-			wait := m.fails.fail(m.log, "commit", err)
+			wait := m.fails.Fail(m.log, "commit", err)
 			m.notBefore = time.Now().Add(wait)
 			return m.notBefore
 		}
@@ -334,39 +329,39 @@ func (m *manager) pass(ctx context.Context) time.Time {
 			m.catchUpNeeded = true
 		}
 		m.unreachable = errors.Is(err, svn.ErrUnreachable)
-		m.cleanupNext = m.cleanupNext || noSpace(err)
+		m.cleanupNext = m.cleanupNext || tenant.NoSpace(err)
 		for p := range pending {
 			m.pending[p] = struct{}{}
 		}
 		m.full = m.full || full
-		m.observe("commit", resultError, start)
+		m.observe("commit", tenant.ResultError, start)
 		m.failed(err)
 		// Cleaned up: try again at once, but only the first time; a lock
 		// that keeps coming back (another agent on this working copy)
 		// goes through the backoff like any failure.
 		// The heal runs every time; only the retry at once is limited.
-		if lockedErr(err) && m.heal(opCtx) && m.fails.n == 0 {
-			m.fails.fail(m.log, "commit", err)
+		if tenant.Locked(err) && m.files.Heal(opCtx) && m.fails.Count() == 0 {
+			m.fails.Fail(m.log, "commit", err)
 			return time.Now()
 		}
-		wait := m.fails.fail(m.log, "commit", err)
+		wait := m.fails.Fail(m.log, "commit", err)
 		m.notBefore = time.Now().Add(wait)
 		return m.notBefore
 	}
-	m.fails.ok(m.log, "commit")
+	m.fails.OK(m.log, "commit")
 	m.notBefore, m.unreachable = time.Time{}, false
 	for _, p := range res.waiting {
 		m.pending[p] = struct{}{}
 	}
 	m.full = m.full || res.lookWhole
-	result := resultNoop
+	result := tenant.ResultNoop
 	if res.rev > 0 {
-		result = resultSuccess
+		result = tenant.ResultSuccess
 		m.knownRev = res.rev
-		m.log.Info("committed", "revision", res.rev, "changes", joinLimited(res.summary, 20),
+		m.log.Info("committed", "revision", res.rev, "changes", tenant.JoinLimited(res.summary, 20),
 			"took", time.Since(start).Round(time.Millisecond))
 		if !res.suspect {
-			m.d.peers.notifyTenant(m.t.ID, res.rev)
+			m.d.peers.NotifyTenant(m.t.ID, res.rev)
 		}
 	}
 	m.observe("commit", result, start)
@@ -393,7 +388,7 @@ const maxCommit = svnbatch.MaxCommit
 // what is not ready and commits the rest.
 func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bool) (syncResult, error) {
 	var res syncResult
-	now := m.gate.now()
+	now := m.gate.Now()
 	if len(pending) > maxTargets {
 		full = true
 	}
@@ -415,12 +410,12 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		}
 	}
 	var ready []candidate
-	checked := map[string]fileSig{} // .car files validated, to check after the commit
-	written := map[string]fileSig{} // every file committed, as it was looked at
+	checked := map[string]gate.Sig{} // .car files validated, to check after the commit
+	written := map[string]gate.Sig{} // every file committed, as it was looked at
 	current := map[string]bool{}
 	for _, c := range cands {
 		current[c.path] = true
-		if m.gate.odd(c) {
+		if m.gate.Odd(c.path, c.op == '-', c.unaddable) {
 			continue // rejected: neither committed nor taken for a deletion
 		}
 		if c.op == '-' || c.dir {
@@ -428,9 +423,9 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 			continue
 		}
 		abs := filepath.Join(m.t.Dir, filepath.FromSlash(c.path))
-		sig, err := statSig(abs)
+		sig, err := gate.Stat(abs)
 		if errors.Is(err, fs.ErrNotExist) {
-			wait(c.path, now.Add(m.debounce)) // gone since: look again
+			wait(c.path, now.Add(m.times.debounce)) // gone since: look again
 			continue
 		}
 		if err != nil {
@@ -438,14 +433,14 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		}
 		// A file proven complete goes at once; anything else waits for
 		// the quiet time.
-		if !m.gate.complete(c.path, abs, sig) {
-			if at, ok := m.gate.stable(c.path, sig, now); !ok {
+		if !m.gate.Complete(c.path, abs, sig) {
+			if at, ok := m.gate.Stable(c.path, sig, now); !ok {
 				wait(c.path, at)
 				continue
 			}
 		}
 		if carbonapp.IsCApp(c.path) {
-			ok, at, err := m.gate.validCApp(c.path, abs, sig, now)
+			ok, at, err := m.gate.ValidCApp(c.path, abs, sig, now)
 			if err != nil {
 				return res, err
 			}
@@ -457,11 +452,11 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 			}
 			checked[c.path] = sig
 		}
-		m.gate.passed(c.path)
+		m.gate.Passed(c.path)
 		written[c.path] = sig
 		ready = append(ready, c)
 	}
-	m.gate.forget(pending, full, current)
+	m.gate.Forget(pending, full, current)
 	var deferred bool
 	if ready, deferred, err = m.guardDeletions(ctx, ready, full, now, wait); err != nil {
 		return res, err
@@ -486,7 +481,7 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 	// is not complete and waits for the next look.
 	leases, busy := leaseCApps(m.t.Dir, checked)
 	defer leases.release()
-	ready = m.holdBusy(ready, busy, checked, written, func(p string) { wait(p, now.Add(m.debounce)) })
+	ready = m.holdBusy(ready, busy, checked, written, func(p string) { wait(p, now.Add(m.times.debounce)) })
 	if len(ready) == 0 {
 		return res, nil
 	}

@@ -17,7 +17,21 @@ import (
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/settling"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
+
+// deletionWait is how the manager's deletions wait to be judged.
+type deletionWait struct {
+	// settling is what the last looks found deleted, per top-level
+	// folder; settleWindow is how long deletions must stop coming before
+	// they go to the guard (see guardDeletions).
+	settling     settling.State
+	settleWindow time.Duration
+	// waitingSince is when deletions began to wait without a break, zero
+	// when none waits; waitWarned: the long wait was logged.
+	waitingSince time.Time
+	waitWarned   bool
+}
 
 // errDirMissing says the deployment directory is gone: the manager waits
 // for it and never commits its loss or makes it anew, empty.
@@ -77,10 +91,10 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 		}
 	}
 	if len(dels) == 0 {
-		m.waitingSince, m.waitWarned = time.Time{}, false
+		m.del.waitingSince, m.del.waitWarned = time.Time{}, false
 		if full {
 			// Nothing deleted anywhere: whatever was waiting came back.
-			m.settling = nil
+			m.del.settling = nil
 			m.d.deletions.Check(guard.Pass{Scope: m.scope()})
 		}
 		return ready, false, nil
@@ -92,7 +106,7 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 		return nil, false, fmt.Errorf("svn status: %w", err)
 	}
 	var until time.Time
-	m.settling, until = settling.Decide(m.settling, m.deletedByFolder(entries, dels), now, m.settleWindow)
+	m.del.settling, until = settling.Decide(m.del.settling, m.deletedByFolder(entries, dels), now, m.del.settleWindow)
 	if !until.IsZero() {
 		kept = ready[:0:0]
 		for _, c := range ready {
@@ -104,19 +118,19 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 		}
 		m.log.Debug("deletions wait: a folder is still being emptied; they are judged together once it is quiet",
 			"deletions", len(dels), "until", until.Format(time.RFC3339Nano))
-		if m.waitingSince.IsZero() {
-			m.waitingSince = now
+		if m.del.waitingSince.IsZero() {
+			m.del.waitingSince = now
 		}
-		if waited := now.Sub(m.waitingSince); waited >= longWait && !m.waitWarned {
+		if waited := now.Sub(m.del.waitingSince); waited >= longWait && !m.del.waitWarned {
 			// Deletions that never stop coming (a tool deleting files
 			// in a synced folder all the time) would wait for ever: say so.
-			m.waitWarned = true
+			m.del.waitWarned = true
 			m.log.Warn("deletions keep coming: none is committed until none has come for sync.delete_settle",
-				"waiting", waited.Round(time.Second), "folders", joinLimited(slices.Sorted(maps.Keys(m.settling)), 10))
+				"waiting", waited.Round(time.Second), "folders", tenant.JoinLimited(slices.Sorted(maps.Keys(m.del.settling)), 10))
 		}
 		return kept, true, nil
 	}
-	m.waitingSince, m.waitWarned = time.Time{}, false
+	m.del.waitingSince, m.del.waitWarned = time.Time{}, false
 	var (
 		total, reposCApps int
 		reason            string
@@ -180,7 +194,7 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 	if m.d.deletions.Check(guard.Pass{Scope: m.scope(), Deleted: deleted, Total: total, Reason: reason}) {
 		// On their way to the repository: a deletion found later is new,
 		// and waits for its own window.
-		m.settling = nil
+		m.del.settling = nil
 		return ready, false, nil
 	}
 	kept = ready[:0:0]
@@ -197,9 +211,9 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 			top, _, _ := strings.Cut(p, "/")
 			heldIn[top] = true
 		}
-		for name := range m.settling {
+		for name := range m.del.settling {
 			if !heldIn[name] {
-				delete(m.settling, name)
+				delete(m.del.settling, name)
 			}
 		}
 	}

@@ -28,7 +28,7 @@ func TestManagerRunJoinsItsWatcher(t *testing.T) {
 	require.Zero(t, watcherGoroutines(), "another test's watcher is still running")
 	c := testConfig(t, config.RoleManager)
 	d := newTestDaemon(t, c, &fakeSVN{commitRev: 2})
-	m := newManager(d.tenants[0])
+	m := newManager(d.tenants.list[0])
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.run(ctx) }()

@@ -42,13 +42,6 @@ const maxTenantLabels = 10
 // otherTenants is the "tenant" label of the tenants without their own.
 const otherTenants = "other"
 
-// Results of a sync operation, the "result" label.
-const (
-	resultSuccess = "success"
-	resultError   = "error"
-	resultNoop    = "noop"
-)
-
 func newMetrics(reg *prometheus.Registry) *metrics {
 	m := &metrics{
 		reg: reg,

@@ -16,7 +16,7 @@ import (
 // Mode is "svn", or "direct" when there is no SVN server or it has been
 // unreachable for svn.fail_threshold consecutive attempts.
 func (d *Daemon) Mode() string {
-	if d.cfg.SVN.URL == "" || d.unreachable.Load() >= int64(d.cfg.SVN.FailThreshold) {
+	if d.cfg.SVN.URL == "" || d.fallback.unreachable.Load() >= int64(d.cfg.SVN.FailThreshold) {
 		return ModeDirect
 	}
 	return ModeSVN
@@ -27,22 +27,22 @@ func (d *Daemon) svnResult(err error) {
 	before := d.Mode()
 	switch {
 	case err == nil:
-		d.unreachable.Store(0)
+		d.fallback.unreachable.Store(0)
 	case errors.Is(err, svn.ErrUnreachable) || errors.Is(err, svn.ErrTimeout):
-		d.unreachable.Add(1)
+		d.fallback.unreachable.Add(1)
 	default:
 		// The server answered: it is reachable, whatever went wrong.
-		d.unreachable.Store(0)
+		d.fallback.unreachable.Store(0)
 	}
 	if after := d.Mode(); after != before {
 		d.log.Warn("mode changed", "from", before, "to", after, "fail_threshold", d.cfg.SVN.FailThreshold)
 		if d.cfg.Role == config.RoleManager {
 			// Workers must know at once: in direct mode they keep what
 			// the manager pushes although the repository lacks it.
-			d.peers.notify(d.revision())
+			d.peers.Notify(d.revision())
 		}
 		select {
-		case d.modeCh <- struct{}{}:
+		case d.fallback.changed <- struct{}{}:
 		default:
 		}
 	}
@@ -56,7 +56,7 @@ func (d *Daemon) runDirect(ctx context.Context) {
 		switch direct := d.Mode() == ModeDirect; {
 		case direct && running == nil:
 			d.log.Info("direct mode: pushing C-Apps straight to peers")
-			running = startDirect(ctx, d.direct, d.log)
+			running = startDirect(ctx, d.fallback.direct, d.log)
 		case !direct && running != nil:
 			d.log.Info("SVN is back: leaving direct mode")
 			running.stop()
@@ -65,7 +65,7 @@ func (d *Daemon) runDirect(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-d.modeCh:
+		case <-d.fallback.changed:
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // ModeUnknown is a worker's manager_mode while it cannot tell: after a
@@ -25,7 +26,7 @@ func (d *Daemon) managerMode() string {
 	if d.cfg.Role == config.RoleManager {
 		return d.Mode()
 	}
-	if m := d.mgr.get(); m != "" {
+	if m := d.mgr.Mode(); m != "" {
 		return m
 	}
 	return ModeUnknown
@@ -53,12 +54,12 @@ func (d *Daemon) learnManagerMode(ctx context.Context) {
 		if u := d.ManagerURL(); u != "" {
 			candidates = []string{u}
 		}
-		d.mgr.ask(ctx, candidates, d.superID())
+		d.mgr.Ask(ctx, candidates, d.superID())
 		wait := modeAskEvery
-		if d.mgr.get() == "" {
+		if d.mgr.Mode() == "" {
 			wait = d.cfg.SVN.PollInterval
 		}
-		t.Reset(jitter(max(wait, time.Second)))
+		t.Reset(tenant.Jitter(max(wait, time.Second)))
 	}
 }
 

@@ -20,6 +20,8 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/peer"
+	"github.com/depsync/depsync/syncer/internal/worker"
 )
 
 // logBuffer is a slog destination safe for concurrent use.
@@ -82,9 +84,7 @@ func TestNoticeURLMustBeAPeer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d.mu.Lock()
-			d.managerURL = ""
-			d.mu.Unlock()
+			d.mgr = peer.New(nil, "", d.log) // no manager known
 			body, err := json.Marshal(Notice{Revision: 3, Node: "m", URL: tt.url})
 			require.NoError(t, err)
 			rec := notify(h, testToken, string(body))
@@ -117,7 +117,7 @@ func TestNoticeNeedsTheTokenEvenFromLoopback(t *testing.T) {
 	h := d.Handler()
 	rec := notify(h, "", `{"revision":3}`)
 	assert.Equal(t, http.StatusUnauthorized, rec.Code)
-	assert.Empty(t, d.tenants[0].wake)
+	assert.Empty(t, d.tenants.list[0].wake)
 	// /v1/status keeps its loopback exception on a node with no token.
 	req := httptest.NewRequest(http.MethodGet, "/v1/status", nil)
 	req.RemoteAddr = "127.0.0.1:4321"
@@ -138,14 +138,14 @@ func TestNoticeCarriesTheMode(t *testing.T) {
 	d := newTestDaemon(t, testConfig(t, config.RoleWorker), &fakeSVN{})
 	h := d.Handler()
 	c := d.cfg.Token.Reveal()
-	assert.Equal(t, "", d.mgr.get(), "unknown after a start")
+	assert.Equal(t, "", d.mgr.Mode(), "unknown after a start")
 	assert.Equal(t, http.StatusBadRequest, notify(h, c, `{"revision":3,"mode":"bogus"}`).Code)
 	assert.Equal(t, http.StatusAccepted, notify(h, c, `{"revision":0,"mode":"direct"}`).Code, "a mode change before any revision")
-	assert.Equal(t, ModeDirect, d.mgr.get())
+	assert.Equal(t, ModeDirect, d.mgr.Mode())
 	assert.Equal(t, http.StatusAccepted, notify(h, c, `{"revision":4}`).Code)
-	assert.Equal(t, ModeDirect, d.mgr.get(), "a notice without a mode changes nothing")
+	assert.Equal(t, ModeDirect, d.mgr.Mode(), "a notice without a mode changes nothing")
 	assert.Equal(t, http.StatusAccepted, notify(h, c, `{"revision":5,"mode":"svn"}`).Code)
-	assert.Equal(t, ModeSVN, d.mgr.get())
+	assert.Equal(t, ModeSVN, d.mgr.Mode())
 
 	// The manager's notices carry its mode.
 	got := make(chan Notice, 4)
@@ -159,12 +159,12 @@ func TestNoticeCarriesTheMode(t *testing.T) {
 	mc := testConfig(t, config.RoleManager)
 	mc.Peers = []string{srv.URL}
 	md := newTestDaemon(t, mc, &fakeSVN{})
-	md.peers.sendAll(context.Background(), 7)
+	md.peers.SendAll(context.Background(), 7)
 	n := <-got
 	assert.Equal(t, int64(7), n.Revision)
 	assert.Equal(t, ModeSVN, n.Mode)
-	md.unreachable.Store(int64(mc.SVN.FailThreshold))
-	md.peers.sendAll(context.Background(), 7)
+	md.fallback.unreachable.Store(int64(mc.SVN.FailThreshold))
+	md.peers.SendAll(context.Background(), 7)
 	assert.Equal(t, ModeDirect, (<-got).Mode)
 }
 
@@ -230,7 +230,7 @@ func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
 				c.Peers = []string{tt.manager(t)}
 			}
 			d, w, _, p := workerWithStray(t, c)
-			require.NoError(t, w.dropStrays(context.Background()))
+			require.NoError(t, w.DropStrays(context.Background()))
 			_, err := os.Stat(p)
 			if tt.removed {
 				assert.ErrorIs(t, err, os.ErrNotExist)
@@ -240,12 +240,12 @@ func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
 			if tt.manager == nil {
 				// A notice saying "svn" is all a worker without peers has;
 				// one from a manager that has not looked yet says nothing.
-				d.mgr.set(ModeSVN, "notice")
-				d.mgr.setHeld(noticeHeld(Notice{Mode: ModeSVN, HoldsUnknown: true}))
-				require.NoError(t, w.dropStrays(context.Background()))
+				d.mgr.Set(ModeSVN, "notice")
+				d.mgr.SetHeld(peer.NoticeHeld(Notice{Mode: ModeSVN, HoldsUnknown: true}))
+				require.NoError(t, w.DropStrays(context.Background()))
 				assert.FileExists(t, p, "kept while the manager's holds are unknown")
-				d.mgr.setHeld(noticeHeld(Notice{Mode: ModeSVN}))
-				require.NoError(t, w.dropStrays(context.Background()))
+				d.mgr.SetHeld(peer.NoticeHeld(Notice{Mode: ModeSVN}))
+				require.NoError(t, w.DropStrays(context.Background()))
 				_, err := os.Stat(p)
 				assert.ErrorIs(t, err, os.ErrNotExist)
 			}
@@ -262,26 +262,26 @@ func TestWorkerAsksAgainOnceTheManagerHasLooked(t *testing.T) {
 	c.Peers = []string{stubManager(t, func() bool { return false }, known.Load)}
 	_, w, f, p := workerWithStray(t, c)
 
-	require.NoError(t, w.dropStrays(context.Background()))
+	require.NoError(t, w.DropStrays(context.Background()))
 	assert.FileExists(t, p)
-	require.True(t, w.strayRecheck, "to be asked again")
-	w.recheckStrays(context.Background())
+	require.True(t, recheck(w), "to be asked again")
+	w.RecheckStrays(context.Background())
 	assert.FileExists(t, p, "still not known")
 
 	known.Store(true)
-	w.recheckStrays(context.Background())
+	w.RecheckStrays(context.Background())
 	assert.NoFileExists(t, p)
-	assert.False(t, w.strayRecheck)
+	assert.False(t, recheck(w))
 
 	// Strays that went meanwhile (an update made them versioned) end the
 	// checks too.
 	known.Store(false)
 	require.NoError(t, os.WriteFile(p, []byte("car"), 0o644))
-	require.NoError(t, w.dropStrays(context.Background()))
-	require.True(t, w.strayRecheck)
+	require.NoError(t, w.DropStrays(context.Background()))
+	require.True(t, recheck(w))
 	f.status = nil
-	w.recheckStrays(context.Background())
-	assert.False(t, w.strayRecheck, "nothing left to check")
+	w.RecheckStrays(context.Background())
+	assert.False(t, recheck(w), "nothing left to check")
 }
 
 // A worker that kept a stray because its manager did not answer asks
@@ -295,18 +295,19 @@ func TestWorkerAsksAnUnansweringManagerAgainLater(t *testing.T) {
 	c.Token = testToken
 	c.Peers = []string{stubManager(t, down.Load, func() bool { return true })}
 	d, w, _, p := workerWithStray(t, c)
-	d.mgr.set(ModeSVN, "notice")
+	d.mgr.Set(ModeSVN, "notice")
 
 	before := time.Now()
-	require.NoError(t, w.dropStrays(context.Background()))
+	require.NoError(t, w.DropStrays(context.Background()))
 	assert.FileExists(t, p, "kept: the manager did not answer")
-	require.True(t, w.strayRecheck, "to be asked again")
-	assert.False(t, w.strayRecheckAt.Before(before.Add(strayAskAgain)), "not before %s", strayAskAgain)
+	require.True(t, recheck(w), "to be asked again")
+	_, at := w.StrayRecheck()
+	assert.False(t, at.Before(before.Add(worker.StrayAskAgain)), "not before %s", worker.StrayAskAgain)
 
 	down.Store(false)
-	w.recheckStrays(context.Background())
+	w.RecheckStrays(context.Background())
 	assert.NoFileExists(t, p, "the manager answers and does not hold it")
-	assert.False(t, w.strayRecheck)
+	assert.False(t, recheck(w))
 }
 
 // stubManager serves what a worker asks a manager about its strays: a
@@ -333,12 +334,18 @@ func stubManager(t *testing.T, down, known func() bool) string {
 
 // workerWithStray is a worker of c (over a fake svn) with one C-App in
 // carbonapps that the repository does not hold, at p.
-func workerWithStray(t *testing.T, c *config.Config) (*Daemon, *worker, *fakeSVN, string) {
+func workerWithStray(t *testing.T, c *config.Config) (*Daemon, *worker.Worker, *fakeSVN, string) {
 	t.Helper()
 	f := &fakeSVN{status: []svn.StatusEntry{{Path: "carbonapps/During_1.0.0.car", Item: "unversioned", Kind: "file"}}}
 	d := newTestDaemon(t, c, f)
 	p := filepath.Join(c.Carbon.DeploymentDir, "carbonapps", "During_1.0.0.car")
 	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 	require.NoError(t, os.WriteFile(p, []byte("car"), 0o644))
-	return d, newWorker(d.tenants[0]), f, p
+	return d, newWorker(d.tenants.list[0]), f, p
+}
+
+// recheck reports whether w's polls look at its kept strays again.
+func recheck(w *worker.Worker) bool {
+	again, _ := w.StrayRecheck()
+	return again
 }

@@ -2,58 +2,14 @@ package syncer
 
 import (
 	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/svn"
 )
-
-func TestBadName(t *testing.T) {
-	tests := []struct {
-		path string
-		bad  bool
-	}{
-		{"synapse-configs/default/api/a.xml", false},
-		{"carbonapps/App_1.0.0.car", false},
-		{"api/pre existing.xml", false},
-		{"api/ünïcödé – 名前.xml", false},
-		{"api/nl\nx.xml", true},
-		{"api/tab\tx.xml", true},
-		{"api/cr\rx.xml", true},
-		{"api/del\x7fx.xml", true},
-		{"api/bad\xff.xml", true},
-		{"bad\xc3/a.xml", true},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.bad, badName(tt.path) != "", "%q", tt.path)
-	}
-}
-
-func TestOddKind(t *testing.T) {
-	tests := []struct {
-		mode   fs.FileMode
-		reason string
-	}{
-		{0o644, ""},
-		{fs.ModeDir | 0o755, ""},
-		{fs.ModeSymlink | 0o777, reasonSymlink},
-		{fs.ModeNamedPipe | 0o644, reasonIrregular},
-		{fs.ModeSocket | 0o644, reasonIrregular},
-		{fs.ModeDevice | fs.ModeCharDevice | 0o644, reasonIrregular},
-	}
-	for _, tt := range tests {
-		r, _ := oddKind(tt.mode)
-		assert.Equal(t, tt.reason, r, "%v", tt.mode)
-	}
-}
 
 func svnErr(codes []string, msg string) error {
 	return &svn.Error{Op: "commit", Codes: codes, Message: msg}
@@ -87,31 +43,6 @@ func TestRefusedPaths(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assert.Equal(t, tt.want, refusedPaths(tt.err, dir, ready))
-		})
-	}
-}
-
-func TestUnreadableDir(t *testing.T) {
-	const dir = "/srv/wc"
-	tests := []struct {
-		name string
-		err  error
-		want string
-		ok   bool
-	}{
-		{"a folder", svnErr([]string{"E000022"}, "svn: E000022: Error converting entry in directory '/srv/wc/synapse-configs/default/api' to UTF-8\nsvn: E000022: Valid UTF-8 data\n(hex: 62 61 64)"),
-			"synapse-configs/default/api", true},
-		{"the root", svnErr([]string{"E000022"}, "svn: E000022: Error converting entry in directory '/srv/wc' to UTF-8"), ".", true},
-		{"a target, no folder", svnErr([]string{"E000022"}, "svn: E000022: Valid UTF-8 data\n(hex: 62 61 64)"), "", false},
-		{"outside", svnErr([]string{"E000022"}, "svn: E000022: Error converting entry in directory '/elsewhere' to UTF-8"), "", false},
-		{"another code", svnErr([]string{"E155004"}, "Error converting entry in directory '/srv/wc/api' to UTF-8"), "", false},
-		{"nil", nil, "", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := unreadableDir(tt.err, dir)
-			assert.Equal(t, tt.ok, ok)
-			assert.Equal(t, tt.want, got)
 		})
 	}
 }
@@ -154,48 +85,3 @@ func TestAround(t *testing.T) {
 // once each (judged again only when they change); a regular file, a folder
 // and a path gone from disk are not odd; a deletion whose path is now a
 // link is rejected, not taken for a deletion.
-func TestGateRejectsOddPaths(t *testing.T) {
-	dir := t.TempDir()
-	write := func(rel string) {
-		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755))
-		require.NoError(t, os.WriteFile(filepath.Join(dir, rel), []byte("<a/>"), 0o644))
-	}
-	write("api/a.xml")
-	write("api/nl\nx.xml")
-	require.NoError(t, os.Symlink("/etc/passwd", filepath.Join(dir, "api", "passwd.xml")))
-	require.NoError(t, os.Symlink(filepath.Join(dir, "api"), filepath.Join(dir, "linkdir")))
-	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "api", "fifo.xml"), 0o644))
-	require.NoError(t, os.Symlink(filepath.Join(dir, "api", "a.xml"), filepath.Join(dir, "App_1.0.0.car")))
-
-	var recs []recorded
-	g := testGate(dir, time.Now(), &recs)
-	tests := []struct {
-		c      candidate
-		reason string // "" not odd
-	}{
-		{candidate{path: "api/a.xml", op: '+'}, ""},
-		{candidate{path: "api", op: '+', dir: true}, ""},
-		{candidate{path: "api/gone.xml", op: '-'}, ""},
-		{candidate{path: "api/nl\nx.xml", op: '+'}, reasonBadName},
-		{candidate{path: "api/passwd.xml", op: '+'}, reasonSymlink},
-		{candidate{path: "linkdir", op: '+'}, reasonSymlink},
-		{candidate{path: "api/fifo.xml", op: '+'}, reasonIrregular},
-		{candidate{path: "App_1.0.0.car", op: '~'}, reasonSymlink},
-		{candidate{path: "App_1.0.0.car", op: '-'}, reasonSymlink},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.reason != "", g.odd(tt.c), "%q %c", tt.c.path, tt.c.op)
-		if tt.reason != "" {
-			assert.Equal(t, tt.reason, g.rejected[tt.c.path].Reason, tt.c.path)
-		}
-	}
-	assert.Len(t, recs, 5, "each odd path recorded once: %v", recs)
-
-	// The link replaced by the file itself: no longer rejected.
-	require.NoError(t, os.Remove(filepath.Join(dir, "api", "passwd.xml")))
-	write("api/passwd.xml")
-	assert.False(t, g.odd(candidate{path: "api/passwd.xml", op: '+'}))
-	assert.NotContains(t, g.rejected, "api/passwd.xml")
-	assert.Len(t, recs, 6)
-	assert.True(t, recs[5].isDrop)
-}

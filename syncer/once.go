@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // once commits everything, waiting for files still being written.
@@ -13,7 +15,7 @@ func (m *manager) once(ctx context.Context) error {
 		return err
 	}
 	m.full = true
-	deadline := time.Now().Add(max(10*m.maxDelay, time.Minute))
+	deadline := time.Now().Add(max(10*m.times.maxDelay, time.Minute))
 	var rev int64
 	for {
 		start := time.Now()
@@ -24,19 +26,19 @@ func (m *manager) once(ctx context.Context) error {
 		}
 		res, err := m.sync(ctx, pending, full)
 		if err != nil {
-			m.observe("commit", resultError, start)
+			m.observe("commit", tenant.ResultError, start)
 			return err
 		}
 		if res.rev > 0 {
 			rev = res.rev
-			m.log.Info("committed", "revision", res.rev, "changes", joinLimited(res.summary, 20))
+			m.log.Info("committed", "revision", res.rev, "changes", tenant.JoinLimited(res.summary, 20))
 		}
 		m.succeeded(res.rev, true)
 		if len(res.waiting) == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("files still being written, not committed: %s", joinLimited(res.waiting, 10))
+			return fmt.Errorf("files still being written, not committed: %s", tenant.JoinLimited(res.waiting, 10))
 		}
 		for _, p := range res.waiting {
 			m.pending[p] = struct{}{}
@@ -52,7 +54,7 @@ func (m *manager) once(ctx context.Context) error {
 	if m.holding() {
 		return fmt.Errorf("deletions held, not committed: %s", m.d.deletions.Summary())
 	}
-	if len(m.gate.rejected) > 0 {
+	if m.gate.Rejected() > 0 {
 		var names []string
 		for _, r := range m.rejectedList() {
 			names = append(names, r.Path+" ("+r.Reason+")")

@@ -56,9 +56,9 @@ func TestManagerJudgesAFolderEmptiedInSlicesWhole(t *testing.T) {
 	require.Positive(t, commitAll(t, m).rev)
 
 	const window = 2 * time.Second
-	m.settleWindow = window
+	m.del.settleWindow = window
 	clock := time.Now()
-	m.gate.now = func() time.Time { return clock }
+	m.gate.Now = func() time.Time { return clock }
 	look := func() syncResult {
 		t.Helper()
 		res, err := m.sync(context.Background(), nil, true)

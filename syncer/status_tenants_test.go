@@ -38,7 +38,7 @@ func TestStatusOfManyTenants(t *testing.T) {
 		c.Carbon.Tenants = append(c.Carbon.Tenants, id)
 	}
 	d := newTestDaemon(t, c, &fakeSVN{})
-	for _, ts := range d.tenants {
+	for _, ts := range d.tenants.list {
 		ts.succeeded(5, true)
 	}
 	d.tenant(7).failed(errors.New("boom"))

@@ -22,6 +22,7 @@ import (
 	"github.com/depsync/depsync/internal/svntest"
 	"github.com/depsync/depsync/internal/testcapp"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // fakeSVN records calls and returns canned results, so that the daemon's
@@ -200,7 +201,7 @@ func TestManagerCommitsOnlyWhatIsReady(t *testing.T) {
 	dir := c.Carbon.DeploymentDir
 	f := &fakeSVN{commitRev: 7}
 	d := newTestDaemon(t, c, f)
-	m := judgeAtOnce(newManager(d.tenants[0]))
+	m := judgeAtOnce(newManager(d.tenants.list[0]))
 
 	write := func(rel, body string) {
 		p := filepath.Join(dir, filepath.FromSlash(rel))
@@ -238,7 +239,7 @@ func TestManagerCommitsOnlyWhatIsReady(t *testing.T) {
 		"~synapse-configs/default/api/old.xml -synapse-configs/gone-dir", f.messages[0])
 	assert.Equal(t, []string{"synapse-configs/default/api/fresh.xml"}, res.waiting)
 	assert.False(t, res.nextLook.IsZero())
-	rej := d.tenants[0].rejectedList()
+	rej := d.tenants.list[0].rejectedList()
 	require.Len(t, rej, 1)
 	assert.Equal(t, "carbonapps/Bad_1.0.0.car", rej[0].Path)
 	assert.Equal(t, "not_zip", rej[0].Reason)
@@ -254,14 +255,14 @@ func TestManagerCommitsOnlyWhatIsReady(t *testing.T) {
 	_, err = m.sync(context.Background(), nil, true)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"carbonapps/Bad_1.0.0.car"}, f.committed[len(f.committed)-1])
-	assert.Empty(t, d.tenants[0].rejectedList())
+	assert.Empty(t, d.tenants.list[0].rejectedList())
 }
 
 func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
 	c := testConfig(t, config.RoleManager)
 	f := &fakeSVN{commitErr: unreachable()}
 	d := newTestDaemon(t, c, f)
-	m := newManager(d.tenants[0])
+	m := newManager(d.tenants.list[0])
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
 	quiet(m)
 	f.status = []svn.StatusEntry{{Path: "a.xml", Item: "unversioned", Kind: "file"}}
@@ -269,16 +270,16 @@ func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
 	m.pending["a.xml"] = struct{}{}
 	before := time.Now()
 	next := m.pass(context.Background())
-	assert.True(t, next.After(before.Add(backoffMin/2)), "a failure backs off")
+	assert.True(t, next.After(before.Add(tenant.BackoffMin/2)), "a failure backs off")
 	assert.Contains(t, m.pending, "a.xml", "nothing is forgotten after a failure")
-	st := d.tenants[0].status()
+	st := d.tenants.list[0].status()
 	assert.Contains(t, st.LastError, "Unable to connect")
 	assert.Equal(t, 1, st.Failures)
 	assert.Equal(t, ModeSVN, d.Mode())
 
 	m.pass(context.Background())
 	assert.Equal(t, ModeDirect, d.Mode(), "fail_threshold unreachable failures switch to direct mode")
-	assert.Greater(t, m.fails.n, 1)
+	assert.Greater(t, m.fails.Count(), 1)
 
 	// The server is back: the hub's word ends the backoff, the change
 	// goes in, the mode is svn again.
@@ -289,7 +290,7 @@ func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
 	m.pass(context.Background())
 	assert.Equal(t, ModeSVN, d.Mode())
 	assert.Empty(t, m.pending)
-	assert.Equal(t, int64(3), d.tenants[0].status().Revision)
+	assert.Equal(t, int64(3), d.tenants.list[0].status().Revision)
 	assert.Equal(t, [][]string{{"a.xml"}}, f.committed)
 }
 
@@ -301,7 +302,7 @@ func TestManagerCommitMayDeleteOnlyItsDeletions(t *testing.T) {
 	c := testConfig(t, config.RoleManager)
 	f := &fakeSVN{commitRev: 2}
 	d := newTestDaemon(t, c, f)
-	m := judgeAtOnce(newManager(d.tenants[0]))
+	m := judgeAtOnce(newManager(d.tenants.list[0]))
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
 	quiet(m)
 	f.status = []svn.StatusEntry{
@@ -320,7 +321,7 @@ func TestManagerBackoffOfARefusedCommitOutlivesTheServerAnswering(t *testing.T) 
 	c := testConfig(t, config.RoleManager)
 	f := &fakeSVN{commitErr: &svn.Error{Op: "commit", Message: "svn: E165001: Commit blocked by pre-commit hook"}}
 	d := newTestDaemon(t, c, f)
-	m := newManager(d.tenants[0])
+	m := newManager(d.tenants.list[0])
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
 	quiet(m)
 	f.status = []svn.StatusEntry{{Path: "a.xml", Item: "unversioned", Kind: "file"}}
@@ -346,8 +347,8 @@ func TestWorkerBacksUpBeforeReverting(t *testing.T) {
 		update: &svn.UpdateResult{Revision: 5, Changed: []svn.Change{{Path: "api/a.xml", Action: "U"}}},
 	}
 	d := newTestDaemon(t, c, f)
-	w := newWorker(d.tenants[0])
-	res, err := w.update(context.Background(), 0)
+	w := newWorker(d.tenants.list[0])
+	res, err := w.Update(context.Background(), 0)
 	require.NoError(t, err)
 	assert.Equal(t, int64(5), res.Revision)
 	assert.Equal(t, [][]string{{"api/a.xml", "gone.xml"}}, f.reverted, "unversioned files are left alone")
@@ -369,7 +370,7 @@ func TestWorkerDoesNotRevertWithoutABackup(t *testing.T) {
 	require.NoError(t, os.WriteFile(c.StateDir, []byte("in the way"), 0o644))
 	f := &fakeSVN{status: []svn.StatusEntry{{Path: "a.xml", Item: "modified", Kind: "file"}}}
 	d := newTestDaemon(t, c, f)
-	_, err := newWorker(d.tenants[0]).update(context.Background(), 0)
+	_, err := newWorker(d.tenants.list[0]).Update(context.Background(), 0)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "back up")
 	assert.Equal(t, []string{"status"}, f.Calls(), "no revert, no update after a failed backup")
@@ -380,14 +381,14 @@ func TestWorkerAfterForcedUpdateBacksUpObstructions(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "n.xml"), []byte("worker's"), 0o644))
 	f := &fakeSVN{update: &svn.UpdateResult{Revision: 3, Changed: []svn.Change{{Path: "n.xml", Action: "E"}}}}
 	d := newTestDaemon(t, c, f)
-	w := newWorker(d.tenants[0])
+	w := newWorker(d.tenants.list[0])
 	// Before the update nothing is local; after it, n.xml (which existed)
 	// shows as modified and is backed up and reverted.
 	// The fake's status says n.xml is modified both times: before the
 	// update (a local edit) and after it (the unversioned file svn took
 	// over with --force, "E").
 	f.status = []svn.StatusEntry{{Path: "n.xml", Item: "modified", Kind: "file"}}
-	_, err := w.update(context.Background(), 0)
+	_, err := w.Update(context.Background(), 0)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"status", "revert", "update", "status", "revert"}, f.Calls())
 	matches, err := filepath.Glob(filepath.Join(c.StateDir, "overwritten", "*", "n.xml"))
@@ -404,14 +405,14 @@ func TestWorkerMovesObstructionsAside(t *testing.T) {
 		updateErr: []error{obstructed, nil},
 	}
 	d := newTestDaemon(t, c, f)
-	w := newWorker(d.tenants[0])
+	w := newWorker(d.tenants.list[0])
 	f.status = nil // nothing local before the update
-	_, err := w.update(context.Background(), 0)
+	_, err := w.Update(context.Background(), 0)
 	require.Error(t, err, "without anything in the way, the error stands")
 
 	f.updateErr = []error{obstructed, nil}
 	f.status = []svn.StatusEntry{{Path: "x.car", Item: "unversioned", Kind: "dir"}}
-	_, err = w.update(context.Background(), 0)
+	_, err = w.Update(context.Background(), 0)
 	require.NoError(t, err)
 	_, err = os.Stat(filepath.Join(c.Carbon.DeploymentDir, "x.car"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
@@ -445,7 +446,7 @@ func TestNotifyEndpoint(t *testing.T) {
 			rec := httptest.NewRecorder()
 			d.Handler().ServeHTTP(rec, req)
 			assert.Equal(t, tt.code, rec.Code, rec.Body.String())
-			assert.Equal(t, tt.woken, len(d.tenants[0].wake) == 1)
+			assert.Equal(t, tt.woken, len(d.tenants.list[0].wake) == 1)
 			if tt.woken {
 				assert.Empty(t, d.ManagerURL(), "a worker without peers cannot check the URL: it does not take it")
 			}
@@ -469,7 +470,7 @@ func TestReadyAndStatus(t *testing.T) {
 	assert.JSONEq(t, `{"status":"not ready"}`, rec.Body.String(), "the probe says only its status word")
 	assert.Contains(t, d.Status().Reason, "first sync not done")
 
-	ts := d.tenants[0]
+	ts := d.tenants.list[0]
 	ts.failed(errors.New("svn update: boom http://svn.example/repo"))
 	assert.JSONEq(t, `{"status":"not ready"}`, get("/readyz").Body.String(), "no error text or URL")
 	assert.Contains(t, d.Status().Reason, "boom")
@@ -522,11 +523,11 @@ func TestNotifierDoesNotWaitForSlowPeers(t *testing.T) {
 	d := newTestDaemon(t, c, &fakeSVN{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { d.peers.run(ctx); close(done) }()
+	go func() { d.peers.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
 
 	start := time.Now()
-	d.peers.notify(5)
+	d.peers.Notify(5)
 	assert.Less(t, time.Since(start), 50*time.Millisecond, "notify returns at once")
 	select {
 	case n := <-got:
@@ -539,8 +540,8 @@ func TestNotifierDoesNotWaitForSlowPeers(t *testing.T) {
 	// Notices to the slow peer coalesce while it hangs.
 	// The good peer may get 6 on its way to 7 (it is quick enough to take
 	// 6 before 7 is asked for), but 7 must come, and nothing after it.
-	d.peers.notify(6)
-	d.peers.notify(7)
+	d.peers.Notify(6)
+	d.peers.Notify(7)
 	deadline := time.After(time.Second)
 	for last := int64(0); last != 7; {
 		select {
@@ -606,8 +607,8 @@ func realManager(t *testing.T) (*manager, *svntest.Server) {
 	c.SVN.URL = srv.URL
 	d, err := New(c, Deps{})
 	require.NoError(t, err)
-	m := newManager(d.tenants[0])
-	m.settleWindow = 0 // one pass judges its deletions (see judgeAtOnce)
+	m := newManager(d.tenants.list[0])
+	m.del.settleWindow = 0 // one pass judges its deletions (see judgeAtOnce)
 	require.NoError(t, m.prepare(context.Background()))
 	return m, srv
 }
@@ -616,7 +617,7 @@ func realManager(t *testing.T) (*manager, *svntest.Server) {
 // finds them, for tests of a single pass: sync.delete_settle is tested in
 // TestManagerJudgesAFolderEmptiedInSlicesWhole.
 func judgeAtOnce(m *manager) *manager {
-	m.settleWindow = 0
+	m.del.settleWindow = 0
 	return m
 }
 
@@ -677,17 +678,17 @@ func TestHealPutsPlaceholdersForFilesGoneSinceAnInterruptedSVN(t *testing.T) {
 		return &svn.Error{Op: "cleanup", Message: "svn: E000002: Can't change perms of file '" + gone + "': No such file or directory"}
 	}
 	d := newTestDaemon(t, c, f)
-	require.True(t, d.tenants[0].heal(context.Background()))
+	require.True(t, d.tenants.list[0].files.Heal(context.Background()))
 	assert.True(t, sawPlaceholder)
 	_, err := os.Stat(filepath.Dir(gone))
 	assert.ErrorIs(t, err, os.ErrNotExist, "placeholders and their directories are removed again")
 
 	// A cleanup failing for another reason is reported, not looped on.
 	f.cleanup = func() error { return errors.New("svn: E000013: Permission denied") }
-	assert.False(t, d.tenants[0].heal(context.Background()))
+	assert.False(t, d.tenants.list[0].files.Heal(context.Background()))
 	// A path outside the working copy is never touched.
 	f.cleanup = func() error { return errors.New("svn: E000002: Can't open file '/etc/x': No such file or directory") }
-	assert.False(t, d.tenants[0].heal(context.Background()))
+	assert.False(t, d.tenants.list[0].files.Heal(context.Background()))
 }
 
 func TestManagerCatchUpKeepsTheManagersFiles(t *testing.T) {
@@ -756,22 +757,23 @@ func TestManagerCatchUpKeepsTheManagersFiles(t *testing.T) {
 func TestWorkerPollTakesOnlyNotifiedOrSettledRevisions(t *testing.T) {
 	f := &fakeSVN{info: &svn.Info{Kind: "dir", Revision: 9, LastChangedRev: 9}}
 	d := newTestDaemon(t, testConfig(t, config.RoleWorker), f)
-	w := newWorker(d.tenants[0])
-	w.rev = 7
-	w.settle = 100 * time.Millisecond
+	w := newWorker(d.tenants.list[0])
+	settle := 100 * time.Millisecond
+	w.SetRev(7)
+	w.SetSettle(settle)
 	var got []int64
 	update := func(_ string, rev int64) { got = append(got, rev) }
 
-	w.poll(context.Background(), update)
+	w.Poll(context.Background(), update)
 	assert.Empty(t, got, "a fresh revision nobody notified waits: it may hold a C-App committed half-written")
 	d.notified(Notice{Revision: 8})
-	w.poll(context.Background(), update)
+	w.Poll(context.Background(), update)
 	assert.Equal(t, []int64{8}, got, "the notified revision is taken")
-	time.Sleep(w.settle)
-	w.poll(context.Background(), update)
+	time.Sleep(settle)
+	w.Poll(context.Background(), update)
 	assert.Equal(t, []int64{8, 9}, got, "a revision that stayed the newest for the settle time is taken")
 	d.notified(Notice{Revision: 5})
-	assert.Equal(t, int64(8), d.tenants[0].notifiedRev.Load(), "an old notice does not go back")
+	assert.Equal(t, int64(8), d.tenants.list[0].notifiedRev.Load(), "an old notice does not go back")
 }
 
 // TestManagerSplitsHugeCommits: the first commit of a large tree goes in
@@ -783,7 +785,7 @@ func TestManagerSplitsHugeCommits(t *testing.T) {
 	dir := c.Carbon.DeploymentDir
 	f := &fakeSVN{commitRev: 3}
 	d := newTestDaemon(t, c, f)
-	m := newManager(d.tenants[0])
+	m := newManager(d.tenants.list[0])
 	n := maxCommit + 10
 	for i := 0; i < n; i++ {
 		rel := fmt.Sprintf("f%05d.xml", i)

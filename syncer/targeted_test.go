@@ -16,21 +16,23 @@ import (
 	"github.com/depsync/depsync/internal/svntest"
 	"github.com/depsync/depsync/internal/testcapp"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
+	"github.com/depsync/depsync/syncer/internal/worker"
 )
 
 // realWorker is a worker of the manager's repository, its first update
 // done.
-func realWorker(t *testing.T, srv *svntest.Server) *worker {
+func realWorker(t *testing.T, srv *svntest.Server) (*worker.Worker, *Daemon) {
 	t.Helper()
 	c := testConfig(t, config.RoleWorker)
 	c.SVN.URL = srv.URL
 	d, err := New(c, Deps{})
 	require.NoError(t, err)
-	w := newWorker(d.tenants[0])
+	w := newWorker(d.tenants.list[0])
 	ctx := context.Background()
-	require.NoError(t, w.prepare(ctx))
-	require.NoError(t, w.sync(ctx, "start", 0))
-	return w
+	require.NoError(t, w.Prepare(ctx))
+	require.NoError(t, w.Sync(ctx, "start", 0))
+	return w, d
 }
 
 func write(t *testing.T, dir, rel, body string) {
@@ -75,9 +77,10 @@ func TestTargetedUpdate(t *testing.T) {
 	write(t, m.t.Dir, "synapse-configs/default/api/b.xml", "<b1/>")
 	commit("synapse-configs/default/api/a.xml", "synapse-configs/default/api/b.xml")
 
-	w := realWorker(t, srv)
-	assert.Equal(t, "<a1/>", read(t, w.t.Dir, "synapse-configs/default/api/a.xml"))
-	w.wholeCost = time.Hour // as if the tree were huge
+	w, wd := realWorker(t, srv)
+	dir := wd.tenants.list[0].t.Dir
+	assert.Equal(t, "<a1/>", read(t, dir, "synapse-configs/default/api/a.xml"))
+	w.SetWholeCost(time.Hour) // as if the tree were huge
 
 	for _, step := range []struct {
 		name     string
@@ -119,7 +122,7 @@ func TestTargetedUpdate(t *testing.T) {
 		{
 			name: "the next whole update reverts the edit left alone",
 			manager: func() int64 {
-				w.wholeDue = time.Time{}
+				w.SetWholeDue(time.Time{})
 				write(t, m.t.Dir, "synapse-configs/default/api/c.xml", "<c/>")
 				return commit("synapse-configs/default/api/c.xml")
 			},
@@ -133,16 +136,17 @@ func TestTargetedUpdate(t *testing.T) {
 		t.Run(step.name, func(t *testing.T) {
 			rev := step.manager()
 			for rel, body := range step.local {
-				write(t, w.t.Dir, rel, body)
+				write(t, dir, rel, body)
 			}
-			require.NoError(t, w.sync(ctx, "notice", rev))
-			assert.Equal(t, step.targeted, w.targeted, "targeted")
-			assert.Equal(t, "/-1234", w.relRoot, "the folder's place, learnt when first needed")
-			assert.Equal(t, rev, w.rev)
+			require.NoError(t, w.Sync(ctx, "notice", rev))
+			targeted, relRoot := w.Targeted()
+			assert.Equal(t, step.targeted, targeted, "targeted")
+			assert.Equal(t, "/-1234", relRoot, "the folder's place, learnt when first needed")
+			assert.Equal(t, rev, w.Rev())
 			for rel, body := range step.want {
-				assert.Equal(t, body, read(t, w.t.Dir, rel), rel)
+				assert.Equal(t, body, read(t, dir, rel), rel)
 			}
-			st, err := w.svn.StatusWith(ctx, w.t.Dir, svn.StatusOptions{})
+			st, err := wd.svn.StatusWith(ctx, dir, svn.StatusOptions{})
 			require.NoError(t, err)
 			for _, e := range st {
 				if _, edited := step.want[e.Path]; !edited || e.Item != "modified" {
@@ -153,7 +157,7 @@ func TestTargetedUpdate(t *testing.T) {
 	}
 	// Every local edit overwritten has its copy.
 	var copies []string
-	require.NoError(t, filepath.Walk(filepath.Join(w.d.cfg.StateDir, "overwritten"), func(p string, fi os.FileInfo, err error) error {
+	require.NoError(t, filepath.Walk(filepath.Join(wd.cfg.StateDir, "overwritten"), func(p string, fi os.FileInfo, err error) error {
 		if err == nil && fi.IsDir() && fi.Name() == ".objects" {
 			return filepath.SkipDir // the content index of the copies
 		}
@@ -218,11 +222,11 @@ func TestWorkerFreshCheckoutNeedsNoUpdate(t *testing.T) {
 			counter := &updateCounter{SVN: client}
 			d, err := New(c, Deps{SVN: counter})
 			require.NoError(t, err)
-			w := newWorker(d.tenants[0])
+			w := newWorker(d.tenants.list[0])
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
-			go func() { done <- w.run(ctx) }()
-			require.Eventually(t, func() bool { return w.status().Ready }, 30*time.Second, 10*time.Millisecond)
+			go func() { done <- w.Run(ctx) }()
+			require.Eventually(t, func() bool { return d.tenants.list[0].status().Ready }, 30*time.Second, 10*time.Millisecond)
 			cancel()
 			require.NoError(t, <-done)
 			assert.Equal(t, "a", read(t, c.Carbon.DeploymentDir, "carbonapps/a.txt"))
@@ -301,7 +305,7 @@ func TestDeletedFileWrittenAgainDuringTheCommitIsLookedAtAgain(t *testing.T) {
 	ts := &timedSVN{SVN: client, started: make(chan []string, 1)}
 	d, err := New(c, Deps{SVN: ts})
 	require.NoError(t, err)
-	m := judgeAtOnce(newManager(d.tenants[0]))
+	m := judgeAtOnce(newManager(d.tenants.list[0]))
 	ctx := context.Background()
 	require.NoError(t, m.prepare(ctx))
 	quiet(m)
@@ -337,10 +341,10 @@ func TestWorkerNoticesDoNotPushTheRetryAway(t *testing.T) {
 	full := &svn.Error{Op: "update", Kind: nil, Message: "svn: E200030: sqlite[S13]: database or disk is full"}
 	f := &fakeSVN{updateErr: []error{full, full, full, full, full, full}}
 	d := newTestDaemon(t, c, f)
-	w := newWorker(d.tenants[0])
+	w := newWorker(d.tenants.list[0])
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- w.run(ctx) }()
+	go func() { done <- w.Run(ctx) }()
 	updates := func() int { return countCalls(f, "update") }
 	require.Eventually(t, func() bool { return updates() == 1 }, 10*time.Second, time.Millisecond, "the first update")
 	for i := range 3 {
@@ -351,7 +355,7 @@ func TestWorkerNoticesDoNotPushTheRetryAway(t *testing.T) {
 	require.NoError(t, <-done)
 	// The first failure, and at most one retry on its timer: not one more
 	// step of backoff per notice.
-	assert.LessOrEqual(t, w.fails.n, 2, "each notice pushed the retry further away")
+	assert.LessOrEqual(t, w.Failures(), 2, "each notice pushed the retry further away")
 }
 
 // TestTargetedUpdateOnAFullDiskSaysSo: a targeted update that runs out of
@@ -363,12 +367,14 @@ func TestTargetedUpdateOnAFullDiskSaysSo(t *testing.T) {
 	full := &svn.Error{Op: "update", Message: "svn: E200030: sqlite[S13]: database or disk is full"}
 	f := &fakeSVN{updateErr: []error{full}, log: []svn.LogEntry{{Revision: 3, Paths: []string{"/-1234/carbonapps/Big_1.0.0.car"}}}}
 	d := newTestDaemon(t, c, f)
-	w := newWorker(d.tenants[0])
-	w.rev, w.wholeCost, w.wholeDue = 2, targetedAbove, time.Now().Add(time.Hour)
-	w.relRoot, w.relKnown = "/-1234", true
+	w := newWorker(d.tenants.list[0])
+	w.SetRev(2)
+	w.SetWholeCost(time.Hour)
+	w.SetWholeDue(time.Now().Add(time.Hour))
+	w.SetRelRoot("/-1234")
 
-	_, err := w.update(context.Background(), 3)
+	_, err := w.Update(context.Background(), 3)
 	require.Error(t, err)
-	assert.True(t, noSpace(err), "the full disk is the error: %v", err)
+	assert.True(t, tenant.NoSpace(err), "the full disk is the error: %v", err)
 	assert.Equal(t, 1, countCalls(f, "update"), "no whole update after it")
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/drift"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // tenantSync keeps one deployment directory in step with one repository
@@ -48,6 +48,9 @@ type tenantSync struct {
 	// cleared while deletions wait to be judged (sync.delete_settle).
 	looked atomic.Bool
 
+	// files is the directory as a working copy: heal, backups.
+	files *tenant.Files
+
 	mu sync.Mutex
 	st tenantState
 }
@@ -79,7 +82,7 @@ func newTenantSync(d *Daemon, t config.Tenant, n int) *tenantSync {
 	if n < maxTenantLabels {
 		label = tenantLabel(t.ID)
 	}
-	return &tenantSync{
+	ts := &tenantSync{
 		d:     d,
 		t:     t,
 		label: label,
@@ -89,6 +92,9 @@ func newTenantSync(d *Daemon, t config.Tenant, n int) *tenantSync {
 		tick:  make(chan struct{}, 1),
 		st:    tenantState{Rejected: map[string]Rejection{}},
 	}
+	ts.files = &tenant.Files{Dir: t.Dir, ID: t.ID, StateDir: d.cfg.StateDir, Log: ts.log, SVN: ts.svn,
+		Backups: d.backups, Kept: func() { d.m.backups.WithLabelValues(label).Inc() }}
+	return ts
 }
 
 func (ts *tenantSync) status() tenantState {
@@ -183,7 +189,7 @@ func (ts *tenantSync) failed(err error) {
 	ts.mu.Lock()
 	ts.st.LastError = err.Error()
 	ts.st.Failures++
-	if noSpace(err) {
+	if tenant.NoSpace(err) {
 		ts.st.DiskFull = diskFullHint
 	}
 	n := ts.st.Failures
@@ -205,11 +211,11 @@ func fatal(err error) bool {
 
 // run is the tenant's loop, by role.
 func (ts *tenantSync) run(ctx context.Context) error {
-	ts.removeStalePlaceholders()
+	ts.files.RemoveStalePlaceholders()
 	if ts.d.cfg.Role == config.RoleManager {
 		return newManager(ts).run(ctx)
 	}
-	return newWorker(ts).run(ctx)
+	return newWorker(ts).Run(ctx)
 }
 
 // once runs one full sync, by role.
@@ -217,15 +223,15 @@ func (ts *tenantSync) once(ctx context.Context) error {
 	if ts.d.cfg.Role == config.RoleManager {
 		return newManager(ts).once(ctx)
 	}
-	return newWorker(ts).once(ctx)
+	return newWorker(ts).Once(ctx)
 }
 
 // prepareWithRetry runs prepare until it succeeds, ctx is done or the
 // error is fatal, backing off in between.
 func (ts *tenantSync) prepareWithRetry(ctx context.Context, prepare func(context.Context) error) error {
-	var f failures
+	var f tenant.Failures
 	for {
-		// A few tenants at a time (see startSlots); the slot is given
+		// A few tenants at a time (see startParallel); the slot is given
 		// back before waiting, so a tenant that cannot start holds up none.
 		if !ts.d.startSlot(ctx) {
 			return nil
@@ -236,15 +242,15 @@ func (ts *tenantSync) prepareWithRetry(ctx context.Context, prepare func(context
 		cancel()
 		ts.d.startDone()
 		if err == nil {
-			f.ok(ts.log, "start-up")
+			f.OK(ts.log, "start-up")
 			return nil
 		}
-		ts.observe("prepare", resultError, start)
+		ts.observe("prepare", tenant.ResultError, start)
 		ts.failed(err)
 		if fatal(err) {
 			return err
 		}
-		wait := f.fail(ts.log, "start-up", err)
+		wait := f.Fail(ts.log, "start-up", err)
 		// A notice means the manager is there: try again at once.
 		select {
 		case <-ctx.Done():
@@ -314,18 +320,6 @@ func (ts *tenantSync) hasFolder(ctx context.Context) (bool, error) {
 		return false, configErrorf("%s is a %s in the repository, not a folder", ts.t.URL, info.Kind)
 	}
 	return true, nil
-}
-
-// dirEmpty reports whether dir is missing or holds nothing.
-func dirEmpty(dir string) (bool, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return true, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return len(entries) == 0, nil
 }
 
 // ignoredPath reports whether any component of the slash path rel matches

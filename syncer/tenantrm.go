@@ -4,10 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/depsync/depsync/config"
@@ -28,6 +24,14 @@ import (
 // maxGoneListed bounds the paths listed for a removed tenant folder: the
 // guard's count of a larger tenant stops there.
 const maxGoneListed = 10000
+
+// folderState is what the manager knows of its tenant's folder.
+type folderState struct {
+	// goneHeld: the tenant's folder is missing and its removal is held
+	// (see folderGone); removed: it was removed, the loop stops; rewatch:
+	// it came back, the watcher starts anew on it.
+	goneHeld, removed, rewatch bool
+}
 
 // removable reports whether the tenant is one discovered at runtime, whose
 // folder's removal is the removal of the tenant (never the super tenant).
@@ -51,10 +55,10 @@ func (m *manager) folderGone(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("list the files of %s: %w", m.t.URL, err)
 	}
 	if !m.d.deletions.Check(guard.Pass{Scope: m.scope(), Deleted: paths, Total: n, Reason: guard.ReasonDirGone}) {
-		m.goneHeld = true
+		m.folder.goneHeld = true
 		return false, nil
 	}
-	m.goneHeld = false
+	m.folder.goneHeld = false
 	msg := fmt.Sprintf("depsync %s: remove tenant %d (its folder was removed on the manager; %d file(s))",
 		m.d.cfg.NodeName, m.t.ID, n)
 	if err := m.svn.DeleteURL(ctx, m.t.URL, msg); err != nil && !errors.Is(err, svn.ErrNotFound) {
@@ -63,7 +67,7 @@ func (m *manager) folderGone(ctx context.Context) (bool, error) {
 	m.log.Warn("tenant removed from the repository: its folder was removed here and the deletion approved",
 		"url", m.t.URL, "files", n)
 	if info, err := m.svn.Info(ctx, m.d.cfg.SVN.URL); err == nil {
-		m.d.peers.notifyTenant(m.t.ID, info.LastChangedRev)
+		m.d.peers.NotifyTenant(m.t.ID, info.LastChangedRev)
 	}
 	return true, nil
 }
@@ -73,108 +77,33 @@ func (m *manager) folderGone(ctx context.Context) (bool, error) {
 // made anew (not a working copy) is checked out into first, its files
 // winning, as at start.
 func (m *manager) folderBack(ctx context.Context) error {
-	if !m.goneHeld {
+	if !m.folder.goneHeld {
 		return nil
 	}
-	m.goneHeld = false
-	m.rewatch = true
+	m.folder.goneHeld = false
+	m.folder.rewatch = true
 	m.d.deletions.Check(guard.Pass{Scope: m.scope()})
 	if !svn.IsWorkingCopy(m.t.Dir) {
 		m.knownRev = 0
 		if err := m.prepare(ctx); err != nil {
-			m.goneHeld = true // try again at the next pass
+			m.folder.goneHeld = true // try again at the next pass
 			return err
 		}
 	}
-	return nil
-}
-
-// goneFromRepository reports whether the tenant's folder is no longer in
-// the repository: asked after a failed update, since svn update of a
-// working copy whose folder was deleted fails. It lists svn.url, which
-// must be there: a repository that moved or an svn.url gone wrong makes
-// every tenant's URL missing, and is no removal of any of them.
-func (w *worker) goneFromRepository(ctx context.Context) bool {
-	if !w.removable() {
-		return false
-	}
-	opCtx, cancel := w.d.opContext(ctx)
-	defer cancel()
-	names, err := w.svn.ListDirs(opCtx, w.d.cfg.SVN.URL)
-	if err != nil {
-		return false
-	}
-	id := strconv.Itoa(w.t.ID)
-	for _, n := range names {
-		if n == id {
-			return false
-		}
-	}
-	return true
-}
-
-// removeLocal copies every file of the tenant's directory to
-// <state_dir>/overwritten, then removes the directory: the tenant was
-// removed from the repository by the manager.
-func (w *worker) removeLocal() error {
-	var files []string
-	err := filepath.WalkDir(w.t.Dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if e.IsDir() && e.Name() == ".svn" {
-			return filepath.SkipDir
-		}
-		if e.Type().IsRegular() {
-			rel, err := filepath.Rel(w.t.Dir, p)
-			if err != nil {
-				return err
-			}
-			files = append(files, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("list %s: %w", w.t.Dir, err)
-	}
-	root, err := w.backup(files)
-	if err != nil {
-		return err
-	}
-	if err := os.RemoveAll(w.t.Dir); err != nil {
-		return fmt.Errorf("remove %s: %w", w.t.Dir, err)
-	}
-	w.log.Warn("tenant removed from the repository by the manager: its folder removed here, copies kept",
-		"dir", w.t.Dir, "files", len(files), "backup", root)
 	return nil
 }
 
 // removeTenant forgets a tenant whose loop stopped because it was removed;
 // found again (its folder made anew), it starts afresh.
 func (d *Daemon) removeTenant(ts *tenantSync) {
-	d.tmu.Lock()
-	defer d.tmu.Unlock()
-	if d.byID[ts.t.ID] != ts {
-		return
-	}
-	delete(d.byID, ts.t.ID)
-	kept := make([]*tenantSync, 0, len(d.tenants))
-	for _, t := range d.tenants {
-		if t != ts {
-			kept = append(kept, t)
+	d.tenants.remove(ts, func() {
+		ts.setFailures(0)
+		if ts.label != otherTenants {
+			for _, g := range []interface{ DeleteLabelValues(...string) bool }{d.m.lastSuccess, d.m.failures, d.m.revision} {
+				g.DeleteLabelValues(ts.label)
+			}
 		}
-	}
-	d.tenants = kept
-	if d.gone == nil {
-		d.gone = map[int]int64{}
-	}
-	d.gone[ts.t.ID] = max(ts.changedRev.Load(), ts.notifiedRev.Load(), ts.status().Revision)
-	ts.setFailures(0)
-	if ts.label != otherTenants {
-		for _, g := range []interface{ DeleteLabelValues(...string) bool }{d.m.lastSuccess, d.m.failures, d.m.revision} {
-			g.DeleteLabelValues(ts.label)
-		}
-	}
+	})
 }
 
 // retryGone is when a manager holding a removed tenant folder looks again:
@@ -186,8 +115,5 @@ func (m *manager) retryGone() time.Time {
 // removedBy reports whether revision rev of tenant id is no newer than its
 // removal: the removal's own news, which must not bring the tenant back.
 func (d *Daemon) removedBy(id int, rev int64) bool {
-	d.tmu.RLock()
-	defer d.tmu.RUnlock()
-	at, ok := d.gone[id]
-	return ok && rev <= at
+	return d.tenants.removedBy(id, rev)
 }

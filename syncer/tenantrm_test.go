@@ -77,7 +77,7 @@ func TestManagerHoldsRemovedTenant(t *testing.T) {
 	assert.Equal(t, 2, holds[0].Count)
 	assert.Equal(t, f.files, holds[0].Paths)
 	assert.Empty(t, f.deleted)
-	assert.False(t, m.removed)
+	assert.False(t, m.folder.removed)
 	assert.NotEmpty(t, ts.status().Waiting, "readyz says what the tenant waits for")
 	st := d.Status()
 	require.Len(t, st.HeldDeletions, 1)
@@ -99,7 +99,7 @@ func TestManagerHoldsRemovedTenant(t *testing.T) {
 	assert.Empty(t, f.deleted, "an approval alone deletes nothing before the manager looks")
 	pass()
 	assert.Equal(t, []string{"http://svn.example/repo/5"}, f.deleted)
-	assert.True(t, m.removed, "the tenant's loop stops")
+	assert.True(t, m.folder.removed, "the tenant's loop stops")
 	assert.Empty(t, d.deletions.Holds())
 
 	// Removed from the daemon; the news of its removal does not bring it
@@ -119,7 +119,7 @@ func TestManagerRemovedTenantAlreadyGone(t *testing.T) {
 	m := newManager(ts)
 	m.full = true
 	m.pass(context.Background())
-	assert.True(t, m.removed)
+	assert.True(t, m.folder.removed)
 	assert.Empty(t, d.deletions.Holds())
 	assert.Empty(t, f.deleted)
 }
@@ -135,7 +135,7 @@ func TestSuperTenantDirMissingNotRemoved(t *testing.T) {
 	m := newManager(ts)
 	m.full = true
 	m.pass(context.Background())
-	assert.False(t, m.removed)
+	assert.False(t, m.folder.removed)
 	assert.Empty(t, d.deletions.Holds())
 	assert.NotContains(t, strings.Join(f.Calls(), "\n"), "list -R")
 }
@@ -155,11 +155,11 @@ func TestWorkerRemovesGoneTenant(t *testing.T) {
 	write("carbonapps/A_1.0.0.car", "app")
 	write(".svn/wc.db", "metadata")
 	ctx := context.Background()
-	assert.False(t, w.goneFromRepository(ctx), "the repository still holds it")
+	assert.False(t, w.GoneFromRepository(ctx), "the repository still holds it")
 
 	f.fakeSVN.dirs = []string{"-1234"}
-	require.True(t, w.goneFromRepository(ctx))
-	require.NoError(t, w.removeLocal())
+	require.True(t, w.GoneFromRepository(ctx))
+	require.NoError(t, w.RemoveLocal())
 	_, err := os.Stat(ts.t.Dir)
 	assert.True(t, os.IsNotExist(err))
 	var copies []string
@@ -173,5 +173,5 @@ func TestWorkerRemovesGoneTenant(t *testing.T) {
 	assert.True(t, strings.HasSuffix(copies[0], "tenants/7/carbonapps/A_1.0.0.car"), copies[0])
 
 	w2 := newWorker(d.tenantList()[0])
-	assert.False(t, w2.goneFromRepository(ctx), "never the super tenant")
+	assert.False(t, w2.GoneFromRepository(ctx), "never the super tenant")
 }

@@ -1,18 +1,22 @@
-package syncer
+package worker
 
 import (
 	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/depsync/depsync/api"
 )
 
 // TestDecideStrays: the stray decision alone, with no svn, no HTTP and no
 // Daemon: every answer a manager can give, or not give.
 func TestDecideStrays(t *testing.T) {
 	strays := []string{"carbonapps/a_1.0.0.car", "carbonapps/b_1.0.0.car"}
-	svnMode := func(f strayFacts) strayFacts { f.mode = ModeSVN; return f }
-	asked := func(holds int) strayFacts { return strayFacts{asked: true, canAsk: true, mode: ModeSVN, holds: holds} }
+	svnMode := func(f strayFacts) strayFacts { f.mode = api.ModeSVN; return f }
+	asked := func(holds int) strayFacts {
+		return strayFacts{asked: true, canAsk: true, mode: api.ModeSVN, holds: holds}
+	}
 	listed := func(held map[string]bool, err error) strayFacts {
 		f := asked(0)
 		f.listed, f.held, f.listErr = true, held, err
@@ -23,7 +27,7 @@ func TestDecideStrays(t *testing.T) {
 		f    strayFacts
 		want strayVerdict
 	}{
-		{"direct mode: the manager pushed them", strayFacts{asked: true, canAsk: true, mode: ModeDirect},
+		{"direct mode: the manager pushed them", strayFacts{asked: true, canAsk: true, mode: api.ModeDirect},
 			strayVerdict{keep: "the manager is in direct mode or its mode cannot be told"}},
 		{"mode unknown, nobody to ask", strayFacts{},
 			strayVerdict{keep: "the manager is in direct mode or its mode cannot be told"}},
@@ -38,7 +42,7 @@ func TestDecideStrays(t *testing.T) {
 		{"a notice said svn, nobody to ask: they go", svnMode(strayFacts{}),
 			strayVerdict{remove: strays}},
 		{"a notice said svn, the manager silent: asked again later", svnMode(strayFacts{canAsk: true}),
-			strayVerdict{keep: "the manager cannot be asked whether it holds them", recheck: true, recheckAfter: strayAskAgain}},
+			strayVerdict{keep: "the manager cannot be asked whether it holds them", recheck: true, recheckAfter: StrayAskAgain}},
 		{"svn mode, nothing held: its C-Apps decide", asked(0),
 			strayVerdict{list: true}},
 		{"its C-Apps cannot be listed", listed(nil, errors.New("503 Service Unavailable")),

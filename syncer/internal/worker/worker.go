@@ -1,72 +1,88 @@
-package syncer
+package worker
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/atomicfile"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/svnbatch"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
-// worker follows the repository: it never commits.
-type worker struct {
-	*tenantSync
-	fails failures
+// Worker follows the repository for one tenant: it never commits. Its
+// loop (Run) is the only writer of the tenant's directory.
+type Worker struct {
+	env Env
+	t   config.Tenant
+	log *slog.Logger
+	svn svnbatch.SVN
+
+	fails tenant.Failures
 	// rev is the working copy's revision after the last update.
 	rev int64
 	// target is the revision the last update aimed at (0: HEAD), for its
 	// retry.
 	target int64
-	// seenRev is the newest revision the poll saw, and seenAt when it
-	// first saw it: a revision nobody notified is only taken once it has
-	// been there for settle (see poll).
-	seenRev int64
-	seenAt  time.Time
-	settle  time.Duration
-	// keptLogged is the last set of strays logged as kept (see keep).
-	keptLogged string
-	// strayRecheck: strays were kept for a reason that may pass without a
-	// notice (the manager's holds, or no answer from it); the polls from
-	// strayRecheckAt on check them again (see managerLacks).
-	strayRecheck   bool
-	strayRecheckAt time.Time
+	// seen is the newest revision the poll saw, and when it first saw
+	// it: a revision nobody notified is only taken once it has been there
+	// for settle (see decideTake).
+	seen   sighting
+	settle time.Duration
+	strays strayState
+	plan   planState
 	// cleanupNext: the last try ran out of space; the next one starts
 	// with svn cleanup.
 	cleanupNext bool
+	// fresh: prepare checked the folder out into an empty directory.
+	fresh bool
+}
+
+// strayState is what the worker remembers of the strays it kept.
+type strayState struct {
+	// logged is the last set of strays logged as kept (see keep).
+	logged string
+	// recheck: strays were kept for a reason that may pass without a
+	// notice (the manager's holds, or no answer from it); the polls from
+	// recheckAt on check them again (see managerLacks).
+	recheck   bool
+	recheckAt time.Time
+}
+
+// planState is what a targeted update needs to know (see targeted.go).
+type planState struct {
 	// relRoot is the folder in the repository (relKnown once learnt), as
 	// svn log prints paths; wholeCost what the last look at the whole
 	// working copy took and wholeDue when the next update takes it whole
-	// again; targeted tells the last update took only the changed paths
-	// (see targeted.go).
+	// again; targeted tells the last update took only the changed paths.
 	relRoot   string
 	relKnown  bool
 	wholeCost time.Duration
 	wholeDue  time.Time
 	targeted  bool
-	// fresh: prepare checked the folder out into an empty directory.
-	fresh bool
 }
 
-func newWorker(ts *tenantSync) *worker {
-	return &worker{tenantSync: ts,
-		settle: max(2*time.Second, 4*ts.d.cfg.Sync.Debounce)}
+// New makes the worker of env's tenant. It touches nothing: Run or Once
+// do.
+func New(env Env) *Worker {
+	return &Worker{env: env, t: env.Tenant, log: env.Log, svn: env.SVN,
+		settle: max(2*time.Second, 4*env.Config.Sync.Debounce)}
 }
 
-// prepare checks the folder out when the directory is not yet a working
+// Prepare checks the folder out when the directory is not yet a working
 // copy. Into a directory that holds files it checks out with --force, which
 // keeps the local files (as modifications where the repository has another
 // version); protectLocal then backs those up before the repository's
 // version replaces them. Nothing is overwritten without a copy.
-func (w *worker) prepare(ctx context.Context) error {
+func (w *Worker) Prepare(ctx context.Context) error {
 	if !svn.IsWorkingCopy(w.t.Dir) {
-		exists, err := w.hasFolder(ctx)
+		exists, err := w.env.Files.HasFolder(ctx)
 		if err != nil {
 			return err
 		}
@@ -75,10 +91,10 @@ func (w *worker) prepare(ctx context.Context) error {
 		}
 		empty, err := dirEmpty(w.t.Dir)
 		if err != nil {
-			return &ConfigError{Err: fmt.Errorf("deployment directory: %w", err)}
+			return &tenant.ConfigError{Err: fmt.Errorf("deployment directory: %w", err)}
 		}
 		if err := os.MkdirAll(w.t.Dir, 0o755); err != nil {
-			return &ConfigError{Err: fmt.Errorf("deployment directory: %w", err)}
+			return &tenant.ConfigError{Err: fmt.Errorf("deployment directory: %w", err)}
 		}
 		w.log.Info("checking out the repository folder into the deployment directory",
 			"dir", w.t.Dir, "url", w.t.URL, "in_place", !empty)
@@ -94,19 +110,19 @@ func (w *worker) prepare(ctx context.Context) error {
 			return nil
 		}
 	}
-	info, err := w.checkWorkingCopy(ctx)
+	info, err := w.env.Files.CheckWorkingCopy(ctx)
 	if err != nil {
 		return err
 	}
 	w.rev = info.Revision
-	w.relRoot, w.relKnown = info.RepoPath()
+	w.plan.relRoot, w.plan.relKnown = info.RepoPath()
 	return nil
 }
 
-// run is the worker's loop: update at start, on notice and when the poll
+// Run is the worker's loop: update at start, on notice and when the poll
 // sees a new revision; back off after failures.
-func (w *worker) run(ctx context.Context) error {
-	if err := w.prepareWithRetry(ctx, w.prepare); err != nil || ctx.Err() != nil {
+func (w *Worker) Run(ctx context.Context) error {
+	if err := w.env.Node.PrepareWithRetry(ctx, w.Prepare); err != nil || ctx.Err() != nil {
 		return err
 	}
 	dw := w.watchDrift(ctx)
@@ -115,15 +131,15 @@ func (w *worker) run(ctx context.Context) error {
 	retry.Stop()
 	defer retry.Stop()
 	backingOff := false
-	setBackingOff := func(b bool) { backingOff = b; w.backingOff.Store(b) }
+	setBackingOff := func(b bool) { backingOff = b; w.env.State.SetBackingOff(b) }
 
 	gone := false
 	update := func(why string, rev int64) {
 		w.target = rev
-		if err := w.sync(ctx, why, rev); err != nil {
-			if w.goneFromRepository(ctx) {
+		if err := w.Sync(ctx, why, rev); err != nil {
+			if w.GoneFromRepository(ctx) {
 				// The manager removed the tenant (approved by a person).
-				if rerr := w.removeLocal(); rerr != nil {
+				if rerr := w.RemoveLocal(); rerr != nil {
 					err = errors.Join(err, rerr)
 				} else {
 					gone = true
@@ -134,7 +150,7 @@ func (w *worker) run(ctx context.Context) error {
 				// A revision the repository does not have (a bogus
 				// notice, a repository loaded anew): forget it and
 				// follow HEAD, or every retry would fail the same way.
-				w.notifiedRev.CompareAndSwap(rev, 0)
+				w.env.Signals.Notified.CompareAndSwap(rev, 0)
 				w.target = 0
 			}
 			if backingOff && why == "notice" {
@@ -145,12 +161,12 @@ func (w *worker) run(ctx context.Context) error {
 				w.log.Debug("update failed again", "trigger", why, "error", err)
 				return
 			}
-			wait := w.fails.fail(w.log, "update", err)
+			wait := w.fails.Fail(w.log, "update", err)
 			retry.Reset(wait)
 			setBackingOff(true)
 			return
 		}
-		w.fails.ok(w.log, "update")
+		w.fails.OK(w.log, "update")
 		if backingOff {
 			retry.Stop()
 			setBackingOff(false)
@@ -162,20 +178,20 @@ func (w *worker) run(ctx context.Context) error {
 		// repository's, with nothing local to protect; a newer revision
 		// comes by notice or poll like any.
 		w.log.Debug("checked out", "revision", w.rev)
-		w.succeeded(w.rev, true)
-	case w.d.startSlot(ctx):
-		// The first update runs a few tenants at a time (see startSlots).
+		w.env.State.Succeeded(w.rev, true)
+	case w.env.Node.StartSlot(ctx):
+		// The first update runs a few tenants at a time (Node.StartSlot).
 		update("start", 0)
-		w.d.startDone()
+		w.env.Node.StartDone()
 	}
 	for !gone {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-w.wake:
+		case <-w.env.Signals.Wake:
 			// Update to the notified revision, not HEAD: the manager
 			// notifies only revisions it knows are whole.
-			if rev := w.notifiedRev.Load(); rev > w.rev || backingOff {
+			if rev := w.env.Signals.Notified.Load(); rev > w.rev || backingOff {
 				update("notice", rev)
 			}
 		case <-retry.C:
@@ -185,117 +201,100 @@ func (w *worker) run(ctx context.Context) error {
 			w.lookAtDrift(ctx, dw, b)
 		case <-dw.polls():
 			w.undoDrift(ctx, dw)
-		case <-w.tick:
+		case <-w.env.Signals.Tick:
 			// The hub looked at the server (one look for every tenant).
 			if !backingOff {
 				// An update looks at the strays itself: no second look.
 				updated := false
-				w.consider(w.changedRev.Load(), func(why string, rev int64) { updated = true; update(why, rev) })
-				if w.strayRecheck && !updated && !time.Now().Before(w.strayRecheckAt) {
-					w.recheckStrays(ctx)
+				w.consider(w.env.Signals.Changed.Load(), func(why string, rev int64) { updated = true; update(why, rev) })
+				if w.strays.recheck && !updated && !time.Now().Before(w.strays.recheckAt) {
+					w.RecheckStrays(ctx)
 				}
 			}
 		}
 	}
-	w.d.removeTenant(w.tenantSync)
+	w.env.Node.Removed()
 	return nil
 }
 
-// poll asks the server for the folder's last changed revision and
+// Poll asks the server for the folder's last changed revision and
 // considers it: the daemon's hub does this for every tenant at once, this
 // is the look of one tenant alone.
-func (w *worker) poll(ctx context.Context, update func(string, int64)) {
-	opCtx, cancel := w.d.opContext(ctx)
+func (w *Worker) Poll(ctx context.Context, update func(string, int64)) {
+	opCtx, cancel := w.env.Node.OpContext(ctx)
 	info, err := w.svn.Info(opCtx, w.t.URL)
 	cancel()
 	if err != nil {
-		w.failed(err)
-		w.fails.fail(w.log, "poll", err)
+		w.env.State.Failed(err)
+		w.fails.Fail(w.log, "poll", err)
 		return
 	}
-	w.probed()
-	w.d.svnResult(nil)
+	w.env.State.Probed()
+	w.env.Node.SVNResult(nil)
 	w.consider(info.LastChangedRev, update)
 }
 
 // consider compares the folder's last changed revision with the working
-// copy's and updates when it moved. A revision the manager notified is
-// taken at once. One it did not notify (the notice was lost, or the
-// manager found a C-App rewritten while it was being committed and holds
-// the notice back until the whole one follows) is taken once it has been
-// the newest for the settle time: by then a half-written C-App has been
-// replaced by a newer revision.
-func (w *worker) consider(changed int64, update func(string, int64)) {
-	if changed <= w.rev {
-		return
-	}
-	notified := w.notifiedRev.Load()
-	if notified >= changed {
-		update("poll", changed)
-		return
-	}
-	if changed != w.seenRev {
-		w.seenRev, w.seenAt = changed, time.Now()
-	}
-	switch {
-	case time.Since(w.seenAt) >= w.settle:
-		update("poll", changed)
-	case notified > w.rev:
-		update("poll", notified)
+// copy's and updates when it moved, as decideTake says.
+func (w *Worker) consider(changed int64, update func(string, int64)) {
+	var take int64
+	take, w.seen = decideTake(changed, w.rev, w.env.Signals.Notified.Load(), w.seen, time.Now(), w.settle)
+	if take > 0 {
+		update("poll", take)
 	}
 }
 
-// sync runs one update with its metrics.
-func (w *worker) sync(ctx context.Context, why string, rev int64) error {
-	opCtx, cancel := w.d.opContext(ctx)
+// Sync runs one update with its metrics.
+func (w *Worker) Sync(ctx context.Context, why string, rev int64) error {
+	opCtx, cancel := w.env.Node.OpContext(ctx)
 	defer cancel()
 	start := time.Now()
 	before := w.rev
-	if w.cleanupNext && w.heal(opCtx) {
+	if w.cleanupNext && w.env.Files.Heal(opCtx) {
 		// A full disk may have interrupted svn: finish its work first.
 		w.cleanupNext = false
 	}
-	res, err := w.update(opCtx, rev)
-	if err != nil && lockedErr(err) && w.heal(opCtx) {
-		res, err = w.update(opCtx, rev)
+	res, err := w.Update(opCtx, rev)
+	if err != nil && tenant.Locked(err) && w.env.Files.Heal(opCtx) {
+		res, err = w.Update(opCtx, rev)
 	}
 	if err != nil {
-		w.cleanupNext = w.cleanupNext || noSpace(err)
-		w.wholeDue = time.Time{} // after a failure, the whole tree
-		w.observe("update", resultError, start)
-		w.failed(err)
+		w.cleanupNext = w.cleanupNext || tenant.NoSpace(err)
+		w.plan.wholeDue = time.Time{} // after a failure, the whole tree
+		w.env.State.Observe("update", tenant.ResultError, start)
+		w.env.State.Failed(err)
 		return err
 	}
-	if err := w.dropStrays(opCtx); err != nil {
-		w.cleanupNext = w.cleanupNext || noSpace(err)
-		w.observe("update", resultError, start)
-		w.failed(err)
+	if err := w.DropStrays(opCtx); err != nil {
+		w.cleanupNext = w.cleanupNext || tenant.NoSpace(err)
+		w.env.State.Observe("update", tenant.ResultError, start)
+		w.env.State.Failed(err)
 		return err
 	}
-	result := resultNoop
+	result := tenant.ResultNoop
 	if len(res.Changed) > 0 {
-		result = resultSuccess
+		result = tenant.ResultSuccess
 		w.log.Info("updated", "revision", res.Revision, "from", before, "changes", len(res.Changed),
 			"trigger", why, "took", time.Since(start).Round(time.Millisecond))
 	} else {
 		w.log.Debug("up to date", "revision", res.Revision, "trigger", why)
 	}
-	w.observe("update", result, start)
-	w.succeeded(res.Revision, true)
+	w.env.State.Observe("update", result, start)
+	w.env.State.Succeeded(res.Revision, true)
 	return nil
 }
 
-// update makes the directory what the repository holds: local edits are
+// Update makes the directory what the repository holds: local edits are
 // backed up and reverted first, unversioned files in the way of incoming
 // ones become local modifications (--force) and get the same treatment
 // after the update. svn writes each file to a temporary file and renames it
 // into place, so Carbon never sees a half-written one. rev is the revision
 // to update to; 0 means HEAD.
-func (w *worker) update(ctx context.Context, rev int64) (*svn.UpdateResult, error) {
+func (w *Worker) Update(ctx context.Context, rev int64) (*svn.UpdateResult, error) {
 	if rev > 0 && rev < w.rev {
 		rev = w.rev // never back: a late notice names an older revision
 	}
-	w.targeted = false
+	w.plan.targeted = false
 	if paths, ok := w.targetedPlan(ctx, rev); ok {
 		return w.updatePaths(ctx, rev, paths)
 	}
@@ -303,7 +302,7 @@ func (w *worker) update(ctx context.Context, rev int64) (*svn.UpdateResult, erro
 }
 
 // updateWhole is update of the whole working copy.
-func (w *worker) updateWhole(ctx context.Context, rev int64) (*svn.UpdateResult, error) {
+func (w *Worker) updateWhole(ctx context.Context, rev int64) (*svn.UpdateResult, error) {
 	opts := svn.UpdateOptions{Force: true, Revision: rev}
 	if err := w.protectLocal(ctx); err != nil {
 		return nil, err
@@ -324,7 +323,7 @@ func (w *worker) updateWhole(ctx context.Context, rev int64) (*svn.UpdateResult,
 		return nil, fmt.Errorf("svn update %s: %w", w.t.Dir, err)
 	}
 	w.rev = res.Revision
-	w.wholeDue = time.Now().Add(w.d.cfg.Sync.RescanInterval)
+	w.plan.wholeDue = time.Now().Add(w.env.Config.Sync.RescanInterval)
 	recheck := len(res.Conflicts) > 0 || len(res.Skipped) > 0
 	for _, c := range res.Changed {
 		// G: svn merged into a file someone edited after the look
@@ -356,14 +355,14 @@ func (w *worker) updateWhole(ctx context.Context, rev int64) (*svn.UpdateResult,
 // version wins and the person's version is kept in
 // <state_dir>/overwritten. Unversioned files are left alone: they are
 // nobody's business until one is in the way of an incoming file.
-func (w *worker) protectLocal(ctx context.Context, paths ...string) error {
+func (w *Worker) protectLocal(ctx context.Context, paths ...string) error {
 	start := time.Now()
 	entries, err := w.svn.StatusWith(ctx, w.t.Dir, svn.StatusOptions{}, paths...)
 	if err != nil {
 		return fmt.Errorf("svn status %s: %w", w.t.Dir, err)
 	}
 	if len(paths) == 0 {
-		w.wholeCost = time.Since(start)
+		w.plan.wholeCost = time.Since(start)
 	}
 	var revert, files []string
 	for _, e := range entries {
@@ -389,26 +388,26 @@ func (w *worker) protectLocal(ctx context.Context, paths ...string) error {
 	if len(revert) == 0 {
 		return nil
 	}
-	if _, err := w.backup(files); err != nil {
+	if _, err := w.env.Files.Backup(files); err != nil {
 		return err
 	}
 	if err := w.svn.Revert(ctx, w.t.Dir, revert...); err != nil {
 		return fmt.Errorf("svn revert: %w", err)
 	}
-	w.log.Info("local changes reverted; the repository's version wins", "paths", joinLimited(revert, 10))
+	w.log.Info("local changes reverted; the repository's version wins", "paths", tenant.JoinLimited(revert, 10))
 	return nil
 }
 
 // moveAsideObstructions moves each unversioned item that exists in the
 // repository too out of the way, into the backup folder, and returns how
 // many it moved.
-func (w *worker) moveAsideObstructions(ctx context.Context) (int, error) {
+func (w *Worker) moveAsideObstructions(ctx context.Context) (int, error) {
 	entries, err := w.svn.StatusWith(ctx, w.t.Dir, svn.StatusOptions{})
 	if err != nil {
 		return 0, fmt.Errorf("svn status %s: %w", w.t.Dir, err)
 	}
 	moved := 0
-	root := w.backupRoot()
+	root := w.env.Files.BackupRoot()
 	for _, e := range entries {
 		if e.Item != "unversioned" && e.Item != "obstructed" {
 			continue
@@ -425,71 +424,28 @@ func (w *worker) moveAsideObstructions(ctx context.Context) (int, error) {
 			return moved, fmt.Errorf("move %s aside: %w", src, err)
 		}
 		moved++
-		w.d.m.backups.WithLabelValues(w.label).Inc()
+		w.env.Files.BackedUp()
 		w.log.Warn("local item in the way of the repository's moved aside", "path", e.Path, "backup", dst)
 	}
 	return moved, nil
 }
 
-// dropStrays removes the C-Apps in carbonapps that only this worker holds:
-// pushed by the manager in direct mode (or with ?force=true) and not in the
-// repository now that SVN serves again. The manager is the one source of
-// truth in both modes: a stray goes only when the manager says it is in
-// svn mode and does not hold it (see managerLacks); each file is copied to
-// <state_dir>/overwritten first.
-func (w *worker) dropStrays(ctx context.Context) error { return w.dropStraysIn(ctx, w.targeted) }
-
-// dropStraysIn is dropStrays looking at carbonapps alone, or at the whole
-// tree.
-func (w *worker) dropStraysIn(ctx context.Context, carbonappsOnly bool) error {
-	w.strayRecheck = false
-	var paths []string
-	opts := svn.StatusOptions{}
-	if carbonappsOnly {
-		// Strays are files of carbonapps: after a targeted update, look
-		// there only (the whole tree is looked at by the whole updates).
-		if _, err := os.Lstat(filepath.Join(w.t.Dir, "carbonapps")); err != nil {
-			return nil
-		}
-		paths, opts.Depth = []string{"carbonapps"}, "immediates"
-	}
-	entries, err := w.svn.StatusWith(ctx, w.t.Dir, opts, paths...)
-	if err != nil {
-		return fmt.Errorf("svn status %s: %w", w.t.Dir, err)
-	}
-	var strays []string
-	for _, e := range entries {
-		name, ok := strings.CutPrefix(e.Path, "carbonapps/")
-		if e.Item != "unversioned" || !ok || strings.Contains(name, "/") ||
-			!carbonapp.IsCApp(name) || w.ignoredPath(e.Path) {
-			continue
-		}
-		strays = append(strays, e.Path)
-	}
-	if len(strays) == 0 {
-		return nil
-	}
-	if strays = w.managerLacks(ctx, strays); len(strays) == 0 {
-		return nil
-	}
-	root, err := w.backup(strays)
-	if err != nil {
+// Once brings the directory up to date once.
+func (w *Worker) Once(ctx context.Context) error {
+	if err := w.Prepare(ctx); err != nil {
 		return err
 	}
-	for _, p := range strays {
-		if err := os.Remove(filepath.Join(w.t.Dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove %s: %w", p, err)
-		}
-	}
-	w.log.Warn("C-Apps the repository does not hold removed from this worker (the manager is the source of truth); copies kept",
-		"paths", joinLimited(strays, 10), "backup", root)
-	return nil
+	return w.Sync(ctx, "once", 0)
 }
 
-// once brings the directory up to date once.
-func (w *worker) once(ctx context.Context) error {
-	if err := w.prepare(ctx); err != nil {
-		return err
+// dirEmpty reports whether dir is missing or holds nothing.
+func dirEmpty(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return true, nil
 	}
-	return w.sync(ctx, "once", 0)
+	if err != nil {
+		return false, err
+	}
+	return len(entries) == 0, nil
 }

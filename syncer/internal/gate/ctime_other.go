@@ -1,6 +1,6 @@
 //go:build !linux
 
-package syncer
+package gate
 
 import (
 	"io/fs"

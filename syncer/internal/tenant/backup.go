@@ -1,4 +1,4 @@
-package syncer
+package tenant
 
 import (
 	"errors"
@@ -10,14 +10,14 @@ import (
 	"github.com/depsync/depsync/internal/backup"
 )
 
-// backupRoot is where this tenant's copies of the moment go:
+// BackupRoot is where this tenant's copies of the moment go:
 // <state_dir>/overwritten/<UTC time>[/tenants/<id>] (see package backup for
 // the layout and its limits).
-func (ts *tenantSync) backupRoot() string {
-	return filepath.Join(ts.d.backups.Folder(), filepath.FromSlash(ts.backupRel("")))
+func (wc *Files) BackupRoot() string {
+	return filepath.Join(wc.Backups.Folder(), filepath.FromSlash(wc.backupRel("")))
 }
 
-// backup copies the given files (slash paths relative to the tenant's
+// Backup copies the given files (slash paths relative to the tenant's
 // directory) to <state_dir>/overwritten/<UTC time>/<path> (tenants other
 // than the super tenant under tenants/<id>/) through the daemon's backup
 // keeper: each copy whole or absent, an identical content kept once, the
@@ -25,15 +25,15 @@ func (ts *tenantSync) backupRoot() string {
 // are not regular files (gone, directories) are skipped. It returns the
 // backup folder, or "" when nothing was copied; on an error nothing may be
 // replaced, so the caller must stop.
-func (ts *tenantSync) backup(paths []string) (string, error) {
+func (wc *Files) Backup(paths []string) (string, error) {
 	if len(paths) == 0 {
 		return "", nil
 	}
-	folder := ts.d.backups.Folder()
-	root := filepath.Join(folder, filepath.FromSlash(ts.backupRel("")))
+	folder := wc.Backups.Folder()
+	root := filepath.Join(folder, filepath.FromSlash(wc.backupRel("")))
 	copied := 0
 	for _, rel := range paths {
-		src := filepath.Join(ts.t.Dir, filepath.FromSlash(rel))
+		src := filepath.Join(wc.Dir, filepath.FromSlash(rel))
 		fi, err := os.Lstat(src)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -44,23 +44,23 @@ func (ts *tenantSync) backup(paths []string) (string, error) {
 		if !fi.Mode().IsRegular() {
 			continue
 		}
-		dst, err := ts.d.backups.Keep(folder, ts.backupRel(rel), src, "")
+		dst, err := wc.Backups.Keep(folder, wc.backupRel(rel), src, "")
 		if err != nil {
 			return "", err
 		}
 		copied++
-		ts.d.m.backups.WithLabelValues(ts.label).Inc()
-		ts.log.Warn("local change backed up; the repository's version replaces it", "path", rel, "backup", dst)
+		wc.Kept()
+		wc.Log.Warn("local change backed up; the repository's version replaces it", "path", rel, "backup", dst)
 	}
 	if copied == 0 {
 		return "", nil
 	}
-	if err := ts.d.backups.Prune(); err != nil {
-		ts.log.Warn("pruning backups failed", "err", err)
+	if err := wc.Backups.Prune(); err != nil {
+		wc.Log.Warn("pruning backups failed", "err", err)
 	}
 	return root, nil
 }
 
 // backupRel is rel's path under a backup time folder ("" for the tenant's
 // own folder there): see backup.Path.
-func (ts *tenantSync) backupRel(rel string) string { return backup.Path(ts.t.ID, rel) }
+func (wc *Files) backupRel(rel string) string { return backup.Path(wc.ID, rel) }

@@ -1,4 +1,4 @@
-package syncer
+package peer
 
 import (
 	"bytes"
@@ -12,17 +12,17 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/internal/httpauth"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
-// Notice is the body of POST /v1/notify (see api.Notice).
-type Notice = api.Notice
-
 const (
-	// notifyTimeout bounds one notice: a slow or down peer must not hold
+	// NotifyTimeout bounds one notice: a slow or down peer must not hold
 	// anything up, and the peer's poll catches up anyway.
-	notifyTimeout = 2 * time.Second
+	NotifyTimeout = 2 * time.Second
 	// probeEvery is how often a peer that got nothing else lately is asked
 	// for /healthz, so that /v1/status says it is down within 10 s of it
 	// dying: a probe at most probeEvery (+20% jitter) after the last
@@ -34,11 +34,11 @@ const (
 	maxProbes = 16
 )
 
-// notifier tells peers about new revisions: one goroutine per peer, each
+// Notifier tells peers about new revisions: one goroutine per peer, each
 // sending only the latest revision, so a slow peer neither blocks the
 // manager nor the other peers, and notices to it do not pile up.
-type notifier struct {
-	peers  []*peer
+type Notifier struct {
+	peers  []*peerLink
 	client *http.Client
 	token  string
 	node   string
@@ -47,7 +47,7 @@ type notifier struct {
 	// held how many deletions it holds.
 	mode func() string
 	held func() int
-	m    *metrics
+	sent *prometheus.CounterVec
 	log  *slog.Logger
 	// every and probeTimeout are probeEvery and probeTimeout (tests
 	// shorten them); probes holds a slot per probe in flight.
@@ -55,7 +55,8 @@ type notifier struct {
 	probes              chan struct{}
 }
 
-type peer struct {
+// peerLink is one peer the notifier sends to.
+type peerLink struct {
 	url  string
 	kick chan struct{} // capacity 1: a new revision is waiting
 
@@ -73,20 +74,35 @@ type peer struct {
 	lastTry     time.Time
 }
 
-// PeerStatus is a peer as /v1/status shows it (see api.PeerStatus).
-type PeerStatus = api.PeerStatus
+// Options are what a Notifier is made of.
+type Options struct {
+	// URLs are the peers' base URLs.
+	URLs   []string
+	Client *http.Client
+	// Token authenticates the notices; Node and Self name the sender.
+	Token, Node, Self string
+	// Mode returns the sender's mode for each notice (nil: none sent);
+	// Held how many deletions it holds, < 0 when it cannot tell yet.
+	Mode func() string
+	Held func() int
+	// Sent counts the notices sent, by peer and result
+	// (depsync_notify_sent_total).
+	Sent *prometheus.CounterVec
+	Log  *slog.Logger
+}
 
-func newNotifier(urls []string, client *http.Client, token, node, self string, m *metrics, log *slog.Logger) *notifier {
-	n := &notifier{client: client, token: token, node: node, self: self, m: m, log: log,
-		every: probeEvery, probeTimeout: probeTimeout, probes: make(chan struct{}, maxProbes)}
-	for _, u := range urls {
-		n.peers = append(n.peers, &peer{url: u, kick: make(chan struct{}, 1)})
+// NewNotifier makes the notifier of o.URLs; Run drives it.
+func NewNotifier(o Options) *Notifier {
+	n := &Notifier{client: o.Client, token: o.Token, node: o.Node, self: o.Self, mode: o.Mode, held: o.Held,
+		sent: o.Sent, log: o.Log, every: probeEvery, probeTimeout: probeTimeout, probes: make(chan struct{}, maxProbes)}
+	for _, u := range o.URLs {
+		n.peers = append(n.peers, &peerLink{url: u, kick: make(chan struct{}, 1)})
 	}
 	return n
 }
 
-// run drives the peers' goroutines until ctx is done.
-func (n *notifier) run(ctx context.Context) {
+// Run drives the peers' goroutines until ctx is done.
+func (n *Notifier) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, p := range n.peers {
 		wg.Add(1)
@@ -95,15 +111,16 @@ func (n *notifier) run(ctx context.Context) {
 	wg.Wait()
 }
 
-// notify queues rev of every tenant for every peer and returns at once.
-func (n *notifier) notify(rev int64) { n.queue(rev, 0, true) }
+// Notify queues rev of every tenant for every peer and returns at once.
+func (n *Notifier) Notify(rev int64) { n.queue(rev, 0, true) }
 
-// notifyTenant queues revision rev of one tenant's folder for every peer
+// NotifyTenant queues revision rev of one tenant's folder for every peer
 // and returns at once. Notices to a peer coalesce: the next one names every
 // tenant queued since the last.
-func (n *notifier) notifyTenant(id int, rev int64) { n.queue(rev, id, false) }
+func (n *Notifier) NotifyTenant(id int, rev int64) { n.queue(rev, id, false) }
 
-func (n *notifier) queue(rev int64, id int, all bool) {
+// queue queues rev for every peer: of every tenant (all), or of tenant id.
+func (n *Notifier) queue(rev int64, id int, all bool) {
 	for _, p := range n.peers {
 		p.mu.Lock()
 		p.latest = max(p.latest, rev)
@@ -125,7 +142,7 @@ func (n *notifier) queue(rev int64, id int, all bool) {
 
 // take returns what the next notice to p says and clears it: a lost
 // notice is made good by the peer's poll.
-func (p *peer) take() (int64, []api.NoticeTenant) {
+func (p *peerLink) take() (int64, []api.NoticeTenant) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	rev, all, ts := p.latest, p.all, p.tenants
@@ -141,8 +158,8 @@ func (p *peer) take() (int64, []api.NoticeTenant) {
 	return rev, out
 }
 
-// sendAll sends rev to every peer in parallel and waits (for --once).
-func (n *notifier) sendAll(ctx context.Context, rev int64) {
+// SendAll sends rev to every peer in parallel and waits (for --once).
+func (n *Notifier) SendAll(ctx context.Context, rev int64) {
 	var wg sync.WaitGroup
 	for _, p := range n.peers {
 		wg.Add(1)
@@ -151,8 +168,9 @@ func (n *notifier) sendAll(ctx context.Context, rev int64) {
 	wg.Wait()
 }
 
-func (n *notifier) loop(ctx context.Context, p *peer) {
-	probe := time.NewTimer(jitter(n.every))
+// loop sends p the notices queued for it, and probes it when idle.
+func (n *Notifier) loop(ctx context.Context, p *peerLink) {
+	probe := time.NewTimer(tenant.Jitter(n.every))
 	defer probe.Stop()
 	for {
 		select {
@@ -169,13 +187,14 @@ func (n *notifier) loop(ctx context.Context, p *peer) {
 			if idle {
 				n.probe(ctx, p)
 			}
-			probe.Reset(jitter(n.every))
+			probe.Reset(tenant.Jitter(n.every))
 		}
 	}
 }
 
-func (n *notifier) send(ctx context.Context, p *peer, rev int64, tenants []api.NoticeTenant) {
-	notice := Notice{Revision: rev, Node: n.node, URL: n.self, Tenants: tenants}
+// send sends p one notice of rev (and of tenants, nil: every tenant).
+func (n *Notifier) send(ctx context.Context, p *peerLink, rev int64, tenants []api.NoticeTenant) {
+	notice := api.Notice{Revision: rev, Node: n.node, URL: n.self, Tenants: tenants}
 	if n.mode != nil {
 		notice.Mode = n.mode()
 	}
@@ -189,11 +208,11 @@ func (n *notifier) send(ctx context.Context, p *peer, rev int64, tenants []api.N
 	body, _ := json.Marshal(notice)
 	start := time.Now()
 	err := n.post(ctx, p.url+"/v1/notify", body)
-	result := resultSuccess
+	result := tenant.ResultSuccess
 	if err != nil {
-		result = resultError
+		result = tenant.ResultError
 	}
-	n.m.notifySent.WithLabelValues(p.url, result).Inc()
+	n.sent.WithLabelValues(p.url, result).Inc()
 	wasUp := n.record(p, err)
 	switch {
 	case err != nil && (wasUp || !p.contactedBefore()):
@@ -208,14 +227,15 @@ func (n *notifier) send(ctx context.Context, p *peer, rev int64, tenants []api.N
 	}
 }
 
-func (p *peer) contactedBefore() bool {
+// contactedBefore reports whether p was ever tried.
+func (p *peerLink) contactedBefore() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.contacted
 }
 
 // probe asks a peer's /healthz whether it is up.
-func (n *notifier) probe(ctx context.Context, p *peer) {
+func (n *Notifier) probe(ctx context.Context, p *peerLink) {
 	select {
 	case n.probes <- struct{}{}:
 		defer func() { <-n.probes }()
@@ -241,7 +261,7 @@ func (n *notifier) probe(ctx context.Context, p *peer) {
 }
 
 // record updates a peer's state and returns whether it was up before.
-func (n *notifier) record(p *peer, err error) bool {
+func (n *Notifier) record(p *peerLink, err error) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	wasUp := p.up
@@ -261,8 +281,9 @@ func (n *notifier) record(p *peer, err error) bool {
 	return wasUp
 }
 
-func (n *notifier) post(ctx context.Context, url string, body []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, notifyTimeout)
+// post posts body to url within NotifyTimeout.
+func (n *Notifier) post(ctx context.Context, url string, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, NotifyTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
@@ -286,9 +307,9 @@ func (n *notifier) post(ctx context.Context, url string, body []byte) error {
 	return nil
 }
 
-// heard records a notice from a peer (a worker hearing from its manager):
+// Heard records a notice from a peer (a worker hearing from its manager):
 // that peer is up, and this is its last success as seen from here.
-func (n *notifier) heard(url string) {
+func (n *Notifier) Heard(url string) {
 	for _, p := range n.peers {
 		if p.url == url {
 			p.mu.Lock()
@@ -298,11 +319,12 @@ func (n *notifier) heard(url string) {
 	}
 }
 
-func (n *notifier) status() []PeerStatus {
-	out := make([]PeerStatus, 0, len(n.peers))
+// Status is every peer as /v1/status shows it.
+func (n *Notifier) Status() []api.PeerStatus {
+	out := make([]api.PeerStatus, 0, len(n.peers))
 	for _, p := range n.peers {
 		p.mu.Lock()
-		ps := PeerStatus{URL: p.url, Up: p.up, LastError: p.lastError}
+		ps := api.PeerStatus{URL: p.url, Up: p.up, LastError: p.lastError}
 		if !p.lastSuccess.IsZero() {
 			t := p.lastSuccess.UTC()
 			ps.LastSuccess = &t
@@ -313,11 +335,11 @@ func (n *notifier) status() []PeerStatus {
 	return out
 }
 
-// withProbes marks down each peer of ps (the reconciler's view in direct
+// WithProbes marks down each peer of ps (the reconciler's view in direct
 // mode, which only its passes update) that this node's last word with it
 // (a probe or a notice) failed after the reconciler's last success: a peer
 // that died shows down within the probes' time, not at the next pass.
-func (n *notifier) withProbes(ps []PeerStatus) []PeerStatus {
+func (n *Notifier) WithProbes(ps []api.PeerStatus) []api.PeerStatus {
 	for i := range ps {
 		for _, p := range n.peers {
 			if p.url != ps[i].URL {

@@ -1,4 +1,4 @@
-package syncer
+package peer
 
 import (
 	"context"
@@ -14,17 +14,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/depsync/depsync/api"
 )
 
 // fastNotifier is a notifier of urls that probes every 20 ms.
-func fastNotifier(urls []string) *notifier {
-	n := newNotifier(urls, &http.Client{}, "t", "m", "http://m", newMetrics(prometheus.NewRegistry()), slog.New(slog.DiscardHandler))
+func fastNotifier(urls []string) *Notifier {
+	n := NewNotifier(Options{URLs: urls, Client: &http.Client{}, Token: "t", Node: "m", Self: "http://m",
+		Sent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "sent"}, []string{"peer", "result"}),
+		Log:  slog.New(slog.DiscardHandler)})
 	n.every, n.probeTimeout = 20*time.Millisecond, 200*time.Millisecond
 	return n
 }
 
-func upOf(n *notifier, url string) bool {
-	for _, p := range n.status() {
+func upOf(n *Notifier, url string) bool {
+	for _, p := range n.Status() {
 		if p.URL == url {
 			return p.Up
 		}
@@ -42,7 +46,7 @@ func TestProbesSeeAPeerDie(t *testing.T) {
 	n := fastNotifier([]string{alive.URL, dying.URL})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { n.run(ctx); close(done) }()
+	go func() { n.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
 
 	require.Eventually(t, func() bool { return upOf(n, alive.URL) && upOf(n, dying.URL) }, 5*time.Second, 5*time.Millisecond)
@@ -53,13 +57,13 @@ func TestProbesSeeAPeerDie(t *testing.T) {
 	assert.True(t, upOf(n, alive.URL))
 
 	// The reconciler last pushed before the peer died: the probe wins.
-	merged := n.withProbes([]PeerStatus{{URL: dying.URL, Up: true, LastSuccess: &before}, {URL: alive.URL, Up: true, LastSuccess: &before}})
+	merged := n.WithProbes([]api.PeerStatus{{URL: dying.URL, Up: true, LastSuccess: &before}, {URL: alive.URL, Up: true, LastSuccess: &before}})
 	assert.False(t, merged[0].Up)
 	assert.NotEmpty(t, merged[0].LastError)
 	assert.True(t, merged[1].Up)
 	// A push that succeeded after the failed probe says more.
 	later := time.Now().Add(time.Hour)
-	merged = n.withProbes([]PeerStatus{{URL: dying.URL, Up: true, LastSuccess: &later}})
+	merged = n.WithProbes([]api.PeerStatus{{URL: dying.URL, Up: true, LastSuccess: &later}})
 	assert.True(t, merged[0].Up)
 }
 
@@ -80,7 +84,7 @@ func TestProbesOfManyPeersAreBounded(t *testing.T) {
 	n.client = &http.Client{Transport: counter}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { n.run(ctx); close(done) }()
+	go func() { n.Run(ctx); close(done) }()
 	require.Eventually(t, func() bool { return counter.total.Load() >= 150 }, 20*time.Second, 10*time.Millisecond)
 	cancel()
 	<-done
@@ -103,4 +107,22 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.total.Add(1)
 	defer c.inFlight.Add(-1)
 	return c.next.RoundTrip(r)
+}
+
+// TestNotifierCoalescesTenants: notices queued for several tenants go out
+// as one naming each with its newest revision; a change of mode names all.
+func TestNotifierCoalescesTenants(t *testing.T) {
+	p := &peerLink{url: "http://w", kick: make(chan struct{}, 1)}
+	n := &Notifier{peers: []*peerLink{p}}
+	n.NotifyTenant(7, 5)
+	n.NotifyTenant(3, 6)
+	n.NotifyTenant(7, 8)
+	rev, ts := p.take()
+	assert.Equal(t, int64(8), rev)
+	assert.Equal(t, []api.NoticeTenant{{ID: 3, Revision: 6}, {ID: 7, Revision: 8}}, ts)
+	n.NotifyTenant(3, 9)
+	n.Notify(9)
+	rev, ts = p.take()
+	assert.Equal(t, int64(9), rev)
+	assert.Nil(t, ts, "every tenant")
 }

@@ -1,4 +1,4 @@
-package syncer
+package tenant
 
 import (
 	"context"
@@ -19,7 +19,7 @@ var missingFileRE = regexp.MustCompile(`'([^']+)': No such file or directory`)
 // maxPlaceholders bounds the files heal puts back for one cleanup.
 const maxPlaceholders = 64
 
-// heal makes a locked working copy usable again. svn cleanup finishes the
+// Heal makes a locked working copy usable again. svn cleanup finishes the
 // work queue an interrupted svn left (kill -9 during a commit or an
 // update); when an item of it is about a file that was deleted since (on a
 // manager, the person deleted it; svn only wanted to set its permissions),
@@ -33,40 +33,40 @@ const maxPlaceholders = 64
 // empty App.car (or anything in carbonapps) for a broken C-App: each is
 // written to a journal in state_dir before it is made, removed as soon as
 // cleanup is done, and a placeholder a crash left behind is removed at the
-// next heal or start (see removeStalePlaceholders).
-func (ts *tenantSync) heal(ctx context.Context) bool {
+// next heal or start (see RemoveStalePlaceholders).
+func (wc *Files) Heal(ctx context.Context) bool {
 	// svn cleanup cannot run while a folder holds a name that is not
 	// UTF-8: it fails on it and (svn 1.14) leaves the working copy locked,
 	// which no later cleanup undoes. svn status, which only reads, tells
 	// first, so that a cleanup after a commit that failed for want of the
 	// server does not wedge the tenant until the name is fixed.
-	if _, err := ts.svn.StatusWith(ctx, ts.t.Dir, svn.StatusOptions{}); err != nil {
-		if d, ok := unreadableDir(err, ts.t.Dir); ok {
-			ts.log.Warn("svn cleanup not run: a folder holds a name that is not UTF-8, on which it would fail and leave the working copy locked; rename it",
+	if _, err := wc.SVN.StatusWith(ctx, wc.Dir, svn.StatusOptions{}); err != nil {
+		if d, ok := UnreadableDir(err, wc.Dir); ok {
+			wc.Log.Warn("svn cleanup not run: a folder holds a name that is not UTF-8, on which it would fail and leave the working copy locked; rename it",
 				"folder", d, "error", err)
 			return false
 		}
 	}
-	ts.removeStalePlaceholders()
+	wc.RemoveStalePlaceholders()
 	var placed []placeholder // files and directories created, in order
-	defer func() { ts.removePlaceholders(placed) }()
-	root := filepath.Clean(ts.t.Dir) + string(filepath.Separator)
+	defer func() { wc.removePlaceholders(placed) }()
+	root := filepath.Clean(wc.Dir) + string(filepath.Separator)
 	for range maxPlaceholders {
-		err := ts.svn.Cleanup(ctx, ts.t.Dir)
+		err := wc.SVN.Cleanup(ctx, wc.Dir)
 		if err == nil {
 			if len(placed) > 0 {
 				var names []string
 				for _, pl := range placed {
 					names = append(names, pl.path)
 				}
-				ts.log.Warn("working copy cleaned up with placeholders for files deleted since svn was interrupted",
-					"placeholders", joinLimited(names, 5))
+				wc.Log.Warn("working copy cleaned up with placeholders for files deleted since svn was interrupted",
+					"placeholders", JoinLimited(names, 5))
 			}
 			return true
 		}
 		m := missingFileRE.FindStringSubmatch(err.Error())
 		if m == nil || !strings.HasPrefix(filepath.Clean(m[1]), root) {
-			ts.log.Warn("svn cleanup failed", "error", err)
+			wc.Log.Warn("svn cleanup failed", "error", err)
 			return false
 		}
 		p := filepath.Clean(m[1])
@@ -77,23 +77,23 @@ func (ts *tenantSync) heal(ctx context.Context) bool {
 			}
 		}
 		for _, d := range missingDirs {
-			if err := ts.journal(placeholder{path: d, dir: true}); err != nil {
-				ts.log.Warn("svn cleanup failed; cannot record a placeholder", "path", d, "error", err)
+			if err := wc.journal(placeholder{path: d, dir: true}); err != nil {
+				wc.Log.Warn("svn cleanup failed; cannot record a placeholder", "path", d, "error", err)
 				return false
 			}
 			if err := os.Mkdir(d, 0o755); err != nil {
-				ts.log.Warn("svn cleanup failed; cannot put a placeholder back", "path", d, "error", err)
+				wc.Log.Warn("svn cleanup failed; cannot put a placeholder back", "path", d, "error", err)
 				return false
 			}
 			placed = append(placed, placeholder{path: d, dir: true})
 		}
-		if err := ts.journal(placeholder{path: p}); err != nil {
-			ts.log.Warn("svn cleanup failed; cannot record a placeholder", "path", p, "error", err)
+		if err := wc.journal(placeholder{path: p}); err != nil {
+			wc.Log.Warn("svn cleanup failed; cannot record a placeholder", "path", p, "error", err)
 			return false
 		}
 		f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 		if err != nil {
-			ts.log.Warn("svn cleanup failed; cannot put a placeholder back", "path", p, "error", err)
+			wc.Log.Warn("svn cleanup failed; cannot put a placeholder back", "path", p, "error", err)
 			return false
 		}
 		_ = f.Close()
@@ -101,6 +101,3 @@ func (ts *tenantSync) heal(ctx context.Context) bool {
 	}
 	return false
 }
-
-// lockedErr reports whether err says the working copy needs a cleanup.
-func lockedErr(err error) bool { return errors.Is(err, svn.ErrLocked) }

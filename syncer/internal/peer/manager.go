@@ -1,4 +1,4 @@
-package syncer
+package peer
 
 import (
 	"context"
@@ -15,20 +15,20 @@ import (
 	"github.com/depsync/depsync/internal/httpauth"
 )
 
-// managerState is what a worker knows of its manager's mode. It starts
+// Manager is what a worker knows of its manager: its URL and mode. It starts
 // unknown (after a restart nothing is known) and is learnt from notices
 // and from the manager's /v1/status. While it is not "svn" the worker
 // keeps the C-Apps the repository does not hold: the manager may have
 // pushed them in direct mode, and it is the one source of truth.
-type managerState struct {
-	peers  []string
+type Manager struct {
 	client *http.Client
 	token  string
-	m      *metrics
 	log    *slog.Logger
 
-	mu     sync.Mutex
-	mode   string // "", ModeSVN or ModeDirect
+	mu sync.Mutex
+	// url is the manager's base URL as its last notice gave it.
+	url    string
+	mode   string // "", api.ModeSVN or api.ModeDirect
 	source string // "notice" or "status"
 	at     time.Time
 	// held is how many deletions the manager held, as its last notice
@@ -36,37 +36,58 @@ type managerState struct {
 	held int
 }
 
-// noticeHeld is how many deletions a notice says its manager holds, -1
+// NoticeHeld is how many deletions a notice says its manager holds, -1
 // when it says it cannot tell yet.
-func noticeHeld(n Notice) int {
+func NoticeHeld(n api.Notice) int {
 	if n.HoldsUnknown {
 		return -1
 	}
 	return n.DeletionsHeld
 }
 
-// setHeld records the deletions a notice says the manager holds.
-func (s *managerState) setHeld(n int) {
+// Noticed records the URL of the manager a notice came from (checked
+// against the peers) and the node it names.
+func (s *Manager) Noticed(url, node string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.url != url {
+		s.log.Info("manager known", "manager", url, "node", node)
+	}
+	s.url = url
+}
+
+// URL is the base URL of the manager that last sent a notice, "" when
+// none has.
+func (s *Manager) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.url
+}
+
+// SetHeld records the deletions a notice says the manager holds.
+func (s *Manager) SetHeld(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.held = n
 }
 
-// heldByNotice returns what the last notice said the manager holds.
-func (s *managerState) heldByNotice() int {
+// Held returns what the last notice said the manager holds.
+func (s *Manager) Held() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.held
 }
 
-func (s *managerState) init(peers []string, client *http.Client, token string, m *metrics, log *slog.Logger) {
-	s.peers, s.client, s.token, s.m, s.log = peers, client, token, m, log
+// New is a worker's view of a manager it has not heard of yet: it asks
+// through client with token, and logs to log.
+func New(client *http.Client, token string, log *slog.Logger) *Manager {
+	return &Manager{client: client, token: token, log: log}
 }
 
-// set records the manager's mode; an empty mode (a notice of an older
+// Set records the manager's mode; an empty mode (a notice of an older
 // manager) says nothing and changes nothing.
-func (s *managerState) set(mode, source string) {
-	if mode != ModeSVN && mode != ModeDirect {
+func (s *Manager) Set(mode, source string) {
+	if mode != api.ModeSVN && mode != api.ModeDirect {
 		return
 	}
 	s.mu.Lock()
@@ -77,22 +98,26 @@ func (s *managerState) set(mode, source string) {
 	s.mode, s.source, s.at = mode, source, time.Now()
 }
 
-// get returns the manager's mode as last learnt, or "" when unknown.
-func (s *managerState) get() string {
+// Mode returns the manager's mode as last learnt, or "" when unknown.
+func (s *Manager) Mode() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.mode
 }
 
+// Last is the mode as last learnt and the deletions held as the last
+// notice said.
+func (s *Manager) Last() (mode string, held int) { return s.Mode(), s.Held() }
+
 // askTimeout bounds one question to the manager.
 const askTimeout = 5 * time.Second
 
-// ask fetches the mode from the /v1/status of the first candidate that
+// Ask fetches the mode from the /v1/status of the first candidate that
 // answers as a manager, records it, and returns it with that manager's
 // URL; "" when no candidate answered so. held is how many deletions it
 // holds, -1 when it cannot tell yet for the tenant (restarted, it has not
 // looked at the tenant's files since).
-func (s *managerState) ask(ctx context.Context, candidates []string, tenant int) (mode, from string, held int) {
+func (s *Manager) Ask(ctx context.Context, candidates []string, tenant int) (mode, from string, held int) {
 	for _, u := range candidates {
 		var st api.Status
 		err := s.getJSON(ctx, fmt.Sprintf("%s/v1/status?tenant=%d", u, tenant), &st)
@@ -105,10 +130,10 @@ func (s *managerState) ask(ctx context.Context, candidates []string, tenant int)
 			s.log.Debug("manager's mode unknown", "peer", u, "error", err)
 			continue
 		}
-		if st.Role != "manager" || (st.Mode != ModeSVN && st.Mode != ModeDirect) {
+		if st.Role != "manager" || (st.Mode != api.ModeSVN && st.Mode != api.ModeDirect) {
 			continue
 		}
-		s.set(st.Mode, "status")
+		s.Set(st.Mode, "status")
 		if st.HoldsKnown != nil && !*st.HoldsKnown {
 			return st.Mode, u, -1
 		}
@@ -117,9 +142,9 @@ func (s *managerState) ask(ctx context.Context, candidates []string, tenant int)
 	return "", "", 0
 }
 
-// capps returns the file names of the C-Apps the manager at base holds
+// CApps returns the file names of the C-Apps the manager at base holds
 // (GET /v1/capps).
-func (s *managerState) capps(ctx context.Context, base string) (map[string]bool, error) {
+func (s *Manager) CApps(ctx context.Context, base string) (map[string]bool, error) {
 	var list []api.Entry
 	if err := s.getJSON(ctx, base+"/v1/capps", &list); err != nil {
 		return nil, err
@@ -131,7 +156,7 @@ func (s *managerState) capps(ctx context.Context, base string) (map[string]bool,
 	return out, nil
 }
 
-func (s *managerState) getJSON(ctx context.Context, u string, v any) error {
+func (s *Manager) getJSON(ctx context.Context, u string, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, askTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -161,32 +186,3 @@ type statusError struct {
 }
 
 func (e *statusError) Error() string { return e.status }
-
-// maxNoticeURL bounds the manager URL a notice may carry.
-const maxNoticeURL = 2048
-
-// urlRefusals remembers which refused notice URLs were logged, so that a
-// sender that repeats one does not flood the log.
-type urlRefusals struct {
-	mu     sync.Mutex
-	logged map[string]int
-}
-
-// maxRefusalsLogged bounds the URLs remembered: past it every refusal is
-// only counted.
-const maxRefusalsLogged = 64
-
-// first records a refusal of u and reports whether it is the first one.
-func (r *urlRefusals) first(u string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.logged == nil {
-		r.logged = map[string]int{}
-	}
-	n, seen := r.logged[u]
-	if !seen && len(r.logged) >= maxRefusalsLogged {
-		return false
-	}
-	r.logged[u] = n + 1
-	return !seen
-}

@@ -1,4 +1,4 @@
-package syncer
+package gate
 
 import (
 	"encoding/xml"
@@ -15,25 +15,25 @@ import (
 // larger one waits for the quiet time.
 const maxProofXML = 8 << 20
 
-// complete reports whether the file is provably whole now, so that it
+// Complete reports whether the file is provably whole now, so that it
 // need not wait for the quiet time: nobody has it open for writing (the
 // kernel grants a read lease only then) and, for an XML artifact, it parses
 // as a complete, well-formed document with the same signature before and
-// after the read. A C-App is proven by the gate's validCApp, which reads it
+// after the read. A C-App is proven by the gate's ValidCApp, which reads it
 // whole with the same check around the read. Anything else that is closed
 // counts as complete: a later write is a new change, committed again. Where
 // leases are not to be had nothing is proven, and the quiet time applies.
-func (g *gate) complete(rel, abs string, sig fileSig) bool {
+func (g *Gate) Complete(rel, abs string, sig Sig) bool {
 	if !lease.Closed(abs) {
 		return false
 	}
 	if !isXML(rel) {
 		return true
 	}
-	if sig.size > maxProofXML || !wellFormedXML(abs) {
+	if sig.Size > maxProofXML || !wellFormedXML(abs) {
 		return false
 	}
-	after, err := statSig(abs)
+	after, err := Stat(abs)
 	return err == nil && after == sig
 }
 

@@ -1,4 +1,4 @@
-package syncer
+package tenant
 
 import (
 	"bufio"
@@ -19,14 +19,14 @@ type placeholder struct {
 
 // journalFile is where the placeholders of the heal in progress are
 // recorded: <state_dir>/heal/<tenant>.placeholders.
-func (ts *tenantSync) journalFile() string {
-	return filepath.Join(ts.d.cfg.StateDir, "heal", strconv.Itoa(ts.t.ID)+".placeholders")
+func (wc *Files) journalFile() string {
+	return filepath.Join(wc.StateDir, "heal", strconv.Itoa(wc.ID)+".placeholders")
 }
 
 // journal records p before it is made, synced, so that a crash between
 // making it and removing it leaves a trace to clean up.
-func (ts *tenantSync) journal(p placeholder) error {
-	file := ts.journalFile()
+func (wc *Files) journal(p placeholder) error {
+	file := wc.journalFile()
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		return err
 	}
@@ -51,28 +51,28 @@ func (ts *tenantSync) journal(p placeholder) error {
 
 // removePlaceholders removes what heal made, newest first, and the journal
 // once nothing of it is left.
-func (ts *tenantSync) removePlaceholders(placed []placeholder) {
+func (wc *Files) removePlaceholders(placed []placeholder) {
 	left := 0
 	for i := len(placed) - 1; i >= 0; i-- {
 		if err := os.Remove(placed[i].path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			left++
-			ts.log.Warn("placeholder not removed; it is tried again at the next heal or start",
+			wc.Log.Warn("placeholder not removed; it is tried again at the next heal or start",
 				"path", placed[i].path, "error", err)
 		}
 	}
 	if left == 0 {
-		if err := os.Remove(ts.journalFile()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			ts.log.Warn("heal journal not removed", "file", ts.journalFile(), "error", err)
+		if err := os.Remove(wc.journalFile()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			wc.Log.Warn("heal journal not removed", "file", wc.journalFile(), "error", err)
 		}
 	}
 }
 
-// removeStalePlaceholders removes the placeholders a heal interrupted by a
+// RemoveStalePlaceholders removes the placeholders a heal interrupted by a
 // crash left in the live tree: empty files and empty directories it
 // recorded, inside the deployment directory. Anything that has content
 // now is somebody's and stays.
-func (ts *tenantSync) removeStalePlaceholders() {
-	f, err := os.Open(ts.journalFile())
+func (wc *Files) RemoveStalePlaceholders() {
+	f, err := os.Open(wc.journalFile())
 	if err != nil {
 		return
 	}
@@ -80,7 +80,7 @@ func (ts *tenantSync) removeStalePlaceholders() {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		kind, p, ok := strings.Cut(sc.Text(), " ")
-		if !ok || !within(ts.t.Dir, p) {
+		if !ok || !within(wc.Dir, p) {
 			continue
 		}
 		placed = append(placed, placeholder{path: p, dir: kind == "d"})
@@ -104,9 +104,9 @@ func (ts *tenantSync) removeStalePlaceholders() {
 		}
 	}
 	if removed > 0 {
-		ts.log.Warn("placeholders an interrupted heal left in the deployment directory removed", "count", removed)
+		wc.Log.Warn("placeholders an interrupted heal left in the deployment directory removed", "count", removed)
 	}
-	_ = os.Remove(ts.journalFile())
+	_ = os.Remove(wc.journalFile())
 }
 
 // within reports whether p is strictly inside dir.

@@ -1,4 +1,4 @@
-package syncer
+package tenant
 
 import (
 	"log/slog"
@@ -9,29 +9,29 @@ import (
 
 // Backoff bounds after failed sync operations.
 const (
-	backoffMin = 500 * time.Millisecond
+	BackoffMin = 500 * time.Millisecond
 	backoffMax = time.Minute
 	// summaryEvery is how often a failure that goes on is logged again.
 	summaryEvery = time.Minute
 )
 
-// jitter spreads d by ±20% so that nodes started together do not poll the
+// Jitter spreads d by ±20% so that nodes started together do not poll the
 // server in lockstep.
-func jitter(d time.Duration) time.Duration { return backoff.Spread(d, 0.2) }
+func Jitter(d time.Duration) time.Duration { return backoff.Spread(d, 0.2) }
 
-// failures tracks consecutive failures of one loop: it computes the backoff
+// Failures tracks consecutive failures of one loop: it computes the backoff
 // and keeps the log readable. The first failure is logged with its error;
 // while it goes on only a summary is logged, once a minute (or when the
 // error changes), and the recovery is logged once.
-type failures struct {
+type Failures struct {
 	n          int
 	since      time.Time
 	lastLogged time.Time
 	lastMsg    string
 }
 
-// fail records a failure and returns how long to wait before the next try.
-func (f *failures) fail(log *slog.Logger, what string, err error) time.Duration {
+// Fail records a failure and returns how long to wait before the next try.
+func (f *Failures) Fail(log *slog.Logger, what string, err error) time.Duration {
 	now := time.Now()
 	f.n++
 	msg := err.Error()
@@ -46,13 +46,16 @@ func (f *failures) fail(log *slog.Logger, what string, err error) time.Duration 
 	default:
 		log.Debug(what+" failed again", "attempts", f.n, "error", err)
 	}
-	return jitter(backoff.Exponential(backoffMin, backoffMax, f.n-1))
+	return Jitter(backoff.Exponential(BackoffMin, backoffMax, f.n-1))
 }
 
-// ok records a success, logging the recovery after failures.
-func (f *failures) ok(log *slog.Logger, what string) {
+// Count is how many failures in a row there were.
+func (f *Failures) Count() int { return f.n }
+
+// OK records a success, logging the recovery after failures.
+func (f *Failures) OK(log *slog.Logger, what string) {
 	if f.n > 0 {
 		log.Info(what+" recovered", "failed_attempts", f.n, "after", time.Since(f.since).Round(time.Millisecond))
 	}
-	*f = failures{}
+	*f = Failures{}
 }

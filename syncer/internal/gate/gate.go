@@ -1,4 +1,4 @@
-package syncer
+package gate
 
 import (
 	"errors"
@@ -8,23 +8,24 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/syncer/internal/debounce"
 )
 
-// gate is the manager's readiness check: a changed file goes into a commit
+// Gate is the manager's readiness check: a changed file goes into a commit
 // once it has been quiet for the debounce and, for a C-App, once package
 // carbonapp reads it whole. It remembers the files it waits for and the
 // C-Apps it rejected, so that an invalid file is judged again only when it
 // changes. Its clock is a field so that tests age files without sleeping.
-type gate struct {
+type Gate struct {
 	dir                string // the deployment directory
 	debounce, maxDelay time.Duration
-	now                func() time.Time
+	Now                func() time.Time
 	log                *slog.Logger
 	// record is told of each rejection made (r set) or dropped (r nil),
 	// with the one it replaces (old), to keep metrics and status current.
-	record func(rel string, old, r *Rejection)
+	record func(rel string, old, r *api.Rejection)
 
 	// seen remembers files that were not yet stable at the last look.
 	seen map[string]seenFile
@@ -33,46 +34,49 @@ type gate struct {
 	rejected map[string]rejectedFile
 }
 
-// fileSig is what tells that a file changed. The ctime is part of it
+// Sig is what tells that a file changed. The ctime is part of it
 // because writes always move it, even when the writer sets the mtime back
 // (cp -p, tar), and nobody can set it.
-type fileSig struct {
-	size         int64
-	mtime, ctime time.Time
+type Sig struct {
+	Size         int64
+	MTime, CTime time.Time
 }
 
-// changed is the last time the file's content or metadata changed.
-func (s fileSig) changed() time.Time {
-	if s.ctime.After(s.mtime) {
-		return s.ctime
+// Changed is the last time the file's content or metadata changed.
+func (s Sig) Changed() time.Time {
+	if s.CTime.After(s.MTime) {
+		return s.CTime
 	}
-	return s.mtime
+	return s.MTime
 }
 
+// seenFile is a file not yet stable at a look, and when it was first seen
+// so.
 type seenFile struct {
-	sig fileSig
+	sig Sig
 	at  time.Time // when sig was seen first
 }
 
+// rejectedFile is a rejection with the state of the file it judged.
 type rejectedFile struct {
-	sig fileSig
-	Rejection
+	sig Sig
+	api.Rejection
 }
 
-// newGate returns a gate for the files below dir on the wall clock. record
+// New returns a gate for the files below dir on the wall clock. record
 // may be nil.
-func newGate(dir string, debounce, maxDelay time.Duration, log *slog.Logger, record func(rel string, old, r *Rejection)) *gate {
+func New(dir string, debounce, maxDelay time.Duration, log *slog.Logger, record func(rel string, old, r *api.Rejection)) *Gate {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if record == nil {
-		record = func(string, *Rejection, *Rejection) {}
+		record = func(string, *api.Rejection, *api.Rejection) {}
 	}
-	return &gate{
+	return &Gate{
 		dir:      dir,
 		debounce: debounce,
 		maxDelay: maxDelay,
-		now:      time.Now,
+		Now:      time.Now,
 		log:      log,
 		record:   record,
 		seen:     map[string]seenFile{},
@@ -80,17 +84,17 @@ func newGate(dir string, debounce, maxDelay time.Duration, log *slog.Logger, rec
 	}
 }
 
-// stable reports whether a file has not changed for the quiet time: its
+// Stable reports whether a file has not changed for the quiet time: its
 // last change is at least debounce old, or it is as it was at a look at
 // least debounce ago (for clocks that disagree). When it is not, it returns
 // when to look again.
-func (g *gate) stable(p string, sig fileSig, now time.Time) (time.Time, bool) {
+func (g *Gate) Stable(p string, sig Sig, now time.Time) (time.Time, bool) {
 	prev, ok := g.seen[p]
 	var sameSince time.Time
 	if ok && prev.sig == sig {
 		sameSince = prev.at
 	}
-	next, quiet := debounce.Quiet(now, sig.changed(), sameSince, g.debounce)
+	next, quiet := debounce.Quiet(now, sig.Changed(), sameSince, g.debounce)
 	if quiet {
 		return time.Time{}, true
 	}
@@ -100,20 +104,20 @@ func (g *gate) stable(p string, sig fileSig, now time.Time) (time.Time, bool) {
 	return next, false
 }
 
-// passed forgets the wait for a file that goes into a commit.
-func (g *gate) passed(p string) { delete(g.seen, p) }
+// Passed forgets the wait for a file that goes into a commit.
+func (g *Gate) Passed(p string) { delete(g.seen, p) }
 
-// validCApp reads a .car whole with package carbonapp. It returns ok for a
+// ValidCApp reads a .car whole with package carbonapp. It returns ok for a
 // valid one; otherwise, when to look again (still being copied), or zero
 // when it is rejected until it changes.
-func (g *gate) validCApp(rel, abs string, sig fileSig, now time.Time) (bool, time.Time, error) {
+func (g *Gate) ValidCApp(rel, abs string, sig Sig, now time.Time) (bool, time.Time, error) {
 	if r, ok := g.rejected[rel]; ok && r.sig == sig {
 		return false, time.Time{}, nil // judged already; its next change brings it back
 	}
 	_, err := carbonapp.ParseFile(abs)
 	if err == nil {
-		if after, serr := statSig(abs); serr != nil || after != sig {
-			return false, g.now().Add(g.debounce), nil // changed while read
+		if after, serr := Stat(abs); serr != nil || after != sig {
+			return false, g.Now().Add(g.debounce), nil // changed while read
 		}
 		if _, was := g.rejected[rel]; was {
 			g.log.Info("C-App valid now", "path", rel)
@@ -124,7 +128,7 @@ func (g *gate) validCApp(rel, abs string, sig fileSig, now time.Time) (bool, tim
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, now.Add(g.debounce), nil
 	}
-	if carbonapp.IsIncomplete(err) && now.Sub(sig.changed()) < g.incompleteGrace() {
+	if carbonapp.IsIncomplete(err) && now.Sub(sig.Changed()) < g.incompleteGrace() {
 		g.log.Debug("C-App incomplete, probably still being copied; waiting", "path", rel, "error", err)
 		return false, now.Add(g.debounce), nil
 	}
@@ -132,15 +136,15 @@ func (g *gate) validCApp(rel, abs string, sig fileSig, now time.Time) (bool, tim
 	if reason == "" {
 		reason = "unreadable"
 	}
-	g.reject(rel, sig, reason, "invalid C-App not committed; it is looked at again when it changes", err)
+	g.Reject(rel, sig, reason, "invalid C-App not committed; it is looked at again when it changes", err)
 	return false, time.Time{}, nil
 }
 
-// reject records a rejection of rel as it is (sig), with one log line
+// Reject records a rejection of rel as it is (sig), with one log line
 // (msg).
-func (g *gate) reject(rel string, sig fileSig, reason, msg string, err error) {
-	r := Rejection{Path: rel, Reason: reason, Error: err.Error()}
-	var old *Rejection
+func (g *Gate) Reject(rel string, sig Sig, reason, msg string, err error) {
+	r := api.Rejection{Path: rel, Reason: reason, Error: err.Error()}
+	var old *api.Rejection
 	if o, ok := g.rejected[rel]; ok {
 		old = &o.Rejection
 	}
@@ -149,7 +153,8 @@ func (g *gate) reject(rel string, sig fileSig, reason, msg string, err error) {
 	g.record(rel, old, &r)
 }
 
-func (g *gate) unreject(rel string) {
+// unreject drops the rejection of rel.
+func (g *Gate) unreject(rel string) {
 	old, ok := g.rejected[rel]
 	if !ok {
 		return
@@ -158,10 +163,10 @@ func (g *gate) unreject(rel string) {
 	g.record(rel, &old.Rejection, nil)
 }
 
-// forget drops rejections of files that are gone or no longer differ from
+// Forget drops rejections of files that are gone or no longer differ from
 // the repository: current holds the changed paths of this pass, which
 // looked at the pending paths or, when full, at the whole tree.
-func (g *gate) forget(pending map[string]struct{}, full bool, current map[string]bool) {
+func (g *Gate) Forget(pending map[string]struct{}, full bool, current map[string]bool) {
 	// Files waited for that are gone since are forgotten too.
 	for rel := range g.seen {
 		if _, err := os.Lstat(filepath.Join(g.dir, filepath.FromSlash(rel))); errors.Is(err, fs.ErrNotExist) {
@@ -183,34 +188,23 @@ func (g *gate) forget(pending map[string]struct{}, full bool, current map[string
 
 // incompleteGrace is how long a C-App may stay incomplete without changing
 // before it is taken for truncated rather than still being copied.
-func (g *gate) incompleteGrace() time.Duration {
+func (g *Gate) incompleteGrace() time.Duration {
 	return max(g.maxDelay, 10*g.debounce, 5*time.Second)
 }
 
-// recordRejection keeps the manager's metrics and status in step with its
-// gate's rejections.
-func (m *manager) recordRejection(rel string, old, r *Rejection) {
-	if old != nil {
-		m.d.m.rejected.WithLabelValues(m.label, old.Reason).Dec()
-	}
-	if r != nil {
-		m.d.m.rejected.WithLabelValues(m.label, r.Reason).Inc()
-		m.d.m.rejections.WithLabelValues(m.label, r.Reason).Inc()
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if r != nil {
-		m.st.Rejected[rel] = *r
-	} else {
-		delete(m.st.Rejected, rel)
-	}
-}
-
-// statSig reads a file's size, mtime and ctime.
-func statSig(p string) (fileSig, error) {
+// Stat reads a file's size, mtime and ctime.
+func Stat(p string) (Sig, error) {
 	fi, err := os.Lstat(p)
 	if err != nil {
-		return fileSig{}, err
+		return Sig{}, err
 	}
-	return fileSig{size: fi.Size(), mtime: fi.ModTime(), ctime: ctime(fi)}, nil
+	return SigOf(fi), nil
 }
+
+// SigOf is the signature of a file as fi says.
+func SigOf(fi fs.FileInfo) Sig {
+	return Sig{Size: fi.Size(), MTime: fi.ModTime(), CTime: ctime(fi)}
+}
+
+// Rejected is how many files the gate rejects now.
+func (g *Gate) Rejected() int { return len(g.rejected) }

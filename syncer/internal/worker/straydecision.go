@@ -1,8 +1,10 @@
-package syncer
+package worker
 
 import (
 	"path"
 	"time"
+
+	"github.com/depsync/depsync/api"
 )
 
 // strayFacts is what a worker knows of its manager when it judges its
@@ -47,9 +49,9 @@ type strayVerdict struct {
 	recheckAfter time.Duration
 }
 
-// strayAskAgain is how long a worker waits before it asks a manager that
+// StrayAskAgain is how long a worker waits before it asks a manager that
 // did not answer about its strays again.
-const strayAskAgain = time.Minute
+const StrayAskAgain = time.Minute
 
 // decideStrays says which strays may go. The manager is the one source of
 // truth in both modes. While it is in direct mode, or its mode cannot be
@@ -60,12 +62,12 @@ const strayAskAgain = time.Minute
 // while it cannot tell yet whether it holds any. In svn mode, the
 // manager's own list decides: what it holds is on its way into the
 // repository. A manager that did not answer is asked again after
-// strayAskAgain rather than at each poll (it would hold the loop up every
+// StrayAskAgain rather than at each poll (it would hold the loop up every
 // time); a worker without anyone to ask goes by the mode and the held
 // deletions its last notice gave.
 func decideStrays(strays []string, f strayFacts) strayVerdict {
 	switch {
-	case f.mode != ModeSVN:
+	case f.mode != api.ModeSVN:
 		return strayVerdict{keep: "the manager is in direct mode or its mode cannot be told"}
 	case f.holds < 0:
 		return strayVerdict{keep: "the manager has not looked at its files since it started", recheck: true}
@@ -81,7 +83,7 @@ func decideStrays(strays []string, f strayFacts) strayVerdict {
 		// Back, the manager may commit nothing (it does not hold them
 		// either), and so send no notice that would bring the check.
 		return strayVerdict{keep: "the manager cannot be asked whether it holds them",
-			recheck: true, recheckAfter: strayAskAgain}
+			recheck: true, recheckAfter: StrayAskAgain}
 	case !f.listed:
 		return strayVerdict{list: true}
 	case f.listErr != nil:

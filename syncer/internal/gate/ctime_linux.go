@@ -1,4 +1,4 @@
-package syncer
+package gate
 
 import (
 	"io/fs"

@@ -1,4 +1,4 @@
-package syncer
+package gate
 
 import (
 	"os"
@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/internal/testcapp"
 )
 
@@ -25,8 +26,8 @@ type recorded struct {
 
 // testGate is a gate on dir whose clock stands at now; it keeps what it
 // records in *log.
-func testGate(dir string, now time.Time, log *[]recorded) *gate {
-	g := newGate(dir, gateDebounce, time.Second, nil, func(rel string, old, r *Rejection) {
+func testGate(dir string, now time.Time, log *[]recorded) *Gate {
+	g := New(dir, gateDebounce, time.Second, nil, func(rel string, old, r *api.Rejection) {
 		e := recorded{rel: rel, isDrop: r == nil}
 		if old != nil {
 			e.oldWhy = old.Reason
@@ -36,29 +37,29 @@ func testGate(dir string, now time.Time, log *[]recorded) *gate {
 		}
 		*log = append(*log, e)
 	})
-	g.now = func() time.Time { return now }
+	g.Now = func() time.Time { return now }
 	return g
 }
 
 func TestGateStable(t *testing.T) {
 	now := time.Now()
-	sig := func(changed time.Time) fileSig { return fileSig{size: 1, mtime: changed, ctime: changed} }
+	sig := func(changed time.Time) Sig { return Sig{Size: 1, MTime: changed, CTime: changed} }
 	tests := []struct {
 		name   string
 		seen   *seenFile
-		sig    fileSig
+		sig    Sig
 		stable bool
 	}{
 		{"quiet for the debounce", nil, sig(now.Add(-gateDebounce)), true},
 		{"quiet for an hour", nil, sig(now.Add(-time.Hour)), true},
 		{"just written", nil, sig(now.Add(-gateDebounce / 2)), false},
-		{"mtime set back, ctime fresh (cp -p)", nil, fileSig{size: 1, mtime: now.Add(-time.Hour), ctime: now}, false},
+		{"mtime set back, ctime fresh (cp -p)", nil, Sig{Size: 1, MTime: now.Add(-time.Hour), CTime: now}, false},
 		{"future time, first look", nil, sig(now.Add(time.Hour)), false},
 		{"future time, unchanged since a look a debounce ago", &seenFile{sig: sig(now.Add(time.Hour)), at: now.Add(-gateDebounce)},
 			sig(now.Add(time.Hour)), true},
 		{"future time, unchanged since a look just now", &seenFile{sig: sig(now.Add(time.Hour)), at: now.Add(-gateDebounce / 2)},
 			sig(now.Add(time.Hour)), false},
-		{"future time, changed since the last look", &seenFile{sig: fileSig{size: 2}, at: now.Add(-gateDebounce)},
+		{"future time, changed since the last look", &seenFile{sig: Sig{Size: 2}, at: now.Add(-gateDebounce)},
 			sig(now.Add(time.Hour)), false},
 	}
 	for _, tt := range tests {
@@ -68,7 +69,7 @@ func TestGateStable(t *testing.T) {
 			if tt.seen != nil {
 				g.seen["f"] = *tt.seen
 			}
-			next, ok := g.stable("f", tt.sig, now)
+			next, ok := g.Stable("f", tt.sig, now)
 			assert.Equal(t, tt.stable, ok)
 			if ok {
 				assert.True(t, next.IsZero())
@@ -85,12 +86,12 @@ func TestGateStable(t *testing.T) {
 func TestGateStableAging(t *testing.T) {
 	t0 := time.Now()
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	written := fileSig{size: 1, mtime: t0, ctime: t0}
-	future := fileSig{size: 1, mtime: at(time.Hour), ctime: at(time.Hour)}
-	rewritten := fileSig{size: 2, mtime: at(time.Hour), ctime: at(time.Hour)}
+	written := Sig{Size: 1, MTime: t0, CTime: t0}
+	future := Sig{Size: 1, MTime: at(time.Hour), CTime: at(time.Hour)}
+	rewritten := Sig{Size: 2, MTime: at(time.Hour), CTime: at(time.Hour)}
 	type look struct {
 		at     time.Duration
-		sig    fileSig
+		sig    Sig
 		stable bool
 	}
 	tests := []struct {
@@ -111,13 +112,13 @@ func TestGateStableAging(t *testing.T) {
 			g := testGate(t.TempDir(), t0, &log)
 			for i, l := range tt.looks {
 				now := at(l.at)
-				next, ok := g.stable("f", l.sig, now)
+				next, ok := g.Stable("f", l.sig, now)
 				require.Equal(t, l.stable, ok, "look %d at +%v", i, l.at)
 				if !ok {
 					assert.True(t, next.After(now), "look %d: a later look is scheduled", i)
 				}
 			}
-			g.passed("f")
+			g.Passed("f")
 			assert.Empty(t, g.seen, "a file that passed is not waited for")
 		})
 	}
@@ -144,17 +145,17 @@ func TestGateValidCApp(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			abs := filepath.Join(dir, "App_1.0.0.car")
-			sig := fileSig{size: 1}
+			sig := Sig{Size: 1}
 			if tt.data != nil {
 				require.NoError(t, os.WriteFile(abs, tt.data, 0o644))
 				var err error
-				sig, err = statSig(abs)
+				sig, err = Stat(abs)
 				require.NoError(t, err)
 			}
-			now := sig.changed().Add(tt.age)
+			now := sig.Changed().Add(tt.age)
 			var log []recorded
 			g := testGate(dir, now, &log)
-			ok, next, err := g.validCApp("App_1.0.0.car", abs, sig, now)
+			ok, next, err := g.ValidCApp("App_1.0.0.car", abs, sig, now)
 			require.NoError(t, err)
 			assert.Equal(t, tt.ok, ok)
 			assert.Equal(t, tt.wait, !next.IsZero(), "a later look: %v", next)
@@ -182,13 +183,13 @@ func TestGateRejectionIsJudgedOnce(t *testing.T) {
 	dir := t.TempDir()
 	abs := filepath.Join(dir, "App_1.0.0.car")
 	require.NoError(t, os.WriteFile(abs, []byte("not a zip"), 0o644))
-	bad, err := statSig(abs)
+	bad, err := Stat(abs)
 	require.NoError(t, err)
-	now := bad.changed().Add(time.Second)
+	now := bad.Changed().Add(time.Second)
 	var log []recorded
 	g := testGate(dir, now, &log)
 
-	ok, next, err := g.validCApp("App_1.0.0.car", abs, bad, now)
+	ok, next, err := g.ValidCApp("App_1.0.0.car", abs, bad, now)
 	require.NoError(t, err)
 	require.False(t, ok)
 	require.True(t, next.IsZero())
@@ -197,17 +198,17 @@ func TestGateRejectionIsJudgedOnce(t *testing.T) {
 	// Fixed on disk, but asked about with the signature it was judged in:
 	// the file is not read again, the judgement stands.
 	testcapp.Write(t, dir, "App_1.0.0.car", "App", "1.0.0")
-	ok, next, err = g.validCApp("App_1.0.0.car", abs, bad, now)
+	ok, next, err = g.ValidCApp("App_1.0.0.car", abs, bad, now)
 	require.NoError(t, err)
 	assert.False(t, ok)
 	assert.True(t, next.IsZero())
 	assert.Len(t, log, 1, "nothing recorded again")
 
 	// Its new signature brings it back: valid, and no longer rejected.
-	fixed, err := statSig(abs)
+	fixed, err := Stat(abs)
 	require.NoError(t, err)
 	require.NotEqual(t, bad, fixed)
-	ok, _, err = g.validCApp("App_1.0.0.car", abs, fixed, now)
+	ok, _, err = g.ValidCApp("App_1.0.0.car", abs, fixed, now)
 	require.NoError(t, err)
 	assert.True(t, ok)
 	assert.Empty(t, g.rejected)
@@ -216,8 +217,8 @@ func TestGateRejectionIsJudgedOnce(t *testing.T) {
 
 	// Rejected for one reason, then for another: the replaced rejection is
 	// told, so that its gauge goes down.
-	g.reject("App_1.0.0.car", bad, "not_zip", "invalid", assert.AnError)
-	g.reject("App_1.0.0.car", fixed, "malformed_xml", "invalid", assert.AnError)
+	g.Reject("App_1.0.0.car", bad, "not_zip", "invalid", assert.AnError)
+	g.Reject("App_1.0.0.car", fixed, "malformed_xml", "invalid", assert.AnError)
 	require.Len(t, log, 4)
 	assert.Equal(t, recorded{rel: "App_1.0.0.car", oldWhy: "not_zip", nowWhy: "malformed_xml", message: assert.AnError.Error()}, log[3])
 	assert.Equal(t, "malformed_xml", g.rejected["App_1.0.0.car"].Reason)
@@ -249,13 +250,13 @@ func TestGateForget(t *testing.T) {
 			}
 			var log []recorded
 			g := testGate(dir, time.Now(), &log)
-			g.reject("App_1.0.0.car", fileSig{size: 1}, "not_zip", "invalid", assert.AnError)
-			g.seen["waiting.xml"] = seenFile{sig: fileSig{size: 1}}
+			g.Reject("App_1.0.0.car", Sig{Size: 1}, "not_zip", "invalid", assert.AnError)
+			g.seen["waiting.xml"] = seenFile{sig: Sig{Size: 1}}
 			pending := map[string]struct{}{}
 			if tt.pending {
 				pending["App_1.0.0.car"] = struct{}{}
 			}
-			g.forget(pending, tt.full, map[string]bool{"App_1.0.0.car": tt.current})
+			g.Forget(pending, tt.full, map[string]bool{"App_1.0.0.car": tt.current})
 			_, kept := g.rejected["App_1.0.0.car"]
 			assert.Equal(t, tt.kept, kept)
 			if tt.kept {
@@ -279,19 +280,9 @@ func TestGateIncompleteGrace(t *testing.T) {
 		{time.Second, time.Minute, time.Minute},
 	}
 	for _, tt := range tests {
-		g := newGate(t.TempDir(), tt.debounce, tt.maxDelay, nil, nil)
+		g := New(t.TempDir(), tt.debounce, tt.maxDelay, nil, nil)
 		assert.Equal(t, tt.want, g.incompleteGrace(), "debounce %v, max_delay %v", tt.debounce, tt.maxDelay)
 	}
-}
-
-// quiet stops the manager's gate clock twice the debounce after the wall
-// clock, as if the test had waited that long: every file written so far has
-// been left alone long enough to be committed. It returns the clock's time;
-// a file stamped with it (stamp) is one being written right now.
-func quiet(m *manager) time.Time {
-	at := time.Now().Add(2 * m.debounce)
-	m.gate.now = func() time.Time { return at }
-	return at
 }
 
 // stamp sets a file's times to at.

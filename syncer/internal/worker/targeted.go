@@ -1,4 +1,4 @@
-package syncer
+package worker
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // Targeted updates. An update of the whole working copy costs svn time in
@@ -38,16 +39,16 @@ const (
 // the tenant's folder after the working copy's revision up to rev, and
 // whether a targeted update may take them. It asks svn log only when the
 // whole tree is costly to look at.
-func (w *worker) targetedPlan(ctx context.Context, rev int64) ([]string, bool) {
-	if rev <= w.rev || w.rev <= 0 || w.wholeCost < targetedAbove || !time.Now().Before(w.wholeDue) {
+func (w *Worker) targetedPlan(ctx context.Context, rev int64) ([]string, bool) {
+	if rev <= w.rev || w.rev <= 0 || w.plan.wholeCost < targetedAbove || !time.Now().Before(w.plan.wholeDue) {
 		return nil, false
 	}
-	if !w.relKnown {
+	if !w.plan.relKnown {
 		info, err := w.svn.Info(ctx, w.t.Dir)
 		if err != nil {
 			return nil, false
 		}
-		if w.relRoot, w.relKnown = info.RepoPath(); !w.relKnown {
+		if w.plan.relRoot, w.plan.relKnown = info.RepoPath(); !w.plan.relKnown {
 			return nil, false
 		}
 	}
@@ -60,7 +61,7 @@ func (w *worker) targetedPlan(ctx context.Context, rev int64) ([]string, bool) {
 	var paths []string
 	for _, e := range entries {
 		for _, p := range e.Paths {
-			rel, ok := strings.CutPrefix(p, w.relRoot)
+			rel, ok := strings.CutPrefix(p, w.plan.relRoot)
 			if !ok || (rel != "" && rel[0] != '/') {
 				continue // another tenant's, in a commit of several
 			}
@@ -85,8 +86,8 @@ func (w *worker) targetedPlan(ctx context.Context, rev int64) ([]string, bool) {
 // backed up and reverted, then svn updates them (with their new parent
 // folders) to rev. Anything unusual (a conflict, a skipped path, an
 // obstruction) goes back to the whole update, which knows how to deal.
-func (w *worker) updatePaths(ctx context.Context, rev int64, paths []string) (*svn.UpdateResult, error) {
-	w.targeted = true
+func (w *Worker) updatePaths(ctx context.Context, rev int64, paths []string) (*svn.UpdateResult, error) {
+	w.plan.targeted = true
 	if len(paths) == 0 {
 		// Another tenant's revision: nothing of this folder changed.
 		w.rev = rev
@@ -112,14 +113,14 @@ func (w *worker) updatePaths(ctx context.Context, rev int64, paths []string) (*s
 		res.Revision = rev
 		return res, nil
 	}
-	if noSpace(err) {
+	if tenant.NoSpace(err) {
 		// The whole tree would only find the disk as full, and its
 		// error would hide why (the working copy locked by this one):
 		// the full disk is what the worker reports and heals from.
 		return nil, err
 	}
 	w.log.Debug("a targeted update needs the whole tree", "error", err)
-	w.targeted = false
+	w.plan.targeted = false
 	return w.updateWhole(ctx, rev)
 }
 
