@@ -15,6 +15,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy/client"
 	"github.com/depsync/depsync/internal/testcapp"
+	"github.com/depsync/depsync/internal/testtls"
 )
 
 // recorder is a listener that counts whatever reaches it.
@@ -84,7 +85,7 @@ func TestClientNeverFollowsHTTPSToHTTP(t *testing.T) {
 // shows that certificate to a node that asks for one.
 func TestClientPresentsCertificate(t *testing.T) {
 	dir := t.TempDir()
-	cert, key := selfSigned(t, dir)
+	cert, key := testtls.SelfSigned(t, dir)
 	var seen atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 && r.TLS.PeerCertificates[0].Subject.CommonName == "depsync-test" {

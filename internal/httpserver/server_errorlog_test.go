@@ -2,19 +2,10 @@ package httpserver
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/testtls"
 )
 
 // lockedLog is a slog destination safe for the server's goroutines.
@@ -48,7 +40,7 @@ func (l *lockedLog) String() string {
 // handshake) reach the Options.ErrorLog, here a JSON slog handler,
 // rather than the standard logger.
 func TestServerErrorLogGoesThroughSlog(t *testing.T) {
-	certFile, keyFile := selfSigned(t, t.TempDir())
+	certFile, keyFile := testtls.SelfSigned(t, t.TempDir())
 	var out lockedLog
 	errLog := slog.NewLogLogger(slog.NewJSONHandler(&out, nil), slog.LevelWarn)
 	srv := NewWith("127.0.0.1:0", http.NotFoundHandler(),
@@ -73,25 +65,4 @@ func TestServerErrorLogGoesThroughSlog(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(line), &rec), "one JSON record per line: %s", line)
 	assert.Equal(t, "WARN", rec["level"])
 	assert.Contains(t, rec["msg"], "http: TLS handshake error from 127.0.0.1:")
-}
-
-// selfSigned writes a certificate for 127.0.0.1 and its key.
-func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "depsync-test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	kder, err := x509.MarshalECPrivateKey(key)
-	require.NoError(t, err)
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
-	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600))
-	return certFile, keyFile
 }
