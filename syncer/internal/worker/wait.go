@@ -1,6 +1,10 @@
 package worker
 
-import "time"
+import (
+	"context"
+	"fmt"
+	"time"
+)
 
 // Backoff of the look at the server while it lacks a noticed revision: a
 // replica fed by svnsync gets it within a second or two.
@@ -65,4 +69,31 @@ func decideWait(s waitState, head, have int64, now time.Time, patience time.Dura
 		step.overdue, s.told = true, true
 	}
 	return step, s
+}
+
+// lookForWanted asks the server for its HEAD while the worker waits for
+// s.wanted and says what to do (decideWait). A wait that has lasted a poll
+// interval is logged and shown once; a taken one clears what was shown.
+func (w *Worker) lookForWanted(ctx context.Context, s waitState) (waitStep, waitState) {
+	head := int64(-1)
+	opCtx, cancel := w.env.Node.OpContext(ctx)
+	info, err := w.svn.Info(opCtx, w.t.URL)
+	cancel()
+	if err != nil {
+		w.log.Debug("asking the server for a noticed revision", "revision", s.wanted, "error", err)
+	} else {
+		head = info.Revision
+	}
+	patience := w.env.Config.SVN.PollInterval
+	step, next := decideWait(s, head, w.rev, time.Now(), patience)
+	switch {
+	case step.overdue:
+		w.log.Warn("the server still lacks the revision a notice named; waiting on",
+			"revision", s.wanted, "server_revision", head, "url", w.t.URL, "for", patience)
+		w.env.State.Wanted(s.wanted, fmt.Sprintf("%s has lacked revision %d for %s (it has %d)",
+			w.t.URL, s.wanted, patience, head))
+	case step.take && s.told:
+		w.env.State.Wanted(s.wanted, "")
+	}
+	return step, next
 }
