@@ -222,6 +222,10 @@ func (w *Worker) Run(ctx context.Context) error {
 			switch {
 			case backingOff:
 				update("notice", rev)
+				if wait.wanted > w.rev {
+					// The server may lack it too: look again soon.
+					look.Reset(waitFirst)
+				}
 			case rev > w.rev && w.env.Signals.Changed.Load() >= rev:
 				// The hub saw the server has it: no need to ask.
 				wait = waitState{}
