@@ -179,6 +179,14 @@ type TenantStatus struct {
 	// Drift counts the tenant's drifted paths (see Status.Drift): a
 	// tenant with drift is not in step.
 	Drift int `json:"drift,omitempty"`
+	// WantedRevision is the newest revision a notice named to a worker
+	// (0: none yet). While its server (a replica behind its master)
+	// lacks it, the worker waits for it and is not in step;
+	// depsync_replica_lag_revisions is WantedRevision - Revision.
+	WantedRevision int64 `json:"wanted_revision,omitempty"`
+	// ServerBehind says the worker's server has lacked WantedRevision for
+	// svn.poll_interval or more ("" otherwise); the worker keeps waiting.
+	ServerBehind string `json:"server_behind,omitempty"`
 }
 
 // Rejection is a file a manager did not commit because it is not a valid

@@ -18,6 +18,7 @@ type metrics struct {
 	duration    *prometheus.HistogramVec
 	lastSuccess *prometheus.GaugeVec
 	revision    *prometheus.GaugeVec
+	replicaLag  *prometheus.GaugeVec
 	failures    *prometheus.GaugeVec
 	rejected    *prometheus.GaugeVec
 	rejections  *prometheus.CounterVec
@@ -62,6 +63,10 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "depsync_revision",
 			Help: "SVN revision of the tenant's working copy.",
 		}, []string{"tenant"}),
+		replicaLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "depsync_replica_lag_revisions",
+			Help: "Revisions a worker is behind the newest one a notice named (its server, a replica, may lack it yet).",
+		}, []string{"tenant"}),
 		failures: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "depsync_consecutive_failures",
 			Help: "Consecutive failed sync operations (0 after a success).",
@@ -87,7 +92,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Help: "Local files copied to <state_dir>/overwritten before the repository's version replaced them.",
 		}, []string{"tenant"}),
 	}
-	reg.MustRegister(m.ops, m.duration, m.lastSuccess, m.revision, m.failures, m.rejected, m.rejections,
+	reg.MustRegister(m.ops, m.duration, m.lastSuccess, m.revision, m.replicaLag, m.failures, m.rejected, m.rejections,
 		m.notifySent, m.notifyRecv, m.backups,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -51,8 +51,9 @@ func (t *tenantSync) tenantStatus() TenantStatus {
 	ts := TenantStatus{ID: t.t.ID, Dir: t.t.Dir, URL: t.t.URL, Revision: st.Revision,
 		LastError: st.LastError, Rejected: t.rejectedList(), Ready: st.Ready}
 	ts.Drift = len(st.Drift)
+	ts.WantedRevision, ts.ServerBehind = st.Wanted, st.Behind
 	ts.InStep = st.Ready && st.LastError == "" && st.Waiting == "" && st.DiskFull == "" &&
-		t.changedRev.Load() <= st.Revision && ts.Drift == 0
+		t.changedRev.Load() <= st.Revision && st.Wanted <= st.Revision && ts.Drift == 0
 	if !st.LastSync.IsZero() {
 		tm := st.LastSync.UTC()
 		ts.LastSync = &tm

@@ -74,6 +74,10 @@ type tenantState struct {
 	// Drift is a worker's drifted paths (see driftWatch); never changed
 	// in place, so a copy of the state may share it.
 	Drift drift.Set
+	// Wanted is the newest revision a notice named to the worker, and
+	// Behind why its server lacks it for long (see worker.State.Wanted).
+	Wanted int64
+	Behind string
 }
 
 // newTenantSync makes the n-th tenant (0: the super tenant).
@@ -163,13 +167,14 @@ func (ts *tenantSync) succeeded(rev int64, synced bool) {
 	}
 	ts.st.LastError = ""
 	ts.st.Failures = 0
-	rev = ts.st.Revision
+	rev, wanted := ts.st.Revision, ts.st.Wanted
 	ts.mu.Unlock()
 	ts.setLastSuccess(now)
 	ts.setFailures(0)
 	if rev > 0 && ts.label != otherTenants {
 		ts.d.m.revision.WithLabelValues(ts.label).Set(float64(rev))
 	}
+	ts.setLag(rev, wanted)
 	ts.d.svnResult(nil)
 }
 
@@ -409,4 +414,23 @@ func (ts *tenantSync) tickle() {
 	case ts.tick <- struct{}{}:
 	default:
 	}
+}
+
+// wanted records the newest revision a notice named to the worker and why
+// its server lacks it for long ("": it does not, or not for long).
+func (ts *tenantSync) wanted(rev int64, behind string) {
+	ts.mu.Lock()
+	ts.st.Wanted, ts.st.Behind = rev, behind
+	have := ts.st.Revision
+	ts.mu.Unlock()
+	ts.setLag(have, rev)
+}
+
+// setLag sets depsync_replica_lag_revisions: how many revisions the
+// worker is behind the newest one it was told of.
+func (ts *tenantSync) setLag(have, wanted int64) {
+	if wanted == 0 || ts.label == otherTenants {
+		return
+	}
+	ts.d.m.replicaLag.WithLabelValues(ts.label).Set(float64(max(0, wanted-have)))
 }

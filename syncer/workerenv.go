@@ -42,6 +42,7 @@ func (s workerSide) Probed()                                    { s.ts.probed() 
 func (s workerSide) Observe(op, result string, start time.Time) { s.ts.observe(op, result, start) }
 func (s workerSide) ShowDrift(set drift.Set)                    { s.ts.showDrift(set) }
 func (s workerSide) SetBackingOff(b bool)                       { s.ts.backingOff.Store(b) }
+func (s workerSide) Wanted(rev int64, behind string)            { s.ts.wanted(rev, behind) }
 
 func (s workerSide) HasFolder(ctx context.Context) (bool, error) { return s.ts.hasFolder(ctx) }
 func (s workerSide) CheckWorkingCopy(ctx context.Context) (*svn.Info, error) {

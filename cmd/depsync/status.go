@@ -207,9 +207,19 @@ func printStatus(w io.Writer, node string, st *api.Status, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TENANT\tREVISION\tLAST SYNC\tDIR\tLAST ERROR")
 	for _, t := range st.Tenants {
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\n", t.ID, t.Revision, ago(t.LastSync, now), t.Dir, dash(t.LastError))
+		rev := strconv.FormatInt(t.Revision, 10)
+		if t.WantedRevision > t.Revision {
+			// Its server (a replica) lacks the noticed revision yet.
+			rev += fmt.Sprintf(" (wants %d)", t.WantedRevision)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, rev, ago(t.LastSync, now), t.Dir, dash(t.LastError))
 	}
 	tw.Flush()
+	for _, t := range st.Tenants {
+		if t.ServerBehind != "" {
+			fmt.Fprintf(w, "  waiting (tenant %d): %s\n", t.ID, t.ServerBehind)
+		}
+	}
 	for _, t := range st.Tenants {
 		for _, r := range t.Rejected {
 			fmt.Fprintf(w, "  not committed (tenant %d): %s: %s: %s\n", t.ID, r.Path, r.Reason, r.Error)

@@ -102,3 +102,20 @@ func TestPrintStatusDrift(t *testing.T) {
 		Drift: &api.Drift{}}, time.Now())
 	assert.NotContains(t, b.String(), "DRIFT")
 }
+
+// TestPrintStatusWantedRevision: a worker waiting for a revision its
+// server lacks shows the one it wants, and why when it is overdue.
+func TestPrintStatusWantedRevision(t *testing.T) {
+	var b strings.Builder
+	printStatus(&b, "http://127.0.0.1:9780", &api.Status{Role: "worker", Node: "w1", Mode: "svn", Ready: true,
+		Tenants: []api.TenantStatus{{ID: -1234, Revision: 7, WantedRevision: 9,
+			ServerBehind: "https://replica/svn/-1234 has lacked revision 9 for 1m0s (it has 7)"}}}, time.Now())
+	assert.Contains(t, b.String(), "7 (wants 9)")
+	assert.Contains(t, b.String(), "waiting (tenant -1234): https://replica/svn/-1234 has lacked revision 9")
+
+	b.Reset()
+	printStatus(&b, "http://127.0.0.1:9780", &api.Status{Role: "worker", Node: "w1", Mode: "svn", Ready: true,
+		Tenants: []api.TenantStatus{{ID: -1234, Revision: 9, WantedRevision: 9}}}, time.Now())
+	assert.NotContains(t, b.String(), "wants")
+	assert.NotContains(t, b.String(), "waiting")
+}

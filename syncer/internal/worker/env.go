@@ -67,6 +67,9 @@ type State interface {
 	ShowDrift(s drift.Set)
 	// SetBackingOff tells whether the worker waits after a failed update.
 	SetBackingOff(b bool)
+	// Wanted records the newest revision a notice named, and why the
+	// server lacks it for long ("" while it does not, or not for long).
+	Wanted(rev int64, behind string)
 }
 
 // Files is the tenant's working copy and the copies kept of what the

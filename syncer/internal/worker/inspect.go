@@ -1,6 +1,9 @@
 package worker
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // What the daemon's tests of the wiring (package syncer, with a whole
 // Daemon, a fake svn or a real one) look at and set: the worker's own
@@ -36,3 +39,11 @@ func (w *Worker) SetWholeDue(due time.Time) { w.plan.wholeDue = due }
 // SetRelRoot makes the worker believe its folder is at rel in the
 // repository, as svn log prints paths.
 func (w *Worker) SetRelRoot(rel string) { w.plan.relRoot, w.plan.relKnown = rel, true }
+
+// LookFor looks at the server once for wanted as the loop does while it
+// waits (lookForWanted), for a wait that began at since and was reported
+// as overdue already when told; it reports whether the worker takes it now.
+func (w *Worker) LookFor(ctx context.Context, wanted int64, since time.Time, told bool) bool {
+	step, _ := w.lookForWanted(ctx, waitState{wanted: wanted, since: since, told: told})
+	return step.take
+}

@@ -130,6 +130,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
 	defer retry.Stop()
+	// look is when to ask the server again for a noticed revision it
+	// lacked (a replica behind its master; see decideWait).
+	look := time.NewTimer(time.Hour)
+	look.Stop()
+	defer look.Stop()
+	var wait waitState
 	backingOff := false
 	setBackingOff := func(b bool) { backingOff = b; w.env.State.SetBackingOff(b) }
 
@@ -184,6 +190,23 @@ func (w *Worker) Run(ctx context.Context) error {
 		update("start", 0)
 		w.env.Node.StartDone()
 	}
+	// waitFor takes the revision wait wants once the server has it, or
+	// asks again after a short pause.
+	waitFor := func() {
+		wanted := wait.wanted
+		if wanted <= w.rev {
+			wait = waitState{} // a poll took it meanwhile
+			return
+		}
+		var step waitStep
+		step, wait = w.lookForWanted(ctx, wait)
+		switch {
+		case step.take:
+			update("notice", wanted)
+		case step.next > 0:
+			look.Reset(step.next)
+		}
+	}
 	for !gone {
 		select {
 		case <-ctx.Done():
@@ -191,9 +214,28 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-w.env.Signals.Wake:
 			// Update to the notified revision, not HEAD: the manager
 			// notifies only revisions it knows are whole.
-			if rev := w.env.Signals.Notified.Load(); rev > w.rev || backingOff {
-				update("notice", rev)
+			rev := w.env.Signals.Notified.Load()
+			if rev > wait.wanted && rev > w.rev {
+				wait = wait.noticed(rev, w.rev, time.Now())
+				w.env.State.Wanted(rev, "")
 			}
+			switch {
+			case backingOff:
+				update("notice", rev)
+				if wait.wanted > w.rev {
+					// The server may lack it too: look again soon.
+					look.Reset(waitFirst)
+				}
+			case rev > w.rev && w.env.Signals.Changed.Load() >= rev:
+				// The hub saw the server has it: no need to ask.
+				wait = waitState{}
+				update("notice", rev)
+			case rev > w.rev:
+				look.Stop()
+				waitFor()
+			}
+		case <-look.C:
+			waitFor()
 		case <-retry.C:
 			setBackingOff(false)
 			update("retry", w.target)
