@@ -19,6 +19,7 @@ import (
 	"github.com/depsync/depsync/internal/tlsconf"
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
+	"github.com/depsync/depsync/syncer/internal/handover"
 	"github.com/depsync/depsync/syncer/internal/peer"
 	"github.com/depsync/depsync/syncer/internal/poll"
 	"github.com/depsync/depsync/syncer/internal/svnbatch"
@@ -286,7 +287,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.log.Info("depsync starting", "role", d.cfg.Role, "node", d.cfg.NodeName, "mode", d.Mode(),
 		"tenants", len(d.tenantList()), "peers", len(d.cfg.Peers), "url", d.notices.self)
-	if ok, err := d.takeOver(ctx); !ok {
+	if ok, err := handover.TakeOver(ctx, d.handoverEnv()); !ok {
 		return err
 	}
 	// A fatal error of one tenant stops them all.
@@ -386,7 +387,7 @@ func (d *Daemon) Once(ctx context.Context) error {
 	if d.cfg.SVN.URL == "" {
 		return configErrorf("svn.url is empty: depsync run --once syncs over SVN")
 	}
-	if err := d.takeOverOnce(ctx); err != nil {
+	if err := handover.TakeOverOnce(ctx, d.handoverEnv()); err != nil {
 		return err
 	}
 	var errs []error

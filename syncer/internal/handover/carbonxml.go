@@ -1,62 +1,64 @@
-package syncer
+package handover
 
 import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"time"
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/config/carbonxml"
+	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
-// prepareCarbon writes this role's <DeploymentSynchronizer> block when
+// Prepare writes this role's <DeploymentSynchronizer> block when
 // carbon.write_config asks for it, and refuses to run the SVN loop when
 // carbon.xml enables Carbon's own synchronizer: two agents committing and
 // updating one working copy corrupt it. A node without a carbon.xml (a bare
 // directory) is fine unless write_config asks for one. It returns when the
-// block was last turned off, for awaitCarbon: a Carbon JVM started before
-// then still runs its own synchronizer.
-func (d *Daemon) prepareCarbon() (handover, error) {
-	file := d.cfg.Carbon.ConfigFile
-	if d.cfg.Carbon.WriteConfig {
+// block was last turned off, for Await: a Carbon JVM started before then
+// still runs its own synchronizer.
+func Prepare(cfg *config.Config, log *slog.Logger) (Handover, error) {
+	file := cfg.Carbon.ConfigFile
+	if cfg.Carbon.WriteConfig {
 		// What the block said before, and since when: a block that was on
 		// is turned off now.
 		before, _ := carbonxml.Read(file)
 		changed := modTime(file)
-		res, err := carbonxml.Apply(file, carbonxml.FromConfig(d.cfg), carbonxml.ApplyOptions{})
+		res, err := carbonxml.Apply(file, carbonxml.FromConfig(cfg), carbonxml.ApplyOptions{})
 		if err != nil {
 			if carbonxml.IsBadInput(err) {
-				return handover{}, &ConfigError{Err: fmt.Errorf("carbon.write_config: %w", err)}
+				return Handover{}, &tenant.ConfigError{Err: fmt.Errorf("carbon.write_config: %w", err)}
 			}
-			return handover{}, fmt.Errorf("carbon.write_config: %w", err)
+			return Handover{}, fmt.Errorf("carbon.write_config: %w", err)
 		}
 		if res.Status != carbonxml.StatusUnchanged {
-			d.log.Info("carbon.xml written for this role; restart Carbon for it to take effect",
+			log.Info("carbon.xml written for this role; restart Carbon for it to take effect",
 				"file", res.File, "status", res.Status, "backup", res.Backup)
 		}
 		switch {
 		case before == nil || !before.Present:
 			// No block before: Carbon's synchronizer was never set up.
-			return handover{}, nil
+			return Handover{}, nil
 		case before.Enabled:
-			return d.handoverOf(file, time.Now(), "depsync turned it off"), nil
+			return of(cfg, file, time.Now(), "depsync turned it off"), nil
 		}
-		return d.handoverOf(file, changed, "carbon.xml last changed"), nil
+		return of(cfg, file, changed, "carbon.xml last changed"), nil
 	}
-	if file == "" || d.cfg.SVN.URL == "" {
-		return handover{}, nil
+	if file == "" || cfg.SVN.URL == "" {
+		return Handover{}, nil
 	}
 	changed := modTime(file)
-	b, err := readCarbonXML(d.cfg)
+	b, err := readCarbonXML(cfg)
 	if err != nil || b == nil {
-		return handover{}, err
+		return Handover{}, err
 	}
 	if !b.Present {
-		return handover{}, nil
+		return Handover{}, nil
 	}
-	return d.handoverOf(file, changed, "carbon.xml last changed"), nil
+	return of(cfg, file, changed, "carbon.xml last changed"), nil
 }
 
 // modTime is a file's modification time, zero when it cannot be read.
@@ -68,17 +70,17 @@ func modTime(file string) time.Time {
 	return fi.ModTime()
 }
 
-// CheckCarbonConfig is prepareCarbon's refusal without its writes, for the
-// checks run and config check make before anything starts: with
-// carbon.write_config, a carbon.xml that cannot be written as this role
-// needs; without it, on an SVN node, a carbon.xml that cannot be read or
-// that enables Carbon's own synchronizer.
-func CheckCarbonConfig(cfg *config.Config) error {
+// Check is Prepare's refusal without its writes, for the checks run and
+// config check make before anything starts: with carbon.write_config, a
+// carbon.xml that cannot be written as this role needs; without it, on an
+// SVN node, a carbon.xml that cannot be read or that enables Carbon's own
+// synchronizer.
+func Check(cfg *config.Config) error {
 	file := cfg.Carbon.ConfigFile
 	if cfg.Carbon.WriteConfig {
 		_, err := carbonxml.Apply(file, carbonxml.FromConfig(cfg), carbonxml.ApplyOptions{DryRun: true})
 		if err != nil && carbonxml.IsBadInput(err) {
-			return &ConfigError{Err: fmt.Errorf("carbon.write_config: %w", err)}
+			return &tenant.ConfigError{Err: fmt.Errorf("carbon.write_config: %w", err)}
 		}
 		return nil
 	}
@@ -110,4 +112,8 @@ func readCarbonXML(cfg *config.Config) (*carbonxml.Block, error) {
 			"(depsync carbon-config does it) or set carbon.write_config: true", file, b.Line, cfg.Carbon.DeploymentDir)
 	}
 	return b, nil
+}
+
+func configErrorf(format string, args ...any) error {
+	return &tenant.ConfigError{Err: fmt.Errorf(format, args...)}
 }

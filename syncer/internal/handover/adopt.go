@@ -1,9 +1,10 @@
-package syncer
+package handover
 
 import (
 	"context"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -16,16 +17,28 @@ import (
 	"github.com/depsync/depsync/svn"
 )
 
-// sameLocation reports whether two repository URLs name the same folder,
+// SameLocation reports whether two repository URLs name the same folder,
 // however each was spelled: Carbon's SvnUrl, and so the URL its working
 // copies were checked out from, may differ from svn.url in the case of the
 // scheme or host, a default port, escaping or a trailing slash.
-func sameLocation(a, b string) bool {
+func SameLocation(a, b string) bool {
 	return svn.SameURL(a, b) || canonicalURL(a) == canonicalURL(b)
 }
 
-// defaultPorts are the ports a URL of each scheme may leave out.
-var defaultPorts = map[string]string{"http": "80", "https": "443", "svn": "3690", "svn+ssh": "22"}
+// defaultPort is the port a URL of scheme may leave out, "" for none.
+func defaultPort(scheme string) string {
+	switch scheme {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	case "svn":
+		return "3690"
+	case "svn+ssh":
+		return "22"
+	}
+	return ""
+}
 
 // canonicalURL spells a repository URL one way: scheme and host in lower
 // case, no default port, the path unescaped without a trailing slash.
@@ -36,7 +49,7 @@ func canonicalURL(s string) string {
 	}
 	scheme := strings.ToLower(u.Scheme)
 	host := strings.ToLower(u.Hostname())
-	if port := u.Port(); port != "" && port != defaultPorts[scheme] {
+	if port := u.Port(); port != "" && port != defaultPort(scheme) {
 		host = net.JoinHostPort(host, port)
 	} else if strings.Contains(host, ":") {
 		host = "[" + host + "]"
@@ -44,29 +57,45 @@ func canonicalURL(s string) string {
 	return scheme + "://" + host + strings.TrimRight(u.Path, "/")
 }
 
-// oldFormat reports whether err is svn refusing a working copy made by an
+// OldFormat reports whether err is svn refusing a working copy made by an
 // older svn or by Carbon's SVNKit (E155036, "please see the 'svn upgrade'
 // command").
-func oldFormat(err error) bool {
+func OldFormat(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "E155036")
 }
 
-// upgradeWorkingCopy upgrades the tenant's working copy, one Carbon's
-// synchronizer made in an older format, after keeping a copy of it as it
-// was under <state_dir>/upgraded/<UTC time>/tenant<id>: svn upgrade
-// rewrites .svn in place and cannot be undone.
-func (ts *tenantSync) upgradeWorkingCopy(ctx context.Context) error {
-	keep := filepath.Join(ts.d.cfg.StateDir, "upgraded", time.Now().UTC().Format("20060102T150405.000Z"),
-		"tenant"+strconv.Itoa(ts.t.ID))
-	if err := copyTree(ts.t.Dir, keep); err != nil {
-		return fmt.Errorf("keep a copy of %s before svn upgrade: %w", ts.t.Dir, err)
+// Upgrade is the upgrade of one tenant's working copy.
+type Upgrade struct {
+	// Dir is the working copy, of tenant Tenant.
+	Dir    string
+	Tenant int
+	// StateDir is the daemon's state_dir, where the copy is kept.
+	StateDir string
+	// SVN runs svn upgrade on a working copy.
+	SVN func(ctx context.Context, dir string) error
+	Log *slog.Logger
+}
+
+// Run upgrades the working copy, one Carbon's synchronizer made in an
+// older format, after keeping a copy of it as it was under
+// <state_dir>/upgraded/<UTC time>/tenant<id>: svn upgrade rewrites .svn in
+// place and cannot be undone.
+func (u Upgrade) Run(ctx context.Context) error {
+	keep := keepDir(u.StateDir, u.Tenant, time.Now())
+	if err := copyTree(u.Dir, keep); err != nil {
+		return fmt.Errorf("keep a copy of %s before svn upgrade: %w", u.Dir, err)
 	}
-	if err := ts.svn.Upgrade(ctx, ts.t.Dir); err != nil {
-		return fmt.Errorf("svn upgrade %s (a copy of it as it was is in %s): %w", ts.t.Dir, keep, err)
+	if err := u.SVN(ctx, u.Dir); err != nil {
+		return fmt.Errorf("svn upgrade %s (a copy of it as it was is in %s): %w", u.Dir, keep, err)
 	}
-	ts.log.Info("the working copy was of an older format (made by an older svn or Carbon's SVNKit): upgraded with svn upgrade",
-		"dir", ts.t.Dir, "copy", keep)
+	u.Log.Info("the working copy was of an older format (made by an older svn or Carbon's SVNKit): upgraded with svn upgrade",
+		"dir", u.Dir, "copy", keep)
 	return nil
+}
+
+// keepDir is where the copy of tenant's working copy taken at now goes.
+func keepDir(stateDir string, tenant int, now time.Time) string {
+	return filepath.Join(stateDir, "upgraded", now.UTC().Format("20060102T150405.000Z"), "tenant"+strconv.Itoa(tenant))
 }
 
 // copyTree copies the folder src, whole, to dst (made anew, owner-only):

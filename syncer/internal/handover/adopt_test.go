@@ -1,0 +1,81 @@
+package handover
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestSameLocation(t *testing.T) {
+	tests := []struct {
+		a, b string
+		same bool
+	}{
+		{"http://svn.example/repos/-1234", "http://svn.example/repos/-1234", true},
+		{"http://svn.example/repos/-1234", "http://svn.example/repos/-1234/", true},
+		{"HTTP://SVN.Example:80/repos/-1234", "http://svn.example/repos/-1234", true},
+		{"https://svn.example:443/repos/-1234", "https://svn.example/repos/-1234", true},
+		{"svn://svn.example:3690/repos/-1234", "svn://svn.example/repos/-1234", true},
+		{"http://svn.example/my%20repos/-1234", "http://svn.example/my repos/-1234", true},
+		{"http://[::1]:80/repos/-1234", "http://[::1]/repos/-1234", true},
+		{"file:///srv/svn/repos/-1234", "file:///srv/svn/repos/-1234/", true},
+		// Not the same folder.
+		{"http://svn.example:8080/repos/-1234", "http://svn.example/repos/-1234", false},
+		{"http://svn.example/repos/-1234", "http://svn.example/repos/1", false},
+		{"http://svn.example/Repos/-1234", "http://svn.example/repos/-1234", false},
+		{"https://svn.example/repos/-1234", "http://svn.example/repos/-1234", false},
+		{"http://svn.example/repos", "http://svn.example/repos/-1234", false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.same, SameLocation(tt.a, tt.b), "%s vs %s", tt.a, tt.b)
+		assert.Equal(t, tt.same, SameLocation(tt.b, tt.a), "%s vs %s", tt.b, tt.a)
+	}
+}
+
+func TestOldFormat(t *testing.T) {
+	assert.False(t, OldFormat(nil))
+	assert.False(t, OldFormat(errors.New("svn: E155007: not a working copy")))
+	assert.True(t, OldFormat(errors.New("svn: E155036: Please see the 'svn upgrade' command")))
+}
+
+// TestUpgradeKeepsACopyFirst: the copy of the working copy as it was is
+// made before svn upgrade runs, and is named when the upgrade fails.
+func TestUpgradeKeepsACopyFirst(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "wc")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, ".svn"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".svn", "wc.db"), []byte("old"), 0o644))
+	require.NoError(t, os.Symlink("wc.db", filepath.Join(dir, ".svn", "link")))
+	state := t.TempDir()
+	var copied []string
+	u := Upgrade{Dir: dir, Tenant: -1234, StateDir: state, Log: slog.New(slog.DiscardHandler),
+		SVN: func(_ context.Context, d string) error {
+			assert.Equal(t, dir, d)
+			var err error
+			copied, err = filepath.Glob(filepath.Join(state, "upgraded", "*", "tenant-1234", ".svn", "wc.db"))
+			require.NoError(t, err)
+			return errors.New("svn: E155019: boom")
+		}}
+	err := u.Run(context.Background())
+	require.Error(t, err)
+	require.Len(t, copied, 1, "a copy was kept before svn upgrade ran")
+	data, err2 := os.ReadFile(copied[0])
+	require.NoError(t, err2)
+	assert.Equal(t, "old", string(data))
+	link, err2 := os.Readlink(filepath.Join(filepath.Dir(copied[0]), "link"))
+	require.NoError(t, err2)
+	assert.Equal(t, "wc.db", link, "links are copied as links")
+	assert.Contains(t, err.Error(), "a copy of it as it was is in "+filepath.Dir(filepath.Dir(copied[0])))
+	assert.Contains(t, err.Error(), "E155019")
+}
+
+func TestKeepDir(t *testing.T) {
+	at := time.Date(2026, 11, 1, 10, 0, 0, 123e6, time.FixedZone("x", 3600))
+	assert.Equal(t, filepath.Join("/s", "upgraded", "20261101T090000.123Z", "tenant-1234"), keepDir("/s", -1234, at))
+}
