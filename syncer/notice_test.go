@@ -13,7 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -253,41 +252,30 @@ func TestWorkerKeepsStraysUnlessTheManagerLacksThem(t *testing.T) {
 	}
 }
 
-// A worker that kept a stray because its manager could not tell yet asks
-// again at its next polls, and drops it once the manager has looked.
+// A worker that kept a stray because its manager (over HTTP) could not
+// tell yet drops it once the manager has looked. When the polls ask again
+// is the worker's: worker.TestWorkerAsksAgainOnceTheManagerHasLooked.
 func TestWorkerAsksAgainOnceTheManagerHasLooked(t *testing.T) {
 	var known atomic.Bool
 	c := testConfig(t, config.RoleWorker)
 	c.Token = testToken
 	c.Peers = []string{stubManager(t, func() bool { return false }, known.Load)}
-	_, w, f, p := workerWithStray(t, c)
+	_, w, _, p := workerWithStray(t, c)
 
 	require.NoError(t, w.DropStrays(context.Background()))
 	assert.FileExists(t, p)
-	require.True(t, recheck(w), "to be asked again")
 	w.RecheckStrays(context.Background())
 	assert.FileExists(t, p, "still not known")
 
 	known.Store(true)
 	w.RecheckStrays(context.Background())
 	assert.NoFileExists(t, p)
-	assert.False(t, recheck(w))
-
-	// Strays that went meanwhile (an update made them versioned) end the
-	// checks too.
-	known.Store(false)
-	require.NoError(t, os.WriteFile(p, []byte("car"), 0o644))
-	require.NoError(t, w.DropStrays(context.Background()))
-	require.True(t, recheck(w))
-	f.status = nil
-	w.RecheckStrays(context.Background())
-	assert.False(t, recheck(w), "nothing left to check")
 }
 
-// A worker that kept a stray because its manager did not answer asks
-// again, not at its next poll (a manager that does not answer would hold
-// the loop up each time) but a while later: back, the manager may commit
-// nothing, and send no notice that would bring the check.
+// A worker that kept a stray because its manager (over HTTP) did not
+// answer drops it once the manager answers and does not hold it. That it
+// asks again a while later, not at its next poll, is the worker's:
+// worker.TestWorkerAsksAnUnansweringManagerAgainLater.
 func TestWorkerAsksAnUnansweringManagerAgainLater(t *testing.T) {
 	var down atomic.Bool
 	down.Store(true)
@@ -297,17 +285,12 @@ func TestWorkerAsksAnUnansweringManagerAgainLater(t *testing.T) {
 	d, w, _, p := workerWithStray(t, c)
 	d.mgr.Set(ModeSVN, "notice")
 
-	before := time.Now()
 	require.NoError(t, w.DropStrays(context.Background()))
 	assert.FileExists(t, p, "kept: the manager did not answer")
-	require.True(t, recheck(w), "to be asked again")
-	_, at := w.StrayRecheck()
-	assert.False(t, at.Before(before.Add(worker.StrayAskAgain)), "not before %s", worker.StrayAskAgain)
 
 	down.Store(false)
 	w.RecheckStrays(context.Background())
 	assert.NoFileExists(t, p, "the manager answers and does not hold it")
-	assert.False(t, recheck(w))
 }
 
 // stubManager serves what a worker asks a manager about its strays: a
@@ -342,10 +325,4 @@ func workerWithStray(t *testing.T, c *config.Config) (*Daemon, *worker.Worker, *
 	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 	require.NoError(t, os.WriteFile(p, []byte("car"), 0o644))
 	return d, newWorker(d.tenants.list[0]), f, p
-}
-
-// recheck reports whether w's polls look at its kept strays again.
-func recheck(w *worker.Worker) bool {
-	again, _ := w.StrayRecheck()
-	return again
 }
