@@ -38,14 +38,8 @@ func Prepare(cfg *config.Config, log *slog.Logger) (Handover, error) {
 			log.Info("carbon.xml written for this role; restart Carbon for it to take effect",
 				"file", res.File, "status", res.Status, "backup", res.Backup)
 		}
-		switch {
-		case before == nil || !before.Present:
-			// No block before: Carbon's synchronizer was never set up.
-			return Handover{}, nil
-		case before.Enabled:
-			return of(cfg, file, time.Now(), "depsync turned it off"), nil
-		}
-		return of(cfg, file, changed, "carbon.xml last changed"), nil
+		off, how := turnedOff(before, changed, time.Now())
+		return of(cfg, file, off, how), nil
 	}
 	if file == "" || cfg.SVN.URL == "" {
 		return Handover{}, nil
@@ -55,10 +49,24 @@ func Prepare(cfg *config.Config, log *slog.Logger) (Handover, error) {
 	if err != nil || b == nil {
 		return Handover{}, err
 	}
-	if !b.Present {
-		return Handover{}, nil
+	off, how := turnedOff(b, changed, time.Time{})
+	return of(cfg, file, off, how), nil
+}
+
+// turnedOff says since when Carbon's own synchronizer has been off, and
+// how that is known, from the block carbon.xml held (before depsync wrote
+// its own, if it did), when carbon.xml last changed and when depsync wrote
+// it (zero: it did not): an enabled block depsync turned off is off from
+// now; one already off, from the last change of the file at the latest.
+// Zero without a block: Carbon's synchronizer was never set up.
+func turnedOff(b *carbonxml.Block, changed, written time.Time) (time.Time, string) {
+	switch {
+	case b == nil || !b.Present:
+		return time.Time{}, ""
+	case b.Enabled && !written.IsZero():
+		return written, "depsync turned it off"
 	}
-	return of(cfg, file, changed, "carbon.xml last changed"), nil
+	return changed, "carbon.xml last changed"
 }
 
 // modTime is a file's modification time, zero when it cannot be read.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/depsync/depsync/config/carbonxml"
 )
 
 func TestPrepareKnowsWhenTheBlockWasTurnedOff(t *testing.T) {
@@ -66,6 +68,31 @@ func TestPrepareKnowsWhenTheBlockWasTurnedOff(t *testing.T) {
 				assert.Equal(t, ProcRoot, h.Proc)
 				assert.Equal(t, c.Carbon.ConfigFile, h.File)
 			}
+		})
+	}
+}
+
+func TestTurnedOff(t *testing.T) {
+	changed := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	written := changed.Add(time.Hour)
+	tests := []struct {
+		name    string
+		block   *carbonxml.Block
+		written time.Time
+		want    time.Time
+		wantHow string
+	}{
+		{"no carbon.xml", nil, written, time.Time{}, ""},
+		{"no block", &carbonxml.Block{}, written, time.Time{}, ""},
+		{"an enabled block depsync turned off", &carbonxml.Block{Present: true, Enabled: true}, written, written, "depsync turned it off"},
+		{"a block already off, written", &carbonxml.Block{Present: true}, written, changed, "carbon.xml last changed"},
+		{"a block off, left to the operator", &carbonxml.Block{Present: true}, time.Time{}, changed, "carbon.xml last changed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			off, how := turnedOff(tt.block, changed, tt.written)
+			assert.True(t, off.Equal(tt.want), "%v", off)
+			assert.Equal(t, tt.wantHow, how)
 		})
 	}
 }
