@@ -2,7 +2,7 @@
 // manager follows each repository/tenants/<id> folder present at start or
 // made later; a worker each tenant folder of the repository, checked out
 // into repository/tenants/<id> (Carbon then loads it). Which folder names
-// are tenants is a pure function (IDs); the daemon (package syncer) adds
+// are tenants is a pure function (tenantIDs); the daemon (package syncer) adds
 // and starts the tenants found. A tenant folder removed on the manager is
 // a deletion held by the mass-deletion guard until a person approves it or
 // the folder comes back; the workers keep their copy meanwhile.
@@ -22,9 +22,9 @@ import (
 	"github.com/depsync/depsync/syncer/internal/fswatch"
 )
 
-// IDs returns the ids named by folder names, skipping what is not a
+// tenantIDs returns the ids named by folder names, skipping what is not a
 // tenant id (and the super tenant, which is always synced).
-func IDs(names []string) []int {
+func tenantIDs(names []string) []int {
 	var ids []int
 	for _, n := range names {
 		id, err := strconv.Atoi(n)
@@ -52,7 +52,7 @@ func local(home string) []int {
 			names = append(names, e.Name())
 		}
 	}
-	return IDs(names)
+	return tenantIDs(names)
 }
 
 // Env is what finding the tenants uses of the daemon.
@@ -81,7 +81,7 @@ func Find(ctx context.Context, env Env) []int {
 		if err != nil {
 			env.Log.Warn("cannot list the repository's tenants; the next change names them", "error", err)
 		}
-		ids = append(ids, IDs(names)...)
+		ids = append(ids, tenantIDs(names)...)
 	}
 	return ids
 }

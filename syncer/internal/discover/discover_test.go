@@ -15,7 +15,7 @@ import (
 	"github.com/depsync/depsync/config"
 )
 
-func TestIDs(t *testing.T) {
+func TestTenantIDs(t *testing.T) {
 	tests := []struct {
 		names []string
 		want  []int
@@ -28,7 +28,7 @@ func TestIDs(t *testing.T) {
 		{[]string{"3", "not-a-tenant", "7"}, []int{3, 7}},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, IDs(tt.names), "%q", tt.names)
+		assert.Equal(t, tt.want, tenantIDs(tt.names), "%q", tt.names)
 	}
 }
 

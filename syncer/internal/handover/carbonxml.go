@@ -13,14 +13,14 @@ import (
 	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
-// Prepare writes this role's <DeploymentSynchronizer> block when
+// prepare writes this role's <DeploymentSynchronizer> block when
 // carbon.write_config asks for it, and refuses to run the SVN loop when
 // carbon.xml enables Carbon's own synchronizer: two agents committing and
 // updating one working copy corrupt it. A node without a carbon.xml (a bare
 // directory) is fine unless write_config asks for one. It returns when the
-// block was last turned off, for Await: a Carbon JVM started before then
+// block was last turned off, for await: a Carbon JVM started before then
 // still runs its own synchronizer.
-func Prepare(cfg *config.Config, log *slog.Logger) (Handover, error) {
+func prepare(cfg *config.Config, log *slog.Logger) (handover, error) {
 	file := cfg.Carbon.ConfigFile
 	if cfg.Carbon.WriteConfig {
 		// What the block said before, and since when: a block that was on
@@ -30,9 +30,9 @@ func Prepare(cfg *config.Config, log *slog.Logger) (Handover, error) {
 		res, err := carbonxml.Apply(file, carbonxml.FromConfig(cfg), carbonxml.ApplyOptions{})
 		if err != nil {
 			if carbonxml.IsBadInput(err) {
-				return Handover{}, &tenant.ConfigError{Err: fmt.Errorf("carbon.write_config: %w", err)}
+				return handover{}, &tenant.ConfigError{Err: fmt.Errorf("carbon.write_config: %w", err)}
 			}
-			return Handover{}, fmt.Errorf("carbon.write_config: %w", err)
+			return handover{}, fmt.Errorf("carbon.write_config: %w", err)
 		}
 		if res.Status != carbonxml.StatusUnchanged {
 			log.Info("carbon.xml written for this role; restart Carbon for it to take effect",
@@ -42,12 +42,12 @@ func Prepare(cfg *config.Config, log *slog.Logger) (Handover, error) {
 		return of(cfg, file, off, how), nil
 	}
 	if file == "" || cfg.SVN.URL == "" {
-		return Handover{}, nil
+		return handover{}, nil
 	}
 	changed := modTime(file)
 	b, err := readCarbonXML(cfg)
 	if err != nil || b == nil {
-		return Handover{}, err
+		return handover{}, err
 	}
 	off, how := turnedOff(b, changed, time.Time{})
 	return of(cfg, file, off, how), nil
@@ -78,7 +78,7 @@ func modTime(file string) time.Time {
 	return fi.ModTime()
 }
 
-// Check is Prepare's refusal without its writes, for the checks run and
+// Check is prepare's refusal without its writes, for the checks run and
 // config check make before anything starts: with carbon.write_config, a
 // carbon.xml that cannot be written as this role needs; without it, on an
 // SVN node, a carbon.xml that cannot be read or that enables Carbon's own

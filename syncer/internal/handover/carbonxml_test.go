@@ -52,21 +52,21 @@ func TestPrepareKnowsWhenTheBlockWasTurnedOff(t *testing.T) {
 			require.NoError(t, os.WriteFile(c.Carbon.ConfigFile, []byte(tt.xml), 0o644))
 			require.NoError(t, os.Chtimes(c.Carbon.ConfigFile, mtime, mtime))
 			before := time.Now()
-			h, err := Prepare(c, slog.New(slog.DiscardHandler))
+			h, err := prepare(c, slog.New(slog.DiscardHandler))
 			require.NoError(t, err)
 			switch tt.want {
 			case "":
-				assert.True(t, h.Off.IsZero(), "%v", h.Off)
+				assert.True(t, h.off.IsZero(), "%v", h.off)
 			case "now":
-				assert.False(t, h.Off.Before(before), "%v", h.Off)
-				assert.Equal(t, "depsync turned it off", h.How)
+				assert.False(t, h.off.Before(before), "%v", h.off)
+				assert.Equal(t, "depsync turned it off", h.how)
 			case "mtime":
-				assert.True(t, h.Off.Equal(mtime), "%v", h.Off)
-				assert.Equal(t, "carbon.xml last changed", h.How)
+				assert.True(t, h.off.Equal(mtime), "%v", h.off)
+				assert.Equal(t, "carbon.xml last changed", h.how)
 			}
-			if !h.Off.IsZero() {
-				assert.Equal(t, ProcRoot, h.Proc)
-				assert.Equal(t, c.Carbon.ConfigFile, h.File)
+			if !h.off.IsZero() {
+				assert.Equal(t, procRoot, h.proc)
+				assert.Equal(t, c.Carbon.ConfigFile, h.file)
 			}
 		})
 	}

@@ -16,27 +16,27 @@ import (
 // processes again: it goes on within a second or so of the JVM ending.
 const poll = time.Second
 
-// ProcRoot is where the processes are read from.
-const ProcRoot = "/proc"
+// procRoot is where the processes are read from.
+const procRoot = "/proc"
 
-// Handover is when Carbon's own synchronizer was last turned off in
+// handover is when Carbon's own synchronizer was last turned off in
 // carbon.xml: a Carbon JVM of this home started before then read it on and
 // runs its own synchronizer until it restarts. Zero: nothing to wait for.
-type Handover struct {
-	Off  time.Time
-	File string
-	How  string // how Off is known
-	Proc string // the proc file system to look at the processes in
+type handover struct {
+	off  time.Time
+	file string
+	how  string // how off is known
+	proc string // the proc file system to look at the processes in
 }
 
 // of is the handover of an SVN node with a Carbon home; other nodes run
 // no svn on a working copy Carbon may use, or cannot find its JVM, and get
 // none.
-func of(cfg *config.Config, file string, off time.Time, how string) Handover {
+func of(cfg *config.Config, file string, off time.Time, how string) handover {
 	if cfg.SVN.URL == "" || cfg.Carbon.Home == "" || off.IsZero() {
-		return Handover{}
+		return handover{}
 	}
-	return Handover{Off: off, File: file, How: how, Proc: ProcRoot}
+	return handover{off: off, file: file, how: how, proc: procRoot}
 }
 
 // Env is what taking over uses of the daemon.
@@ -53,12 +53,12 @@ type Env struct {
 	WaitOver func(why string)
 }
 
-// TakeOver writes or checks carbon.xml (Prepare) and, on an SVN node,
+// TakeOver writes or checks carbon.xml (prepare) and, on an SVN node,
 // checks svn and waits until no Carbon JVM may still run its own
 // synchronizer. false stops the daemon: with the error, or nil when ctx
 // ended while it waited.
 func TakeOver(ctx context.Context, env Env) (bool, error) {
-	h, err := Prepare(env.Config, env.Log)
+	h, err := prepare(env.Config, env.Log)
 	if err != nil {
 		return false, err
 	}
@@ -68,43 +68,43 @@ func TakeOver(ctx context.Context, env Env) (bool, error) {
 	if err := env.CheckSVN(ctx); err != nil {
 		return false, err
 	}
-	return Await(ctx, env, h), nil
+	return await(ctx, env, h), nil
 }
 
 // TakeOverOnce is TakeOver for one sync: it does not wait, it fails while
 // a Carbon JVM may still run its own synchronizer.
 func TakeOverOnce(ctx context.Context, env Env) error {
-	h, err := Prepare(env.Config, env.Log)
+	h, err := prepare(env.Config, env.Log)
 	if err != nil {
 		return err
 	}
-	if why, _ := Holding(h, env.Config.Carbon.Home); why != "" {
+	if why, _ := stillHeld(h, env.Config.Carbon.Home); why != "" {
 		return errors.New(why)
 	}
 	return env.CheckSVN(ctx)
 }
 
-// Holding says why the working copies must not be touched yet: a Carbon
-// JVM of home that started before h.Off still runs. "" when none does; err
+// stillHeld says why the working copies must not be touched yet: a Carbon
+// JVM of home that started before h.off still runs. "" when none does; err
 // when the processes cannot be looked at.
-func Holding(h Handover, home string) (string, error) {
-	if h.Off.IsZero() {
+func stillHeld(h handover, home string) (string, error) {
+	if h.off.IsZero() {
 		return "", nil
 	}
-	procs, err := carbonproc.Find(h.Proc, home)
+	procs, err := carbonproc.Find(h.proc, home)
 	if err != nil {
 		return "", err
 	}
 	return holding(h, procs), nil
 }
 
-// holding is Holding's decision over the Carbon JVMs of the home found
+// holding is stillHeld's decision over the Carbon JVMs of the home found
 // running: "" when none started before the handover.
-func holding(h Handover, procs []carbonproc.Proc) string {
-	if h.Off.IsZero() {
+func holding(h handover, procs []carbonproc.Proc) string {
+	if h.off.IsZero() {
 		return ""
 	}
-	old := carbonproc.StartedBefore(procs, h.Off)
+	old := carbonproc.StartedBefore(procs, h.off)
 	if len(old) == 0 {
 		return ""
 	}
@@ -114,21 +114,21 @@ func holding(h Handover, procs []carbonproc.Proc) string {
 	}
 	return fmt.Sprintf("waiting for Carbon to restart: its JVM %s started before Carbon's own synchronizer was turned off in %s "+
 		"(%s, %s) and still runs that synchronizer; depsync runs no svn command on the working copy until it is gone or restarted",
-		strings.Join(names, ", "), h.File, h.How, h.Off.UTC().Format(time.RFC3339))
+		strings.Join(names, ", "), h.file, h.how, h.off.UTC().Format(time.RFC3339))
 }
 
-// Await returns once no Carbon JVM of this home started before the
+// await returns once no Carbon JVM of this home started before the
 // handover runs, saying why it waits in /readyz and /v1/status meanwhile
 // (env.Waiting, and one WARN line). It returns false when ctx ends first.
 // Where the processes cannot be looked at (no /proc) it warns and goes on.
-func Await(ctx context.Context, env Env, h Handover) bool {
+func await(ctx context.Context, env Env, h handover) bool {
 	home := env.Config.Carbon.Home
 	said := ""
 	for {
-		why, err := Holding(h, home)
+		why, err := stillHeld(h, home)
 		if err != nil {
 			env.Log.Warn("cannot tell whether a Carbon JVM started before its own synchronizer was turned off still runs it; "+
-				"going on: restart Carbon if it has not restarted since", "home", home, "file", h.File, "error", err)
+				"going on: restart Carbon if it has not restarted since", "home", home, "file", h.file, "error", err)
 			why = ""
 		}
 		if why == "" {

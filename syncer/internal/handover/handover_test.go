@@ -53,7 +53,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-// fakeDaemon records what Await says through its Env.
+// fakeDaemon records what await says through its Env.
 type fakeDaemon struct {
 	mu      sync.Mutex
 	waiting []string
@@ -94,10 +94,10 @@ func TestAwaitWaitsForTheOldJVM(t *testing.T) {
 	boot := time.Now().Add(-time.Hour).Truncate(time.Second)
 	off := boot.Add(30 * time.Minute)
 	root := fakeProcRoot(t, boot, c.Carbon.Home, off.Add(-10*time.Minute))
-	h := Handover{Off: off, File: "carbon.xml", How: "depsync turned it off", Proc: root}
+	h := handover{off: off, file: "carbon.xml", how: "depsync turned it off", proc: root}
 
 	done := make(chan bool, 1)
-	go func() { done <- Await(context.Background(), env, h) }()
+	go func() { done <- await(context.Background(), env, h) }()
 	require.Eventually(t, func() bool {
 		waiting, _ := f.said()
 		return len(waiting) == 1 && strings.Contains(waiting[0], "waiting for Carbon to restart: its JVM pid 4242 (found by -Dcarbon.home")
@@ -133,15 +133,15 @@ func TestAwaitStopsWithTheContext(t *testing.T) {
 	root := fakeProcRoot(t, boot, c.Carbon.Home, boot.Add(time.Minute))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	assert.False(t, Await(ctx, f.env(c, slog.New(slog.DiscardHandler)), Handover{Off: time.Now(), File: "carbon.xml", How: "x", Proc: root}))
+	assert.False(t, await(ctx, f.env(c, slog.New(slog.DiscardHandler)), handover{off: time.Now(), file: "carbon.xml", how: "x", proc: root}))
 }
 
 func TestAwaitWithoutProcGoesOnWithAWarning(t *testing.T) {
 	c := testConfig(t)
 	var logs syncBuffer
 	var f fakeDaemon
-	h := Handover{Off: time.Now(), File: "carbon.xml", How: "x", Proc: filepath.Join(t.TempDir(), "no-proc")}
-	assert.True(t, Await(context.Background(), f.env(c, slog.New(slog.NewTextHandler(&logs, nil))), h))
+	h := handover{off: time.Now(), file: "carbon.xml", how: "x", proc: filepath.Join(t.TempDir(), "no-proc")}
+	assert.True(t, await(context.Background(), f.env(c, slog.New(slog.NewTextHandler(&logs, nil))), h))
 	assert.Contains(t, logs.String(), "level=WARN msg=\"cannot tell whether a Carbon JVM")
 	waiting, over := f.said()
 	assert.Empty(t, waiting)
@@ -152,16 +152,16 @@ func TestAwaitWithoutProcGoesOnWithAWarning(t *testing.T) {
 // handover and the Carbon JVMs of the home found running.
 func TestHolding(t *testing.T) {
 	off := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
-	h := Handover{Off: off, File: "/c/carbon.xml", How: "depsync turned it off", Proc: ProcRoot}
+	h := handover{off: off, file: "/c/carbon.xml", how: "depsync turned it off", proc: procRoot}
 	before := carbonproc.Proc{PID: 11, Start: off.Add(-time.Minute), Via: carbonproc.ViaCmdline}
 	after := carbonproc.Proc{PID: 12, Start: off.Add(time.Minute), Via: carbonproc.ViaCmdline}
 	tests := []struct {
 		name  string
-		h     Handover
+		h     handover
 		procs []carbonproc.Proc
 		want  []string // in the reason; nil: may start
 	}{
-		{"no handover: nothing to wait for", Handover{}, []carbonproc.Proc{before}, nil},
+		{"no handover: nothing to wait for", handover{}, []carbonproc.Proc{before}, nil},
 		{"no JVM", h, nil, nil},
 		{"only a JVM started after the block was turned off", h, []carbonproc.Proc{after}, nil},
 		{"a JVM started before", h, []carbonproc.Proc{before, after},
