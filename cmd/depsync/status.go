@@ -193,6 +193,10 @@ func printStatus(w io.Writer, node string, st *api.Status, now time.Time) {
 	if st.Manager != "" && st.Role != config.RoleManager {
 		fmt.Fprintf(w, "manager: %s\n", redact(st.Manager))
 	}
+	if st.SVNURL != "" {
+		// A fallback URL while svn.url does not answer.
+		fmt.Fprintf(w, "svn: %s\n", config.RedactURL(st.SVNURL))
+	}
 	if ts := st.TenantSummary; ts != nil && ts.Count > 1 {
 		fmt.Fprintf(w, "tenants: %d, %d in step, %d failing", ts.Count, ts.InStep, ts.FailingCount)
 		if len(ts.Failing) > 0 {
