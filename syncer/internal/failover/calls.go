@@ -24,7 +24,7 @@ func (s *SVN) Info(ctx context.Context, pathOrURL string) (*svn.Info, error) {
 		}
 		where, _, _ := s.urls.of(info.URL)
 		s.placed(pathOrURL, where)
-		s.learn(info.RepoUUID)
+		s.learn(info.RepoUUID, info.Revision)
 		return s.asConfigured(info), nil
 	}
 	return call(s, ctx, "", true, func(at int) (*svn.Info, error) {
@@ -32,7 +32,7 @@ func (s *SVN) Info(ctx context.Context, pathOrURL string) (*svn.Info, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.learn(info.RepoUUID)
+		s.learn(info.RepoUUID, info.Revision)
 		return s.asConfigured(info), nil
 	})
 }

@@ -57,10 +57,28 @@ func candidates(n, inUse int) []int {
 	return out
 }
 
-// accept reports whether a server that said uuid to svn info can be used
-// for a repository whose UUID is want ("": not known yet, any will do).
-func accept(want, uuid string) bool {
-	return want == "" || uuid == want
+// grade is how fit a server is to be used, from its answer to svn info.
+type grade int
+
+const (
+	unfit  grade = iota // silent, or another repository
+	behind              // the repository, without the newest revision seen
+	fit                 // the repository, with every revision seen
+)
+
+// judge grades a server that answered svn info with uuid and head, for a
+// repository whose UUID is want ("": not known yet, any will do) and whose
+// newest revision seen on any server is seen. A replica behind (svnsync
+// not run since it came back) would take the node's files back to an
+// older revision: it is used only when no server is fit.
+func judge(want, uuid string, head, seen int64, err error) grade {
+	switch {
+	case err != nil || want != "" && uuid != want:
+		return unfit
+	case head < seen:
+		return behind
+	}
+	return fit
 }
 
 // tally is the count of consecutive unreachable results after a call

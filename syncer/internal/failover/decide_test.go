@@ -46,10 +46,26 @@ func TestCandidates(t *testing.T) {
 	assert.Empty(t, candidates(1, 0))
 }
 
-func TestAccept(t *testing.T) {
-	assert.True(t, accept("", "u1"), "the UUID not known yet")
-	assert.True(t, accept("u1", "u1"))
-	assert.False(t, accept("u1", "u2"), "another repository")
+func TestJudge(t *testing.T) {
+	down := errors.New("unreachable")
+	for _, tc := range []struct {
+		name       string
+		want, uuid string
+		head, seen int64
+		err        error
+		grade      grade
+	}{
+		{"the repository", "u1", "u1", 7, 7, nil, fit},
+		{"ahead", "u1", "u1", 8, 7, nil, fit},
+		{"the UUID not known yet", "", "u1", 7, 0, nil, fit},
+		{"another repository", "u1", "u2", 9, 7, nil, unfit},
+		{"silent", "u1", "", 0, 7, down, unfit},
+		{"a replica behind", "u1", "u1", 6, 7, nil, behind},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.grade, judge(tc.want, tc.uuid, tc.head, tc.seen, tc.err))
+		})
+	}
 }
 
 func TestTally(t *testing.T) {

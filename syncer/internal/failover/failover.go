@@ -82,6 +82,9 @@ type SVN struct {
 	upSince time.Time
 	// uuid is the repository's, once a server said it.
 	uuid string
+	// seen is the newest revision the node may have: the newest HEAD a
+	// server said, or a working copy's.
+	seen int64
 	// saidNone is set once "no server answers" was logged, until one does.
 	saidNone bool
 	// wcAt is which server each working copy (by absolute directory) is
@@ -141,12 +144,18 @@ func (s *SVN) lookBack(ctx context.Context) {
 		return
 	}
 	info, err := s.inner.Info(ctx, s.urls[0])
+	var uuid string
+	var head int64
+	if err == nil {
+		uuid, head = info.RepoUUID, info.Revision
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.inUse == 0:
 		return
-	case err != nil || !accept(s.uuid, info.RepoUUID):
+	case judge(s.uuid, uuid, head, s.seen, err) != fit:
+		// Silent, or without every revision the node may have.
 		s.upSince = time.Time{}
 		return
 	case s.upSince.IsZero():
@@ -205,29 +214,44 @@ func (s *SVN) switchFrom(ctx context.Context, at int) int {
 		defer s.mu.Unlock()
 		return s.inUse
 	}
-	failures, want := s.fails, s.uuid
+	failures, want, seen := s.fails, s.uuid, s.seen
 	s.mu.Unlock()
 
+	// The first fit, else the first behind.
+	pick, pickInfo := -1, (*svn.Info)(nil)
 	for _, i := range candidates(len(s.urls), at) {
 		info, err := s.inner.Info(ctx, s.urls[i])
-		if err != nil {
+		var uuid string
+		var head int64
+		if err == nil {
+			uuid, head = info.RepoUUID, info.Revision
+		}
+		g := judge(want, uuid, head, seen, err)
+		switch {
+		case err != nil:
 			s.log.Debug("another server of the repository does not answer either", "url", config.RedactURL(s.urls[i]), "error", err)
-			continue
-		}
-		if !accept(want, info.RepoUUID) {
+		case g == unfit:
 			s.log.Error("a fallback URL serves another repository: not used", "url", config.RedactURL(s.urls[i]),
-				"uuid", info.RepoUUID, "repository_uuid", want)
-			continue
+				"uuid", uuid, "repository_uuid", want)
+		case g == behind && pick < 0:
+			pick, pickInfo = i, info
 		}
+		if g == fit {
+			pick, pickInfo = i, info
+			break
+		}
+	}
+	if pick >= 0 {
 		s.mu.Lock()
-		s.inUse, s.fails, s.upSince, s.saidNone = i, 0, time.Time{}, false
+		s.inUse, s.fails, s.upSince, s.saidNone = pick, 0, time.Time{}, false
 		if s.uuid == "" {
-			s.uuid = info.RepoUUID
+			s.uuid = pickInfo.RepoUUID
 		}
 		s.mu.Unlock()
 		s.log.Warn("svn server unreachable: using another server of the repository",
-			"from", config.RedactURL(s.urls[at]), "to", config.RedactURL(s.urls[i]), "failures", failures)
-		return i
+			"from", config.RedactURL(s.urls[at]), "to", config.RedactURL(s.urls[pick]), "failures", failures,
+			"revision", pickInfo.Revision, "newest_seen", seen)
+		return pick
 	}
 	s.mu.Lock()
 	// None answers: look again after another threshold failures, not at
@@ -242,16 +266,15 @@ func (s *SVN) switchFrom(ctx context.Context, at int) int {
 	return at
 }
 
-// learn records the repository's UUID when a server says it.
-func (s *SVN) learn(uuid string) {
-	if uuid == "" {
-		return
-	}
+// learn records the repository's UUID when a server says it, and the
+// newest revision the node may have: a server's HEAD, a working copy's.
+func (s *SVN) learn(uuid string, head int64) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.uuid == "" {
 		s.uuid = uuid
 	}
-	s.mu.Unlock()
+	s.seen = max(s.seen, head)
 }
 
 // follow relocates the working copy dir to server at, when it is at

@@ -219,6 +219,60 @@ func TestGoesBackOnceSvnURLAnsweredForAHold(t *testing.T) {
 	assert.Equal(t, "update "+replica+"/-1234", calls[len(calls)-1])
 }
 
+// TestAReplicaBehindIsNotGoneBackTo: svn.url back but without the
+// revisions the node has (svnsync not run since) is not used again until it
+// has them: the node's files would go back to an older revision.
+func TestAReplicaBehindIsNotGoneBackTo(t *testing.T) {
+	s, f, _, clk := setup(t)
+	ctx := t.Context()
+	f.setDown(replica, true)
+	for range 3 {
+		_, _ = s.Info(ctx, replica)
+	}
+	require.Equal(t, master, s.InUse())
+	f.setHead(master, 9)
+	_, err := s.Info(ctx, replica) // the hub's look: HEAD 9
+	require.NoError(t, err)
+
+	f.setDown(replica, false) // back, at 5
+	for range 3 {
+		s.lookBack(ctx)
+		clk.add(10 * time.Second)
+	}
+	assert.Equal(t, master, s.InUse(), "svn.url lacks revisions 6 to 9")
+	f.setHead(replica, 9)
+	s.lookBack(ctx)
+	clk.add(10 * time.Second)
+	s.lookBack(ctx)
+	assert.Equal(t, replica, s.InUse(), "synced, for a whole hold")
+}
+
+// TestASwitchPrefersAServerWithEveryRevision: of the fallbacks, the first
+// with every revision seen is used, not one behind before it.
+func TestASwitchPrefersAServerWithEveryRevision(t *testing.T) {
+	s, f, _, _ := setup(t, dr, master)
+	ctx := t.Context()
+	_, err := s.Info(ctx, replica) // HEAD 5
+	require.NoError(t, err)
+	f.setHead(dr, 4)
+	f.setDown(replica, true)
+	for range 3 {
+		_, _ = s.Info(ctx, replica)
+	}
+	assert.Equal(t, master, s.InUse())
+
+	// None with every revision: the first that answers, rather than none.
+	s2, f2, _, _ := setup(t, dr)
+	_, err = s2.Info(ctx, replica)
+	require.NoError(t, err)
+	f2.setHead(dr, 4)
+	f2.setDown(replica, true)
+	for range 3 {
+		_, _ = s2.Info(ctx, replica)
+	}
+	assert.Equal(t, dr, s2.InUse())
+}
+
 // TestARestartOnAFallbackFindsItsWorkingCopies: a working copy left on a
 // fallback by the last run is seen below svn.url, and goes back to svn.url
 // when next updated.

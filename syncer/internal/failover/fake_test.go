@@ -17,17 +17,24 @@ type fakeServers struct {
 	down  map[string]bool   // by base URL
 	uuids map[string]string // by base URL
 	wcs   map[string]string // working copy directory -> its URL
+	heads map[string]int64  // by base URL; 5 when not set
 	calls []string
 }
 
 func newFake(uuids map[string]string) *fakeServers {
-	return &fakeServers{down: map[string]bool{}, uuids: uuids, wcs: map[string]string{}}
+	return &fakeServers{down: map[string]bool{}, uuids: uuids, wcs: map[string]string{}, heads: map[string]int64{}}
 }
 
 func (f *fakeServers) setDown(base string, down bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.down[base] = down
+}
+
+func (f *fakeServers) setHead(base string, head int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.heads[base] = head
 }
 
 func (f *fakeServers) record(format string, args ...any) {
@@ -82,7 +89,11 @@ func (f *fakeServers) Info(_ context.Context, target string) (*svn.Info, error) 
 	if err := f.reach(target); err != nil {
 		return nil, err
 	}
-	return &svn.Info{URL: target, RepoUUID: f.uuids[f.serverOf(target)], Revision: 5, LastChangedRev: 5, Kind: "dir"}, nil
+	head := f.heads[f.serverOf(target)]
+	if head == 0 {
+		head = 5
+	}
+	return &svn.Info{URL: target, RepoUUID: f.uuids[f.serverOf(target)], Revision: head, LastChangedRev: head, Kind: "dir"}, nil
 }
 
 func (f *fakeServers) Relocate(_ context.Context, dir, from, to string) error {
