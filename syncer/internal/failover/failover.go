@@ -114,7 +114,7 @@ func (s *SVN) InUse() string {
 	return s.urls[s.inUse]
 }
 
-// current is the server in use and its URL.
+// current is the server in use.
 func (s *SVN) current() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -243,6 +243,11 @@ func (s *SVN) switchFrom(ctx context.Context, at int) int {
 	}
 	if pick >= 0 {
 		s.mu.Lock()
+		if s.inUse != at {
+			// svn.url came back meanwhile (lookBack): keep to it.
+			defer s.mu.Unlock()
+			return s.inUse
+		}
 		s.inUse, s.fails, s.upSince, s.saidNone = pick, 0, time.Time{}, false
 		if s.uuid == "" {
 			s.uuid = pickInfo.RepoUUID
