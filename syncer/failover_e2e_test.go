@@ -110,8 +110,19 @@ func TestE2EWorkerFailsOverToTheMasterAndBack(t *testing.T) {
 	assert.Equal(t, master.URL+"/-1234", wcURL(t, master, worker.Dir), "relocated to the master")
 	logs := worker.Logs()
 	assert.Equal(t, 1, strings.Count(logs, "using another server of the repository"), "the switch is said once")
+	assert.NotContains(t, logs, "level=ERROR")
 	assert.NotContains(t, logs, "checking out the repository folder into the deployment directory\" dir="+worker.Dir+" url="+master.URL,
 		"relocated, not checked out again")
+
+	// A restart while on the master: the working copy at the master is
+	// still the worker's (not "a working copy of another URL"), and the
+	// replica still down, the worker fails over again.
+	require.Equal(t, 0, worker.Stop(t))
+	worker.Start(t)
+	waitReady(t, worker)
+	daemontest.Eventually(t, within, "the worker on the master again", func() bool {
+		return status(t, worker).SVNURL == master.URL
+	})
 
 	replica.Start(t)
 	svnsync()
