@@ -100,8 +100,12 @@ func TestPrintStatusHoldsAndBackups(t *testing.T) {
 		{"no limit", api.Status{Role: "worker", Backups: backup.Stats{Copies: 1}},
 			[]string{"(limit none, none)"}, nil},
 		{"nothing to say", api.Status{Role: "worker"}, nil, []string{"HELD", "backups:", "svn:"}},
-		{"the svn server in use", api.Status{Role: "worker", SVNURL: "http://master:8080/svn/repo"},
-			[]string{"svn: http://master:8080/svn/repo\n"}, nil},
+		{"the svn server in use", api.Status{Role: "worker", SVNURL: "http://replica:8080/svn/repo",
+			Tenants: []api.TenantStatus{{ID: -1234, URL: "http://replica:8080/svn/repo/-1234"}}},
+			[]string{"svn: http://replica:8080/svn/repo\n"}, []string{"svn.url does not answer"}},
+		{"a fallback in use", api.Status{Role: "worker", SVNURL: "http://master/svn/repo",
+			Tenants: []api.TenantStatus{{ID: -1234, URL: "http://replica:8080/svn/repo/-1234"}}},
+			[]string{"svn: http://master/svn/repo (svn.fallback_urls: svn.url does not answer)\n"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

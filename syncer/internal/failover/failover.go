@@ -35,6 +35,7 @@ type SwitchedError struct {
 	Err      error
 }
 
+// Error says which server failed and which one is in use now.
 func (e *SwitchedError) Error() string {
 	return fmt.Sprintf("%s did not answer (%v); now using %s", config.RedactURL(e.From), e.Err, config.RedactURL(e.To))
 }
