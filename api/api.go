@@ -30,6 +30,10 @@ type Status struct {
 	Manager string `json:"manager,omitempty"`
 	Ready   bool   `json:"ready"`
 	Reason  string `json:"reason,omitempty"`
+	// SVNURL is the URL of the repository's server in use: svn.url, or
+	// one of svn.fallback_urls while svn.url does not answer. Empty
+	// without svn.url and from an older node.
+	SVNURL string `json:"svn_url,omitempty"`
 
 	// ManagerMode, on a worker, is its manager's mode as the manager's
 	// notices and answers last said: ModeSVN, ModeDirect, or "unknown"

@@ -77,7 +77,11 @@ type Carbon struct {
 // SVN configures the Subversion repository. An empty URL means there is no
 // SVN server and C-Apps are pushed straight to peers.
 type SVN struct {
-	URL             string        `mapstructure:"url" yaml:"url"`
+	URL string `mapstructure:"url" yaml:"url"`
+	// FallbackURLs are other servers of the same repository (a replica,
+	// the master), tried in order when svn.url has been unreachable for
+	// FailThreshold consecutive attempts (see package syncer/internal/failover).
+	FallbackURLs    []string      `mapstructure:"fallback_urls" yaml:"fallback_urls"`
 	Username        string        `mapstructure:"username" yaml:"username"`
 	PasswordFile    string        `mapstructure:"password_file" yaml:"password_file"`
 	AppendTenantID  bool          `mapstructure:"append_tenant_id" yaml:"append_tenant_id"`
@@ -143,6 +147,7 @@ func defaults() map[string]any {
 		"carbon.tenants":        []int{},
 		"carbon.log_file":       "",
 		"svn.url":               "",
+		"svn.fallback_urls":     []string{},
 		"svn.username":          "",
 		"svn.password_file":     "",
 		"svn.append_tenant_id":  true,

@@ -109,6 +109,7 @@ func (c *Config) Validate() error {
 			add("svn.url", c.SVN.URL, "%v", err)
 		}
 	}
+	c.checkFallbackURLs(add)
 	c.checkDurations(add)
 	if c.Sync.MaxDelay > 0 && c.Sync.Debounce > c.Sync.MaxDelay {
 		add("sync.max_delay", c.Sync.MaxDelay.String(), "must not be shorter than sync.debounce (%s)", c.Sync.Debounce)

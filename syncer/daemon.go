@@ -189,7 +189,7 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		d.svn = c
 	}
 	if d.svn != nil {
-		d.svn = svnbatch.Wrap(d.svn)
+		d.svn = withFallbacks(cfg, svnbatch.Wrap(d.svn), d.svn, d.log)
 	}
 	hc := deps.HTTPClient
 	if hc == nil {
@@ -329,6 +329,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.discover(ctx)
 		wg.Add(1)
 		go func() { defer wg.Done(); d.hub.Run(ctx) }()
+		wg.Add(1)
+		go func() { defer wg.Done(); d.lookBackToSvnURL(ctx) }()
 		for _, t := range d.tenantList() {
 			wg.Add(1)
 			go func() {

@@ -327,6 +327,7 @@ func (d *Daemon) status(only *tenantSync) Status {
 		Manager: d.ManagerURL(),
 		Ready:   ready,
 		Reason:  why,
+		SVNURL:  d.svnURL(),
 		Peers:   d.peers.Status(),
 
 		HeldDeletions:    d.deletions.Holds(),

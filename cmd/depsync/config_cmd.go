@@ -34,10 +34,11 @@ It is the gate depsync run starts behind, with run's words: the TLS files
 exist, parse and match (certificate with key; tls.ca_file holds a
 certificate), state_dir is a writable folder or can be made as one, the
 deployment directory is a folder where it exists, the svn client is on PATH
-when svn.url is set, and carbon.xml can be read and does not enable Carbon's
+when svn.url is set, each of svn.fallback_urls serves svn.url's repository
+(the same UUID: both UUIDs are named otherwise), and carbon.xml can be read and does not enable Carbon's
 own synchronizer (or carbon.write_config can write it). A carbon.log_file
-whose folder is not there and a peer whose host does not resolve are
-warnings.
+whose folder is not there, a peer whose host does not resolve and an svn
+server that does not answer are warnings.
 
 Exit status: 0 when valid, 2 when not (each problem is named on stderr).`,
 		Example: `  depsync config check --config /etc/depsync/depsync.yaml

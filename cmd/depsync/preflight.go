@@ -57,6 +57,13 @@ func preflight(ctx context.Context, c *config.Config) (warnings []string, err er
 	if c.SVN.URL != "" {
 		if _, err := svn.Find(""); err != nil {
 			errs = append(errs, fmt.Errorf("svn client: %w", err))
+		} else {
+			// Every server of svn.fallback_urls serves svn.url's repository.
+			w, err := syncer.CheckFallbackURLs(ctx, c)
+			warnings = append(warnings, w...)
+			if err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if err := syncer.CheckCarbonConfig(c); err != nil {

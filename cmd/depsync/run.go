@@ -42,7 +42,7 @@ in flight get 10 s to finish, then are cut, their temporary files removed.
 
 Before anything is listened on or written, it makes the checks depsync
 config check makes (the config, the TLS files, state_dir, the svn client,
-carbon.xml) and refuses to start, with the same message, when one fails.
+the repository of svn.fallback_urls, carbon.xml) and refuses to start, with the same message, when one fails.
 
 With --once it runs one full sync (a commit on a manager, an update on a
 worker) and exits, for cron and CI.

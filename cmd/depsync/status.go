@@ -193,6 +193,15 @@ func printStatus(w io.Writer, node string, st *api.Status, now time.Time) {
 	if st.Manager != "" && st.Role != config.RoleManager {
 		fmt.Fprintf(w, "manager: %s\n", redact(st.Manager))
 	}
+	if st.SVNURL != "" {
+		// The tenants' URLs are below svn.url: one that is not below the
+		// server in use says it is a fallback.
+		fallback := ""
+		if len(st.Tenants) > 0 && !strings.HasPrefix(st.Tenants[0].URL, strings.TrimRight(st.SVNURL, "/")) {
+			fallback = " (svn.fallback_urls: svn.url does not answer)"
+		}
+		fmt.Fprintf(w, "svn: %s%s\n", config.RedactURL(st.SVNURL), fallback)
+	}
 	if ts := st.TenantSummary; ts != nil && ts.Count > 1 {
 		fmt.Fprintf(w, "tenants: %d, %d in step, %d failing", ts.Count, ts.InStep, ts.FailingCount)
 		if len(ts.Failing) > 0 {

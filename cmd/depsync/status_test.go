@@ -99,7 +99,13 @@ func TestPrintStatusHoldsAndBackups(t *testing.T) {
 			[]string{"backups: 3.1 MB in 4 copies (limit 1GiB, 720h0m0s)"}, []string{"HELD"}},
 		{"no limit", api.Status{Role: "worker", Backups: backup.Stats{Copies: 1}},
 			[]string{"(limit none, none)"}, nil},
-		{"nothing to say", api.Status{Role: "worker"}, nil, []string{"HELD", "backups:"}},
+		{"nothing to say", api.Status{Role: "worker"}, nil, []string{"HELD", "backups:", "svn:"}},
+		{"the svn server in use", api.Status{Role: "worker", SVNURL: "http://replica:8080/svn/repo",
+			Tenants: []api.TenantStatus{{ID: -1234, URL: "http://replica:8080/svn/repo/-1234"}}},
+			[]string{"svn: http://replica:8080/svn/repo\n"}, []string{"svn.url does not answer"}},
+		{"a fallback in use", api.Status{Role: "worker", SVNURL: "http://master/svn/repo",
+			Tenants: []api.TenantStatus{{ID: -1234, URL: "http://replica:8080/svn/repo/-1234"}}},
+			[]string{"svn: http://master/svn/repo (svn.fallback_urls: svn.url does not answer)\n"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
