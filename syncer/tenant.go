@@ -218,7 +218,7 @@ func fatal(err error) bool {
 func (ts *tenantSync) run(ctx context.Context) error {
 	ts.files.RemoveStalePlaceholders()
 	if ts.d.cfg.Role == config.RoleManager {
-		return newManager(ts).run(ctx)
+		return newManager(ts).Run(ctx)
 	}
 	return newWorker(ts).Run(ctx)
 }
@@ -226,7 +226,7 @@ func (ts *tenantSync) run(ctx context.Context) error {
 // once runs one full sync, by role.
 func (ts *tenantSync) once(ctx context.Context) error {
 	if ts.d.cfg.Role == config.RoleManager {
-		return newManager(ts).once(ctx)
+		return newManager(ts).Once(ctx)
 	}
 	return newWorker(ts).Once(ctx)
 }
@@ -286,24 +286,6 @@ func (ts *tenantSync) checkWorkingCopy(ctx context.Context) (*svn.Info, error) {
 	return info, nil
 }
 
-// ensureRemote creates the tenant's repository folder when it is missing.
-func (ts *tenantSync) ensureRemote(ctx context.Context) error {
-	exists, err := ts.hasFolder(ctx)
-	if err != nil || exists {
-		return err
-	}
-	ts.log.Info("creating the repository folder", "url", ts.t.URL)
-	msg := fmt.Sprintf("depsync %s: create the folder of tenant %d", ts.d.cfg.NodeName, ts.t.ID)
-	if err := ts.svn.Mkdir(ctx, ts.t.URL, true, msg); err != nil {
-		if errors.Is(err, svn.ErrNotFound) {
-			// No repository there at all: retrying will not help.
-			return &ConfigError{Err: fmt.Errorf("svn.url: no repository at %s: %w", ts.d.cfg.SVN.URL, err)}
-		}
-		return fmt.Errorf("create %s: %w", ts.t.URL, err)
-	}
-	return nil
-}
-
 // hasFolder reports whether the tenant's repository folder exists: with
 // many tenants asking at once, one svn list of the folder holding theirs
 // answers them all. Without the tenant id in the URL (nothing to list
@@ -339,16 +321,7 @@ func (ts *tenantSync) ignoredPath(rel string) bool {
 }
 
 // sleepCtx waits d or until ctx is done; it reports whether d passed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
+func sleepCtx(ctx context.Context, d time.Duration) bool { return tenant.Sleep(ctx, d) }
 
 // probed records a successful server check: it keeps readiness current
 // without resetting the failures of the commits. A worker backing off after

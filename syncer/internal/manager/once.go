@@ -1,4 +1,4 @@
-package syncer
+package manager
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
-// once commits everything, waiting for files still being written.
-func (m *manager) once(ctx context.Context) error {
+// Once commits everything, waiting for files still being written.
+func (m *Manager) Once(ctx context.Context) error {
 	if err := m.prepare(ctx); err != nil {
 		return err
 	}
@@ -26,14 +26,14 @@ func (m *manager) once(ctx context.Context) error {
 		}
 		res, err := m.sync(ctx, pending, full)
 		if err != nil {
-			m.observe("commit", tenant.ResultError, start)
+			m.env.State.Observe("commit", tenant.ResultError, start)
 			return err
 		}
 		if res.rev > 0 {
 			rev = res.rev
 			m.log.Info("committed", "revision", res.rev, "changes", tenant.JoinLimited(res.summary, 20))
 		}
-		m.succeeded(res.rev, true)
+		m.env.State.Succeeded(res.rev, true)
 		if len(res.waiting) == 0 {
 			break
 		}
@@ -44,7 +44,7 @@ func (m *manager) once(ctx context.Context) error {
 			m.pending[p] = struct{}{}
 		}
 		m.full = res.lookWhole // deletions waited: the next look finds them all
-		if !sleepCtx(ctx, time.Until(res.nextLook)) {
+		if !tenant.Sleep(ctx, time.Until(res.nextLook)) {
 			return ctx.Err()
 		}
 	}
@@ -52,11 +52,11 @@ func (m *manager) once(ctx context.Context) error {
 		m.log.Info("nothing to commit")
 	}
 	if m.holding() {
-		return fmt.Errorf("deletions held, not committed: %s", m.d.deletions.Summary())
+		return fmt.Errorf("deletions held, not committed: %s", m.env.Deletions.Summary())
 	}
 	if m.gate.Rejected() > 0 {
 		var names []string
-		for _, r := range m.rejectedList() {
+		for _, r := range m.env.State.Rejections() {
 			names = append(names, r.Path+" ("+r.Reason+")")
 		}
 		return fmt.Errorf("invalid C-Apps not committed: %s", strings.Join(names, ", "))

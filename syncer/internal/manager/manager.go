@@ -1,15 +1,17 @@
-package syncer
+package manager
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/depsync/depsync/carbonapp"
+	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/debounce"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
@@ -22,9 +24,14 @@ import (
 // one svn status of the whole tree is cheaper.
 const maxTargets = 512
 
-// manager commits its deployment directory: it is the source of truth.
-type manager struct {
-	*tenantSync
+// Manager commits its deployment directory: it is the source of truth.
+// Its loop (Run) is the only writer of the tenant's working copy.
+type Manager struct {
+	env Env
+	t   config.Tenant
+	log *slog.Logger
+	svn svnbatch.SVN
+
 	times managerTimes
 
 	// Paths to look at (slash, relative), and whether the whole tree is.
@@ -60,66 +67,32 @@ type managerTimes struct {
 	debounce, maxDelay, rescanEvery time.Duration
 }
 
-func newManager(ts *tenantSync) *manager {
-	c := ts.d.cfg
-	m := &manager{
-		tenantSync: ts,
-		times:      managerTimes{debounce: c.Sync.Debounce, maxDelay: c.Sync.MaxDelay, rescanEvery: c.Sync.RescanInterval},
-		pending:    map[string]struct{}{},
-		del:        deletionWait{settleWindow: c.Sync.SettleWindow()},
+// New makes the manager of env's tenant. It touches nothing: Run or Once
+// do.
+func New(env Env) *Manager {
+	c := env.Config
+	m := &Manager{
+		env:     env,
+		t:       env.Tenant,
+		log:     env.Log,
+		svn:     env.SVN,
+		times:   managerTimes{debounce: c.Sync.Debounce, maxDelay: c.Sync.MaxDelay, rescanEvery: c.Sync.RescanInterval},
+		pending: map[string]struct{}{},
+		del:     deletionWait{settleWindow: c.Sync.SettleWindow()},
 	}
-	m.gate = gate.New(ts.t.Dir, m.times.debounce, m.times.maxDelay, ts.log, m.recordRejection)
+	m.gate = gate.New(m.t.Dir, m.times.debounce, m.times.maxDelay, m.log, env.State.Rejected)
 	return m
 }
 
-// prepare creates the repository folder when missing and, when the
-// directory is not yet a working copy, checks the folder out into it with
-// --force: files already there stay as they are (unversioned, or modified
-// where the repository has another version), so the first reconcile
-// commits them and the manager's files win. Nothing local is overwritten.
-func (m *manager) prepare(ctx context.Context) error {
-	if err := m.ensureRemote(ctx); err != nil {
-		return err
-	}
-	if !svn.IsWorkingCopy(m.t.Dir) {
-		// Never made anew: an empty directory checked out would commit
-		// the loss of every file.
-		if err := m.checkDir(); err != nil {
-			return err
-		}
-		m.log.Info("making the deployment directory a working copy; its files win and are committed",
-			"dir", m.t.Dir, "url", m.t.URL)
-		rev, err := m.svn.Checkout(ctx, m.t.URL, m.t.Dir, true)
-		if err != nil {
-			return fmt.Errorf("checkout %s into %s: %w", m.t.URL, m.t.Dir, err)
-		}
-		// Checked out just now from the tenant's URL: nothing to check.
-		m.knownRev = rev
-		m.succeeded(rev, false)
-		m.log.Info("manager ready to commit", "dir", m.t.Dir, "url", m.t.URL, "revision", rev)
-		return nil
-	}
-	info, err := m.checkWorkingCopy(ctx)
-	if err != nil {
-		return err
-	}
-	if m.knownRev == 0 {
-		m.knownRev = info.Revision
-	}
-	m.succeeded(info.Revision, false)
-	m.log.Info("manager ready to commit", "dir", m.t.Dir, "url", m.t.URL, "revision", info.Revision)
-	return nil
-}
-
-// run is the manager's loop: watch, look, commit, notify.
-func (m *manager) run(ctx context.Context) error {
-	if err := m.prepareWithRetry(ctx, m.prepare); err != nil || ctx.Err() != nil {
+// Run is the manager's loop: watch, look, commit, notify.
+func (m *Manager) Run(ctx context.Context) error {
+	if err := m.env.Node.PrepareWithRetry(ctx, m.prepare); err != nil || ctx.Err() != nil {
 		return err
 	}
 	quiet, bound := debounce.ManagerWindows(m.times.debounce, m.times.maxDelay)
-	w := fswatch.NewWatcher(m.t.Dir, m.d.cfg.Ignored, quiet, bound, m.log)
-	w.UseHub(m.d.watches)
-	m.d.m.watcherMetrics(m.label, w)
+	w := fswatch.NewWatcher(m.t.Dir, m.env.Config.Ignored, quiet, bound, m.log)
+	w.UseHub(m.env.Watches)
+	m.env.Node.Watching(w)
 	batches := make(chan fswatch.Batch)
 	watchErr := make(chan error, 1)
 	// The watcher's goroutine ends with ctx and is waited for, so that
@@ -137,7 +110,7 @@ func (m *manager) run(ctx context.Context) error {
 		go func() {
 			defer watching.Done()
 			var err error
-			if after <= 0 || sleepCtx(wctx, after) {
+			if after <= 0 || tenant.Sleep(wctx, after) {
 				err = w.Run(wctx, batches)
 			} else {
 				err = wctx.Err()
@@ -200,24 +173,22 @@ func (m *manager) run(ctx context.Context) error {
 				m.pending[p] = struct{}{}
 			}
 			m.full = m.full || b.Rescan
-			if m.d.fallback.direct != nil && m.d.Mode() == ModeDirect {
-				m.d.fallback.direct.Trigger()
-			}
+			m.env.Node.Changed()
 			schedule(time.Now())
 		case <-look.C:
 			m.nextLook = time.Time{}
 			if first {
-				if !m.d.startSlot(ctx) {
+				if !m.env.Node.StartSlot(ctx) {
 					return nil
 				}
 			}
 			next := m.pass(ctx)
 			if first {
-				m.d.startDone()
+				m.env.Node.StartDone()
 				first = false
 			}
 			if m.folder.removed {
-				m.d.removeTenant(m.tenantSync)
+				m.env.Node.Removed()
 				return nil
 			}
 			if m.folder.rewatch {
@@ -234,7 +205,7 @@ func (m *manager) run(ctx context.Context) error {
 			if !next.IsZero() {
 				schedule(next)
 			}
-		case <-m.wake:
+		case <-m.env.Signals.Wake:
 			// An approval (POST /v1/approve): look at everything now.
 			m.full = true
 			schedule(time.Now())
@@ -242,10 +213,10 @@ func (m *manager) run(ctx context.Context) error {
 			m.full = true
 			schedule(time.Now())
 			rescan.Reset(tenant.Jitter(m.times.rescanEvery))
-		case <-m.tick:
+		case <-m.env.Signals.Tick:
 			// The hub looked at the server (one look for every tenant).
 			m.serverAnswered()
-			m.probe(ctx, m.changedRev.Load())
+			m.probe(ctx, m.env.Signals.Changed.Load())
 			if m.full || len(m.pending) > 0 {
 				schedule(time.Now())
 			}
@@ -255,11 +226,11 @@ func (m *manager) run(ctx context.Context) error {
 
 // pass looks at what is pending, commits what is ready and notifies the
 // peers. It returns when the next pass is due, or zero.
-func (m *manager) pass(ctx context.Context) time.Time {
+func (m *Manager) pass(ctx context.Context) time.Time {
 	if len(m.pending) == 0 && !m.full {
 		return time.Time{}
 	}
-	opCtx, cancel := m.d.opContext(ctx)
+	opCtx, cancel := m.env.Node.OpContext(ctx)
 	defer cancel()
 	start := time.Now()
 	pending, full := m.pending, m.full
@@ -270,14 +241,14 @@ func (m *manager) pass(ctx context.Context) time.Time {
 
 	var res syncResult
 	err := m.checkDir()
-	m.waiting(err)
+	m.env.State.Waiting(err)
 	if err == nil {
 		err = m.folderBack(opCtx)
 	}
 	if err == nil {
 		m.settleSuspects(opCtx) // before svn runs what a failed commit left
 	}
-	if err == nil && m.cleanupNext && m.files.Heal(opCtx) {
+	if err == nil && m.cleanupNext && m.env.Files.Heal(opCtx) {
 		// A full disk may have interrupted svn: finish its work first.
 		m.cleanupNext = false
 	}
@@ -309,11 +280,11 @@ func (m *manager) pass(ctx context.Context) time.Time {
 				m.pending[p] = struct{}{}
 			}
 			m.full = true
-			if m.removable() {
+			if m.env.Files.Removable() {
 				// A tenant folder removed: a deletion for the guard.
 				removed, gerr := m.folderGone(opCtx)
 				if gerr == nil {
-					m.looked.Store(true)
+					m.env.State.Looked(true)
 					m.fails.OK(m.log, "commit")
 					m.notBefore = time.Time{}
 					m.folder.removed = removed
@@ -334,13 +305,13 @@ func (m *manager) pass(ctx context.Context) time.Time {
 			m.pending[p] = struct{}{}
 		}
 		m.full = m.full || full
-		m.observe("commit", tenant.ResultError, start)
-		m.failed(err)
+		m.env.State.Observe("commit", tenant.ResultError, start)
+		m.env.State.Failed(err)
 		// Cleaned up: try again at once, but only the first time; a lock
 		// that keeps coming back (another agent on this working copy)
 		// goes through the backoff like any failure.
 		// The heal runs every time; only the retry at once is limited.
-		if tenant.Locked(err) && m.files.Heal(opCtx) && m.fails.Count() == 0 {
+		if tenant.Locked(err) && m.env.Files.Heal(opCtx) && m.fails.Count() == 0 {
 			m.fails.Fail(m.log, "commit", err)
 			return time.Now()
 		}
@@ -361,11 +332,11 @@ func (m *manager) pass(ctx context.Context) time.Time {
 		m.log.Info("committed", "revision", res.rev, "changes", tenant.JoinLimited(res.summary, 20),
 			"took", time.Since(start).Round(time.Millisecond))
 		if !res.suspect {
-			m.d.peers.NotifyTenant(m.t.ID, res.rev)
+			m.env.Peers.NotifyTenant(m.t.ID, res.rev)
 		}
 	}
-	m.observe("commit", result, start)
-	m.succeeded(res.rev, true)
+	m.env.State.Observe("commit", result, start)
+	m.env.State.Succeeded(res.rev, true)
 	return res.nextLook
 }
 
@@ -386,7 +357,7 @@ const maxCommit = svnbatch.MaxCommit
 
 // sync finds the changes under pending (or the whole tree), keeps back
 // what is not ready and commits the rest.
-func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bool) (syncResult, error) {
+func (m *Manager) sync(ctx context.Context, pending map[string]struct{}, full bool) (syncResult, error) {
 	var res syncResult
 	now := m.gate.Now()
 	if len(pending) > maxTargets {
@@ -467,11 +438,11 @@ func (m *manager) sync(ctx context.Context, pending map[string]struct{}, full bo
 		// Deletions wait to be judged: what the guard holds is not yet
 		// what the files say (a folder being emptied is not held yet),
 		// and a worker must not take what the manager lacks as final.
-		m.looked.Store(false)
+		m.env.State.Looked(false)
 	case full:
 		// Every deletion of the tree went to the guard: what it holds
 		// now is what this tenant's files say, whatever the commit does.
-		m.looked.Store(true)
+		m.env.State.Looked(true)
 	}
 	if len(ready) == 0 {
 		return res, nil
