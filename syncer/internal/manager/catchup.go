@@ -15,20 +15,25 @@ import (
 
 // serverAnswered is the hub's word that the server answered just now: a
 // commit that failed for want of it goes at the next schedule, not when its
-// backoff (up to a minute) runs out.
-func (m *Manager) serverAnswered() {
-	if m.unreachable {
-		m.unreachable = false
-		m.notBefore, m.nextLook = time.Time{}, time.Time{}
+// backoff (up to a minute) runs out. It reports whether the backoff ended
+// (the look scheduled for its end is then moot too).
+func (m *Manager) serverAnswered() bool {
+	if !m.unreachable {
+		return false
 	}
+	m.unreachable = false
+	m.notBefore = time.Time{}
+	return true
 }
 
 // probe acts on the hub's look at the server (changed is the newest
 // revision of the tenant's folder the hub saw): it notices commits to the
-// folder that did not come from this manager and catches up with them.
-func (m *Manager) probe(ctx context.Context, changed int64) {
-	if changed <= m.knownRev || m.full || len(m.pending) > 0 || m.checkDir() != nil {
-		return
+// folder that did not come from this manager and catches up with them,
+// when nothing else waits (todo). It returns what the next pass looks at:
+// after a catch-up, the whole tree.
+func (m *Manager) probe(ctx context.Context, changed int64, todo work) work {
+	if changed <= m.knownRev || !todo.empty() || m.checkDir() != nil {
+		return todo
 	}
 	opCtx, cancel := m.env.Node.OpContext(ctx)
 	defer cancel()
@@ -40,15 +45,18 @@ func (m *Manager) probe(ctx context.Context, changed int64) {
 		m.env.State.Observe("update", tenant.ResultError, start)
 		m.env.State.Failed(err)
 		m.fails.Fail(m.log, "update from the repository", err)
-		return
+		return todo
 	}
+	// Caught up: the update may have rewritten files.
+	todo = work{full: true}
 	if rev == 0 {
-		return
+		return todo
 	}
 	m.env.State.Observe("update", tenant.ResultSuccess, start)
 	m.knownRev = max(rev, changed)
 	m.env.State.Succeeded(rev, true)
 	m.env.Peers.NotifyTenant(m.t.ID, rev)
+	return todo
 }
 
 // catchUp brings the repository's changes into the manager's working copy
@@ -60,6 +68,7 @@ func (m *Manager) probe(ctx context.Context, changed int64) {
 // manager recovers when its working copy and the repository disagree: a
 // commit that landed while depsync was killed before it could record it,
 // out-of-date and conflicting commits, and commits made by someone else.
+// The caller looks at the whole tree next.
 func (m *Manager) catchUp(ctx context.Context) (int64, error) {
 	entries, err := m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{})
 	if err != nil {
@@ -118,8 +127,6 @@ func (m *Manager) catchUp(ctx context.Context) (int64, error) {
 			}
 		}
 	}
-	m.full = true
-	m.catchUpNeeded = false
 	m.log.Info("working copy brought up to date with the repository; the manager's files win",
 		"revision", res.Revision, "changes", len(res.Changed), "conflicts_kept_local", len(conflicted))
 	return res.Revision, nil

@@ -52,13 +52,13 @@ func TestManagerCatchUpKeepsTheManagersFiles(t *testing.T) {
 	// A plain commit is out of date or conflicts: the pass catches up, and
 	// the next passes commit the manager's state (files the catch-up
 	// rewrote wait for the debounce like any change).
-	m.full = true
-	for i := 0; i < 4 && (m.catchUpNeeded || m.full || len(m.pending) > 0); i++ {
+	todo := work{full: true}
+	for i := 0; i < 4 && (todo.catchUp || !todo.empty()); i++ {
 		quiet(m)
 		m.notBefore = time.Time{}
-		m.pass(context.Background())
+		todo = m.pass(context.Background(), todo).again
 	}
-	assert.False(t, m.catchUpNeeded || m.full || len(m.pending) > 0, "everything is committed")
+	assert.False(t, todo.catchUp || !todo.empty(), "everything is committed")
 	check := t.TempDir()
 	srv.SVN(t, "checkout", "-q", srv.URL+"/-1234", check)
 	read := func(root, rel string) string {
@@ -199,8 +199,7 @@ func TestManagerCommitsWhatChangedDuringACommitThatFailedAfterTheServerTookIt(t 
 	require.NoError(t, os.WriteFile(hookGo, nil, 0o644)) // the first commits go through
 	require.NoError(t, m.prepare(ctx))
 	quiet(m)
-	m.full = true
-	m.pass(ctx)
+	m.pass(ctx, work{full: true})
 	require.Equal(t, "<a>1</a>", srv.SVN(t, "cat", srv.URL+"/-1234/a.xml"))
 
 	// The next commit waits in the hook while the files change.
@@ -209,9 +208,9 @@ func TestManagerCommitsWhatChangedDuringACommitThatFailedAfterTheServerTookIt(t 
 	write("a.xml", "<a>2</a>")
 	write("c.xml", "<c>2</c>")
 	quiet(m)
-	m.full = true
 	done := make(chan struct{})
-	go func() { defer close(done); m.pass(ctx) }()
+	var todo work
+	go func() { defer close(done); todo = m.pass(ctx, work{full: true}).again }()
 	require.Eventually(t, func() bool { _, err := os.Stat(hookIn); return err == nil }, time.Minute, 10*time.Millisecond,
 		"the commit reached the server's hook")
 	require.NoError(t, os.Remove(filepath.Join(dir, "c.xml")))
@@ -222,10 +221,10 @@ func TestManagerCommitsWhatChangedDuringACommitThatFailedAfterTheServerTookIt(t 
 	assert.Contains(t, stateOf(m).snapshot().lastError, "Can't change perms", "svn failed after the server took the commit")
 
 	// The next looks commit the rewrite and the deletion.
-	for i := 0; i < 3 && (len(m.pending) > 0 || m.full); i++ {
+	for i := 0; i < 3 && !todo.empty(); i++ {
 		m.notBefore = time.Time{}
 		quiet(m)
-		m.pass(ctx)
+		todo = m.pass(ctx, todo).again
 	}
 	assert.Equal(t, "<a>3</a>", srv.SVN(t, "cat", srv.URL+"/-1234/a.xml"), "the rewrite reached the repository")
 	out, _ := srv.TrySVN("cat", srv.URL+"/-1234/c.xml")

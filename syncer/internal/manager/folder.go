@@ -24,14 +24,6 @@ import (
 // guard's count of a larger tenant stops there.
 const maxGoneListed = 10000
 
-// folderState is what the manager knows of its tenant's folder.
-type folderState struct {
-	// goneHeld: the tenant's folder is missing and its removal is held
-	// (see folderGone); removed: it was removed, the loop stops; rewatch:
-	// it came back, the watcher starts anew on it.
-	goneHeld, removed, rewatch bool
-}
-
 // folderGone deals with the manager's tenant folder being missing: it puts
 // the files the repository holds for the tenant to the guard, and once a
 // person has approved, deletes the tenant's repository folder. It reports
@@ -48,10 +40,10 @@ func (m *Manager) folderGone(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("list the files of %s: %w", m.t.URL, err)
 	}
 	if !m.env.Deletions.Check(guard.Pass{Scope: m.scope(), Deleted: paths, Total: n, Reason: guard.ReasonDirGone}) {
-		m.folder.goneHeld = true
+		m.goneHeld = true
 		return false, nil
 	}
-	m.folder.goneHeld = false
+	m.goneHeld = false
 	msg := fmt.Sprintf("depsync %s: remove tenant %d (its folder was removed on the manager; %d file(s))",
 		m.env.Config.NodeName, m.t.ID, n)
 	if err := m.svn.DeleteURL(ctx, m.t.URL, msg); err != nil && !errors.Is(err, svn.ErrNotFound) {
@@ -68,22 +60,22 @@ func (m *Manager) folderGone(ctx context.Context) (bool, error) {
 // folderBack clears the hold of a removed folder that came back: the full
 // pass that follows holds again whatever of it is still missing. A folder
 // made anew (not a working copy) is checked out into first, its files
-// winning, as at start.
-func (m *Manager) folderBack(ctx context.Context) error {
-	if !m.folder.goneHeld {
-		return nil
+// winning, as at start. It reports whether the folder came back (the
+// watcher then starts anew on it, even when the checkout failed).
+func (m *Manager) folderBack(ctx context.Context) (rewatch bool, err error) {
+	if !m.goneHeld {
+		return false, nil
 	}
-	m.folder.goneHeld = false
-	m.folder.rewatch = true
+	m.goneHeld = false
 	m.env.Deletions.Check(guard.Pass{Scope: m.scope()})
 	if !svn.IsWorkingCopy(m.t.Dir) {
 		m.knownRev = 0
 		if err := m.prepare(ctx); err != nil {
-			m.folder.goneHeld = true // try again at the next pass
-			return err
+			m.goneHeld = true // try again at the next pass
+			return true, err
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // retryGone is when a manager holding a removed tenant folder looks again:

@@ -57,14 +57,13 @@ func TestManagerHoldsRemovedTenant(t *testing.T) {
 	f := &removerSVN{fakeSVN: &fakeSVN{}, files: []string{"carbonapps/A_1.0.0.car", "carbonapps/B_1.0.0.car"}}
 	m := allTenantsManager(t, f, 5)
 	ctx := context.Background()
-	pass := func() {
+	pass := func() passEnd {
 		t.Helper()
-		m.full = true
-		m.pass(ctx)
+		return m.pass(ctx, work{full: true})
 	}
 
 	// The folder is not there: held, nothing deleted.
-	pass()
+	end := pass()
 	holds := holdsOf(m)
 	require.Len(t, holds, 1)
 	assert.Equal(t, "tenant 5", holds[0].Scope)
@@ -72,7 +71,7 @@ func TestManagerHoldsRemovedTenant(t *testing.T) {
 	assert.Equal(t, 2, holds[0].Count)
 	assert.Equal(t, f.files, holds[0].Paths)
 	assert.Empty(t, f.deleted)
-	assert.False(t, m.folder.removed)
+	assert.False(t, end.removed)
 	assert.NotEmpty(t, stateOf(m).snapshot().waiting, "readyz says what the tenant waits for")
 	pass()
 	assert.Empty(t, f.deleted, "still held at the next look")
@@ -89,9 +88,9 @@ func TestManagerHoldsRemovedTenant(t *testing.T) {
 	require.Len(t, holdsOf(m), 1)
 	guardOf(m).Approve()
 	assert.Empty(t, f.deleted, "an approval alone deletes nothing before the manager looks")
-	pass()
+	end = pass()
 	assert.Equal(t, []string{"http://svn.example/repo/5"}, f.deleted)
-	assert.True(t, m.folder.removed, "the tenant's loop stops")
+	assert.True(t, end.removed, "the tenant's loop stops")
 	assert.Empty(t, holdsOf(m))
 }
 
@@ -100,9 +99,7 @@ func TestManagerHoldsRemovedTenant(t *testing.T) {
 func TestManagerRemovedTenantAlreadyGone(t *testing.T) {
 	f := &removerSVN{fakeSVN: &fakeSVN{}}
 	m := allTenantsManager(t, f, 6)
-	m.full = true
-	m.pass(context.Background())
-	assert.True(t, m.folder.removed)
+	assert.True(t, m.pass(context.Background(), work{full: true}).removed)
 	assert.Empty(t, holdsOf(m))
 	assert.Empty(t, f.deleted)
 }
@@ -113,9 +110,7 @@ func TestSuperTenantDirMissingNotRemoved(t *testing.T) {
 	f := &removerSVN{fakeSVN: &fakeSVN{}, files: []string{"a.xml"}}
 	m := allTenantsManager(t, f, config.SuperTenantID)
 	require.NoError(t, os.RemoveAll(m.t.Dir))
-	m.full = true
-	m.pass(context.Background())
-	assert.False(t, m.folder.removed)
+	assert.False(t, m.pass(context.Background(), work{full: true}).removed)
 	assert.Empty(t, holdsOf(m))
 	assert.NotContains(t, strings.Join(f.Calls(), "\n"), "list -R")
 }

@@ -111,8 +111,7 @@ func TestManagerWaitsForAMissingDeploymentDirectory(t *testing.T) {
 
 	aside := dir + ".aside"
 	require.NoError(t, os.Rename(dir, aside))
-	m.full = true
-	next := m.pass(context.Background())
+	next := m.pass(context.Background(), work{full: true}).next
 	assert.False(t, next.IsZero(), "retried with backoff")
 	_, err := os.Stat(dir)
 	assert.ErrorIs(t, err, os.ErrNotExist, "never created anew")
@@ -130,8 +129,7 @@ func TestManagerWaitsForAMissingDeploymentDirectory(t *testing.T) {
 
 	require.NoError(t, os.Rename(aside, dir))
 	m.notBefore = time.Time{}
-	m.full = true
-	m.pass(context.Background())
+	m.pass(context.Background(), work{full: true})
 	st := stateOf(m).snapshot()
 	assert.Empty(t, st.waiting)
 	assert.Empty(t, st.lastError)
@@ -146,11 +144,9 @@ func TestManagerSaysWhenItsHoldsAreKnown(t *testing.T) {
 	m, _ := realManager(t)
 	known := stateOf(m).looked.Load
 	assert.False(t, known(), "not looked yet")
-	m.pending["a.xml"] = struct{}{}
-	m.pass(context.Background())
+	m.pass(context.Background(), work{paths: map[string]struct{}{"a.xml": {}}})
 	assert.False(t, known(), "a look at some paths says nothing of the others")
-	m.full = true
-	m.pass(context.Background())
+	m.pass(context.Background(), work{full: true})
 	assert.True(t, known(), "looked at the whole tree")
 
 	// A look whose commit fails still looked: its deletions went to the
@@ -162,8 +158,7 @@ func TestManagerSaysWhenItsHoldsAreKnown(t *testing.T) {
 	refused := testManager(t, c, f)
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
 	quiet(refused)
-	refused.full = true
-	refused.pass(context.Background())
+	refused.pass(context.Background(), work{full: true})
 	assert.Contains(t, f.Calls(), "commit", "the commit was tried")
 	assert.True(t, stateOf(refused).looked.Load())
 }

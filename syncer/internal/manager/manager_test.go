@@ -88,18 +88,17 @@ func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
 	quiet(m)
 	f.status = []svn.StatusEntry{{Path: "a.xml", Item: "unversioned", Kind: "file"}}
 
-	m.pending["a.xml"] = struct{}{}
 	before := time.Now()
-	next := m.pass(context.Background())
-	assert.True(t, next.After(before.Add(tenant.BackoffMin/2)), "a failure backs off")
-	assert.Contains(t, m.pending, "a.xml", "nothing is forgotten after a failure")
+	end := m.pass(context.Background(), work{paths: map[string]struct{}{"a.xml": {}}})
+	assert.True(t, end.next.After(before.Add(tenant.BackoffMin/2)), "a failure backs off")
+	assert.Contains(t, end.again.paths, "a.xml", "nothing is forgotten after a failure")
 	st := stateOf(m).snapshot()
 	assert.Contains(t, st.lastError, "Unable to connect")
 	assert.Equal(t, 1, st.failures)
 
 	// Each unreachable failure is reported as such: the daemon counts
 	// them for its mode (svn.fail_threshold).
-	m.pass(context.Background())
+	end = m.pass(context.Background(), end.again)
 	st = stateOf(m).snapshot()
 	require.Len(t, st.failed, 2)
 	for _, err := range st.failed {
@@ -111,10 +110,10 @@ func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
 	// goes in.
 	require.True(t, m.notBefore.After(time.Now()), "backing off")
 	f.commitErr, f.commitRev = nil, 3
-	m.serverAnswered()
+	assert.True(t, m.serverAnswered())
 	assert.Zero(t, m.notBefore, "the server answered: no more waiting for it")
-	m.pass(context.Background())
-	assert.Empty(t, m.pending)
+	end = m.pass(context.Background(), end.again)
+	assert.True(t, end.again.empty())
 	assert.Equal(t, int64(3), stateOf(m).snapshot().revision)
 	assert.Equal(t, [][]string{{"a.xml"}}, f.committed)
 }
@@ -148,11 +147,10 @@ func TestManagerBackoffOfARefusedCommitOutlivesTheServerAnswering(t *testing.T) 
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
 	quiet(m)
 	f.status = []svn.StatusEntry{{Path: "a.xml", Item: "unversioned", Kind: "file"}}
-	m.pending["a.xml"] = struct{}{}
-	m.pass(context.Background())
+	m.pass(context.Background(), work{paths: map[string]struct{}{"a.xml": {}}})
 	backoff := m.notBefore
 	require.True(t, backoff.After(time.Now()), "backing off")
-	m.serverAnswered()
+	assert.False(t, m.serverAnswered())
 	assert.Equal(t, backoff, m.notBefore)
 }
 
@@ -227,16 +225,15 @@ func TestManagerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
 	m := testManager(t, c, f)
 	quiet(m)
-	m.full = true
-	next := m.pass(context.Background())
-	assert.False(t, next.IsZero(), "retried with backoff")
+	end := m.pass(context.Background(), work{full: true})
+	assert.False(t, end.next.IsZero(), "retried with backoff")
 	assert.True(t, tenant.NoSpace(errors.New(stateOf(m).snapshot().lastError)), "the full disk is reported")
-	assert.True(t, m.full, "the change is kept for the next try")
+	assert.True(t, end.again.full, "the change is kept for the next try")
 
 	f.commitErr = nil
 	before := len(f.Calls())
 	m.notBefore = time.Time{}
-	m.pass(context.Background())
+	m.pass(context.Background(), end.again)
 	calls := f.Calls()[before:]
 	require.GreaterOrEqual(t, len(calls), 2)
 	// After a look (svn status) that svn cleanup can run (see heal).

@@ -14,17 +14,15 @@ func (m *Manager) Once(ctx context.Context) error {
 	if err := m.prepare(ctx); err != nil {
 		return err
 	}
-	m.full = true
+	todo := work{full: true}
 	deadline := time.Now().Add(max(10*m.times.maxDelay, time.Minute))
 	var rev int64
 	for {
 		start := time.Now()
-		pending, full := m.pending, m.full
-		m.pending, m.full = map[string]struct{}{}, false
 		if err := m.checkDir(); err != nil {
 			return err
 		}
-		res, err := m.sync(ctx, pending, full)
+		res, err := m.sync(ctx, todo.paths, todo.full)
 		if err != nil {
 			m.env.State.Observe("commit", tenant.ResultError, start)
 			return err
@@ -40,10 +38,9 @@ func (m *Manager) Once(ctx context.Context) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("files still being written, not committed: %s", tenant.JoinLimited(res.waiting, 10))
 		}
-		for _, p := range res.waiting {
-			m.pending[p] = struct{}{}
-		}
-		m.full = res.lookWhole // deletions waited: the next look finds them all
+		// Deletions waited: the next look finds them all.
+		todo = work{full: res.lookWhole}
+		todo.add(res.waiting...)
 		if !tenant.Sleep(ctx, time.Until(res.nextLook)) {
 			return ctx.Err()
 		}
