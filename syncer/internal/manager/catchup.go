@@ -13,19 +13,6 @@ import (
 	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
-// serverAnswered is the hub's word that the server answered just now: a
-// commit that failed for want of it goes at the next schedule, not when its
-// backoff (up to a minute) runs out. It reports whether the backoff ended
-// (the look scheduled for its end is then moot too).
-func (m *Manager) serverAnswered() bool {
-	if !m.unreachable {
-		return false
-	}
-	m.unreachable = false
-	m.notBefore = time.Time{}
-	return true
-}
-
 // probe acts on the hub's look at the server (changed is the newest
 // revision of the tenant's folder the hub saw): it notices commits to the
 // folder that did not come from this manager and catches up with them,

@@ -55,7 +55,6 @@ func TestManagerCatchUpKeepsTheManagersFiles(t *testing.T) {
 	todo := work{full: true}
 	for i := 0; i < 4 && (todo.catchUp || !todo.empty()); i++ {
 		quiet(m)
-		m.notBefore = time.Time{}
 		todo = m.pass(context.Background(), todo).again
 	}
 	assert.False(t, todo.catchUp || !todo.empty(), "everything is committed")
@@ -222,7 +221,6 @@ func TestManagerCommitsWhatChangedDuringACommitThatFailedAfterTheServerTookIt(t 
 
 	// The next looks commit the rewrite and the deletion.
 	for i := 0; i < 3 && !todo.empty(); i++ {
-		m.notBefore = time.Time{}
 		quiet(m)
 		todo = m.pass(ctx, todo).again
 	}

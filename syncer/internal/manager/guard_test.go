@@ -128,7 +128,6 @@ func TestManagerWaitsForAMissingDeploymentDirectory(t *testing.T) {
 	assert.ErrorIs(t, statErr, os.ErrNotExist)
 
 	require.NoError(t, os.Rename(aside, dir))
-	m.notBefore = time.Time{}
 	m.pass(context.Background(), work{full: true})
 	st := stateOf(m).snapshot()
 	assert.Empty(t, st.waiting)

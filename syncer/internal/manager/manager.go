@@ -30,12 +30,8 @@ type Manager struct {
 	// gate says which changed files are ready to commit.
 	gate *gate.Gate
 
-	notBefore time.Time // backoff after a failure
-	fails     tenant.Failures
-	// unreachable: the last pass failed for want of the server; its
-	// backoff ends when the hub hears from the server again.
-	unreachable bool
-	suspect     map[string]gate.Sig // a failed commit's files (settleSuspects)
+	fails   tenant.Failures
+	suspect map[string]gate.Sig // a failed commit's files (settleSuspects)
 	// knownRev is the newest revision of the folder the manager knows
 	// its directory holds: its own last commit or update.
 	knownRev int64
@@ -125,11 +121,15 @@ func (m *Manager) Run(ctx context.Context) error {
 	defer look.Stop()
 	rescan := time.NewTimer(tenant.Jitter(m.times.rescanEvery))
 	defer rescan.Stop()
-	// nextLook is when the next pass is due; zero: none.
-	var nextLook time.Time
+	// nextLook is when the next pass is due (zero: none); held is the
+	// wait after a failed pass.
+	var (
+		nextLook time.Time
+		held     backoff
+	)
 	schedule := func(at time.Time) {
-		if at.Before(m.notBefore) {
-			at = m.notBefore
+		if at.Before(held.until) {
+			at = held.until
 		}
 		if nextLook.IsZero() || at.Before(nextLook) {
 			nextLook = at
@@ -139,7 +139,7 @@ func (m *Manager) Run(ctx context.Context) error {
 
 	var watchFails tenant.Failures
 	todo := work{full: true} // the start-up reconcile
-	first := true            // it runs a few tenants at a time (see startParallel)
+	first := true            // it runs a few tenants at a time (see Node.StartSlot)
 	schedule(time.Now())
 	for {
 		select {
@@ -170,7 +170,7 @@ func (m *Manager) Run(ctx context.Context) error {
 				}
 			}
 			end := m.pass(ctx, todo)
-			todo = end.again
+			todo, held = end.again, end.backoff
 			if first {
 				m.env.Node.StartDone()
 				first = false
@@ -202,8 +202,11 @@ func (m *Manager) Run(ctx context.Context) error {
 			rescan.Reset(tenant.Jitter(m.times.rescanEvery))
 		case <-m.env.Signals.Tick:
 			// The hub looked at the server (one look for every tenant).
-			if m.serverAnswered() {
-				nextLook = time.Time{}
+			// A pass that failed for want of the server goes at the
+			// next schedule, not when its backoff (up to a minute) runs
+			// out.
+			if ended, ok := held.answered(); ok {
+				held, nextLook = ended, time.Time{}
 			}
 			todo = m.probe(ctx, m.env.Signals.Changed.Load(), todo)
 			if !todo.empty() {

@@ -108,10 +108,12 @@ func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
 
 	// The server is back: the hub's word ends the backoff, the change
 	// goes in.
-	require.True(t, m.notBefore.After(time.Now()), "backing off")
+	require.True(t, end.backoff.until.After(time.Now()), "backing off")
+	assert.Equal(t, end.next, end.backoff.until)
 	f.commitErr, f.commitRev = nil, 3
-	assert.True(t, m.serverAnswered())
-	assert.Zero(t, m.notBefore, "the server answered: no more waiting for it")
+	held, ended := end.backoff.answered()
+	assert.True(t, ended)
+	assert.Zero(t, held, "the server answered: no more waiting for it")
 	end = m.pass(context.Background(), end.again)
 	assert.True(t, end.again.empty())
 	assert.Equal(t, int64(3), stateOf(m).snapshot().revision)
@@ -147,11 +149,11 @@ func TestManagerBackoffOfARefusedCommitOutlivesTheServerAnswering(t *testing.T) 
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
 	quiet(m)
 	f.status = []svn.StatusEntry{{Path: "a.xml", Item: "unversioned", Kind: "file"}}
-	m.pass(context.Background(), work{paths: map[string]struct{}{"a.xml": {}}})
-	backoff := m.notBefore
-	require.True(t, backoff.After(time.Now()), "backing off")
-	assert.False(t, m.serverAnswered())
-	assert.Equal(t, backoff, m.notBefore)
+	end := m.pass(context.Background(), work{paths: map[string]struct{}{"a.xml": {}}})
+	require.True(t, end.backoff.until.After(time.Now()), "backing off")
+	held, ended := end.backoff.answered()
+	assert.False(t, ended)
+	assert.Equal(t, end.backoff, held)
 }
 
 func TestCommitMessage(t *testing.T) {
@@ -232,7 +234,6 @@ func TestManagerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 
 	f.commitErr = nil
 	before := len(f.Calls())
-	m.notBefore = time.Time{}
 	m.pass(context.Background(), end.again)
 	calls := f.Calls()[before:]
 	require.GreaterOrEqual(t, len(calls), 2)

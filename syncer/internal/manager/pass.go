@@ -14,10 +14,30 @@ type passEnd struct {
 	// when something new comes).
 	again work
 	next  time.Time
+	// backoff is the wait after a failed pass: no pass before its end.
+	backoff backoff
 	// removed: the tenant's folder was removed from the repository (its
 	// removal approved): the loop stops. rewatch: the folder came back;
 	// the watcher starts anew on it.
 	removed, rewatch bool
+}
+
+// backoff is the wait after a failed pass.
+type backoff struct {
+	// until is when the next pass may run; zero: at once.
+	until time.Time
+	// unreachable: the pass failed for want of the server: the wait ends
+	// as soon as the hub hears from it.
+	unreachable bool
+}
+
+// answered is the wait once the hub has heard from the server, and whether
+// that ended it.
+func (b backoff) answered() (backoff, bool) {
+	if !b.unreachable {
+		return b, false
+	}
+	return backoff{}, true
 }
 
 // pass looks at todo, commits what is ready and notifies the peers.
@@ -87,16 +107,15 @@ func (m *Manager) pass(ctx context.Context, todo work) passEnd {
 			if gerr == nil {
 				m.env.State.Looked(true)
 				m.fails.OK(m.log, "commit")
-				m.notBefore = time.Time{}
 				end.removed, end.next = removed, m.retryGone()
 				return end
 			}
 			err = errors.Join(err, gerr)
 		}
-		end.next = m.backOff(err)
+		end.backoff = m.backOff(err)
+		end.next = end.backoff.until
 		return end
 	case failed:
-		m.unreachable = step.unreachable
 		m.cleanupNext = m.cleanupNext || step.cleanup
 		m.env.State.Observe("commit", tenant.ResultError, start)
 		m.env.State.Failed(err)
@@ -109,11 +128,12 @@ func (m *Manager) pass(ctx context.Context, todo work) passEnd {
 			end.next = time.Now()
 			return end
 		}
-		end.next = m.backOff(err)
+		end.backoff = m.backOff(err)
+		end.backoff.unreachable = step.unreachable
+		end.next = end.backoff.until
 		return end
 	}
 	m.fails.OK(m.log, "commit")
-	m.notBefore, m.unreachable = time.Time{}, false
 	result := tenant.ResultNoop
 	if res.rev > 0 {
 		result = tenant.ResultSuccess
@@ -130,10 +150,8 @@ func (m *Manager) pass(ctx context.Context, todo work) passEnd {
 	return end
 }
 
-// backOff counts a failure of the pass and returns when the next pass may
-// run.
-func (m *Manager) backOff(err error) time.Time {
-	wait := m.fails.Fail(m.log, "commit", err)
-	m.notBefore = time.Now().Add(wait)
-	return m.notBefore
+// backOff counts a failure of the pass and returns the wait before the
+// next one.
+func (m *Manager) backOff(err error) backoff {
+	return backoff{until: time.Now().Add(m.fails.Fail(m.log, "commit", err))}
 }
