@@ -1,11 +1,7 @@
 package syncer
 
 import (
-	"context"
-	"time"
-
 	"github.com/depsync/depsync/api"
-	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
 	"github.com/depsync/depsync/syncer/internal/manager"
 )
@@ -13,7 +9,7 @@ import (
 // newManager is the manager role of ts (package manager), wired to the
 // tenant's runtime state, the daemon, its guard and its peers.
 func newManager(ts *tenantSync) *manager.Manager {
-	d, side := ts.d, managerSide{ts}
+	d, side := ts.d, managerSide{workerSide{ts}}
 	return manager.New(manager.Env{
 		Tenant:    ts.t,
 		Config:    d.cfg,
@@ -30,15 +26,13 @@ func newManager(ts *tenantSync) *manager.Manager {
 }
 
 // managerSide lends a tenant's runtime state, files and daemon to its
-// manager (manager.State, manager.Files and manager.Node).
-type managerSide struct{ ts *tenantSync }
+// manager (manager.State, manager.Files and manager.Node): what both roles
+// use as the worker does (workerSide), and what only the manager reports.
+type managerSide struct{ workerSide }
 
-func (s managerSide) Succeeded(rev int64, synced bool)           { s.ts.succeeded(rev, synced) }
-func (s managerSide) Failed(err error)                           { s.ts.failed(err) }
-func (s managerSide) Observe(op, result string, start time.Time) { s.ts.observe(op, result, start) }
-func (s managerSide) Waiting(err error)                          { s.ts.waiting(err) }
-func (s managerSide) Looked(b bool)                              { s.ts.looked.Store(b) }
-func (s managerSide) Rejections() []api.Rejection                { return s.ts.rejectedList() }
+func (s managerSide) Waiting(err error)           { s.ts.waiting(err) }
+func (s managerSide) Looked(b bool)               { s.ts.looked.Store(b) }
+func (s managerSide) Rejections() []api.Rejection { return s.ts.rejectedList() }
 
 // Rejected keeps the manager's metrics and status in step with its gate's
 // rejections.
@@ -60,24 +54,7 @@ func (s managerSide) Rejected(rel string, old, r *api.Rejection) {
 	}
 }
 
-func (s managerSide) HasFolder(ctx context.Context) (bool, error) { return s.ts.hasFolder(ctx) }
-func (s managerSide) CheckWorkingCopy(ctx context.Context) (*svn.Info, error) {
-	return s.ts.checkWorkingCopy(ctx)
-}
-func (s managerSide) Heal(ctx context.Context) bool { return s.ts.files.Heal(ctx) }
-func (s managerSide) Ignored(rel string) bool       { return s.ts.ignoredPath(rel) }
-func (s managerSide) Removable() bool               { return s.ts.removable() }
-
-func (s managerSide) PrepareWithRetry(ctx context.Context, prepare func(context.Context) error) error {
-	return s.ts.prepareWithRetry(ctx, prepare)
-}
-func (s managerSide) StartSlot(ctx context.Context) bool { return s.ts.d.startSlot(ctx) }
-func (s managerSide) StartDone()                         { s.ts.d.startDone() }
-func (s managerSide) OpContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return s.ts.d.opContext(ctx)
-}
 func (s managerSide) Watching(w *fswatch.Watcher) { s.ts.d.m.watcherMetrics(s.ts.label, w) }
-func (s managerSide) Removed()                    { s.ts.d.removeTenant(s.ts) }
 
 // Changed tells direct mode, while it runs, of a change to push.
 func (s managerSide) Changed() {

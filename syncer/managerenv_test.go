@@ -20,7 +20,7 @@ import (
 func TestManagerReportsReachTheDaemon(t *testing.T) {
 	d := newTestDaemon(t, testConfig(t, config.RoleManager), &fakeSVN{})
 	ts := d.tenants.list[0]
-	side := managerSide{ts}
+	side := managerSide{workerSide{ts}}
 
 	// Unreachable failures: direct mode from svn.fail_threshold on.
 	side.Failed(unreachable())

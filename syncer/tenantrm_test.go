@@ -93,7 +93,7 @@ func TestRemovedTenantIsForgotten(t *testing.T) {
 	d := allTenantsDaemon(t, config.RoleManager, &removerSVN{fakeSVN: &fakeSVN{}})
 	ts, added := d.addTenant(d.cfg.TenantOf(5))
 	require.True(t, added)
-	managerSide{ts}.Removed()
+	managerSide{workerSide{ts}}.Removed()
 	assert.Nil(t, d.tenant(5))
 	assert.True(t, d.removedBy(5, 0))
 	assert.False(t, d.removedBy(5, 99))
