@@ -47,11 +47,7 @@ func (s managerSide) Rejected(rel string, old, r *api.Rejection) {
 	}
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	if r != nil {
-		ts.st.Rejected[rel] = *r
-	} else {
-		delete(ts.st.Rejected, rel)
-	}
+	ts.st.Reject(rel, r)
 }
 
 func (s managerSide) Watching(w *fswatch.Watcher) { s.ts.d.m.watcherMetrics(s.ts.label, w) }
