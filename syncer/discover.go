@@ -18,7 +18,7 @@ import (
 // worker each tenant folder of the repository, checked out into
 // repository/tenants/<id> (Carbon then loads it). A tenant folder removed
 // on the manager is a deletion held by the mass-deletion guard until a
-// person approves it or the folder comes back (see manager/folder.go); the
+// person approves it or the folder comes back (see tenantrm.go); the
 // workers keep their copy meanwhile.
 
 // tenantIDs returns the ids named by folder names, skipping what is not a
