@@ -2,12 +2,9 @@ package syncer
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,7 +14,6 @@ import (
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/guard"
-	"github.com/depsync/depsync/internal/testcapp"
 )
 
 // TestApproveEndpointSelects: POST /v1/approve takes the scopes and the
@@ -92,45 +88,4 @@ func TestApproveEndpointSelects(t *testing.T) {
 			assert.Equal(t, tt.want, shown, "/v1/status shows the pending approvals")
 		})
 	}
-}
-
-// TestManagerApprovalIsNoBlankCheque: SVN mode, the repro. 4 of 6
-// C-Apps held, approved, the last 2 removed before the next pass: the
-// approval covered 4, so nothing is committed and the 6 are held anew.
-// Approved again, the 6 go.
-func TestManagerApprovalIsNoBlankCheque(t *testing.T) {
-	m, _ := realManager(t)
-	apps := filepath.Join(m.t.Dir, "carbonapps")
-	require.NoError(t, os.MkdirAll(apps, 0o755))
-	var names []string
-	for i := 1; i <= 6; i++ {
-		names = append(names, fmt.Sprintf("App%d_1.0.0.car", i))
-		testcapp.Write(t, apps, names[i-1], fmt.Sprintf("App%d", i), "1.0.0")
-	}
-	require.Positive(t, commitAll(t, m).rev)
-	remove := func(names ...string) {
-		for _, n := range names {
-			require.NoError(t, os.Remove(filepath.Join(apps, n)))
-		}
-	}
-	remove(names[:4]...)
-	assert.Zero(t, commitAll(t, m).rev)
-	holds := holdsOf(m)
-	require.Len(t, holds, 1)
-	require.Equal(t, 4, holds[0].Count)
-
-	require.Len(t, m.d.deletions.Approve(), 1)
-	remove(names[4:]...)
-	assert.Zero(t, commitAll(t, m).rev, "an approval of 4 deletions let 6 through")
-	holds = holdsOf(m)
-	require.Len(t, holds, 1)
-	assert.Equal(t, 6, holds[0].Count)
-	assert.Equal(t, guard.ReasonEmptied, holds[0].Reason)
-	assert.Empty(t, m.d.deletions.Pending(), "the approval is dropped")
-	assert.Equal(t, 6, strings.Count(repoFiles(t, m), ".car"), "nothing deleted in the repository")
-
-	require.Len(t, m.d.deletions.Approve(), 1)
-	assert.Len(t, commitAll(t, m).summary, 6)
-	assert.Empty(t, holdsOf(m))
-	assert.NotContains(t, repoFiles(t, m), ".car")
 }

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -66,34 +63,4 @@ func TestWorkerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 	ok, why := d.Ready()
 	assert.True(t, ok, why)
 	assert.Empty(t, d.Status().Tenants[0].LastError)
-}
-
-func TestManagerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
-	c := testConfig(t, config.RoleManager)
-	f := &fakeSVN{commitRev: 5,
-		commitErr: &svn.Error{Op: "commit", Message: "svn: E200030: sqlite[S13]: database or disk is full"},
-		status:    []svn.StatusEntry{{Path: "a.xml", Item: "modified", Kind: "file"}}}
-	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
-	d := newTestDaemon(t, c, f)
-	m := newManager(d.tenants.list[0])
-	quiet(m)
-	m.full = true
-	next := m.pass(context.Background())
-	assert.False(t, next.IsZero(), "retried with backoff")
-	st := d.Status()
-	assert.False(t, st.Ready)
-	assert.Contains(t, st.Reason, "no space left on device")
-	assert.True(t, m.full, "the change is kept for the next try")
-
-	f.commitErr = nil
-	before := len(f.Calls())
-	m.notBefore = time.Time{}
-	m.pass(context.Background())
-	calls := f.Calls()[before:]
-	require.GreaterOrEqual(t, len(calls), 2)
-	// After a look (svn status) that svn cleanup can run (see heal).
-	assert.Equal(t, []string{"status", "cleanup"}, calls[:2], "the next try starts with svn cleanup")
-	assert.Contains(t, calls, "commit")
-	ok, why := d.Ready()
-	assert.True(t, ok, why)
 }

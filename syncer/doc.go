@@ -14,17 +14,17 @@
 // wins and nothing a person put there is lost without a copy. svn installs
 // each file by rename, so Carbon never sees a half-written one.
 //
-// The seams, as the code is cut (package worker is the first role out):
+// The seams, as the code is cut:
 //   - The tenant's runtime state (tenantSync, tenant.go): what /v1/status,
 //     /readyz and the metrics show of it, the channels its notices and the
 //     hub's looks come in on. The roles report to it; package tenant has
 //     what their loops share (the working copy's heal and backups as
 //     tenant.Files, failures and backoff, the error classes).
-//   - The manager role (manager.go, changes.go, commit.go, aftercommit.go,
-//     manager_guard.go, catchup.go, once.go, lease.go, tenantrm.go,
-//     rejections.go): the loop, a pass over the changes, the commit and
-//     what follows it, the deletion guard, catch-up and the removal of a
-//     tenant folder. Its completeness gate is package gate.
+//   - The manager role (package manager): the loop, a pass over the
+//     changes, the commit and what follows it, the deletion guard,
+//     catch-up and the removal of a tenant folder; it takes what it uses
+//     from the daemon through manager.Env (managerenv.go builds it). Its
+//     completeness gate is package gate.
 //   - The worker role (package worker): the loop, whole and targeted
 //     updates, strays, drift and the removal of a tenant; it takes what it
 //     uses from the daemon through worker.Env (workerenv.go builds it).

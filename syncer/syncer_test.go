@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,10 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
-	"github.com/depsync/depsync/internal/svntest"
-	"github.com/depsync/depsync/internal/testcapp"
 	"github.com/depsync/depsync/svn"
-	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
 // fakeSVN records calls and returns canned results, so that the daemon's
@@ -194,143 +190,6 @@ func newTestDaemon(t *testing.T, c *config.Config, f *fakeSVN) *Daemon {
 
 func unreachable() error {
 	return &svn.Error{Op: "commit", Kind: svn.ErrUnreachable, Message: "svn: E170013: Unable to connect"}
-}
-
-func TestManagerCommitsOnlyWhatIsReady(t *testing.T) {
-	c := testConfig(t, config.RoleManager)
-	dir := c.Carbon.DeploymentDir
-	f := &fakeSVN{commitRev: 7}
-	d := newTestDaemon(t, c, f)
-	m := judgeAtOnce(newManager(d.tenants.list[0]))
-
-	write := func(rel, body string) {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
-	}
-	write("synapse-configs/default/api/old.xml", "<api/>")
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "carbonapps"), 0o755))
-	testcapp.Write(t, filepath.Join(dir, "carbonapps"), "Good_1.0.0.car", "Good", "1.0.0")
-	write("carbonapps/Bad_1.0.0.car", "not a zip")
-	write("new dir/deep/f.xml", "<f/>")
-	write("new dir/skip.tmp", "ignored")
-	now := quiet(m)
-	write("synapse-configs/default/api/fresh.xml", "<api><resource")
-	stamp(t, filepath.Join(dir, "synapse-configs", "default", "api", "fresh.xml"), now) // still being written: cut short
-	f.status = []svn.StatusEntry{
-		{Path: "synapse-configs/default/api/old.xml", Item: "modified", Kind: "file"},
-		{Path: "synapse-configs/default/api/fresh.xml", Item: "unversioned", Kind: "file"},
-		{Path: "carbonapps/Good_1.0.0.car", Item: "unversioned", Kind: "file"},
-		{Path: "carbonapps/Bad_1.0.0.car", Item: "unversioned", Kind: "file"},
-		{Path: "new dir", Item: "unversioned", Kind: "dir"},
-		{Path: "Gone_1.0.0.car", Item: "missing", Kind: "file"},
-		{Path: "synapse-configs/gone-dir", Item: "missing", Kind: "dir"},
-		{Path: "synapse-configs/gone-dir/x.xml", Item: "missing", Kind: "file"},
-		{Path: "editor.swp", Item: "unversioned", Kind: "file"},
-	}
-
-	res, err := m.sync(context.Background(), nil, true)
-	require.NoError(t, err)
-	assert.Equal(t, int64(7), res.rev)
-	require.Len(t, f.committed, 1)
-	assert.Equal(t, []string{"Gone_1.0.0.car", "carbonapps/Good_1.0.0.car", "new dir/deep/f.xml",
-		"synapse-configs/default/api/old.xml", "synapse-configs/gone-dir"}, f.committed[0])
-	assert.Equal(t, "depsync node1: -Gone_1.0.0.car +carbonapps/Good_1.0.0.car +new dir/deep/f.xml "+
-		"~synapse-configs/default/api/old.xml -synapse-configs/gone-dir", f.messages[0])
-	assert.Equal(t, []string{"synapse-configs/default/api/fresh.xml"}, res.waiting)
-	assert.False(t, res.nextLook.IsZero())
-	rej := d.tenants.list[0].rejectedList()
-	require.Len(t, rej, 1)
-	assert.Equal(t, "carbonapps/Bad_1.0.0.car", rej[0].Path)
-	assert.Equal(t, "not_zip", rej[0].Reason)
-
-	// Looked at again unchanged, the invalid C-App is not parsed or
-	// logged again; once fixed, it is committed.
-	f.status = []svn.StatusEntry{{Path: "carbonapps/Bad_1.0.0.car", Item: "unversioned", Kind: "file"}}
-	res, err = m.sync(context.Background(), nil, true)
-	require.NoError(t, err)
-	assert.Zero(t, res.rev)
-	testcapp.Write(t, filepath.Join(dir, "carbonapps"), "Bad_1.0.0.car", "Bad", "1.0.0")
-	quiet(m)
-	_, err = m.sync(context.Background(), nil, true)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"carbonapps/Bad_1.0.0.car"}, f.committed[len(f.committed)-1])
-	assert.Empty(t, d.tenants.list[0].rejectedList())
-}
-
-func TestManagerFailureKeepsChangesAndBacksOff(t *testing.T) {
-	c := testConfig(t, config.RoleManager)
-	f := &fakeSVN{commitErr: unreachable()}
-	d := newTestDaemon(t, c, f)
-	m := newManager(d.tenants.list[0])
-	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
-	quiet(m)
-	f.status = []svn.StatusEntry{{Path: "a.xml", Item: "unversioned", Kind: "file"}}
-
-	m.pending["a.xml"] = struct{}{}
-	before := time.Now()
-	next := m.pass(context.Background())
-	assert.True(t, next.After(before.Add(tenant.BackoffMin/2)), "a failure backs off")
-	assert.Contains(t, m.pending, "a.xml", "nothing is forgotten after a failure")
-	st := d.tenants.list[0].status()
-	assert.Contains(t, st.LastError, "Unable to connect")
-	assert.Equal(t, 1, st.Failures)
-	assert.Equal(t, ModeSVN, d.Mode())
-
-	m.pass(context.Background())
-	assert.Equal(t, ModeDirect, d.Mode(), "fail_threshold unreachable failures switch to direct mode")
-	assert.Greater(t, m.fails.Count(), 1)
-
-	// The server is back: the hub's word ends the backoff, the change
-	// goes in, the mode is svn again.
-	require.True(t, m.notBefore.After(time.Now()), "backing off")
-	f.commitErr, f.commitRev = nil, 3
-	m.serverAnswered()
-	assert.Zero(t, m.notBefore, "the server answered: no more waiting for it")
-	m.pass(context.Background())
-	assert.Equal(t, ModeSVN, d.Mode())
-	assert.Empty(t, m.pending)
-	assert.Equal(t, int64(3), d.tenants.list[0].status().Revision)
-	assert.Equal(t, [][]string{{"a.xml"}}, f.committed)
-}
-
-// The manager lets a commit delete only the deletions its look found (and
-// the guard let through): a file modified at the look and gone by the
-// commit is not svn's to delete (with CommitOptions.Deletable, svn leaves
-// it for the next look, where the guard sees it).
-func TestManagerCommitMayDeleteOnlyItsDeletions(t *testing.T) {
-	c := testConfig(t, config.RoleManager)
-	f := &fakeSVN{commitRev: 2}
-	d := newTestDaemon(t, c, f)
-	m := judgeAtOnce(newManager(d.tenants.list[0]))
-	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
-	quiet(m)
-	f.status = []svn.StatusEntry{
-		{Path: "a.xml", Item: "modified", Kind: "file"},
-		{Path: "b.xml", Item: "missing", Kind: "file"},
-	}
-	_, err := m.sync(context.Background(), nil, true)
-	require.NoError(t, err)
-	require.Equal(t, [][]string{{"a.xml", "b.xml"}}, f.committed)
-	assert.Equal(t, [][]string{{"b.xml"}}, f.deletable)
-}
-
-// A failure that is not the server's (here a hook refusing the commit)
-// keeps its backoff when the server answers.
-func TestManagerBackoffOfARefusedCommitOutlivesTheServerAnswering(t *testing.T) {
-	c := testConfig(t, config.RoleManager)
-	f := &fakeSVN{commitErr: &svn.Error{Op: "commit", Message: "svn: E165001: Commit blocked by pre-commit hook"}}
-	d := newTestDaemon(t, c, f)
-	m := newManager(d.tenants.list[0])
-	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "a.xml"), []byte("<a/>"), 0o644))
-	quiet(m)
-	f.status = []svn.StatusEntry{{Path: "a.xml", Item: "unversioned", Kind: "file"}}
-	m.pending["a.xml"] = struct{}{}
-	m.pass(context.Background())
-	backoff := m.notBefore
-	require.True(t, backoff.After(time.Now()), "backing off")
-	m.serverAnswered()
-	assert.Equal(t, backoff, m.notBefore)
 }
 
 func TestWorkerBacksUpBeforeReverting(t *testing.T) {
@@ -583,68 +442,7 @@ func TestCarbonXMLWithCarbonSyncEnabledIsRefused(t *testing.T) {
 	assert.Contains(t, string(data), "<Enabled>false</Enabled>")
 }
 
-func TestCommitMessage(t *testing.T) {
-	m := &manager{tenantSync: &tenantSync{d: &Daemon{cfg: &config.Config{NodeName: "node1"}}}}
-	assert.Equal(t, "depsync node1: +App_1.0.0.car ~synapse-configs/default/api/a.xml -Old_1.0.0.car",
-		m.message([]string{"+App_1.0.0.car", "~synapse-configs/default/api/a.xml", "-Old_1.0.0.car"}))
-	var many []string
-	for i := 0; i < 25; i++ {
-		many = append(many, "+f"+strings.Repeat("x", i))
-	}
-	msg := m.message(many)
-	first, rest, _ := strings.Cut(msg, "\n")
-	assert.True(t, strings.HasSuffix(first, "(+5 more)"), first)
-	assert.Equal(t, 25, strings.Count(rest, "+f"))
-}
-
 func jsonDecode(r *http.Request, v any) error { return json.NewDecoder(r.Body).Decode(v) }
-
-// realManager is a manager on a real working copy of a file:// repository.
-func realManager(t *testing.T) (*manager, *svntest.Server) {
-	t.Helper()
-	srv := svntest.New(t, svntest.File)
-	c := testConfig(t, config.RoleManager)
-	c.SVN.URL = srv.URL
-	d, err := New(c, Deps{})
-	require.NoError(t, err)
-	m := newManager(d.tenants.list[0])
-	m.del.settleWindow = 0 // one pass judges its deletions (see judgeAtOnce)
-	require.NoError(t, m.prepare(context.Background()))
-	return m, srv
-}
-
-// judgeAtOnce has the manager put deletions to the guard in the pass that
-// finds them, for tests of a single pass: sync.delete_settle is tested in
-// TestManagerJudgesAFolderEmptiedInSlicesWhole.
-func judgeAtOnce(m *manager) *manager {
-	m.del.settleWindow = 0
-	return m
-}
-
-func TestManagerFindsFilesInNewDirectoriesFromAnyPendingPath(t *testing.T) {
-	m, srv := realManager(t)
-	dir := m.t.Dir
-	p := filepath.Join(dir, "a", "b", "c", "f.xml")
-	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-	require.NoError(t, os.WriteFile(p, []byte("<f/>"), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "a", "b", "junk.tmp"), []byte("x"), 0o644))
-	quiet(m)
-
-	// Only the deepest path is pending (its directories' events were in
-	// an earlier pass): svn status says nothing about it or its parent.
-	res, err := m.sync(context.Background(), map[string]struct{}{"a/b/c/f.xml": {}}, false)
-	require.NoError(t, err)
-	assert.Positive(t, res.rev)
-	assert.Equal(t, []string{"+a/b/c/f.xml"}, res.summary)
-	out := srv.SVN(t, "ls", "-R", srv.URL+"/-1234")
-	assert.Contains(t, out, "a/b/c/f.xml")
-	assert.NotContains(t, out, "junk.tmp")
-
-	// A clean versioned file touched without a change commits nothing.
-	res, err = m.sync(context.Background(), map[string]struct{}{"a/b/c/f.xml": {}}, false)
-	require.NoError(t, err)
-	assert.Zero(t, res.rev)
-}
 
 func TestOpContextOutlivesShutdownByTheGrace(t *testing.T) {
 	d, err := New(testConfig(t, config.RoleWorker), Deps{SVN: &fakeSVN{}, Grace: 100 * time.Millisecond})
@@ -691,69 +489,6 @@ func TestHealPutsPlaceholdersForFilesGoneSinceAnInterruptedSVN(t *testing.T) {
 	assert.False(t, d.tenants.list[0].files.Heal(context.Background()))
 }
 
-func TestManagerCatchUpKeepsTheManagersFiles(t *testing.T) {
-	m, srv := realManager(t)
-	dir := m.t.Dir
-	put := func(root, rel, body string) {
-		p := filepath.Join(root, filepath.FromSlash(rel))
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
-	}
-	put(dir, "a.xml", "a1")
-	put(dir, "d.xml", "d1")
-	put(dir, "lib.bin", "\x00binary v1")
-	quiet(m)
-	_, err := m.sync(context.Background(), nil, true)
-	require.NoError(t, err)
-
-	// Someone else commits over the manager's folder (or the manager's own
-	// commit landed while it was killed before recording it).
-	other := t.TempDir()
-	srv.SVN(t, "checkout", "-q", srv.URL+"/-1234", other)
-	put(other, "a.xml", "a from elsewhere")
-	put(other, "d.xml", "d from elsewhere")
-	put(other, "lib.bin", "\x00binary from elsewhere")
-	put(other, "c.xml", "new from elsewhere")
-	srv.SVN(t, "add", "-q", filepath.Join(other, "c.xml"))
-	srv.SVN(t, "commit", "-q", "-m", "elsewhere", other)
-
-	// Meanwhile, on the manager: a.xml and lib.bin changed, d.xml deleted.
-	put(dir, "a.xml", "a2 from the manager")
-	put(dir, "lib.bin", "\x00binary v2")
-	require.NoError(t, os.Remove(filepath.Join(dir, "d.xml")))
-
-	// A plain commit is out of date or conflicts: the pass catches up, and
-	// the next passes commit the manager's state (files the catch-up
-	// rewrote wait for the debounce like any change).
-	m.full = true
-	for i := 0; i < 4 && (m.catchUpNeeded || m.full || len(m.pending) > 0); i++ {
-		quiet(m)
-		m.notBefore = time.Time{}
-		m.pass(context.Background())
-	}
-	assert.False(t, m.catchUpNeeded || m.full || len(m.pending) > 0, "everything is committed")
-	check := t.TempDir()
-	srv.SVN(t, "checkout", "-q", srv.URL+"/-1234", check)
-	read := func(root, rel string) string {
-		data, err := os.ReadFile(filepath.Join(root, rel))
-		if err != nil {
-			return "<" + err.Error() + ">"
-		}
-		return string(data)
-	}
-	assert.Equal(t, "a2 from the manager", read(check, "a.xml"))
-	assert.Equal(t, "\x00binary v2", read(check, "lib.bin"))
-	assert.Equal(t, "a2 from the manager", read(dir, "a.xml"))
-	_, err = os.Stat(filepath.Join(dir, "d.xml"))
-	assert.ErrorIs(t, err, os.ErrNotExist, "a file the manager deleted stays deleted")
-	_, err = os.Stat(filepath.Join(check, "d.xml"))
-	assert.ErrorIs(t, err, os.ErrNotExist)
-	assert.Equal(t, "new from elsewhere", read(dir, "c.xml"), "what only the repository has comes in")
-	out, err := exec.Command("svn", "status", dir).CombinedOutput()
-	require.NoError(t, err)
-	assert.Empty(t, strings.TrimSpace(string(out)), "the manager's working copy is clean")
-}
-
 // TestWorkerPollTakesTheNotifiedRevision: a manager's notice reaches the
 // tenant's worker, whose poll takes the notified revision at once rather
 // than wait for a fresh one to settle (the worker's choice itself:
@@ -773,29 +508,4 @@ func TestWorkerPollTakesTheNotifiedRevision(t *testing.T) {
 	assert.Equal(t, []int64{8}, got, "the notified revision is taken")
 	d.notified(Notice{Revision: 5})
 	assert.Equal(t, int64(8), d.tenants.list[0].notifiedRev.Load(), "an old notice does not go back")
-}
-
-// TestManagerSplitsHugeCommits: the first commit of a large tree goes in
-// as commits of at most maxCommit paths (Apache's default request body
-// limit refuses one commit of 50,000 paths), the rest waiting for the
-// next pass at once.
-func TestManagerSplitsHugeCommits(t *testing.T) {
-	c := testConfig(t, config.RoleManager)
-	dir := c.Carbon.DeploymentDir
-	f := &fakeSVN{commitRev: 3}
-	d := newTestDaemon(t, c, f)
-	m := newManager(d.tenants.list[0])
-	n := maxCommit + 10
-	for i := 0; i < n; i++ {
-		rel := fmt.Sprintf("f%05d.xml", i)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, rel), []byte("<x/>"), 0o644))
-		f.status = append(f.status, svn.StatusEntry{Path: rel, Item: "unversioned", Kind: "file"})
-	}
-	now := quiet(m)
-	res, err := m.sync(context.Background(), nil, true)
-	require.NoError(t, err)
-	require.Len(t, f.committed, 1)
-	assert.Len(t, f.committed[0], maxCommit)
-	assert.Len(t, res.waiting, 10)
-	assert.False(t, res.nextLook.After(now), "the rest is looked at again at once")
 }

@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/depsync/depsync/config"
-	"github.com/depsync/depsync/internal/drift"
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/tenant"
 )
@@ -56,29 +54,7 @@ type tenantSync struct {
 }
 
 // tenantState is what /v1/status and /readyz show of a tenant.
-type tenantState struct {
-	Revision    int64
-	Ready       bool      // a first sync succeeded
-	LastSuccess time.Time // last successful operation or probe
-	LastSync    time.Time // last sync that changed something or confirmed nothing to do
-	LastError   string
-	Failures    int
-	Rejected    map[string]Rejection
-	// Waiting says why the tenant cannot sync at all for now (its
-	// deployment directory is missing); "" otherwise. It makes /readyz
-	// fail whatever the server checks say.
-	Waiting string
-	// DiskFull is set while the last operation failed for lack of space
-	// (a probe of the server does not clear it; a sync does).
-	DiskFull string
-	// Drift is a worker's drifted paths (see driftWatch); never changed
-	// in place, so a copy of the state may share it.
-	Drift drift.Set
-	// Wanted is the newest revision a notice named to the worker, and
-	// Behind why its server lacks it for long (see worker.State.Wanted).
-	Wanted int64
-	Behind string
-}
+type tenantState = tenant.Status
 
 // newTenantSync makes the n-th tenant (0: the super tenant).
 func newTenantSync(d *Daemon, t config.Tenant, n int) *tenantSync {
@@ -94,7 +70,7 @@ func newTenantSync(d *Daemon, t config.Tenant, n int) *tenantSync {
 		svn:   d.svn,
 		wake:  make(chan struct{}, 1),
 		tick:  make(chan struct{}, 1),
-		st:    tenantState{Rejected: map[string]Rejection{}},
+		st:    tenant.NewStatus(),
 	}
 	ts.files = &tenant.Files{Dir: t.Dir, ID: t.ID, StateDir: d.cfg.StateDir, Log: ts.log, SVN: ts.svn,
 		Backups: d.backups, Kept: func() { d.m.backups.WithLabelValues(label).Inc() }}
@@ -104,23 +80,13 @@ func newTenantSync(d *Daemon, t config.Tenant, n int) *tenantSync {
 func (ts *tenantSync) status() tenantState {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	st := ts.st
-	st.Rejected = make(map[string]Rejection, len(ts.st.Rejected))
-	for k, v := range ts.st.Rejected {
-		st.Rejected[k] = v
-	}
-	return st
+	return ts.st.Copy()
 }
 
 func (ts *tenantSync) rejectedList() []Rejection {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	out := make([]Rejection, 0, len(ts.st.Rejected))
-	for _, r := range ts.st.Rejected {
-		out = append(out, r)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out
+	return ts.st.RejectedList()
 }
 
 // setReady marks the tenant ready without a sync (direct mode).
@@ -156,17 +122,7 @@ func (ts *tenantSync) notified(rev int64) {
 func (ts *tenantSync) succeeded(rev int64, synced bool) {
 	now := time.Now()
 	ts.mu.Lock()
-	if rev > 0 {
-		ts.st.Revision = rev
-	}
-	ts.st.LastSuccess = now
-	if synced {
-		ts.st.LastSync = now
-		ts.st.Ready = true
-		ts.st.DiskFull = ""
-	}
-	ts.st.LastError = ""
-	ts.st.Failures = 0
+	ts.st.Succeeded(rev, synced, now)
 	rev, wanted := ts.st.Revision, ts.st.Wanted
 	ts.mu.Unlock()
 	ts.setLastSuccess(now)
@@ -182,21 +138,12 @@ func (ts *tenantSync) succeeded(rev int64, synced bool) {
 func (ts *tenantSync) waiting(err error) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	if err == nil {
-		ts.st.Waiting = ""
-		return
-	}
-	ts.st.Waiting = err.Error()
-	ts.st.LastError = err.Error()
+	ts.st.SetWaiting(err)
 }
 
 func (ts *tenantSync) failed(err error) {
 	ts.mu.Lock()
-	ts.st.LastError = err.Error()
-	ts.st.Failures++
-	if tenant.NoSpace(err) {
-		ts.st.DiskFull = diskFullHint
-	}
+	ts.st.Failed(err)
 	n := ts.st.Failures
 	ts.mu.Unlock()
 	ts.setFailures(n)
@@ -218,7 +165,7 @@ func fatal(err error) bool {
 func (ts *tenantSync) run(ctx context.Context) error {
 	ts.files.RemoveStalePlaceholders()
 	if ts.d.cfg.Role == config.RoleManager {
-		return newManager(ts).run(ctx)
+		return newManager(ts).Run(ctx)
 	}
 	return newWorker(ts).Run(ctx)
 }
@@ -226,7 +173,7 @@ func (ts *tenantSync) run(ctx context.Context) error {
 // once runs one full sync, by role.
 func (ts *tenantSync) once(ctx context.Context) error {
 	if ts.d.cfg.Role == config.RoleManager {
-		return newManager(ts).once(ctx)
+		return newManager(ts).Once(ctx)
 	}
 	return newWorker(ts).Once(ctx)
 }
@@ -286,24 +233,6 @@ func (ts *tenantSync) checkWorkingCopy(ctx context.Context) (*svn.Info, error) {
 	return info, nil
 }
 
-// ensureRemote creates the tenant's repository folder when it is missing.
-func (ts *tenantSync) ensureRemote(ctx context.Context) error {
-	exists, err := ts.hasFolder(ctx)
-	if err != nil || exists {
-		return err
-	}
-	ts.log.Info("creating the repository folder", "url", ts.t.URL)
-	msg := fmt.Sprintf("depsync %s: create the folder of tenant %d", ts.d.cfg.NodeName, ts.t.ID)
-	if err := ts.svn.Mkdir(ctx, ts.t.URL, true, msg); err != nil {
-		if errors.Is(err, svn.ErrNotFound) {
-			// No repository there at all: retrying will not help.
-			return &ConfigError{Err: fmt.Errorf("svn.url: no repository at %s: %w", ts.d.cfg.SVN.URL, err)}
-		}
-		return fmt.Errorf("create %s: %w", ts.t.URL, err)
-	}
-	return nil
-}
-
 // hasFolder reports whether the tenant's repository folder exists: with
 // many tenants asking at once, one svn list of the folder holding theirs
 // answers them all. Without the tenant id in the URL (nothing to list
@@ -339,16 +268,7 @@ func (ts *tenantSync) ignoredPath(rel string) bool {
 }
 
 // sleepCtx waits d or until ctx is done; it reports whether d passed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
+func sleepCtx(ctx context.Context, d time.Duration) bool { return tenant.Sleep(ctx, d) }
 
 // probed records a successful server check: it keeps readiness current
 // without resetting the failures of the commits. A worker backing off after
@@ -369,8 +289,7 @@ func (ts *tenantSync) probed() {
 // counting it for the mode (the hub does that once per check).
 func (ts *tenantSync) probeFailed(err error) {
 	ts.mu.Lock()
-	ts.st.LastError = err.Error()
-	ts.st.Failures++
+	ts.st.ProbeFailed(err)
 	n := ts.st.Failures
 	ts.mu.Unlock()
 	ts.setFailures(n)

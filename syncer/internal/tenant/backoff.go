@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -18,6 +19,18 @@ const (
 // Jitter spreads d by ±20% so that nodes started together do not poll the
 // server in lockstep.
 func Jitter(d time.Duration) time.Duration { return backoff.Spread(d, 0.2) }
+
+// Sleep waits d or until ctx is done; it reports whether d passed.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
 
 // Failures tracks consecutive failures of one loop: it computes the backoff
 // and keeps the log readable. The first failure is logged with its error;

@@ -11,7 +11,7 @@ import (
 )
 
 // A tenant folder removed on the manager and approved by a person goes
-// from the repository with one commit (see syncer's tenantrm.go). A worker
+// from the repository with one commit (see manager/folder.go). A worker
 // that finds the folder gone copies the tenant's files to
 // <state_dir>/overwritten, removes its repository/tenants/<id> and stops
 // the tenant too.

@@ -1,4 +1,4 @@
-package syncer
+package manager
 
 import (
 	"errors"
@@ -54,7 +54,7 @@ func (l commitLeases) release() {
 
 // holdBusy takes the busy C-Apps out of a commit: they are forgotten as
 // checked and written, and told to wait.
-func (m *manager) holdBusy(ready []candidate, busy []string, checked, written map[string]gate.Sig, wait func(string)) []candidate {
+func (m *Manager) holdBusy(ready []candidate, busy []string, checked, written map[string]gate.Sig, wait func(string)) []candidate {
 	if len(busy) == 0 {
 		return ready
 	}

@@ -1,4 +1,4 @@
-package syncer
+package manager
 
 import (
 	"context"
@@ -39,7 +39,7 @@ var errDirMissing = errors.New("deployment directory missing")
 
 // checkDir fails with errDirMissing when the deployment directory is not
 // there (an unmounted volume, a restore that moved it aside).
-func (m *manager) checkDir() error {
+func (m *Manager) checkDir() error {
 	fi, err := os.Stat(m.t.Dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -48,19 +48,19 @@ func (m *manager) checkDir() error {
 	case err != nil:
 		return fmt.Errorf("deployment directory: %w", err)
 	case !fi.IsDir():
-		return &ConfigError{Err: fmt.Errorf("deployment directory %s is not a directory", m.t.Dir)}
+		return &tenant.ConfigError{Err: fmt.Errorf("deployment directory %s is not a directory", m.t.Dir)}
 	}
 	return nil
 }
 
 // scope names the manager's deletions in the guard.
-func (m *manager) scope() string { return "tenant " + strconv.Itoa(m.t.ID) }
+func (m *Manager) scope() string { return "tenant " + strconv.Itoa(m.t.ID) }
 
 // holding reports whether the guard holds deletions of this tenant: every
 // pass then looks at the whole tree, so that the hold clears only when
 // the files are really back.
-func (m *manager) holding() bool {
-	for _, h := range m.d.deletions.Holds() {
+func (m *Manager) holding() bool {
+	for _, h := range m.env.Deletions.Holds() {
 		if h.Scope == m.scope() {
 			return true
 		}
@@ -82,7 +82,7 @@ func (m *manager) holding() bool {
 // go to the guard at once: a folder emptied by a long rm -rf is held
 // whole, never committed slice by slice. Additions and modifications go
 // on meanwhile.
-func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bool, now time.Time,
+func (m *Manager) guardDeletions(ctx context.Context, ready []candidate, full bool, now time.Time,
 	wait func(string, time.Time)) (kept []candidate, deferred bool, err error) {
 	var dels []candidate
 	for _, c := range ready {
@@ -95,7 +95,7 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 		if full {
 			// Nothing deleted anywhere: whatever was waiting came back.
 			m.del.settling = nil
-			m.d.deletions.Check(guard.Pass{Scope: m.scope()})
+			m.env.Deletions.Check(guard.Pass{Scope: m.scope()})
 		}
 		return ready, false, nil
 	}
@@ -139,7 +139,7 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 	filesOf := map[string][]string{} // deletion candidate -> versioned files it deletes
 	for _, e := range entries {
 		if e.Path == "." || e.Path == "" || e.Kind == "dir" || e.Item == "unversioned" || e.Item == "added" ||
-			e.Item == "ignored" || m.ignoredPath(e.Path) {
+			e.Item == "ignored" || m.env.Files.Ignored(e.Path) {
 			continue
 		}
 		total++
@@ -186,12 +186,12 @@ func (m *manager) guardDeletions(ctx context.Context, ready []candidate, full bo
 	}
 	// The other deletions go along with the rest of the pass, unless they
 	// are too many on their own: then the whole lot is held.
-	holdAll := reason == "" || m.d.deletions.Exceeded(len(others), total)
+	holdAll := reason == "" || m.env.Deletions.Exceeded(len(others), total)
 	deleted := held
 	if holdAll {
 		deleted = append(held, others...)
 	}
-	if m.d.deletions.Check(guard.Pass{Scope: m.scope(), Deleted: deleted, Total: total, Reason: reason}) {
+	if m.env.Deletions.Check(guard.Pass{Scope: m.scope(), Deleted: deleted, Total: total, Reason: reason}) {
 		// On their way to the repository: a deletion found later is new,
 		// and waits for its own window.
 		m.del.settling = nil
@@ -230,10 +230,10 @@ const longWait = time.Minute
 // more. (Taken from dels, the look the pass commits, rather than from
 // entries, a later look: the folder may have gone in between, and its
 // deletion must then be judged as the folder's.)
-func (m *manager) deletedByFolder(entries []svn.StatusEntry, dels []candidate) map[string]settling.Look {
+func (m *Manager) deletedByFolder(entries []svn.StatusEntry, dels []candidate) map[string]settling.Look {
 	looks := map[string]settling.Look{}
 	for _, e := range entries {
-		if e.Path == "." || e.Path == "" || (e.Item != "missing" && e.Item != "deleted") || m.ignoredPath(e.Path) {
+		if e.Path == "." || e.Path == "" || (e.Item != "missing" && e.Item != "deleted") || m.env.Files.Ignored(e.Path) {
 			continue
 		}
 		top, _, _ := strings.Cut(e.Path, "/")
@@ -272,32 +272,4 @@ func hasCApp(dir string) bool {
 		}
 	}
 	return false
-}
-
-// heldForNotices is how many deletions this manager holds, or -1 while
-// it cannot tell yet (see holdsKnown).
-func (d *Daemon) heldForNotices() int {
-	if !d.holdsKnown(nil) {
-		return -1
-	}
-	return len(d.deletions.Holds())
-}
-
-// holdsKnown reports whether the tenants (only, or every one) of this
-// manager have been looked at whole since the daemon started: until then
-// its held deletions are not known (a carbonapps moved away while it was
-// down is not held yet), and a worker must not take what it lacks as a
-// word on what should go. A worker asks about its own tenant
-// (/v1/status?tenant=<id>), so one tenant that cannot start leaves the
-// others' answers alone.
-func (d *Daemon) holdsKnown(only *tenantSync) bool {
-	if only != nil {
-		return only.looked.Load()
-	}
-	for _, t := range d.tenantList() {
-		if !t.looked.Load() {
-			return false
-		}
-	}
-	return true
 }

@@ -1,4 +1,4 @@
-package syncer
+package manager
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/svn"
 )
@@ -25,49 +24,35 @@ import (
 // guard's count of a larger tenant stops there.
 const maxGoneListed = 10000
 
-// folderState is what the manager knows of its tenant's folder.
-type folderState struct {
-	// goneHeld: the tenant's folder is missing and its removal is held
-	// (see folderGone); removed: it was removed, the loop stops; rewatch:
-	// it came back, the watcher starts anew on it.
-	goneHeld, removed, rewatch bool
-}
-
-// removable reports whether the tenant is one discovered at runtime, whose
-// folder's removal is the removal of the tenant (never the super tenant).
-func (ts *tenantSync) removable() bool {
-	return ts.d.cfg.Carbon.AllTenants && ts.t.ID != config.SuperTenantID && ts.d.cfg.SVN.AppendTenantID
-}
-
 // folderGone deals with the manager's tenant folder being missing: it puts
 // the files the repository holds for the tenant to the guard, and once a
 // person has approved, deletes the tenant's repository folder. It reports
 // whether the tenant is removed (its loop then stops).
-func (m *manager) folderGone(ctx context.Context) (bool, error) {
+func (m *Manager) folderGone(ctx context.Context) (bool, error) {
 	n, paths, err := m.svn.ListFiles(ctx, m.t.URL, maxGoneListed)
 	if errors.Is(err, svn.ErrNotFound) {
 		// Removed from the repository already (by another manager, or
 		// by hand): nothing left to hold.
-		m.d.deletions.Check(guard.Pass{Scope: m.scope()})
+		m.env.Deletions.Check(guard.Pass{Scope: m.scope()})
 		return true, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("list the files of %s: %w", m.t.URL, err)
 	}
-	if !m.d.deletions.Check(guard.Pass{Scope: m.scope(), Deleted: paths, Total: n, Reason: guard.ReasonDirGone}) {
-		m.folder.goneHeld = true
+	if !m.env.Deletions.Check(guard.Pass{Scope: m.scope(), Deleted: paths, Total: n, Reason: guard.ReasonDirGone}) {
+		m.goneHeld = true
 		return false, nil
 	}
-	m.folder.goneHeld = false
+	m.goneHeld = false
 	msg := fmt.Sprintf("depsync %s: remove tenant %d (its folder was removed on the manager; %d file(s))",
-		m.d.cfg.NodeName, m.t.ID, n)
+		m.env.Config.NodeName, m.t.ID, n)
 	if err := m.svn.DeleteURL(ctx, m.t.URL, msg); err != nil && !errors.Is(err, svn.ErrNotFound) {
 		return false, fmt.Errorf("delete %s: %w", m.t.URL, err)
 	}
 	m.log.Warn("tenant removed from the repository: its folder was removed here and the deletion approved",
 		"url", m.t.URL, "files", n)
-	if info, err := m.svn.Info(ctx, m.d.cfg.SVN.URL); err == nil {
-		m.d.peers.NotifyTenant(m.t.ID, info.LastChangedRev)
+	if info, err := m.svn.Info(ctx, m.env.Config.SVN.URL); err == nil {
+		m.env.Peers.NotifyTenant(m.t.ID, info.LastChangedRev)
 	}
 	return true, nil
 }
@@ -75,45 +60,26 @@ func (m *manager) folderGone(ctx context.Context) (bool, error) {
 // folderBack clears the hold of a removed folder that came back: the full
 // pass that follows holds again whatever of it is still missing. A folder
 // made anew (not a working copy) is checked out into first, its files
-// winning, as at start.
-func (m *manager) folderBack(ctx context.Context) error {
-	if !m.folder.goneHeld {
-		return nil
+// winning, as at start. It reports whether the folder came back (the
+// watcher then starts anew on it, even when the checkout failed).
+func (m *Manager) folderBack(ctx context.Context) (rewatch bool, err error) {
+	if !m.goneHeld {
+		return false, nil
 	}
-	m.folder.goneHeld = false
-	m.folder.rewatch = true
-	m.d.deletions.Check(guard.Pass{Scope: m.scope()})
+	m.goneHeld = false
+	m.env.Deletions.Check(guard.Pass{Scope: m.scope()})
 	if !svn.IsWorkingCopy(m.t.Dir) {
 		m.knownRev = 0
 		if err := m.prepare(ctx); err != nil {
-			m.folder.goneHeld = true // try again at the next pass
-			return err
+			m.goneHeld = true // try again at the next pass
+			return true, err
 		}
 	}
-	return nil
-}
-
-// removeTenant forgets a tenant whose loop stopped because it was removed;
-// found again (its folder made anew), it starts afresh.
-func (d *Daemon) removeTenant(ts *tenantSync) {
-	d.tenants.remove(ts, func() {
-		ts.setFailures(0)
-		if ts.label != otherTenants {
-			for _, g := range []interface{ DeleteLabelValues(...string) bool }{d.m.lastSuccess, d.m.failures, d.m.revision} {
-				g.DeleteLabelValues(ts.label)
-			}
-		}
-	})
+	return true, nil
 }
 
 // retryGone is when a manager holding a removed tenant folder looks again:
 // no backoff (nothing failed), and an approval wakes it at once.
-func (m *manager) retryGone() time.Time {
-	return time.Now().Add(max(m.d.cfg.SVN.PollInterval, time.Second))
-}
-
-// removedBy reports whether revision rev of tenant id is no newer than its
-// removal: the removal's own news, which must not bring the tenant back.
-func (d *Daemon) removedBy(id int, rev int64) bool {
-	return d.tenants.removedBy(id, rev)
+func (m *Manager) retryGone() time.Time {
+	return time.Now().Add(max(m.env.Config.SVN.PollInterval, time.Second))
 }

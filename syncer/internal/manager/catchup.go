@@ -1,4 +1,4 @@
-package syncer
+package manager
 
 import (
 	"context"
@@ -13,42 +13,37 @@ import (
 	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
-// serverAnswered is the hub's word that the server answered just now: a
-// commit that failed for want of it goes at the next schedule, not when its
-// backoff (up to a minute) runs out.
-func (m *manager) serverAnswered() {
-	if m.unreachable {
-		m.unreachable = false
-		m.notBefore, m.nextLook = time.Time{}, time.Time{}
-	}
-}
-
 // probe acts on the hub's look at the server (changed is the newest
 // revision of the tenant's folder the hub saw): it notices commits to the
-// folder that did not come from this manager and catches up with them.
-func (m *manager) probe(ctx context.Context, changed int64) {
-	if changed <= m.knownRev || m.full || len(m.pending) > 0 || m.checkDir() != nil {
-		return
+// folder that did not come from this manager and catches up with them,
+// when nothing else waits (todo). It returns what the next pass looks at:
+// after a catch-up, the whole tree.
+func (m *Manager) probe(ctx context.Context, changed int64, todo work) work {
+	if changed <= m.knownRev || !todo.empty() || m.checkDir() != nil {
+		return todo
 	}
-	opCtx, cancel := m.d.opContext(ctx)
+	opCtx, cancel := m.env.Node.OpContext(ctx)
 	defer cancel()
 	start := time.Now()
 	m.log.Info("the repository folder changed since the manager's last commit; catching up",
 		"revision", changed, "known", m.knownRev)
 	rev, err := m.catchUp(opCtx)
 	if err != nil {
-		m.observe("update", tenant.ResultError, start)
-		m.failed(err)
+		m.env.State.Observe("update", tenant.ResultError, start)
+		m.env.State.Failed(err)
 		m.fails.Fail(m.log, "update from the repository", err)
-		return
+		return todo
 	}
+	// Caught up: the update may have rewritten files.
+	todo = work{full: true}
 	if rev == 0 {
-		return
+		return todo
 	}
-	m.observe("update", tenant.ResultSuccess, start)
+	m.env.State.Observe("update", tenant.ResultSuccess, start)
 	m.knownRev = max(rev, changed)
-	m.succeeded(rev, true)
-	m.d.peers.NotifyTenant(m.t.ID, rev)
+	m.env.State.Succeeded(rev, true)
+	m.env.Peers.NotifyTenant(m.t.ID, rev)
+	return todo
 }
 
 // catchUp brings the repository's changes into the manager's working copy
@@ -60,14 +55,15 @@ func (m *manager) probe(ctx context.Context, changed int64) {
 // manager recovers when its working copy and the repository disagree: a
 // commit that landed while depsync was killed before it could record it,
 // out-of-date and conflicting commits, and commits made by someone else.
-func (m *manager) catchUp(ctx context.Context) (int64, error) {
+// The caller looks at the whole tree next.
+func (m *Manager) catchUp(ctx context.Context) (int64, error) {
 	entries, err := m.svn.StatusWith(ctx, m.t.Dir, svn.StatusOptions{})
 	if err != nil {
 		return 0, fmt.Errorf("svn status: %w", err)
 	}
 	var gone []string
 	for _, e := range entries {
-		if (e.Item == "missing" || e.Item == "deleted") && !m.ignoredPath(e.Path) {
+		if (e.Item == "missing" || e.Item == "deleted") && !m.env.Files.Ignored(e.Path) {
 			gone = append(gone, e.Path)
 		}
 	}
@@ -118,8 +114,6 @@ func (m *manager) catchUp(ctx context.Context) (int64, error) {
 			}
 		}
 	}
-	m.full = true
-	m.catchUpNeeded = false
 	m.log.Info("working copy brought up to date with the repository; the manager's files win",
 		"revision", res.Revision, "changes", len(res.Changed), "conflicts_kept_local", len(conflicted))
 	return res.Revision, nil
@@ -142,7 +136,7 @@ func madeByPerson(e svn.StatusEntry) bool {
 // it was before svn merged into it (mine-full; "working" would keep the
 // conflict markers), tree conflicts to the local state (working). It
 // returns the paths it resolved.
-func (m *manager) resolveLocal(ctx context.Context, entries []svn.StatusEntry) ([]string, error) {
+func (m *Manager) resolveLocal(ctx context.Context, entries []svn.StatusEntry) ([]string, error) {
 	var text, tree, all []string
 	for _, e := range entries {
 		if e.Item == "conflicted" || e.Props == "conflicted" {

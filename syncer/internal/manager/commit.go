@@ -1,4 +1,4 @@
-package syncer
+package manager
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 // a name or a kind of file it cannot take, found only by svn) is rejected
 // and the rest committed without it, so that one odd path does not stop
 // every commit of the tenant.
-func (m *manager) commit(ctx context.Context, ready []candidate, written, checked map[string]gate.Sig,
+func (m *Manager) commit(ctx context.Context, ready []candidate, written, checked map[string]gate.Sig,
 	wait func(string, time.Time), res *syncResult) error {
 	for tries := 0; ; tries++ {
 		paths := make([]string, len(ready))
@@ -60,7 +60,7 @@ const maxRefused = 5
 
 // refuse rejects the refused paths of ready (svn's error says why) and
 // returns the rest.
-func (m *manager) refuse(ready []candidate, refused []string, err error) []candidate {
+func (m *Manager) refuse(ready []candidate, refused []string, err error) []candidate {
 	out := ready[:0:0]
 	for _, c := range ready {
 		if !slices.Contains(refused, c.path) {
@@ -79,8 +79,8 @@ func (m *manager) refuse(ready []candidate, refused []string, err error) []candi
 // message says what a commit changes: "depsync node1: +App_1.0.0.car
 // ~synapse-configs/default/api/a.xml -Old_1.0.0.car", the first 20 on the
 // first line and every path below it when there are more.
-func (m *manager) message(summary []string) string {
-	head := fmt.Sprintf("depsync %s: %s", m.d.cfg.NodeName, tenant.JoinLimited(summary, 20))
+func (m *Manager) message(summary []string) string {
+	head := fmt.Sprintf("depsync %s: %s", m.env.Config.NodeName, tenant.JoinLimited(summary, 20))
 	if len(summary) <= 20 {
 		return head
 	}

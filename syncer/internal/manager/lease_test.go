@@ -1,4 +1,4 @@
-package syncer
+package manager
 
 import (
 	"context"
@@ -10,12 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/testcapp"
 	"github.com/depsync/depsync/svn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // duringCommit runs a check while the fake svn commits.
@@ -55,9 +54,7 @@ func TestCommitHoldsWritersOffTheCAppsItReads(t *testing.T) {
 		}
 		during = err
 	}}
-	d, err := New(c, Deps{SVN: fake})
-	require.NoError(t, err)
-	m := newManager(d.tenants.list[0])
+	m := testManager(t, c, fake)
 	settle(m)
 
 	res, err := m.sync(context.Background(), nil, true)
@@ -81,9 +78,7 @@ func TestCAppOpenForWritingIsNotCommitted(t *testing.T) {
 	testcapp.Write(t, apps, "A_1.0.0.car", "A", "1.0.0")
 	car := filepath.Join(apps, "A_1.0.0.car")
 	f := &fakeSVN{commitRev: 3, status: []svn.StatusEntry{{Path: "carbonapps/A_1.0.0.car", Item: "unversioned", Kind: "file"}}}
-	d, err := New(c, Deps{SVN: f})
-	require.NoError(t, err)
-	m := newManager(d.tenants.list[0])
+	m := testManager(t, c, f)
 	settle(m)
 
 	// A writer that has the whole, valid C-App open, not yet closed (a copy
@@ -104,4 +99,4 @@ func TestCAppOpenForWritingIsNotCommitted(t *testing.T) {
 }
 
 // settle lets the quiet time pass so the gate takes the C-App as stable.
-func settle(m *manager) { time.Sleep(2 * m.times.debounce) }
+func settle(m *Manager) { time.Sleep(2 * m.times.debounce) }

@@ -1,18 +1,19 @@
-package syncer
+package manager
 
 import (
 	"context"
-	"github.com/depsync/depsync/syncer/internal/gate"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/depsync/depsync/syncer/internal/gate"
 )
 
 // afterCommit looks at the committed files once more and asks for another
 // look (wait) at those that changed meanwhile. It reports whether a C-App
 // changed while svn read it: the revision is then not announced until the
 // whole one follows.
-func (m *manager) afterCommit(ready []candidate, written, checked map[string]gate.Sig, wait func(string, time.Time)) (suspect bool) {
+func (m *Manager) afterCommit(ready []candidate, written, checked map[string]gate.Sig, wait func(string, time.Time)) (suspect bool) {
 	// A file deleted at the look and written again since (its deletion
 	// was scheduled with --keep-local) is on disk, unversioned now: look
 	// at it again, or nothing would until the next full reconcile.
@@ -65,7 +66,7 @@ func (m *manager) afterCommit(ready []candidate, written, checked map[string]gat
 
 // suspectCommitted keeps the files a failed commit was given, as they were
 // looked at, until settleSuspects has dealt with them.
-func (m *manager) suspectCommitted(written map[string]gate.Sig) {
+func (m *Manager) suspectCommitted(written map[string]gate.Sig) {
 	if m.suspect == nil {
 		m.suspect = map[string]gate.Sig{}
 	}
@@ -80,8 +81,8 @@ func (m *manager) suspectCommitted(written map[string]gate.Sig) {
 // compare the contents of the files changed since they were looked at.
 // While the working copy cannot be cleaned up they stay suspect, and the
 // next pass tries again before anything else.
-func (m *manager) settleSuspects(ctx context.Context) {
-	if len(m.suspect) == 0 || !m.files.Heal(ctx) {
+func (m *Manager) settleSuspects(ctx context.Context) {
+	if len(m.suspect) == 0 || !m.env.Files.Heal(ctx) {
 		return
 	}
 	for p, sig := range m.suspect {

@@ -1,4 +1,4 @@
-package syncer
+package manager
 
 import (
 	"context"
@@ -11,21 +11,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/daemontest"
 	"github.com/depsync/depsync/internal/svntest"
 	"github.com/depsync/depsync/internal/testcapp"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/svnbatch"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // timedSVN is a real svn client whose commits take at least delay longer
 // and are recorded: what each took, and when.
 type timedSVN struct {
-	SVN
+	svnbatch.SVN
 	delay time.Duration
 	// during, when set, runs while the commit is in flight, after svn
 	// committed and before the commit returns.
@@ -79,7 +79,7 @@ func (s *timedSVN) committedAt(path string) (timedCommit, bool) {
 // runningManager runs a manager's loop on a real working copy of a file://
 // repository, with sync.debounce an hour: only a proof of completeness
 // lets a file through, never the quiet time.
-func runningManager(t *testing.T, delay time.Duration) (*manager, *timedSVN, *svntest.Server) {
+func runningManager(t *testing.T, delay time.Duration) (*Manager, *timedSVN, *svntest.Server) {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("the proof of no writer is a Linux file lease")
@@ -91,12 +91,10 @@ func runningManager(t *testing.T, delay time.Duration) (*manager, *timedSVN, *sv
 	client, err := svn.New(svn.Options{StateDir: c.StateDir})
 	require.NoError(t, err)
 	ts := &timedSVN{SVN: client, delay: delay, started: make(chan []string, 1)}
-	d, err := New(c, Deps{SVN: ts})
-	require.NoError(t, err)
-	m := newManager(d.tenants.list[0])
+	m := testManager(t, c, ts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- m.run(ctx) }()
+	go func() { done <- m.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		require.NoError(t, <-done)

@@ -1,4 +1,4 @@
-package syncer
+package manager
 
 import (
 	"context"
@@ -30,7 +30,7 @@ type candidate struct {
 // that a file in a new directory is found through it) or the whole tree,
 // and returns the changed paths, ignoring what sync.ignore and the defaults
 // say, with new directories expanded into their files.
-func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full bool) ([]candidate, []svn.StatusEntry, error) {
+func (m *Manager) changes(ctx context.Context, pending map[string]struct{}, full bool) ([]candidate, []svn.StatusEntry, error) {
 	var (
 		entries []svn.StatusEntry
 		odd     []string // names svn cannot take: rejected, never shown to svn
@@ -93,12 +93,12 @@ func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full
 		}
 	}
 	for _, p := range odd {
-		if _, err := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err == nil && !m.ignoredPath(p) {
+		if _, err := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err == nil && !m.env.Files.Ignored(p) {
 			add(candidate{path: p, op: '+'}) // for the gate to reject
 		}
 	}
 	for _, e := range entries {
-		if e.Path == "." || e.Path == "" || m.ignoredPath(e.Path) {
+		if e.Path == "." || e.Path == "" || m.env.Files.Ignored(e.Path) {
 			continue
 		}
 		if e.Conflicted() {
@@ -153,7 +153,7 @@ func (m *manager) changes(ctx context.Context, pending map[string]struct{}, full
 // pending from an earlier pass. svn reports nothing below an unversioned
 // directory, so each ancestor is asked about with --depth empty; a clean
 // versioned file costs one cheap extra status.
-func (m *manager) orphans(ctx context.Context, pending map[string]struct{}, entries []svn.StatusEntry) ([]svn.StatusEntry, error) {
+func (m *Manager) orphans(ctx context.Context, pending map[string]struct{}, entries []svn.StatusEntry) ([]svn.StatusEntry, error) {
 	covered := func(p string) bool {
 		for _, e := range entries {
 			if e.Path == p || strings.HasPrefix(p, e.Path+"/") {
@@ -164,7 +164,7 @@ func (m *manager) orphans(ctx context.Context, pending map[string]struct{}, entr
 	}
 	targets := map[string]bool{}
 	for p := range pending {
-		if covered(p) || m.ignoredPath(p) || gate.BadName(p) != "" {
+		if covered(p) || m.env.Files.Ignored(p) || gate.BadName(p) != "" {
 			continue
 		}
 		if _, err := os.Lstat(filepath.Join(m.t.Dir, filepath.FromSlash(p))); err != nil {
@@ -209,7 +209,7 @@ func (m *manager) orphans(ctx context.Context, pending map[string]struct{}, entr
 // walkNew lists what a new directory holds: its files and its empty
 // directories, leaving out ignored names (svn add of the directory itself
 // would add those too).
-func (m *manager) walkNew(rel string) ([]candidate, error) {
+func (m *Manager) walkNew(rel string) ([]candidate, error) {
 	root := filepath.Join(m.t.Dir, filepath.FromSlash(rel))
 	var out []candidate
 	unreadable := map[string]bool{} // folders holding a name svn cannot read
@@ -220,7 +220,7 @@ func (m *manager) walkNew(rel string) ([]candidate, error) {
 			}
 			return err
 		}
-		if p != root && m.d.cfg.Ignored(d.Name()) {
+		if p != root && m.env.Config.Ignored(d.Name()) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -264,7 +264,7 @@ const maxUnreadable = 16
 // statusKnown is the status of each path of pending that svn can take
 // (none when they are too many for one call). It fails when one of them is
 // neither on disk nor versioned.
-func (m *manager) statusKnown(ctx context.Context, pending map[string]struct{}) ([]svn.StatusEntry, error) {
+func (m *Manager) statusKnown(ctx context.Context, pending map[string]struct{}) ([]svn.StatusEntry, error) {
 	if len(pending) == 0 || len(pending) > maxTargets {
 		return nil, nil
 	}
@@ -285,7 +285,7 @@ func (m *manager) statusKnown(ctx context.Context, pending map[string]struct{}) 
 // around (see around), and the names there that svn cannot take are
 // returned, to be rejected: one such name does not stop the look at
 // everything else.
-func (m *manager) statusAround(ctx context.Context, opts svn.StatusOptions, targets []string) ([]svn.StatusEntry, []string, error) {
+func (m *Manager) statusAround(ctx context.Context, opts svn.StatusOptions, targets []string) ([]svn.StatusEntry, []string, error) {
 	bad := map[string]bool{}
 	list := targets
 	var odd []string
@@ -305,7 +305,7 @@ func (m *manager) statusAround(ctx context.Context, opts svn.StatusOptions, targ
 		m.log.Debug("svn cannot read the names of a folder; looking around it", "folder", d, "error", err)
 		bad[d] = true
 		infinity := opts.Depth == "" || opts.Depth == "infinity"
-		if list, odd, err = around(targets, bad, infinity, listNames(m.t.Dir, m.d.cfg.Ignored)); err != nil {
+		if list, odd, err = around(targets, bad, infinity, listNames(m.t.Dir, m.env.Config.Ignored)); err != nil {
 			return nil, nil, err
 		}
 		if len(list) == 0 {
