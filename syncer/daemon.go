@@ -20,6 +20,7 @@ import (
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
 	"github.com/depsync/depsync/syncer/internal/handover"
+	"github.com/depsync/depsync/syncer/internal/httpapi"
 	"github.com/depsync/depsync/syncer/internal/peer"
 	"github.com/depsync/depsync/syncer/internal/poll"
 	"github.com/depsync/depsync/syncer/internal/svnbatch"
@@ -98,7 +99,7 @@ type noticeState struct {
 	// self is this node's base URL, sent with notices (cfg.SelfURL).
 	self string
 	// refused remembers notice URLs refused, to log each once.
-	refused urlRefusals
+	refused httpapi.Refusals
 	// heldSaid is how many deletions the last notice said this manager
 	// holds, -1 for not known yet (see announceHolds).
 	heldSaid atomic.Int64
@@ -162,7 +163,8 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		d.grace = DefaultGrace
 	}
 	d.m, d.arrivals = newMetrics(reg), deps.Arrivals
-	d.m.reg.MustRegister(&tenantsCollector{d: d}, modeCollector{d}, &fallbackCollector{d: d}, driftCollector{d})
+	d.m.reg.MustRegister(httpapi.TenantsCollector(d.shownTenants), modeCollector{d}, &fallbackCollector{d: d},
+		httpapi.DriftCollector(d.shownTenants))
 	if d.backups = deps.Backups; d.backups == nil {
 		d.backups = backup.New(backup.Root(cfg.StateDir), backup.Options{
 			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.m.reg})

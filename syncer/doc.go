@@ -30,7 +30,11 @@
 //     uses from the daemon through worker.Env (workerenv.go builds it).
 //   - The peer (package peer): the notifier of a manager's peers, and a
 //     worker's view of its manager (its mode and held deletions, as
-//     noticed or asked); http.go's /v1/notify is the receiving side.
+//     noticed or asked); package httpapi's /v1/notify is the receiving
+//     side.
+//   - The HTTP API (package httpapi; http.go wires it): the probes, what
+//     /v1/status and /readyz show of the node and its tenants, notices
+//     and approvals received.
 //   - The tenants (tenantSet, tenants.go; discover.go): the registry of
 //     the tenants synced, which grows when one is found and shrinks when
 //     one is removed.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
 )
@@ -21,21 +22,27 @@ func TestWorkerSaysWhenItsServerLacksTheNoticedRevisionForLong(t *testing.T) {
 	state := workerSide{ts} // what newWorker lends the worker as its State
 	state.Succeeded(7, true)
 	state.Wanted(9, "")
+	shown := func() TenantStatus { // the tenant as /v1/status?tenant= shows it
+		st, ok := d.StatusOf(ts.t.ID)
+		require.True(t, ok)
+		require.Len(t, st.Tenants, 1)
+		return st.Tenants[0]
+	}
 
-	st := ts.tenantStatus()
+	st := shown()
 	assert.Equal(t, int64(9), st.WantedRevision)
 	assert.Empty(t, st.ServerBehind, "not a poll interval yet")
 	assert.False(t, st.InStep, "behind the noticed revision")
 	assert.Equal(t, 2.0, testutil.ToFloat64(d.m.replicaLag.WithLabelValues(ts.label)))
 
 	state.Wanted(9, ts.t.URL+" has lacked revision 9 for 1s (it has 7)")
-	st = ts.tenantStatus()
+	st = shown()
 	assert.Contains(t, st.ServerBehind, "has lacked revision 9 for")
 	assert.False(t, st.InStep)
 
 	state.Wanted(9, "")
-	assert.Empty(t, ts.tenantStatus().ServerBehind)
+	assert.Empty(t, shown().ServerBehind)
 	state.Succeeded(9, true)
 	assert.Equal(t, 0.0, testutil.ToFloat64(d.m.replicaLag.WithLabelValues(ts.label)))
-	assert.True(t, ts.tenantStatus().InStep)
+	assert.True(t, shown().InStep)
 }
