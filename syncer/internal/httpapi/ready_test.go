@@ -2,11 +2,16 @@ package httpapi
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/depsync/depsync/api"
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/syncer/internal/tenant"
@@ -83,4 +88,49 @@ func TestReadyStale(t *testing.T) {
 		c.SVN.URL, c.SVN.PollInterval = tc.url, tc.poll
 		assert.Equal(t, tc.want, readyStale(c), "%q every %s", tc.url, tc.poll)
 	}
+}
+
+// fakeTenant is a tenant in a given state.
+type fakeTenant struct {
+	id int
+	st tenant.Status
+}
+
+func (f fakeTenant) Config() config.Tenant     { return config.Tenant{ID: f.id} }
+func (f fakeTenant) Status() tenant.Status     { return f.st }
+func (f fakeTenant) Rejected() []api.Rejection { return nil }
+func (f fakeTenant) Changed() int64            { return 0 }
+func (f fakeTenant) HoldsKnown() bool          { return true }
+
+// heldDeletions is a guard that holds something.
+type heldDeletions struct{ fakeDeletions }
+
+func (heldDeletions) Summary() string { return "2 deletion(s) held" }
+
+// TestReadyzJudgesByTheClockAndTheRole: /readyz's judgement takes the
+// tenants, the clock and svn.url from the Env, and held deletions only on
+// a manager.
+func TestReadyzJudgesByTheClockAndTheRole(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tenants := []Tenant{fakeTenant{id: -1234, st: tenant.Status{Ready: true, LastSuccess: now.Add(-2 * time.Minute)}}}
+	probe := func(role, url string, clock time.Time) (int, string) {
+		cfg := &config.Config{Role: role}
+		cfg.SVN.URL, cfg.SVN.PollInterval = url, 10*time.Second
+		a := New(Env{Config: cfg, Registry: prometheus.NewRegistry(), Deletions: heldDeletions{},
+			Tenants: func() []Tenant { return tenants }, Now: func() time.Time { return clock }})
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		_, why := a.Ready()
+		return rec.Code, why
+	}
+	code, why := probe(config.RoleWorker, "http://svn/repo", now.Add(-time.Minute))
+	assert.Equal(t, http.StatusOK, code, why)
+	code, why = probe(config.RoleWorker, "http://svn/repo", now)
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	assert.Equal(t, "tenant -1234: last success 2m0s ago: ", why)
+	code, why = probe(config.RoleWorker, "", now)
+	assert.Equal(t, http.StatusOK, code, "without svn.url a success never gets old: %s", why)
+	code, why = probe(config.RoleManager, "", now)
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	assert.Equal(t, "2 deletion(s) held", why)
 }
