@@ -428,7 +428,7 @@ func (d *Daemon) pokeAll() {
 }
 
 // notified records a notice from a manager and wakes the tenants up. The
-// notice's URL has been checked against the peers (serveNotify).
+// notice's URL has been checked against the peers (package httpapi).
 func (d *Daemon) notified(n Notice) {
 	if n.URL != "" {
 		d.mgr.Noticed(n.URL, n.Node)
