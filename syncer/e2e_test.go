@@ -345,17 +345,45 @@ func TestE2EWorkerLocalChangesAreBackedUp(t *testing.T) {
 }
 
 // clean fails unless svn status shows no local change in dir (files only
-// the node has, unversioned, are fine).
+// the node has, unversioned, are fine). The node's daemon may be running an
+// svn command of its own on dir meanwhile (its drift look, a poll's
+// update): a working copy it holds locked for that moment shows "L" and is
+// asked again, for 10 s at most.
 func clean(t *testing.T, dir string) {
 	t.Helper()
-	out, err := exec.Command("svn", "status", "--", dir).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if line != "" && !strings.HasPrefix(line, "?") {
+	var out []byte
+	dirty := func() bool {
+		var err error
+		out, err = exec.Command("svn", "status", "--", dir).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if line != "" && !strings.HasPrefix(line, "?") {
+				return true
+			}
+		}
+		return false
+	}
+	for deadline := time.Now().Add(10 * time.Second); dirty(); {
+		if time.Now().After(deadline) || !locked(out) {
 			t.Errorf("working copy %s not clean:\n%s", dir, out)
 			return
 		}
+		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// locked reports whether every line svn status printed other than an
+// unversioned file's is only a working-copy lock (column 3 "L").
+func locked(status []byte) bool {
+	for _, line := range strings.Split(strings.TrimSpace(string(status)), "\n") {
+		if line == "" || strings.HasPrefix(line, "?") {
+			continue
+		}
+		if len(line) < 3 || strings.TrimSpace(line[:2]) != "" || line[2] != 'L' {
+			return false
+		}
+	}
+	return true
 }
 
 func TestE2EWorkerKilledDuringUpdateConverges(t *testing.T) {
