@@ -39,7 +39,7 @@ func TestWorkerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 	full := &svn.Error{Op: "update", Message: "svn: E000028: Can't write to file '/wc/.svn/tmp/svn-1': No space left on device"}
 	f := &fakeSVN{}
 	d := newTestDaemon(t, testConfig(t, config.RoleWorker), f)
-	w := newWorker(d.tenants.list[0])
+	w := d.newWorker(d.tenants.list[0])
 	require.NoError(t, w.Sync(context.Background(), "start", 0))
 	ok, _ := d.Ready()
 	require.True(t, ok)
@@ -50,7 +50,7 @@ func TestWorkerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 	assert.False(t, st.Ready, "a full disk is not ready, whatever the server checks say")
 	assert.Contains(t, st.Reason, "no space left on device")
 	assert.Contains(t, st.Tenants[0].LastError, "No space left on device")
-	d.tenants.list[0].probed() // a poll of the server succeeds meanwhile
+	d.tenants.list[0].Probed() // a poll of the server succeeds meanwhile
 	ok, _ = d.Ready()
 	assert.False(t, ok)
 

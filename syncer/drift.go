@@ -5,7 +5,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
-	"github.com/depsync/depsync/internal/drift"
+	"github.com/depsync/depsync/syncer/internal/tenantrun"
 )
 
 // APIArrivals says which C-Apps of the super tenant's carbonapps are as the
@@ -19,30 +19,23 @@ type APIArrivals interface {
 // Drift is how /v1/status shows a worker's drift.
 type Drift = api.Drift
 
-// showDrift makes the set what /v1/status and depsync_drift_files show.
-func (ts *tenantSync) showDrift(s drift.Set) {
-	ts.mu.Lock()
-	ts.st.Drift = s
-	ts.mu.Unlock()
-}
-
 // maxDriftPaths is how many drifted paths /v1/status lists.
 const maxDriftPaths = 10
 
 // driftStatus is the drift of every tenant as /v1/status shows it: nil on
 // a manager, whose directory is the source of truth, and on a worker
 // without svn.url, which has no repository to compare with.
-func (d *Daemon) driftStatus(tenants []*tenantSync) *Drift {
+func (d *Daemon) driftStatus(tenants []*tenantrun.Runtime) *Drift {
 	if d.cfg.Role != config.RoleWorker || d.cfg.SVN.URL == "" {
 		return nil
 	}
 	out := &Drift{Paths: []api.DriftPath{}}
 	for _, t := range tenants {
-		n, first := t.status().Drift.First(maxDriftPaths)
+		n, first := t.Status().Drift.First(maxDriftPaths)
 		out.Count += n
 		for _, p := range first {
 			if len(out.Paths) < maxDriftPaths {
-				out.Paths = append(out.Paths, api.DriftPath{Tenant: t.t.ID, Path: p.Path,
+				out.Paths = append(out.Paths, api.DriftPath{Tenant: t.ID(), Path: p.Path,
 					Change: string(p.Change), Since: p.Since.UTC()})
 			}
 		}
@@ -65,7 +58,7 @@ func (c driftCollector) Describe(ch chan<- *prometheus.Desc) { ch <- driftDesc }
 func (c driftCollector) Collect(ch chan<- prometheus.Metric) {
 	n := 0
 	for _, t := range c.d.tenantList() {
-		n += len(t.status().Drift)
+		n += len(t.Status().Drift)
 	}
 	ch <- prometheus.MustNewConstMetric(driftDesc, prometheus.GaugeValue, float64(n))
 }

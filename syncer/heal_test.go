@@ -35,7 +35,7 @@ func TestHealJournalsPlaceholdersAndRemovesStaleOnes(t *testing.T) {
 	d := newTestDaemon(t, c, f)
 	ts := d.tenants.list[0]
 	journal := filepath.Join(c.StateDir, "heal", "-1234.placeholders")
-	require.True(t, ts.files.Heal(context.Background()))
+	require.True(t, ts.Heal(context.Background()))
 	assert.Contains(t, journalled, "f "+gone, "recorded before svn cleanup ran")
 	assert.Contains(t, journalled, "d "+filepath.Join(dir, "carbonapps"))
 	_, err := os.Stat(filepath.Join(dir, "carbonapps"))
@@ -54,7 +54,7 @@ func TestHealJournalsPlaceholdersAndRemovesStaleOnes(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(journal), 0o700))
 	require.NoError(t, os.WriteFile(journal, []byte(strings.Join([]string{
 		"d " + apps, "f " + gone, "f " + kept, "f " + outside, "f ../../etc/passwd", "garbage"}, "\n")+"\n"), 0o600))
-	ts.files.RemoveStalePlaceholders()
+	ts.RemoveStalePlaceholders()
 	_, err = os.Stat(gone)
 	assert.ErrorIs(t, err, os.ErrNotExist, "the empty placeholder is removed")
 	assert.FileExists(t, kept, "a file with content is somebody's")

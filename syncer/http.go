@@ -16,6 +16,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpauth"
+	"github.com/depsync/depsync/syncer/internal/tenantrun"
 )
 
 // The bodies of the API this package serves are package api's; these
@@ -271,18 +272,18 @@ func (d *Daemon) readyStale() time.Duration {
 func (d *Daemon) Ready() (bool, string) {
 	var why []string
 	for _, t := range d.tenantList() {
-		st := t.status()
+		st, id := t.Status(), t.ID()
 		switch {
 		case st.Waiting != "":
-			why = append(why, fmt.Sprintf("tenant %d: %s", t.t.ID, st.Waiting))
+			why = append(why, fmt.Sprintf("tenant %d: %s", id, st.Waiting))
 		case st.DiskFull != "":
-			why = append(why, fmt.Sprintf("tenant %d: %s (%s)", t.t.ID, st.DiskFull, st.LastError))
+			why = append(why, fmt.Sprintf("tenant %d: %s (%s)", id, st.DiskFull, st.LastError))
 		case !st.Ready && st.LastError != "":
-			why = append(why, fmt.Sprintf("tenant %d: first sync not done: %s", t.t.ID, st.LastError))
+			why = append(why, fmt.Sprintf("tenant %d: first sync not done: %s", id, st.LastError))
 		case !st.Ready:
-			why = append(why, fmt.Sprintf("tenant %d: first sync not done yet", t.t.ID))
+			why = append(why, fmt.Sprintf("tenant %d: first sync not done yet", id))
 		case d.cfg.SVN.URL != "" && time.Since(st.LastSuccess) > d.readyStale():
-			why = append(why, fmt.Sprintf("tenant %d: last success %s ago: %s", t.t.ID,
+			why = append(why, fmt.Sprintf("tenant %d: last success %s ago: %s", id,
 				time.Since(st.LastSuccess).Round(time.Second), st.LastError))
 		}
 	}
@@ -318,7 +319,7 @@ func (d *Daemon) StatusOf(id int) (Status, bool) {
 	return d.status(t), true
 }
 
-func (d *Daemon) status(only *tenantSync) Status {
+func (d *Daemon) status(only *tenantrun.Runtime) Status {
 	ready, why := d.Ready()
 	s := Status{
 		Role:    d.cfg.Role,

@@ -18,24 +18,24 @@ func TestWorkerSaysWhenItsServerLacksTheNoticedRevisionForLong(t *testing.T) {
 	c := testConfig(t, config.RoleWorker)
 	d := newTestDaemon(t, c, &fakeSVN{})
 	ts := d.tenants.list[0]
-	state := workerSide{ts} // what newWorker lends the worker as its State
+	state := ts // what newWorker lends the worker as its State
 	state.Succeeded(7, true)
 	state.Wanted(9, "")
 
-	st := ts.tenantStatus()
+	st := tenantStatus(ts)
 	assert.Equal(t, int64(9), st.WantedRevision)
 	assert.Empty(t, st.ServerBehind, "not a poll interval yet")
 	assert.False(t, st.InStep, "behind the noticed revision")
-	assert.Equal(t, 2.0, testutil.ToFloat64(d.m.replicaLag.WithLabelValues(ts.label)))
+	assert.Equal(t, 2.0, testutil.ToFloat64(d.m.replicaLag.WithLabelValues(ts.Label())))
 
-	state.Wanted(9, ts.t.URL+" has lacked revision 9 for 1s (it has 7)")
-	st = ts.tenantStatus()
+	state.Wanted(9, ts.Tenant().URL+" has lacked revision 9 for 1s (it has 7)")
+	st = tenantStatus(ts)
 	assert.Contains(t, st.ServerBehind, "has lacked revision 9 for")
 	assert.False(t, st.InStep)
 
 	state.Wanted(9, "")
-	assert.Empty(t, ts.tenantStatus().ServerBehind)
+	assert.Empty(t, tenantStatus(ts).ServerBehind)
 	state.Succeeded(9, true)
-	assert.Equal(t, 0.0, testutil.ToFloat64(d.m.replicaLag.WithLabelValues(ts.label)))
-	assert.True(t, ts.tenantStatus().InStep)
+	assert.Equal(t, 0.0, testutil.ToFloat64(d.m.replicaLag.WithLabelValues(ts.Label())))
+	assert.True(t, tenantStatus(ts).InStep)
 }

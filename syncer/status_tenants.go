@@ -6,18 +6,19 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/syncer/internal/tenantrun"
 )
 
 // tenantsStatus fills s's tenants: every tenant up to api.MaxStatusTenants
 // (past that the super tenant and the failing ones, marked truncated), or
 // only one, and the summary of them all. Its cost is one lock per tenant,
 // in memory: no svn call.
-func (d *Daemon) tenantsStatus(s *Status, only *tenantSync) {
+func (d *Daemon) tenantsStatus(s *Status, only *tenantrun.Runtime) {
 	all := d.tenantList()
 	sum := &api.TenantSummary{Count: len(all), Failing: []int{}}
 	list := make([]TenantStatus, 0, min(len(all), api.MaxStatusTenants))
 	for i, t := range all {
-		ts := t.tenantStatus()
+		ts := tenantStatus(t)
 		if ts.InStep {
 			sum.InStep++
 		}
@@ -46,14 +47,14 @@ func (d *Daemon) tenantsStatus(s *Status, only *tenantSync) {
 }
 
 // tenantStatus is the tenant as /v1/status shows it.
-func (t *tenantSync) tenantStatus() TenantStatus {
-	st := t.status()
-	ts := TenantStatus{ID: t.t.ID, Dir: t.t.Dir, URL: t.t.URL, Revision: st.Revision,
-		LastError: st.LastError, Rejected: t.rejectedList(), Ready: st.Ready}
+func tenantStatus(t *tenantrun.Runtime) TenantStatus {
+	st, tt := t.Status(), t.Tenant()
+	ts := TenantStatus{ID: tt.ID, Dir: tt.Dir, URL: tt.URL, Revision: st.Revision,
+		LastError: st.LastError, Rejected: st.RejectedList(), Ready: st.Ready}
 	ts.Drift = len(st.Drift)
 	ts.WantedRevision, ts.ServerBehind = st.Wanted, st.Behind
 	ts.InStep = st.Ready && st.LastError == "" && st.Waiting == "" && st.DiskFull == "" &&
-		t.changedRev.Load() <= st.Revision && st.Wanted <= st.Revision && ts.Drift == 0
+		t.ChangedRev().Load() <= st.Revision && st.Wanted <= st.Revision && ts.Drift == 0
 	if !st.LastSync.IsZero() {
 		tm := st.LastSync.UTC()
 		ts.LastSync = &tm
@@ -78,7 +79,7 @@ func (c *tenantsCollector) Collect(ch chan<- prometheus.Metric) {
 	var total, inStep, failing int
 	for _, t := range c.d.tenantList() {
 		total++
-		ts := t.tenantStatus()
+		ts := tenantStatus(t)
 		if ts.InStep {
 			inStep++
 		}
