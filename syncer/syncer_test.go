@@ -40,7 +40,6 @@ type fakeSVN struct {
 	reverted  [][]string
 	info      *svn.Info
 	infoErr   error
-	cleanup   func() error
 	log       []svn.LogEntry
 	dirs      []string
 }
@@ -155,9 +154,6 @@ func (f *fakeSVN) DeleteURL(_ context.Context, url, _ string) error {
 }
 func (f *fakeSVN) Cleanup(context.Context, string) error {
 	f.record("cleanup")
-	if f.cleanup != nil {
-		return f.cleanup()
-	}
 	return nil
 }
 
@@ -465,32 +461,6 @@ func TestOpContextOutlivesShutdownByTheGrace(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("the grace period is not bounded")
 	}
-}
-
-func TestHealPutsPlaceholdersForFilesGoneSinceAnInterruptedSVN(t *testing.T) {
-	c := testConfig(t, config.RoleManager)
-	gone := filepath.Join(c.Carbon.DeploymentDir, "gone dir", "App_1.0.0.car")
-	var sawPlaceholder bool
-	f := &fakeSVN{}
-	f.cleanup = func() error {
-		if _, err := os.Stat(gone); err == nil {
-			sawPlaceholder = true
-			return nil
-		}
-		return &svn.Error{Op: "cleanup", Message: "svn: E000002: Can't change perms of file '" + gone + "': No such file or directory"}
-	}
-	d := newTestDaemon(t, c, f)
-	require.True(t, d.tenants.list[0].Heal(context.Background()))
-	assert.True(t, sawPlaceholder)
-	_, err := os.Stat(filepath.Dir(gone))
-	assert.ErrorIs(t, err, os.ErrNotExist, "placeholders and their directories are removed again")
-
-	// A cleanup failing for another reason is reported, not looped on.
-	f.cleanup = func() error { return errors.New("svn: E000013: Permission denied") }
-	assert.False(t, d.tenants.list[0].Heal(context.Background()))
-	// A path outside the working copy is never touched.
-	f.cleanup = func() error { return errors.New("svn: E000002: Can't open file '/etc/x': No such file or directory") }
-	assert.False(t, d.tenants.list[0].Heal(context.Background()))
 }
 
 // TestWorkerPollTakesTheNotifiedRevision: a manager's notice reaches the
