@@ -67,8 +67,8 @@ type Deps struct {
 	Arrivals APIArrivals
 }
 
-// Daemon is one node's sync daemon: a tenant's runtime (package tenantrun) per tenant, the notifier of
-// peers and the HTTP handlers.
+// Daemon is one node's sync daemon: a runtime per tenant (package
+// tenantrun), the notifier of peers and the HTTP handlers.
 type Daemon struct {
 	cfg     *config.Config
 	svn     SVN
