@@ -28,6 +28,9 @@ func (d *Daemon) newManager(ts *tenantrun.Runtime) *manager.Manager {
 
 // managerNode is the daemon around a manager's tenant (manager.Node): the
 // tenant's runtime, and the watcher metrics and direct mode of the daemon.
+// Its Changed (a change for direct mode to push) hides the runtime's
+// Changed(rev) (the hub's news of the tenant's folder), which the manager
+// does not call.
 type managerNode struct {
 	*tenantrun.Runtime
 	d *Daemon

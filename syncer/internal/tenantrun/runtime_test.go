@@ -230,7 +230,7 @@ func TestFatal(t *testing.T) {
 		{&svn.Error{Op: "update", Kind: svn.ErrAuth}, true},
 		{svn.ErrNotInstalled, true},
 	} {
-		assert.Equal(t, tt.want, Fatal(tt.err), "%v", tt.err)
+		assert.Equal(t, tt.want, fatal(tt.err), "%v", tt.err)
 	}
 }
 

@@ -13,8 +13,8 @@ import (
 	"github.com/depsync/depsync/syncer/internal/tenant"
 )
 
-// Fatal reports errors that retrying cannot fix: the daemon stops with them.
-func Fatal(err error) bool {
+// fatal reports errors that retrying cannot fix: the daemon stops with them.
+func fatal(err error) bool {
 	var ce *tenant.ConfigError
 	return errors.As(err, &ce) || errors.Is(err, svn.ErrAuth) || errors.Is(err, svn.ErrNotInstalled)
 }
@@ -44,7 +44,7 @@ func (r *Runtime) PrepareWithRetry(ctx context.Context, prepare func(context.Con
 		}
 		r.Observe("prepare", tenant.ResultError, start)
 		r.Failed(err)
-		if Fatal(err) {
+		if fatal(err) {
 			return err
 		}
 		wait := f.Fail(r.env.Log, "start-up", err)
@@ -114,7 +114,7 @@ func (r *Runtime) CheckWorkingCopy(ctx context.Context) (*svn.Info, error) {
 func (r *Runtime) HasFolder(ctx context.Context) (bool, error) {
 	url := r.env.Tenant.URL
 	if r.env.Config.SVN.AppendTenantID {
-		if exists, err := r.env.SVN.HasFolder(ctx, url); err == nil || Fatal(err) {
+		if exists, err := r.env.SVN.HasFolder(ctx, url); err == nil || fatal(err) {
 			return exists, err
 		}
 	}
