@@ -69,7 +69,7 @@ func TestApproveEndpointSelects(t *testing.T) {
 				require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &e))
 				assert.Contains(t, e.Error, tt.msg)
 				assert.Empty(t, pending, "nothing approved")
-				assert.Len(t, d.tenants.list[0].wake, 0, "nobody woken")
+				assert.Len(t, d.tenants.list[0].Wake(), 0, "nobody woken")
 				return
 			}
 			var reply ApproveReply

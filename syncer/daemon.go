@@ -25,6 +25,7 @@ import (
 	"github.com/depsync/depsync/syncer/internal/poll"
 	"github.com/depsync/depsync/syncer/internal/svnbatch"
 	"github.com/depsync/depsync/syncer/internal/tenant"
+	"github.com/depsync/depsync/syncer/internal/tenantrun"
 )
 
 // Modes of a daemon, as /v1/status shows them.
@@ -67,8 +68,8 @@ type Deps struct {
 	Arrivals APIArrivals
 }
 
-// Daemon is one node's sync daemon: a tenantSync per tenant, the notifier of
-// peers and the HTTP handlers.
+// Daemon is one node's sync daemon: a runtime per tenant (package
+// tenantrun), the notifier of peers and the HTTP handlers.
 type Daemon struct {
 	cfg     *config.Config
 	svn     SVN
@@ -213,35 +214,22 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 
 // addTenant adds a tenant and returns it, or the one already there with
 // that id (and false).
-func (d *Daemon) addTenant(t config.Tenant) (*tenantSync, bool) {
-	return d.tenants.add(t, func(n int) *tenantSync { return newTenantSync(d, t, n) })
+func (d *Daemon) addTenant(t config.Tenant) (*tenantrun.Runtime, bool) {
+	return d.tenants.add(t, func(n int) *tenantrun.Runtime { return tenantrun.New(d.tenantEnv(t, n)) })
 }
 
 // tenantList returns the tenants as they are now (the super tenant first).
-func (d *Daemon) tenantList() []*tenantSync {
+func (d *Daemon) tenantList() []*tenantrun.Runtime {
 	return d.tenants.all()
 }
 
 // tenant returns the tenant with that id, or nil.
-func (d *Daemon) tenant(id int) *tenantSync {
+func (d *Daemon) tenant(id int) *tenantrun.Runtime {
 	return d.tenants.get(id)
 }
 
 // superID is the id of the first tenant (the super tenant).
 func (d *Daemon) superID() int { return config.SuperTenantID }
-
-// startSlot waits for one of the startParallel slots of a first sync; it
-// reports false when ctx ended first. Give it back with startDone.
-func (d *Daemon) startSlot(ctx context.Context) bool {
-	select {
-	case d.tenants.starting <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-func (d *Daemon) startDone() { <-d.tenants.starting }
 
 // peerClient is the HTTP client for notices: short timeouts, and the CA of
 // tls.ca_file when the peers use a private one.
@@ -318,7 +306,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.cfg.SVN.URL == "" {
 		d.log.Info("no svn.url: nothing to do over SVN (direct mode)")
 		for _, t := range d.tenantList() {
-			t.setReady()
+			t.SetReady()
 		}
 		if d.cfg.Role == config.RoleManager && d.fallback.direct != nil {
 			wg.Add(1)
@@ -337,9 +325,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := t.run(ctx); err != nil {
+				if err := d.runTenant(ctx, t); err != nil {
 					fatalMu.Lock()
-					fatalErr = errors.Join(fatalErr, fmt.Errorf("tenant %d: %w", t.t.ID, err))
+					fatalErr = errors.Join(fatalErr, fmt.Errorf("tenant %d: %w", t.ID(), err))
 					fatalMu.Unlock()
 					cancel()
 				}
@@ -347,16 +335,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		// A tenant found at runtime that cannot work is logged, not
 		// fatal: the tenants configured go on.
-		d.tenants.setSpawn(func(t *tenantSync) {
+		d.tenants.setSpawn(func(t *tenantrun.Runtime) {
 			if ctx.Err() != nil {
 				return
 			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := t.run(ctx); err != nil {
-					t.failed(err)
-					d.log.Error("tenant found at runtime stopped", "tenant", t.t.ID, "error", err)
+				if err := d.runTenant(ctx, t); err != nil {
+					t.Failed(err)
+					d.log.Error("tenant found at runtime stopped", "tenant", t.ID(), "error", err)
 				}
 			}()
 		})
@@ -396,8 +384,8 @@ func (d *Daemon) Once(ctx context.Context) error {
 	}
 	var errs []error
 	for _, t := range d.tenantList() {
-		if err := t.once(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("tenant %d (%s): %w", t.t.ID, t.t.Dir, err))
+		if err := d.onceTenant(ctx, t); err != nil {
+			errs = append(errs, fmt.Errorf("tenant %d (%s): %w", t.ID(), t.Tenant().Dir, err))
 		}
 	}
 	if d.cfg.Role == config.RoleManager {
@@ -414,7 +402,7 @@ func (d *Daemon) Once(ctx context.Context) error {
 func (d *Daemon) revision() int64 {
 	var rev int64
 	for _, t := range d.tenantList() {
-		rev = max(rev, t.status().Revision)
+		rev = max(rev, t.Status().Revision)
 	}
 	return rev
 }
@@ -423,7 +411,7 @@ func (d *Daemon) revision() int64 {
 // tree, a worker updates).
 func (d *Daemon) pokeAll() {
 	for _, t := range d.tenantList() {
-		t.poke()
+		t.Poke()
 	}
 }
 
@@ -439,13 +427,13 @@ func (d *Daemon) notified(n Notice) {
 	if len(n.Tenants) == 0 {
 		// An older manager's notice, or a change of mode: every tenant.
 		for _, t := range d.tenantList() {
-			t.notified(n.Revision)
+			t.Notified(n.Revision)
 		}
 		return
 	}
 	for _, nt := range n.Tenants {
 		if t := d.tenant(nt.ID); t != nil {
-			t.notified(nt.Revision)
+			t.Notified(nt.Revision)
 		} else {
 			d.unknownTenant(nt.ID, nt.Revision, true)
 		}
@@ -466,9 +454,9 @@ func (d *Daemon) unknownTenant(id int, rev int64, notice bool) {
 	}
 	ts, added := d.addTenant(d.cfg.TenantOf(id))
 	if notice {
-		ts.notified(rev)
+		ts.Notified(rev)
 	} else {
-		ts.changed(rev)
+		ts.Changed(rev)
 	}
 	if added {
 		d.discovered(ts)

@@ -39,7 +39,7 @@ func (d *Daemon) watchForDirect(ctx context.Context) {
 			}
 			// The directory may be missing or made anew: the reconciler's
 			// own periodic pass covers the gap until the watch is back.
-			if !sleepCtx(ctx, fails.Fail(d.log, "watcher", err)) {
+			if !tenant.Sleep(ctx, fails.Fail(d.log, "watcher", err)) {
 				return
 			}
 			d.fallback.direct.Trigger()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/syncer/internal/discover"
+	"github.com/depsync/depsync/syncer/internal/tenantrun"
 )
 
 // Runtime discovery of tenants (carbon.tenants: all; see package
@@ -12,11 +13,11 @@ import (
 // removed on the manager is handled in tenantrm.go.
 
 // discover adds the tenants found now and returns the new ones.
-func (d *Daemon) discover(ctx context.Context) []*tenantSync {
+func (d *Daemon) discover(ctx context.Context) []*tenantrun.Runtime {
 	env := discover.Env{Config: d.cfg, Log: d.log, OpContext: d.opContext,
 		// d.svn is nil without svn.url: asked only with one.
 		ListDirs: func(ctx context.Context, url string) ([]string, error) { return d.svn.ListDirs(ctx, url) }}
-	var added []*tenantSync
+	var added []*tenantrun.Runtime
 	for _, id := range discover.Find(ctx, env) {
 		if ts, ok := d.addTenant(d.cfg.TenantOf(id)); ok {
 			added = append(added, ts)
@@ -26,9 +27,10 @@ func (d *Daemon) discover(ctx context.Context) []*tenantSync {
 }
 
 // discovered starts a tenant found at runtime, when the daemon runs.
-func (d *Daemon) discovered(ts *tenantSync) {
+func (d *Daemon) discovered(ts *tenantrun.Runtime) {
 	spawn := d.tenants.spawner()
-	d.log.Info("tenant found; syncing it", "tenant", ts.t.ID, "dir", ts.t.Dir, "url", ts.t.URL)
+	t := ts.Tenant()
+	d.log.Info("tenant found; syncing it", "tenant", t.ID, "dir", t.Dir, "url", t.URL)
 	if spawn != nil {
 		spawn(ts)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
+	"github.com/depsync/depsync/syncer/internal/tenantrun"
 )
 
 // TestManagerFindsTenantFoldersAsTheyAreMade: with carbon.tenants: all, the
@@ -33,10 +34,10 @@ func TestManagerFindsTenantFoldersAsTheyAreMade(t *testing.T) {
 		mu    sync.Mutex
 		found []int
 	)
-	d.tenants.spawn = func(ts *tenantSync) {
+	d.tenants.spawn = func(ts *tenantrun.Runtime) {
 		mu.Lock()
 		defer mu.Unlock()
-		found = append(found, ts.t.ID)
+		found = append(found, ts.ID())
 	}
 	foundNow := func() []int {
 		mu.Lock()
@@ -70,7 +71,7 @@ func TestManagerFindsTenantFoldersAsTheyAreMade(t *testing.T) {
 func tenantIDsOf(d *Daemon) []int {
 	var ids []int
 	for _, ts := range d.tenantList() {
-		ids = append(ids, ts.t.ID)
+		ids = append(ids, ts.ID())
 	}
 	return ids
 }

@@ -2,10 +2,6 @@ package syncer
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io/fs"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,33 +9,13 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/svn"
-	"github.com/depsync/depsync/syncer/internal/tenant"
 )
-
-func TestNoSpace(t *testing.T) {
-	tests := []struct {
-		err  error
-		want bool
-	}{
-		{nil, false},
-		{errors.New("boom"), false},
-		{&fs.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC}, true},
-		{fmt.Errorf("back up: %w", &fs.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC}), true},
-		{&svn.Error{Op: "update", Message: "svn: E000028: Can't write to file '/wc/.svn/tmp/x': No space left on device"}, true},
-		{&svn.Error{Op: "commit", Message: "svn: E000122: Disk quota exceeded"}, true},
-		{&svn.Error{Op: "update", Message: "svn: E200030: sqlite[S13]: database or disk is full"}, true},
-		{&svn.Error{Op: "update", Message: "svn: E155004: Working copy locked"}, false},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, tenant.NoSpace(tt.err), "%v", tt.err)
-	}
-}
 
 func TestWorkerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 	full := &svn.Error{Op: "update", Message: "svn: E000028: Can't write to file '/wc/.svn/tmp/svn-1': No space left on device"}
 	f := &fakeSVN{}
 	d := newTestDaemon(t, testConfig(t, config.RoleWorker), f)
-	w := newWorker(d.tenants.list[0])
+	w := d.newWorker(d.tenants.list[0])
 	require.NoError(t, w.Sync(context.Background(), "start", 0))
 	ok, _ := d.Ready()
 	require.True(t, ok)
@@ -50,7 +26,7 @@ func TestWorkerOnAFullDiskReportsRetriesAndCleansUp(t *testing.T) {
 	assert.False(t, st.Ready, "a full disk is not ready, whatever the server checks say")
 	assert.Contains(t, st.Reason, "no space left on device")
 	assert.Contains(t, st.Tenants[0].LastError, "No space left on device")
-	d.tenants.list[0].probed() // a poll of the server succeeds meanwhile
+	d.tenants.list[0].Probed() // a poll of the server succeeds meanwhile
 	ok, _ = d.Ready()
 	assert.False(t, ok)
 

@@ -15,11 +15,12 @@
 // each file by rename, so Carbon never sees a half-written one.
 //
 // The seams, as the code is cut:
-//   - The tenant's runtime state (tenantSync, tenant.go): what /v1/status,
-//     /readyz and the metrics show of it, the channels its notices and the
-//     hub's looks come in on. The roles report to it; package tenant has
-//     what their loops share (the working copy's heal and backups as
-//     tenant.Files, failures and backoff, the error classes).
+//   - The tenant's runtime (package tenantrun; tenants.go builds one per
+//     tenant): what /v1/status, /readyz and the metrics show of it, the
+//     channels its notices and the hub's looks come in on. The roles report
+//     to it; package tenant has what their loops share (the working copy's
+//     heal and backups as tenant.Files, failures and backoff, the error
+//     classes).
 //   - The manager role (package manager): the loop, a pass over the
 //     changes, the commit and what follows it, the deletion guard,
 //     catch-up and the removal of a tenant folder; it takes what it uses
@@ -41,7 +42,7 @@
 //   - The poll (package poll; hub.go wires it): one look at the server
 //     per poll for every tenant, which tickles each tenant's loop.
 //
-// One goroutine per tenant runs the loop (the tenantSync); the HTTP handlers
+// One goroutine per tenant runs its role's loop; the HTTP handlers
 // (Handler) read its state under a mutex. svn is reached through the small
 // SVN interface, which *svn.Client satisfies and tests fake; the daemon
 // wraps the client with package svnbatch, which lets the calls of tenants that meet

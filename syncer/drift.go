@@ -2,7 +2,6 @@ package syncer
 
 import (
 	"github.com/depsync/depsync/api"
-	"github.com/depsync/depsync/internal/drift"
 )
 
 // APIArrivals says which C-Apps of the super tenant's carbonapps are as the
@@ -15,10 +14,3 @@ type APIArrivals interface {
 
 // Drift is how /v1/status shows a worker's drift.
 type Drift = api.Drift
-
-// showDrift makes the set what /v1/status and depsync_drift_files show.
-func (ts *tenantSync) showDrift(s drift.Set) {
-	ts.mu.Lock()
-	ts.st.Drift = s
-	ts.mu.Unlock()
-}

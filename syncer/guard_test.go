@@ -59,7 +59,7 @@ func TestApproveEndpoint(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Contains(t, rec.Body.String(), `"scope": "tenant -1234"`)
 	assert.Contains(t, rec.Body.String(), `"reason": "carbonapps_emptied"`)
-	assert.Len(t, d.tenants.list[0].wake, 1, "the manager looks again at once")
+	assert.Len(t, d.tenants.list[0].Wake(), 1, "the manager looks again at once")
 }
 
 func TestGuardFromDepsIsShared(t *testing.T) {

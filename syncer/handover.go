@@ -1,8 +1,6 @@
 package syncer
 
 import (
-	"context"
-
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/syncer/internal/handover"
 )
@@ -21,7 +19,7 @@ func CheckCarbonConfig(cfg *config.Config) error { return handover.Check(cfg) }
 // setWaiting says on every tenant why none can sync.
 func (d *Daemon) setWaiting(err error) {
 	for _, t := range d.tenantList() {
-		t.waiting(err)
+		t.Waiting(err)
 	}
 }
 
@@ -29,24 +27,6 @@ func (d *Daemon) setWaiting(err error) {
 // wait was no failure of the tenant's.
 func (d *Daemon) waitOver(why string) {
 	for _, t := range d.tenantList() {
-		t.mu.Lock()
-		if t.st.Waiting == why {
-			t.st.Waiting = ""
-		}
-		if t.st.LastError == why {
-			t.st.LastError = ""
-		}
-		t.mu.Unlock()
+		t.WaitOver(why)
 	}
-}
-
-// sameLocation and oldFormat are package handover's, for checkWorkingCopy.
-func sameLocation(a, b string) bool { return handover.SameLocation(a, b) }
-func oldFormat(err error) bool      { return handover.OldFormat(err) }
-
-// upgradeWorkingCopy upgrades the tenant's working copy, one Carbon's
-// synchronizer made in an older format, keeping a copy of it as it was
-// under state_dir (see handover.Upgrade).
-func (ts *tenantSync) upgradeWorkingCopy(ctx context.Context) error {
-	return handover.Upgrade{Dir: ts.t.Dir, Tenant: ts.t.ID, StateDir: ts.d.cfg.StateDir, SVN: ts.svn.Upgrade, Log: ts.log}.Run(ctx)
 }

@@ -1,6 +1,6 @@
 package syncer
 
-import "github.com/depsync/depsync/config"
+import "github.com/depsync/depsync/syncer/internal/tenantrun"
 
 // heldForNotices is how many deletions this manager holds, or -1 while
 // it cannot tell yet (see holdsKnown).
@@ -18,35 +18,22 @@ func (d *Daemon) heldForNotices() int {
 // word on what should go. A worker asks about its own tenant
 // (/v1/status?tenant=<id>), so one tenant that cannot start leaves the
 // others' answers alone.
-func (d *Daemon) holdsKnown(only *tenantSync) bool {
+func (d *Daemon) holdsKnown(only *tenantrun.Runtime) bool {
 	if only != nil {
-		return only.looked.Load()
+		return only.HoldsKnown()
 	}
 	for _, t := range d.tenantList() {
-		if !t.looked.Load() {
+		if !t.HoldsKnown() {
 			return false
 		}
 	}
 	return true
 }
 
-// removable reports whether the tenant is one discovered at runtime, whose
-// folder's removal is the removal of the tenant (never the super tenant).
-func (ts *tenantSync) removable() bool {
-	return ts.d.cfg.Carbon.AllTenants && ts.t.ID != config.SuperTenantID && ts.d.cfg.SVN.AppendTenantID
-}
-
 // removeTenant forgets a tenant whose loop stopped because it was removed;
 // found again (its folder made anew), it starts afresh.
-func (d *Daemon) removeTenant(ts *tenantSync) {
-	d.tenants.remove(ts, func() {
-		ts.setFailures(0)
-		if ts.label != otherTenants {
-			for _, g := range []interface{ DeleteLabelValues(...string) bool }{d.m.lastSuccess, d.m.failures, d.m.revision} {
-				g.DeleteLabelValues(ts.label)
-			}
-		}
-	})
+func (d *Daemon) removeTenant(ts *tenantrun.Runtime) {
+	d.tenants.remove(ts, ts.ForgetMetrics)
 }
 
 // removedBy reports whether revision rev of tenant id is no newer than its

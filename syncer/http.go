@@ -7,6 +7,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/syncer/internal/httpapi"
 	"github.com/depsync/depsync/syncer/internal/tenant"
+	"github.com/depsync/depsync/syncer/internal/tenantrun"
 )
 
 // The bodies of the API this package serves are package api's; these
@@ -69,7 +70,7 @@ func (d *Daemon) api() *httpapi.API {
 		Tenants:   d.shownTenants,
 		Tenant: func(id int) httpapi.Tenant {
 			if t := d.tenant(id); t != nil {
-				return shownTenant{t}
+				return shownTenant{d, t}
 			}
 			return nil
 		},
@@ -81,7 +82,7 @@ func (d *Daemon) shownTenants() []httpapi.Tenant {
 	list := d.tenantList()
 	out := make([]httpapi.Tenant, len(list))
 	for i, t := range list {
-		out[i] = shownTenant{t}
+		out[i] = shownTenant{d, t}
 	}
 	return out
 }
@@ -114,10 +115,16 @@ func (n apiNode) Approved() {
 }
 
 // shownTenant is a tenant as the API shows it (httpapi.Tenant).
-type shownTenant struct{ ts *tenantSync }
+type shownTenant struct {
+	d  *Daemon
+	ts *tenantrun.Runtime
+}
 
-func (t shownTenant) Config() config.Tenant     { return t.ts.t }
-func (t shownTenant) Status() tenant.Status     { return t.ts.status() }
-func (t shownTenant) Rejected() []api.Rejection { return t.ts.rejectedList() }
-func (t shownTenant) Changed() int64            { return t.ts.changedRev.Load() }
-func (t shownTenant) HoldsKnown() bool          { return t.ts.d.holdsKnown(t.ts) }
+func (t shownTenant) Config() config.Tenant { return t.ts.Tenant() }
+func (t shownTenant) Status() tenant.Status { return t.ts.Status() }
+func (t shownTenant) Rejected() []api.Rejection {
+	st := t.ts.Status()
+	return st.RejectedList()
+}
+func (t shownTenant) Changed() int64   { return t.ts.ChangedRev().Load() }
+func (t shownTenant) HoldsKnown() bool { return t.d.holdsKnown(t.ts) }

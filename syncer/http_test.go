@@ -13,6 +13,7 @@ import (
 
 	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/syncer/internal/tenantrun"
 )
 
 func getStatus(t *testing.T, h http.Handler, path string) (int, api.Status, string) {
@@ -39,10 +40,10 @@ func TestStatusOfManyTenants(t *testing.T) {
 	}
 	d := newTestDaemon(t, c, &fakeSVN{})
 	for _, ts := range d.tenants.list {
-		ts.succeeded(5, true)
+		ts.Succeeded(5, true)
 	}
-	d.tenant(7).failed(errors.New("boom"))
-	d.tenant(230).failed(errors.New("bang"))
+	d.tenant(7).Failed(errors.New("boom"))
+	d.tenant(230).Failed(errors.New("bang"))
 	h := d.Handler()
 
 	code, st, body := getStatus(t, h, "/v1/status")
@@ -74,8 +75,8 @@ func TestStatusOfManyTenants(t *testing.T) {
 	assert.Contains(t, m, `depsync_tenants{state="failing"} 2`)
 	assert.Contains(t, m, `depsync_consecutive_failures{tenant="230"} 1`, "a failing tenant has its own series")
 	assert.NotContains(t, m, `depsync_consecutive_failures{tenant="231"}`, "a tenant in step has none")
-	assert.Less(t, strings.Count(m, "depsync_last_success_timestamp_seconds{"), maxTenantLabels+1)
-	d.tenant(230).succeeded(6, true)
+	assert.Less(t, strings.Count(m, "depsync_last_success_timestamp_seconds{"), tenantrun.MaxLabels+1)
+	d.tenant(230).Succeeded(6, true)
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	assert.NotContains(t, rec.Body.String(), `depsync_consecutive_failures{tenant="230"}`, "gone once it succeeds")

@@ -19,7 +19,7 @@ func newHub(d *Daemon) *poll.Hub {
 			list := d.tenantList()
 			out := make([]poll.Tenant, len(list))
 			for i, t := range list {
-				out[i] = polledTenant{t}
+				out[i] = t
 			}
 			return out
 		},
@@ -29,15 +29,6 @@ func newHub(d *Daemon) *poll.Hub {
 		AfterLook: d.announceHolds,
 	})
 }
-
-// polledTenant is a tenant as the hub deals out to it (poll.Tenant).
-type polledTenant struct{ ts *tenantSync }
-
-func (p polledTenant) ID() int               { return p.ts.t.ID }
-func (p polledTenant) Changed(rev int64)     { p.ts.changed(rev) }
-func (p polledTenant) Probed()               { p.ts.probed() }
-func (p polledTenant) ProbeFailed(err error) { p.ts.probeFailed(err) }
-func (p polledTenant) Tickle()               { p.ts.tickle() }
 
 // announceHolds tells the peers how many deletions this manager holds,
 // when that changed since the last notice: a worker that cannot ask the
@@ -56,6 +47,6 @@ func (d *Daemon) announceHolds() {
 		return
 	}
 	if t := d.tenant(d.superID()); t != nil {
-		d.peers.NotifyTenant(t.t.ID, t.status().Revision)
+		d.peers.NotifyTenant(t.ID(), t.Status().Revision)
 	}
 }

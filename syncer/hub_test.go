@@ -45,9 +45,9 @@ func TestHubOneLookForEveryTenant(t *testing.T) {
 	assert.Equal(t, 2, countCalls(f, "info "), "start and one look: one svn info each, for 51 tenants")
 	assert.Zero(t, countCalls(f, "log "), "nothing moved: no log")
 	for _, ts := range d.tenants.list {
-		assert.Zero(t, ts.changedRev.Load())
-		assert.Len(t, ts.tick, 1, "every tenant is told the hub looked")
-		<-ts.tick
+		assert.Zero(t, ts.ChangedRev().Load())
+		assert.Len(t, ts.Tick(), 1, "every tenant is told the hub looked")
+		<-ts.Tick()
 	}
 
 	f.mu.Lock()
@@ -62,8 +62,8 @@ func TestHubOneLookForEveryTenant(t *testing.T) {
 	assert.Equal(t, []string{"log http://svn.example/repo/depsync 11:12"}, filter(f.Calls(), "log "))
 	changed := map[int]int64{}
 	for _, ts := range d.tenants.list {
-		if r := ts.changedRev.Load(); r > 0 {
-			changed[ts.t.ID] = r
+		if r := ts.ChangedRev().Load(); r > 0 {
+			changed[ts.ID()] = r
 		}
 	}
 	assert.Equal(t, map[int]int64{-1234: 11, 7: 12}, changed, "only the tenants the log names")
@@ -107,8 +107,8 @@ func TestHubNewRepositoryIsABase(t *testing.T) {
 			d.hub.Look(context.Background())
 			changed := map[int]int64{}
 			for _, ts := range d.tenants.list {
-				if r := ts.changedRev.Load(); r > 0 {
-					changed[ts.t.ID] = r
+				if r := ts.ChangedRev().Load(); r > 0 {
+					changed[ts.ID()] = r
 				}
 			}
 			assert.Equal(t, tc.want, changed)
@@ -140,13 +140,13 @@ func TestNoticeNamesItsTenants(t *testing.T) {
 	require.Equal(t, 202, rec.Code, rec.Body.String())
 	got := map[int]int64{}
 	for _, ts := range d.tenants.list {
-		got[ts.t.ID] = ts.notifiedRev.Load()
+		got[ts.ID()] = ts.NotifiedRev().Load()
 	}
 	assert.Equal(t, map[int]int64{-1234: 0, 3: 0, 7: 9}, got)
 
 	rec = notify(h, testToken, `{"revision":10}`)
 	require.Equal(t, 202, rec.Code, rec.Body.String())
 	for _, ts := range d.tenants.list {
-		assert.Equal(t, int64(10), ts.notifiedRev.Load(), "tenant %d", ts.t.ID)
+		assert.Equal(t, int64(10), ts.NotifiedRev().Load(), "tenant %d", ts.ID())
 	}
 }

@@ -17,7 +17,8 @@ import (
 // odd path.
 func (d *Daemon) checkLinks() error {
 	for _, t := range d.tenantList() {
-		ents, err := os.ReadDir(t.t.Dir)
+		dir := t.Tenant().Dir
+		ents, err := os.ReadDir(dir)
 		if err != nil {
 			continue // missing or unreadable: the tenant's own checks say so
 		}
@@ -25,7 +26,7 @@ func (d *Daemon) checkLinks() error {
 			if e.Type()&fs.ModeSymlink == 0 || d.cfg.Ignored(e.Name()) {
 				continue
 			}
-			p := filepath.Join(t.t.Dir, e.Name())
+			p := filepath.Join(dir, e.Name())
 			fi, err := os.Stat(p)
 			if err != nil || !fi.IsDir() {
 				continue // a link to a file: rejected at runtime like any

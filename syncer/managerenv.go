@@ -1,60 +1,46 @@
 package syncer
 
 import (
-	"github.com/depsync/depsync/api"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
 	"github.com/depsync/depsync/syncer/internal/manager"
+	"github.com/depsync/depsync/syncer/internal/tenantrun"
 )
 
-// newManager is the manager role of ts (package manager), wired to the
-// tenant's runtime state, the daemon, its guard and its peers.
-func newManager(ts *tenantSync) *manager.Manager {
-	d, side := ts.d, managerSide{workerSide{ts}}
+// newManager is the manager role of ts (package manager): the tenant's
+// runtime is its State and Files, and with what only the manager tells
+// the daemon (managerNode) its Node; the daemon lends its svn, watches,
+// guard and peers.
+func (d *Daemon) newManager(ts *tenantrun.Runtime) *manager.Manager {
 	return manager.New(manager.Env{
-		Tenant:    ts.t,
+		Tenant:    ts.Tenant(),
 		Config:    d.cfg,
-		Log:       ts.log,
-		SVN:       ts.svn,
+		Log:       ts.Log(),
+		SVN:       d.svn,
 		Watches:   d.watches,
-		Signals:   manager.Signals{Wake: ts.wake, Tick: ts.tick, Changed: &ts.changedRev},
-		State:     side,
-		Files:     side,
-		Node:      side,
+		Signals:   manager.Signals{Wake: ts.Wake(), Tick: ts.Tick(), Changed: ts.ChangedRev()},
+		State:     ts,
+		Files:     ts,
+		Node:      managerNode{ts, d},
 		Deletions: d.deletions,
 		Peers:     d.peers,
 	})
 }
 
-// managerSide lends a tenant's runtime state, files and daemon to its
-// manager (manager.State, manager.Files and manager.Node): what both roles
-// use as the worker does (workerSide), and what only the manager reports.
-type managerSide struct{ workerSide }
-
-func (s managerSide) Waiting(err error)           { s.ts.waiting(err) }
-func (s managerSide) Looked(b bool)               { s.ts.looked.Store(b) }
-func (s managerSide) Rejections() []api.Rejection { return s.ts.rejectedList() }
-
-// Rejected keeps the manager's metrics and status in step with its gate's
-// rejections.
-func (s managerSide) Rejected(rel string, old, r *api.Rejection) {
-	ts := s.ts
-	if old != nil {
-		ts.d.m.rejected.WithLabelValues(ts.label, old.Reason).Dec()
-	}
-	if r != nil {
-		ts.d.m.rejected.WithLabelValues(ts.label, r.Reason).Inc()
-		ts.d.m.rejections.WithLabelValues(ts.label, r.Reason).Inc()
-	}
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	ts.st.Reject(rel, r)
+// managerNode is the daemon around a manager's tenant (manager.Node): the
+// tenant's runtime, and the watcher metrics and direct mode of the daemon.
+// Its Changed (a change for direct mode to push) hides the runtime's
+// Changed(rev) (the hub's news of the tenant's folder), which the manager
+// does not call.
+type managerNode struct {
+	*tenantrun.Runtime
+	d *Daemon
 }
 
-func (s managerSide) Watching(w *fswatch.Watcher) { s.ts.d.m.watcherMetrics(s.ts.label, w) }
+func (n managerNode) Watching(w *fswatch.Watcher) { n.d.m.watcherMetrics(n.Label(), w) }
 
 // Changed tells direct mode, while it runs, of a change to push.
-func (s managerSide) Changed() {
-	if d := s.ts.d; d.fallback.direct != nil && d.Mode() == ModeDirect {
+func (n managerNode) Changed() {
+	if d := n.d; d.fallback.direct != nil && d.Mode() == ModeDirect {
 		d.fallback.direct.Trigger()
 	}
 }

@@ -20,7 +20,7 @@ import (
 func TestManagerReportsReachTheDaemon(t *testing.T) {
 	d := newTestDaemon(t, testConfig(t, config.RoleManager), &fakeSVN{})
 	ts := d.tenants.list[0]
-	side := managerSide{workerSide{ts}}
+	side := ts // what newManager lends the manager as its State
 
 	// Unreachable failures: direct mode from svn.fail_threshold on.
 	side.Failed(unreachable())
@@ -29,7 +29,7 @@ func TestManagerReportsReachTheDaemon(t *testing.T) {
 	assert.Equal(t, ModeDirect, d.Mode(), "fail_threshold unreachable failures switch to direct mode")
 	side.Succeeded(3, true)
 	assert.Equal(t, ModeSVN, d.Mode())
-	assert.Equal(t, int64(3), ts.status().Revision)
+	assert.Equal(t, int64(3), ts.Status().Revision)
 
 	// A full disk, then a missing directory: /readyz says so.
 	side.Failed(&svn.Error{Op: "commit", Message: "svn: E200030: sqlite[S13]: database or disk is full"})
@@ -52,7 +52,7 @@ func TestManagerReportsReachTheDaemon(t *testing.T) {
 	side.Looked(true)
 	assert.True(t, *d.Status().HoldsKnown)
 	assert.Equal(t, 0, d.heldForNotices())
-	st2, ok := d.StatusOf(ts.t.ID)
+	st2, ok := d.StatusOf(ts.ID())
 	require.True(t, ok)
 	require.NotNil(t, st2.HoldsKnown)
 	assert.True(t, *st2.HoldsKnown, "and says so of the tenant asked about")
@@ -71,8 +71,8 @@ func TestManagerReportsReachTheDaemon(t *testing.T) {
 	// Rejections show in /v1/status.
 	r := &api.Rejection{Path: "carbonapps/Bad_1.0.0.car", Reason: "not_zip"}
 	side.Rejected(r.Path, nil, r)
-	require.Len(t, ts.rejectedList(), 1)
-	assert.Equal(t, side.Rejections(), ts.rejectedList())
+	require.Len(t, ts.Rejections(), 1)
+	assert.Equal(t, side.Rejections(), ts.Rejections())
 	side.Rejected(r.Path, r, nil)
-	assert.Empty(t, ts.rejectedList())
+	assert.Empty(t, ts.Rejections())
 }

@@ -1,13 +1,13 @@
 package syncer
 
 import (
-	"strconv"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/depsync/depsync/syncer/internal/fswatch"
+	"github.com/depsync/depsync/syncer/internal/tenantrun"
 )
 
 // metrics are the daemon's Prometheus metrics, registered on its own
@@ -28,20 +28,10 @@ type metrics struct {
 	reg         *prometheus.Registry
 
 	// watchers are the watchers of each tenant label, summed when
-	// scraped: the tenants labelled otherTenants share one series.
+	// scraped: the tenants labelled tenantrun.Other share one series.
 	wmu      sync.Mutex
 	watchers map[string][]*fswatch.Watcher
 }
-
-// maxTenantLabels is how many tenants (the super tenant and the first of
-// carbon.tenants) have their own "tenant" label; every other tenant,
-// listed or discovered, is counted under otherTenants, so that the number
-// of series does not grow with the number of tenants. A tenant in error
-// has its own depsync_consecutive_failures series while it fails.
-const maxTenantLabels = 10
-
-// otherTenants is the "tenant" label of the tenants without their own.
-const otherTenants = "other"
 
 func newMetrics(reg *prometheus.Registry) *metrics {
 	m := &metrics{
@@ -139,4 +129,9 @@ func (m *metrics) watcherMetrics(tenant string, w *fswatch.Watcher) {
 	m.reg.MustRegister(events, overflows)
 }
 
-func tenantLabel(id int) string { return strconv.Itoa(id) }
+// tenant are the metrics a tenant's runtime sets (see tenantrun.Label for
+// the "tenant" label's values).
+func (m *metrics) tenant() tenantrun.Metrics {
+	return tenantrun.Metrics{Ops: m.ops, Duration: m.duration, LastSuccess: m.lastSuccess, Revision: m.revision,
+		ReplicaLag: m.replicaLag, Failures: m.failures, Rejected: m.rejected, Rejections: m.rejections, Backups: m.backups}
+}

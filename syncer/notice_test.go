@@ -116,7 +116,7 @@ func TestNoticeNeedsTheTokenEvenFromLoopback(t *testing.T) {
 	h := d.Handler()
 	rec := notify(h, "", `{"revision":3}`)
 	assert.Equal(t, http.StatusUnauthorized, rec.Code)
-	assert.Empty(t, d.tenants.list[0].wake)
+	assert.Empty(t, d.tenants.list[0].Wake())
 	// /v1/status keeps its loopback exception on a node with no token.
 	req := httptest.NewRequest(http.MethodGet, "/v1/status", nil)
 	req.RemoteAddr = "127.0.0.1:4321"
@@ -324,5 +324,5 @@ func workerWithStray(t *testing.T, c *config.Config) (*Daemon, *worker.Worker, *
 	p := filepath.Join(c.Carbon.DeploymentDir, "carbonapps", "During_1.0.0.car")
 	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 	require.NoError(t, os.WriteFile(p, []byte("car"), 0o644))
-	return d, newWorker(d.tenants.list[0]), f, p
+	return d, d.newWorker(d.tenants.list[0]), f, p
 }

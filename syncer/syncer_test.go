@@ -19,6 +19,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/tenantrun"
 )
 
 // fakeSVN records calls and returns canned results, so that the daemon's
@@ -39,7 +40,6 @@ type fakeSVN struct {
 	reverted  [][]string
 	info      *svn.Info
 	infoErr   error
-	cleanup   func() error
 	log       []svn.LogEntry
 	dirs      []string
 }
@@ -154,9 +154,6 @@ func (f *fakeSVN) DeleteURL(_ context.Context, url, _ string) error {
 }
 func (f *fakeSVN) Cleanup(context.Context, string) error {
 	f.record("cleanup")
-	if f.cleanup != nil {
-		return f.cleanup()
-	}
 	return nil
 }
 
@@ -206,7 +203,7 @@ func TestWorkerBacksUpBeforeReverting(t *testing.T) {
 		update: &svn.UpdateResult{Revision: 5, Changed: []svn.Change{{Path: "api/a.xml", Action: "U"}}},
 	}
 	d := newTestDaemon(t, c, f)
-	w := newWorker(d.tenants.list[0])
+	w := d.newWorker(d.tenants.list[0])
 	res, err := w.Update(context.Background(), 0)
 	require.NoError(t, err)
 	assert.Equal(t, int64(5), res.Revision)
@@ -229,7 +226,7 @@ func TestWorkerDoesNotRevertWithoutABackup(t *testing.T) {
 	require.NoError(t, os.WriteFile(c.StateDir, []byte("in the way"), 0o644))
 	f := &fakeSVN{status: []svn.StatusEntry{{Path: "a.xml", Item: "modified", Kind: "file"}}}
 	d := newTestDaemon(t, c, f)
-	_, err := newWorker(d.tenants.list[0]).Update(context.Background(), 0)
+	_, err := d.newWorker(d.tenants.list[0]).Update(context.Background(), 0)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "back up")
 	assert.Equal(t, []string{"status"}, f.Calls(), "no revert, no update after a failed backup")
@@ -240,7 +237,7 @@ func TestWorkerAfterForcedUpdateBacksUpObstructions(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(c.Carbon.DeploymentDir, "n.xml"), []byte("worker's"), 0o644))
 	f := &fakeSVN{update: &svn.UpdateResult{Revision: 3, Changed: []svn.Change{{Path: "n.xml", Action: "E"}}}}
 	d := newTestDaemon(t, c, f)
-	w := newWorker(d.tenants.list[0])
+	w := d.newWorker(d.tenants.list[0])
 	// Before the update nothing is local; after it, n.xml (which existed)
 	// shows as modified and is backed up and reverted.
 	// The fake's status says n.xml is modified both times: before the
@@ -264,7 +261,7 @@ func TestWorkerMovesObstructionsAside(t *testing.T) {
 		updateErr: []error{obstructed, nil},
 	}
 	d := newTestDaemon(t, c, f)
-	w := newWorker(d.tenants.list[0])
+	w := d.newWorker(d.tenants.list[0])
 	f.status = nil // nothing local before the update
 	_, err := w.Update(context.Background(), 0)
 	require.Error(t, err, "without anything in the way, the error stands")
@@ -305,7 +302,7 @@ func TestNotifyEndpoint(t *testing.T) {
 			rec := httptest.NewRecorder()
 			d.Handler().ServeHTTP(rec, req)
 			assert.Equal(t, tt.code, rec.Code, rec.Body.String())
-			assert.Equal(t, tt.woken, len(d.tenants.list[0].wake) == 1)
+			assert.Equal(t, tt.woken, len(d.tenants.list[0].Wake()) == 1)
 			if tt.woken {
 				assert.Empty(t, d.ManagerURL(), "a worker without peers cannot check the URL: it does not take it")
 			}
@@ -330,16 +327,19 @@ func TestReadyAndStatus(t *testing.T) {
 	assert.Contains(t, d.Status().Reason, "first sync not done")
 
 	ts := d.tenants.list[0]
-	ts.failed(errors.New("svn update: boom http://svn.example/repo"))
+	ts.Failed(errors.New("svn update: boom http://svn.example/repo"))
 	assert.JSONEq(t, `{"status":"not ready"}`, get("/readyz").Body.String(), "no error text or URL")
 	assert.Contains(t, d.Status().Reason, "boom")
-	ts.succeeded(9, true)
+	ts.Succeeded(9, true)
 	assert.Equal(t, http.StatusOK, get("/readyz").Code)
 	assert.JSONEq(t, `{"status":"ready"}`, get("/readyz").Body.String())
 	assert.JSONEq(t, `{"status":"ok"}`, get("/healthz").Body.String())
-	ts.mu.Lock()
-	ts.st.LastSuccess = time.Now().Add(-time.Hour)
-	ts.mu.Unlock()
+	// The same success an hour ago (the tenant's clock, tenantrun.Env.Now).
+	env := d.tenantEnv(ts.Tenant(), 0)
+	env.Now = func() time.Time { return time.Now().Add(-time.Hour) }
+	ts = tenantrun.New(env)
+	d.tenants.list[0], d.tenants.byID[ts.ID()] = ts, ts
+	ts.Succeeded(9, true)
 	assert.Equal(t, http.StatusServiceUnavailable, get("/readyz").Code, "an old last success is not ready")
 
 	rec = get("/v1/status")
@@ -463,32 +463,6 @@ func TestOpContextOutlivesShutdownByTheGrace(t *testing.T) {
 	}
 }
 
-func TestHealPutsPlaceholdersForFilesGoneSinceAnInterruptedSVN(t *testing.T) {
-	c := testConfig(t, config.RoleManager)
-	gone := filepath.Join(c.Carbon.DeploymentDir, "gone dir", "App_1.0.0.car")
-	var sawPlaceholder bool
-	f := &fakeSVN{}
-	f.cleanup = func() error {
-		if _, err := os.Stat(gone); err == nil {
-			sawPlaceholder = true
-			return nil
-		}
-		return &svn.Error{Op: "cleanup", Message: "svn: E000002: Can't change perms of file '" + gone + "': No such file or directory"}
-	}
-	d := newTestDaemon(t, c, f)
-	require.True(t, d.tenants.list[0].files.Heal(context.Background()))
-	assert.True(t, sawPlaceholder)
-	_, err := os.Stat(filepath.Dir(gone))
-	assert.ErrorIs(t, err, os.ErrNotExist, "placeholders and their directories are removed again")
-
-	// A cleanup failing for another reason is reported, not looped on.
-	f.cleanup = func() error { return errors.New("svn: E000013: Permission denied") }
-	assert.False(t, d.tenants.list[0].files.Heal(context.Background()))
-	// A path outside the working copy is never touched.
-	f.cleanup = func() error { return errors.New("svn: E000002: Can't open file '/etc/x': No such file or directory") }
-	assert.False(t, d.tenants.list[0].files.Heal(context.Background()))
-}
-
 // TestWorkerPollTakesTheNotifiedRevision: a manager's notice reaches the
 // tenant's worker, whose poll takes the notified revision at once rather
 // than wait for a fresh one to settle (the worker's choice itself:
@@ -497,7 +471,7 @@ func TestHealPutsPlaceholdersForFilesGoneSinceAnInterruptedSVN(t *testing.T) {
 func TestWorkerPollTakesTheNotifiedRevision(t *testing.T) {
 	f := &fakeSVN{info: &svn.Info{Kind: "dir", Revision: 9, LastChangedRev: 9}}
 	d := newTestDaemon(t, testConfig(t, config.RoleWorker), f)
-	w := newWorker(d.tenants.list[0])
+	w := d.newWorker(d.tenants.list[0])
 	var got []int64
 	update := func(_ string, rev int64) { got = append(got, rev) }
 
@@ -507,5 +481,5 @@ func TestWorkerPollTakesTheNotifiedRevision(t *testing.T) {
 	w.Poll(context.Background(), update)
 	assert.Equal(t, []int64{8}, got, "the notified revision is taken")
 	d.notified(Notice{Revision: 5})
-	assert.Equal(t, int64(8), d.tenants.list[0].notifiedRev.Load(), "an old notice does not go back")
+	assert.Equal(t, int64(8), d.tenants.list[0].NotifiedRev().Load(), "an old notice does not go back")
 }

@@ -34,7 +34,7 @@ func realManager(t *testing.T) (*repoManager, *svntest.Server) {
 	d, err := New(c, Deps{})
 	require.NoError(t, err)
 	ts := d.tenants.list[0]
-	return &repoManager{t: t, d: d, m: newManager(ts), dir: ts.t.Dir}, srv
+	return &repoManager{t: t, d: d, m: d.newManager(ts), dir: ts.Tenant().Dir}, srv
 }
 
 // commit has the manager commit everything its directory holds, and
@@ -42,7 +42,7 @@ func realManager(t *testing.T) (*repoManager, *svntest.Server) {
 func (r *repoManager) commit() int64 {
 	r.t.Helper()
 	require.NoError(r.t, r.m.Once(context.Background()))
-	return r.d.tenants.list[0].status().Revision
+	return r.d.tenants.list[0].Status().Revision
 }
 
 func write(t *testing.T, dir, rel, body string) {
@@ -111,11 +111,11 @@ func TestWorkerFreshCheckoutNeedsNoUpdate(t *testing.T) {
 			counter := &updateCounter{SVN: client}
 			d, err := New(c, Deps{SVN: counter})
 			require.NoError(t, err)
-			w := newWorker(d.tenants.list[0])
+			w := d.newWorker(d.tenants.list[0])
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- w.Run(ctx) }()
-			require.Eventually(t, func() bool { return d.tenants.list[0].status().Ready }, 30*time.Second, 10*time.Millisecond)
+			require.Eventually(t, func() bool { return d.tenants.list[0].Status().Ready }, 30*time.Second, 10*time.Millisecond)
 			cancel()
 			require.NoError(t, <-done)
 			assert.Equal(t, "a", read(t, c.Carbon.DeploymentDir, "carbonapps/a.txt"))

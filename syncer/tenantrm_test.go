@@ -56,9 +56,9 @@ func TestWorkerRemovesGoneTenant(t *testing.T) {
 	f := &removerSVN{fakeSVN: &fakeSVN{dirs: []string{"-1234", "7"}}}
 	d := allTenantsDaemon(t, config.RoleWorker, f)
 	ts, _ := d.addTenant(d.cfg.TenantOf(7))
-	w := newWorker(ts)
+	w := d.newWorker(ts)
 	write := func(rel, body string) {
-		p := filepath.Join(ts.t.Dir, filepath.FromSlash(rel))
+		p := filepath.Join(ts.Tenant().Dir, filepath.FromSlash(rel))
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
 	}
@@ -70,7 +70,7 @@ func TestWorkerRemovesGoneTenant(t *testing.T) {
 	f.fakeSVN.dirs = []string{"-1234"}
 	require.True(t, w.GoneFromRepository(ctx))
 	require.NoError(t, w.RemoveLocal())
-	_, err := os.Stat(ts.t.Dir)
+	_, err := os.Stat(ts.Tenant().Dir)
 	assert.True(t, os.IsNotExist(err))
 	var copies []string
 	require.NoError(t, filepath.WalkDir(filepath.Join(d.cfg.StateDir, "overwritten"), func(p string, e os.DirEntry, err error) error {
@@ -82,7 +82,7 @@ func TestWorkerRemovesGoneTenant(t *testing.T) {
 	require.Len(t, copies, 1, "the files, not svn's metadata")
 	assert.True(t, strings.HasSuffix(copies[0], "tenants/7/carbonapps/A_1.0.0.car"), copies[0])
 
-	w2 := newWorker(d.tenantList()[0])
+	w2 := d.newWorker(d.tenantList()[0])
 	assert.False(t, w2.GoneFromRepository(ctx), "never the super tenant")
 }
 
@@ -93,7 +93,7 @@ func TestRemovedTenantIsForgotten(t *testing.T) {
 	d := allTenantsDaemon(t, config.RoleManager, &removerSVN{fakeSVN: &fakeSVN{}})
 	ts, added := d.addTenant(d.cfg.TenantOf(5))
 	require.True(t, added)
-	managerSide{workerSide{ts}}.Removed()
+	ts.Removed()
 	assert.Nil(t, d.tenant(5))
 	assert.True(t, d.removedBy(5, 0))
 	assert.False(t, d.removedBy(5, 99))

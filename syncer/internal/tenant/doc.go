@@ -4,9 +4,7 @@
 // version replaces), how a loop counts its failures and backs off, which
 // errors say a disk is full or a working copy locked, which ones are the
 // operator's to fix (ConfigError), the results its metrics count, and how
-// its log lines list paths. The tenant's runtime state itself (tenantSync:
-// its revision, readiness, failures and drift as /v1/status shows them, the
-// channels its notices and the hub's looks come in on) is still package
-// syncer's, which lends it to the roles through small interfaces (see
-// package worker).
+// its log lines list paths, and a tenant's Status as /v1/status shows it.
+// The tenant's runtime itself (its signals, its Status under a lock, the
+// roles' reports) is package tenantrun's.
 package tenant

@@ -17,6 +17,7 @@
 // The worker owns its own state (revisions, plan, strays kept) and takes
 // everything else through Env: the tenant's runtime state (State), its
 // working copy and backups (Files), the daemon around it (Node) and its
-// view of its manager (Manager). Package syncer builds the Env; no
+// view of its manager (Manager). Package syncer builds the Env, lending
+// the tenant's runtime (package tenantrun) as State, Files and Node; no
 // pointer leads back to the daemon.
 package worker
