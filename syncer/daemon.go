@@ -20,6 +20,7 @@ import (
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
 	"github.com/depsync/depsync/syncer/internal/handover"
+	"github.com/depsync/depsync/syncer/internal/mode"
 	"github.com/depsync/depsync/syncer/internal/peer"
 	"github.com/depsync/depsync/syncer/internal/poll"
 	"github.com/depsync/depsync/syncer/internal/svnbatch"
@@ -104,18 +105,6 @@ type noticeState struct {
 	heldSaid atomic.Int64
 }
 
-// fallbackState is the daemon's mode: svn, or direct while the SVN server
-// is unreachable (see Mode).
-type fallbackState struct {
-	// unreachable counts consecutive svn operations, of any tenant, that
-	// failed with svn.ErrUnreachable; the mode is "direct" from
-	// svn.fail_threshold on.
-	unreachable atomic.Int64
-	changed     chan struct{} // signalled when the mode may have changed
-	// direct runs while the mode is direct, on a manager (Deps.Direct).
-	direct DirectSyncer
-}
-
 // startParallel is how many tenants run their first sync (checkout,
 // reconcile or update) at once. Their svn work meets in batches (see
 // package svnbatch): a hundred tenants starting together cost a few svn runs, and
@@ -149,11 +138,11 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		log:   deps.Logger,
 		grace: deps.Grace,
 	}
-	d.fallback.changed, d.fallback.direct = make(chan struct{}, 1), deps.Direct
 	d.tenants.starting = make(chan struct{}, startParallel)
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
+	d.fallback = fallbackState{mode: newMode(d), direct: deps.Direct}
 	reg := deps.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -162,7 +151,7 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		d.grace = DefaultGrace
 	}
 	d.m, d.arrivals = newMetrics(reg), deps.Arrivals
-	d.m.reg.MustRegister(&tenantsCollector{d: d}, modeCollector{d}, &fallbackCollector{d: d}, driftCollector{d})
+	d.m.reg.MustRegister(&tenantsCollector{d: d}, mode.Collector(d.managerMode, d.fallback.mode.Fallback), driftCollector{d})
 	if d.backups = deps.Backups; d.backups == nil {
 		d.backups = backup.New(backup.Root(cfg.StateDir), backup.Options{
 			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.m.reg})

@@ -162,7 +162,9 @@ func TestNoticeCarriesTheMode(t *testing.T) {
 	n := <-got
 	assert.Equal(t, int64(7), n.Revision)
 	assert.Equal(t, ModeSVN, n.Mode)
-	md.fallback.unreachable.Store(int64(mc.SVN.FailThreshold))
+	for range mc.SVN.FailThreshold {
+		md.svnResult(unreachable())
+	}
 	md.peers.SendAll(context.Background(), 7)
 	assert.Equal(t, ModeDirect, (<-got).Mode)
 }
