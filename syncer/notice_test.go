@@ -57,7 +57,7 @@ func TestNoticeURLMustBeAPeer(t *testing.T) {
 	c.Token = testToken
 	c.Peers = []string{"http://127.0.0.1:9781", "https://Manager.example:443/"}
 	var logs logBuffer
-	d, err := New(c, Deps{SVN: &fakeSVN{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	d, err := New(c, withParts(t, c, Deps{SVN: &fakeSVN{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
 	require.NoError(t, err)
 	h := d.Handler()
 
