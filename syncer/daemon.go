@@ -245,12 +245,11 @@ func PeerClient(t config.TLS) (*http.Client, error) {
 	return &http.Client{Transport: tr, Timeout: peer.NotifyTimeout}, nil
 }
 
-// Registry is the registry the daemon's metrics are on; register other
-// components' metrics (package deploy's) on it so /metrics shows them too.
+// Registry is the registry the daemon's metrics are on (Deps.Registry),
+// which /metrics serves.
 func (d *Daemon) Registry() *prometheus.Registry { return d.m.reg }
 
-// Guard is the mass-deletion guard: share it with the direct-mode
-// reconciler so that one `depsync approve` covers both.
+// Guard is the mass-deletion guard (Deps.Guard).
 func (d *Daemon) Guard() *guard.Guard { return d.deletions }
 
 // ManagerURL is the base URL of the manager that last sent this node a
