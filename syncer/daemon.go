@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,10 +18,10 @@ import (
 	"github.com/depsync/depsync/internal/backup"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/tlsconf"
-	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
 	"github.com/depsync/depsync/syncer/internal/handover"
 	"github.com/depsync/depsync/syncer/internal/httpapi"
+	"github.com/depsync/depsync/syncer/internal/mode"
 	"github.com/depsync/depsync/syncer/internal/peer"
 	"github.com/depsync/depsync/syncer/internal/poll"
 	"github.com/depsync/depsync/syncer/internal/svnbatch"
@@ -38,34 +39,60 @@ const (
 // daemon is told to stop, before svn is killed.
 const DefaultGrace = 30 * time.Second
 
-// Deps are the daemon's collaborators. Every field is optional.
+// Deps are the daemon's parts. cmd/depsync builds them from the config
+// (the one place they are made); New takes them as they are. SVN (with
+// svn.url), Registry, HTTPClient, Backups and Guard are required: New
+// returns an error naming any missing, a mistake of the caller rather than
+// of the operator. The others are optional.
 type Deps struct {
-	// SVN runs svn. Nil: an *svn.Client built from the config.
+	// SVN runs svn: an *svn.Client, a fake in tests. Required with svn.url.
 	SVN SVN
 	// Logger receives the daemon's records. Nil discards.
 	Logger *slog.Logger
 	// Registry receives the daemon's metrics and is what /metrics serves.
-	// Nil: a new registry.
 	Registry *prometheus.Registry
 	// Direct, when set, takes over on a manager while there is no SVN
 	// server (see DirectSyncer).
 	Direct DirectSyncer
-	// HTTPClient sends notices to peers. Nil: a client that trusts
-	// tls.ca_file when it is set.
+	// HTTPClient sends notices to peers and asks the manager (see
+	// PeerClient).
 	HTTPClient *http.Client
 	// Grace bounds the svn operation in flight at shutdown (default
 	// DefaultGrace).
 	Grace time.Duration
-	// Backups keeps the copies under <state_dir>/overwritten. Nil: one
-	// with the config's backups limits, registered on Registry.
+	// Backups keeps the copies under <state_dir>/overwritten; the node's
+	// C-App store shares it.
 	Backups *backup.Keeper
 	// Guard holds mass deletions until a person approves them; the same
-	// one is shared with the direct-mode reconciler. Nil: one made from
-	// sync.max_delete, its metric on Registry.
+	// one is shared with the direct-mode reconciler, so that one
+	// `depsync approve` covers both.
 	Guard *guard.Guard
 	// Arrivals, on a worker, tells the C-Apps its API wrote from drift.
 	// Nil: none came through the API.
 	Arrivals APIArrivals
+}
+
+// missing is an error naming the required parts deps lacks for cfg, or nil.
+func (deps Deps) missing(cfg *config.Config) error {
+	var names []string
+	for _, p := range []struct {
+		name string
+		nil  bool
+	}{
+		{"SVN", deps.SVN == nil && cfg.SVN.URL != ""},
+		{"Registry", deps.Registry == nil},
+		{"HTTPClient", deps.HTTPClient == nil},
+		{"Backups", deps.Backups == nil},
+		{"Guard", deps.Guard == nil},
+	} {
+		if p.nil {
+			names = append(names, p.name)
+		}
+	}
+	if len(names) > 0 {
+		return fmt.Errorf("syncer.New: Deps without %s", strings.Join(names, ", "))
+	}
+	return nil
 }
 
 // Daemon is one node's sync daemon: a runtime per tenant (package
@@ -106,18 +133,6 @@ type noticeState struct {
 	heldSaid atomic.Int64
 }
 
-// fallbackState is the daemon's mode: svn, or direct while the SVN server
-// is unreachable (see Mode).
-type fallbackState struct {
-	// unreachable counts consecutive svn operations, of any tenant, that
-	// failed with svn.ErrUnreachable; the mode is "direct" from
-	// svn.fail_threshold on.
-	unreachable atomic.Int64
-	changed     chan struct{} // signalled when the mode may have changed
-	// direct runs while the mode is direct, on a manager (Deps.Direct).
-	direct DirectSyncer
-}
-
 // startParallel is how many tenants run their first sync (checkout,
 // reconcile or update) at once. Their svn work meets in batches (see
 // package svnbatch): a hundred tenants starting together cost a few svn runs, and
@@ -139,69 +154,44 @@ func configErrorf(format string, args ...any) error {
 	return &ConfigError{Err: fmt.Errorf(format, args...)}
 }
 
-// New checks cfg and builds a daemon. It runs nothing: svn and the
-// deployment directories are first touched by Run or Once.
+// New checks cfg and builds a daemon of the parts in deps. It runs
+// nothing: svn and the deployment directories are first touched by Run or
+// Once.
 func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, &ConfigError{Err: fmt.Errorf("invalid config:\n%w", err)}
 	}
-	d := &Daemon{
-		cfg:   cfg,
-		svn:   deps.SVN,
-		log:   deps.Logger,
-		grace: deps.Grace,
+	if err := deps.missing(cfg); err != nil {
+		return nil, err
 	}
-	d.fallback.changed, d.fallback.direct = make(chan struct{}, 1), deps.Direct
+	d := &Daemon{
+		cfg:       cfg,
+		log:       deps.Logger,
+		grace:     deps.Grace,
+		backups:   deps.Backups,
+		deletions: deps.Guard,
+		arrivals:  deps.Arrivals,
+	}
 	d.tenants.starting = make(chan struct{}, startParallel)
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
-	reg := deps.Registry
-	if reg == nil {
-		reg = prometheus.NewRegistry()
-	}
+	d.fallback = fallbackState{mode: newMode(d), direct: deps.Direct}
 	if d.grace <= 0 {
 		d.grace = DefaultGrace
 	}
-	d.m, d.arrivals = newMetrics(reg), deps.Arrivals
-	d.m.reg.MustRegister(httpapi.TenantsCollector(d.shownTenants), modeCollector{d}, &fallbackCollector{d: d},
+	d.m = newMetrics(deps.Registry)
+	d.m.reg.MustRegister(httpapi.TenantsCollector(d.shownTenants), mode.Collector(d.managerMode, d.fallback.mode.Fallback),
 		httpapi.DriftCollector(d.shownTenants))
-	if d.backups = deps.Backups; d.backups == nil {
-		d.backups = backup.New(backup.Root(cfg.StateDir), backup.Options{
-			MaxAge: cfg.Backups.MaxAge, MaxBytes: int64(cfg.Backups.MaxBytes), Logger: d.log, Registerer: d.m.reg})
-	}
-	d.deletions = deps.Guard
-	if d.deletions == nil {
-		d.deletions = guard.New(guard.Options{Limit: cfg.Sync.DeleteLimit(), ApprovalTTL: cfg.Sync.ApprovalTimeout(),
-			Logger: d.log, Registerer: d.m.reg})
-	}
-	if d.svn == nil && cfg.SVN.URL != "" {
-		c, err := svn.New(svn.Options{
-			Username:        cfg.SVN.Username,
-			Password:        cfg.SVN.Password.Reveal(),
-			StateDir:        cfg.StateDir,
-			TrustServerCert: cfg.SVN.TrustServerCert,
-			Logger:          d.log,
-		})
-		if err != nil {
-			if errors.Is(err, svn.ErrNotInstalled) {
-				return nil, fmt.Errorf("svn client: %w", err)
-			}
-			return nil, &ConfigError{Err: fmt.Errorf("svn client: %w", err)}
-		}
-		d.svn = c
-	}
-	if d.svn != nil {
-		d.svn = withFallbacks(cfg, svnbatch.Wrap(d.svn), d.svn, d.log)
-	}
-	hc := deps.HTTPClient
-	if hc == nil {
-		var err error
-		if hc, err = peerClient(cfg.TLS); err != nil {
-			return nil, &ConfigError{Err: err}
-		}
+	if deps.SVN != nil {
+		// The wrappers are how this daemon uses svn, not parts of their
+		// own: its tenants' calls meet in batches (svnbatch) and move to
+		// another server of the repository together (failover), and a
+		// test's fake goes through them as the real client does.
+		d.svn = withFallbacks(cfg, svnbatch.Wrap(deps.SVN), deps.SVN, d.log)
 	}
 	d.notices.self = cfg.SelfURL()
+	hc := deps.HTTPClient
 	d.peers = peer.NewNotifier(peer.Options{URLs: cfg.Peers, Client: hc, Token: cfg.Token.Reveal(), Node: cfg.NodeName,
 		Self: d.notices.self, Mode: d.Mode, Held: d.heldForNotices, Sent: d.m.notifySent, Log: d.log})
 	d.mgr = peer.New(hc, cfg.Token.Reveal(), d.log)
@@ -231,9 +221,10 @@ func (d *Daemon) tenant(id int) *tenantrun.Runtime {
 // superID is the id of the first tenant (the super tenant).
 func (d *Daemon) superID() int { return config.SuperTenantID }
 
-// peerClient is the HTTP client for notices: short timeouts, and the CA of
+// PeerClient is the HTTP client for notices and for a worker's questions
+// to its manager (Deps.HTTPClient): short timeouts, and the CA of
 // tls.ca_file when the peers use a private one.
-func peerClient(t config.TLS) (*http.Client, error) {
+func PeerClient(t config.TLS) (*http.Client, error) {
 	tlsCfg, err := tlsconf.Client(tlsconf.Options{CAFile: t.CAFile})
 	if err != nil {
 		return nil, err
@@ -244,12 +235,11 @@ func peerClient(t config.TLS) (*http.Client, error) {
 	return &http.Client{Transport: tr, Timeout: peer.NotifyTimeout}, nil
 }
 
-// Registry is the registry the daemon's metrics are on; register other
-// components' metrics (package deploy's) on it so /metrics shows them too.
+// Registry is the registry the daemon's metrics are on (Deps.Registry),
+// which /metrics serves.
 func (d *Daemon) Registry() *prometheus.Registry { return d.m.reg }
 
-// Guard is the mass-deletion guard: share it with the direct-mode
-// reconciler so that one `depsync approve` covers both.
+// Guard is the mass-deletion guard (Deps.Guard).
 func (d *Daemon) Guard() *guard.Guard { return d.deletions }
 
 // ManagerURL is the base URL of the manager that last sent this node a

@@ -41,10 +41,16 @@
 //     one is removed.
 //   - The poll (package poll; hub.go wires it): one look at the server
 //     per poll for every tenant, which tickles each tenant's loop.
+//   - The mode (package mode; mode.go wires it): svn, or direct while
+//     there is no SVN server, with the direct syncer it runs on a manager
+//     and a worker's view of its manager's mode.
 //
 // One goroutine per tenant runs its role's loop; the HTTP handlers
 // (Handler) read its state under a mutex. svn is reached through the small
 // SVN interface, which *svn.Client satisfies and tests fake; the daemon
 // wraps the client with package svnbatch, which lets the calls of tenants that meet
-// share one svn run and bounds the svn processes of the node.
+// share one svn run and bounds the svn processes of the node. The daemon's
+// parts (Deps: the svn client, the guard, the backups keeper, the
+// registry, the client of notices) are built from the config by
+// cmd/depsync alone; New takes them.
 package syncer

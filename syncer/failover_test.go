@@ -54,7 +54,7 @@ func TestAFallbackURLKeepsTheManagerOffDirectMode(t *testing.T) {
 	c := testConfig(t, config.RoleManager)
 	c.SVN.URL, c.SVN.FallbackURLs, c.SVN.FailThreshold = replica, []string{master}, 2
 	f := &serversSVN{fakeSVN: &fakeSVN{}, down: []string{replica}}
-	d, err := New(c, Deps{SVN: f})
+	d, err := New(c, withParts(t, c, Deps{SVN: f}))
 	require.NoError(t, err)
 	assert.Equal(t, replica, d.Status().SVNURL)
 
@@ -77,7 +77,7 @@ func TestAFallbackURLKeepsTheManagerOffDirectMode(t *testing.T) {
 func TestNoFallbackURLsNoWrapper(t *testing.T) {
 	c := testConfig(t, config.RoleManager)
 	f := &serversSVN{fakeSVN: &fakeSVN{}}
-	d, err := New(c, Deps{SVN: f})
+	d, err := New(c, withParts(t, c, Deps{SVN: f}))
 	require.NoError(t, err)
 	assert.Same(t, f, d.svn.(*serversSVN))
 	assert.Equal(t, c.SVN.URL, d.Status().SVNURL)

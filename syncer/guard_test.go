@@ -3,7 +3,6 @@ package syncer
 import (
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -64,16 +63,41 @@ func TestApproveEndpoint(t *testing.T) {
 
 func TestGuardFromDepsIsShared(t *testing.T) {
 	g := guard.New(guard.Options{})
-	d, err := New(testConfig(t, config.RoleManager), Deps{SVN: &fakeSVN{}, Guard: g})
+	c := testConfig(t, config.RoleManager)
+	d, err := New(c, withParts(t, c, Deps{SVN: &fakeSVN{}, Guard: g}))
 	require.NoError(t, err)
 	assert.Same(t, g, d.Guard())
-	d2 := newTestDaemon(t, testConfig(t, config.RoleManager), &fakeSVN{})
-	require.NotNil(t, d2.Guard())
-	mfs, err := d2.Registry().Gather()
-	require.NoError(t, err)
-	var names []string
-	for _, mf := range mfs {
-		names = append(names, mf.GetName())
+}
+
+// TestNewRequiresItsParts: cmd/depsync builds the daemon's parts; New
+// makes none of its own, and says which a caller left out.
+func TestNewRequiresItsParts(t *testing.T) {
+	c := testConfig(t, config.RoleManager)
+	_, err := New(c, Deps{})
+	require.Error(t, err)
+	assert.False(t, IsConfigError(err), "the caller's mistake, not the operator's")
+	assert.EqualError(t, err, "syncer.New: Deps without SVN, Registry, HTTPClient, Backups, Guard")
+
+	full := withParts(t, c, Deps{SVN: &fakeSVN{}})
+	for name, deps := range map[string]Deps{
+		"SVN":        {Registry: full.Registry, HTTPClient: full.HTTPClient, Backups: full.Backups, Guard: full.Guard},
+		"Registry":   {SVN: full.SVN, HTTPClient: full.HTTPClient, Backups: full.Backups, Guard: full.Guard},
+		"HTTPClient": {SVN: full.SVN, Registry: full.Registry, Backups: full.Backups, Guard: full.Guard},
+		"Backups":    {SVN: full.SVN, Registry: full.Registry, HTTPClient: full.HTTPClient, Guard: full.Guard},
+		"Guard":      {SVN: full.SVN, Registry: full.Registry, HTTPClient: full.HTTPClient, Backups: full.Backups},
+	} {
+		_, err := New(c, deps)
+		assert.EqualError(t, err, "syncer.New: Deps without "+name, name)
 	}
-	assert.Contains(t, strings.Join(names, " "), "depsync_deletions_held")
+
+	// Without svn.url there is no svn to run.
+	noSVN := testConfig(t, config.RoleManager)
+	noSVN.SVN.URL = ""
+	_, err = New(noSVN, withParts(t, noSVN, Deps{}))
+	assert.NoError(t, err)
+	// An invalid config is still the operator's to fix, and said first.
+	bad := testConfig(t, config.RoleManager)
+	bad.Role = "bogus"
+	_, err = New(bad, Deps{})
+	assert.True(t, IsConfigError(err), "%v", err)
 }

@@ -1,97 +1,79 @@
 package syncer
 
-// The daemon's mode: svn while the server answers, direct (C-Apps pushed
-// straight to the peers) when there is none or it has failed
-// svn.fail_threshold times in a row.
+// The daemon's mode (package mode), wired to its config, its peers and its
+// direct syncer.
 
 import (
 	"context"
-	"errors"
-	"log/slog"
 
 	"github.com/depsync/depsync/config"
-	"github.com/depsync/depsync/svn"
+	"github.com/depsync/depsync/syncer/internal/debounce"
+	"github.com/depsync/depsync/syncer/internal/fswatch"
+	"github.com/depsync/depsync/syncer/internal/mode"
 )
+
+// ModeUnknown is a worker's manager_mode while it cannot tell: after a
+// start, until a notice or the manager's /v1/status says.
+const ModeUnknown = mode.Unknown
+
+// PeerReporter is what a DirectSyncer may also offer: its view of the
+// peers, which /v1/status shows while the daemon is in direct mode (the
+// notifier's view is only about notices then).
+type PeerReporter interface {
+	PeerStatuses() []PeerStatus
+}
+
+// fallbackState is the daemon's mode and what runs while it is direct.
+type fallbackState struct {
+	mode *mode.State
+	// direct runs while the mode is direct, on a manager (Deps.Direct).
+	direct DirectSyncer
+}
+
+func newMode(d *Daemon) *mode.State {
+	return mode.New(mode.Options{HasServer: d.cfg.SVN.URL != "", FailThreshold: d.cfg.SVN.FailThreshold, Log: d.log,
+		Changed: func() {
+			if d.cfg.Role == config.RoleManager {
+				// Workers must know at once: in direct mode they keep
+				// what the manager pushes although the repository lacks it.
+				d.peers.Notify(d.revision())
+			}
+		}})
+}
 
 // Mode is "svn", or "direct" when there is no SVN server or it has been
 // unreachable for svn.fail_threshold consecutive attempts.
-func (d *Daemon) Mode() string {
-	if d.cfg.SVN.URL == "" || d.fallback.unreachable.Load() >= int64(d.cfg.SVN.FailThreshold) {
-		return ModeDirect
-	}
-	return ModeSVN
-}
+func (d *Daemon) Mode() string { return d.fallback.mode.Mode() }
 
 // svnResult records the outcome of an svn operation for the mode.
-func (d *Daemon) svnResult(err error) {
-	before := d.Mode()
-	switch {
-	case err == nil:
-		d.fallback.unreachable.Store(0)
-	case errors.Is(err, svn.ErrUnreachable) || errors.Is(err, svn.ErrTimeout):
-		d.fallback.unreachable.Add(1)
-	default:
-		// The server answered: it is reachable, whatever went wrong.
-		d.fallback.unreachable.Store(0)
-	}
-	if after := d.Mode(); after != before {
-		d.log.Warn("mode changed", "from", before, "to", after, "fail_threshold", d.cfg.SVN.FailThreshold)
-		if d.cfg.Role == config.RoleManager {
-			// Workers must know at once: in direct mode they keep what
-			// the manager pushes although the repository lacks it.
-			d.peers.Notify(d.revision())
-		}
-		select {
-		case d.fallback.changed <- struct{}{}:
-		default:
-		}
-	}
+func (d *Daemon) svnResult(err error) { d.fallback.mode.Result(err) }
+
+// managerMode is the mode of this node's manager (see mode.OfManager).
+func (d *Daemon) managerMode() string {
+	return mode.OfManager(d.cfg.Role == config.RoleManager, d.Mode(), d.mgr.Mode())
 }
 
 // runDirect runs the direct syncer while the daemon is in direct mode.
-func (d *Daemon) runDirect(ctx context.Context) {
-	var running *directRun
-	defer func() { running.stop() }()
-	for {
-		switch direct := d.Mode() == ModeDirect; {
-		case direct && running == nil:
-			d.log.Info("direct mode: pushing C-Apps straight to peers")
-			running = startDirect(ctx, d.fallback.direct, d.log)
-		case !direct && running != nil:
-			d.log.Info("SVN is back: leaving direct mode")
-			running.stop()
-			running = nil
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.fallback.changed:
-		}
-	}
+func (d *Daemon) runDirect(ctx context.Context) { d.fallback.mode.RunDirect(ctx, d.fallback.direct) }
+
+// watchForDirect feeds the direct syncer on a manager with no SVN server at
+// all (see mode.Feed).
+func (d *Daemon) watchForDirect(ctx context.Context) {
+	w := fswatch.NewWatcher(d.cfg.Carbon.DeploymentDir, d.cfg.Ignored, min(debounce.Coalesce, d.cfg.Sync.Debounce), d.cfg.Sync.MaxDelay, d.log)
+	w.UseHub(d.watches)
+	mode.Feed(ctx, w, d.fallback.direct.Trigger, d.log)
 }
 
-// directRun is a running DirectSyncer.
-type directRun struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-func startDirect(ctx context.Context, ds DirectSyncer, log *slog.Logger) *directRun {
-	dctx, cancel := context.WithCancel(ctx)
-	r := &directRun{cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		if err := ds.Run(dctx); err != nil && dctx.Err() == nil {
-			log.Error("direct sync stopped", "error", err)
+// learnManagerMode keeps a worker's idea of its manager's mode true
+// between notices (see mode.Learn): it asks the manager that last sent a
+// notice, else its peers, each for askTimeout at most.
+func (d *Daemon) learnManagerMode(ctx context.Context) {
+	mode.Learn(ctx, d.cfg.SVN.PollInterval, func(ctx context.Context) bool {
+		candidates := d.cfg.Peers
+		if u := d.ManagerURL(); u != "" {
+			candidates = []string{u}
 		}
-	}()
-	ds.Trigger()
-	return r
-}
-
-func (r *directRun) stop() {
-	if r != nil {
-		r.cancel()
-		<-r.done
-	}
+		d.mgr.Ask(ctx, candidates, d.superID())
+		return d.mgr.Mode() != ""
+	})
 }

@@ -20,7 +20,9 @@ func TestSVNFallbackMetric(t *testing.T) {
 	c.SVN.URL = "http://svn.invalid/repo"
 	d := newTestDaemon(t, c, &fakeSVN{})
 	assert.Contains(t, scrape(d), "depsync_svn_fallback 0\n", "the server answers")
-	d.fallback.unreachable.Store(int64(c.SVN.FailThreshold))
+	for range c.SVN.FailThreshold {
+		d.svnResult(unreachable())
+	}
 	assert.Contains(t, scrape(d), "depsync_svn_fallback 1\n", "svn.fail_threshold failures in a row")
 
 	noSVN := testConfig(t, config.RoleManager)

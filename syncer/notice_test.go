@@ -57,7 +57,7 @@ func TestNoticeURLMustBeAPeer(t *testing.T) {
 	c.Token = testToken
 	c.Peers = []string{"http://127.0.0.1:9781", "https://Manager.example:443/"}
 	var logs logBuffer
-	d, err := New(c, Deps{SVN: &fakeSVN{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	d, err := New(c, withParts(t, c, Deps{SVN: &fakeSVN{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
 	require.NoError(t, err)
 	h := d.Handler()
 
@@ -162,7 +162,9 @@ func TestNoticeCarriesTheMode(t *testing.T) {
 	n := <-got
 	assert.Equal(t, int64(7), n.Revision)
 	assert.Equal(t, ModeSVN, n.Mode)
-	md.fallback.unreachable.Store(int64(mc.SVN.FailThreshold))
+	for range mc.SVN.FailThreshold {
+		md.svnResult(unreachable())
+	}
 	md.peers.SendAll(context.Background(), 7)
 	assert.Equal(t, ModeDirect, (<-got).Mode)
 }

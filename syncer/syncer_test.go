@@ -14,10 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/depsync/depsync/config"
+	"github.com/depsync/depsync/internal/backup"
+	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/svn"
 	"github.com/depsync/depsync/syncer/internal/tenantrun"
 )
@@ -180,9 +183,33 @@ func testConfig(t *testing.T, role string) *config.Config {
 
 func newTestDaemon(t *testing.T, c *config.Config, f *fakeSVN) *Daemon {
 	t.Helper()
-	d, err := New(c, Deps{SVN: f})
+	d, err := New(c, withParts(t, c, Deps{SVN: f}))
 	require.NoError(t, err)
 	return d
+}
+
+// withParts is deps with the parts New requires and deps leaves out, made
+// from c as cmd/depsync makes them (a new registry, the backups keeper and
+// the guard on it, the peer client); a test gives its own svn.
+func withParts(t *testing.T, c *config.Config, deps Deps) Deps {
+	t.Helper()
+	if deps.Registry == nil {
+		deps.Registry = prometheus.NewRegistry()
+	}
+	if deps.Backups == nil {
+		deps.Backups = backup.New(backup.Root(c.StateDir), backup.Options{MaxAge: c.Backups.MaxAge,
+			MaxBytes: int64(c.Backups.MaxBytes), Logger: deps.Logger, Registerer: deps.Registry})
+	}
+	if deps.Guard == nil {
+		deps.Guard = guard.New(guard.Options{Limit: c.Sync.DeleteLimit(), ApprovalTTL: c.Sync.ApprovalTimeout(),
+			Logger: deps.Logger, Registerer: deps.Registry})
+	}
+	if deps.HTTPClient == nil {
+		hc, err := PeerClient(c.TLS)
+		require.NoError(t, err)
+		deps.HTTPClient = hc
+	}
+	return deps
 }
 
 func unreachable() error {
@@ -445,7 +472,8 @@ func TestCarbonXMLWithCarbonSyncEnabledIsRefused(t *testing.T) {
 func jsonDecode(r *http.Request, v any) error { return json.NewDecoder(r.Body).Decode(v) }
 
 func TestOpContextOutlivesShutdownByTheGrace(t *testing.T) {
-	d, err := New(testConfig(t, config.RoleWorker), Deps{SVN: &fakeSVN{}, Grace: 100 * time.Millisecond})
+	c := testConfig(t, config.RoleWorker)
+	d, err := New(c, withParts(t, c, Deps{SVN: &fakeSVN{}, Grace: 100 * time.Millisecond}))
 	require.NoError(t, err)
 	ctx, stop := context.WithCancel(context.Background())
 	op, cancel := d.opContext(ctx)

@@ -31,7 +31,9 @@ func realManager(t *testing.T) (*repoManager, *svntest.Server) {
 	srv := svntest.New(t, svntest.File)
 	c := testConfig(t, config.RoleManager)
 	c.SVN.URL = srv.URL
-	d, err := New(c, Deps{})
+	client, err := svn.New(svn.Options{StateDir: c.StateDir})
+	require.NoError(t, err)
+	d, err := New(c, withParts(t, c, Deps{SVN: client}))
 	require.NoError(t, err)
 	ts := d.tenants.list[0]
 	return &repoManager{t: t, d: d, m: d.newManager(ts), dir: ts.Tenant().Dir}, srv
@@ -109,7 +111,7 @@ func TestWorkerFreshCheckoutNeedsNoUpdate(t *testing.T) {
 			client, err := svn.New(svn.Options{StateDir: c.StateDir})
 			require.NoError(t, err)
 			counter := &updateCounter{SVN: client}
-			d, err := New(c, Deps{SVN: counter})
+			d, err := New(c, withParts(t, c, Deps{SVN: counter}))
 			require.NoError(t, err)
 			w := d.newWorker(d.tenants.list[0])
 			ctx, cancel := context.WithCancel(context.Background())

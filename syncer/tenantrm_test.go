@@ -45,7 +45,7 @@ func allTenantsDaemon(t *testing.T, role string, f SVN) *Daemon {
 	t.Helper()
 	c := testConfig(t, role)
 	c.Carbon.AllTenants = true
-	d, err := New(c, Deps{SVN: f})
+	d, err := New(c, withParts(t, c, Deps{SVN: f}))
 	require.NoError(t, err)
 	return d
 }

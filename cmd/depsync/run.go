@@ -71,7 +71,11 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			}
 			ctx := cmd.Context()
 			if once {
-				d, err := syncer.New(c, syncer.Deps{Logger: a.logger})
+				deps, err := daemonParts(c, prometheus.NewRegistry(), a.logger, nil)
+				if err != nil {
+					return syncError(err)
+				}
+				d, err := syncer.New(c, deps)
 				if err != nil {
 					return syncError(err)
 				}
@@ -79,8 +83,20 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			}
 			reg := prometheus.NewRegistry()
 			reg.MustRegister(buildInfo())
-			push, err := newDirectPush(c, reg, a.logger)
+			// One guard and one backup keeper for the node: the manager's
+			// commits and its direct-mode prunes ask the same guard, so
+			// /v1/status and depsync approve see every hold; an approval
+			// has the reconciler look again at once.
+			var push *directPush
+			deps, err := daemonParts(c, reg, a.logger, func() {
+				if push != nil && push.reconciler != nil {
+					push.reconciler.Trigger()
+				}
+			})
 			if err != nil {
+				return syncError(err)
+			}
+			if push, err = newDirectPush(c, reg, deps.Backups, deps.Guard, a.logger); err != nil {
 				return badInput(err)
 			}
 			// Carbon's own verdict on each C-App, for /v1/capps, /v1/status,
@@ -89,11 +105,7 @@ credentials refused, the server or the network), 2 the config is wrong.`,
 			if carbonLog != nil {
 				push.carbon = carbonLog
 			}
-			// One guard and one backup keeper for the node: the manager's
-			// commits and its direct-mode prunes ask the same guard, so
-			// /v1/status and depsync approve see every hold.
-			deps := syncer.Deps{Logger: a.logger, Registry: reg, Backups: push.backups, Guard: push.guard,
-				Arrivals: push.store}
+			deps.Arrivals = push.store
 			if push.reconciler != nil {
 				deps.Direct = directSyncer{push.reconciler}
 			}

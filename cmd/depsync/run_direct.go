@@ -54,7 +54,10 @@ func (r directSyncer) PeerStatuses() []syncer.PeerStatus {
 	return out
 }
 
-func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger) (*directPush, error) {
+// newDirectPush builds the node's part of package deploy around the
+// daemon's backups keeper and guard (see daemonParts).
+func newDirectPush(c *config.Config, reg prometheus.Registerer, keeper *backup.Keeper, g *guard.Guard,
+	log *slog.Logger) (*directPush, error) {
 	// A manager's carbonapps is the source of truth: a missing one is
 	// waited for, never made up empty (that would read as "delete every
 	// C-App"). A worker's is made when a push arrives, not before (an
@@ -67,17 +70,8 @@ func newDirectPush(c *config.Config, reg prometheus.Registerer, log *slog.Logger
 	}
 	// What a push replaces or a prune deletes is copied aside first, where
 	// the syncer keeps what svn overwrites.
-	keeper := backup.New(backup.Root(c.StateDir), backup.Options{
-		MaxAge: c.Backups.MaxAge, MaxBytes: int64(c.Backups.MaxBytes), Logger: log, Registerer: reg})
 	store.KeepBackups(keeper, "carbonapps")
-	p := &directPush{store: store, metrics: deploy.NewMetrics(reg), backups: keeper}
-	p.guard = guard.New(guard.Options{Limit: c.Sync.DeleteLimit(), ApprovalTTL: c.Sync.ApprovalTimeout(),
-		Logger: log, Registerer: reg,
-		OnApprove: func() {
-			if p.reconciler != nil {
-				p.reconciler.Trigger()
-			}
-		}})
+	p := &directPush{store: store, metrics: deploy.NewMetrics(reg), backups: keeper, guard: g}
 	if c.Role != config.RoleManager || len(c.Peers) == 0 {
 		return p, nil
 	}
