@@ -9,12 +9,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/depsync/depsync/internal/procgroup"
 	"github.com/depsync/depsync/internal/svntest"
 )
 
@@ -562,10 +564,10 @@ func TestKilledSVNLeavesLock(t *testing.T) {
 
 		writeFile(t, filepath.Join(wc, "f.txt"), "2\n", 0o644)
 		cmd := rawSVN(c, wc, "commit", "-m", "to be killed")
-		setProcessGroup(cmd)
+		cmd.SysProcAttr = procgroup.Attr(syscall.SIGKILL)
 		require.NoError(t, cmd.Start())
 		require.Eventually(t, func() bool { _, err := os.Stat(marker); return err == nil }, 30*time.Second, 10*time.Millisecond)
-		killGroup(cmd.Process.Pid)
+		procgroup.Kill(cmd.Process.Pid)
 		var killed *exec.ExitError
 		require.ErrorAs(t, cmd.Wait(), &killed, "svn was killed")
 		require.NoError(t, os.Remove(hook))
@@ -656,13 +658,13 @@ func TestKilledCheckout(t *testing.T) {
 
 	wc := filepath.Join(t.TempDir(), "wc")
 	cmd := rawSVN(c, "", "checkout", "--", s.URL, wc)
-	setProcessGroup(cmd)
+	cmd.SysProcAttr = procgroup.Attr(syscall.SIGKILL)
 	require.NoError(t, cmd.Start())
 	require.Eventually(t, func() bool {
 		ents, err := os.ReadDir(filepath.Join(wc, "d01"))
 		return err == nil && len(ents) > 0
 	}, 30*time.Second, time.Millisecond)
-	killGroup(cmd.Process.Pid)
+	procgroup.Kill(cmd.Process.Pid)
 	if err := cmd.Wait(); err == nil {
 		svntest.Unsupported(t, "checkout finished before it could be killed")
 	} else {

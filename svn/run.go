@@ -12,7 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/depsync/depsync/internal/procgroup"
 )
 
 // trustFailures are all the certificate failures svn can be told to accept.
@@ -100,7 +103,7 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 	if cl.oneSleep {
 		cmd.Env = append(cmd.Env, noSleepEnv+"=yes")
 	}
-	setProcessGroup(cmd)
+	cmd.SysProcAttr = procgroup.Attr(syscall.SIGKILL)
 	grace := c.KillGrace
 	if grace <= 0 {
 		grace = DefaultKillGrace
@@ -111,9 +114,9 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 	)
 	cmd.Cancel = func() error {
 		pid := cmd.Process.Pid
-		terminateGroup(pid) // lets svn release working-copy locks if it can
+		procgroup.Terminate(pid) // lets svn release working-copy locks if it can
 		killMu.Lock()
-		killTimer = time.AfterFunc(grace, func() { killGroup(pid) })
+		killTimer = time.AfterFunc(grace, func() { procgroup.Kill(pid) })
 		killMu.Unlock()
 		return nil
 	}
@@ -170,7 +173,7 @@ func (c *Client) exec(ctx context.Context, cl *call) error {
 	killMu.Lock()
 	if killTimer != nil {
 		killTimer.Stop()
-		killGroup(cmd.Process.Pid) // no stragglers
+		procgroup.Kill(cmd.Process.Pid) // no stragglers
 	}
 	killMu.Unlock()
 	elapsed := time.Since(start)

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/depsync/depsync/internal/procgroup"
 	"github.com/depsync/depsync/internal/svntest"
 	"go.yaml.in/yaml/v3"
 )
@@ -220,7 +221,7 @@ func (n *Node) Start(t testing.TB, args ...string) {
 	cmd.Env = n.Env()
 	fmt.Fprintf(n.logs, "=== start %s\n", time.Now().Format(time.RFC3339Nano))
 	cmd.Stdout, cmd.Stderr = n.logs, n.logs
-	cmd.SysProcAttr = procAttr()
+	cmd.SysProcAttr = procgroup.Attr(syscall.SIGKILL) // killed with the test binary should it die first
 	if err := cmd.Start(); err != nil {
 		n.mu.Unlock()
 		t.Fatalf("start %s: %v", n.Name, err)

@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/depsync/depsync/internal/procgroup"
 )
 
 // Kind selects how a repository is served.
@@ -346,7 +348,7 @@ func (s *Server) start() error {
 	}
 	defer out.Close() // the child has its own copy
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = procAttr()
+	cmd.SysProcAttr = procgroup.Attr(syscall.SIGTERM) // the kernel stops it if the test binary dies without its cleanups
 	if err := cmd.Start(); err != nil {
 		return err
 	}

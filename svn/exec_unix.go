@@ -4,23 +4,8 @@ package svn
 
 import (
 	"os"
-	"os/exec"
 	"syscall"
 )
-
-// setProcessGroup makes svn the leader of a new process group, so that a
-// timeout kills svn and everything it started (ssh tunnels, hooks of
-// file:// repositories).
-func setProcessGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	dieWithParent(cmd.SysProcAttr)
-}
-
-// terminateGroup sends SIGTERM to the process group led by pid.
-func terminateGroup(pid int) { _ = syscall.Kill(-pid, syscall.SIGTERM) }
-
-// killGroup sends SIGKILL to the process group led by pid.
-func killGroup(pid int) { _ = syscall.Kill(-pid, syscall.SIGKILL) }
 
 // isExecutable reports whether fi is executable by the current user the way
 // svn decides it when it sets svn:executable (svn_io_is_file_executable):
