@@ -9,9 +9,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 
 	"github.com/depsync/depsync/api"
+	"github.com/depsync/depsync/carbonapp"
 	"github.com/depsync/depsync/deploy/cappname"
 	"github.com/depsync/depsync/svn"
 )
@@ -59,7 +59,7 @@ func History(ctx context.Context, o Options, file string, n int) ([]Change, erro
 	out := []Change{}
 	for _, e := range entries {
 		for _, ch := range e.Changes {
-			if path.Dir(ch.Path) != dir || !strings.HasSuffix(ch.Path, ".car") {
+			if path.Dir(ch.Path) != dir || !carbonapp.IsCApp(path.Base(ch.Path)) {
 				continue
 			}
 			name := path.Base(ch.Path)

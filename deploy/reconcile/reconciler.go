@@ -38,11 +38,11 @@ type Options struct {
 	// manifest listed and compared) when nothing happens (default 30s);
 	// between full passes a peer in step is checked every CheckInterval.
 	Interval time.Duration
-	// RetryMin and RetryMax bound the exponential backoff, with jitter,
+	// Retry bounds the exponential backoff, with jitter,
 	// between attempts at a peer that is down or whose reconcile failed
 	// (default 500ms and 15s). A down peer is probed (GET /healthz) at that
 	// pace and reconciled as soon as it answers.
-	RetryMin, RetryMax time.Duration
+	Retry backoff.Range
 	// CheckInterval is how often the manifest of a peer in step is checked
 	// between full passes (default 2s): a conditional GET /v1/capps
 	// (If-None-Match) that costs nothing when nothing changed, and
@@ -161,11 +161,11 @@ func New(opts Options) (*Reconciler, error) {
 	if opts.Interval <= 0 {
 		opts.Interval = 30 * time.Second
 	}
-	if opts.RetryMin <= 0 {
-		opts.RetryMin = 500 * time.Millisecond
+	if opts.Retry.Min <= 0 {
+		opts.Retry.Min = 500 * time.Millisecond
 	}
-	if opts.RetryMax <= 0 {
-		opts.RetryMax = 15 * time.Second
+	if opts.Retry.Max <= 0 {
+		opts.Retry.Max = 15 * time.Second
 	}
 	if opts.CheckInterval <= 0 {
 		opts.CheckInterval = 2 * time.Second
@@ -300,7 +300,7 @@ func (r *Reconciler) runPeer(ctx context.Context, p *peer) {
 		}
 		if err != nil {
 			failures++
-			next = backoff.Equal(backoff.Exponential(r.opts.RetryMin, r.opts.RetryMax, failures-1))
+			next = backoff.Equal(r.opts.Retry.After(failures - 1))
 			log.Debug("next attempt", "in", next.Round(time.Millisecond), "failures", failures)
 		} else {
 			failures = 0

@@ -18,6 +18,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/deploy/client"
+	"github.com/depsync/depsync/internal/backoff"
 	"github.com/depsync/depsync/internal/guard"
 	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
@@ -37,7 +38,7 @@ func fastReconciler(t *testing.T, store *deploy.Store, g *guard.Guard, peers ...
 	r, err := New(Options{
 		Store: store, Peers: peers, Client: testClient(t), Prune: true, NodeName: "mgr",
 		Interval: time.Hour, CheckInterval: 30 * time.Millisecond,
-		RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond, Guard: g,
+		Retry: backoff.Range{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond}, Guard: g,
 		AttemptTimeout: 2 * time.Second, DeleteSettle: 200 * time.Millisecond,
 	})
 	require.NoError(t, err)
@@ -215,7 +216,7 @@ func TestReconcilerPeerThatNeverAnswers(t *testing.T) {
 	good := newTestNode(t, config.RoleWorker)
 	r, err := New(Options{
 		Store: mgr, Peers: []string{hole, hang, good.url}, Client: testClient(t, func(o *client.Options) { o.RetryMax = -1 }),
-		Prune: true, NodeName: "mgr", Interval: time.Hour, RetryMin: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond,
+		Prune: true, NodeName: "mgr", Interval: time.Hour, Retry: backoff.Range{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond},
 		AttemptTimeout: 300 * time.Millisecond,
 	})
 	require.NoError(t, err)
@@ -325,7 +326,7 @@ func TestReconcilerConvergesAfterFullDisk(t *testing.T) {
 	r, err := New(Options{
 		Store: mgr, Peers: []string{wURL}, Client: c, Prune: true, NodeName: "mgr",
 		Interval: time.Hour, CheckInterval: 30 * time.Millisecond,
-		RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
+		Retry: backoff.Range{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond},
 	})
 	require.NoError(t, err)
 	runReconciler(t, r)

@@ -17,6 +17,7 @@ import (
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/deploy"
 	"github.com/depsync/depsync/deploy/client"
+	"github.com/depsync/depsync/internal/backoff"
 	"github.com/depsync/depsync/internal/httpserver"
 	"github.com/depsync/depsync/internal/testcapp"
 )
@@ -93,7 +94,7 @@ func TestReconcilerTwoPeers(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	r, err := New(Options{
 		Store: mgr, Peers: []string{w1.url, w2.url}, Client: testClient(t), Prune: true, NodeName: "mgr",
-		Interval: time.Hour, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
+		Interval: time.Hour, Retry: backoff.Range{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond},
 		Metrics: deploy.NewMetrics(reg),
 	})
 	require.NoError(t, err)
@@ -196,7 +197,7 @@ func TestReconcilerPeerDownThenBack(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	r, err := New(Options{
 		Store: mgr, Peers: []string{down.url, up.url}, Client: testClient(t), Prune: true, NodeName: "mgr",
-		Interval: time.Hour, RetryMin: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
+		Interval: time.Hour, Retry: backoff.Range{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond},
 		Metrics: deploy.NewMetrics(reg),
 	})
 	require.NoError(t, err)

@@ -35,3 +35,10 @@ func Equal(d time.Duration) time.Duration {
 	}
 	return d/2 + rand.N(d/2+1)
 }
+
+// Range bounds an exponential backoff: the first wait and the longest.
+type Range struct{ Min, Max time.Duration }
+
+// After is the wait before the attempt after failures consecutive failures
+// (Exponential over the range).
+func (r Range) After(attempt int) time.Duration { return Exponential(r.Min, r.Max, attempt) }

@@ -24,6 +24,13 @@ type facts struct {
 	hold time.Duration
 }
 
+// policy is a node's rules of switching: after threshold consecutive
+// unreachable results, and back to svn.url once it answered for hold.
+type policy struct {
+	threshold int
+	hold      time.Duration
+}
+
 // action is what decide says to do.
 type action int
 

@@ -64,13 +64,14 @@ type Options struct {
 // SVN is an svnbatch.SVN that uses whichever server of the repository
 // answers (see the package doc).
 type SVN struct {
-	inner     svnbatch.SVN
-	reloc     Relocator
-	urls      bases
-	threshold int
-	hold      time.Duration
-	log       *slog.Logger
-	now       func() time.Time
+	inner svnbatch.SVN
+	reloc Relocator
+	urls  bases
+	// policy is when to switch (fail_threshold) and when to go back
+	// (poll_interval).
+	policy policy
+	log    *slog.Logger
+	now    func() time.Time
 
 	// switching lets one call at a time look for another server; the
 	// others that failed meanwhile wait for its verdict.
@@ -98,7 +99,7 @@ var _ svnbatch.SVN = (*SVN)(nil)
 // New wraps inner.
 func New(inner svnbatch.SVN, o Options) *SVN {
 	s := &SVN{inner: inner, reloc: o.Relocator, urls: append(bases{o.URL}, o.Fallbacks...),
-		threshold: max(o.Threshold, 1), hold: o.Hold, log: o.Log, now: o.Now, wcAt: map[string]int{}}
+		policy: policy{threshold: max(o.Threshold, 1), hold: o.Hold}, log: o.Log, now: o.Now, wcAt: map[string]int{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -125,7 +126,7 @@ func (s *SVN) current() int {
 // Run asks svn.url, while another server is in use, whether it answers
 // again, a few times per hold, until ctx is done.
 func (s *SVN) Run(ctx context.Context) {
-	every := max(s.hold/4, 100*time.Millisecond)
+	every := max(s.policy.hold/4, 100*time.Millisecond)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -164,14 +165,14 @@ func (s *SVN) lookBack(ctx context.Context) {
 	}
 	if decide(s.facts()) == goBack {
 		s.log.Warn("svn.url answers again: using it again", "from", config.RedactURL(s.urls[s.inUse]),
-			"to", config.RedactURL(s.urls[0]), "for", s.hold)
+			"to", config.RedactURL(s.urls[0]), "for", s.policy.hold)
 		s.inUse, s.fails, s.upSince = 0, 0, time.Time{}
 	}
 }
 
 // facts are the wrapper's, under mu.
 func (s *SVN) facts() facts {
-	return facts{inUse: s.inUse, fails: s.fails, threshold: s.threshold, upSince: s.upSince, now: s.now(), hold: s.hold}
+	return facts{inUse: s.inUse, fails: s.fails, threshold: s.policy.threshold, upSince: s.upSince, now: s.now(), hold: s.policy.hold}
 }
 
 // settle records the result of a call made on server at. moved is true
