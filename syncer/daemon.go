@@ -188,7 +188,10 @@ func New(cfg *config.Config, deps Deps) (*Daemon, error) {
 		// own: its tenants' calls meet in batches (svnbatch) and move to
 		// another server of the repository together (failover), and a
 		// test's fake goes through them as the real client does.
-		d.svn = withFallbacks(cfg, svnbatch.Wrap(deps.SVN), deps.SVN, d.log)
+		d.svn = svnbatch.Wrap(deps.SVN)
+		if d.fallback.servers = withFallbacks(cfg, d.svn, d.log); d.fallback.servers != nil {
+			d.svn = d.fallback.servers
+		}
 	}
 	d.notices.self = cfg.SelfURL()
 	hc := deps.HTTPClient

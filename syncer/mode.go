@@ -8,6 +8,7 @@ import (
 
 	"github.com/depsync/depsync/config"
 	"github.com/depsync/depsync/syncer/internal/debounce"
+	"github.com/depsync/depsync/syncer/internal/failover"
 	"github.com/depsync/depsync/syncer/internal/fswatch"
 	"github.com/depsync/depsync/syncer/internal/mode"
 )
@@ -28,6 +29,9 @@ type fallbackState struct {
 	mode *mode.State
 	// direct runs while the mode is direct, on a manager (Deps.Direct).
 	direct DirectSyncer
+	// servers is the daemon's svn when it may use svn.fallback_urls too
+	// (package failover); nil without them.
+	servers *failover.SVN
 }
 
 func newMode(d *Daemon) *mode.State {

@@ -100,6 +100,11 @@ func (s *SVN) Resolve(ctx context.Context, dir, accept string, paths ...string) 
 // Cleanup is the client's.
 func (s *SVN) Cleanup(ctx context.Context, dir string) error { return s.inner.Cleanup(ctx, dir) }
 
+// Relocate is the client's: the wrapper relocates working copies itself.
+func (s *SVN) Relocate(ctx context.Context, dir, from, to string) error {
+	return s.inner.Relocate(ctx, dir, from, to)
+}
+
 // Upgrade is the client's.
 func (s *SVN) Upgrade(ctx context.Context, dir string) error { return s.inner.Upgrade(ctx, dir) }
 

@@ -14,14 +14,6 @@ import (
 	"github.com/depsync/depsync/syncer/internal/svnbatch"
 )
 
-// Relocator points a working copy at another server of its repository
-// (*svn.Client's Relocate).
-type Relocator interface {
-	Relocate(ctx context.Context, dir, from, to string) error
-}
-
-var _ Relocator = (*svn.Client)(nil)
-
 // ErrSwitched is what a call that failed on a server no longer in use
 // matches: the node uses another server of the repository now, and the
 // caller tries again as after any failure.
@@ -54,9 +46,7 @@ type Options struct {
 	// Hold is svn.poll_interval: how long svn.url must answer before it
 	// is used again.
 	Hold time.Duration
-	// Relocator relocates working copies (the svn client).
-	Relocator Relocator
-	Log       *slog.Logger
+	Log  *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -65,7 +55,6 @@ type Options struct {
 // answers (see the package doc).
 type SVN struct {
 	inner svnbatch.SVN
-	reloc Relocator
 	urls  bases
 	// policy is when to switch (fail_threshold) and when to go back
 	// (poll_interval).
@@ -98,7 +87,7 @@ var _ svnbatch.SVN = (*SVN)(nil)
 
 // New wraps inner.
 func New(inner svnbatch.SVN, o Options) *SVN {
-	s := &SVN{inner: inner, reloc: o.Relocator, urls: append(bases{o.URL}, o.Fallbacks...),
+	s := &SVN{inner: inner, urls: append(bases{o.URL}, o.Fallbacks...),
 		policy: policy{threshold: max(o.Threshold, 1), hold: o.Hold}, log: o.Log, now: o.Now, wcAt: map[string]int{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -308,7 +297,7 @@ func (s *SVN) follow(ctx context.Context, dir string, at int) error {
 	if where == at {
 		return nil
 	}
-	if err := s.reloc.Relocate(ctx, abs, s.urls[where], s.urls[at]); err != nil {
+	if err := s.inner.Relocate(ctx, abs, s.urls[where], s.urls[at]); err != nil {
 		return fmt.Errorf("relocate %s to %s: %w", abs, config.RedactURL(s.urls[at]), err)
 	}
 	s.placed(abs, at)

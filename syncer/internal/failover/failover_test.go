@@ -63,7 +63,7 @@ func setup(t *testing.T, fallbacks ...string) (*SVN, *fakeServers, *logBuffer, *
 	if len(fallbacks) == 0 {
 		fallbacks = []string{master}
 	}
-	s := New(f, Options{URL: replica, Fallbacks: fallbacks, Threshold: 3, Hold: 10 * time.Second, Relocator: f,
+	s := New(f, Options{URL: replica, Fallbacks: fallbacks, Threshold: 3, Hold: 10 * time.Second,
 		Log: slog.New(slog.NewTextHandler(logs, nil)), Now: clk.now})
 	_, err := s.Checkout(t.Context(), replica+"/-1234", dir, false)
 	require.NoError(t, err)
@@ -279,7 +279,7 @@ func TestASwitchPrefersAServerWithEveryRevision(t *testing.T) {
 func TestARestartOnAFallbackFindsItsWorkingCopies(t *testing.T) {
 	f := newFake(map[string]string{replica: "uuid-1", master: "uuid-1"})
 	f.wcs[dir] = master + "/-1234"
-	s := New(f, Options{URL: replica, Fallbacks: []string{master}, Threshold: 3, Hold: time.Second, Relocator: f})
+	s := New(f, Options{URL: replica, Fallbacks: []string{master}, Threshold: 3, Hold: time.Second})
 	ctx := t.Context()
 	info, err := s.Info(ctx, dir)
 	require.NoError(t, err)

@@ -132,6 +132,10 @@ func (f *fakeSVN) ListFiles(_ context.Context, url string, _ int) (int, []string
 	f.record("list -R " + url)
 	return 0, nil, errFakeCannot
 }
+func (f *fakeSVN) Relocate(_ context.Context, dir, from, to string) error {
+	f.record("relocate " + dir + " " + from + " " + to)
+	return errFakeCannot
+}
 func (f *fakeSVN) Upgrade(_ context.Context, dir string) error {
 	f.record("upgrade " + dir)
 	return errFakeCannot

@@ -257,6 +257,11 @@ func (b *batchSVN) ListFiles(ctx context.Context, url string, max int) (int, []s
 	return n, paths, err
 }
 
+// Relocate is the client's.
+func (b *batchSVN) Relocate(ctx context.Context, dir, from, to string) error {
+	return b.slot(ctx, func() error { return b.c.Relocate(ctx, dir, from, to) })
+}
+
 // Upgrade is the client's.
 func (b *batchSVN) Upgrade(ctx context.Context, dir string) error {
 	return b.slot(ctx, func() error { return b.c.Upgrade(ctx, dir) })

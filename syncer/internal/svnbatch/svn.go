@@ -38,6 +38,10 @@ type SVN interface {
 	// Upgrade brings a working copy of an older format (Carbon's
 	// SVNKit's) to the client's: svn upgrade.
 	Upgrade(ctx context.Context, dir string) error
+	// Relocate points a working copy at another server of its
+	// repository (svn relocate): what failing over to svn.fallback_urls
+	// needs.
+	Relocate(ctx context.Context, dir, from, to string) error
 }
 
 var _ SVN = (*svn.Client)(nil)
