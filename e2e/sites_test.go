@@ -134,14 +134,23 @@ func TestE2EManagerCommitsThroughAWriteThroughReplica(t *testing.T) {
 // user, with its password in a file: fast but for extra.
 func siteSettings(t *testing.T, url, user, password string, extra map[string]any) map[string]any {
 	t.Helper()
-	pw := filepath.Join(t.TempDir(), "svn-password")
-	require.NoError(t, os.WriteFile(pw, []byte(password+"\n"), 0o600))
-	s := map[string]any{"svn.url": url, "svn.username": user, "svn.password_file": pw,
-		// The test's CAs are not in the system's store the daemons' svn reads.
-		"svn.trust_server_cert": true}
+	s := exampleSVNSettings(t, url, user, password)
 	maps.Copy(s, fast)
 	maps.Copy(s, extra)
 	return s
+}
+
+// exampleSVNSettings are the svn settings of a node of the example server
+// at url, as user, with its password in a file.
+func exampleSVNSettings(t testing.TB, url, user, password string) map[string]any {
+	t.Helper()
+	pw := filepath.Join(t.TempDir(), "svn-password")
+	if err := os.WriteFile(pw, []byte(password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]any{"svn.url": url, "svn.username": user, "svn.password_file": pw,
+		// The test's CAs are not in the system's store the daemons' svn reads.
+		"svn.trust_server_cert": true}
 }
 
 // tenantsOf is n's /v1/status tenants (none if it does not answer).
