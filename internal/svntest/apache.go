@@ -16,19 +16,7 @@ func (s *Server) writeApacheConf() (string, error) {
 		// Apache refuses to serve as root; it drops to www-data, which must
 		// own the repository. Re-done on every start to fix up files that
 		// tests created as root (e.g. with svnadmin).
-		u, err := user.Lookup("www-data")
-		if err != nil {
-			return "", err
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		err = filepath.WalkDir(s.RepoPath, func(p string, _ os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			return os.Lchown(p, uid, gid)
-		})
-		if err != nil {
+		if err := chownToApache(s.RepoPath); err != nil {
 			return "", err
 		}
 		runAs = "User www-data\nGroup www-data\n"
@@ -42,6 +30,7 @@ func (s *Server) writeApacheConf() (string, error) {
 	if s.site != nil {
 		modules = append(modules, "ssl")
 	}
+	modules = append(modules, s.modules...)
 	for _, m := range modules {
 		fmt.Fprintf(&b, "LoadModule %s_module %q\n", m, filepath.Join(mods, "mod_"+m+".so"))
 	}
@@ -68,6 +57,23 @@ MaxRequestWorkers 32
 	}
 	conf := filepath.Join(s.dir, "httpd.conf")
 	return conf, os.WriteFile(conf, []byte(b.String()), 0o644)
+}
+
+// chownToApache gives path and all under it to www-data, the user Apache
+// serves as when started by root (and so runs the repositories' hooks as).
+func chownToApache(path string) error {
+	u, err := user.Lookup("www-data")
+	if err != nil {
+		return err
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return filepath.WalkDir(path, func(p string, _ os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, gid)
+	})
 }
 
 func apacheModulesDir() string {

@@ -2,10 +2,12 @@ package svntest
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,15 +43,45 @@ var placeholder = regexp.MustCompile(`@[A-Z_]+@`)
 // and that authz file. The svn runs of the Server trust its CA.
 func NewExample(t testing.TB, kind Kind) *ExampleServer {
 	t.Helper()
+	return newExample(t, kind, exampleSite{file: "apache-depsync-svn.conf"})
+}
+
+// exampleSite is what an example server has besides the users and files
+// that every example has.
+type exampleSite struct {
+	file string // the Apache site, in examples/svn
+	// users are more users (name, password), besides the example's own.
+	users [][2]string
+	// like, when set, is a server whose users' passwords this one's share
+	// (a replica passes the users' requests on to its master).
+	like *ExampleServer
+	// modules are Apache modules the site needs besides the usual ones.
+	modules []string
+	// values are more @...@ values of the site.
+	values map[string]string
+	// prepare sets up the repository before the server starts.
+	prepare func(s *Server)
+}
+
+func newExample(t testing.TB, kind Kind, site exampleSite) *ExampleServer {
+	t.Helper()
 	if kind != SVNServe && kind != HTTP {
 		t.Fatalf("svntest: the examples have no %s server", kind)
 	}
 	examples := examplesDir(t)
 	authz := readFile(t, filepath.Join(examples, "authz"))
 	e := &ExampleServer{WorkerPassword: randomPassword(t), Stranger: "depsync-stranger", StrangerPassword: randomPassword(t)}
+	managerPassword := randomPassword(t)
+	if site.like != nil {
+		managerPassword, e.WorkerPassword, e.StrangerPassword = site.like.Password, site.like.WorkerPassword, site.like.StrangerPassword
+	}
 	e.Server = newServer(t, kind, func(s *Server) {
-		s.Username, s.Password = ExampleManager, randomPassword(t)
+		s.Username, s.Password = ExampleManager, managerPassword
 		users := [][2]string{{ExampleManager, s.Password}, {ExampleWorker, e.WorkerPassword}, {e.Stranger, e.StrangerPassword}}
+		users = append(users, site.users...)
+		if site.prepare != nil {
+			site.prepare(s)
+		}
 		switch kind {
 		case SVNServe:
 			conf := filepath.Join(s.RepoPath, "conf")
@@ -73,15 +105,18 @@ func NewExample(t testing.TB, kind Kind) *ExampleServer {
 			e.CACert = res.CACert
 			servers := fmt.Sprintf("[global]\nssl-authority-files = %s\n", res.CACert)
 			check(t, os.WriteFile(filepath.Join(s.configDir, "servers"), []byte(servers), 0o644))
-			site := renderSite(t, readFile(t, filepath.Join(examples, "apache-depsync-svn.conf")), map[string]string{
+			values := map[string]string{
 				"@SVN_ROOT@": s.dir,
 				"@HTPASSWD@": filepath.Join(s.dir, "htpasswd"),
 				"@AUTHZ@":    filepath.Join(s.dir, "authz"),
 				"@CERT@":     res.Nodes[0].CertFile,
 				"@KEY@":      res.Nodes[0].KeyFile,
-			})
+			}
+			maps.Copy(values, site.values)
+			rendered := renderSite(t, readFile(t, filepath.Join(examples, site.file)), values)
+			s.modules = site.modules
 			s.site = func(port int) string {
-				return strings.ReplaceAll(site, "@PORT@", fmt.Sprint(port))
+				return strings.ReplaceAll(rendered, "@PORT@", fmt.Sprint(port))
 			}
 		}
 	})
@@ -99,18 +134,26 @@ func (s *Server) TrySVNAs(user, password string, args ...string) (string, error)
 // does not know, or lacks one it does: the example and this test must agree.
 func renderSite(t testing.TB, site string, values map[string]string) string {
 	t.Helper()
+	return render(t, "Apache site", site, values, "@PORT@")
+}
+
+// render fills in the @...@ values of the example file text (quoted, as
+// both Apache and sh read them) and fails the test if the file has one
+// that values does not know (but for those of later), or lacks one it does.
+func render(t testing.TB, what, text string, values map[string]string, later ...string) string {
+	t.Helper()
 	for k, v := range values {
-		if !strings.Contains(site, k) {
-			t.Fatalf("svntest: the example Apache site has no %s", k)
+		if !strings.Contains(text, k) {
+			t.Fatalf("svntest: the example %s has no %s", what, k)
 		}
-		site = strings.ReplaceAll(site, k, fmt.Sprintf("%q", v))
+		text = strings.ReplaceAll(text, k, fmt.Sprintf("%q", v))
 	}
-	for _, k := range placeholder.FindAllString(site, -1) {
-		if k != "@PORT@" {
-			t.Fatalf("svntest: the example Apache site has %s, which the test does not fill in", k)
+	for _, k := range placeholder.FindAllString(text, -1) {
+		if !slices.Contains(later, k) {
+			t.Fatalf("svntest: the example %s has %s, which the test does not fill in", what, k)
 		}
 	}
-	return site
+	return text
 }
 
 // examplesDir is examples/svn of the source tree this package is part of.

@@ -65,6 +65,8 @@ type Server struct {
 	// site, when set, renders the Apache site served (HTTPS) instead of the
 	// plain HTTP <Location> of New, for the port Apache listens on.
 	site func(port int) string
+	// modules are the Apache modules the site needs besides the usual ones.
+	modules []string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd     // nil while stopped
