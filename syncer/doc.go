@@ -44,6 +44,13 @@
 //   - The mode (package mode; mode.go wires it): svn, or direct while
 //     there is no SVN server, with the direct syncer it runs on a manager
 //     and a worker's view of its manager's mode.
+//   - The servers (package failover; failover.go wires it, only with
+//     svn.fallback_urls): which server of the repository is in use, the
+//     switch after svn.fail_threshold unreachable results and the way
+//     back, working copies relocated.
+//   - The handover (package handover; handover.go wires it): taking a node
+//     over from Carbon's own synchronizer at start (carbon.xml, the wait for
+//     Carbon's old JVM, an old-format working copy).
 //
 // One goroutine per tenant runs its role's loop; the HTTP handlers
 // (Handler) read its state under a mutex. svn is reached through the small
