@@ -54,6 +54,10 @@ func TestE2EWorkerReadsFromAHookFedReplica(t *testing.T) {
 	worker.Start(t)
 	daemontest.WaitReady(t, worker, time.Minute)
 	daemontest.Eventually(t, 30*time.Second, "the worker in step", func() bool { return converged(t, manager, worker)() })
+	// The earlier commits' hooks are done: none of their svnsync runs
+	// (late, or waiting for svnsync's lock on the replica) copies the
+	// C-App's revision before its own hook's delay.
+	pair.WaitSyncsDone(t, 30*time.Second)
 
 	before := master.Youngest(t)
 	dropped := time.Now()

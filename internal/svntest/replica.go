@@ -128,6 +128,47 @@ func (p *ReplicaPair) SetSyncDelay(t testing.TB, d time.Duration) {
 	check(t, os.WriteFile(p.delayFile, []byte(strconv.FormatFloat(d.Seconds(), 'f', 3, 64)+"\n"), 0o644))
 }
 
+// WaitSyncsDone waits until no post-commit hook of the master is waiting
+// or running svnsync (no process names the master's repository or the
+// replica's sync URL): a test that measures the lag of one commit must not
+// have an earlier commit's svnsync, started late or waiting for svnsync's
+// lock on the replica, copy it early.
+func (p *ReplicaPair) WaitSyncsDone(t testing.TB, within time.Duration) {
+	t.Helper()
+	needles := []string{p.Master.RepoPath, p.SyncURL}
+	for deadline := time.Now().Add(within); ; time.Sleep(20 * time.Millisecond) {
+		busy := running(needles)
+		if busy == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("svntest: the master's hooks still run after %v: %s", within, busy)
+		}
+	}
+}
+
+// running is the command line of a process naming one of needles, or "".
+func running(needles []string) string {
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	self := fmt.Sprintf("/proc/%d/cmdline", os.Getpid())
+	for _, f := range procs {
+		if f == self {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		line := strings.ReplaceAll(string(data), "\x00", " ")
+		for _, n := range needles {
+			if strings.Contains(line, n) {
+				return line
+			}
+		}
+	}
+	return ""
+}
+
 // Youngest is the newest revision of the server's repository, read on
 // disk (svnlook), so whatever the server's state.
 func (s *Server) Youngest(t testing.TB) int64 {
