@@ -2,8 +2,6 @@ package config
 
 import (
 	"errors"
-	"net/url"
-	"strings"
 )
 
 // checkFallbackURLs applies svn.url's rules to each of svn.fallback_urls,
@@ -29,7 +27,7 @@ func (c *Config) checkFallbackURLs(add func(key, val, format string, args ...any
 			continue
 		}
 		for i, s := range seen {
-			if sameSVNURL(u, s) {
+			if SameSVNURL(u, s) {
 				what := "is listed twice"
 				if i == 0 {
 					what = "is svn.url itself"
@@ -40,16 +38,4 @@ func (c *Config) checkFallbackURLs(add func(key, val, format string, args ...any
 		}
 		seen = append(seen, u)
 	}
-}
-
-// sameSVNURL reports whether a and b are one URL written two ways: scheme
-// and host in any case, with or without a trailing slash.
-func sameSVNURL(a, b string) bool {
-	ua, errA := url.Parse(a)
-	ub, errB := url.Parse(b)
-	if errA != nil || errB != nil {
-		return a == b
-	}
-	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host) &&
-		strings.TrimRight(ua.EscapedPath(), "/") == strings.TrimRight(ub.EscapedPath(), "/")
 }

@@ -3,7 +3,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"strings"
 )
 
 // ErrSVNURLCredentials: an svn URL carries a user name or password, which
@@ -27,4 +29,53 @@ func CheckSVNURL(s string) error {
 		return ErrSVNURLCredentials
 	}
 	return nil
+}
+
+// SameSVNURL reports whether two repository URLs name the same folder,
+// however each was spelled: in the case of the scheme or host, with a
+// default port, escaped or not, with a trailing slash. Carbon's SvnUrl (and
+// so the URL its working copies were checked out from) may be spelled
+// another way than svn.url, and svn.fallback_urls must not list svn.url
+// again in another spelling.
+func SameSVNURL(a, b string) bool {
+	unescaped := func(s string) string {
+		s = strings.TrimRight(s, "/")
+		if u, err := url.PathUnescape(s); err == nil {
+			s = u
+		}
+		return s
+	}
+	return unescaped(a) == unescaped(b) || canonicalURL(a) == canonicalURL(b)
+}
+
+// defaultPort is the port a URL of scheme may leave out, "" for none.
+func defaultPort(scheme string) string {
+	switch scheme {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	case "svn":
+		return "3690"
+	case "svn+ssh":
+		return "22"
+	}
+	return ""
+}
+
+// canonicalURL spells a repository URL one way: scheme and host in lower
+// case, no default port, the path unescaped without a trailing slash.
+func canonicalURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || u.Scheme == "" {
+		return s
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	if port := u.Port(); port != "" && port != defaultPort(scheme) {
+		host = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return scheme + "://" + host + strings.TrimRight(u.Path, "/")
 }

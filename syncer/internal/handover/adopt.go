@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,48 +12,7 @@ import (
 	"time"
 
 	"github.com/depsync/depsync/internal/atomicfile"
-	"github.com/depsync/depsync/svn"
 )
-
-// SameLocation reports whether two repository URLs name the same folder,
-// however each was spelled: Carbon's SvnUrl, and so the URL its working
-// copies were checked out from, may differ from svn.url in the case of the
-// scheme or host, a default port, escaping or a trailing slash.
-func SameLocation(a, b string) bool {
-	return svn.SameURL(a, b) || canonicalURL(a) == canonicalURL(b)
-}
-
-// defaultPort is the port a URL of scheme may leave out, "" for none.
-func defaultPort(scheme string) string {
-	switch scheme {
-	case "http":
-		return "80"
-	case "https":
-		return "443"
-	case "svn":
-		return "3690"
-	case "svn+ssh":
-		return "22"
-	}
-	return ""
-}
-
-// canonicalURL spells a repository URL one way: scheme and host in lower
-// case, no default port, the path unescaped without a trailing slash.
-func canonicalURL(s string) string {
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || u.Scheme == "" {
-		return s
-	}
-	scheme := strings.ToLower(u.Scheme)
-	host := strings.ToLower(u.Hostname())
-	if port := u.Port(); port != "" && port != defaultPort(scheme) {
-		host = net.JoinHostPort(host, port)
-	} else if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	return scheme + "://" + host + strings.TrimRight(u.Path, "/")
-}
 
 // OldFormat reports whether err is svn refusing a working copy made by an
 // older svn or by Carbon's SVNKit (E155036, "please see the 'svn upgrade'

@@ -5,7 +5,7 @@
 // synchronizer (TakeOver; TakeOverOnce fails instead), and adopts the working copies it left: a working copy
 // of an older format is upgraded after a copy is kept (Upgrade), and a
 // working copy's URL is compared however each side spelled it
-// (SameLocation). Two agents committing and updating one working copy
+// (config.SameSVNURL). Two agents committing and updating one working copy
 // corrupt it; this is what keeps depsync from being the second.
 //
 // It knows nothing of the daemon: what it uses comes in as values and

@@ -101,7 +101,7 @@ func (r *Runtime) CheckWorkingCopy(ctx context.Context) (*svn.Info, error) {
 	if err != nil {
 		return nil, fmt.Errorf("svn info %s: %w", t.Dir, err)
 	}
-	if !handover.SameLocation(info.URL, t.URL) {
+	if !config.SameSVNURL(info.URL, t.URL) {
 		return nil, configErrorf("%s is a working copy of %s, not of %s: move it away or fix svn.url", t.Dir, info.URL, t.URL)
 	}
 	return info, nil
